@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Playbot: answers data questions from Slack, the terminal and schedules.
+
+    python bot.py                     run: Slack if tokens are set, else an interactive prompt
+    python bot.py ask "invites yesterday" [--json] [--explain] [--chart PATH]
+    python bot.py demo [--events 10M] [--rebuild]
+    python bot.py playbooks           list what can be asked
+
+Wiring only: config -> warehouses -> catalog -> playbooks -> (Slack app | terminal) -> scheduler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from config import Config, ConfigError, load_config, parse_events_count
+
+log = logging.getLogger("playbot")
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = min(width, int(width * done / max(total, 1)))
+    sys.stderr.write(f"\rBuilding demo warehouse [{'#' * filled}{' ' * (width - filled)}] "
+                     f"{min(done, total):,}/{total:,} events")
+    sys.stderr.flush()
+    if done >= total:
+        sys.stderr.write("\n")
+
+
+def prepare_demo(config: Config, force: bool = False, quiet: bool = False) -> bool:
+    """Build the embedded demo warehouse if it is missing or does not reach today."""
+    from playbooks.render import to_utc
+    from warehouse.demo import ensure_demo
+
+    assert config.demo is not None
+    now_local = datetime.now(config.tz).replace(tzinfo=None)
+    start_of_today = to_utc(datetime.combine(now_local.date(), datetime.min.time()), config.timezone)
+    started = time.perf_counter()
+    _, _, rebuilt = ensure_demo(config.demo.data_dir, config.demo.seed, config.demo.events, config.demo.days,
+                                start_of_today, force=force, progress=None if quiet else _progress)
+    if rebuilt and not quiet:
+        sys.stderr.write(f"Demo warehouse ready in {config.demo.data_dir} ({time.perf_counter() - started:.1f} s)\n")
+    return rebuilt
+
+
+def build_answerer(config: Config, quiet: bool = False):
+    """config -> warehouses -> playbooks -> Answerer. Raises ConfigError with a one-line fix."""
+    from playbooks import PlaybookError, load_library
+    from playbooks.answer import Answerer
+    from warehouse import CatalogError, Warehouse, WarehouseError
+
+    if config.is_demo:
+        prepare_demo(config, quiet=quiet)
+    try:
+        library = load_library(config.playbook_dirs)
+    except PlaybookError as exc:
+        raise ConfigError("playbooks.dirs", str(exc), "fix the playbook file") from None
+    warehouses = {name: Warehouse(wc) for name, wc in config.warehouses.items()}
+    segment = warehouses[config.segment.warehouse]
+    try:
+        segment.ping()
+    except WarehouseError as exc:
+        raise ConfigError(f"warehouses.{segment.name}.url", exc.message, exc.next_step) from None
+    answerer = Answerer(config, warehouses, library)
+    try:
+        answerer.catalog()
+    except CatalogError as exc:
+        raise ConfigError("segment.sources", exc.message, exc.next_step) from None
+    except WarehouseError as exc:
+        raise ConfigError(f"warehouses.{segment.name}", exc.message, exc.next_step) from None
+    return answerer
+
+
+def save_chart(answer, path: str | None, chart_dir: Path) -> str | None:
+    from charts import render_png
+
+    if answer.chart is None:
+        return None
+    png = render_png(answer.chart)
+    if path is None:
+        chart_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = chart_dir / f"{answer.playbook.id}-{stamp}.png"
+    else:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(png)
+    return str(target.resolve())
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------------------------
+
+def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from handlers.terminal import error_json, explain, format_answer, format_clarification, format_failure
+    from playbooks import Answer, Request
+
+    question = " ".join(args.question).strip()
+    answerer = build_answerer(config, quiet=args.json)
+    if args.explain and not args.json:
+        parsed = answerer.parse(question)
+        if isinstance(parsed, Request):
+            print(explain(parsed))
+            print()
+    outcome = answerer.ask(question)
+    if not isinstance(outcome, Answer):
+        if args.json:
+            print(json.dumps(error_json(outcome)))
+        else:
+            print(format_clarification(outcome) if hasattr(outcome, "choices") else format_failure(outcome))
+        return 2
+    chart = None if args.no_chart else save_chart(outcome, args.chart, config.chart_dir)
+    if args.json:
+        data = outcome.to_json(chart)
+        if args.explain:
+            data["explain"] = [{"param": r.name, "value": _safe(r.value), "words": r.words}
+                               for r in outcome.request.readings]
+        print(json.dumps(data, default=str))
+    else:
+        print(format_answer(outcome, chart))
+    return 0
+
+
+def _safe(value):
+    from playbooks.params import json_safe
+
+    return json_safe(value)
+
+
+def cmd_repl(config: Config) -> int:
+    from handlers.terminal import explain, format_answer, format_clarification, format_failure
+    from playbooks import Answer, Clarification
+
+    answerer = build_answerer(config)
+    try:
+        import readline  # noqa: F401 - line editing and history at the prompt
+    except ImportError:
+        pass
+    examples = [pb.examples[0] for pb in answerer.library.all() if pb.examples][:4]
+    print("Playbot on the {} warehouse ({}). Ask a question; 'help' lists playbooks, 'new' forgets the "
+          "context, 'quit' leaves.".format(config.segment.warehouse, "demo data" if config.is_demo else "configured"))
+    print("Try: " + " · ".join(examples))
+    previous = None
+    while True:
+        try:
+            question = input("\nplaybot> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question:
+            continue
+        if question in ("quit", "exit", ":q"):
+            return 0
+        if question in ("help", "playbooks"):
+            print(playbook_list(answerer.library))
+            continue
+        if question == "new":
+            previous = None
+            print("(context cleared)")
+            continue
+        show_explain = question.startswith("explain ")
+        if show_explain:
+            question = question[len("explain "):]
+        outcome = answerer.ask(question, previous=previous)
+        if isinstance(outcome, Answer):
+            previous = outcome.request
+            if show_explain:
+                print(explain(outcome))
+            try:
+                chart = save_chart(outcome, None, config.chart_dir)
+            except Exception as exc:  # noqa: BLE001 - a chart problem must not lose the answer
+                log.warning("chart failed: %s", exc)
+                chart = None
+            print(format_answer(outcome, chart))
+        elif isinstance(outcome, Clarification):
+            print(format_clarification(outcome))
+        else:
+            print(format_failure(outcome))
+
+
+def playbook_list(library) -> str:
+    lines = []
+    for pb in library.all():
+        lines.append(f"{pb.id:<18} {pb.question}")
+        if pb.examples:
+            lines.append(f"{'':<18} e.g. " + " · ".join(pb.examples[:3]))
+    return "\n".join(lines)
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    if not config.is_demo:
+        print("A warehouse is configured, so the demo is not used. Unset PLAYBOT_WAREHOUSE_URL / warehouses: "
+              "to use the demo.", file=sys.stderr)
+        return 2
+    if args.events:
+        from dataclasses import replace
+
+        config = replace(config, demo=replace(config.demo, events=parse_events_count(args.events)))
+    prepare_demo(config, force=args.rebuild)
+    from warehouse.demo import read_meta
+
+    meta = read_meta(config.demo.data_dir / "segment.duckdb")
+    print(json.dumps({"data_dir": str(config.demo.data_dir), **(meta or {}).get("stats", {})}, default=str))
+    return 0
+
+
+def cmd_run(config: Config) -> int:
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        print("Slack mode is not available in this build yet; running locally.", file=sys.stderr)
+    return cmd_repl(config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bot.py", description="Playbot: data questions answered in Slack.")
+    parser.add_argument("--config", help="path to playbot.yaml (default: $PLAYBOT_CONFIG or ./playbot.yaml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--explain", action="store_true", help="show how the question was read")
+    ask.add_argument("--chart", help="where to save the PNG chart")
+    ask.add_argument("--no-chart", action="store_true", help="do not draw a chart")
+    demo = sub.add_parser("demo", help="build (or rebuild) the embedded demo warehouse")
+    demo.add_argument("--events", help="how many events, e.g. 250k or 10M")
+    demo.add_argument("--rebuild", action="store_true", help="rebuild even if fresh")
+    sub.add_parser("playbooks", help="list the playbooks")
+    sub.add_parser("run", help="run the bot (the default)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        config = load_config(args.config)
+        if args.command == "ask":
+            return cmd_ask(args, config)
+        if args.command == "demo":
+            return cmd_demo(args, config)
+        if args.command == "playbooks":
+            from playbooks import load_library
+
+            print(playbook_list(load_library(config.playbook_dirs)))
+            return 0
+        return cmd_run(config)
+    except ConfigError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc), "suggestions": [exc.fix] if exc.fix else []}))
+        else:
+            print(str(exc), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

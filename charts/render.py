@@ -1,0 +1,301 @@
+"""Chart specs -> PNG bytes with matplotlib's Figure API (no pyplot state: safe in threads).
+
+One look across charts (charts/style.py). Every image is checked before it is returned: a PNG
+of the expected size with something drawn on it, never a blank.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date, datetime
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless; harmless if already set
+
+import matplotlib.dates as mdates  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from . import style  # noqa: E402
+from .spec import BarChart, ChartSpec, Heatmap, LineChart  # noqa: E402
+
+
+class ChartError(ValueError):
+    pass
+
+
+def render_png(spec: ChartSpec) -> bytes:
+    """Draw `spec`; return PNG bytes. Raises ChartError if the image would be empty."""
+    if isinstance(spec, LineChart):
+        fig = _line(spec)
+    elif isinstance(spec, Heatmap):
+        fig = _heatmap(spec)
+    elif isinstance(spec, BarChart):
+        fig = _bars(spec)
+    else:
+        raise ChartError(f"unknown chart kind {type(spec).__name__}")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    if not _has_ink(pixels):
+        raise ChartError("the chart came out blank")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=style.DPI, facecolor=style.BACKGROUND)
+    data = buffer.getvalue()
+    check_png(data)
+    return data
+
+
+def check_png(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG; raises ChartError if it is not a sane one."""
+    if len(data) < 1000 or data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ChartError("not a PNG image")
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    if not (200 <= width <= 4000 and 150 <= height <= 4000):
+        raise ChartError(f"unexpected image size {width}x{height}")
+    return width, height
+
+
+def _has_ink(pixels: np.ndarray) -> bool:
+    rgb = pixels[..., :3].astype(np.int16)
+    background = np.array([int(style.BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
+    differs = np.abs(rgb - background).sum(axis=-1) > 60
+    return differs.mean() > 0.01
+
+
+# ---- number formats ----
+def _formatter(kind: str) -> FuncFormatter:
+    def fmt(value: float, _pos: int | None = None) -> str:
+        if kind == "pct":
+            return f"{value * 100:.0f}%"
+        if kind == "money":
+            return f"${value:,.0f}" if abs(value) >= 10 else f"${value:,.2f}"
+        if abs(value) >= 1_000_000:
+            return f"{value / 1_000_000:.1f}M"
+        if abs(value) >= 10_000:
+            return f"{value / 1000:.0f}k"
+        return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 10 else f"{value:.1f}"
+
+    return FuncFormatter(fmt)
+
+
+def _new_figure(width: float = style.WIDTH, height: float = style.HEIGHT) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=style.DPI, facecolor=style.BACKGROUND)
+    return fig
+
+
+def _titles(fig: Figure, title: str, subtitle: str) -> None:
+    fig.text(0.015, 0.965, title, fontsize=13, fontweight="bold", color=style.TEXT, va="top", ha="left")
+    if subtitle:
+        fig.text(0.015, 0.905, subtitle, fontsize=9.5, color=style.MUTED, va="top", ha="left")
+
+
+def _style_axes(ax) -> None:
+    ax.set_facecolor(style.BACKGROUND)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(style.GRID)
+    ax.tick_params(colors=style.MUTED, labelsize=8.5)
+    ax.grid(axis="y", color=style.GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _to_num(x: date | datetime) -> float:
+    if isinstance(x, datetime):
+        return mdates.date2num(x)
+    return mdates.date2num(datetime(x.year, x.month, x.day))
+
+
+# ---- line ----
+def _line(spec: LineChart) -> Figure:
+    fig = _new_figure()
+    _titles(fig, spec.title, spec.subtitle)
+    ax = fig.add_axes((0.075, 0.14, 0.83, 0.68))
+    _style_axes(ax)
+    if not spec.x:
+        ax.text(0.5, 0.5, "No data in this range", ha="center", va="center", color=style.MUTED, fontsize=12,
+                transform=ax.transAxes)
+        ax.set_yticks([])
+        ax.set_xticks([])
+        return fig
+    xs = np.array([_to_num(x) for x in spec.x])
+    right = None
+    for i, s in enumerate(spec.series):
+        target = ax
+        if s.axis == "right":
+            right = right or ax.twinx()
+            target = right
+        color = style.PALETTE[i % len(style.PALETTE)]
+        ys = np.array([np.nan if v is None else v for v in s.values], dtype=float)
+        cut = spec.partial_from if spec.partial_from is not None else len(xs)
+        linestyle = "--" if s.style == "dashed" else "-"
+        alpha = 0.55 if s.style in ("dashed", "faded") else 1.0
+        width = 1.6 if s.style == "dashed" else 2.2
+        marker = "o" if len(xs) <= 16 else None
+        target.plot(xs[: cut], ys[: cut], linestyle=linestyle, color=color, linewidth=width, alpha=alpha,
+                    marker=marker, markersize=4, label=s.name)
+        if cut < len(xs):  # incomplete periods: dotted, hollow markers, joined to the last complete one
+            start = max(cut - 1, 0)
+            target.plot(xs[start:], ys[start:], linestyle=":", color=color, linewidth=width, alpha=alpha * 0.8)
+            target.plot(xs[cut:], ys[cut:], linestyle="none", marker="o", markersize=5, markerfacecolor="white",
+                        markeredgecolor=color, alpha=alpha)
+    if spec.highlight:
+        x0, x1 = _to_num(spec.highlight[0]), _to_num(spec.highlight[1])
+        if x1 - x0 <= 1.0 and len(xs) > 1:  # a single period: shade around its point
+            step = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
+            x0, x1 = x0 - step * 0.45, x0 + step * 0.45
+        ax.axvspan(x0, x1, color=style.HIGHLIGHT, alpha=0.35, zorder=0, linewidth=0)
+    if spec.marker:
+        mx = _to_num(spec.marker[0])
+        ax.axvline(mx, color=style.MUTED, linestyle="--", linewidth=1)
+        ax.text(mx, 1.0, f" {spec.marker[1]}", transform=ax.get_xaxis_transform(), fontsize=8.5, color=style.TEXT,
+                va="top")
+    ax.yaxis.set_major_formatter(_formatter(spec.y_format))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
+    ymin, ymax = ax.get_ylim()
+    if spec.y_format != "pct" or ymin >= 0:
+        ax.set_ylim(bottom=0, top=max(ymax, 1e-9) * 1.05)
+    if right is not None:
+        _style_axes(right)
+        right.grid(False)
+        right.spines["right"].set_visible(True)
+        right.yaxis.set_major_formatter(_formatter(spec.right_format))
+    _date_axis(ax, spec)
+    if len(spec.series) > 1 or right is not None:
+        handles, labels = ax.get_legend_handles_labels()
+        if right is not None:
+            h2, l2 = right.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+        fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.985, 0.985), frameon=False, fontsize=8.5,
+                   ncol=min(len(labels), 4))
+    if spec.partial_from is not None and spec.partial_from < len(xs):
+        fig.text(0.985, 0.02, "dotted: period not over yet", ha="right", fontsize=7.5, color=style.MUTED)
+    return fig
+
+
+def _date_axis(ax, spec: LineChart) -> None:
+    n = len(spec.x)
+    if spec.granularity == "month":
+        locator = mdates.MonthLocator(interval=max(1, math.ceil(n / 12)))
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    elif spec.granularity == "hour":
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    else:
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+    if n == 1:
+        x = _to_num(spec.x[0])
+        ax.set_xlim(x - 1, x + 1)
+
+
+# ---- heatmap ----
+def _heatmap(spec: Heatmap) -> Figure:
+    rows, cols = len(spec.row_labels), len(spec.col_labels)
+    height = max(style.HEIGHT, 1.6 + 0.32 * rows)
+    fig = _new_figure(width=max(style.WIDTH, 2.6 + 0.62 * cols), height=height)
+    _titles(fig, spec.title, spec.subtitle)
+    top = 1 - 1.0 / height
+    ax = fig.add_axes((0.17, 0.11, 0.72, top - 0.13))
+    if rows == 0 or cols == 0:
+        ax.text(0.5, 0.5, "No cohorts in this range", ha="center", va="center", color=style.MUTED, fontsize=12)
+        ax.axis("off")
+        return fig
+    data = np.array([[np.nan if v is None else v for v in row] for row in spec.values], dtype=float)
+    cmap = LinearSegmentedColormap.from_list("playbot", style.HEAT)
+    cmap.set_bad(style.BACKGROUND)
+    finite = data[np.isfinite(data)]
+    # column 0 is usually 100%: scale colours on the later periods so they stay readable
+    later = data[:, 1:][np.isfinite(data[:, 1:])] if cols > 1 else finite
+    vmax = float(np.nanmax(later)) if later.size else (float(finite.max()) if finite.size else 1.0)
+    ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=max(vmax, 1e-9), aspect="auto")
+    for i in range(rows):
+        for j in range(cols):
+            v = data[i, j]
+            if not np.isfinite(v):
+                continue
+            text = f"{v * 100:.0f}%" if spec.value_format == "pct" else _formatter(spec.value_format)(v)
+            if spec.partial and spec.partial[i][j]:
+                text += "*"
+            dark = v / max(vmax, 1e-9) > 0.6
+            ax.text(j, i, text, ha="center", va="center", fontsize=7.5 if cols > 10 else 8.5,
+                    color="white" if dark else style.TEXT)
+    ax.set_xticks(range(cols), labels=list(spec.col_labels))
+    labels = [f"{r}  ({n})" if spec.row_notes else r
+              for r, n in zip(spec.row_labels, spec.row_notes or [""] * rows)]
+    ax.set_yticks(range(rows), labels=labels)
+    ax.tick_params(length=0, labelsize=8.5, colors=style.TEXT)
+    ax.xaxis.set_ticks_position("top")
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if spec.x_label:
+        ax.set_xlabel(spec.x_label, fontsize=9, color=style.MUTED)
+    return fig
+
+
+# ---- bars ----
+def _bars(spec: BarChart) -> Figure:
+    n = len(spec.labels)
+    height = max(style.HEIGHT, 1.4 + 0.34 * n) if spec.horizontal else style.HEIGHT
+    fig = _new_figure(height=height)
+    _titles(fig, spec.title, spec.subtitle)
+    top = 1 - 1.0 / height
+    ax = fig.add_axes((0.3 if spec.horizontal else 0.08, 0.1, 0.62 if spec.horizontal else 0.84, top - 0.13))
+    _style_axes(ax)
+    if n == 0:
+        ax.text(0.5, 0.5, "No data", ha="center", va="center", color=style.MUTED, fontsize=12, transform=ax.transAxes)
+        return fig
+    positions = np.arange(n)
+    bottom = np.zeros(n)
+    count = len(spec.series)
+    thickness = 0.7 if spec.stacked or count == 1 else 0.7 / count
+    for i, s in enumerate(spec.series):
+        vals = np.array([0 if v is None else v for v in s.values], dtype=float)
+        color = style.PALETTE[i % len(style.PALETTE)]
+        offset = 0 if spec.stacked or count == 1 else (i - (count - 1) / 2) * thickness
+        if spec.horizontal:
+            ax.barh(positions + offset, vals, height=thickness, left=bottom if spec.stacked else None, color=color,
+                    label=s.name)
+        else:
+            ax.bar(positions + offset, vals, width=thickness, bottom=bottom if spec.stacked else None, color=color,
+                   label=s.name)
+        if spec.stacked:
+            bottom = bottom + vals
+    fmt = _formatter(spec.value_format)
+    if spec.horizontal:
+        ax.set_yticks(positions, labels=list(spec.labels))
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", color=style.GRID)
+        ax.xaxis.set_major_formatter(fmt)
+        totals = bottom if spec.stacked else np.array([0 if v is None else v for v in spec.series[0].values])
+        span = max(float(np.max(totals)), 1e-9)
+        for i, total in enumerate(totals):
+            note = spec.annotations[i] if i < len(spec.annotations) else fmt(total)
+            ax.text(total + span * 0.01, i, note, va="center", fontsize=8, color=style.TEXT)
+        ax.set_xlim(right=span * 1.22)
+    else:
+        ax.set_xticks(positions, labels=list(spec.labels), rotation=0 if n <= 8 else 45, ha="center" if n <= 8 else "right")
+        ax.yaxis.set_major_formatter(fmt)
+        ax.axhline(0, color=style.MUTED, linewidth=0.8)
+        if spec.line is not None:
+            right = ax.twinx()
+            right.plot(positions, [np.nan if v is None else v for v in spec.line.values], color=style.TEXT,
+                       marker="o", linewidth=1.8, label=spec.line.name)
+            right.spines["top"].set_visible(False)
+            right.tick_params(colors=style.MUTED, labelsize=8.5)
+    if count > 1 or spec.line is not None:
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.985, 0.985), frameon=False, fontsize=8.5,
+                   ncol=min(len(labels), 4))
+    return fig

@@ -1,0 +1,64 @@
+"""What to draw, as plain data. Playbooks build these; charts/render.py draws them.
+
+No matplotlib import here, so `playbooks/` can build a chart without knowing how it is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+    style: str = "solid"  # solid | dashed | faded
+    axis: str = "left"  # left | right
+
+
+@dataclass(frozen=True)
+class LineChart:
+    title: str
+    subtitle: str
+    x: tuple[date | datetime, ...]
+    series: tuple[Series, ...]
+    granularity: str = "day"  # hour | day | week | month | quarter
+    y_format: str = "int"  # int | pct | money | float
+    right_format: str = "pct"
+    highlight: tuple[date | datetime, date | datetime] | None = None  # [from, to) shaded: the asked range
+    partial_from: int | None = None  # index of the first partial (incomplete) point
+    marker: tuple[date | datetime, str] | None = None  # a labelled vertical line (e.g. a launch)
+    kind: str = field(default="line", init=False)
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    title: str
+    subtitle: str
+    row_labels: tuple[str, ...]
+    col_labels: tuple[str, ...]
+    values: tuple[tuple[float | None, ...], ...]  # None: not yet observable
+    partial: tuple[tuple[bool, ...], ...] = ()
+    row_notes: tuple[str, ...] = ()  # e.g. cohort sizes, drawn at the right
+    value_format: str = "pct"
+    x_label: str = ""
+    y_label: str = ""
+    kind: str = field(default="heatmap", init=False)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    subtitle: str
+    labels: tuple[str, ...]
+    series: tuple[Series, ...]
+    horizontal: bool = True
+    stacked: bool = False
+    value_format: str = "int"
+    annotations: tuple[str, ...] = ()  # one per label, drawn at the bar's end
+    line: Series | None = None  # a second measure drawn as a line on a right axis (vertical bars)
+    kind: str = field(default="bar", init=False)
+
+
+ChartSpec = LineChart | Heatmap | BarChart

@@ -1,0 +1,321 @@
+"""Playbot configuration: a YAML file, overridden by environment variables, validated at start.
+
+Leaf module: imports nothing from the project, so every package may use it.
+A mistake is a `ConfigError` naming the key and the fix, printed as one line by `bot.py`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent
+DEFAULT_CONFIG_FILE = "playbot.yaml"
+DEMO_SOURCES = ("messenger_web", "messenger_ios")
+DEMO_WAREHOUSE = "segment"
+DEMO_PRODUCT_WAREHOUSE = "product"
+DEMO_NON_ACTIVITY_EVENTS = ("Email Sent",)
+IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+
+class ConfigError(ValueError):
+    """A configuration mistake: names the key, says what is wrong and how to fix it."""
+
+    def __init__(self, key: str, problem: str, fix: str = ""):
+        self.key, self.problem, self.fix = key, problem, fix
+        super().__init__(f"config error: {key}: {problem}" + (f" ({fix})" if fix else ""))
+
+
+@dataclass(frozen=True)
+class WarehouseConfig:
+    name: str
+    url: str
+    timeout_seconds: float = 60.0
+    row_cap: int = 50_000
+    max_concurrent_queries: int = 4
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password masked, for logs and messages."""
+        return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", self.url)
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    warehouse: str = DEMO_WAREHOUSE
+    sources: tuple[str, ...] = DEMO_SOURCES
+    activation_event: str | None = "Signed Up"
+    stitch_identities: bool = True
+    # Custom relations for data that is not in Segment's schema. Each must return the
+    # documented columns; see README "Non-Segment data".
+    events_sql: str | None = None
+    users_sql: str | None = None
+    # How far received_at may trail the event's timestamp (mobile batching, offline devices).
+    # Queries bound received_at to [start, end + this] so Redshift can use its sort key.
+    late_arrival_hours: int = 72
+    catalog_days: int = 90
+    # Events that are not something the user did (emails the server sent, ...): they never make
+    # anyone "active" in active users and retention.
+    activity_exclude_events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    data_dir: Path = PROJECT_DIR / "var" / "demo"
+    seed: int = 7
+    events: int = 250_000
+    days: int = 180
+
+
+@dataclass(frozen=True)
+class Config:
+    warehouses: dict[str, WarehouseConfig]
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    timezone: str = "UTC"
+    week_start: str = "monday"
+    demo: DemoConfig | None = field(default_factory=DemoConfig)
+    chart_dir: Path = PROJECT_DIR / "var" / "charts"
+    playbook_dirs: tuple[Path, ...] = ()
+    event_synonyms: dict[str, str] = field(default_factory=dict)
+    source_file: Path | None = None
+
+    @property
+    def is_demo(self) -> bool:
+        return self.demo is not None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# ---- schema of the YAML file: key -> (type, default). Nested dicts validated separately. ----
+_TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack"}
+_WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries"}
+_SEGMENT_KEYS = {
+    "warehouse", "sources", "activation_event", "stitch_identities", "events_sql", "users_sql",
+    "late_arrival_hours", "catalog_days", "activity_exclude_events",
+}
+_DEMO_KEYS = {"data_dir", "seed", "events", "days"}
+_CHARTS_KEYS = {"dir"}
+_PLAYBOOKS_KEYS = {"dirs"}
+
+
+def _check_keys(section: str, data: dict, allowed: set[str]) -> None:
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(sorted(allowed))}"
+            raise ConfigError(f"{section}{key}", "unknown key", hint)
+
+
+def _as_mapping(key: str, value: Any) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(key, f"expected a mapping, got {type(value).__name__}", "indent the keys below it")
+    return value
+
+
+def _as_int(key: str, value: Any, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ConfigError(key, f"expected a whole number, got {value!r}")
+    try:
+        number = int(str(value).replace("_", ""))
+    except ValueError:
+        raise ConfigError(key, f"expected a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(key, f"must be at least {minimum}, got {number}")
+    return number
+
+
+def _parse_events_count(key: str, value: Any) -> int:
+    """Accept 250000, '250k', '10M'."""
+    text = str(value).strip().lower().replace("_", "").replace(",", "")
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)", text)
+    if not match:
+        raise ConfigError(key, f"expected an event count such as 250000, 250k or 10M, got {value!r}")
+    number = float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)]
+    if number < 1_000:
+        raise ConfigError(key, "the demo needs at least 1000 events")
+    return int(number)
+
+
+def parse_events_count(value: Any) -> int:
+    return _parse_events_count("demo.events", value)
+
+
+def _check_timezone(key: str, name: str) -> str:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(str(name), _zone_names(), n=1)
+        raise ConfigError(key, f"unknown timezone {name!r}",
+                          f"use an IANA name such as {close[0] if close else 'Europe/Berlin'}") from None
+    return str(name)
+
+
+def _zone_names() -> list[str]:
+    import zoneinfo
+
+    return sorted(zoneinfo.available_timezones())
+
+
+def _resolve_path(base: Path, value: Any) -> Path:
+    path = Path(os.path.expanduser(str(value)))
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the YAML file (if any) and the environment; validate; return a Config.
+
+    Search order for the file: `path`, $PLAYBOT_CONFIG, ./playbot.yaml. No file at all is fine:
+    the bot runs on the embedded demo warehouse.
+    """
+    env = dict(os.environ if env is None else env)
+    file: Path | None = None
+    if path is not None:
+        file = Path(path)
+        if not file.exists():
+            raise ConfigError("--config", f"file {file} not found", "check the path")
+    elif env.get("PLAYBOT_CONFIG"):
+        file = Path(env["PLAYBOT_CONFIG"])
+        if not file.exists():
+            raise ConfigError("PLAYBOT_CONFIG", f"file {file} not found", "check the path")
+    elif Path(DEFAULT_CONFIG_FILE).exists():
+        file = Path(DEFAULT_CONFIG_FILE)
+
+    data: dict = {}
+    base = Path.cwd()
+    if file is not None:
+        base = file.resolve().parent
+        try:
+            loaded = yaml.safe_load(file.read_text()) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark else "the file"
+            raise ConfigError(str(file), f"not valid YAML at {where}", "check indentation and quotes") from None
+        data = _as_mapping(str(file), loaded)
+    return _build(data, env, base, file)
+
+
+def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Config:
+    _check_keys("", data, _TOP_KEYS)
+    timezone = _check_timezone("timezone", env.get("PLAYBOT_TIMEZONE") or data.get("timezone") or "UTC")
+    week_start = str(env.get("PLAYBOT_WEEK_START") or data.get("week_start") or "monday").lower()
+    if week_start not in ("monday", "sunday"):
+        raise ConfigError("week_start", f"must be monday or sunday, got {week_start!r}")
+
+    # ---- warehouses ----
+    raw_warehouses = _as_mapping("warehouses", data.get("warehouses"))
+    warehouses: dict[str, WarehouseConfig] = {}
+    for name, raw in raw_warehouses.items():
+        if not IDENTIFIER_RE.match(str(name)):
+            raise ConfigError(f"warehouses.{name}", "names are letters, digits and underscores")
+        raw = {"url": raw} if isinstance(raw, str) else _as_mapping(f"warehouses.{name}", raw)
+        _check_keys(f"warehouses.{name}.", raw, _WAREHOUSE_KEYS)
+        if not raw.get("url"):
+            raise ConfigError(f"warehouses.{name}.url", "missing", "give a SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db")
+        warehouses[str(name)] = _warehouse(str(name), raw)
+    env_url = env.get("PLAYBOT_WAREHOUSE_URL")
+
+    # ---- segment (the events/users relations) ----
+    raw_segment = _as_mapping("segment", data.get("segment"))
+    _check_keys("segment.", raw_segment, _SEGMENT_KEYS)
+    sources = raw_segment.get("sources", None)
+    if env.get("PLAYBOT_SOURCES"):
+        sources = [s.strip() for s in env["PLAYBOT_SOURCES"].split(",") if s.strip()]
+    demo_data = _as_mapping("demo", data.get("demo"))
+    _check_keys("demo.", demo_data, _DEMO_KEYS)
+
+    is_demo = not warehouses and not env_url
+    segment_warehouse = str(raw_segment.get("warehouse") or DEMO_WAREHOUSE)
+    if env_url:
+        existing = raw_warehouses.get(segment_warehouse)
+        settings = dict(existing) if isinstance(existing, dict) else {}
+        warehouses[segment_warehouse] = _warehouse(segment_warehouse, {**settings, "url": env_url})
+    demo: DemoConfig | None = None
+    if is_demo:
+        demo = DemoConfig(
+            data_dir=_resolve_path(base, env.get("PLAYBOT_DEMO_DIR") or demo_data.get("data_dir") or DemoConfig.data_dir),
+            seed=_as_int("demo.seed", demo_data.get("seed", DemoConfig.seed)),
+            events=_parse_events_count("demo.events", env.get("PLAYBOT_DEMO_EVENTS") or demo_data.get("events", DemoConfig.events)),
+            days=_as_int("demo.days", demo_data.get("days", DemoConfig.days), minimum=35),
+        )
+        warehouses = {
+            DEMO_WAREHOUSE: WarehouseConfig(DEMO_WAREHOUSE, f"duckdb:///{demo.data_dir / 'segment.duckdb'}"),
+            DEMO_PRODUCT_WAREHOUSE: WarehouseConfig(DEMO_PRODUCT_WAREHOUSE, f"duckdb:///{demo.data_dir / 'product.duckdb'}"),
+        }
+        segment_warehouse = DEMO_WAREHOUSE
+        if sources is None:
+            sources = list(DEMO_SOURCES)
+    if segment_warehouse not in warehouses:
+        raise ConfigError("segment.warehouse", f"names warehouse {segment_warehouse!r}, which is not configured",
+                          f"add it under warehouses: or use one of {', '.join(sorted(warehouses))}")
+    events_sql = raw_segment.get("events_sql")
+    if sources is None and not events_sql:
+        raise ConfigError("segment.sources", "missing",
+                          "list the Segment source schemas, e.g. sources: [ios_production, web_prod]")
+    sources = [str(s) for s in (sources or [])]
+    for i, schema in enumerate(sources):
+        if not IDENTIFIER_RE.match(schema):
+            raise ConfigError(f"segment.sources[{i}]", f"{schema!r} is not a schema name")
+    activation = raw_segment.get("activation_event", SegmentConfig.activation_event)
+    segment = SegmentConfig(
+        warehouse=segment_warehouse,
+        sources=tuple(sources),
+        activation_event=str(activation) if activation else None,
+        stitch_identities=bool(raw_segment.get("stitch_identities", True)),
+        events_sql=str(events_sql) if events_sql else None,
+        users_sql=str(raw_segment["users_sql"]) if raw_segment.get("users_sql") else None,
+        late_arrival_hours=_as_int("segment.late_arrival_hours", raw_segment.get("late_arrival_hours", 72)),
+        catalog_days=_as_int("segment.catalog_days", raw_segment.get("catalog_days", 90), minimum=1),
+        activity_exclude_events=tuple(str(e) for e in (
+            raw_segment.get("activity_exclude_events",
+                            DEMO_NON_ACTIVITY_EVENTS if is_demo else ()) or ())),
+    )
+
+    charts = _as_mapping("charts", data.get("charts"))
+    _check_keys("charts.", charts, _CHARTS_KEYS)
+    chart_dir = _resolve_path(base, env.get("PLAYBOT_CHART_DIR") or charts.get("dir") or Config.chart_dir)
+    playbooks = _as_mapping("playbooks", data.get("playbooks"))
+    _check_keys("playbooks.", playbooks, _PLAYBOOKS_KEYS)
+    dirs = playbooks.get("dirs") or []
+    if isinstance(dirs, str):
+        dirs = [dirs]
+    playbook_dirs = tuple(_resolve_path(base, d) for d in dirs)
+    for i, d in enumerate(playbook_dirs):
+        if not d.is_dir():
+            raise ConfigError(f"playbooks.dirs[{i}]", f"folder {d} does not exist", "create it or fix the path")
+    synonyms = _as_mapping("synonyms", data.get("synonyms"))
+    return Config(
+        warehouses=warehouses, segment=segment, timezone=timezone, week_start=week_start, demo=demo,
+        chart_dir=chart_dir, playbook_dirs=playbook_dirs,
+        event_synonyms={str(k).lower(): str(v) for k, v in synonyms.items()}, source_file=file,
+    )
+
+
+def _warehouse(name: str, raw: dict) -> WarehouseConfig:
+    key = f"warehouses.{name}"
+    url = str(raw["url"])
+    if "://" not in url:
+        raise ConfigError(f"{key}.url", f"{url!r} is not a SQLAlchemy URL",
+                          "e.g. postgresql+psycopg://user@host:5432/db or duckdb:///path/file.duckdb")
+    timeout = raw.get("timeout_seconds", 60)
+    try:
+        timeout = float(timeout)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}.timeout_seconds", f"expected seconds, got {timeout!r}") from None
+    if timeout <= 0:
+        raise ConfigError(f"{key}.timeout_seconds", "must be positive")
+    return WarehouseConfig(
+        name=name, url=url, timeout_seconds=timeout,
+        row_cap=_as_int(f"{key}.row_cap", raw.get("row_cap", 50_000), minimum=1),
+        max_concurrent_queries=_as_int(f"{key}.max_concurrent_queries", raw.get("max_concurrent_queries", 4), minimum=1),
+    )

@@ -1,0 +1,190 @@
+"""Playbooks are data: one .sql file each, with a YAML header in the file's first comment.
+
+    /* playbook
+    id: event_volume
+    title: Event volume
+    ...
+    */
+    SELECT ... FROM events WHERE event_name = :event ...
+
+The built-in ones live in playbooks/sql/; users add folders in playbot.yaml (`playbooks.dirs`).
+A mistake is a PlaybookError naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .params import INTERVALS, PARAM_TYPES, ParamSpec
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "sql"
+HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", re.S)
+ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+_KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
+         "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
+         "dimensions"}
+_PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help"}
+
+
+class PlaybookError(ValueError):
+    def __init__(self, path: Path | str, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.message = str(path), line, message
+
+
+@dataclass(frozen=True)
+class Playbook:
+    id: str
+    title: str
+    question: str
+    sql: str  # the Jinja/SQL body, PostgreSQL dialect
+    params: tuple[ParamSpec, ...]
+    presenter: str = "table"
+    chart: str = "auto"
+    words: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    events_between: tuple[str, str] = ("start", "end")
+    lookback_days: int = 0
+    default_range: dict[str, int] = field(default_factory=dict)  # interval -> number of periods
+    definitions: tuple[str, ...] = ()
+    warehouse: str | None = None
+    path: str = ""
+    builtin: bool = True
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> ParamSpec | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+
+def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = False) -> Playbook:
+    match = HEADER_RE.match(text)
+    if not match:
+        raise PlaybookError(path, 1, "missing header: the file must start with a '/* playbook' comment holding YAML")
+    header_line = text[: match.start("yaml")].count("\n") + 1
+    try:
+        meta = yaml.safe_load(match.group("yaml")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = header_line + (mark.line if mark else 0)
+        raise PlaybookError(path, line, f"header is not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(meta, dict):
+        raise PlaybookError(path, header_line, "header must be a YAML mapping of keys")
+    header_lines = match.group("yaml").splitlines()
+
+    def line_of(key: str) -> int:
+        for i, line in enumerate(header_lines):
+            if re.match(rf"\s*{re.escape(key)}\s*:", line):
+                return header_line + i
+        return header_line
+
+    for key in meta:
+        if key not in _KEYS:
+            raise PlaybookError(path, line_of(str(key)), f"unknown key {key!r}; allowed: {', '.join(sorted(_KEYS))}")
+    for key in ("id", "title", "question"):
+        if not meta.get(key):
+            raise PlaybookError(path, header_line, f"missing {key!r}")
+    pid = str(meta["id"])
+    if not ID_RE.match(pid):
+        raise PlaybookError(path, line_of("id"), f"id {pid!r} must be lowercase letters, digits and underscores")
+    params = []
+    raw_params = meta.get("params") or {}
+    if not isinstance(raw_params, dict):
+        raise PlaybookError(path, line_of("params"), "params must be a mapping of name: {type: ...}")
+    for name, spec in raw_params.items():
+        spec = {"type": spec} if isinstance(spec, str) else (spec or {})
+        where = line_of(str(name))
+        if not isinstance(spec, dict):
+            raise PlaybookError(path, where, f"parameter {name!r} must be a mapping")
+        for key in spec:
+            if key not in _PARAM_KEYS:
+                raise PlaybookError(path, where, f"parameter {name!r}: unknown key {key!r}")
+        ptype = str(spec.get("type", "text"))
+        if ptype not in PARAM_TYPES:
+            raise PlaybookError(path, where, f"parameter {name!r}: unknown type {ptype!r}; use one of {', '.join(PARAM_TYPES)}")
+        choices = tuple(str(c) for c in (spec.get("choices") or (INTERVALS[1:4] if ptype == "interval" else ())))
+        if ptype == "enum" and not choices:
+            raise PlaybookError(path, where, f"parameter {name!r}: enum needs choices")
+        params.append(ParamSpec(name=str(name), type=ptype, required=bool(spec.get("required", False)),
+                                default=spec.get("default"), choices=choices, minimum=spec.get("min"),
+                                maximum=spec.get("max"), help=str(spec.get("help", ""))))
+    body = text[match.end():]
+    if not body.strip():
+        raise PlaybookError(path, text[: match.end()].count("\n") + 1, "the SQL body is empty")
+    used = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", _strip_sql_comments(body)))
+    declared = {p.name for p in params} | _RUNTIME_PARAMS
+    undeclared = sorted(used - declared)
+    if undeclared:
+        body_start = text[: match.end()].count("\n") + 1
+        name = undeclared[0]
+        line = body_start + next((i for i, ln in enumerate(body.splitlines()) if f":{name}" in ln), 0)
+        raise PlaybookError(path, line, f"the SQL uses :{name}, which is not a declared parameter")
+    between = meta.get("events_between") or ["start", "end"]
+    if not (isinstance(between, list) and len(between) == 2):
+        raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")
+    return Playbook(
+        id=pid, title=str(meta["title"]), question=str(meta["question"]), sql=body, params=tuple(params),
+        presenter=str(meta.get("presenter", "table")), chart=str(meta.get("chart", "auto")),
+        words=tuple(str(w).lower() for w in meta.get("words") or ()),
+        examples=tuple(str(e) for e in meta.get("examples") or ()),
+        tags=tuple(str(t) for t in meta.get("tags") or ()), description=str(meta.get("description", "")),
+        events_between=(str(between[0]), str(between[1])), lookback_days=int(meta.get("lookback_days", 0)),
+        default_range={str(k): int(v) for k, v in (meta.get("default_range") or {}).items()},
+        definitions=tuple(str(d) for d in meta.get("definitions") or ()),
+        warehouse=meta.get("warehouse"), path=str(path), builtin=builtin, meta=meta,
+    )
+
+
+# Bound by the runtime in every playbook: time bounds of the events relation, today, the timezone.
+_RUNTIME_PARAMS = {"today", "now", "tomorrow", "_tz", "_ts_lo", "_ts_hi", "_recv_lo", "_recv_hi", "_lo", "_hi"}
+
+
+def _strip_sql_comments(sql: str) -> str:
+    sql = re.sub(r"/\*.*?\*/", " ", sql, flags=re.S)
+    sql = re.sub(r"--[^\n]*", " ", sql)
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)  # string literals can hold colons
+
+
+class Library:
+    """All playbooks by id, built-ins first, then user folders (a user playbook may not shadow one)."""
+
+    def __init__(self, playbooks: list[Playbook]):
+        self._by_id: dict[str, Playbook] = {}
+        for pb in playbooks:
+            if pb.id in self._by_id:
+                raise PlaybookError(pb.path, 1, f"id {pb.id!r} is already used by {self._by_id[pb.id].path}")
+            self._by_id[pb.id] = pb
+
+    def __getitem__(self, pid: str) -> Playbook:
+        return self._by_id[pid]
+
+    def __contains__(self, pid: str) -> bool:
+        return pid in self._by_id
+
+    def get(self, pid: str) -> Playbook | None:
+        return self._by_id.get(pid)
+
+    def all(self) -> list[Playbook]:
+        return list(self._by_id.values())
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._by_id)
+
+
+def load_library(extra_dirs: tuple[Path, ...] | list[Path] = ()) -> Library:
+    playbooks = [parse_playbook(p.read_text(), p, builtin=True) for p in sorted(BUILTIN_DIR.glob("*.sql"))]
+    for folder in extra_dirs:
+        for p in sorted(Path(folder).glob("*.sql")):
+            playbooks.append(parse_playbook(p.read_text(), p, builtin=False))
+    return Library(playbooks)

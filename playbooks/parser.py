@@ -1,0 +1,311 @@
+"""Question text -> Request(playbook, typed params), or a Clarification that says what to ask.
+
+Deterministic and offline. Reads, in order: explicit `key=value` parameters, a time range, an
+interval ("weekly"), the playbook (from the words in each playbook's header), the event
+(from the live catalog). A follow-up in a thread changes only what it says.
+Never raises on user input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from warehouse import Catalog
+
+from .library import Library, Playbook
+from .params import ParamError
+from .timerange import DateRange, describe, find_range, last_complete_periods, period_start
+from .vocabulary import EventMatcher
+
+INTERVAL_WORDS = [
+    (r"\b(hourly|per hour|by hour|each hour|every hour|hour by hour)\b", "hour"),
+    (r"\b(daily|per day|by day|each day|every day|day by day|a day|dau)\b", "day"),
+    (r"\b(weekly|per week|by week|each week|every week|week by week|week over week|wow|a week|wau)\b", "week"),
+    (r"\b(monthly|per month|by month|each month|every month|month by month|month over month|mom|a month|mau)\b", "month"),
+    (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
+]
+MAX_QUESTION = 2000
+PARAM_RE = r"\b([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One thing understood: a parameter, its value, and the words it came from."""
+
+    name: str
+    value: Any
+    words: str
+
+
+@dataclass(frozen=True)
+class Request:
+    playbook: str
+    params: dict[str, Any]
+    question: str = ""
+    readings: tuple[Reading, ...] = ()
+    explicit: frozenset[str] = frozenset()
+    range_label: str = ""
+
+    def with_params(self, **changes: Any) -> "Request":
+        return replace(self, params={**self.params, **changes})
+
+
+@dataclass(frozen=True)
+class Clarification:
+    """The question could not be answered as asked: what to say, and what to offer instead."""
+
+    question: str
+    message: str
+    suggestions: tuple[str, ...] = ()
+    example: str = ""
+    choices: tuple[str, ...] = ()  # for an ambiguity: the values to pick from
+    param: str | None = None
+
+
+@dataclass
+class ParseContext:
+    library: Library
+    catalog: Catalog
+    today: date
+    week_start: str = "monday"
+    synonyms: dict[str, str] = field(default_factory=dict)
+    previous: Request | None = None
+    _matcher: EventMatcher | None = None
+
+    @property
+    def matcher(self) -> EventMatcher:
+        if self._matcher is None:
+            self._matcher = EventMatcher(self.catalog, self.synonyms)
+        return self._matcher
+
+
+def parse(text: str, ctx: ParseContext) -> Request | Clarification:
+    try:
+        return _parse(text, ctx)
+    except Exception as exc:  # noqa: BLE001 - user input must never raise; the log keeps the detail
+        import logging
+
+        logging.getLogger("playbot.parser").exception("parser failed on %r", text[:200])
+        return Clarification(text, f"I could not read that question ({type(exc).__name__}).",
+                             example=_example(ctx))
+
+
+def _clean(text: str) -> str:
+    text = (text or "")[:MAX_QUESTION]
+    text = re.sub(r"<@[A-Z0-9]+>", " ", text)  # Slack mentions
+    text = text.replace("’", "'").replace("→", " -> ").lower()
+    text = re.sub(r"[?!]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
+    text = _clean(raw)
+    if not text or text in ("help", "?"):
+        return Clarification(raw, "Ask me about your product's data.", _playbook_suggestions(ctx), _example(ctx))
+    readings: list[Reading] = []
+    params: dict[str, Any] = {}
+    explicit: set[str] = set()
+
+    # 1. explicit parameters: "event_volume event='Invite Sent' interval=week"
+    playbook: Playbook | None = None
+    first = text.split(" ", 1)[0]
+    if first in ctx.library:
+        playbook = ctx.library[first]
+        readings.append(Reading("playbook", playbook.id, first))
+        text = text[len(first):].strip()
+    for m in list(re.finditer(PARAM_RE, text)):
+        key, value = m.group(1), m.group(2).strip("'\"")
+        params[key] = value
+        explicit.add(key)
+        readings.append(Reading(key, value, m.group(0)))
+    text = re.sub(PARAM_RE, " ", text).strip()
+    if "event" in params:  # keep the event's original capitalization
+        m = re.search(r"event\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)", raw, flags=re.I)
+        if m:
+            params["event"] = m.group(1).strip("'\"")
+
+    # 2. time range
+    rng, text = find_range(text, ctx.today, ctx.week_start)
+    if rng is not None:
+        readings.append(Reading("start", rng.start, rng.words))
+        readings.append(Reading("end", rng.end, rng.words))
+        explicit |= {"start", "end"}
+
+    # 3. interval words
+    interval = None
+    for pattern, unit in INTERVAL_WORDS:
+        m = re.search(pattern, text)
+        if m:
+            interval = unit
+            readings.append(Reading("interval", unit, m.group(0)))
+            explicit.add("interval")
+            break
+
+    # 4. playbook, from the words in each playbook's header (longest phrases weigh most)
+    if playbook is None:
+        playbook, words = _pick_playbook(text, ctx.library)
+        if playbook is not None:
+            readings.append(Reading("playbook", playbook.id, words))
+            text = re.sub(rf"\b{re.escape(words)}\b", " ", text) if words else text
+
+    # 5. event, from the catalog
+    event_text = text
+    for pattern, _ in INTERVAL_WORDS:
+        event_text = re.sub(pattern, " ", event_text)
+    match = ctx.matcher.match(event_text) if "event" not in params else None
+    if match is not None and match.event is None and match.choices:
+        return Clarification(raw, f"Which event do you mean by “{match.words}”?",
+                             choices=match.choices, param="event",
+                             example=f"{match.choices[0].lower()} {rng.words if rng else 'last 7 days'}")
+    if match is not None and match.event:
+        params["event"] = match.event
+        explicit.add("event")
+        readings.append(Reading("event", match.event, match.words))
+
+    # 6. follow-up: nothing says which playbook -> continue the previous question
+    previous = ctx.previous
+    if playbook is None and previous is not None and (rng or interval or "event" in params or params):
+        playbook = ctx.library.get(previous.playbook)
+        if playbook is not None:
+            merged = {k: v for k, v in previous.params.items() if k in previous.explicit}
+            merged.update(params)
+            params = merged
+            explicit |= set(previous.explicit)
+            if rng is None and "start" in previous.explicit:
+                rng = DateRange(previous.params["start"], previous.params["end"], previous.range_label)
+            if interval is None and "interval" in previous.explicit:
+                interval = previous.params.get("interval")
+    if playbook is None and "event" in params:
+        playbook = _fallback(ctx.library)
+        readings.append(Reading("playbook", playbook.id, "(an event was named)"))
+    if playbook is None:
+        return _not_understood(raw, text, ctx)
+    return _resolve(raw, playbook, params, rng, interval, readings, explicit, ctx)
+
+
+def _pick_playbook(text: str, library: Library) -> tuple[Playbook | None, str]:
+    best: tuple[float, Playbook | None, str] = (0.0, None, "")
+    for pb in library.all():
+        for phrase in pb.words:
+            if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text):
+                score = len(phrase.split()) + len(phrase) / 100
+                if score > best[0]:
+                    best = (score, pb, phrase)
+    return best[1], best[2]
+
+
+def _fallback(library: Library) -> Playbook:
+    for pb in library.all():
+        if pb.meta.get("fallback") or pb.id == "event_volume":
+            return pb
+    return library.all()[0]
+
+
+def _resolve(raw: str, pb: Playbook, params: dict[str, Any], rng: DateRange | None, interval: str | None,
+             readings: list[Reading], explicit: set[str], ctx: ParseContext) -> Request | Clarification:
+    out: dict[str, Any] = {}
+    unknown = [k for k in params if pb.param(k) is None]
+    if unknown:
+        return Clarification(raw, f"{pb.title} has no parameter {unknown[0]!r}.",
+                             suggestions=tuple(p.name for p in pb.params), example=_example_for(pb))
+    ispec = pb.param("interval")
+    if ispec is not None:
+        if interval is None:
+            interval = params.get("interval")
+        if interval is None and rng is not None and "interval" not in explicit:
+            interval = _interval_for_range(rng, ispec.choices)
+        try:
+            interval = ispec.coerce(interval) if interval else ispec.coerce(ispec.default or "day")
+        except ParamError as exc:
+            return Clarification(raw, exc.message, choices=tuple(exc.choices), param="interval",
+                                 example=_example_for(pb))
+        out["interval"] = interval
+    label = ""
+    if pb.param("start") is not None and pb.param("end") is not None:
+        if "start" in params or "end" in params:
+            try:
+                start = pb.param("start").coerce(params.get("start")) if "start" in params else None
+                end = pb.param("end").coerce(params.get("end")) if "end" in params else ctx.today + timedelta(days=1)
+            except ParamError as exc:
+                return Clarification(raw, exc.message, example=_example_for(pb))
+            if start is None:
+                start, _ = _default_range(pb, interval or "day", ctx)
+            label = describe(start, end)
+        elif rng is not None:
+            start, end, label = rng.start, rng.end, rng.label
+        else:
+            start, end = _default_range(pb, interval or "day", ctx)
+            n = pb.default_range.get(interval or "day")
+            label = f"last {n} complete {interval}s" if n else describe(start, end)
+        if end <= start:
+            return Clarification(raw, "The end of the range must be after its start.", example=_example_for(pb))
+        out["start"], out["end"] = start, end
+    for spec in pb.params:
+        if spec.name in out:
+            continue
+        value = params.get(spec.name, spec.default)
+        try:
+            value = spec.coerce(value)
+        except ParamError as exc:
+            return Clarification(raw, exc.message, choices=tuple(exc.choices), param=spec.name, example=_example_for(pb))
+        if spec.type == "event" and value is not None and ctx.catalog.event(value) is None:
+            match = ctx.matcher.match(str(value))
+            if match is None or match.event is None:
+                return Clarification(raw, f"I don't know the event “{value}” in this warehouse.",
+                                     suggestions=tuple(ctx.matcher.suggestions(str(value))),
+                                     choices=match.choices if match else (), param=spec.name,
+                                     example=_example_for(pb))
+            value = match.event
+        if spec.required and value in (None, "", ()):
+            top = ctx.catalog.event_names()[:3]
+            return Clarification(raw, f"Which {spec.name.replace('_', ' ')}? {pb.title} needs one.",
+                                 suggestions=tuple(top), param=spec.name,
+                                 example=f"{top[0].lower() if top else 'signups'} last 7 days")
+        out[spec.name] = value
+    return Request(playbook=pb.id, params=out, question=raw, readings=tuple(readings),
+                   explicit=frozenset(explicit & set(out)), range_label=label)
+
+
+def _interval_for_range(rng: DateRange, choices: tuple[str, ...]) -> str:
+    days = rng.days
+    if days <= 2 and "hour" in choices and rng.grain == "hour":
+        return "hour"
+    if days <= 62 or "week" not in choices:
+        return "day" if "day" in choices else choices[0]
+    if days <= 26 * 7 or "month" not in choices:
+        return "week"
+    return "month"
+
+
+def _default_range(pb: Playbook, interval: str, ctx: ParseContext) -> tuple[date, date]:
+    n = pb.default_range.get(interval, {"hour": 1, "day": 30, "week": 12, "month": 12, "quarter": 4}.get(interval, 30))
+    if interval == "hour":
+        return ctx.today - timedelta(days=1), ctx.today + timedelta(days=1)
+    return last_complete_periods(ctx.today, interval, n, ctx.week_start)
+
+
+def _not_understood(raw: str, text: str, ctx: ParseContext) -> Clarification:
+    events = ctx.matcher.suggestions(text)
+    suggestions = tuple((events + [pb.title for pb in ctx.library.all()])[:3])
+    return Clarification(raw, "I don't know how to answer that yet.", suggestions, _example(ctx))
+
+
+def _playbook_suggestions(ctx: ParseContext) -> tuple[str, ...]:
+    return tuple(pb.examples[0] for pb in ctx.library.all() if pb.examples)[:3]
+
+
+def _example(ctx: ParseContext) -> str:
+    names = ctx.catalog.event_names()
+    if names:
+        return f"{names[0].lower()} last 7 days"
+    return "retention weekly"
+
+
+def _example_for(pb: Playbook) -> str:
+    return pb.examples[0] if pb.examples else pb.id
+
+
+__all__ = ["Clarification", "ParseContext", "Reading", "Request", "parse", "period_start"]

@@ -1,0 +1,225 @@
+"""From a playbook and typed parameters to one SQL statement for one engine, plus its bound values.
+
+The playbook body is a Jinja template for *structure only* (which interval, optional filters,
+which quoted column); every value reaches the driver as a bound parameter. The template sees:
+  - structural parameters (interval, enum, bool, int) as plain values, validated beforehand;
+  - every other parameter as a placeholder object: `{{ event }}` renders `:event`, and
+    `{% if event %}` is true when a value was given;
+  - macros: trunc(expr[, unit]), periods_between(earlier, later[, unit]).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from config import SegmentConfig
+from warehouse import Catalog, EventInfo
+
+from .library import Playbook
+from .params import STRUCTURAL_TYPES
+from .relations import RelationPlan, build_ctes
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+class RenderError(ValueError):
+    def __init__(self, message: str, next_step: str = ""):
+        super().__init__(message)
+        self.message, self.next_step = message, next_step
+
+
+class Placeholder:
+    """Stands for a bound value inside a template: renders as `:name`, truthy when set."""
+
+    def __init__(self, name: str, value: Any):
+        self._name, self._value = name, value
+
+    def __str__(self) -> str:
+        return f":{self._name}"
+
+    def __bool__(self) -> bool:
+        return self._value not in (None, "", ())
+
+    def __len__(self) -> int:
+        return len(self._value) if isinstance(self._value, (list, tuple)) else int(bool(self))
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    segment: SegmentConfig
+    catalog: Catalog
+    quote: Callable[..., str]
+    timezone: str
+    week_start: str
+    today: date  # local
+    now: datetime  # local, naive
+
+
+@dataclass(frozen=True)
+class RenderedQuery:
+    sql: str  # PostgreSQL dialect, :name placeholders
+    params: dict[str, Any]  # bound values
+
+
+def trunc_sql(expr: str, unit: str, week_start: str) -> str:
+    unit = unit.lower()
+    if unit not in ("hour", "day", "week", "month", "quarter", "year"):
+        raise RenderError(f"cannot truncate to {unit!r}")
+    if unit == "week" and week_start == "sunday":
+        return f"(DATE_TRUNC('week', {expr} + INTERVAL '1 day') - INTERVAL '1 day')"
+    return f"DATE_TRUNC('{unit}', {expr})"
+
+
+def periods_between_sql(earlier: str, later: str, unit: str) -> str:
+    """Whole periods from `earlier` to `later`, both already truncated to `unit`."""
+    if unit == "day":
+        return f"CAST(CAST({later} AS DATE) - CAST({earlier} AS DATE) AS INTEGER)"
+    if unit == "week":
+        return f"CAST((CAST({later} AS DATE) - CAST({earlier} AS DATE)) / 7 AS INTEGER)"
+    if unit in ("month", "quarter"):
+        months = (f"((EXTRACT(YEAR FROM {later}) - EXTRACT(YEAR FROM {earlier})) * 12 "
+                  f"+ EXTRACT(MONTH FROM {later}) - EXTRACT(MONTH FROM {earlier}))")
+        return f"CAST({months}{' / 3' if unit == 'quarter' else ''} AS INTEGER)"
+    if unit == "hour":
+        return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600 AS INTEGER)"
+    raise RenderError(f"cannot count periods of {unit!r}")
+
+
+def to_utc(local: datetime, tz: str) -> datetime:
+    """Naive local wall time in `tz` -> naive UTC (DST-aware)."""
+    aware = local.replace(tzinfo=ZoneInfo(tz))
+    return aware.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def event_scope(playbook: Playbook, params: dict[str, Any], catalog: Catalog) -> tuple[EventInfo, ...] | None:
+    """Events that restrict the events relation (playbook header `scope: [param, ...]`)."""
+    scope = playbook.meta.get("scope") or []
+    if not scope:
+        return None
+    infos: list[EventInfo] = []
+    for name in scope:
+        value = params.get(name)
+        if value in (None, "", ()):
+            return None  # an unset scope parameter means "all events"
+        for ev in (value if isinstance(value, (list, tuple)) else [value]):
+            info = catalog.event(ev)
+            if info is None:
+                return None
+            infos.append(info)
+    return tuple(infos)
+
+
+def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext) -> RenderedQuery:
+    structural: dict[str, Any] = {}
+    binds: dict[str, Any] = {}
+    for spec in playbook.params:
+        value = params.get(spec.name)
+        if spec.type in STRUCTURAL_TYPES:
+            structural[spec.name] = value
+            if spec.type in ("int",) and value is not None:
+                binds[spec.name] = value
+        elif spec.type == "column":
+            structural[spec.name] = _column(value, ctx) if value else None
+        else:
+            structural[spec.name] = Placeholder(spec.name, value)
+            binds[spec.name] = _bind_value(value)
+    default_unit = structural.get("interval") or "day"
+
+    def trunc(expr: str, unit: str | None = None) -> str:
+        return trunc_sql(expr, unit or default_unit, ctx.week_start)
+
+    def periods_between(earlier: str, later: str, unit: str | None = None) -> str:
+        return periods_between_sql(earlier, later, unit or default_unit)
+
+    try:
+        body = _ENV.from_string(playbook.sql).render(
+            **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start,
+            timezone=ctx.timezone)
+    except TemplateError as exc:
+        raise RenderError(f"playbook {playbook.id}: template error: {exc}",
+                          f"fix {playbook.path}") from None
+
+    # time bounds of the events relation, from the playbook's `events_between` parameters
+    first, last = playbook.events_between
+    lo = _as_datetime(params.get(first) if first in params else _runtime(first, ctx))
+    hi = _as_datetime(params.get(last) if last in params else _runtime(last, ctx))
+    if lo is None or hi is None:
+        raise RenderError(f"playbook {playbook.id}: events_between names {first!r}/{last!r} without values")
+    lo -= timedelta(days=playbook.lookback_days)
+    ts_lo, ts_hi = to_utc(lo, ctx.timezone), to_utc(hi, ctx.timezone)
+    binds.update({
+        "_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,
+        "_recv_lo": ts_lo - timedelta(hours=1),  # received_at is never before timestamp, but clocks drift
+        "_recv_hi": ts_hi + timedelta(hours=ctx.segment.late_arrival_hours),
+        "today": datetime.combine(ctx.today, time()), "tomorrow": datetime.combine(ctx.today + timedelta(days=1), time()),
+        "now": ctx.now,
+    })
+    if ctx.timezone != "UTC":
+        binds["_tz"] = ctx.timezone
+    for i, name in enumerate(ctx.segment.activity_exclude_events):
+        binds[f"_inactive{i}"] = name
+    plan = RelationPlan(
+        need_events=_references(body, "events"), need_users=_references(body, "users"),
+        only_events=event_scope(playbook, params, ctx.catalog),
+        dimensions=tuple(d for d in (playbook.meta.get("dimensions") or [])),
+    )
+    if ctx.segment.activation_event and plan.need_users:
+        info = ctx.catalog.event(ctx.segment.activation_event)
+        if info is not None:
+            binds["_activation"] = info.key
+    ctes = build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan)
+    sql = _prepend_ctes(body.strip().rstrip(";"), ctes)
+    used = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql))
+    return RenderedQuery(sql=sql, params={k: v for k, v in binds.items() if k in used})
+
+
+def _runtime(name: str, ctx: RenderContext) -> date | datetime | None:
+    return {"today": ctx.today, "tomorrow": ctx.today + timedelta(days=1), "now": ctx.now}.get(name)
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    return None
+
+
+def _bind_value(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _column(name: str, ctx: RenderContext) -> str:
+    from .relations import DIMENSION_COLUMNS
+
+    if name not in DIMENSION_COLUMNS:
+        raise RenderError(f"{name!r} is not a column Playbot can break down by",
+                          f"use one of {', '.join(DIMENSION_COLUMNS)}")
+    return ctx.quote(name)
+
+
+def _references(sql: str, relation: str) -> bool:
+    return re.search(rf"\b(FROM|JOIN)\s+{relation}\b", sql, flags=re.I) is not None
+
+
+def _prepend_ctes(body: str, ctes: list[str]) -> str:
+    if not ctes:
+        return body
+    defs = ",\n".join(ctes)
+    match = re.match(r"\s*WITH\s+(RECURSIVE\s+)?", body, flags=re.I)
+    if match:
+        return f"WITH {match.group(1) or ''}{defs},\n{body[match.end():]}"
+    return f"WITH {defs}\n{body}"

@@ -1,0 +1,56 @@
+/* playbook
+id: retention
+title: Cohort retention
+question: Of the people who signed up in each week or month, how many came back in later periods?
+description: >
+  Mode's "Describing Retention": users grouped by the week or month they activated (the
+  activation event, Signed Up by default); for each later period, how many were active.
+  Period 0 is the cohort itself. Periods that have not ended yet are marked partial.
+presenter: retention
+chart: heatmap
+params:
+  start: {type: date, help: first cohort day (inclusive)}
+  end: {type: date, help: day after the last cohort (exclusive)}
+  interval: {type: interval, default: week, choices: [day, week, month]}
+  event: {type: event, help: "what counts as coming back (default: any event)"}
+events_between: [start, tomorrow]
+default_range: {day: 14, week: 12, month: 6}
+words: [retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around]
+definitions:
+  - "Cohort: users by the period of their first activation event; retention k = cohort members active in period k / cohort size."
+  - "Churn k = (retained k-1 - retained k) / cohort size."
+examples:
+  - retention weekly
+  - monthly retention
+  - weekly cohorts since 2026-09-01
+  - retention of message senders
+  - do users come back
+*/
+WITH cohorts AS (
+  SELECT user_id, {{ trunc('activated_at') }} AS cohort
+  FROM users
+  WHERE activated_at >= :start AND activated_at < :end
+),
+cohort_sizes AS (
+  SELECT cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY cohort
+),
+activity AS (
+  SELECT DISTINCT user_id, {{ trunc('occurred_at') }} AS period
+  FROM events
+  WHERE occurred_at >= :start
+    AND NOT is_anonymous
+    AND counts_as_activity
+    {% if event %}AND event_name = :event{% endif %}
+),
+retained AS (
+  SELECT c.cohort, {{ periods_between('c.cohort', 'a.period') }} AS period_number,
+         COUNT(DISTINCT c.user_id) AS users
+  FROM cohorts c
+  JOIN activity a ON a.user_id = c.user_id AND a.period >= c.cohort
+  GROUP BY 1, 2
+)
+SELECT s.cohort, r.period_number, s.cohort_size, r.users,
+       CAST(r.users AS DOUBLE PRECISION) / s.cohort_size AS retention
+FROM cohort_sizes s
+JOIN retained r ON r.cohort = s.cohort
+ORDER BY 1, 2

@@ -1,0 +1,301 @@
+"""Time expressions in questions -> a date range [start, end) in the configured timezone.
+
+Conventions (said in every answer's footer):
+  - "last N days" is the N complete days before today; "last N weeks/months" are complete
+    calendar weeks/months; "this week/month" runs from its first day through today (partial).
+  - "between A and B" and "from A to B" include B.
+  - weeks start on the configured day (Monday by default).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+WEEKDAYS.update({name.lower(): i for i, name in enumerate(calendar.day_abbr)})
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "thirty": 30,
+                "ninety": 90, "couple": 2, "few": 3}
+UNIT_RE = r"(hour|day|week|month|quarter|year)s?"
+NUM_RE = r"(\d{1,4}|" + "|".join(NUMBER_WORDS) + r")"
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+# "2026-11-03", "nov 3", "november 3rd", "3 nov", "3rd of november 2026", "nov 3, 2026"
+DATE_RE = (r"(?:\d{4}-\d{2}-\d{2}"
+           rf"|(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+           rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH_NAMES})\.?(?:,?\s+\d{{4}})?)")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date  # exclusive
+    label: str
+    words: str = ""
+    grain: str | None = None  # the natural interval of the phrase: "yesterday" -> day, "last month" -> month
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+def week_start_of(d: date, week_start: str = "monday") -> date:
+    offset = d.weekday() if week_start == "monday" else (d.weekday() + 1) % 7
+    return d - timedelta(days=offset)
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, n: int) -> date:
+    month = d.month - 1 + n
+    year = d.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def period_start(d: date, unit: str, week_start: str = "monday") -> date:
+    if unit in ("day", "hour"):
+        return d
+    if unit == "week":
+        return week_start_of(d, week_start)
+    if unit == "month":
+        return month_start(d)
+    if unit == "quarter":
+        return quarter_start(d)
+    if unit == "year":
+        return date(d.year, 1, 1)
+    raise ValueError(unit)
+
+
+def shift(d: date, unit: str, n: int) -> date:
+    if unit in ("day", "hour"):
+        return d + timedelta(days=n)
+    if unit == "week":
+        return d + timedelta(weeks=n)
+    if unit == "month":
+        return add_months(d, n)
+    if unit == "quarter":
+        return add_months(d, 3 * n)
+    if unit == "year":
+        return add_months(d, 12 * n)
+    raise ValueError(unit)
+
+
+def last_complete_periods(today: date, unit: str, n: int, week_start: str = "monday") -> tuple[date, date]:
+    """The n complete periods of `unit` before the current one."""
+    end = period_start(today, unit, week_start)
+    return shift(end, unit, -n), end
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """One written date. A date without a year is the most recent one not after today."""
+    text = text.strip().lower().replace(",", " ")
+    text = re.sub(r"\s+", " ", text)
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if m:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    m = re.fullmatch(rf"({_MONTH_NAMES})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?: (\d{{4}}))?", text)
+    if m:
+        month, day, year = MONTHS[m[1]], int(m[2]), m[3]
+    else:
+        m = re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({_MONTH_NAMES})\.?(?: (\d{{4}}))?", text)
+        if not m:
+            return None
+        month, day, year = MONTHS[m[2]], int(m[1]), m[3]
+    try:
+        if year:
+            return date(int(year), month, day)
+        candidate = date(today.year, month, day)
+        return candidate if candidate <= today else date(today.year - 1, month, day)
+    except ValueError:
+        return None
+
+
+def _num(text: str) -> int:
+    return int(text) if text.isdigit() else NUMBER_WORDS[text]
+
+
+def _fmt(d: date) -> str:
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def describe(start: date, end: date) -> str:
+    """A human label for [start, end)."""
+    last = end - timedelta(days=1)
+    if start == last:
+        return _fmt(start)
+    if start.day == 1 and end.day == 1 and add_months(start, 1) == end:
+        return f"{start:%B %Y}"
+    return f"{start.day} {start:%b %Y} – {last.day} {last:%b %Y}" if start.year != last.year else (
+        f"{start.day} {start:%b} – {last.day} {last:%b %Y}")
+
+
+def find_range(text: str, today: date, week_start: str = "monday") -> tuple[DateRange | None, str]:
+    """Find the first time expression in `text` (lowercased). Returns the range and the text without it."""
+    for pattern, handler in _PATTERNS:
+        m = re.search(pattern, text)
+        if not m:
+            continue
+        result = handler(m, today, week_start)
+        if result is None:
+            continue
+        start, end, label, grain = result
+        if end <= start:
+            continue
+        rest = (text[: m.start()] + " " + text[m.end():]).strip()
+        return DateRange(start, end, label, m.group(0).strip(), grain), re.sub(r"\s+", " ", rest)
+    return None, text
+
+
+# ---- handlers: (match, today, week_start) -> (start, end, label, grain) | None ----
+
+def _today(m, today, ws):
+    return today, today + timedelta(days=1), f"today ({_fmt(today)}, so far)", "day"
+
+
+def _yesterday(m, today, ws):
+    y = today - timedelta(days=1)
+    return y, today, f"yesterday ({_fmt(y)})", "day"
+
+
+def _day_before_yesterday(m, today, ws):
+    d = today - timedelta(days=2)
+    return d, d + timedelta(days=1), _fmt(d), "day"
+
+
+def _last_n(m, today, ws):
+    n, unit = _num(m.group(2)), m.group(3)
+    if n < 1 or n > 5000:
+        return None
+    if unit == "hour":
+        return today - timedelta(days=max(1, (n + 23) // 24)), today + timedelta(days=1), f"last {n} hours", "hour"
+    if unit == "day":
+        return today - timedelta(days=n), today, f"last {n} complete days", "day"
+    start, end = last_complete_periods(today, unit, n, ws)
+    plural = unit + ("s" if n > 1 else "")
+    return start, end, f"last {n} complete {plural}" if n > 1 else f"last {unit}", unit
+
+
+def _this(m, today, ws):
+    unit = m.group(2)
+    start = period_start(today, unit, ws)
+    return start, today + timedelta(days=1), f"this {unit} so far ({describe(start, today + timedelta(days=1))})", unit
+
+
+def _last_unit(m, today, ws):
+    unit = m.group(2)
+    start, end = last_complete_periods(today, unit, 1, ws)
+    return start, end, f"last {unit} ({describe(start, end)})", unit
+
+
+def _to_date(m, today, ws):
+    unit = {"ytd": "year", "mtd": "month", "wtd": "week", "qtd": "quarter"}.get(m.group(0).strip(), m.group(1))
+    start = period_start(today, unit, ws)
+    return start, today + timedelta(days=1), f"{unit} to date ({describe(start, today + timedelta(days=1))})", None
+
+
+def _since(m, today, ws):
+    d = parse_date(m.group(2), today)
+    if d is None or d > today:
+        return None
+    return d, today + timedelta(days=1), f"since {_fmt(d)}", None
+
+
+def _between(m, today, ws):
+    a, b = parse_date(m.group(2), today), parse_date(m.group(3), today)
+    if a is None or b is None:
+        return None
+    if b < a:
+        a, b = b, a
+    return a, b + timedelta(days=1), describe(a, b + timedelta(days=1)), None
+
+
+def _week_of(m, today, ws):
+    d = parse_date(m.group(1), today)
+    if d is None:
+        return None
+    start = week_start_of(d, ws)
+    return start, start + timedelta(days=7), f"the week of {_fmt(start)}", "week"
+
+
+def _on_date(m, today, ws):
+    d = parse_date(m.group(1), today)
+    if d is None:
+        return None
+    return d, d + timedelta(days=1), _fmt(d), "day"
+
+
+def _month_name(m, today, ws):
+    month = MONTHS[m.group(1)]
+    year = int(m.group(2)) if m.group(2) else (today.year if month <= today.month else today.year - 1)
+    start = date(year, month, 1)
+    if start > today:
+        return None
+    end = add_months(start, 1)
+    return start, end, f"{start:%B %Y}" + (" so far" if end > today else ""), "month"
+
+
+def _quarter(m, today, ws):
+    q = int(m.group(1))
+    if not 1 <= q <= 4:
+        return None
+    year = int(m.group(2)) if m.group(2) else today.year
+    start = date(year, 3 * (q - 1) + 1, 1)
+    if start > today and not m.group(2):
+        start = date(year - 1, 3 * (q - 1) + 1, 1)
+    if start > today:
+        return None
+    end = add_months(start, 3)
+    return start, end, f"Q{q} {start.year}" + (" so far" if end > today else ""), "quarter"
+
+
+def _year(m, today, ws):
+    year = int(m.group(1))
+    if not 2000 <= year <= today.year:
+        return None
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    return start, end, f"{year}" + (" so far" if end > today else ""), "year"
+
+
+def _weekday(m, today, ws):
+    wd = WEEKDAYS[m.group(2)]
+    back = (today.weekday() - wd) % 7 or 7
+    d = today - timedelta(days=back)
+    return d, d + timedelta(days=1), _fmt(d), "day"
+
+
+_B = r"(?<![\w-])"
+_E = r"(?![\w-])"
+_PATTERNS = [
+    (rf"{_B}(between|from)\s+({DATE_RE})\s+(?:and|to|until|-|–)\s+({DATE_RE}){_E}", _between),
+    (rf"{_B}(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _week_of),
+    (rf"{_B}(since|after|starting)\s+({DATE_RE}){_E}", _since),
+    (rf"{_B}day before yesterday{_E}", _day_before_yesterday),
+    (rf"{_B}today{_E}", _today),
+    (rf"{_B}yesterday{_E}", _yesterday),
+    (rf"{_B}(?:in\s+)?(?:the\s+)?(last|past|previous|prior|trailing)\s+{NUM_RE}\s+{UNIT_RE}{_E}", _last_n),
+    (rf"{_B}(?:in\s+)?(?:the\s+)?(last|past|previous|prior)\s+{UNIT_RE}{_E}", _last_unit),
+    (rf"{_B}(this|current)\s+{UNIT_RE}(?:\s+so\s+far)?{_E}", _this),
+    (rf"{_B}(?:(week|month|quarter|year)[\s-]+to[\s-]+date|ytd|mtd|wtd|qtd){_E}", _to_date),
+    (rf"{_B}(?:on\s+)?(last\s+|on\s+)({_WEEKDAY_NAMES}){_E}", _weekday),
+    (rf"{_B}(?:on\s+)?({DATE_RE}){_E}", _on_date),
+    (rf"{_B}(?:in\s+)?q([1-4])(?:\s+(\d{{4}}))?{_E}", _quarter),
+    (rf"{_B}(?:in|during)\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _month_name),
+    (rf"{_B}({'|'.join(n for n in MONTHS if len(n) > 3)})(?:\s+(\d{{4}}))?{_E}", _month_name),
+    (rf"{_B}(?:in|during)\s+(\d{{4}}){_E}", _year),
+]

@@ -1,0 +1,150 @@
+"""What a Segment warehouse holds: tables and columns per source schema, the events people can ask
+about (track events, page names, screen names) and how fresh each source is.
+
+Names found here are the only identifiers that may reach SQL text; they are quoted by the
+engine's identifier preparer when they do.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .engine import Warehouse
+
+log = logging.getLogger("playbot.catalog")
+
+
+def page_event_name(name: str) -> str:
+    return f"Viewed {name} Page"
+
+
+def screen_event_name(name: str) -> str:
+    return f"Viewed {name} Screen"
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    name: str  # as it appears in the events relation: "Invite Sent", "Viewed Inbox Page"
+    kind: str  # track | page | screen
+    key: str  # tracks.event slug, or the page/screen name
+    sources: tuple[str, ...]
+    count: int  # occurrences in the catalog window
+    last_seen: datetime | None
+    tables: tuple[str, ...] = ()  # sources that have a per-event table (tracks only)
+
+
+@dataclass
+class Catalog:
+    warehouse: str
+    schemas: tuple[str, ...]
+    tables: dict[tuple[str, str], dict[str, str]]
+    events: dict[str, EventInfo]
+    freshness: dict[str, datetime | None]  # latest received_at per source
+    window_days: int
+    discovered_at: float = field(default_factory=time.time)
+
+    def has_table(self, schema: str, table: str) -> bool:
+        return (schema, table) in self.tables
+
+    def columns(self, schema: str, table: str) -> dict[str, str]:
+        return self.tables.get((schema, table), {})
+
+    def event(self, name: str) -> EventInfo | None:
+        return self.events.get(name)
+
+    def event_names(self) -> list[str]:
+        return sorted(self.events, key=lambda n: (-self.events[n].count, n))
+
+
+class CatalogError(Exception):
+    def __init__(self, message: str, next_step: str = ""):
+        super().__init__(message)
+        self.message, self.next_step = message, next_step
+
+
+def discover(warehouse: Warehouse, sources: tuple[str, ...], now_utc: datetime, window_days: int = 90) -> Catalog:
+    """Read the catalog of the configured Segment sources. Raises CatalogError for a missing schema."""
+    tables = warehouse.columns(list(sources))
+    missing = [s for s in sources if not any(k[0] == s for k in tables)]
+    if missing:
+        raise CatalogError(
+            f"Segment source schema(s) {', '.join(missing)} not found in the {warehouse.name} warehouse.",
+            "Fix segment.sources in playbot.yaml (the schema names Segment created, e.g. ios_production).")
+    since = now_utc - timedelta(days=window_days)
+    found: dict[str, dict] = {}
+    freshness: dict[str, datetime | None] = {}
+    for schema in sources:
+        latest: datetime | None = None
+        if (schema, "tracks") in tables:
+            sql = (f"SELECT event, event_text, COUNT(*) AS n, MAX(received_at) AS last_seen "
+                   f"FROM {warehouse.quote(schema, 'tracks')} WHERE received_at >= :since "
+                   f"GROUP BY event, event_text")
+            for slug, text, n, last in warehouse.run(warehouse.translate(sql), {"since": since}).rows:
+                if not text and not slug:
+                    continue
+                name = str(text or slug)
+                entry = found.setdefault(name, {"kind": "track", "key": slug, "sources": [], "count": 0,
+                                                "last": None, "tables": []})
+                entry["sources"].append(schema)
+                entry["count"] += int(n)
+                entry["last"] = _later(entry["last"], last)
+                if slug and (schema, slug) in tables:
+                    entry["tables"].append(schema)
+                latest = _later(latest, last)
+        for table, kind, namer in (("pages", "page", page_event_name), ("screens", "screen", screen_event_name)):
+            if (schema, table) not in tables:
+                continue
+            cols = tables[(schema, table)]
+            if "name" in cols and "path" in cols:
+                expr = "COALESCE(name, path)"
+            elif "name" in cols or "path" in cols:
+                expr = "name" if "name" in cols else "path"
+            else:
+                continue
+            sql = (f"SELECT {expr} AS label, COUNT(*) AS n, MAX(received_at) AS last_seen "
+                   f"FROM {warehouse.quote(schema, table)} WHERE received_at >= :since GROUP BY {expr}")
+            for label_value, n, last in warehouse.run(warehouse.translate(sql), {"since": since}).rows:
+                if not label_value:
+                    continue
+                name = namer(str(label_value))
+                entry = found.setdefault(name, {"kind": kind, "key": str(label_value), "sources": [], "count": 0,
+                                                "last": None, "tables": []})
+                entry["sources"].append(schema)
+                entry["count"] += int(n)
+                entry["last"] = _later(entry["last"], last)
+                latest = _later(latest, last)
+        freshness[schema] = latest
+    events = {name: EventInfo(name=name, kind=e["kind"], key=e["key"], sources=tuple(e["sources"]), count=e["count"],
+                              last_seen=e["last"], tables=tuple(e["tables"])) for name, e in found.items()}
+    log.info("catalog warehouse=%s sources=%d events=%d", warehouse.name, len(sources), len(events))
+    return Catalog(warehouse=warehouse.name, schemas=tuple(sources), tables=tables, events=events,
+                   freshness=freshness, window_days=window_days)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+class CatalogCache:
+    """Discovers once and refreshes after `ttl_seconds`; safe to share between threads."""
+
+    def __init__(self, loader, ttl_seconds: float = 300.0):
+        self._loader = loader
+        self._ttl = ttl_seconds
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+
+    def get(self, refresh: bool = False) -> Catalog:
+        with self._lock:
+            stale = self._catalog is None or time.time() - self._catalog.discovered_at > self._ttl
+            if refresh or stale:
+                self._catalog = self._loader()
+            return self._catalog
