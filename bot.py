@@ -12,6 +12,7 @@ Wiring only: config -> warehouses -> catalog -> playbooks -> (Slack app | termin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -141,10 +142,8 @@ def cmd_repl(config: Config) -> int:
     from playbooks import Answer, Clarification
 
     answerer = build_answerer(config)
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401 - line editing and history at the prompt
-    except ImportError:
-        pass
     examples = [pb.examples[0] for pb in answerer.library.all() if pb.examples][:4]
     print("Playbot on the {} warehouse ({}). Ask a question; 'help' lists playbooks, 'new' forgets the "
           "context, 'quit' leaves.".format(config.segment.warehouse, "demo data" if config.is_demo else "configured"))

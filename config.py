@@ -243,9 +243,11 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
     demo: DemoConfig | None = None
     if is_demo:
         demo = DemoConfig(
-            data_dir=_resolve_path(base, env.get("PLAYBOT_DEMO_DIR") or demo_data.get("data_dir") or DemoConfig.data_dir),
+            data_dir=_resolve_path(base, env.get("PLAYBOT_DEMO_DIR") or demo_data.get("data_dir")
+                                   or DemoConfig.data_dir),
             seed=_as_int("demo.seed", demo_data.get("seed", DemoConfig.seed)),
-            events=_parse_events_count("demo.events", env.get("PLAYBOT_DEMO_EVENTS") or demo_data.get("events", DemoConfig.events)),
+            events=_parse_events_count("demo.events", env.get("PLAYBOT_DEMO_EVENTS")
+                                       or demo_data.get("events", DemoConfig.events)),
             days=_as_int("demo.days", demo_data.get("days", DemoConfig.days), minimum=35),
         )
         warehouses = {

@@ -14,15 +14,15 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless; harmless if already set
 
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import style  # noqa: E402
-from .spec import BarChart, ChartSpec, Heatmap, LineChart  # noqa: E402
+from . import style
+from .spec import BarChart, ChartSpec, Heatmap, LineChart
 
 
 class ChartError(ValueError):
@@ -32,6 +32,8 @@ class ChartError(ValueError):
 def render_png(spec: ChartSpec) -> bytes:
     """Draw `spec`; return PNG bytes. Raises ChartError if the image would be empty."""
     if isinstance(spec, LineChart):
+        if not spec.x or not spec.series:
+            raise ChartError("nothing to draw")
         fig = _line(spec)
     elif isinstance(spec, Heatmap):
         fig = _heatmap(spec)
@@ -66,7 +68,7 @@ def _has_ink(pixels: np.ndarray) -> bool:
     rgb = pixels[..., :3].astype(np.int16)
     background = np.array([int(style.BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
     differs = np.abs(rgb - background).sum(axis=-1) > 60
-    return differs.mean() > 0.01
+    return differs.mean() > 0.003
 
 
 # ---- number formats ----
@@ -212,8 +214,7 @@ def _heatmap(spec: Heatmap) -> Figure:
         ax.axis("off")
         return fig
     data = np.array([[np.nan if v is None else v for v in row] for row in spec.values], dtype=float)
-    cmap = LinearSegmentedColormap.from_list("playbot", style.HEAT)
-    cmap.set_bad(style.BACKGROUND)
+    cmap = LinearSegmentedColormap.from_list("playbot", style.HEAT).with_extremes(bad=style.BACKGROUND)
     finite = data[np.isfinite(data)]
     # column 0 is usually 100%: scale colours on the later periods so they stay readable
     later = data[:, 1:][np.isfinite(data[:, 1:])] if cols > 1 else finite

@@ -8,6 +8,21 @@ from .library import Library, Playbook, PlaybookError, load_library, parse_playb
 from .parser import Clarification, ParseContext, Reading, Request, parse
 
 __all__ = [
-    "Answer", "Answerer", "Failure", "KeyNumber", "Outcome", "QueryRun", "Table", "Library", "Playbook",
-    "PlaybookError", "load_library", "parse_playbook", "Clarification", "ParseContext", "Reading", "Request", "parse",
+    "Answer",
+    "Answerer",
+    "Clarification",
+    "Failure",
+    "KeyNumber",
+    "Library",
+    "Outcome",
+    "ParseContext",
+    "Playbook",
+    "PlaybookError",
+    "QueryRun",
+    "Reading",
+    "Request",
+    "Table",
+    "load_library",
+    "parse",
+    "parse_playbook",
 ]

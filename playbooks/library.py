@@ -23,12 +23,12 @@ import yaml
 from .params import INTERVALS, PARAM_TYPES, ParamSpec
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "sql"
-HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", re.S)
+HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", re.DOTALL)
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
          "dimensions"}
-_PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help"}
+_PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words"}
 
 
 class PlaybookError(ValueError):
@@ -115,9 +115,14 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         choices = tuple(str(c) for c in (spec.get("choices") or (INTERVALS[1:4] if ptype == "interval" else ())))
         if ptype == "enum" and not choices:
             raise PlaybookError(path, where, f"parameter {name!r}: enum needs choices")
+        words = spec.get("words") or {}
+        allowed = choices + (("true", "false") if ptype == "bool" else ())
+        if not isinstance(words, dict) or any(str(k).lower() not in allowed for k in words):
+            raise PlaybookError(path, where, f"parameter {name!r}: words must map each choice to phrases")
         params.append(ParamSpec(name=str(name), type=ptype, required=bool(spec.get("required", False)),
                                 default=spec.get("default"), choices=choices, minimum=spec.get("min"),
-                                maximum=spec.get("max"), help=str(spec.get("help", ""))))
+                                maximum=spec.get("max"), help=str(spec.get("help", "")),
+                                extra={"words": {str(k).lower(): [str(w).lower() for w in (v or [])] for k, v in words.items()}}))
     body = text[match.end():]
     if not body.strip():
         raise PlaybookError(path, text[: match.end()].count("\n") + 1, "the SQL body is empty")
@@ -150,7 +155,7 @@ _RUNTIME_PARAMS = {"today", "now", "tomorrow", "_tz", "_ts_lo", "_ts_hi", "_recv
 
 
 def _strip_sql_comments(sql: str) -> str:
-    sql = re.sub(r"/\*.*?\*/", " ", sql, flags=re.S)
+    sql = re.sub(r"/\*.*?\*/", " ", sql, flags=re.DOTALL)
     sql = re.sub(r"--[^\n]*", " ", sql)
     return re.sub(r"'(?:[^']|'')*'", "''", sql)  # string literals can hold colons
 

@@ -17,7 +17,7 @@ from warehouse import Catalog
 
 from .library import Library, Playbook
 from .params import ParamError
-from .timerange import DateRange, describe, find_range, last_complete_periods, period_start
+from .timerange import DATE_RE, DateRange, describe, find_range, last_complete_periods, parse_date, period_start
 from .vocabulary import EventMatcher
 
 INTERVAL_WORDS = [
@@ -49,7 +49,7 @@ class Request:
     explicit: frozenset[str] = frozenset()
     range_label: str = ""
 
-    def with_params(self, **changes: Any) -> "Request":
+    def with_params(self, **changes: Any) -> Request:
         return replace(self, params={**self.params, **changes})
 
 
@@ -85,7 +85,7 @@ class ParseContext:
 def parse(text: str, ctx: ParseContext) -> Request | Clarification:
     try:
         return _parse(text, ctx)
-    except Exception as exc:  # noqa: BLE001 - user input must never raise; the log keeps the detail
+    except Exception as exc:
         import logging
 
         logging.getLogger("playbot.parser").exception("parser failed on %r", text[:200])
@@ -123,12 +123,18 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         readings.append(Reading(key, value, m.group(0)))
     text = re.sub(PARAM_RE, " ", text).strip()
     if "event" in params:  # keep the event's original capitalization
-        m = re.search(r"event\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)", raw, flags=re.I)
+        m = re.search(r"event\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)", raw, flags=re.IGNORECASE)
         if m:
             params["event"] = m.group(1).strip("'\"")
 
     # 2. time range
     rng, text = find_range(text, ctx.today, ctx.week_start)
+    leftover = re.search(DATE_RE, text)
+    if rng is None and leftover:
+        when = parse_date(leftover.group(0), ctx.today)
+        problem = "is in the future" if when and when > ctx.today else "is not a date I can read"
+        return Clarification(raw, f"“{leftover.group(0)}” {problem}.", example="signups since 2026-09-01",
+                             param="start")
     if rng is not None:
         readings.append(Reading("start", rng.start, rng.words))
         readings.append(Reading("end", rng.end, rng.words))
@@ -145,13 +151,28 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
             break
 
     # 4. playbook, from the words in each playbook's header (longest phrases weigh most)
+    full_text = text  # before the playbook's own words are taken out
     if playbook is None:
         playbook, words = _pick_playbook(text, ctx.library)
         if playbook is not None:
             readings.append(Reading("playbook", playbook.id, words))
             text = re.sub(rf"\b{re.escape(words)}\b", " ", text) if words else text
 
-    # 5. event, from the catalog
+    # 5. enum and bool values named in the playbook's header ("stickiness" -> metric=stickiness)
+    if playbook is not None:
+        for spec in playbook.params:
+            if spec.name in params or not spec.extra.get("words"):
+                continue
+            for choice, phrases in spec.extra["words"].items():
+                hit = next((w for w in phrases if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", full_text)), None)
+                if hit:
+                    params[spec.name] = choice
+                    explicit.add(spec.name)
+                    readings.append(Reading(spec.name, choice, hit))
+                    text = re.sub(rf"(?<![\w-]){re.escape(hit)}(?![\w-])", " ", text)
+                    break
+
+    # 6. event, from the catalog
     event_text = text
     for pattern, _ in INTERVAL_WORDS:
         event_text = re.sub(pattern, " ", event_text)
@@ -165,17 +186,25 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         explicit.add("event")
         readings.append(Reading("event", match.event, match.words))
 
-    # 6. follow-up: nothing says which playbook -> continue the previous question
+    # 7. follow-up: nothing says which playbook -> continue the previous question
     previous = ctx.previous
     if playbook is None and previous is not None and (rng or interval or "event" in params or params):
         playbook = ctx.library.get(previous.playbook)
         if playbook is not None:
             merged = {k: v for k, v in previous.params.items() if k in previous.explicit}
+            if rng is not None:  # a new range replaces the old one
+                merged.pop("start", None)
+                merged.pop("end", None)
+            if interval is not None:
+                merged.pop("interval", None)
             merged.update(params)
             params = merged
             explicit |= set(previous.explicit)
             if rng is None and "start" in previous.explicit:
                 rng = DateRange(previous.params["start"], previous.params["end"], previous.range_label)
+                merged.pop("start", None)
+                merged.pop("end", None)
+                params = merged
             if interval is None and "interval" in previous.explicit:
                 interval = previous.params.get("interval")
     if playbook is None and "event" in params:

@@ -7,14 +7,14 @@ number -> bars).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from charts.spec import BarChart, Heatmap, LineChart, Series
 
 from .answer import Change, KeyNumber, Presentation, PresentEnv, Table
-from .formatting import (as_date, as_datetime, fmt_change, fmt_number, pct_change, period_end, period_label,
-                         unit_noun)
+from .formatting import as_datetime, fmt_change, fmt_number, pct_change, period_end, period_label, unit_noun
 from .timerange import describe, period_start, shift
 
 CALENDAR_UNITS = ("day", "week", "month", "quarter")
@@ -164,7 +164,8 @@ def present_volume(env: PresentEnv) -> Presentation:
             other_total = next((r for r in other if r["period"] is None), {"events": 0})
             changes.append(_change(label, events_total, other_total["events"]))
     phrase = _range_phrase(env)
-    headline = f"{fmt_number(events_total)} × {event} {phrase}, by {fmt_number(users_total)} {'user' if users_total == 1 else 'users'}"
+    people = "user" if users_total == 1 else "users"
+    headline = f"{fmt_number(events_total)} × {event} {phrase}, by {fmt_number(users_total)} {people}"
     table_rows = [(period_label(r["period"], unit), fmt_number(r["events"]), fmt_number(r["users"])) for r in series]
     table_rows.append(("Total", fmt_number(events_total), fmt_number(users_total)))
     chart = LineChart(
@@ -187,7 +188,10 @@ def present_volume(env: PresentEnv) -> Presentation:
 
 def _change(label: str, current: float | None, other: float | None, kind: str = "int") -> Change:
     other_v = None if other is None else float(other)
-    pct = (None if current is None or other_v is None else float(current) - other_v) if kind == "pct" else pct_change(current, other_v)
+    if kind == "pct":  # rates change by points, not percent
+        pct = None if current is None or other_v is None else float(current) - other_v
+    else:
+        pct = pct_change(current, other_v)
     return Change(label=label, other=other_v, text=fmt_change(current, other_v, kind), pct=pct)
 
 
@@ -324,7 +328,7 @@ def present_retention(env: PresentEnv) -> Presentation:
     # key: period-1 retention over cohorts whose period 1 is complete, weighted by size
     num = den = 0
     complete_p1 = []
-    for c, row, prow, crow in zip(cohorts, grid, partial, counts):
+    for c, prow, crow in zip(cohorts, partial, counts):
         if width > 1 and crow[1] is not None and not prow[1] and sizes.get(c):
             num += crow[1]
             den += sizes[c]

@@ -18,8 +18,8 @@ key on Redshift, so warehouses prune instead of scanning all history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from config import SegmentConfig
 from warehouse import Catalog, EventInfo
@@ -110,13 +110,13 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
     branches: list[str] = []
     for source in segment.sources:
         lit = f"'{source}'"  # validated identifier (config), safe as a literal
-        if "track" in kinds_wanted and catalog.has_table(source, "tracks"):
-            if wanted is None or any(e.kind == "track" and source in e.sources for e in wanted):
-                cols = catalog.columns(source, "tracks")
-                branches.append(
-                    f"SELECT t.anonymous_id, t.user_id, t.event_text AS event_name, t.\"timestamp\" AS ts, "
-                    f"{lit} AS source{_dims('t', cols, plan.dimensions)} "
-                    f"FROM {quote(source, 'tracks')} t WHERE {_bounds('t', cols)}")
+        wants_tracks = wanted is None or any(e.kind == "track" and source in e.sources for e in wanted)
+        if "track" in kinds_wanted and catalog.has_table(source, "tracks") and wants_tracks:
+            cols = catalog.columns(source, "tracks")
+            branches.append(
+                f"SELECT t.anonymous_id, t.user_id, t.event_text AS event_name, t.\"timestamp\" AS ts, "
+                f"{lit} AS source{_dims('t', cols, plan.dimensions)} "
+                f"FROM {quote(source, 'tracks')} t WHERE {_bounds('t', cols)}")
         for table, kind, suffix in (("pages", "page", "Page"), ("screens", "screen", "Screen")):
             if kind not in kinds_wanted or not catalog.has_table(source, table):
                 continue

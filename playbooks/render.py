@@ -11,9 +11,10 @@ which quoted column); every value reaches the driver as a bound parameter. The t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError
@@ -212,14 +213,14 @@ def _column(name: str, ctx: RenderContext) -> str:
 
 
 def _references(sql: str, relation: str) -> bool:
-    return re.search(rf"\b(FROM|JOIN)\s+{relation}\b", sql, flags=re.I) is not None
+    return re.search(rf"\b(FROM|JOIN)\s+{relation}\b", sql, flags=re.IGNORECASE) is not None
 
 
 def _prepend_ctes(body: str, ctes: list[str]) -> str:
     if not ctes:
         return body
     defs = ",\n".join(ctes)
-    match = re.match(r"\s*WITH\s+(RECURSIVE\s+)?", body, flags=re.I)
+    match = re.match(r"\s*WITH\s+(RECURSIVE\s+)?", body, flags=re.IGNORECASE)
     if match:
         return f"WITH {match.group(1) or ''}{defs},\n{body[match.end():]}"
     return f"WITH {defs}\n{body}"

@@ -235,7 +235,7 @@ def _week_of(m, today, ws):
 
 def _on_date(m, today, ws):
     d = parse_date(m.group(1), today)
-    if d is None:
+    if d is None or d > today:
         return None
     return d, d + timedelta(days=1), _fmt(d), "day"
 

@@ -19,10 +19,10 @@ import math
 import os
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import numpy as np
@@ -377,11 +377,11 @@ class _Simulation:
                     self._emit(self._session_events(pf, day, user), self._session_start(day, tz[1]), device, idx, 1, pf)
             else:
                 idle += 1
-                if idle in (7, 21, 49):  # at most three reminders per lapse
-                    if r.random() < 0.85:  # re-engagement email, sent 10:00 local by the server
-                        t_email = self._day_start_us(day, tz[1]) + int((10 + r.random()) * 3_600_000_000)
-                        self.b.add(t_email, -1, idx, 1, T_EMAIL, int(100 + r.random() * 900), 0)
-                        boost_left = 3
+                # re-engagement email, sent 10:00 local by the server; at most three per lapse
+                if idle in (7, 21, 49) and r.random() < 0.85:
+                    t_email = self._day_start_us(day, tz[1]) + int((10 + r.random()) * 3_600_000_000)
+                    self.b.add(t_email, -1, idx, 1, T_EMAIL, int(100 + r.random() * 900), 0)
+                    boost_left = 3
 
 
 _FIRST = ["Ada", "Ben", "Chen", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jo", "Kofi", "Lena", "Mo", "Nia",
@@ -445,7 +445,8 @@ _PAGE_CONTEXT = """,
     '/' || lower(replace(ev.name, ' ', '-')) AS context_page_path,
     ev.name || ' | Messenger' AS context_page_title,
     'https://messenger.example.com/' || lower(replace(ev.name, ' ', '-')) AS context_page_url,
-    CASE WHEN r.landing = 1 AND d.campaign_source IS NOT NULL THEN 'https://' || d.campaign_source || '.com/' END AS context_page_referrer"""
+    CASE WHEN r.landing = 1 AND d.campaign_source IS NOT NULL
+         THEN 'https://' || d.campaign_source || '.com/' END AS context_page_referrer"""
 
 # Event properties: derived from the row index so they are deterministic and cost no Python time.
 _PROPERTIES = {
@@ -471,8 +472,10 @@ _PROPERTIES = {
                        "CAST(CASE WHEN r.idx % 3 = 0 THEN 0 ELSE 1.5 END AS DOUBLE) AS shipping, "
                        "CAST(CASE WHEN r.idx % 10 = 0 THEN 1.0 ELSE 0 END AS DOUBLE) AS discount, "
                        "CASE WHEN r.idx % 10 = 0 THEN 'WELCOME' END AS coupon, 'USD' AS currency, "
-                       "CAST(round(2.99 + (r.idx * 7 % 4000) / 100.0, 2) + round(0.1 * (2.99 + (r.idx * 7 % 4000) / 100.0), 2) "
-                       "+ CASE WHEN r.idx % 3 = 0 THEN 0 ELSE 1.5 END - CASE WHEN r.idx % 10 = 0 THEN 1.0 ELSE 0 END AS DOUBLE) AS total, "
+                       "CAST(round(2.99 + (r.idx * 7 % 4000) / 100.0, 2) "
+                       "+ round(0.1 * (2.99 + (r.idx * 7 % 4000) / 100.0), 2) "
+                       "+ CASE WHEN r.idx % 3 = 0 THEN 0 ELSE 1.5 END "
+                       "- CASE WHEN r.idx % 10 = 0 THEN 1.0 ELSE 0 END AS DOUBLE) AS total, "
                        "'[{\"product_id\": \"sku-' || CAST(r.idx % 12 AS VARCHAR) || '\", \"quantity\": 1}]' AS products",
     "email_sent": "CASE r.idx % 2 WHEN 0 THEN 'we_miss_you' ELSE 'weekly_digest' END AS campaign_name, "
                   "'Your friends are waiting' AS email_subject",
@@ -520,7 +523,8 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sim: _Simulation) -> None:
     con.execute("CREATE TABLE staged AS SELECT row_number() OVER (ORDER BY ts, device, event_code) AS idx, * FROM raw")
     con.execute("DROP TABLE raw")
 
-    base_from = "FROM staged r JOIN dev d ON d.device = r.device JOIN ev ON ev.code = r.event_code LEFT JOIN usr u ON u.user_idx = r.user_idx"
+    base_from = ("FROM staged r JOIN dev d ON d.device = r.device JOIN ev ON ev.code = r.event_code "
+                 "LEFT JOIN usr u ON u.user_idx = r.user_idx")
     for platform, schema in spec.sources.items():
         s = _q(schema)
         prefix = f"'{platform}-'"
@@ -541,7 +545,8 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sim: _Simulation) -> None:
                     ev.name AS name, '/' || lower(replace(ev.name, ' ', '-')) AS path,
                     'https://messenger.example.com/' || lower(replace(ev.name, ' ', '-')) AS url,
                     ev.name || ' | Messenger' AS title,
-                    CASE WHEN r.landing = 1 AND d.campaign_source IS NOT NULL THEN 'https://' || d.campaign_source || '.com/' END AS referrer,
+                    CASE WHEN r.landing = 1 AND d.campaign_source IS NOT NULL
+                         THEN 'https://' || d.campaign_source || '.com/' END AS referrer,
                     CASE WHEN r.landing = 1 AND d.campaign_source IS NOT NULL
                          THEN '?utm_source=' || d.campaign_source || '&utm_medium=' || d.campaign_medium END AS search
                     {base_from} {where} AND ev.kind = 'page' ORDER BY r.idx""")

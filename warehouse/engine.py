@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from config import WarehouseConfig
 
-from .dialects import SQLRefused, check_read_only, sqlglot_dialect, translate
+from .dialects import SQLRefused, SQLUntranslatable, check_read_only, sqlglot_dialect, translate
 
 log = logging.getLogger("playbot.warehouse")
 
@@ -87,7 +87,7 @@ class Warehouse:
                                       pool_pre_ping=False)
 
             @sa_event.listens_for(engine, "connect")
-            def _duckdb_session(dbapi_conn, _record):  # noqa: ANN001
+            def _duckdb_session(dbapi_conn, _record):
                 cursor = dbapi_conn.cursor()
                 cursor.execute("SET TimeZone = 'UTC'")
                 cursor.close()
@@ -110,7 +110,16 @@ class Warehouse:
 
     # ---- running queries ----
     def translate(self, sql: str) -> str:
-        return translate(sql, self.dialect)
+        """PostgreSQL-dialect SQL -> this engine's dialect; refuses anything but one read-only query."""
+        try:
+            check_read_only(sql, "postgres")
+        except SQLRefused as exc:
+            raise QueryRefused(f"Refused: {exc}.", "Playbooks may only read data.") from None
+        try:
+            return translate(sql, self.dialect)
+        except SQLUntranslatable as exc:
+            raise QueryFailed(f"The query could not be written for {self.backend}: {exc}",
+                              "If this is a custom playbook, check its SQL.") from None
 
     def run(self, sql: str, params: dict[str, Any] | None = None, *, row_cap: int | None = None,
             timeout: float | None = None) -> Result:

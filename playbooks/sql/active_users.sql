@@ -14,11 +14,19 @@ params:
   interval: {type: interval, default: day, choices: [day, week, month]}
   event: {type: event, help: "count only people who did this event (default: any event)"}
   include_anonymous: {type: bool, default: false, help: count visitors who never signed in}
-  metric: {type: enum, choices: [active, stickiness], default: active}
-  rolling: {type: bool, default: false, help: "with week/month: rolling 7/28-day windows per day"}
+  metric:
+    type: enum
+    choices: [active, stickiness]
+    default: active
+    words: {stickiness: [stickiness, sticky, dau/mau, dau mau ratio]}
+  rolling:
+    type: bool
+    default: false
+    help: "with week/month: rolling 7/28-day windows per day"
+    words: {"true": [rolling, trailing]}
 default_range: {day: 30, week: 12, month: 12}
 lookback_days: 27
-words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky, users, engagement]
+words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky, user count, people using]
 definitions:
   - "Active user: a signed-in person with at least one event in the period (identity stitched across devices)."
   - "Rolling WAU/MAU: distinct active users in the 7/28 days ending on each day; stickiness = DAU / rolling MAU."

@@ -1,0 +1,27 @@
+# The two front-door commands:  make run   |   make test
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint demo bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# install everything, then run the bot (Slack if tokens are set, else an interactive prompt on the demo)
+run: $(VENV)/.installed
+	$(PY) bot.py
+
+# install everything, then run the whole test suite (needs PostgreSQL on 127.0.0.1:5432)
+test: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+demo: $(VENV)/.installed
+	$(PY) bot.py demo --rebuild
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,136 @@
+"""Shared fixtures: two generated Segment datasets, on DuckDB files and on a real PostgreSQL
+database created for this test session (and dropped after it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import psycopg
+import pytest
+
+from config import Config, SegmentConfig, WarehouseConfig
+from playbooks import load_library
+from playbooks.answer import Answerer
+from warehouse import Warehouse
+from warehouse.demo import DemoSpec, build_demo
+from warehouse.loader import copy_to_postgres
+
+from .oracle import Oracle
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PG_ADMIN = os.environ.get("PLAYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A generated warehouse and the settings the bot should read it with."""
+
+    name: str
+    spec: DemoSpec
+    timezone: str
+    week_start: str
+    clock: datetime  # the bot's "now", aware
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(self.spec.sources.values())
+
+
+DATASETS = {
+    # the demo's own schema names, New York time (DST ended on 1 Nov 2026, inside the data)
+    "messenger": Dataset("messenger", DemoSpec(end=datetime(2026, 11, 20, 16, 30), seed=11, events=60_000, days=120),
+                         "America/New_York", "monday",
+                         datetime(2026, 11, 20, 11, 0, tzinfo=ZoneInfo("America/New_York"))),
+    # other schema names, another seed, Berlin time (DST ended 25 Oct), weeks starting on Sunday
+    "acme": Dataset("acme", DemoSpec(end=datetime(2026, 11, 5, 9, 0), seed=23, events=50_000, days=100,
+                                     sources={"web": "acme_web", "ios": "acme_app"}),
+                    "Europe/Berlin", "sunday", datetime(2026, 11, 5, 9, 45, tzinfo=ZoneInfo("Europe/Berlin"))),
+}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """Each dataset built once into its own DuckDB file."""
+    out = {}
+    for name, ds in DATASETS.items():
+        folder = tmp_path_factory.mktemp(f"demo-{name}")
+        build_demo(folder / "segment.duckdb", folder / "product.duckdb", ds.spec)
+        out[name] = folder / "segment.duckdb"
+    return out
+
+
+@pytest.fixture(scope="session")
+def pg_url(built) -> str:
+    """A fresh PostgreSQL database holding both datasets; dropped at the end of the session."""
+    dbname = f"playbot_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:  # pragma: no cover - CI starts PostgreSQL
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}")
+    admin.execute(f'CREATE DATABASE "{dbname}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    dsn = f"{base}/{dbname}"
+    try:
+        for name, path in built.items():
+            copy_to_postgres(path, dsn, schemas=list(DATASETS[name].sources))
+        yield dsn
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        admin.close()
+
+
+def make_config(url: str, ds: Dataset, **segment) -> Config:
+    return Config(
+        warehouses={"segment": WarehouseConfig("segment", url)},
+        segment=SegmentConfig(warehouse="segment", sources=ds.sources, activity_exclude_events=("Email Sent",),
+                              **segment),
+        timezone=ds.timezone, week_start=ds.week_start, demo=None, chart_dir=ROOT / "var" / "test-charts",
+    )
+
+
+def make_answerer(url: str, ds: Dataset, **segment) -> Answerer:
+    config = make_config(url, ds, **segment)
+    warehouses = {"segment": Warehouse(config.warehouses["segment"])}
+    return Answerer(config, warehouses, load_library(), clock=lambda: ds.clock)
+
+
+ENGINES = ("duckdb", "postgres")
+
+
+@pytest.fixture(scope="session")
+def answerers(built, pg_url):
+    """{(engine, dataset): Answerer} for every engine and dataset."""
+    out = {}
+    for name, ds in DATASETS.items():
+        out[("duckdb", name)] = make_answerer(f"duckdb:///{built[name]}", ds)
+        out[("postgres", name)] = make_answerer(pg_url.replace("postgresql://", "postgresql+psycopg://"), ds)
+    yield out
+    for a in out.values():
+        for w in a.warehouses.values():
+            w.close()
+
+
+@pytest.fixture(scope="session")
+def oracles(built, pg_url, tmp_path_factory):
+    """{(engine, dataset): Oracle} built from each engine's own raw rows."""
+    out = {}
+    for name, ds in DATASETS.items():
+        # a byte copy of the file, opened by plain duckdb: nothing shared with the bot's connections
+        copy = tmp_path_factory.mktemp(f"oracle-{name}") / "segment.duckdb"
+        shutil.copyfile(built[name], copy)
+        con = duckdb.connect(str(copy), read_only=True)
+        out[("duckdb", name)] = Oracle(lambda q, c=con: c.execute(q).fetchall(), list(ds.sources), ds.timezone,
+                                       ds.week_start, exclude_activity=("Email Sent",))
+        con.close()
+        with psycopg.connect(pg_url, autocommit=True) as pg:
+            out[("postgres", name)] = Oracle(lambda q, c=pg: c.execute(q).fetchall(), list(ds.sources),
+                                             ds.timezone, ds.week_start, exclude_activity=("Email Sent",))
+    return out

@@ -1,0 +1,159 @@
+"""An independent computation of every number Playbot reports, in plain Python over raw rows.
+
+It reads the Segment tables row by row (from DuckDB or PostgreSQL) and applies the documented
+definitions directly: no SQL beyond `SELECT columns FROM table`, no code shared with the bot.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Ev:
+    user: str
+    anonymous: bool
+    name: str
+    local: datetime
+    source: str
+
+
+def _fetch(run, schema: str, table: str, columns: list[str]) -> list[dict]:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    rows = run(f'SELECT {cols} FROM "{schema}"."{table}"')
+    return [dict(zip(columns, r)) for r in rows]
+
+
+class Oracle:
+    def __init__(self, run, sources: list[str], tz: str, week_start: str = "monday",
+                 activation_event: str = "Signed Up", exclude_activity: tuple[str, ...] = ()):
+        """`run(sql) -> list[tuple]` reads rows; everything else happens here in Python."""
+        self.tz = ZoneInfo(tz)
+        self.week_start = week_start
+        self.exclude = set(exclude_activity)
+        ids: dict[str, tuple[datetime, str]] = {}
+        raw: list[tuple] = []
+        for s in sources:
+            for r in _fetch(run, s, "identifies", ["anonymous_id", "user_id", "timestamp"]):
+                if r["anonymous_id"] is None or r["user_id"] is None:
+                    continue
+                prev = ids.get(r["anonymous_id"])
+                if prev is None or r["timestamp"] > prev[0]:
+                    ids[r["anonymous_id"]] = (r["timestamp"], r["user_id"])
+            for r in _fetch(run, s, "tracks", ["anonymous_id", "user_id", "event_text", "timestamp"]):
+                raw.append((r["anonymous_id"], r["user_id"], r["event_text"], r["timestamp"], s))
+            for table, suffix in (("pages", "Page"), ("screens", "Screen")):
+                try:
+                    rows = _fetch(run, s, table, ["anonymous_id", "user_id", "name", "timestamp"])
+                except Exception:  # noqa: BLE001 - the source has no such table
+                    continue
+                for r in rows:
+                    raw.append((r["anonymous_id"], r["user_id"], f"Viewed {r['name']} {suffix}", r["timestamp"], s))
+        self.identity = {a: u for a, (_, u) in ids.items()}
+        self.events: list[Ev] = []
+        activation: dict[str, datetime] = {}
+        for anon, uid, name, ts, source in raw:
+            stitched = uid if uid is not None else self.identity.get(anon)
+            key = stitched if stitched is not None else anon
+            local = self.local(ts)
+            self.events.append(Ev(key, stitched is None, name, local, source))
+            first = activation.get(stitched)
+            if name == activation_event and stitched is not None and (first is None or local < first):
+                activation[stitched] = local
+        self.activation = activation
+
+    # ---- helpers ----
+    def local(self, ts: datetime) -> datetime:
+        return ts.replace(tzinfo=UTC).astimezone(self.tz).replace(tzinfo=None)
+
+    def trunc(self, dt: datetime | date, unit: str) -> date:
+        d = dt.date() if isinstance(dt, datetime) else dt
+        if unit == "day":
+            return d
+        if unit == "week":
+            offset = d.weekday() if self.week_start == "monday" else (d.weekday() + 1) % 7
+            return d - timedelta(days=offset)
+        if unit == "month":
+            return d.replace(day=1)
+        raise ValueError(unit)
+
+    def periods_between(self, a: date, b: date, unit: str) -> int:
+        if unit == "day":
+            return (b - a).days
+        if unit == "week":
+            return (b - a).days // 7
+        return (b.year - a.year) * 12 + b.month - a.month
+
+    @staticmethod
+    def _dt(d) -> datetime:
+        return d if isinstance(d, datetime) else datetime(d.year, d.month, d.day)
+
+    # ---- event_volume ----
+    def volume(self, event: str, start, end, unit: str) -> tuple[dict[date, tuple[int, int]], tuple[int, int]]:
+        lo, hi = self._dt(start), self._dt(end)
+        counts: dict[date, int] = defaultdict(int)
+        users: dict[date, set] = defaultdict(set)
+        all_users: set = set()
+        total = 0
+        for e in self.events:
+            if e.name == event and lo <= e.local < hi:
+                b = self.trunc(e.local, unit)
+                counts[b] += 1
+                users[b].add(e.user)
+                all_users.add(e.user)
+                total += 1
+        return {b: (counts[b], len(users[b])) for b in counts}, (total, len(all_users))
+
+    # ---- active users ----
+    def _activity(self, lo: datetime, hi: datetime, include_anonymous: bool = False, event: str | None = None):
+        for e in self.events:
+            if not (lo <= e.local < hi) or e.name in self.exclude:
+                continue
+            if e.anonymous and not include_anonymous:
+                continue
+            if event is not None and e.name != event:
+                continue
+            yield e
+
+    def active_daily(self, start: date, end: date, event: str | None = None) -> dict[date, tuple]:
+        lo = self._dt(start - timedelta(days=27))
+        by_day: dict[date, set] = defaultdict(set)
+        for e in self._activity(lo, self._dt(end), event=event):
+            by_day[e.local.date()].add(e.user)
+        out = {}
+        for d in sorted(by_day):
+            if d < start:
+                continue
+            wau = set().union(*(by_day.get(d - timedelta(days=i), set()) for i in range(7)))
+            mau = set().union(*(by_day.get(d - timedelta(days=i), set()) for i in range(28)))
+            dau = len(by_day[d])
+            out[d] = (dau, len(wau), len(mau), dau / len(mau) if mau else None)
+        return out
+
+    def active_calendar(self, start: date, end: date, unit: str) -> dict[date, int]:
+        by: dict[date, set] = defaultdict(set)
+        for e in self._activity(self._dt(start), self._dt(end)):
+            by[self.trunc(e.local, unit)].add(e.user)
+        return {b: len(u) for b, u in by.items()}
+
+    # ---- retention ----
+    def retention(self, start: date, end: date, unit: str, today: date,
+                  event: str | None = None) -> dict[tuple[date, int], tuple[int, int]]:
+        """{(cohort, k): (cohort_size, users active in period k)}; only cells with users > 0."""
+        lo, hi = self._dt(start), self._dt(end)
+        cohort_of = {u: self.trunc(t, unit) for u, t in self.activation.items() if lo <= t < hi}
+        sizes: dict[date, int] = defaultdict(int)
+        for c in cohort_of.values():
+            sizes[c] += 1
+        cells: dict[tuple[date, int], set] = defaultdict(set)
+        for e in self._activity(lo, self._dt(today + timedelta(days=1)), event=event):
+            c = cohort_of.get(e.user)
+            if c is None:
+                continue
+            p = self.trunc(e.local, unit)
+            if p >= c:
+                cells[(c, self.periods_between(c, p, unit))].add(e.user)
+        return {k: (sizes[k[0]], len(v)) for k, v in cells.items()}

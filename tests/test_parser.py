@@ -1,0 +1,133 @@
+"""The short forms the core understands, follow-ups, and what happens when it cannot."""
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from playbooks import Clarification, Request, load_library
+from playbooks.parser import ParseContext, parse
+
+TODAY = date(2026, 11, 20)  # a Friday
+
+
+@pytest.fixture(scope="module")
+def ctx(answerers):
+    catalog = answerers[("duckdb", "messenger")].catalog()
+    return ParseContext(library=load_library(), catalog=catalog, today=TODAY)
+
+
+def p(ctx, text, previous=None):
+    ctx.previous = previous
+    return parse(text, ctx)
+
+
+@pytest.mark.parametrize("text,playbook,params", [
+    ("invites yesterday", "event_volume",
+     {"event": "Invite Sent", "interval": "day", "start": date(2026, 11, 19), "end": date(2026, 11, 20)}),
+    ("messages sent last 30 days", "event_volume",
+     {"event": "Message Sent", "interval": "day", "start": date(2026, 10, 21), "end": date(2026, 11, 20)}),
+    ("signups per week since 2026-09-01", "event_volume",
+     {"event": "Signed Up", "interval": "week", "start": date(2026, 9, 1), "end": date(2026, 11, 21)}),
+    ("How many photos were shared this month?", "event_volume", {"event": "Photo Shared", "start": date(2026, 11, 1)}),
+    ("invtes yesterday", "event_volume", {"event": "Invite Sent"}),
+    ("sent an invite last week", "event_volume", {"event": "Invite Sent", "start": date(2026, 11, 9)}),
+    ("purchases last month", "event_volume", {"event": "Order Completed", "start": date(2026, 10, 1)}),
+    ("Viewed Pricing Page yesterday", "event_volume", {"event": "Viewed Pricing Page"}),
+    ("retention weekly", "retention",
+     {"interval": "week", "start": date(2026, 8, 24), "end": date(2026, 11, 16)}),
+    ("monthly retention", "retention", {"interval": "month"}),
+    ("active users monthly", "active_users", {"interval": "month"}),
+    ("dau", "active_users", {"interval": "day", "start": date(2026, 10, 21), "end": date(2026, 11, 20)}),
+    ("mau", "active_users", {"interval": "month"}),
+    ("stickiness", "active_users", {"metric": "stickiness"}),
+    ("event_volume event='Invite Sent' interval=week start=2026-09-01", "event_volume",
+     {"event": "Invite Sent", "interval": "week", "start": date(2026, 9, 1)}),
+])
+def test_short_forms(ctx, text, playbook, params):
+    request = p(ctx, text)
+    assert isinstance(request, Request), request
+    assert request.playbook == playbook
+    for key, value in params.items():
+        assert request.params[key] == value, key
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "flux capacitor readings", "'; DROP TABLE users; --",
+                                  "SELECT * FROM users", "x" * 5000, "¿cuántos usuarios?", "help"])
+def test_cannot_answer_gets_suggestions_and_an_example(ctx, text):
+    outcome = p(ctx, text)
+    assert isinstance(outcome, Clarification)
+    assert outcome.message
+    assert outcome.example
+    assert len(outcome.suggestions) <= 3
+
+
+def test_unknown_event_suggests_close_ones(ctx):
+    outcome = p(ctx, "event_volume event='Invitation Sennt'")
+    assert isinstance(outcome, Request) and outcome.params["event"] == "Invite Sent"
+    outcome = p(ctx, "event_volume event=Teleported")
+    assert isinstance(outcome, Clarification)
+    assert "Teleported" in outcome.message
+
+
+def test_ambiguous_words_ask_instead_of_guessing(ctx):
+    outcome = p(ctx, "sent yesterday")
+    assert isinstance(outcome, Clarification)
+    assert {"Message Sent", "Invite Sent"} <= set(outcome.choices)
+    outcome = p(ctx, "inbox views yesterday")
+    assert isinstance(outcome, Clarification)
+    assert set(outcome.choices) == {"Viewed Inbox Page", "Viewed Inbox Screen"}
+
+
+def test_bad_values_say_what_fits(ctx):
+    outcome = p(ctx, "event_volume event='Invite Sent' interval=fortnight")
+    assert isinstance(outcome, Clarification) and "day" in outcome.choices
+    outcome = p(ctx, "invites since 2099-01-01")
+    assert isinstance(outcome, Clarification) and "future" in outcome.message
+    outcome = p(ctx, "event_volume event='Invite Sent' colour=blue")
+    assert isinstance(outcome, Clarification) and "colour" in outcome.message
+
+
+def test_follow_ups_change_only_what_they_say(ctx):
+    first = p(ctx, "invites last 7 days")
+    assert isinstance(first, Request)
+    monthly = p(ctx, "monthly", previous=first)
+    assert monthly.playbook == "event_volume" and monthly.params["event"] == "Invite Sent"
+    assert monthly.params["interval"] == "month"
+    assert (monthly.params["start"], monthly.params["end"]) == (first.params["start"], first.params["end"])
+    photos = p(ctx, "and photos?", previous=first)
+    assert photos.params["event"] == "Photo Shared"
+    assert (photos.params["start"], photos.params["end"]) == (first.params["start"], first.params["end"])
+    later = p(ctx, "last month", previous=photos)
+    assert later.params["event"] == "Photo Shared" and later.params["start"] == date(2026, 10, 1)
+    retention = p(ctx, "retention weekly")
+    monthly = p(ctx, "monthly", previous=retention)
+    assert monthly.playbook == "retention" and monthly.params["interval"] == "month"
+
+
+def test_readings_explain_where_each_value_came_from(ctx):
+    request = p(ctx, "invites per week since 2026-09-01")
+    words = {r.name: r.words for r in request.readings}
+    assert words["event"] == "invites"
+    assert words["interval"] == "per week"
+    assert "2026-09-01" in words["start"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_no_input_raises(ctx, text):
+    outcome = p(ctx, text)
+    assert isinstance(outcome, (Request, Clarification))
+    if isinstance(outcome, Request):
+        assert outcome.playbook in ctx.library
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["invites", "messages", "signups", "photos", "dau", "retention"]),
+       st.sampled_from(["yesterday", "last 7 days", "this month", "weekly", "since 2026-10-01", ""]))
+def test_parses_are_stable(ctx, subject, when):
+    a, b = p(ctx, f"{subject} {when}"), p(ctx, f"{subject} {when}")
+    assert a == b
+    if isinstance(a, Request) and "start" in a.params:
+        assert a.params["start"] < a.params["end"] <= TODAY + timedelta(days=1)
