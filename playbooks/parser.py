@@ -28,6 +28,7 @@ INTERVAL_WORDS = [
     (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
 ]
 MAX_QUESTION = 2000
+_UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
 PARAM_RE = r"\b([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)"
 
 
@@ -201,10 +202,16 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
             params = merged
             explicit |= set(previous.explicit)
             if rng is None and "start" in previous.explicit:
-                rng = DateRange(previous.params["start"], previous.params["end"], previous.range_label)
                 merged.pop("start", None)
                 merged.pop("end", None)
                 params = merged
+                old_days = (previous.params["end"] - previous.params["start"]).days
+                # "monthly" after "invites yesterday": one cut-off month says nothing, so a coarser
+                # interval than the old range can show gets that interval's default range instead
+                if interval is None or old_days >= 2 * _UNIT_DAYS.get(interval, 1):
+                    rng = DateRange(previous.params["start"], previous.params["end"], previous.range_label)
+                else:
+                    explicit -= {"start", "end"}
             if interval is None and "interval" in previous.explicit:
                 interval = previous.params.get("interval")
     if playbook is None and "event" in params:

@@ -78,47 +78,40 @@ def _range_phrase(env: PresentEnv) -> str:
     return env.request.range_label or describe(p["start"], p["end"])
 
 
-def _prev_label(start: date, end: date, unit: str, partial: bool) -> str:
-    days = (end - start).days
-    if partial:
-        return "the same time the period before"
-    if days == 1:
-        return f"the day before ({describe(start - timedelta(days=1), start)})"
-    if unit in ("week", "month", "quarter") and is_single_period(start, end, unit, "monday"):
-        return f"the {unit} before"
-    if start.day == 1 and end.day == 1:
-        months = (end.year - start.year) * 12 + end.month - start.month
-        return f"the previous {months} months" if months > 1 else "the month before"
-    return f"the previous {days} days"
-
-
 def _comparison_windows(env: PresentEnv) -> list[tuple[str, dict]]:
     """Windows to compare a range's total with: the period before (same length, or the calendar
-    month(s) before) and, for ranges under a week, the same days a week earlier. A range that
-    includes today is compared up to the same time of day."""
+    period(s) before) and, for ranges under a week, the same days a week earlier. A range that
+    runs into today is compared up to the same moment of the earlier period."""
     p = env.request.params
-    start, end, unit = p["start"], p["end"], p.get("interval", "day")
+    start, end = p["start"], p["end"]
+    days = (end - start).days
     now = env.now
-    partial = datetime.combine(end, datetime.min.time()) > now
-    if start.day == 1 and end.day == 1 and not partial:
+    start_dt = datetime.combine(start, datetime.min.time())
+    if datetime.combine(end, datetime.min.time()) > now:  # runs into today: compare like with like
+        elapsed = now - start_dt
+        if days == 1:
+            return [("vs yesterday at the same time", {"start": start - timedelta(days=1), "end": now - timedelta(days=1)}),
+                    ("vs the same time last week", {"start": start - timedelta(days=7), "end": now - timedelta(days=7)})]
+        for unit in ("week", "month", "quarter", "year"):
+            if period_start(start, unit, env.week_start) == start and shift(start, unit, 1) >= end:
+                prev = shift(start, unit, -1)
+                prev_dt = datetime.combine(prev, datetime.min.time())
+                return [(f"vs the same point last {unit}", {"start": prev, "end": prev_dt + elapsed})]
+        prev = start - timedelta(days=days)
+        return [(f"vs the {days} days before ({describe(prev, start)}), to the same time",
+                 {"start": prev, "end": datetime.combine(prev, datetime.min.time()) + elapsed})]
+    if start.day == 1 and end.day == 1:
         months = (end.year - start.year) * 12 + end.month - start.month
-        prev_start, prev_end = shift(start, "month", -months), start
+        prev_start = shift(start, "month", -months)
+        label = f"vs {describe(prev_start, start)}"
     else:
-        prev_start, prev_end = start - (end - start), start
-    windows = []
-    if partial:
-        elapsed = now - datetime.combine(start, datetime.min.time())
-        windows.append((f"vs {_prev_label(start, end, unit, True)}",
-                        {"start": prev_start, "end": datetime.combine(prev_start, datetime.min.time()) + elapsed}))
-        if (end - start).days <= 7:
-            windows.append(("vs a week earlier",
-                            {"start": start - timedelta(days=7), "end": now - timedelta(days=7)}))
-    else:
-        windows.append((f"vs {_prev_label(start, end, unit, False)}", {"start": prev_start, "end": prev_end}))
-        if (end - start).days < 7:
-            label = (f"vs the same day last week ({describe(start - timedelta(days=7), end - timedelta(days=7))})"
-                     if (end - start).days == 1 else "vs the same days a week earlier")
-            windows.append((label, {"start": start - timedelta(days=7), "end": end - timedelta(days=7)}))
+        prev_start = start - (end - start)
+        label = ("vs the day before" if days == 1 else f"vs the {days} days before") + f" ({describe(prev_start, start)})"
+    windows = [(label, {"start": prev_start, "end": start})]
+    if days < 7:
+        label = (f"vs the same day last week ({describe(start - timedelta(days=7), end - timedelta(days=7))})"
+                 if days == 1 else "vs the same days a week earlier")
+        windows.append((label, {"start": start - timedelta(days=7), "end": end - timedelta(days=7)}))
     return windows
 
 

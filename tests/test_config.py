@@ -96,3 +96,9 @@ def test_missing_source_schema_is_one_line(tmp_path, built):
     assert result.returncode == 2
     assert result.stdout.count("\n") == 1
     assert "ios_prod" in result.stdout and "segment.sources" in result.stdout
+
+
+def test_the_documented_example_config_loads():
+    config = load_config(ROOT / "playbot.example.yaml", env={})
+    assert config.segment.sources == ("ios_production", "web_prod")
+    assert config.timezone == "America/New_York"

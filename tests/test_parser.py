@@ -95,12 +95,18 @@ def test_follow_ups_change_only_what_they_say(ctx):
     monthly = p(ctx, "monthly", previous=first)
     assert monthly.playbook == "event_volume" and monthly.params["event"] == "Invite Sent"
     assert monthly.params["interval"] == "month"
-    assert (monthly.params["start"], monthly.params["end"]) == (first.params["start"], first.params["end"])
+    assert (monthly.params["start"], monthly.params["end"]) == (date(2025, 11, 1), date(2026, 11, 1))
+    daily = p(ctx, "daily", previous=first)  # a finer interval keeps the range
+    assert (daily.params["start"], daily.params["end"]) == (first.params["start"], first.params["end"])
     photos = p(ctx, "and photos?", previous=first)
     assert photos.params["event"] == "Photo Shared"
     assert (photos.params["start"], photos.params["end"]) == (first.params["start"], first.params["end"])
     later = p(ctx, "last month", previous=photos)
     assert later.params["event"] == "Photo Shared" and later.params["start"] == date(2026, 10, 1)
+    yesterday = p(ctx, "invites yesterday")
+    monthly = p(ctx, "monthly", previous=yesterday)
+    assert monthly.params["interval"] == "month" and monthly.params["event"] == "Invite Sent"
+    assert monthly.params["start"] == date(2025, 11, 1) and monthly.params["end"] == date(2026, 11, 1)
     retention = p(ctx, "retention weekly")
     monthly = p(ctx, "monthly", previous=retention)
     assert monthly.playbook == "retention" and monthly.params["interval"] == "month"
