@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from datetime import datetime
@@ -219,6 +220,8 @@ def cmd_run(config: Config) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):  # `bot.py ask ... | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = argparse.ArgumentParser(prog="bot.py", description="Playbot: data questions answered in Slack.")
     parser.add_argument("--config", help="path to playbot.yaml (default: $PLAYBOT_CONFIG or ./playbot.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")

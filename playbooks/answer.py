@@ -181,7 +181,10 @@ class Answerer:
 
     def _discover(self) -> Catalog:
         now_utc = self._utc_now()
-        return discover(self.segment, self.config.segment.sources, now_utc, self.config.segment.catalog_days)
+        from .dimensions import PROFILED_CONTEXT_COLUMNS, TRAIT_COLUMNS
+
+        return discover(self.segment, self.config.segment.sources, now_utc, self.config.segment.catalog_days,
+                        profile_columns=PROFILED_CONTEXT_COLUMNS, trait_columns=TRAIT_COLUMNS)
 
     def _utc_now(self) -> datetime:
         from .render import to_utc

@@ -8,6 +8,8 @@ Types:
   enum      one of `choices` (validated; may be rendered into SQL)
   int, float, bool, text
   column    a breakdown/filter column that must exist in the catalog (rendered as a quoted identifier)
+  dimension a named breakdown ("platform", "plan", "channel"; see playbooks/dimensions.py)
+  filters   (dimension, value) pairs: "platform:iOS, plan:pro"; values are bound
 
 Values of event/events/date/int/float/text are always bound by the driver, never pasted into SQL.
 """
@@ -19,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-PARAM_TYPES = ("event", "events", "date", "interval", "enum", "int", "float", "bool", "text", "column")
+PARAM_TYPES = ("event", "events", "date", "interval", "enum", "int", "float", "bool", "text", "column", "dimension",
+               "filters")
 INTERVALS = ("hour", "day", "week", "month", "quarter")
 STRUCTURAL_TYPES = ("interval", "enum", "bool", "int")  # values that may shape the SQL text
 
@@ -87,6 +90,16 @@ class ParamSpec:
             if text in ("false", "no", "0", "off"):
                 return False
             raise ParamError(self.name, f"{self.name} must be true or false, not {value!r}")
+        if t == "dimension":
+            from .dimensions import DIMENSIONS, dimension_by_word
+
+            dim = dimension_by_word(str(value))
+            if dim is None or dim.sensitive:
+                names = [d.name for d in DIMENSIONS.values() if not d.sensitive]
+                raise ParamError(self.name, f"I can't break down by {value!r}", names)
+            return dim.name
+        if t == "filters":
+            return coerce_filters(self.name, value)
         if t == "events":
             items = value if isinstance(value, (list, tuple)) else [v.strip() for v in str(value).split(",")]
             items = [str(v) for v in items if str(v).strip()]
@@ -97,6 +110,33 @@ class ParamSpec:
                 raise ParamError(self.name, f"{self.name} is too long")
             return text
         raise ParamError(self.name, f"unknown parameter type {t}")
+
+
+def coerce_filters(name: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """'platform:iOS, plan:pro' or [('platform', 'iOS')] -> (('platform', 'iOS'), ('plan', 'pro'))."""
+    from .dimensions import DIMENSIONS, dimension_by_word
+
+    if not value:
+        return ()
+    items = value
+    if isinstance(value, str):
+        items = [part for part in re.split(r"\s*[,;]\s*", value.strip()) if part]
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            if not re.match(r"^[^:=]+[:=].+$", item):
+                raise ParamError(name, f"a filter looks like dimension:value (e.g. platform:iOS), not {item!r}")
+            key, val = re.split(r"\s*[:=]\s*", item, maxsplit=1)
+        else:
+            key, val = item
+        dim = dimension_by_word(str(key))
+        if dim is None or dim.sensitive:
+            raise ParamError(name, f"I can't filter on {key!r}",
+                             [d.name for d in DIMENSIONS.values() if not d.sensitive])
+        if len(str(val)) > 200:
+            raise ParamError(name, "a filter value is too long")
+        out.append((dim.name, str(val).strip()))
+    return tuple(out)
 
 
 def coerce_date(name: str, value: Any) -> date:

@@ -15,6 +15,7 @@ from typing import Any
 
 from warehouse import Catalog
 
+from .dimensions import dimension_by_word, find_filters
 from .library import Library, Playbook
 from .params import ParamError
 from .timerange import DATE_RE, DateRange, describe, find_range, last_complete_periods, parse_date, period_start
@@ -28,6 +29,8 @@ INTERVAL_WORDS = [
     (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
 ]
 MAX_QUESTION = 2000
+BY_RE = (r"\b(?:broken down |split |grouped |segmented )?by ([a-z][a-z ]{1,30}?)"
+         r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top)\b|[,.])")
 _UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
 PARAM_RE = r"\b([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)"
 
@@ -173,7 +176,39 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
                     text = re.sub(rf"(?<![\w-]){re.escape(hit)}(?![\w-])", " ", text)
                     break
 
-    # 6. event, from the catalog
+    # 6. breakdowns ("by platform", "top 3"), filters ("on iOS", "for pro users")
+    if playbook is not None or "by " in text:
+        by = re.search(BY_RE, text)
+        dim_param = next((s.name for s in playbook.params if s.type == "dimension"), None) if playbook else None
+        if by:
+            dim = dimension_by_word(by.group(1).strip())
+            if dim is not None and not dim.sensitive:
+                if playbook is not None and dim_param is None:
+                    return Clarification(raw, f"{playbook.title} can't be broken down by {dim.label.lower()} yet.",
+                                         example=_example_for(playbook))
+                params[dim_param or "group_by"] = dim.name
+                explicit.add(dim_param or "group_by")
+                readings.append(Reading(dim_param or "group_by", dim.name, by.group(0)))
+                text = text.replace(by.group(0), " ")
+            elif dim is not None:
+                return Clarification(raw, f"Breaking down by {dim.label} is not allowed.", example=_example(ctx))
+        top = re.search(r"\btop (\d{1,2})\b", text)
+        if top and (playbook is None or playbook.param("top") is not None):
+            params["top"] = int(top.group(1))
+            explicit.add("top")
+            readings.append(Reading("top", int(top.group(1)), top.group(0)))
+            text = text.replace(top.group(0), " ")
+    if playbook is None or any(s.type == "filters" for s in playbook.params):
+        found = find_filters(text, ctx.catalog)
+        if found:
+            name = next((s.name for s in playbook.params if s.type == "filters"), "filters") if playbook else "filters"
+            params[name] = tuple((d, v) for d, v, _ in found)
+            explicit.add(name)
+            for d, v, words in found:
+                readings.append(Reading(name, f"{d}:{v}", words))
+                text = re.sub(rf"(?<![\w-]){re.escape(words)}(?![\w-])", " ", text)
+
+    # 7. event, from the catalog
     event_text = text
     for pattern, _ in INTERVAL_WORDS:
         event_text = re.sub(pattern, " ", event_text)
@@ -187,7 +222,7 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         explicit.add("event")
         readings.append(Reading("event", match.event, match.words))
 
-    # 7. follow-up: nothing says which playbook -> continue the previous question
+    # 8. follow-up: nothing says which playbook -> continue the previous question
     previous = ctx.previous
     if playbook is None and previous is not None and (rng or interval or "event" in params or params):
         playbook = ctx.library.get(previous.playbook)

@@ -14,6 +14,7 @@ from typing import Any
 from charts.spec import BarChart, Heatmap, LineChart, Series
 
 from .answer import Change, KeyNumber, Presentation, PresentEnv, Table
+from .dimensions import DIMENSIONS
 from .formatting import as_datetime, fmt_change, fmt_number, pct_change, period_end, period_label, unit_noun
 from .timerange import describe, period_start, shift
 
@@ -106,7 +107,9 @@ def _comparison_windows(env: PresentEnv) -> list[tuple[str, dict]]:
         label = f"vs {describe(prev_start, start)}"
     else:
         prev_start = start - (end - start)
-        label = ("vs the day before" if days == 1 else f"vs the {days} days before") + f" ({describe(prev_start, start)})"
+        before = "the day before" if days == 1 else (
+            "the week before" if is_single_period(start, end, "week", env.week_start) else f"the {days} days before")
+        label = f"vs {before} ({describe(prev_start, start)})"
     windows = [(label, {"start": prev_start, "end": start})]
     if days < 7:
         label = (f"vs the same day last week ({describe(start - timedelta(days=7), end - timedelta(days=7))})"
@@ -119,11 +122,18 @@ def _comparison_windows(env: PresentEnv) -> list[tuple[str, dict]]:
 # event_volume
 # ---------------------------------------------------------------------------------------------
 
+def _grand_total(rows: list[dict]) -> dict:
+    """The whole-range row: no period (and no segment, when broken down)."""
+    return next((r for r in rows if r["period"] is None and r.get("segment") is None), {"events": 0, "users": 0})
+
+
 def present_volume(env: PresentEnv) -> Presentation:
     p = env.request.params
     event, unit, start, end = p["event"], p["interval"], p["start"], p["end"]
     rows = env.result.as_dicts()
-    total = next((r for r in rows if r["period"] is None), {"events": 0, "users": 0})
+    if p.get("group_by"):
+        return _present_volume_breakdown(env, rows)
+    total = _grand_total(rows)
     series = densify([r for r in rows if r["period"] is not None], start, end, unit, env.week_start,
                      ["events", "users"])
     events_total = int(total["events"] or 0)
@@ -152,31 +162,93 @@ def present_volume(env: PresentEnv) -> Presentation:
             changes.append(_change(f"vs a year earlier ({period_label(ly, 'month')})", events_total,
                                    by_period[ly]["events"]))
     else:
-        for label, window in _comparison_windows(env):
-            other = env.run(window, "comparison").as_dicts()
-            other_total = next((r for r in other if r["period"] is None), {"events": 0})
-            changes.append(_change(label, events_total, other_total["events"]))
+        changes = _window_changes(env, events_total)
     phrase = _range_phrase(env)
     people = "user" if users_total == 1 else "users"
-    headline = f"{fmt_number(events_total)} × {event} {phrase}, by {fmt_number(users_total)} {people}"
+    headline = f"{fmt_number(events_total)} × {event} {phrase}{_filter_phrase(p)}, by {fmt_number(users_total)} {people}"
     table_rows = [(period_label(r["period"], unit), fmt_number(r["events"]), fmt_number(r["users"])) for r in series]
     table_rows.append(("Total", fmt_number(events_total), fmt_number(users_total)))
     chart = LineChart(
-        title=f"{event} per {unit}", subtitle=phrase,
+        title=f"{event} per {unit}{_filter_phrase(p)}", subtitle=phrase,
         x=tuple(r["period"] for r in chart_rows),
         series=(Series("events", tuple(float(r["events"] or 0) for r in chart_rows)),
                 Series("users", tuple(float(r["users"] or 0) for r in chart_rows), style="dashed")),
         granularity=unit, highlight=highlight,
         partial_from=partial_index(chart_rows, unit, env.now, chart_rows[0]["period"].date() if chart_rows else start, end),
     )
-    definitions = [f"Counted per {unit} by the event's timestamp in {env.timezone}."]
-    if series and series[0]["period"].date() < start:
-        definitions.append(f"The first {unit} is cut at {start.isoformat()} (the range's start).")
     return Presentation(
-        title=f"{event} · {phrase}", headline=headline,
+        title=f"{event} · {phrase}{_filter_phrase(p)}", headline=headline,
         key=KeyNumber(f"{event} events", events_total, "int", tuple(changes)),
         table=Table(("Period", "Events", "Users"), tuple(table_rows), (False, True, True)),
-        chart=chart, lines=[_changes_line(changes)] if changes else [], definitions=definitions)
+        chart=chart, lines=[_changes_line(changes)] if changes else [], definitions=_volume_definitions(env, series))
+
+
+def _window_changes(env: PresentEnv, current: float) -> list[Change]:
+    """Re-run the playbook over each comparison window and compare its grand total."""
+    changes = []
+    for label, window in _comparison_windows(env):
+        other = _grand_total(env.run(window, "comparison").as_dicts())
+        changes.append(_change(label, current, other["events"]))
+    return changes
+
+
+def _filter_phrase(p: dict) -> str:
+    filters = p.get("filters") or ()
+    return "".join(f" ({DIMENSIONS[d].label.lower()}: {v})" for d, v in filters)
+
+
+def _volume_definitions(env: PresentEnv, series: list[dict]) -> list[str]:
+    p = env.request.params
+    unit, start = p["interval"], p["start"]
+    out = [f"Counted per {unit} by the event's timestamp in {env.timezone}."]
+    if series and series[0]["period"].date() < start:
+        out.append(f"The first {unit} is cut at {start.isoformat()} (the range's start).")
+    if p.get("group_by"):
+        dim = DIMENSIONS[p["group_by"]]
+        where = "on each event" if dim.level == "event" else "of the person (latest value)"
+        out.append(f"{dim.label}: the value {where}; the top {p.get('top', 5)} values are shown, the rest as Other; "
+                   "a person seen under two values counts in both.")
+    return out
+
+
+def _present_volume_breakdown(env: PresentEnv, rows: list[dict]) -> Presentation:
+    p = env.request.params
+    event, unit, start, end = p["event"], p["interval"], p["start"], p["end"]
+    dim = DIMENSIONS[p["group_by"]]
+    total = _grand_total(rows)
+    events_total, users_total = int(total["events"] or 0), int(total["users"] or 0)
+    per_segment = sorted((r for r in rows if r["period"] is None and r.get("segment") is not None),
+                         key=lambda r: (r["segment"] == "Other", -int(r["events"] or 0), str(r["segment"])))
+    segments = [r["segment"] for r in per_segment]
+    changes = _window_changes(env, events_total)
+    phrase = _range_phrase(env)
+    headline = (f"{fmt_number(events_total)} × {event} {phrase}{_filter_phrase(p)}, by {fmt_number(users_total)} users"
+                f" — by {dim.label.lower()}")
+    shares = " · ".join(f"{r['segment']} {fmt_number(r['events'])} ({fmt_number(r['events'] / events_total, 'pct')})"
+                        for r in per_segment if events_total)
+    lines = ([_changes_line(changes)] if changes else []) + ([shares] if shares else [])
+    table_rows = tuple((str(r["segment"]), fmt_number(r["events"]),
+                        fmt_number(r["events"] / events_total if events_total else None, "pct"), fmt_number(r["users"]))
+                       for r in per_segment) + (("Total", fmt_number(events_total), "100.0%", fmt_number(users_total)),)
+    periods = buckets(start, end, unit, env.week_start)
+    if len(periods) > 1:
+        grid = {(as_datetime(r["period"]), r["segment"]): r for r in rows if r["period"] is not None}
+        chart = LineChart(
+            title=f"{event} per {unit} by {dim.label.lower()}", subtitle=phrase + _filter_phrase(p), x=tuple(periods),
+            series=tuple(Series(str(seg), tuple(float(grid[(b, seg)]["events"]) if (b, seg) in grid else 0.0
+                                                for b in periods)) for seg in segments),
+            granularity=unit, partial_from=partial_index([{"period": b} for b in periods], unit, env.now, start, end))
+    else:
+        chart = BarChart(title=f"{event} by {dim.label.lower()}", subtitle=phrase + _filter_phrase(p),
+                         labels=tuple(str(s) for s in segments),
+                         series=(Series("events", tuple(float(r["events"]) for r in per_segment)),),
+                         annotations=tuple(f"{fmt_number(r['events'])} ({fmt_number(r['events'] / events_total, 'pct')})"
+                                           if events_total else "0" for r in per_segment))
+    return Presentation(
+        title=f"{event} by {dim.label.lower()} · {phrase}{_filter_phrase(p)}", headline=headline,
+        key=KeyNumber(f"{event} events", events_total, "int", tuple(changes)),
+        table=Table((dim.label, "Events", "Share", "Users"), table_rows, (False, True, True, True)),
+        chart=chart, lines=lines, definitions=_volume_definitions(env, []))
 
 
 def _change(label: str, current: float | None, other: float | None, kind: str = "int") -> Change:
@@ -199,6 +271,8 @@ def _changes_line(changes: list[Change], kind: str = "int") -> str:
 def present_active_users(env: PresentEnv) -> Presentation:
     p = env.request.params
     unit, start, end = p["interval"], p["start"], p["end"]
+    if p.get("group_by"):
+        return _present_active_breakdown(env)
     rolling = unit == "day" or p.get("rolling")
     metric = "stickiness" if p.get("metric") == "stickiness" else (
         {"day": "dau", "week": "wau", "month": "mau"}[unit] if rolling else "active_users")
@@ -241,9 +315,8 @@ def present_active_users(env: PresentEnv) -> Presentation:
     key_value = None if key_row is None else key_row[metric]
     key_label = "" if key_row is None else period_label(key_row["period"], step)
     so_far = key_row is not None and not complete(key_row["period"], step, env.now)
-    headline = (f"{names[metric]}: {fmt_number(key_value, fmt)} on {key_label}" + (" (so far)" if so_far else "")
-                if step == "day" else
-                f"{names[metric]}: {fmt_number(key_value, fmt)} in the {key_label}" + (" (so far)" if so_far else ""))
+    when = f"on {key_label}" if step == "day" else f"in {key_label}"
+    headline = f"{names[metric]}{_filter_phrase(p)}: {fmt_number(key_value, fmt)} {when}" + (" (so far)" if so_far else "")
     lines = [_changes_line(changes, fmt)] if changes else []
     complete_rows = [r for r in series if complete(r["period"], step, env.now)]
     if len(complete_rows) > 1:
@@ -275,6 +348,55 @@ def present_active_users(env: PresentEnv) -> Presentation:
         key=KeyNumber(names[metric], None if key_value is None else float(key_value), fmt, tuple(changes)),
         table=table, chart=chart, lines=lines,
         definitions=[f"Active: at least one event{event_note} in the period ({anon}); days in {env.timezone}."])
+
+
+def _present_active_breakdown(env: PresentEnv) -> Presentation:
+    p = env.request.params
+    unit, start, end = p["interval"], p["start"], p["end"]
+    dim = DIMENSIONS[p["group_by"]]
+    rows = env.result.as_dicts()
+    totals = densify([r for r in rows if r["segment"] is None], start, end, unit, env.week_start, ["active_users"])
+    grid = {(as_datetime(r["period"]), r["segment"]): int(r["active_users"]) for r in rows if r["segment"] is not None}
+    seg_totals: dict[str, int] = {}
+    for (_, seg), n in grid.items():
+        seg_totals[seg] = seg_totals.get(seg, 0) + n
+    segments = sorted(seg_totals, key=lambda seg: (seg == "Other", -seg_totals[seg], seg))
+    name = {"day": "Daily active users", "week": "Weekly active users",
+            "month": "Monthly active users"}.get(unit, "Active users")
+    done = [r for r in totals if complete(r["period"], unit, env.now)]
+    key_row = (done or totals or [None])[-1]
+    changes: list[Change] = []
+    lines: list[str] = []
+    if key_row is not None:
+        idx = totals.index(key_row)
+        if idx > 0:
+            prev = totals[idx - 1]
+            changes.append(_change(f"vs the {unit} before ({period_label(prev['period'], unit)})",
+                                   key_row["active_users"], prev["active_users"]))
+        lines.append(f"{period_label(key_row['period'], unit)} by {dim.label.lower()}: " + " · ".join(
+            f"{seg} {fmt_number(grid.get((key_row['period'], seg), 0))}" for seg in segments))
+    key_value = None if key_row is None else key_row["active_users"]
+    when = period_label(key_row["period"], unit) if key_row else "–"
+    headline = f"{name}{_filter_phrase(p)}: {fmt_number(key_value)} in {when}"
+    cols = (unit.capitalize(),) + tuple(str(seg) for seg in segments) + ("All",)
+    table_rows = tuple((period_label(r["period"], unit),) + tuple(fmt_number(grid.get((r["period"], seg), 0))
+                                                                   for seg in segments)
+                       + (fmt_number(r["active_users"]),) for r in totals)
+    chart = LineChart(
+        title=f"{name} by {dim.label.lower()}", subtitle=_range_phrase(env) + _filter_phrase(p),
+        x=tuple(r["period"] for r in totals),
+        series=tuple(Series(str(seg), tuple(float(grid.get((r["period"], seg), 0)) for r in totals)) for seg in segments)
+        + (Series("All", tuple(float(r["active_users"] or 0) for r in totals), style="dashed"),),
+        granularity=unit, partial_from=partial_index(totals, unit, env.now, start, end))
+    return Presentation(
+        title=f"{name} by {dim.label.lower()} · {_range_phrase(env)}", headline=headline,
+        key=KeyNumber(name, None if key_value is None else float(key_value), "int", tuple(changes)),
+        table=Table(cols, table_rows, (False,) + (True,) * (len(cols) - 1)), chart=chart,
+        lines=([_changes_line(changes)] if changes else []) + lines,
+        definitions=[f"Active: at least one event in the {unit}; {dim.label.lower()} is the value on each event "
+                     "(a person active under two values counts in both; All counts each person once)."
+                     if dim.level == "event" else
+                     f"Active: at least one event in the {unit}; {dim.label.lower()} is the person's latest value."])
 
 
 def _f(value: Any) -> float | None:

@@ -9,8 +9,12 @@ place that knows Segment's tables. Contract:
       event_name   = tracks.event_text | 'Viewed <page name> Page' | 'Viewed <screen name> Screen'
       occurred_at  = the event's `timestamp`, in the configured timezone (naive local time)
       counts_as_activity = false for events in `segment.activity_exclude_events` (server-sent emails...)
-  users(user_id, activated_at)
-      activated_at = first activation event (config `segment.activation_event`), local time.
+  users(user_id, activated_at, channel, signup_weekday, <traits: plan, country, ...>)
+      activated_at = first activation event (config `segment.activation_event`), local time;
+      channel = the UTM source (context_campaign_source) on that first activation event;
+      traits = the latest row of Segment's `users` tables (the columns that exist).
+  Dimensions a query asks for ("by platform", "for pro users") become columns of `events`
+  named after the dimension; person-level ones are joined from `users`.
 
 Bounds: each source table is filtered on `timestamp` (UTC) and on `received_at`, Segment's sort
 key on Redshift, so warehouses prune instead of scanning all history.
@@ -24,11 +28,7 @@ from dataclasses import dataclass
 from config import SegmentConfig
 from warehouse import Catalog, EventInfo
 
-# Columns the events relation can carry for breakdowns and filters (issue: playbook library).
-DIMENSION_COLUMNS = (
-    "context_os_name", "context_device_type", "context_campaign_source", "context_campaign_medium",
-    "context_campaign_name", "context_locale", "context_library_name", "context_app_version",
-)
+from .dimensions import TRAIT_COLUMNS, Dimension, platform_case
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class RelationPlan:
     need_events: bool = True
     need_users: bool = False
     only_events: tuple[EventInfo, ...] | None = None  # restrict branches to these events' tables
-    dimensions: tuple[str, ...] = ()
+    dimensions: tuple[Dimension, ...] = ()  # breakdown/filter columns the events relation must carry
 
 
 class RelationError(ValueError):
@@ -63,10 +63,11 @@ def build_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[..., st
     stitch = segment.stitch_identities and _identity_sources(segment, catalog)
     if stitch:
         ctes.append(_identity_cte(_identity_sources(segment, catalog), quote))
+    person_dims = any(d.level == "user" for d in plan.dimensions)
+    if plan.need_users or (plan.need_events and person_dims):
+        ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch)))
     if plan.need_events:
         ctes.append(_events_cte(segment, catalog, quote, tz, plan, bool(stitch)))
-    if plan.need_users:
-        ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch)))
     return ctes
 
 
@@ -77,19 +78,21 @@ def _identity_sources(segment: SegmentConfig, catalog: Catalog) -> list[str]:
 
 
 def _identity_cte(sources: list[str], quote) -> str:
-    unions = "\n      UNION ALL\n      ".join(
-        f'SELECT anonymous_id, user_id, "timestamp" FROM {quote(s, "identifies")} '
+    unions = "\n  UNION ALL\n  ".join(
+        f'SELECT anonymous_id, user_id, "timestamp" AS ts FROM {quote(s, "identifies")} '
         "WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL" for s in sources)
-    # last non-null user_id seen with each anonymous_id
-    return f"""identity AS (
-  SELECT anonymous_id, user_id FROM (
-    SELECT anonymous_id, user_id,
-           ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY "timestamp" DESC) AS identity_rank
-    FROM (
-      {unions}
-    ) identify_calls
-  ) ranked
-  WHERE identity_rank = 1
+    # the last user_id identify() tied to each anonymous_id. GROUP BY rather than ROW_NUMBER() = 1:
+    # planners estimate grouped rows well and a "rank = 1" filter badly (it led PostgreSQL into
+    # nested loops over every event).
+    return f"""identify_calls AS (
+  {unions}
+),
+identity AS (
+  SELECT c.anonymous_id, MAX(c.user_id) AS user_id
+  FROM identify_calls c
+  JOIN (SELECT anonymous_id, MAX(ts) AS ts FROM identify_calls GROUP BY anonymous_id) latest
+    ON latest.anonymous_id = c.anonymous_id AND latest.ts = c.ts
+  GROUP BY c.anonymous_id
 )"""
 
 
@@ -100,8 +103,21 @@ def _bounds(alias: str, columns: dict[str, str]) -> str:
     return " AND ".join(parts)
 
 
-def _dims(alias: str, columns: dict[str, str], dimensions: tuple[str, ...]) -> str:
-    return "".join(f", {alias}.{d}" if d in columns else f", CAST(NULL AS VARCHAR) AS {d}" for d in dimensions)
+def _dims(alias: str, columns: dict[str, str], dimensions: tuple[Dimension, ...], source: str) -> str:
+    """Event-level dimension columns of one source table (NULL where the table lacks the column)."""
+    out = []
+    for d in dimensions:
+        if d.level != "event":
+            continue
+        if d.column == "source":
+            out.append(f"'{source}' AS {d.name}")
+        elif d.column not in columns:
+            out.append(f"CAST(NULL AS VARCHAR) AS {d.name}")
+        elif d.name == "platform":
+            out.append(f"{platform_case(f'{alias}.{d.column}')} AS {d.name}")
+        else:
+            out.append(f"CAST({alias}.{d.column} AS VARCHAR) AS {d.name}")
+    return "".join(f", {x}" for x in out)
 
 
 def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: RelationPlan, stitch: bool) -> str:
@@ -115,7 +131,7 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
             cols = catalog.columns(source, "tracks")
             branches.append(
                 f"SELECT t.anonymous_id, t.user_id, t.event_text AS event_name, t.\"timestamp\" AS ts, "
-                f"{lit} AS source{_dims('t', cols, plan.dimensions)} "
+                f"{lit} AS source{_dims('t', cols, plan.dimensions, source)} "
                 f"FROM {quote(source, 'tracks')} t WHERE {_bounds('t', cols)}")
         for table, kind, suffix in (("pages", "page", "Page"), ("screens", "screen", "Screen")):
             if kind not in kinds_wanted or not catalog.has_table(source, table):
@@ -127,32 +143,28 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
                 "t.name" if "name" in cols else "t.path")
             branches.append(
                 f"SELECT t.anonymous_id, t.user_id, 'Viewed ' || {label} || ' {suffix}' AS event_name, "
-                f"t.\"timestamp\" AS ts, {lit} AS source{_dims('t', cols, plan.dimensions)} "
+                f"t.\"timestamp\" AS ts, {lit} AS source{_dims('t', cols, plan.dimensions, source)} "
                 f"FROM {quote(source, table)} t WHERE {_bounds('t', cols)}")
     if not branches:
         raise RelationError("None of the configured Segment sources has tracks, pages or screens tables.",
                             "Check segment.sources in playbot.yaml.")
     union = "\n    UNION ALL\n    ".join(branches)
-    dims = "".join(f", r.{d}" for d in plan.dimensions)
+    dims = "".join(f", r.{d.name}" if d.level == "event" else f", u.{d.column} AS {d.name}" for d in plan.dimensions)
     excluded = segment.activity_exclude_events
     activity = (f"(r.event_name NOT IN ({', '.join(f':_inactive{i}' for i in range(len(excluded)))}))"
                 if excluded else "TRUE")
-    if stitch:
-        return f"""events AS (
-  SELECT COALESCE(r.user_id, i.user_id, r.anonymous_id) AS user_id,
-         (r.user_id IS NULL AND i.user_id IS NULL) AS is_anonymous, {activity} AS counts_as_activity,
+    known = "COALESCE(r.user_id, i.user_id)" if stitch else "r.user_id"
+    joins = "LEFT JOIN identity i ON i.anonymous_id = r.anonymous_id" if stitch else ""
+    if any(d.level == "user" for d in plan.dimensions):
+        joins += f"\n  LEFT JOIN users u ON u.user_id = {known}"
+    return f"""events AS (
+  SELECT COALESCE({known}, r.anonymous_id) AS user_id,
+         ({known} IS NULL) AS is_anonymous, {activity} AS counts_as_activity,
          r.event_name, {local_time('r.ts', tz)} AS occurred_at, r.source{dims}
   FROM (
     {union}
   ) r
-  LEFT JOIN identity i ON i.anonymous_id = r.anonymous_id
-)"""
-    return f"""events AS (
-  SELECT COALESCE(r.user_id, r.anonymous_id) AS user_id, (r.user_id IS NULL) AS is_anonymous,
-         {activity} AS counts_as_activity, r.event_name, {local_time('r.ts', tz)} AS occurred_at, r.source{dims}
-  FROM (
-    {union}
-  ) r
+  {joins}
 )"""
 
 
@@ -160,31 +172,74 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
     join = "LEFT JOIN identity i ON i.anonymous_id = a.anonymous_id" if stitch else ""
     uid = "COALESCE(a.user_id, i.user_id)" if stitch else "a.user_id"
     info = catalog.event(segment.activation_event) if segment.activation_event else None
+
+    def branch(source: str, table: str, where: str = "") -> str:
+        cols = catalog.columns(source, table)
+        channel = "a.context_campaign_source" if "context_campaign_source" in cols else "CAST(NULL AS VARCHAR)"
+        return (f"SELECT {uid} AS user_id, a.\"timestamp\" AS ts, {channel} AS channel "
+                f"FROM {quote(source, table)} a {join} {where}").rstrip()
+
     branches: list[str] = []
     if info is not None and info.kind == "track":
         for source in info.sources:
             if source in info.tables:
-                branches.append(f"SELECT {uid} AS user_id, a.\"timestamp\" AS ts FROM {quote(source, info.key)} a {join}")
+                branches.append(branch(source, info.key))
             else:
-                branches.append(f"SELECT {uid} AS user_id, a.\"timestamp\" AS ts FROM {quote(source, 'tracks')} a {join} "
-                                "WHERE a.event = :_activation")
+                branches.append(branch(source, "tracks", "WHERE a.event = :_activation"))
     else:
         # No activation event: a user is activated by their first event ever (scans all history).
         for source in segment.sources:
             for table in ("tracks", "pages", "screens"):
                 if catalog.has_table(source, table):
-                    branches.append(f"SELECT {uid} AS user_id, a.\"timestamp\" AS ts FROM {quote(source, table)} a {join}")
+                    branches.append(branch(source, table))
     if not branches:
         raise RelationError("No table to find when users activated.", "Set segment.activation_event in playbot.yaml.")
-    union = "\n    UNION ALL\n    ".join(branches)
-    return f"""users AS (
-  SELECT user_id, {local_time('MIN(ts)', tz)} AS activated_at
-  FROM (
-    {union}
-  ) activations
+    union = "\n  UNION ALL\n  ".join(branches)
+    # the latest traits per user from Segment's `users` tables
+    trait_sources = [s for s in segment.sources if catalog.has_table(s, "users") and "id" in catalog.columns(s, "users")]
+    traits = [t for t in TRAIT_COLUMNS if any(t in catalog.columns(s, "users") for s in trait_sources)]
+    ctes = [f"""activation_events AS (
+  SELECT user_id, ts, channel FROM (
+  {union}
+  ) activation_rows
   WHERE user_id IS NOT NULL
-  GROUP BY user_id
-)"""
+)"""]
+    trait_select, trait_join = "", ""
+    if traits:
+        def trait_branch(s: str) -> str:
+            cols = catalog.columns(s, "users")
+            picked = ", ".join(f"CAST(u.{t} AS VARCHAR) AS {t}" if t in cols else f"CAST(NULL AS VARCHAR) AS {t}"
+                               for t in traits)
+            order = "u.received_at" if "received_at" in cols else "u.id"
+            return f"SELECT u.id AS user_id, {order} AS seen_at, {picked} FROM {quote(s, 'users')} u"
+
+        ctes.append("trait_rows AS (\n  " + "\n  UNION ALL\n  ".join(trait_branch(s) for s in trait_sources) + "\n)")
+        trait_select = "".join(f", t.{t}" for t in traits)
+        trait_max = ", ".join(f"MAX(r.{t}) AS {t}" for t in traits)
+        trait_join = f"""
+  LEFT JOIN (
+    SELECT r.user_id, {trait_max}
+    FROM trait_rows r
+    JOIN (SELECT user_id, MAX(seen_at) AS seen_at FROM trait_rows GROUP BY user_id) latest
+      ON latest.user_id = r.user_id AND latest.seen_at = r.seen_at
+    GROUP BY r.user_id
+  ) t ON t.user_id = f.user_id"""
+    weekday = (f"CASE EXTRACT(DOW FROM {local_time('f.ts', tz)}) WHEN 0 THEN 'Sunday' WHEN 1 THEN 'Monday' "
+               "WHEN 2 THEN 'Tuesday' WHEN 3 THEN 'Wednesday' WHEN 4 THEN 'Thursday' WHEN 5 THEN 'Friday' "
+               "ELSE 'Saturday' END")
+    ctes.append(f"""users AS (
+  SELECT f.user_id, {local_time('f.ts', tz)} AS activated_at, f.channel,
+         {weekday} AS signup_weekday{trait_select}
+  FROM (
+    -- each user's first activation, with the UTM source it carried
+    SELECT a.user_id, a.ts, MAX(a.channel) AS channel
+    FROM activation_events a
+    JOIN (SELECT user_id, MIN(ts) AS ts FROM activation_events GROUP BY user_id) first_seen
+      ON first_seen.user_id = a.user_id AND first_seen.ts = a.ts
+    GROUP BY a.user_id, a.ts
+  ) f{trait_join}
+)""")
+    return ",\n".join(ctes)
 
 
 def _custom_ctes(segment: SegmentConfig, plan: RelationPlan) -> list[str]:

@@ -23,6 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from config import SegmentConfig
 from warehouse import Catalog, EventInfo
 
+from .dimensions import DIMENSIONS, Dimension
 from .library import Playbook
 from .params import STRUCTURAL_TYPES
 from .relations import RelationPlan, build_ctes
@@ -120,6 +121,7 @@ def event_scope(playbook: Playbook, params: dict[str, Any], catalog: Catalog) ->
 def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext) -> RenderedQuery:
     structural: dict[str, Any] = {}
     binds: dict[str, Any] = {}
+    dimensions: list[Dimension] = []
     for spec in playbook.params:
         value = params.get(spec.name)
         if spec.type in STRUCTURAL_TYPES:
@@ -128,6 +130,17 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext) -> Re
                 binds[spec.name] = value
         elif spec.type == "column":
             structural[spec.name] = _column(value, ctx) if value else None
+        elif spec.type == "dimension":
+            structural[spec.name] = value or None  # a registry name, also the column's name in `events`
+            if value:
+                dimensions.append(DIMENSIONS[value])
+        elif spec.type == "filters":
+            clauses = []
+            for i, (dim_name, dim_value) in enumerate(value or ()):
+                dimensions.append(DIMENSIONS[dim_name])
+                clauses.append(f"AND {dim_name} = :_{spec.name}{i}")
+                binds[f"_{spec.name}{i}"] = dim_value
+            structural[spec.name] = " ".join(clauses)
         else:
             structural[spec.name] = Placeholder(spec.name, value)
             binds[spec.name] = _bind_value(value)
@@ -169,7 +182,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext) -> Re
     plan = RelationPlan(
         need_events=_references(body, "events"), need_users=_references(body, "users"),
         only_events=event_scope(playbook, params, ctx.catalog),
-        dimensions=tuple(d for d in (playbook.meta.get("dimensions") or [])),
+        dimensions=tuple(dict.fromkeys(dimensions)),
     )
     if ctx.segment.activation_event and plan.need_users:
         info = ctx.catalog.event(ctx.segment.activation_event)
@@ -204,11 +217,10 @@ def _bind_value(value: Any) -> Any:
 
 
 def _column(name: str, ctx: RenderContext) -> str:
-    from .relations import DIMENSION_COLUMNS
-
-    if name not in DIMENSION_COLUMNS:
-        raise RenderError(f"{name!r} is not a column Playbot can break down by",
-                          f"use one of {', '.join(DIMENSION_COLUMNS)}")
+    """A raw column of the events relation, checked against what the relation has."""
+    known = {"user_id", "event_name", "occurred_at", "source", "is_anonymous", "counts_as_activity"}
+    if name not in known:
+        raise RenderError(f"{name!r} is not a column of the events relation", f"use one of {', '.join(sorted(known))}")
     return ctx.quote(name)
 
 

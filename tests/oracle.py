@@ -19,6 +19,12 @@ class Ev:
     name: str
     local: datetime
     source: str
+    library: str | None = None
+    os: str | None = None
+
+
+# the Segment libraries in the generated data and the platform each stands for
+PLATFORMS = {"analytics.js": "Web", "analytics-ios": "iOS", "analytics-node": "Server"}
 
 
 def _fetch(run, schema: str, table: str, columns: list[str]) -> list[dict]:
@@ -36,6 +42,7 @@ class Oracle:
         self.exclude = set(exclude_activity)
         ids: dict[str, tuple[datetime, str]] = {}
         raw: list[tuple] = []
+        latest_traits: dict[str, tuple[datetime, str]] = {}
         for s in sources:
             for r in _fetch(run, s, "identifies", ["anonymous_id", "user_id", "timestamp"]):
                 if r["anonymous_id"] is None or r["user_id"] is None:
@@ -43,27 +50,39 @@ class Oracle:
                 prev = ids.get(r["anonymous_id"])
                 if prev is None or r["timestamp"] > prev[0]:
                     ids[r["anonymous_id"]] = (r["timestamp"], r["user_id"])
-            for r in _fetch(run, s, "tracks", ["anonymous_id", "user_id", "event_text", "timestamp"]):
-                raw.append((r["anonymous_id"], r["user_id"], r["event_text"], r["timestamp"], s))
+            context = ["context_library_name", "context_os_name"]
+            for r in _fetch(run, s, "tracks", ["anonymous_id", "user_id", "event_text", "timestamp",
+                                                "context_campaign_source", *context]):
+                raw.append((r["anonymous_id"], r["user_id"], r["event_text"], r["timestamp"], s,
+                            r["context_library_name"], r["context_os_name"], r["context_campaign_source"]))
             for table, suffix in (("pages", "Page"), ("screens", "Screen")):
                 try:
-                    rows = _fetch(run, s, table, ["anonymous_id", "user_id", "name", "timestamp"])
+                    rows = _fetch(run, s, table, ["anonymous_id", "user_id", "name", "timestamp", *context])
                 except Exception:  # noqa: BLE001 - the source has no such table
                     continue
                 for r in rows:
-                    raw.append((r["anonymous_id"], r["user_id"], f"Viewed {r['name']} {suffix}", r["timestamp"], s))
+                    raw.append((r["anonymous_id"], r["user_id"], f"Viewed {r['name']} {suffix}", r["timestamp"], s,
+                                r["context_library_name"], r["context_os_name"], None))
+            for r in _fetch(run, s, "users", ["id", "received_at", "plan"]):
+                prev = latest_traits.get(r["id"])
+                if prev is None or r["received_at"] > prev[0]:
+                    latest_traits[r["id"]] = (r["received_at"], r["plan"])
         self.identity = {a: u for a, (_, u) in ids.items()}
         self.events: list[Ev] = []
         activation: dict[str, datetime] = {}
-        for anon, uid, name, ts, source in raw:
+        channel: dict[str, str | None] = {}
+        for anon, uid, name, ts, source, library, os_name, campaign in raw:
             stitched = uid if uid is not None else self.identity.get(anon)
             key = stitched if stitched is not None else anon
             local = self.local(ts)
-            self.events.append(Ev(key, stitched is None, name, local, source))
+            self.events.append(Ev(key, stitched is None, name, local, source, library, os_name))
             first = activation.get(stitched)
             if name == activation_event and stitched is not None and (first is None or local < first):
                 activation[stitched] = local
+                channel[stitched] = campaign
         self.activation = activation
+        self.person = {u: {"channel": channel.get(u), "plan": latest_traits.get(u, (None, None))[1]}
+                       for u in activation}
 
     # ---- helpers ----
     def local(self, ts: datetime) -> datetime:
@@ -91,15 +110,46 @@ class Oracle:
     def _dt(d) -> datetime:
         return d if isinstance(d, datetime) else datetime(d.year, d.month, d.day)
 
+    # ---- dimensions ----
+    def value(self, e: Ev, dimension: str) -> str | None:
+        if dimension == "platform":
+            return PLATFORMS.get(e.library, e.library)
+        if dimension == "os":
+            return e.os
+        return self.person.get(e.user, {}).get(dimension)
+
+    def matches(self, e: Ev, filters: dict[str, str]) -> bool:
+        return all(self.value(e, d) == v for d, v in filters.items())
+
+    def volume_by(self, event: str, start, end, dimension: str, top: int,
+                  filters: dict[str, str] | None = None) -> dict[str, tuple[int, int]]:
+        """{segment: (events, users)} over the range: the top N segments by events, the rest as Other."""
+        lo, hi = self._dt(start), self._dt(end)
+        rows = [e for e in self.events if e.name == event and lo <= e.local < hi and self.matches(e, filters or {})]
+        count: dict[str, int] = defaultdict(int)
+        for e in rows:
+            count[self.value(e, dimension) or "(none)"] += 1
+        ranked = sorted(count, key=lambda seg: (-count[seg], seg))
+        keep = set(ranked[:top])
+        out_events: dict[str, int] = defaultdict(int)
+        out_users: dict[str, set] = defaultdict(set)
+        for e in rows:
+            seg = self.value(e, dimension) or "(none)"
+            seg = seg if seg in keep else "Other"
+            out_events[seg] += 1
+            out_users[seg].add(e.user)
+        return {seg: (out_events[seg], len(out_users[seg])) for seg in out_events}
+
     # ---- event_volume ----
-    def volume(self, event: str, start, end, unit: str) -> tuple[dict[date, tuple[int, int]], tuple[int, int]]:
+    def volume(self, event: str, start, end, unit: str,
+               filters: dict[str, str] | None = None) -> tuple[dict[date, tuple[int, int]], tuple[int, int]]:
         lo, hi = self._dt(start), self._dt(end)
         counts: dict[date, int] = defaultdict(int)
         users: dict[date, set] = defaultdict(set)
         all_users: set = set()
         total = 0
         for e in self.events:
-            if e.name == event and lo <= e.local < hi:
+            if e.name == event and lo <= e.local < hi and self.matches(e, filters or {}):
                 b = self.trunc(e.local, unit)
                 counts[b] += 1
                 users[b].add(e.user)
@@ -108,9 +158,10 @@ class Oracle:
         return {b: (counts[b], len(users[b])) for b in counts}, (total, len(all_users))
 
     # ---- active users ----
-    def _activity(self, lo: datetime, hi: datetime, include_anonymous: bool = False, event: str | None = None):
+    def _activity(self, lo: datetime, hi: datetime, include_anonymous: bool = False, event: str | None = None,
+                  filters: dict[str, str] | None = None):
         for e in self.events:
-            if not (lo <= e.local < hi) or e.name in self.exclude:
+            if not (lo <= e.local < hi) or e.name in self.exclude or not self.matches(e, filters or {}):
                 continue
             if e.anonymous and not include_anonymous:
                 continue
@@ -118,10 +169,11 @@ class Oracle:
                 continue
             yield e
 
-    def active_daily(self, start: date, end: date, event: str | None = None) -> dict[date, tuple]:
+    def active_daily(self, start: date, end: date, event: str | None = None,
+                     filters: dict[str, str] | None = None) -> dict[date, tuple]:
         lo = self._dt(start - timedelta(days=27))
         by_day: dict[date, set] = defaultdict(set)
-        for e in self._activity(lo, self._dt(end), event=event):
+        for e in self._activity(lo, self._dt(end), event=event, filters=filters):
             by_day[e.local.date()].add(e.user)
         out = {}
         for d in sorted(by_day):
@@ -133,11 +185,25 @@ class Oracle:
             out[d] = (dau, len(wau), len(mau), dau / len(mau) if mau else None)
         return out
 
-    def active_calendar(self, start: date, end: date, unit: str) -> dict[date, int]:
+    def active_calendar(self, start: date, end: date, unit: str, filters: dict[str, str] | None = None) -> dict[date, int]:
         by: dict[date, set] = defaultdict(set)
-        for e in self._activity(self._dt(start), self._dt(end)):
+        for e in self._activity(self._dt(start), self._dt(end), filters=filters):
             by[self.trunc(e.local, unit)].add(e.user)
         return {b: len(u) for b, u in by.items()}
+
+    def active_by(self, start: date, end: date, unit: str, dimension: str, top: int) -> dict[tuple[date, str], int]:
+        """{(period, segment): people active}; segments ranked by distinct people over the range."""
+        cells: dict[tuple[date, str], set] = defaultdict(set)
+        for e in self._activity(self._dt(start), self._dt(end)):
+            cells[(self.trunc(e.local, unit), self.value(e, dimension) or "(none)")].add(e.user)
+        people: dict[str, set] = defaultdict(set)
+        for (_, seg), users in cells.items():
+            people[seg] |= users  # segments are ranked by the people seen in them over the range
+        keep = set(sorted(people, key=lambda seg: (-len(people[seg]), seg))[:top])
+        out: dict[tuple[date, str], set] = defaultdict(set)
+        for (period, seg), users in cells.items():
+            out[(period, seg if seg in keep else "Other")] |= users
+        return {k: len(v) for k, v in out.items()}
 
     # ---- retention ----
     def retention(self, start: date, end: date, unit: str, today: date,

@@ -137,3 +137,32 @@ def test_parses_are_stable(ctx, subject, when):
     assert a == b
     if isinstance(a, Request) and "start" in a.params:
         assert a.params["start"] < a.params["end"] <= TODAY + timedelta(days=1)
+
+
+@pytest.mark.parametrize("text,group_by,filters,top", [
+    ("invites last 30 days by platform", "platform", None, None),
+    ("messages by plan top 3", "plan", None, 3),
+    ("signups by acquisition channel last month", "channel", None, None),
+    ("photos shared on ios yesterday", None, (("platform", "iOS"),), None),
+    ("messages sent for pro users last week", None, (("plan", "pro"),), None),
+    ("orders from google this month", None, (("channel", "google"),), None),
+    ("weekly active users by os", "os", None, None),
+    ("dau on android", None, (("os", "Android"),), None),
+])
+def test_breakdowns_and_filters(ctx, text, group_by, filters, top):
+    request = p(ctx, text)
+    assert isinstance(request, Request), request
+    assert request.params.get("group_by") == group_by
+    assert (request.params.get("filters") or None) == filters
+    if top:
+        assert request.params["top"] == top
+
+
+def test_breakdown_a_playbook_cannot_do_is_said(ctx):
+    outcome = p(ctx, "retention weekly by platform")
+    assert isinstance(outcome, Clarification) and "broken down" in outcome.message
+
+
+def test_sensitive_dimensions_are_refused(ctx):
+    outcome = p(ctx, "invites by ip address")
+    assert isinstance(outcome, Clarification)

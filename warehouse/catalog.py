@@ -45,6 +45,8 @@ class Catalog:
     events: dict[str, EventInfo]
     freshness: dict[str, datetime | None]  # latest received_at per source
     window_days: int
+    # profiled values of low-cardinality columns: {"context_os_name": [("iOS", 1234), ...], "plan": [...]}
+    values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     discovered_at: float = field(default_factory=time.time)
 
     def has_table(self, schema: str, table: str) -> bool:
@@ -66,8 +68,13 @@ class CatalogError(Exception):
         self.message, self.next_step = message, next_step
 
 
-def discover(warehouse: Warehouse, sources: tuple[str, ...], now_utc: datetime, window_days: int = 90) -> Catalog:
-    """Read the catalog of the configured Segment sources. Raises CatalogError for a missing schema."""
+def discover(warehouse: Warehouse, sources: tuple[str, ...], now_utc: datetime, window_days: int = 90,
+             profile_columns: tuple[str, ...] = (), trait_columns: tuple[str, ...] = (),
+             max_values: int = 50) -> Catalog:
+    """Read the catalog of the configured Segment sources. Raises CatalogError for a missing schema.
+
+    `profile_columns` (context columns of `tracks`) and `trait_columns` (of `users`) are profiled:
+    their most common values, so "on iOS" or "for pro users" can be matched to a column."""
     tables = warehouse.columns(list(sources))
     missing = [s for s in sources if not any(k[0] == s for k in tables)]
     if missing:
@@ -120,9 +127,31 @@ def discover(warehouse: Warehouse, sources: tuple[str, ...], now_utc: datetime, 
         freshness[schema] = latest
     events = {name: EventInfo(name=name, kind=e["kind"], key=e["key"], sources=tuple(e["sources"]), count=e["count"],
                               last_seen=e["last"], tables=tuple(e["tables"])) for name, e in found.items()}
+    values = _profile(warehouse, sources, tables, since, profile_columns, trait_columns, max_values)
     log.info("catalog warehouse=%s sources=%d events=%d", warehouse.name, len(sources), len(events))
     return Catalog(warehouse=warehouse.name, schemas=tuple(sources), tables=tables, events=events,
-                   freshness=freshness, window_days=window_days)
+                   freshness=freshness, window_days=window_days, values=values)
+
+
+def _profile(warehouse: Warehouse, sources: tuple[str, ...], tables: dict, since: datetime,
+             profile_columns: tuple[str, ...], trait_columns: tuple[str, ...],
+             max_values: int) -> dict[str, list[tuple[str, int]]]:
+    counts: dict[str, dict[str, int]] = {}
+    for schema in sources:
+        for table, columns, bounded in (("tracks", profile_columns, True), ("users", trait_columns, False)):
+            present = [c for c in columns if c in tables.get((schema, table), {})]
+            if not present:
+                continue
+            where = "WHERE received_at >= :since" if bounded and "received_at" in tables[(schema, table)] else ""
+            parts = [f"SELECT '{c}' AS column_name, CAST({warehouse.quote(c)} AS VARCHAR) AS value, COUNT(*) AS n "
+                     f"FROM {warehouse.quote(schema, table)} {where} GROUP BY {warehouse.quote(c)}" for c in present]
+            sql = "\nUNION ALL\n".join(parts)
+            for column, value, n in warehouse.run(warehouse.translate(sql), {"since": since} if where else {}).rows:
+                if value is None or value == "":
+                    continue
+                bucket = counts.setdefault(column, {})
+                bucket[value] = bucket.get(value, 0) + int(n)
+    return {c: sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))[:max_values] for c, v in counts.items()}
 
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -24,6 +24,9 @@ params:
     default: false
     help: "with week/month: rolling 7/28-day windows per day"
     words: {"true": [rolling, trailing]}
+  group_by: {type: dimension, help: "active users per platform, plan, channel, ... (calendar periods)"}
+  top: {type: int, default: 5, min: 1, max: 20}
+  filters: {type: filters, help: "only activity matching, e.g. platform:iOS"}
 default_range: {day: 30, week: 12, month: 12}
 lookback_days: 27
 words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky, user count, people using]
@@ -36,8 +39,9 @@ examples:
   - weekly active users last 12 weeks
   - mau
   - stickiness last 30 days
+  - weekly active users by platform
 */
-{% if interval == 'day' or rolling %}
+{% if (interval == 'day' or rolling) and not group_by %}
 WITH activity AS (
   SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
   FROM events
@@ -45,6 +49,7 @@ WITH activity AS (
     AND counts_as_activity
     {% if not include_anonymous %}AND NOT is_anonymous{% endif %}
     {% if event %}AND event_name = :event{% endif %}
+    {{ filters }}
 ),
 days AS (
   SELECT DISTINCT day FROM activity WHERE day >= :start
@@ -59,6 +64,32 @@ FROM days d
 JOIN activity a ON a.day > d.day - INTERVAL '28 days' AND a.day <= d.day
 GROUP BY d.day
 ORDER BY 1
+{% elif group_by %}
+WITH matched AS (
+  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id, COALESCE({{ group_by }}, '(none)') AS segment
+  FROM events
+  WHERE occurred_at >= :start AND occurred_at < :end
+    AND counts_as_activity
+    {% if not include_anonymous %}AND NOT is_anonymous{% endif %}
+    {% if event %}AND event_name = :event{% endif %}
+    {{ filters }}
+),
+ranked AS (
+  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(DISTINCT user_id) DESC, segment) AS segment_rank
+  FROM matched
+  GROUP BY segment
+)
+SELECT m.period, CASE WHEN r.segment_rank <= :top THEN m.segment ELSE 'Other' END AS segment,
+       COUNT(DISTINCT m.user_id) AS active_users
+FROM matched m
+JOIN ranked r ON r.segment = m.segment
+GROUP BY 1, 2
+UNION ALL
+-- everyone, once, per period
+SELECT period, NULL AS segment, COUNT(DISTINCT user_id) AS active_users
+FROM matched
+GROUP BY period
+ORDER BY 1, 2
 {% else %}
 SELECT {{ trunc('occurred_at') }} AS period,
        COUNT(DISTINCT user_id) AS active_users
@@ -67,6 +98,7 @@ WHERE occurred_at >= :start AND occurred_at < :end
   AND counts_as_activity
   {% if not include_anonymous %}AND NOT is_anonymous{% endif %}
   {% if event %}AND event_name = :event{% endif %}
+  {{ filters }}
 GROUP BY 1
 ORDER BY 1
 {% endif %}

@@ -4,7 +4,9 @@ title: Event volume
 question: How many times did an event happen, and by how many users?
 description: >
   Counts occurrences of one event per day, week or month over a date range, with the number of
-  distinct users who did it. The last row (period empty) is the whole range's total.
+  distinct users who did it. Rows with an empty period are totals for the whole range (distinct
+  users cannot be added up across periods). With group_by, the top N values of the dimension
+  and "Other".
 presenter: volume
 chart: line
 scope: [event]
@@ -13,6 +15,9 @@ params:
   start: {type: date, help: first day of the range (inclusive)}
   end: {type: date, help: day after the range (exclusive)}
   interval: {type: interval, default: day, choices: [hour, day, week, month]}
+  group_by: {type: dimension, help: "break down by platform, os, device, channel, plan, country, ..."}
+  top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest values; the rest are Other"}
+  filters: {type: filters, help: "only events matching, e.g. platform:iOS, plan:pro"}
 default_range: {hour: 1, day: 30, week: 12, month: 12}
 words: [how many, count, number of, volume, times, total, happened, occurrences]
 definitions:
@@ -22,14 +27,48 @@ examples:
   - messages sent last 30 days
   - signups per week since 2026-09-01
   - how many photos were shared this month
-  - orders last week
+  - orders last week by platform
 */
+{% if group_by %}
+WITH matched AS (
+  SELECT occurred_at, user_id, COALESCE({{ group_by }}, '(none)') AS segment
+  FROM events
+  WHERE event_name = :event
+    AND occurred_at >= :start AND occurred_at < :end
+    {{ filters }}
+),
+ranked AS (
+  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(*) DESC, segment) AS segment_rank
+  FROM matched
+  GROUP BY segment
+),
+labelled AS (
+  SELECT m.occurred_at, m.user_id,
+         CASE WHEN r.segment_rank <= :top THEN m.segment ELSE 'Other' END AS segment
+  FROM matched m
+  JOIN ranked r ON r.segment = m.segment
+)
+SELECT {{ trunc('occurred_at') }} AS period, segment, COUNT(*) AS events, COUNT(DISTINCT user_id) AS users
+FROM labelled
+GROUP BY 1, 2
+UNION ALL
+-- per segment over the whole range
+SELECT NULL AS period, segment, COUNT(*) AS events, COUNT(DISTINCT user_id) AS users
+FROM labelled
+GROUP BY segment
+UNION ALL
+-- the whole range
+SELECT NULL AS period, NULL AS segment, COUNT(*) AS events, COUNT(DISTINCT user_id) AS users
+FROM labelled
+ORDER BY 1, 2
+{% else %}
 SELECT {{ trunc('occurred_at') }} AS period,
        COUNT(*) AS events,
        COUNT(DISTINCT user_id) AS users
 FROM events
 WHERE event_name = :event
   AND occurred_at >= :start AND occurred_at < :end
+  {{ filters }}
 GROUP BY 1
 UNION ALL
 -- the whole range: distinct users cannot be summed across periods
@@ -39,4 +78,6 @@ SELECT NULL AS period,
 FROM events
 WHERE event_name = :event
   AND occurred_at >= :start AND occurred_at < :end
+  {{ filters }}
 ORDER BY 1
+{% endif %}
