@@ -1,0 +1,24 @@
+"""Presenters: a playbook's result -> key number, comparisons, table, chart spec, definitions.
+
+A playbook names its presenter in its header (`presenter: volume`); one module per presenter.
+Custom playbooks usually use `table`, which charts what it can recognise (a date column and
+numbers -> lines; a label and a number -> bars). To add one: write a function
+`present_x(env: PresentEnv) -> Presentation` in its own module and register it below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..answer import Presentation, PresentEnv
+from .active import present_active_users
+from .retention import present_retention
+from .table import present_table
+from .volume import present_volume
+
+PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
+    "volume": present_volume,
+    "active_users": present_active_users,
+    "retention": present_retention,
+    "table": present_table,
+}
