@@ -84,6 +84,9 @@ class Config:
     chart_dir: Path = PROJECT_DIR / "var" / "charts"
     playbook_dirs: tuple[Path, ...] = ()
     event_synonyms: dict[str, str] = field(default_factory=dict)
+    # The bot's own small database (Slack threads, schedules, run log, audit): SQLite by default,
+    # PostgreSQL when several bot processes share it. Never the warehouse.
+    state_db: str = f"sqlite:///{PROJECT_DIR / 'var' / 'state.sqlite'}"
     source_file: Path | None = None
 
     @property
@@ -96,7 +99,7 @@ class Config:
 
 
 # ---- schema of the YAML file: key -> (type, default). Nested dicts validated separately. ----
-_TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack"}
+_TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db"}
 _WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries"}
 _SEGMENT_KEYS = {
     "warehouse", "sources", "activation_event", "stitch_identities", "events_sql", "users_sql",
@@ -296,10 +299,15 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
         if not d.is_dir():
             raise ConfigError(f"playbooks.dirs[{i}]", f"folder {d} does not exist", "create it or fix the path")
     synonyms = _as_mapping("synonyms", data.get("synonyms"))
+    state_db = str(env.get("PLAYBOT_STATE_DB") or data.get("state_db") or Config.state_db)
+    if "://" not in state_db:
+        raise ConfigError("state_db", f"{state_db!r} is not a SQLAlchemy URL",
+                          "e.g. sqlite:///var/state.sqlite or postgresql+psycopg://bot@db:5432/playbot")
     return Config(
         warehouses=warehouses, segment=segment, timezone=timezone, week_start=week_start, demo=demo,
         chart_dir=chart_dir, playbook_dirs=playbook_dirs,
-        event_synonyms={str(k).lower(): str(v) for k, v in synonyms.items()}, source_file=file,
+        event_synonyms={str(k).lower(): str(v) for k, v in synonyms.items()}, state_db=state_db,
+        source_file=file,
     )
 
 

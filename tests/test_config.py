@@ -102,3 +102,26 @@ def test_the_documented_example_config_loads():
     config = load_config(ROOT / "playbot.example.yaml", env={})
     assert config.segment.sources == ("ios_production", "web_prod")
     assert config.timezone == "America/New_York"
+
+
+def test_state_db_defaults_to_a_sqlite_file_and_env_overrides(tmp_path):
+    cfg = load_config(None, env={})
+    assert cfg.state_db.startswith("sqlite:///") and cfg.state_db.endswith("state.sqlite")
+    cfg = load_config(None, env={"PLAYBOT_STATE_DB": f"sqlite:///{tmp_path}/s.sqlite"})
+    assert cfg.state_db == f"sqlite:///{tmp_path}/s.sqlite"
+    with pytest.raises(ConfigError, match="state_db"):
+        load_config(None, env={"PLAYBOT_STATE_DB": "var/state.sqlite"})
+
+
+def test_state_db_opens_sqlite_and_creates_declared_tables(tmp_path):
+    from sqlalchemy import Column, Integer, Table, inspect
+
+    from state.db import metadata, open_state
+    table = Table("test_probe_rows", metadata, Column("id", Integer, primary_key=True))
+    try:
+        state = open_state(f"sqlite:///{tmp_path}/deep/dir/state.sqlite")
+        assert "test_probe_rows" in inspect(state.engine).get_table_names()
+        assert state.is_sqlite and state.backend == "sqlite"
+        state.dispose()
+    finally:
+        metadata.remove(table)
