@@ -159,7 +159,11 @@ def test_breakdowns_and_filters(ctx, text, group_by, filters, top):
 
 
 def test_breakdown_a_playbook_cannot_do_is_said(ctx):
-    outcome = p(ctx, "retention weekly by platform")
+    from playbooks.library import Library, parse_playbook
+
+    plain = parse_playbook("/* playbook\nid: signup_total\ntitle: Signup total\nquestion: How many?\n"
+                           "words: [signup total]\n*/\nSELECT COUNT(*) AS people FROM users\n")
+    outcome = parse("signup total by platform", ParseContext(library=Library([plain]), catalog=ctx.catalog, today=TODAY))
     assert isinstance(outcome, Clarification) and "broken down" in outcome.message
 
 

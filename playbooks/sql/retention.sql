@@ -13,6 +13,9 @@ params:
   end: {type: date, help: day after the last cohort (exclusive)}
   interval: {type: interval, default: week, choices: [day, week, month]}
   event: {type: event, help: "what counts as coming back (default: any event)"}
+  group_by: {type: dimension, help: "retention curves per platform, channel, plan, signup weekday, ... (the value on the signup event)"}
+  top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest segments; the rest are Other"}
+  filters: {type: filters, help: "only people whose signup matches, e.g. platform:iOS, channel:google"}
 events_between: [start, tomorrow]
 default_range: {day: 14, week: 12, month: 6}
 words: [retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around]
@@ -25,14 +28,39 @@ examples:
   - weekly cohorts since 2026-09-01
   - retention of message senders
   - do users come back
+  - weekly retention by channel
+  - retention by platform top 3
+  - monthly retention for pro users
 */
-WITH cohorts AS (
-  SELECT user_id, {{ trunc('activated_at') }} AS cohort
-  FROM users
-  WHERE activated_at >= :start AND activated_at < :end
+{% set seg = 'segment, ' if group_by else '' %}
+WITH signups AS (
+  -- with a breakdown or filter, a person's segment is the value on their signup (activation) event
+  SELECT u.user_id, {{ trunc('u.activated_at') }} AS cohort
+         {%- if group_by %}, MAX(COALESCE(e.{{ group_by }}, '(none)')) AS segment{% endif %}
+  FROM users u
+  {% if group_by or filters %}
+  JOIN (SELECT * FROM events WHERE occurred_at >= :start AND occurred_at < :end {{ filters }}) e
+    ON e.user_id = u.user_id AND e.occurred_at = u.activated_at
+  {% endif %}
+  WHERE u.activated_at >= :start AND u.activated_at < :end
+  GROUP BY 1, 2
 ),
+{% if group_by %}
+ranked AS (
+  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(*) DESC, segment) AS segment_rank
+  FROM signups
+  GROUP BY segment
+),
+cohorts AS (
+  SELECT s.user_id, s.cohort, CASE WHEN r.segment_rank <= :top THEN s.segment ELSE 'Other' END AS segment
+  FROM signups s
+  JOIN ranked r ON r.segment = s.segment
+),
+{% else %}
+cohorts AS (SELECT user_id, cohort FROM signups),
+{% endif %}
 cohort_sizes AS (
-  SELECT cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY cohort
+  SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
 ),
 activity AS (
   SELECT DISTINCT user_id, {{ trunc('occurred_at') }} AS period
@@ -43,14 +71,15 @@ activity AS (
     {% if event %}AND event_name = :event{% endif %}
 ),
 retained AS (
-  SELECT c.cohort, {{ periods_between('c.cohort', 'a.period') }} AS period_number,
+  SELECT {{ 'c.segment, ' if group_by else '' }}c.cohort, {{ periods_between('c.cohort', 'a.period') }} AS period_number,
          COUNT(DISTINCT c.user_id) AS users
   FROM cohorts c
   JOIN activity a ON a.user_id = c.user_id AND a.period >= c.cohort
-  GROUP BY 1, 2
+  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
 )
-SELECT s.cohort, r.period_number, s.cohort_size, r.users,
+SELECT {{ 's.segment, ' if group_by else '' }}s.cohort, r.period_number, s.cohort_size, r.users,
        CAST(r.users AS DOUBLE PRECISION) / s.cohort_size AS retention
 FROM cohort_sizes s
-JOIN retained r ON r.cohort = s.cohort
-ORDER BY 1, 2
+JOIN retained r ON r.cohort = s.cohort{% if group_by %} AND r.segment = s.segment{% endif %}
+
+ORDER BY {{ '1, 2, 3' if group_by else '1, 2' }}

@@ -1,0 +1,84 @@
+"""The independent computation for the cohort playbooks (retention breakdowns, N-day retention,
+growth accounting, ...), in plain Python over the raw rows the base Oracle reads.
+
+Nothing here shares code with the bot: each function applies the definition in the playbook's
+footer directly to the oracle's list of events.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from .oracle import Ev, Oracle
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _dt(d) -> datetime:
+    return d if isinstance(d, datetime) else datetime(d.year, d.month, d.day)
+
+
+def value(o: Oracle, e: Ev, dimension: str) -> str | None:
+    if dimension == "signup_weekday":
+        when = o.activation.get(e.user)
+        return None if when is None else WEEKDAYS[when.weekday()]
+    return o.value(e, dimension)
+
+
+def signups(o: Oracle, start, end, dimension: str | None = None, top: int = 5,
+            filters: dict[str, str] | None = None) -> dict[str, tuple[datetime, str | None]]:
+    """{person: (activated_at, segment)} for people who activated in [start, end).
+
+    The segment (and the filters) read the person's signup event: their events at the moment of
+    activation. The top N segments by people keep their name, the rest become Other."""
+    lo, hi = _dt(start), _dt(end)
+    activated = {u: t for u, t in o.activation.items() if lo <= t < hi}
+    if dimension is None and not filters:
+        return {u: (t, None) for u, t in activated.items()}
+    seg: dict[str, str] = {}
+    for e in o.events:
+        t = activated.get(e.user)
+        if t is None or e.local != t or not all(value(o, e, d) == v for d, v in (filters or {}).items()):
+            continue
+        v = (value(o, e, dimension) or "(none)") if dimension else ""
+        seg[e.user] = max(seg.get(e.user, v), v)
+    if dimension is None:
+        return {u: (activated[u], None) for u in seg}
+    people: dict[str, int] = defaultdict(int)
+    for v in seg.values():
+        people[v] += 1
+    keep = set(sorted(people, key=lambda s: (-people[s], s))[:top])
+    return {u: (activated[u], v if v in keep else "Other") for u, v in seg.items()}
+
+
+def activity_days(o: Oracle, lo: datetime, hi: datetime, event: str | None = None) -> dict[str, list[datetime]]:
+    """Each signed-in person's qualifying events (local time) in [lo, hi)."""
+    out: dict[str, list[datetime]] = defaultdict(list)
+    for e in o.events:
+        if e.anonymous or e.name in o.exclude or not (lo <= e.local < hi):
+            continue
+        if event is not None and e.name != event:
+            continue
+        out[e.user].append(e.local)
+    return out
+
+
+def retention_by(o: Oracle, start, end, unit: str, today: date, dimension: str | None, top: int = 5,
+                 filters: dict[str, str] | None = None) -> dict[tuple, tuple[int, int]]:
+    """{(segment, cohort, k): (cohort size, people active in period k)}; cells with people only."""
+    members = signups(o, start, end, dimension, top, filters)
+    sizes: dict[tuple, int] = defaultdict(int)
+    for t, s in members.values():
+        sizes[(s, o.trunc(t, unit))] += 1
+    cells: dict[tuple, set] = defaultdict(set)
+    for user, times in activity_days(o, _dt(start), _dt(today + timedelta(days=1))).items():
+        if user not in members:
+            continue
+        t, s = members[user]
+        cohort = o.trunc(t, unit)
+        for when in times:
+            period = o.trunc(when, unit)
+            if period >= cohort:
+                cells[(s, cohort, o.periods_between(cohort, period, unit))].add(user)
+    return {k: (sizes[k[:2]], len(v)) for k, v in cells.items()}
