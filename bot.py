@@ -5,6 +5,7 @@
     python bot.py ask "invites yesterday" [--json] [--explain] [--chart PATH]
     python bot.py demo [--events 10M] [--rebuild]
     python bot.py playbooks           list what can be asked
+    python bot.py audit [--since 7d] [--json]   who asked what, where, and what happened
 
 Wiring only: config -> warehouses -> catalog -> playbooks -> (Slack app | terminal) -> scheduler.
 """
@@ -81,6 +82,14 @@ def build_answerer(config: Config, quiet: bool = False):
     return answerer
 
 
+def build_gate(config: Config, library):
+    """Policies, rate limits and the audit log (into the state database) for this process."""
+    from policy.gate import build_gate as gate_for
+    from state.db import open_state
+
+    return gate_for(config, library, open_state(config.state_db))
+
+
 def save_chart(answer, path: str | None, chart_dir: Path) -> str | None:
     from charts import render_png
 
@@ -105,15 +114,17 @@ def save_chart(answer, path: str | None, chart_dir: Path) -> str | None:
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from handlers.terminal import error_json, explain, format_answer, format_clarification, format_failure
     from playbooks import Answer, Request
+    from policy.gate import CLI_SUBJECT
 
     question = " ".join(args.question).strip()
     answerer = build_answerer(config, quiet=args.json)
+    gate = build_gate(config, answerer.library)
     if args.explain and not args.json:
         parsed = answerer.parse(question)
         if isinstance(parsed, Request):
             print(explain(parsed))
             print()
-    outcome = answerer.ask(question)
+    outcome = gate.ask(answerer, CLI_SUBJECT, question)
     if not isinstance(outcome, Answer):
         if args.json:
             print(json.dumps(error_json(outcome)))
@@ -141,8 +152,10 @@ def _safe(value):
 def cmd_repl(config: Config) -> int:
     from handlers.terminal import explain, format_answer, format_clarification, format_failure
     from playbooks import Answer, Clarification
+    from policy.gate import CLI_SUBJECT
 
     answerer = build_answerer(config)
+    gate = build_gate(config, answerer.library)
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401 - line editing and history at the prompt
     examples = [pb.examples[0] for pb in answerer.library.all() if pb.examples][:4]
@@ -170,7 +183,7 @@ def cmd_repl(config: Config) -> int:
         show_explain = question.startswith("explain ")
         if show_explain:
             question = question[len("explain "):]
-        outcome = answerer.ask(question, previous=previous)
+        outcome = gate.ask(answerer, CLI_SUBJECT, question, previous=previous)
         if isinstance(outcome, Answer):
             previous = outcome.request
             if show_explain:
@@ -213,6 +226,24 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace, config: Config) -> int:
+    from policy.audit import AuditLog, format_entries, parse_since
+    from state.db import open_state
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    entries = AuditLog(open_state(config.state_db)).entries(since, user=args.user, outcome=args.outcome,
+                                                           limit=args.limit)
+    if args.json:
+        print(json.dumps([e.to_json() for e in entries]))
+    else:
+        print(format_entries(entries))
+    return 0
+
+
 def cmd_run(config: Config) -> int:
     if os.environ.get("SLACK_BOT_TOKEN"):
         print("Slack mode is not available in this build yet; running locally.", file=sys.stderr)
@@ -237,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--rebuild", action="store_true", help="rebuild even if fresh")
     sub.add_parser("playbooks", help="list the playbooks")
     sub.add_parser("run", help="run the bot (the default)")
+    audit = sub.add_parser("audit", help="show the audit log: who asked what, where, and the outcome")
+    audit.add_argument("--since", default="7d", help="how far back: 7d, 12h, 30m, 2w or a date (default 7d)")
+    audit.add_argument("--user", help="only this user (Slack ID, or cli)")
+    audit.add_argument("--outcome", choices=["answered", "refused", "failed", "unclear"])
+    audit.add_argument("--limit", type=int, default=200, help="at most this many rows, newest first")
+    audit.add_argument("--json", action="store_true", help="print a JSON list")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -246,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_ask(args, config)
         if args.command == "demo":
             return cmd_demo(args, config)
+        if args.command == "audit":
+            return cmd_audit(args, config)
         if args.command == "playbooks":
             from playbooks import load_library
 

@@ -1,6 +1,7 @@
 """Playbot configuration: a YAML file, overridden by environment variables, validated at start.
 
-Leaf module: imports nothing from the project, so every package may use it.
+Nearly a leaf: imports nothing from the project except policy/settings.py (itself importing only
+this module) to validate the `policies:` section, so every package may use it.
 A mistake is a `ConfigError` naming the key and the fix, printed as one line by `bot.py`.
 """
 
@@ -87,6 +88,8 @@ class Config:
     # The bot's own small database (Slack threads, schedules, run log, audit): SQLite by default,
     # PostgreSQL when several bot processes share it. Never the warehouse.
     state_db: str = f"sqlite:///{PROJECT_DIR / 'var' / 'state.sqlite'}"
+    # Who may ask what, where (policy/settings.py PolicySettings); None: the defaults.
+    policies: Any = None
     source_file: Path | None = None
 
     @property
@@ -99,7 +102,8 @@ class Config:
 
 
 # ---- schema of the YAML file: key -> (type, default). Nested dicts validated separately. ----
-_TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db"}
+_TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db",
+              "policies"}
 _WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries"}
 _SEGMENT_KEYS = {
     "warehouse", "sources", "activation_event", "stitch_identities", "events_sql", "users_sql",
@@ -303,11 +307,13 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
     if "://" not in state_db:
         raise ConfigError("state_db", f"{state_db!r} is not a SQLAlchemy URL",
                           "e.g. sqlite:///var/state.sqlite or postgresql+psycopg://bot@db:5432/playbot")
+    from policy.settings import parse_policies  # late: policy.settings imports ConfigError from here
+
     return Config(
         warehouses=warehouses, segment=segment, timezone=timezone, week_start=week_start, demo=demo,
         chart_dir=chart_dir, playbook_dirs=playbook_dirs,
         event_synonyms={str(k).lower(): str(v) for k, v in synonyms.items()}, state_db=state_db,
-        source_file=file,
+        policies=parse_policies(data.get("policies"), set(warehouses)), source_file=file,
     )
 
 

@@ -93,8 +93,8 @@ class ParamSpec:
         if t == "dimension":
             from .dimensions import DIMENSIONS, dimension_by_word
 
-            dim = dimension_by_word(str(value))
-            if dim is None or dim.sensitive:
+            dim = dimension_by_word(str(value))  # sensitive ones are refused by the policy and by render
+            if dim is None:
                 names = [d.name for d in DIMENSIONS.values() if not d.sensitive]
                 raise ParamError(self.name, f"I can't break down by {value!r}", names)
             return dim.name
@@ -130,7 +130,7 @@ def coerce_filters(name: str, value: Any) -> tuple[tuple[str, str], ...]:
         else:
             key, val = item
         dim = dimension_by_word(str(key))
-        if dim is None or dim.sensitive:
+        if dim is None:
             raise ParamError(name, f"I can't filter on {key!r}",
                              [d.name for d in DIMENSIONS.values() if not d.sensitive])
         if len(str(val)) > 200:

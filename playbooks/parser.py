@@ -182,7 +182,7 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         dim_param = next((s.name for s in playbook.params if s.type == "dimension"), None) if playbook else None
         if by:
             dim = dimension_by_word(by.group(1).strip())
-            if dim is not None and not dim.sensitive:
+            if dim is not None:  # a sensitive one is kept so the policy can refuse it with its reason
                 if playbook is not None and dim_param is None:
                     return Clarification(raw, f"{playbook.title} can't be broken down by {dim.label.lower()} yet.",
                                          example=_example_for(playbook))
@@ -190,8 +190,6 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
                 explicit.add(dim_param or "group_by")
                 readings.append(Reading(dim_param or "group_by", dim.name, by.group(0)))
                 text = text.replace(by.group(0), " ")
-            elif dim is not None:
-                return Clarification(raw, f"Breaking down by {dim.label} is not allowed.", example=_example(ctx))
         top = re.search(r"\btop (\d{1,2})\b", text)
         if top and (playbook is None or playbook.param("top") is not None):
             params["top"] = int(top.group(1))

@@ -144,6 +144,10 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext) -> Re
         else:
             structural[spec.name] = Placeholder(spec.name, value)
             binds[spec.name] = _bind_value(value)
+    refused = [d.label for d in dimensions if d.sensitive]
+    if refused:  # the policy refuses these before rendering; this is the last line of defence
+        raise RenderError(f"{refused[0]} is a sensitive column: it is never used for breakdowns or filters.",
+                          "Ask for another breakdown.")
     default_unit = structural.get("interval") or "day"
 
     def trunc(expr: str, unit: str | None = None) -> str:

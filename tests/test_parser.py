@@ -167,6 +167,7 @@ def test_breakdown_a_playbook_cannot_do_is_said(ctx):
     assert isinstance(outcome, Clarification) and "broken down" in outcome.message
 
 
-def test_sensitive_dimensions_are_refused(ctx):
+def test_sensitive_dimensions_are_kept_for_the_policy_to_refuse(ctx):
+    # the policy refuses them with its reason, and render never puts them in SQL (tests/test_policy.py)
     outcome = p(ctx, "invites by ip address")
-    assert isinstance(outcome, Clarification)
+    assert isinstance(outcome, Request) and outcome.params["group_by"] == "ip"
