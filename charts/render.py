@@ -216,8 +216,8 @@ def _heatmap(spec: Heatmap) -> Figure:
     data = np.array([[np.nan if v is None else v for v in row] for row in spec.values], dtype=float)
     cmap = LinearSegmentedColormap.from_list("playbot", style.HEAT).with_extremes(bad=style.BACKGROUND)
     finite = data[np.isfinite(data)]
-    # column 0 is usually 100%: scale colours on the later periods so they stay readable
-    later = data[:, 1:][np.isfinite(data[:, 1:])] if cols > 1 else finite
+    # column 0 of a triangle is 100%: scale colours on the later periods so they stay readable
+    later = data[:, spec.scale_from:][np.isfinite(data[:, spec.scale_from:])] if cols > spec.scale_from else finite
     vmax = float(np.nanmax(later)) if later.size else (float(finite.max()) if finite.size else 1.0)
     ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=max(vmax, 1e-9), aspect="auto")
     for i in range(rows):

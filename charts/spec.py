@@ -44,6 +44,7 @@ class Heatmap:
     value_format: str = "pct"
     x_label: str = ""
     y_label: str = ""
+    scale_from: int = 1  # colours scale on columns from this one (column 0 of a triangle is always 100%)
     kind: str = field(default="heatmap", init=False)
 
 

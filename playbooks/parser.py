@@ -308,7 +308,7 @@ def _resolve(raw: str, pb: Playbook, params: dict[str, Any], rng: DateRange | No
         else:
             start, end = _default_range(pb, interval or "day", ctx)
             n = pb.default_range.get(interval or "day")
-            label = f"last {n} complete {interval}s" if n else describe(start, end)
+            label = f"last {n} complete {interval or 'day'}s" if n else describe(start, end)
         if end <= start:
             return Clarification(raw, "The end of the range must be after its start.", example=_example_for(pb))
         out["start"], out["end"] = start, end

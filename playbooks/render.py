@@ -14,10 +14,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from config import SegmentConfig
@@ -28,7 +29,9 @@ from .library import Playbook
 from .params import STRUCTURAL_TYPES
 from .relations import RelationPlan, build_ctes
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+# `{% include "signups.sql" %}` shares a CTE between built-in playbooks (playbooks/sql/include/)
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                            loader=FileSystemLoader(Path(__file__).resolve().parent / "sql" / "include"))
 
 
 class RenderError(ValueError):

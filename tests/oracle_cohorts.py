@@ -82,3 +82,25 @@ def retention_by(o: Oracle, start, end, unit: str, today: date, dimension: str |
             if period >= cohort:
                 cells[(s, cohort, o.periods_between(cohort, period, unit))].add(user)
     return {k: (sizes[k[:2]], len(v)) for k, v in cells.items()}
+
+
+def nday_retention(o: Oracle, start, end, today: date, dimension: str, top: int,
+                   filters: dict[str, str] | None = None, on_or_after: bool = False,
+                   days: tuple[int, ...] = (1, 7, 14, 28)) -> dict[tuple[str, int], tuple[int, int]]:
+    """{(segment, N): (people whose day N is over, of them active on day N [or any day after])}."""
+    members = signups(o, start, end, dimension, top, filters)
+    active: dict[str, set[date]] = {u: {t.date() for t in times}
+                                    for u, times in activity_days(o, _dt(start), _dt(today + timedelta(days=1))).items()}
+    out: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for user, (t, segment) in members.items():
+        signup_day = t.date()
+        for n in days:
+            if signup_day + timedelta(days=n + 1) > today:
+                continue
+            cell = out[(segment, n)]
+            cell[0] += 1
+            target = signup_day + timedelta(days=n)
+            seen = active.get(user, set())
+            if target in seen or (on_or_after and any(d >= target for d in seen)):
+                cell[1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}

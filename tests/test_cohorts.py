@@ -55,3 +55,51 @@ def test_retention_breakdown_matches_oracle(answerers, oracles, engine, dataset,
     num = sum(n for (s, c, k), (_, n) in expected.items() if k == 1 and (s, c) in ended)
     den = sum(expected[(s, c, 0)][0] for s, c in ended)
     assert answer.key.value == pytest.approx(num / den)
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,dimension,top,filters,after", [
+    ("n-day retention", "signup_weekday", 7, {}, False),
+    ("d7 retention by channel top 3", "channel", 3, {}, False),
+    ("7 day retention or later by plan on ios", "plan", 7, {"platform": "iOS"}, True),
+])
+def test_nday_retention_matches_oracle(answerers, oracles, engine, dataset, question, dimension, top, filters, after):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "nday_retention"
+    assert (p["group_by"], p["top"], dict(p["filters"] or ()), p["retained"]) == (
+        dimension, top, filters, "on_or_after" if after else "on_day")
+    today = DATASETS[dataset].clock.date()
+    expected = oc.nday_retention(oracles[(engine, dataset)], p["start"], p["end"], today, dimension, top, filters, after)
+    got = {(r[0], int(r[1])): (int(r[2]), int(r[3])) for r in answer.rows}
+    assert got == expected
+    assert len({s for s, _ in expected}) >= 2 and all(n > 0 for n, _ in expected.values())
+    everyone = [sum(v[i] for (s, n), v in expected.items() if n == 7) for i in (0, 1)]
+    assert answer.key.value == pytest.approx(everyone[1] / everyone[0])
+    # a longer window never has more people whose day N is over
+    sizes = [sum(v[0] for (s, n), v in expected.items() if n == d) for d in (1, 7, 14, 28)]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+@pytest.mark.parametrize("question", ["weekly retention by channel", "n-day retention by platform"])
+def test_cohort_charts_render(answerers, question):
+    from charts.render import check_png, render_png
+
+    answer = ask(answerers, "duckdb", "messenger", question)
+    width, height = check_png(render_png(answer.chart))
+    assert width >= 600 and height >= 300
+
+
+COHORT_PLAYBOOKS = ("retention", "nday_retention")
+
+
+@pytest.mark.parametrize("playbook_id", COHORT_PLAYBOOKS)
+def test_every_example_phrasing_reaches_its_playbook(answerers, playbook_id):
+    from playbooks import Request
+
+    answerer = answerers[("duckdb", "messenger")]
+    examples = answerer.library[playbook_id].examples
+    assert len(examples) >= 5
+    for text in examples:
+        parsed = answerer.parse(text)
+        assert isinstance(parsed, Request) and parsed.playbook == playbook_id, (text, parsed)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..answer import Presentation, PresentEnv
 from .active import present_active_users
+from .nday import present_nday_retention
 from .retention import present_retention
 from .table import present_table
 from .volume import present_volume
@@ -20,5 +21,6 @@ PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "volume": present_volume,
     "active_users": present_active_users,
     "retention": present_retention,
+    "nday_retention": present_nday_retention,
     "table": present_table,
 }

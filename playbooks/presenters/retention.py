@@ -156,7 +156,7 @@ def _present_retention_breakdown(env: PresentEnv) -> Presentation:
         row_labels=tuple(str(s) for s in segments), col_labels=tuple(str(k) for k in range(1, width + 1)),
         values=tuple(tuple(v for v, _ in row) for row in grid),
         row_notes=tuple(f"n={people[s]:,}" for s in segments),
-        x_label=f"{unit}s since signup", y_label=dim.label.lower())
+        x_label=f"{unit}s since signup", y_label=dim.label.lower(), scale_from=0)
     return Presentation(
         title=f"{label}ly retention by {dim.label.lower()} · signups {phrase}{filter_phrase(p)}", headline=headline,
         key=KeyNumber(f"{label}-1 retention", overall, "pct"),

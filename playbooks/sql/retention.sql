@@ -33,32 +33,10 @@ examples:
   - monthly retention for pro users
 */
 {% set seg = 'segment, ' if group_by else '' %}
-WITH signups AS (
-  -- with a breakdown or filter, a person's segment is the value on their signup (activation) event
-  SELECT u.user_id, {{ trunc('u.activated_at') }} AS cohort
-         {%- if group_by %}, MAX(COALESCE(e.{{ group_by }}, '(none)')) AS segment{% endif %}
-  FROM users u
-  {% if group_by or filters %}
-  JOIN (SELECT * FROM events WHERE occurred_at >= :start AND occurred_at < :end {{ filters }}) e
-    ON e.user_id = u.user_id AND e.occurred_at = u.activated_at
-  {% endif %}
-  WHERE u.activated_at >= :start AND u.activated_at < :end
-  GROUP BY 1, 2
-),
-{% if group_by %}
-ranked AS (
-  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(*) DESC, segment) AS segment_rank
-  FROM signups
-  GROUP BY segment
-),
+WITH {% include "signups.sql" %},
 cohorts AS (
-  SELECT s.user_id, s.cohort, CASE WHEN r.segment_rank <= :top THEN s.segment ELSE 'Other' END AS segment
-  FROM signups s
-  JOIN ranked r ON r.segment = s.segment
+  SELECT user_id, {{ trunc('activated_at') }} AS cohort, segment FROM signups
 ),
-{% else %}
-cohorts AS (SELECT user_id, cohort FROM signups),
-{% endif %}
 cohort_sizes AS (
   SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
 ),

@@ -1,0 +1,69 @@
+/* playbook
+id: nday_retention
+title: N-day retention
+question: Of the people who signed up, how many came back 1, 7, 14 and 28 days later, by segment?
+description: >
+  Mode's "Retention Cohorts": D1/D7/D14/D28 retention of the people who signed up in the range,
+  split by a person attribute (signup weekday by default; channel, platform, plan, ...). A person
+  counts for day N only once day N is over, so young signups never drag a number down.
+presenter: nday_retention
+chart: heatmap
+params:
+  start: {type: date, help: first signup day (inclusive)}
+  end: {type: date, help: day after the last signup day (exclusive)}
+  group_by: {type: dimension, default: signup_weekday, help: "signup weekday (default), channel, platform, plan, ..."}
+  top: {type: int, default: 7, min: 1, max: 20, help: "the N largest segments; the rest are Other"}
+  filters: {type: filters, help: "only people whose signup matches, e.g. platform:iOS"}
+  event: {type: event, help: "what counts as coming back (default: any event)"}
+  retained:
+    type: enum
+    choices: [on_day, on_or_after]
+    default: on_day
+    help: "on_day: active on day N itself; on_or_after: active on day N or any day since"
+    words: {on_or_after: [or later, on or after, unbounded, or after]}
+events_between: [start, tomorrow]
+default_range: {day: 90}
+words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 retention, d7 retention, d14 retention,
+        d28 retention, day 1 retention, day 7 retention, day 14 retention, day 28 retention, 1 day retention,
+        7 day retention, 14 day retention, 28 day retention, retention cohorts, d1 d7 d28, day-7 retention]
+definitions:
+  - "Day N: the N-th calendar day after the signup day, in the configured timezone (day 0 = the signup day)."
+examples:
+  - n-day retention
+  - d7 retention by channel
+  - day 1 retention by signup weekday
+  - 28 day retention by platform last 60 days
+  - d1 d7 d28 by plan
+  - 7 day retention or later for ios users
+*/
+WITH {% include "signups.sql" %},
+windows AS (
+  SELECT 1 AS day_n UNION ALL SELECT 7 UNION ALL SELECT 14 UNION ALL SELECT 28
+),
+eligible AS (
+  -- day N is over: the signup day + N + 1 days is at or before the start of today
+  SELECT s.user_id, s.segment, w.day_n, CAST({{ trunc('s.activated_at', 'day') }} AS DATE) AS signup_day
+  FROM signups s
+  CROSS JOIN windows w
+  WHERE {{ trunc('s.activated_at', 'day') }} + (w.day_n + 1) * INTERVAL '1 day' <= :today
+),
+active_days AS (
+  SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
+  FROM events
+  WHERE occurred_at >= :start
+    AND NOT is_anonymous
+    AND counts_as_activity
+    {% if event %}AND event_name = :event{% endif %}
+),
+retained AS (
+  SELECT DISTINCT e.user_id, e.day_n
+  FROM eligible e
+  JOIN active_days a ON a.user_id = e.user_id
+   AND a.day {{ '>=' if retained == 'on_or_after' else '=' }} e.signup_day + e.day_n
+)
+SELECT e.segment, e.day_n, COUNT(*) AS eligible, COUNT(r.user_id) AS retained,
+       CAST(COUNT(r.user_id) AS DOUBLE PRECISION) / COUNT(*) AS retention
+FROM eligible e
+LEFT JOIN retained r ON r.user_id = e.user_id AND r.day_n = e.day_n
+GROUP BY 1, 2
+ORDER BY 1, 2
