@@ -33,6 +33,12 @@ class Subject:
         """The terminal: whoever runs it holds the config and the warehouse credentials."""
         return self.source == "cli"
 
+    @classmethod
+    def in_channel(cls, user: str, channel: str, team: str | None = None, groups: frozenset[str] = frozenset(),
+                   source: str = "slack") -> Subject:
+        """An answer posted to `channel`: private when it is a DM (Slack DM channel IDs start with D)."""
+        return cls(user, channel, team, groups, channel.startswith("D"), source)
+
     def public(self, channel: str) -> Subject:
         """The same person, now posting to `channel` where everyone sees it."""
         return Subject(self.user, channel, self.team, self.groups, False, self.source)

@@ -5,22 +5,25 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 
+import psycopg
 import pytest
 import yaml
 
 from config import ConfigError, load_config
 from playbooks import Answer, Failure, Library, Request, load_library, parse_playbook
 from playbooks.library import BUILTIN_DIR
-from policy.audit import AuditLog, format_entries, parse_since, utc_now
+from policy.audit import AuditEntry, AuditLog, format_entries, parse_since, utc_now
 from policy.gate import CLI_SUBJECT, Gate
+from policy.groups import GroupDirectory, named_groups
 from policy.limits import RateLimiter
 from policy.rules import Policy, Subject
 from policy.settings import RateLimit, parse_policies
 from state.db import open_state
 
-from .conftest import DATASETS, ROOT, make_answerer
+from .conftest import DATASETS, PG_ADMIN, ROOT, make_answerer
 
 
 def custom_playbook(pid: str, tags: list[str], warehouse: str | None = None, extra: str = "") -> str:
@@ -269,3 +272,57 @@ def test_cli_ask_is_audited_and_audit_prints_it(tmp_path):
     assert [d["question"] for d in data] == ["signups last 7 days"] and data[0]["rows"] >= 1
     assert data[0]["params"]["event"] == "Signed Up" and data[0]["source"] == "cli"
     assert bot("audit", "--since", "someday").returncode == 2
+
+
+def test_group_directory_looks_up_named_groups_only_and_caches():
+    settings = parse_policies(POLICIES)
+    calls = []
+    now = [0.0]
+
+    def members(group):
+        calls.append(group)
+        if group == "S0DATA":
+            raise ConnectionError("slack down")
+        return {"U0BOB"} if group == "S0FINANCE" else set()
+
+    directory = GroupDirectory(named_groups(settings), members, ttl_seconds=60, clock=lambda: now[0])
+    assert directory.groups == {"S0FINANCE", "S0DATA"}
+    assert directory.groups_of("U0BOB") == {"S0FINANCE"} and directory.groups_of("U0ALICE") == frozenset()
+    assert sorted(calls) == ["S0DATA", "S0DATA", "S0FINANCE"]  # a failed lookup is retried, a good one cached
+    now[0] = 61
+    directory.groups_of("U0BOB")
+    assert calls.count("S0FINANCE") == 2
+    policy = Policy(settings, library(), "segment")
+    bob_dm = Subject.in_channel("U0BOB", "D0BOB", "T0OURS", directory.groups_of("U0BOB"))
+    assert bob_dm.private and policy.check(bob_dm, req("orders_revenue")).allowed
+    assert not Subject.in_channel("U0BOB", "C0GENERAL", "T0OURS", directory.groups_of("U0BOB")).private
+
+
+@pytest.fixture(scope="module")
+def pg_state_url():
+    """A PostgreSQL database of its own for the state tables, dropped afterwards."""
+    name = f"playbot_state_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+psycopg://")
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_audit_log_on_both_state_backends(backend, tmp_path, request):
+    url = f"sqlite:///{tmp_path / 's.sqlite'}" if backend == "sqlite" else request.getfixturevalue("pg_state_url")
+    db = open_state(url)
+    try:
+        log = AuditLog(db)
+        marker = f"audit-{backend}-{tmp_path.name}"
+        old = utc_now() - timedelta(days=10)
+        log.record(AuditEntry(at=old, source="slack", user_id="U0OLD", question=marker, outcome="answered"))
+        log.record(AuditEntry(at=utc_now(), source="slack", user_id="U0NEW", question=marker, outcome="refused",
+                              team="T0OURS", channel="C0GENERAL", reason="not here", params='{"a": 1}'))
+        recent = [e for e in log.entries(parse_since("7d")) if e.question == marker]
+        assert [e.user_id for e in recent] == ["U0NEW"] and recent[0].to_json()["params"] == {"a": 1}
+        everything = [e for e in log.entries(parse_since("30d"), outcome="answered") if e.question == marker]
+        assert [e.user_id for e in everything] == ["U0OLD"]
+    finally:
+        db.dispose()
