@@ -257,21 +257,20 @@ def _bars(spec: BarChart) -> Figure:
         ax.text(0.5, 0.5, "No data", ha="center", va="center", color=style.MUTED, fontsize=12, transform=ax.transAxes)
         return fig
     positions = np.arange(n)
-    bottom = np.zeros(n)
+    up, down = np.zeros(n), np.zeros(n)  # stacks grow up from 0 for positive values, down for negative ones
     count = len(spec.series)
     thickness = 0.7 if spec.stacked or count == 1 else 0.7 / count
     for i, s in enumerate(spec.series):
         vals = np.array([0 if v is None else v for v in s.values], dtype=float)
         color = style.PALETTE[i % len(style.PALETTE)]
         offset = 0 if spec.stacked or count == 1 else (i - (count - 1) / 2) * thickness
+        base = np.where(vals >= 0, up, down) if spec.stacked else None
         if spec.horizontal:
-            ax.barh(positions + offset, vals, height=thickness, left=bottom if spec.stacked else None, color=color,
-                    label=s.name)
+            ax.barh(positions + offset, vals, height=thickness, left=base, color=color, label=s.name)
         else:
-            ax.bar(positions + offset, vals, width=thickness, bottom=bottom if spec.stacked else None, color=color,
-                   label=s.name)
+            ax.bar(positions + offset, vals, width=thickness, bottom=base, color=color, label=s.name)
         if spec.stacked:
-            bottom = bottom + vals
+            up, down = up + np.clip(vals, 0, None), down + np.clip(vals, None, 0)
     fmt = _formatter(spec.value_format)
     if spec.horizontal:
         ax.set_yticks(positions, labels=list(spec.labels))
@@ -279,7 +278,7 @@ def _bars(spec: BarChart) -> Figure:
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", color=style.GRID)
         ax.xaxis.set_major_formatter(fmt)
-        totals = bottom if spec.stacked else np.array([0 if v is None else v for v in spec.series[0].values])
+        totals = up if spec.stacked else np.array([0 if v is None else v for v in spec.series[0].values])
         span = max(float(np.max(totals)), 1e-9)
         for i, total in enumerate(totals):
             note = spec.annotations[i] if i < len(spec.annotations) else fmt(total)
@@ -295,8 +294,13 @@ def _bars(spec: BarChart) -> Figure:
                        marker="o", linewidth=1.8, label=spec.line.name)
             right.spines["top"].set_visible(False)
             right.tick_params(colors=style.MUTED, labelsize=8.5)
+            right.set_ylim(bottom=0, top=max(right.get_ylim()[1], 1e-9) * 1.1)
     if count > 1 or spec.line is not None:
         handles, labels = ax.get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.985, 0.985), frameon=False, fontsize=8.5,
-                   ncol=min(len(labels), 4))
+        if spec.line is not None:
+            line_handles, line_labels = right.get_legend_handles_labels()
+            handles, labels = handles + line_handles, labels + line_labels
+        # one row under the title, beside the (short) subtitle
+        fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.985, 0.925), frameon=False, fontsize=8.5,
+                   ncol=min(len(labels), 6))
     return fig

@@ -104,3 +104,30 @@ def nday_retention(o: Oracle, start, end, today: date, dimension: str, top: int,
             if target in seen or (on_or_after and any(d >= target for d in seen)):
                 cell[1] += 1
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def growth_accounting(o: Oracle, start: date, end: date, unit: str,
+                      event: str | None = None) -> dict[tuple[date, str], int]:
+    """{(period, status): people} with status new | retained | resurrected | churned."""
+    first = o.trunc(start, unit)
+    before_first = o.trunc(first - timedelta(days=1), unit)
+    active: dict[date, set[str]] = defaultdict(set)
+    for e in o.events:
+        if e.anonymous or e.name in o.exclude or not (_dt(before_first) <= e.local < _dt(end)):
+            continue
+        if (event is not None and e.name != event) or e.local < o.activation.get(e.user, datetime.min):
+            continue
+        active[o.trunc(e.local, unit)].add(e.user)
+    out: dict[tuple[date, str], int] = defaultdict(int)
+    period = first
+    while period < end:
+        previous = o.trunc(period - timedelta(days=1), unit)
+        for user in active[period]:
+            signup = o.activation.get(user)
+            if signup is not None and o.trunc(signup, unit) == period:
+                out[(period, "new")] += 1
+            else:
+                out[(period, "retained" if user in active[previous] else "resurrected")] += 1
+        out[(period, "churned")] += len(active[previous] - active[period])
+        period = o.trunc(period + timedelta(days=32 if unit == "month" else 7 if unit == "week" else 1), unit)
+    return {k: v for k, v in out.items() if v}

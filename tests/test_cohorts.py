@@ -81,7 +81,7 @@ def test_nday_retention_matches_oracle(answerers, oracles, engine, dataset, ques
     assert sizes == sorted(sizes, reverse=True)
 
 
-@pytest.mark.parametrize("question", ["weekly retention by channel", "n-day retention by platform"])
+@pytest.mark.parametrize("question", ["weekly retention by channel", "n-day retention by platform", "growth accounting"])
 def test_cohort_charts_render(answerers, question):
     from charts.render import check_png, render_png
 
@@ -90,7 +90,7 @@ def test_cohort_charts_render(answerers, question):
     assert width >= 600 and height >= 300
 
 
-COHORT_PLAYBOOKS = ("retention", "nday_retention")
+COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting")
 
 
 @pytest.mark.parametrize("playbook_id", COHORT_PLAYBOOKS)
@@ -103,3 +103,34 @@ def test_every_example_phrasing_reaches_its_playbook(answerers, playbook_id):
     for text in examples:
         parsed = answerer.parse(text)
         assert isinstance(parsed, Request) and parsed.playbook == playbook_id, (text, parsed)
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,unit,event", [
+    ("growth accounting", "week", None),
+    ("quick ratio monthly", "month", None),
+    ("growth accounting event='Message Sent' interval=week", "week", "Message Sent"),
+])
+def test_growth_accounting_matches_oracle(answerers, oracles, engine, dataset, question, unit, event):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "growth_accounting" and p["interval"] == unit and p.get("event") == event
+    expected = oc.growth_accounting(oracles[(engine, dataset)], p["start"], p["end"], unit, event)
+    got = {(_d(r[0]), r[1]): int(r[2]) for r in answer.rows}
+    assert got == expected
+    statuses = {s for _, s in expected}
+    assert statuses == {"new", "retained", "resurrected", "churned"}
+    # the accounting identity holds from one period to the next
+    periods = sorted({d for d, _ in expected})
+    active = {d: sum(expected.get((d, s), 0) for s in ("new", "retained", "resurrected")) for d in periods}
+    for before, now in zip(periods, periods[1:]):
+        assert active[now] == (active[before] + expected.get((now, "new"), 0)
+                               + expected.get((now, "resurrected"), 0) - expected.get((now, "churned"), 0))
+    # the key is the latest complete period's quick ratio
+    clock = DATASETS[dataset].clock.replace(tzinfo=None)
+    from playbooks.timerange import shift
+
+    done = [d for d in periods if datetime.combine(shift(d, unit, 1), datetime.min.time()) <= clock]
+    d = done[-1]
+    qr = (expected.get((d, "new"), 0) + expected.get((d, "resurrected"), 0)) / expected[(d, "churned")]
+    assert answer.key.value == pytest.approx(qr)

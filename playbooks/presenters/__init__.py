@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..answer import Presentation, PresentEnv
 from .active import present_active_users
+from .growth import present_growth_accounting
 from .nday import present_nday_retention
 from .retention import present_retention
 from .table import present_table
@@ -22,5 +23,6 @@ PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "active_users": present_active_users,
     "retention": present_retention,
     "nday_retention": present_nday_retention,
+    "growth_accounting": present_growth_accounting,
     "table": present_table,
 }
