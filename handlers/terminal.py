@@ -65,9 +65,9 @@ def error_json(outcome: Clarification | Failure) -> dict[str, Any]:
 
 
 def explain(answer_or_request) -> str:
+    from playbooks.explain import explain_lines
+
     request = getattr(answer_or_request, "request", answer_or_request)
-    lines = [f"playbook: {request.playbook}"]
-    for r in request.readings:
-        lines.append(f"  {r.name} = {json.dumps(json_safe(r.value))}  ← “{r.words}”")
-    lines.append("resolved: " + json.dumps(json_safe(request.params)))
+    lines = ["How I read this:", *(f"  {line}" for line in explain_lines(request))]
+    lines.append("  resolved: " + json.dumps(json_safe(request.params)))
     return "\n".join(lines)

@@ -8,6 +8,7 @@ Never raises on user input.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -16,8 +17,9 @@ from typing import Any
 from warehouse import Catalog
 
 from .dimensions import dimension_by_word, find_filters
+from .kinds import ARROWS, find_kinds, split_sequence
 from .library import Library, Playbook
-from .params import ParamError
+from .params import ParamError, ParamSpec
 from .timerange import DATE_RE, DateRange, describe, find_range, last_complete_periods, parse_date, period_start
 from .vocabulary import EventMatcher
 
@@ -32,6 +34,7 @@ MAX_QUESTION = 2000
 BY_RE = (r"\b(?:broken down |split |grouped |segmented )?by ([a-z][a-z ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top)\b|[,.])")
 _UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
+PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 PARAM_RE = r"\b([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)"
 
 
@@ -115,23 +118,29 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
 
     # 1. explicit parameters: "event_volume event='Invite Sent' interval=week"
     playbook: Playbook | None = None
-    first = text.split(" ", 1)[0]
-    if first in ctx.library:
+    first, _, rest = text.partition(" ")
+    # a leading id names the playbook only when it reads as one: "event_volume event=...", "retention";
+    # "retention drivers" is a phrase for the words below to weigh
+    if first in ctx.library and ("_" in first or not rest or re.match(PARAM_RE, rest)):
         playbook = ctx.library[first]
         readings.append(Reading("playbook", playbook.id, first))
-        text = text[len(first):].strip()
+        text = rest.strip()
     for m in list(re.finditer(PARAM_RE, text)):
         key, value = m.group(1), m.group(2).strip("'\"")
         params[key] = value
         explicit.add(key)
         readings.append(Reading(key, value, m.group(0)))
     text = re.sub(PARAM_RE, " ", text).strip()
-    if "event" in params:  # keep the event's original capitalization
-        m = re.search(r"event\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)", raw, flags=re.IGNORECASE)
-        if m:
-            params["event"] = m.group(1).strip("'\"")
+    given = set(explicit)
+    for m in re.finditer(PARAM_RE, raw[:MAX_QUESTION], flags=re.IGNORECASE):  # values keep their capitals
+        if m.group(1).lower() in params:
+            params[m.group(1).lower()] = m.group(2).strip("'\"")
 
-    # 2. time range
+    # 2. phrases of the generic parameter kinds ("vs last week", "within 7 days", "at least 3 times"),
+    # before the time range so that "vs last week" is not read as the range
+    kinds, text = find_kinds(text)
+
+    # 3. time range
     rng, text = find_range(text, ctx.today, ctx.week_start)
     leftover = re.search(DATE_RE, text)
     if rng is None and leftover:
@@ -157,7 +166,7 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
     # 4. playbook, from the words in each playbook's header (longest phrases weigh most)
     full_text = text  # before the playbook's own words are taken out
     if playbook is None:
-        playbook, words = _pick_playbook(text, ctx.library)
+        playbook, words = _pick_playbook(text, ctx.library, sequence=bool(ARROWS.search(text)))
         if playbook is not None:
             readings.append(Reading("playbook", playbook.id, words))
             text = re.sub(rf"\b{re.escape(words)}\b", " ", text) if words else text
@@ -177,25 +186,24 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
                     break
 
     # 6. breakdowns ("by platform", "top 3"), filters ("on iOS", "for pro users")
-    if playbook is not None or "by " in text:
-        by = re.search(BY_RE, text)
-        dim_param = next((s.name for s in playbook.params if s.type == "dimension"), None) if playbook else None
-        if by:
-            dim = dimension_by_word(by.group(1).strip())
-            if dim is not None:  # a sensitive one is kept so the policy can refuse it with its reason
-                if playbook is not None and dim_param is None:
-                    return Clarification(raw, f"{playbook.title} can't be broken down by {dim.label.lower()} yet.",
-                                         example=_example_for(playbook))
-                params[dim_param or "group_by"] = dim.name
-                explicit.add(dim_param or "group_by")
-                readings.append(Reading(dim_param or "group_by", dim.name, by.group(0)))
-                text = text.replace(by.group(0), " ")
-        top = re.search(r"\btop (\d{1,2})\b", text)
-        if top and (playbook is None or playbook.param("top") is not None):
-            params["top"] = int(top.group(1))
-            explicit.add("top")
-            readings.append(Reading("top", int(top.group(1)), top.group(0)))
-            text = text.replace(top.group(0), " ")
+    by = re.search(BY_RE, text)
+    dim_param = next((s.name for s in playbook.params if s.type == "dimension"), None) if playbook else None
+    if by:
+        dim = dimension_by_word(by.group(1).strip())
+        if dim is not None:  # a sensitive one is kept so the policy can refuse it with its reason
+            if playbook is not None and dim_param is None:
+                return Clarification(raw, f"{playbook.title} can't be broken down by {dim.label.lower()} yet.",
+                                     example=_example_for(playbook))
+            params[dim_param or "group_by"] = dim.name
+            explicit.add(dim_param or "group_by")
+            readings.append(Reading(dim_param or "group_by", dim.name, by.group(0)))
+            text = text.replace(by.group(0), " ")
+    top = re.search(r"\btop (\d{1,2})\b", text)
+    if top and (playbook is None or playbook.param("top") is not None):
+        params["top"] = int(top.group(1))
+        explicit.add("top")
+        readings.append(Reading("top", int(top.group(1)), top.group(0)))
+        text = text.replace(top.group(0), " ")
     if playbook is None or any(s.type == "filters" for s in playbook.params):
         found = find_filters(text, ctx.catalog)
         if found:
@@ -206,25 +214,52 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
                 readings.append(Reading(name, f"{d}:{v}", words))
                 text = re.sub(rf"(?<![\w-]){re.escape(words)}(?![\w-])", " ", text)
 
-    # 7. event, from the catalog
+    # 7. events, from the catalog: a sequence for a playbook that takes one ("signup -> invite -> message"),
+    # else one event
     event_text = text
     for pattern, _ in INTERVAL_WORDS:
         event_text = re.sub(pattern, " ", event_text)
-    match = ctx.matcher.match(event_text) if "event" not in params else None
-    if match is not None and match.event is None and match.choices:
-        return Clarification(raw, f"Which event do you mean by “{match.words}”?",
-                             choices=match.choices, param="event",
-                             example=f"{match.choices[0].lower()} {rng.words if rng else 'last 7 days'}")
-    if match is not None and match.event:
-        params["event"] = match.event
-        explicit.add("event")
-        readings.append(Reading("event", match.event, match.words))
+    spec = playbook.param("event") if playbook is not None else None
+    if spec is not None and not spec.required:  # "how sticky is the product": the product, not an event
+        event_text = re.sub(r"\b(?:the|our|my|your|this) (?:product|app|site|website|service)\b", " ", event_text)
+    sequence = split_sequence(event_text)
+    if playbook is None and sequence and sequence[1] == "arrows":
+        takers = [pb for pb in ctx.library.all() if _needs_steps(pb)]
+        if len(takers) > 1:
+            return Clarification(raw, "What should I show for these steps?", choices=tuple(pb.id for pb in takers),
+                                 param="playbook", example=_example_for(takers[0]))
+        if takers:
+            playbook = takers[0]
+            readings.append(Reading("playbook", playbook.id, "(a sequence of steps)"))
+    list_spec = _param_of_type(playbook, "events") if playbook is not None else None
+    if list_spec is not None and list_spec.name not in params and sequence:
+        steps = _match_steps(raw, sequence[0], list_spec.name, playbook, ctx)
+        if isinstance(steps, Clarification):
+            return steps
+        params[list_spec.name] = steps
+        explicit.add(list_spec.name)
+        readings.append(Reading(list_spec.name, steps, " → ".join(sequence[0])))
+    elif "event" not in params:
+        match = ctx.matcher.match(event_text)
+        if match is not None and match.event is None and match.choices:
+            return Clarification(raw, f"Which event do you mean by “{match.words}”?",
+                                 choices=match.choices, param="event",
+                                 example=f"{match.choices[0].lower()} {rng.words if rng else 'last 7 days'}")
+        if match is not None and match.event:
+            name = "event" if list_spec is None or playbook.param("event") is not None else list_spec.name
+            params[name] = match.event if name == "event" else (match.event,)
+            explicit.add(name)
+            readings.append(Reading(name, params[name], match.words))
 
     # 8. follow-up: nothing says which playbook -> continue the previous question
     previous = ctx.previous
-    if playbook is None and previous is not None and (rng or interval or "event" in params or params):
+    if playbook is None and previous is not None and (rng or interval or params or kinds):
         playbook = ctx.library.get(previous.playbook)
         if playbook is not None:
+            said = set(params) | ({"start", "end"} if rng else set()) | ({"interval"} if interval else set())
+            readings.insert(0, Reading("playbook", playbook.id, PREVIOUS))
+            readings += [Reading(k, previous.params[k], PREVIOUS) for k in sorted(previous.explicit - said)
+                         if k in previous.params and not (k in ("start", "end") and interval)]
             merged = {k: v for k, v in previous.params.items() if k in previous.explicit}
             if rng is not None:  # a new range replaces the old one
                 merged.pop("start", None)
@@ -247,23 +282,69 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
                     explicit -= {"start", "end"}
             if interval is None and "interval" in previous.explicit:
                 interval = previous.params.get("interval")
+    if playbook is None and kinds:  # "3 steps before an invite": the one playbook that takes what was said
+        fits = [pb for pb in ctx.library.all() if all(pb.param(f.name) for f in kinds)]
+        if len(fits) > 1 and "event" in params:
+            fits = [pb for pb in fits if pb.param("event") or _param_of_type(pb, "events")]
+        if len(fits) == 1:
+            playbook = fits[0]
+            readings.append(Reading("playbook", playbook.id, "; ".join(f.words for f in kinds)))
+    if playbook is not None and "event" in params and playbook.param("event") is None:
+        list_spec = _param_of_type(playbook, "events")  # one event named for a playbook of several
+        if list_spec is not None and list_spec.name not in params:
+            params[list_spec.name] = (params.pop("event"),)
+            readings = [replace(r, name=list_spec.name) if r.name == "event" else r for r in readings]
     if playbook is None and "event" in params:
         playbook = _fallback(ctx.library)
         readings.append(Reading("playbook", playbook.id, "(an event was named)"))
     if playbook is None:
         return _not_understood(raw, text, ctx)
+    for found in kinds:  # "within 7 days" -> window_days, for the playbook that has one
+        if playbook.param(found.name) is None:
+            return Clarification(raw, f"{playbook.title} has nothing to set with “{found.words}”.",
+                                 example=_example_for(playbook))
+        if found.name not in given:  # key=value wins over a phrase
+            params[found.name] = found.value
+            explicit.add(found.name)
+            readings.append(Reading(found.name, found.value, found.words))
     return _resolve(raw, playbook, params, rng, interval, readings, explicit, ctx)
 
 
-def _pick_playbook(text: str, library: Library) -> tuple[Playbook | None, str]:
+def _pick_playbook(text: str, library: Library, sequence: bool = False) -> tuple[Playbook | None, str]:
+    """The playbook whose header words fit best; steps in order ("a -> b") favour one that needs steps."""
     best: tuple[float, Playbook | None, str] = (0.0, None, "")
     for pb in library.all():
-        for phrase in pb.words:
+        bonus = 0.5 if sequence and _needs_steps(pb) else 0.0
+        for phrase in (*pb.words, pb.id.replace("_", " ")):
             if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text):
-                score = len(phrase.split()) + len(phrase) / 100
+                score = len(phrase.split()) + len(phrase) / 100 + bonus
                 if score > best[0]:
                     best = (score, pb, phrase)
     return best[1], best[2]
+
+
+def _needs_steps(pb: Playbook) -> bool:
+    spec = _param_of_type(pb, "events")
+    return spec is not None and spec.required
+
+
+def _param_of_type(pb: Playbook, ptype: str) -> ParamSpec | None:
+    return next((spec for spec in pb.params if spec.type == ptype), None)
+
+
+def _match_steps(raw: str, parts: list[str], name: str, pb: Playbook, ctx: ParseContext) -> tuple[str, ...] | Clarification:
+    """Each part of a sequence to one event of the catalog; an unknown or ambiguous part is asked about."""
+    steps = []
+    for i, part in enumerate(parts, 1):
+        match = ctx.matcher.match(part)
+        if match is None:
+            return Clarification(raw, f"I don't know the event “{part}” (step {i}) in this warehouse.",
+                                 suggestions=tuple(ctx.matcher.suggestions(part)), param=name, example=_example_for(pb))
+        if match.event is None:
+            return Clarification(raw, f"Which event do you mean by “{match.words}” (step {i})?", choices=match.choices,
+                                 param=name, example=_example_for(pb))
+        steps.append(match.event)
+    return tuple(steps)
 
 
 def _fallback(library: Library) -> Playbook:
@@ -279,13 +360,15 @@ def _resolve(raw: str, pb: Playbook, params: dict[str, Any], rng: DateRange | No
     unknown = [k for k in params if pb.param(k) is None]
     if unknown:
         return Clarification(raw, f"{pb.title} has no parameter {unknown[0]!r}.",
-                             suggestions=tuple(p.name for p in pb.params), example=_example_for(pb))
+                             suggestions=tuple(difflib.get_close_matches(unknown[0], pb.param_names, 3, 0)),
+                             example=_example_for(pb))
     ispec = pb.param("interval")
     if ispec is not None:
         if interval is None:
             interval = params.get("interval")
         if interval is None and rng is not None and "interval" not in explicit:
             interval = _interval_for_range(rng, ispec.choices)
+            readings.append(Reading("interval", interval, "(fits the range)"))
         try:
             interval = ispec.coerce(interval) if interval else ispec.coerce(ispec.default or "day")
         except ParamError as exc:
@@ -320,6 +403,13 @@ def _resolve(raw: str, pb: Playbook, params: dict[str, Any], rng: DateRange | No
             value = spec.coerce(value)
         except ParamError as exc:
             return Clarification(raw, exc.message, choices=tuple(exc.choices), param=spec.name, example=_example_for(pb))
+        if spec.type == "events" and value:
+            value = _match_steps(raw, list(value), spec.name, pb, ctx)
+            if isinstance(value, Clarification):
+                return value
+            if spec.minimum and len(value) < spec.minimum:
+                return Clarification(raw, f"{pb.title} needs at least {spec.minimum:g} events in order.",
+                                     param=spec.name, example=_example_for(pb))
         if spec.type == "event" and value is not None and ctx.catalog.event(value) is None:
             match = ctx.matcher.match(str(value))
             if match is None or match.event is None:

@@ -272,6 +272,30 @@ def _year(m, today, ws):
     return start, end, f"{year}" + (" so far" if end > today else ""), "year"
 
 
+def _ago(m, today, ws):
+    n, unit = _num(m.group(1)), m.group(2)
+    if unit == "hour" or not 1 <= n <= 520:
+        return None
+    start = shift(period_start(today, unit, ws), unit, -n)
+    end = shift(start, unit, 1)
+    return start, end, f"{m.group(0).strip()} ({describe(start, end)})", unit
+
+
+def _since_month(m, today, ws):
+    found = _month_name(m, today, ws)
+    return None if found is None else (found[0], today + timedelta(days=1), f"since {found[0]:%B %Y}", None)
+
+
+def _since_weekday(m, today, ws):
+    d = _weekday(m, today, ws)[0]
+    return d, today + timedelta(days=1), f"since {_fmt(d)}", None
+
+
+def _since_period(m, today, ws):
+    start, _ = last_complete_periods(today, m.group(1), 1, ws)
+    return start, today + timedelta(days=1), f"since the start of last {m.group(1)} ({_fmt(start)})", None
+
+
 def _weekday(m, today, ws):
     wd = WEEKDAYS[m.group(2)]
     back = (today.weekday() - wd) % 7 or 7
@@ -282,9 +306,14 @@ def _weekday(m, today, ws):
 _B = r"(?<![\w-])"
 _E = r"(?![\w-])"
 _PATTERNS = [
-    (rf"{_B}(between|from)\s+({DATE_RE})\s+(?:and|to|until|-|–)\s+({DATE_RE}){_E}", _between),
+    (rf"{_B}(between|from)\s+({DATE_RE})\s+(?:and|to|until|through|-|–)\s+({DATE_RE}){_E}", _between),
+    (rf"{_B}()({DATE_RE})\s*(?:to|until|through|-|–)\s*({DATE_RE}){_E}", _between),
     (rf"{_B}(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _week_of),
-    (rf"{_B}(since|after|starting)\s+({DATE_RE}){_E}", _since),
+    (rf"{_B}(since|after|starting|from)\s+({DATE_RE}){_E}", _since),
+    (rf"{_B}since\s+({'|'.join(n for n in MONTHS if len(n) > 2)})(?:\s+(\d{{4}}))?{_E}", _since_month),
+    (rf"{_B}since\s+(last\s+)?({_WEEKDAY_NAMES}){_E}", _since_weekday),
+    (rf"{_B}since\s+(?:the\s+start\s+of\s+)?last\s+(week|month|quarter|year){_E}", _since_period),
+    (rf"{_B}{NUM_RE}\s+{UNIT_RE}\s+ago{_E}", _ago),
     (rf"{_B}day before yesterday{_E}", _day_before_yesterday),
     (rf"{_B}today{_E}", _today),
     (rf"{_B}yesterday{_E}", _yesterday),
@@ -293,6 +322,7 @@ _PATTERNS = [
     (rf"{_B}(this|current)\s+{UNIT_RE}(?:\s+so\s+far)?{_E}", _this),
     (rf"{_B}(?:(week|month|quarter|year)[\s-]+to[\s-]+date|ytd|mtd|wtd|qtd){_E}", _to_date),
     (rf"{_B}(?:on\s+)?(last\s+|on\s+)({_WEEKDAY_NAMES}){_E}", _weekday),
+    (rf"{_B}()({'|'.join(n.lower() for n in calendar.day_name)}){_E}", _weekday),
     (rf"{_B}(?:on\s+)?({DATE_RE}){_E}", _on_date),
     (rf"{_B}(?:in\s+)?q([1-4])(?:\s+(\d{{4}}))?{_E}", _quarter),
     (rf"{_B}(?:in|during)\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _month_name),

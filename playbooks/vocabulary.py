@@ -28,6 +28,7 @@ IRREGULAR = {
     "pages": "page", "screens": "screen", "registrations": "registration", "registered": "register",
     "signed": "sign", "signing": "sign", "applications": "application", "apps": "app", "users": "user",
 }
+IRREGULAR_PAST = {"sent", "bought", "made", "paid", "did", "went", "saw", "got", "gave", "ran"}
 # words that are actions rather than the thing acted on
 VERBS = {"send", "view", "add", "complete", "start", "share", "open", "sign", "up", "buy", "make", "create",
          "click", "submit", "load", "receive", "read", "upgrade", "cancel", "remove", "delete", "update", "see",
@@ -136,6 +137,8 @@ class EventMatcher:
         joined = {words[i] + words[i + 1] for i in range(len(words) - 1)} | {
             raw[i] + raw[i + 1] for i in range(len(raw) - 1)}
         wset = set(words)
+        # "invited", "sending": the action itself, so an event of that thing beats a page named after it
+        actions = {w for r, w in zip(raw, words) if r != w and (r.endswith(("ed", "ing")) or r in IRREGULAR_PAST)}
         wants_page = "page" in wset or "web" in wset or "website" in wset
         wants_screen = "screen" in wset or "ios" in wset or "iphone" in wset or "mobile" in wset
         scored: list[tuple[float, EventTerms, set[str]]] = []
@@ -145,7 +148,10 @@ class EventMatcher:
             hit_compound = t.compounds & (wset | joined)
             if not hit_objects and not hit_compound:
                 continue
-            score = 2.0 * len(hit_objects) / max(1, len(t.objects)) + 0.5 * len(hit_verbs) + (2.5 if hit_compound else 0)
+            # a compound ("signup") counts when its parts are not already matched one by one
+            compound = 2.5 if hit_compound and not hit_objects else 0.0
+            score = (2.0 * len(hit_objects) / max(1, len(t.objects)) + 0.5 * len(hit_verbs) + compound
+                     + 0.3 * len(hit_objects & actions))
             if t.info.kind == "page":
                 score += 0.6 if wants_page else (-0.3 if "view" not in wset else 0)
             elif t.info.kind == "screen":

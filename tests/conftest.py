@@ -134,3 +134,15 @@ def oracles(built, pg_url, tmp_path_factory):
             out[("postgres", name)] = Oracle(lambda q, c=pg: c.execute(q).fetchall(), list(ds.sources),
                                              ds.timezone, ds.week_start, exclude_activity=("Email Sent",))
     return out
+
+
+@pytest.fixture(scope="session")
+def corpus_env(built):
+    """(library, catalog) the question corpus is read with: tests/corpus/__init__.py."""
+    from .corpus import corpus_library
+
+    answerer = make_answerer(f"duckdb:///{built['messenger']}", DATASETS["messenger"])
+    try:
+        yield corpus_library(), answerer.catalog()
+    finally:
+        answerer.segment.close()

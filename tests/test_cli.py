@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -83,8 +84,10 @@ def test_explain_shows_the_words_behind_each_parameter(demo_env):
     env, _ = demo_env
     result = bot(env, "ask", "--explain", "--no-chart", "signups per week since 2026-09-01")
     assert result.returncode == 0
-    assert "event = \"Signed Up\"" in result.stdout and "“signups”" in result.stdout
-    assert "interval = \"week\"" in result.stdout
+    lines = result.stdout.splitlines()
+    assert any(re.search(r"event\s+Signed Up\s+← “signups”", line) for line in lines), result.stdout
+    assert any(re.search(r"interval\s+week\s+← “per week”", line) for line in lines), result.stdout
+    assert any(re.search(r"range\s+since .*← “since 2026-09-01”", line) for line in lines), result.stdout
 
 
 def test_interactive_prompt_answers_and_follows_up(demo_env):

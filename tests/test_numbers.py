@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from playbooks import Answer
+from playbooks.timerange import shift
 
 from .conftest import DATASETS, ENGINES
 
@@ -221,3 +222,28 @@ def test_active_users_filtered_match_oracle(answerers, oracles, engine, dataset)
     p = answer.request.params
     expected = oracles[(engine, dataset)].active_calendar(p["start"], p["end"], "month", {"plan": "free"})
     assert {_d(r[0]): r[1] for r in answer.rows} == expected
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,event,unit", [
+    ("invites last 14 days vs last week", "Invite Sent", "week"),
+    ("photos shared this month vs last week", "Photo Shared", "week"),
+    ("messages last week year over year", "Message Sent", "year"),
+])
+def test_a_comparison_asked_for_uses_its_own_window(answerers, oracles, engine, dataset, question, event, unit):
+    answer = ask(answerers, engine, dataset, question)
+    oracle = oracles[(engine, dataset)]
+    p = answer.request.params
+    assert p["compare"] == unit and p["event"] == event
+    (change,) = answer.key.changes
+    (run,) = [q for q in answer.queries if q.label == "comparison"]
+    lo, hi = run.params["start"], run.params["end"]
+    assert _d(lo) == shift(p["start"], unit, -1)
+    now = DATASETS[dataset].clock.replace(tzinfo=None)
+    if datetime.combine(p["end"], datetime.min.time()) <= now:
+        assert _d(hi) == shift(p["end"], unit, -1)
+    else:  # runs into today: up to the same moment a week earlier
+        assert hi == datetime.combine(shift(now.date(), unit, -1), now.time())
+    _, (other, _) = oracle.volume(event, lo, hi, p["interval"])
+    assert change.other == other
+    assert unit in change.label

@@ -76,6 +76,25 @@ def comparison_windows(env: PresentEnv) -> list[tuple[str, dict]]:
     period(s) before) and, for ranges under a week, the same days a week earlier. A range that
     runs into today is compared up to the same moment of the earlier period."""
     p = env.request.params
+    if p.get("compare") in ("week", "year"):  # asked for: "vs last week", "year over year"
+        return [shifted_window(env, p["compare"])]
+    windows = _default_windows(env)
+    return windows[:1] if p.get("compare") == "previous" else windows
+
+
+def shifted_window(env: PresentEnv, unit: str) -> tuple[str, dict]:
+    """The same range a week or a year earlier (up to the same moment when the range runs into today)."""
+    p = env.request.params
+    lo = shift(p["start"], unit, -1)
+    if datetime.combine(p["end"], datetime.min.time()) > env.now:
+        hi = datetime.combine(shift(env.now.date(), unit, -1), env.now.time())
+        return f"vs the same time a {unit} earlier (from {describe(lo, lo + timedelta(days=1))})", {"start": lo, "end": hi}
+    hi = shift(p["end"], unit, -1)
+    return f"vs a {unit} earlier ({describe(lo, hi)})", {"start": lo, "end": hi}
+
+
+def _default_windows(env: PresentEnv) -> list[tuple[str, dict]]:
+    p = env.request.params
     start, end = p["start"], p["end"]
     days = (end - start).days
     now = env.now

@@ -37,7 +37,8 @@ def present_volume(env: PresentEnv) -> Presentation:
     users_total = int(total["users"] or 0)
     changes: list[Change] = []
     chart_rows, highlight = series, None
-    if is_single_period(start, end, unit, env.week_start) and datetime.combine(end, datetime.min.time()) <= env.now:
+    single = is_single_period(start, end, unit, env.week_start) and datetime.combine(end, datetime.min.time()) <= env.now
+    if single:
         # one whole day/week/month: a context query gives the chart and the comparisons at once
         n = {"day": 14, "week": 12, "month": 13, "quarter": 8}[unit]
         ctx_start = shift(start, unit, -(n - 1))
@@ -58,7 +59,7 @@ def present_volume(env: PresentEnv) -> Presentation:
             ly = shift(start, "month", -12)
             changes.append(make_change(f"vs a year earlier ({period_label(ly, 'month')})", events_total,
                                    by_period[ly]["events"]))
-    else:
+    if not single or p.get("compare"):  # a comparison that was asked for replaces the usual ones
         changes = window_changes(env, events_total)
     phrase = range_phrase(env)
     people = "user" if users_total == 1 else "users"

@@ -18,6 +18,7 @@ params:
   group_by: {type: dimension, help: "break down by platform, os, device, channel, plan, country, ..."}
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest values; the rest are Other"}
   filters: {type: filters, help: "only events matching, e.g. platform:iOS, plan:pro"}
+  compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
 default_range: {hour: 1, day: 30, week: 12, month: 12}
 words: [how many, count, number of, volume, times, total, happened, occurrences]
 definitions:

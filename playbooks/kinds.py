@@ -1,0 +1,124 @@
+"""Phrases for the generic parameter kinds of playbooks/PARAMETERS.md, independent of any playbook.
+
+Each finder reads one kind of phrase from a (lowercased, cleaned) question and returns what it
+found with the words it came from, so the parser can fill whichever parameter of that name the
+chosen playbook declares, and explain where the value came from:
+
+  compare            "vs last week", "year over year", "compared to the previous period"
+  threshold          "at least 3 times", "3+ times", "3 or more times", "more than 2 times"
+  first_days         "in their first 7 days", "during the first week"
+  window_days        "within 7 days", "within 2 weeks", "in under 3 days", "7-day window"
+  steps              "3 steps before", "last 5 events", "first 4 actions", "5-step paths"
+  session_gap_minutes "10 minute sessions", "session gap of 45 minutes"
+  a sequence         "signup -> invite -> message", "from signup to invite to message", "a, b, c"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .timerange import NUMBER_WORDS
+
+_N = r"(\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_B, _E = r"(?<![\w-])", r"(?![\w-])"
+_UNITS = r"(?:minute|hour|day|week|month|year)s?\b"
+
+
+def _num(text: str) -> int:
+    return int(text) if text.isdigit() else NUMBER_WORDS[text]
+
+
+@dataclass(frozen=True)
+class Found:
+    name: str  # the parameter name of the contract (compare, threshold, first_days, ...)
+    value: object
+    words: str  # the words of the question it came from
+
+
+def _days(n: int, unit: str) -> int:
+    return n * {"day": 1, "week": 7, "month": 30, "hour": 1}[unit]
+
+
+# (pattern, value or callable(match) -> value); first match wins per name
+_COMPARE = [
+    (rf"{_B}(?:year over year|yoy|y/y|vs\.? (?:a|one) year ago|(?:vs\.?|versus|compared (?:to|with)|against)"
+     rf" (?:the )?(?:same (?:\w+ )?)?(?:last|previous|prior) year){_E}", "year"),
+    (rf"{_B}(?:(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:\w+ )?)?(?:(?:last|previous|prior) week"
+     rf"|(?:a|one) week (?:ago|earlier|before))){_E}", "week"),
+    (rf"{_B}(?:(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:(?:last|previous|prior|preceding) (?:period|month"
+     rf"|day|quarter)|period before|(?:day|week|month|quarter|year) before|before)){_E}", "previous"),
+]
+_INTS = [
+    ("threshold", rf"{_B}(?:at least|min(?:imum)?(?: of)?) {_N} (?:times|x){_E}", lambda m: _num(m[1])),
+    ("threshold", rf"{_B}{_N} ?(?:\+|or more) (?:times|x){_E}", lambda m: _num(m[1])),
+    ("threshold", rf"{_B}more than {_N} (?:times|x){_E}", lambda m: _num(m[1]) + 1),
+    # "at least 3 messages", "5 or more friends": the count, leaving the noun for the event
+    ("threshold", rf"{_B}at least {_N}(?= (?!{_UNITS})[a-z]){_E}", lambda m: _num(m[1])),
+    ("threshold", rf"{_B}{_N} or more(?= (?!{_UNITS})[a-z]){_E}", lambda m: _num(m[1])),
+    ("threshold", rf"{_B}more than {_N}(?= (?!{_UNITS})[a-z]){_E}", lambda m: _num(m[1]) + 1),
+    ("first_days", rf"{_B}(?:in|within|during|over) (?:their|the|his|her|its|your) first {_N} (day|week)s?{_E}",
+     lambda m: _days(_num(m[1]), m[2])),
+    ("first_days", rf"{_B}(?:in|within|during|over) (?:their|the|his|her|its|your) first (day|week|month){_E}",
+     lambda m: _days(1, m[1])),
+    ("window_days", rf"{_B}(?:within|in under|in less than|inside) {_N} (day|week)s?{_E}",
+     lambda m: _days(_num(m[1]), m[2])),
+    ("window_days", rf"{_B}(?:within|in under|in less than|inside) (?:a|one) (day|week|month){_E}",
+     lambda m: _days(1, m[1])),
+    ("window_days", rf"{_B}(?:a )?{_N}[- ]day (?:conversion )?window{_E}", lambda m: _num(m[1])),
+    ("window_days", rf"{_B}(?:conversion )?window of {_N} days?{_E}", lambda m: _num(m[1])),
+    ("steps", rf"{_B}{_N} (?:steps|events|actions|screens|pages|things)"
+     rf"(?= (?:before|after|leading|prior|preceding|that|people|users|do){_E}){_E}", lambda m: _num(m[1])),
+    ("steps", rf"{_B}(?:last|first|previous|next) {_N} (?:steps|events|actions|screens|pages|things){_E}",
+     lambda m: _num(m[1])),
+    ("steps", rf"{_B}{_N}[- ]step(?:s)?(?: paths?| sequences?)?{_E}", lambda m: _num(m[1])),
+    ("session_gap_minutes", rf"{_B}{_N}[- ]?(?:minute|min)s? (?:sessions?|gaps?|of inactivity|idle){_E}",
+     lambda m: _num(m[1])),
+    ("session_gap_minutes", rf"{_B}session (?:gap|timeout) of {_N} ?(?:minutes|mins?){_E}", lambda m: _num(m[1])),
+]
+
+
+def find_kinds(text: str) -> tuple[list[Found], str]:
+    """Every generic-kind phrase in `text`; returns them and the text without them."""
+    found: list[Found] = []
+    for pattern, value in _COMPARE:
+        m = re.search(pattern, text)
+        if m:
+            found.append(Found("compare", value, m.group(0)))
+            text = _cut(text, m)
+            break
+    for name, pattern, value_of in _INTS:
+        if any(f.name == name for f in found):
+            continue
+        m = re.search(pattern, text)
+        if m:
+            found.append(Found(name, value_of(m), m.group(0)))
+            text = _cut(text, m)
+    return found, text
+
+
+def _cut(text: str, m: re.Match) -> str:
+    return re.sub(r"\s+", " ", text[: m.start()] + " " + text[m.end():]).strip()
+
+
+# a sequence of steps: arrows, "then", commas; "from A to B (to C)"
+ARROWS = re.compile(r"\s*(?:->|=>|>|→|\bthen\b|\bfollowed by\b)\s*")
+_LIST = re.compile(r"\s*(?:,|;|\band then\b|\band\b|&|\+)\s*")
+_FROM_TO = re.compile(rf"{_B}from (.+?) to (.+)$")
+
+
+def split_sequence(text: str) -> tuple[list[str], str] | None:
+    """The parts of a sequence of steps in `text`, or None. Returns the parts and how they were joined."""
+    if ARROWS.search(text):
+        parts = ARROWS.split(text)
+        return [p for p in (s.strip(" ,.:") for s in parts) if p], "arrows"
+    m = _FROM_TO.search(text)
+    if m:
+        parts = [m.group(1)] + re.split(rf"{_B}to ", m.group(2))
+        return [p for p in (s.strip(" ,.:") for s in parts) if p], "from-to"
+    if _LIST.search(text):
+        parts = _LIST.split(text)
+        parts = [p for p in (s.strip(" ,.:") for s in parts) if p]
+        if len(parts) >= 2:
+            return parts, "list"
+    return None

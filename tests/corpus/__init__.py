@@ -1,0 +1,77 @@
+"""The question corpus (questions.yaml) and how to check one entry; shared by tests/test_corpus.py
+and bench/parse_bench.py so that the accuracy in the README is the tests' own verdict."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from playbooks import Clarification, Library, Request, load_library
+from playbooks.library import parse_playbook
+from playbooks.parser import ParseContext, parse
+
+HERE = Path(__file__).resolve().parent
+TODAY = date(2026, 11, 20)  # a Friday; the messenger test dataset's "today"
+WEEK_START = "monday"
+SYNONYMS = {"dms": "Message Sent", "dm": "Message Sent", "snaps": "Photo Shared"}
+
+
+def load_corpus() -> list[dict[str, Any]]:
+    return yaml.safe_load((HERE / "questions.yaml").read_text())
+
+
+def corpus_library() -> Library:
+    """The built-in playbooks, plus a header-only sketch for each contract playbook not built in yet."""
+    library = load_library()
+    sketches = [parse_playbook(path.read_text(), path) for path in sorted((HERE / "playbooks").glob("*.sql"))]
+    sketches = [pb for pb in sketches if pb.id not in library]
+    return Library(library.all() + sketches)
+
+
+def run_entry(entry: dict[str, Any], library: Library, catalog) -> Request | Clarification:
+    previous = None
+    for earlier in entry.get("after") or []:
+        outcome = parse(earlier, ParseContext(library, catalog, TODAY, WEEK_START, SYNONYMS, previous))
+        assert isinstance(outcome, Request), f"the earlier question {earlier!r} -> {outcome}"
+        previous = outcome
+    return parse(entry["q"], ParseContext(library, catalog, TODAY, WEEK_START, SYNONYMS, previous))
+
+
+def _expected(name: str, value: Any) -> Any:
+    if name == "filters":
+        return tuple(tuple(pair) for pair in value)
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def problems(entry: dict[str, Any], outcome: Request | Clarification) -> list[str]:
+    """What is wrong with `outcome` for this entry (empty when it is right)."""
+    if "clarify" in entry:
+        if not isinstance(outcome, Clarification):
+            return [f"expected a question back, got {outcome}"]
+        want = entry["clarify"]
+        out = [f"choice {c!r} missing from {outcome.choices}" for c in want.get("choices", []) if c not in outcome.choices]
+        if "message" in want and want["message"].lower() not in outcome.message.lower():
+            out.append(f"message {outcome.message!r} does not say {want['message']!r}")
+        return out
+    if entry.get("unknown"):
+        if not isinstance(outcome, Clarification):
+            return [f"expected 'I don't know that', got {outcome}"]
+        out = [] if outcome.example else ["no example"]
+        if not 1 <= len(outcome.suggestions) <= 3:
+            out.append(f"expected 1-3 suggestions, got {outcome.suggestions}")
+        return out
+    if not isinstance(outcome, Request):
+        return [f"expected {entry['playbook']}, got {outcome}"]
+    out = [] if outcome.playbook == entry["playbook"] else [f"playbook {outcome.playbook}, expected {entry['playbook']}"]
+    for name, value in (entry.get("params") or {}).items():
+        got = outcome.params.get(name)
+        if got != _expected(name, value):
+            out.append(f"{name}={got!r}, expected {_expected(name, value)!r}")
+    out += [f"{name}={outcome.params[name]!r}, expected unset" for name in entry.get("absent", [])
+            if outcome.params.get(name) not in (None, (), "")]
+    return out
