@@ -220,8 +220,11 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
     for pattern, _ in INTERVAL_WORDS:
         event_text = re.sub(pattern, " ", event_text)
     spec = playbook.param("event") if playbook is not None else None
-    if spec is not None and not spec.required:  # "how sticky is the product": the product, not an event
-        event_text = re.sub(r"\b(?:the|our|my|your|this) (?:product|app|site|website|service)\b", " ", event_text)
+    if spec is not None and not spec.required:
+        # the event is an optional filter here: "how sticky is the product" names no event, and
+        # "retention of users who signed up in october" describes the cohort, not what counts as coming back
+        event_text = re.sub(r"\b(?:the|our|my|your|this) (?:product|app|site|website|service)\b"
+                            r"|\b(?:who|that) (?:signed up|registered|joined)\b", " ", event_text)
     sequence = split_sequence(event_text)
     if playbook is None and sequence and sequence[1] == "arrows":
         takers = [pb for pb in ctx.library.all() if _needs_steps(pb)]
