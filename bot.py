@@ -6,6 +6,7 @@
     python bot.py demo [--events 10M] [--rebuild]
     python bot.py playbooks           list what can be asked
     python bot.py audit [--since 7d] [--json]   who asked what, where, and what happened
+    python bot.py manifest [--http --url URL]   the Slack app manifest (YAML)
 
 Wiring only: config -> warehouses -> catalog -> playbooks -> (Slack app | terminal) -> scheduler.
 """
@@ -245,9 +246,52 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_run(config: Config) -> int:
-    if os.environ.get("SLACK_BOT_TOKEN"):
-        print("Slack mode is not available in this build yet; running locally.", file=sys.stderr)
+    env = os.environ
+    if env.get("SLACK_BOT_TOKEN") and (env.get("SLACK_APP_TOKEN") or env.get("SLACK_SIGNING_SECRET")):
+        return cmd_slack(config, env)
+    if env.get("SLACK_BOT_TOKEN"):
+        print("SLACK_BOT_TOKEN is set, but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode): "
+              "running locally.", file=sys.stderr)
     return cmd_repl(config)
+
+
+def build_slack(config: Config, env, answerer=None):
+    """config + tokens -> (Bolt app, Replier). Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode."""
+    from handlers.redact import install
+    from handlers.slack.app import create_app
+    from handlers.slack.client import api_url, make_client
+    from state.db import open_state
+    from state.slack import SlackState
+
+    install(secrets=tuple(env.get(k, "") for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")))
+    answerer = answerer or build_answerer(config)
+    client = make_client(env["SLACK_BOT_TOKEN"], api_url(env))
+    socket_mode = bool(env.get("SLACK_APP_TOKEN"))
+    return create_app(answerer, SlackState(open_state(config.state_db)), client, config.slack,
+                      signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"])
+
+
+def cmd_slack(config: Config, env) -> int:
+    app, _replier = build_slack(config, env)
+    if env.get("SLACK_APP_TOKEN"):
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.warning("Playbot connecting to Slack in Socket Mode")
+        SocketModeHandler(app, env["SLACK_APP_TOKEN"]).start()
+        return 0
+    from handlers.slack.server import HttpServer
+
+    HttpServer(app, port=int(env.get("PORT") or 3000)).serve_forever()
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace, config: Config) -> int:
+    from handlers.slack.manifest import manifest_yaml
+    from playbooks import load_library
+
+    print(manifest_yaml(config.slack, load_library(config.playbook_dirs), socket_mode=not args.http,
+                        request_url=args.url), end="")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--outcome", choices=["answered", "refused", "failed", "unclear"])
     audit.add_argument("--limit", type=int, default=200, help="at most this many rows, newest first")
     audit.add_argument("--json", action="store_true", help="print a JSON list")
+    man = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    man.add_argument("--http", action="store_true", help="HTTP mode (request URLs) instead of Socket Mode")
+    man.add_argument("--url", help="public base URL of the bot in HTTP mode, e.g. https://playbot.example.com")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -285,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args, config)
         if args.command == "audit":
             return cmd_audit(args, config)
+        if args.command == "manifest":
+            return cmd_manifest(args, config)
         if args.command == "playbooks":
             from playbooks import load_library
 

@@ -76,6 +76,16 @@ class DemoConfig:
 
 
 @dataclass(frozen=True)
+class SlackConfig:
+    """Slack settings that are not secrets (tokens come only from the environment)."""
+
+    command: str = "/playbot"  # the main slash command
+    playbook_commands: bool = True  # also /retention, /active-users, /volume
+    workers: int = 4  # answers computed at once; more questions wait in the queue, acks never do
+    max_table_rows: int = 25  # rows shown in the message; the CSV button has them all
+
+
+@dataclass(frozen=True)
 class Config:
     warehouses: dict[str, WarehouseConfig]
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -90,6 +100,7 @@ class Config:
     state_db: str = f"sqlite:///{PROJECT_DIR / 'var' / 'state.sqlite'}"
     # Who may ask what, where (policy/settings.py PolicySettings); None: the defaults.
     policies: Any = None
+    slack: SlackConfig = field(default_factory=SlackConfig)
     source_file: Path | None = None
 
     @property
@@ -112,6 +123,7 @@ _SEGMENT_KEYS = {
 _DEMO_KEYS = {"data_dir", "seed", "events", "days"}
 _CHARTS_KEYS = {"dir"}
 _PLAYBOOKS_KEYS = {"dirs"}
+_SLACK_KEYS = {"command", "playbook_commands", "workers", "max_table_rows"}
 
 
 def _check_keys(section: str, data: dict, allowed: set[str]) -> None:
@@ -313,8 +325,21 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
         warehouses=warehouses, segment=segment, timezone=timezone, week_start=week_start, demo=demo,
         chart_dir=chart_dir, playbook_dirs=playbook_dirs,
         event_synonyms={str(k).lower(): str(v) for k, v in synonyms.items()}, state_db=state_db,
-        policies=parse_policies(data.get("policies"), set(warehouses)), source_file=file,
+        policies=parse_policies(data.get("policies"), set(warehouses)),
+        slack=_slack(_as_mapping("slack", data.get("slack")), env), source_file=file,
     )
+
+
+def _slack(raw: dict, env: dict[str, str]) -> SlackConfig:
+    _check_keys("slack.", raw, _SLACK_KEYS)
+    command = str(env.get("PLAYBOT_SLACK_COMMAND") or raw.get("command") or SlackConfig.command)
+    command = command if command.startswith("/") else "/" + command
+    if not re.fullmatch(r"/[a-z0-9_-]{1,31}", command):
+        raise ConfigError("slack.command", f"{command!r} is not a slash command name",
+                          "use lowercase letters, digits, - and _, e.g. /playbot")
+    return SlackConfig(command=command, playbook_commands=bool(raw.get("playbook_commands", True)),
+                       workers=_as_int("slack.workers", raw.get("workers", SlackConfig.workers), minimum=1),
+                       max_table_rows=_as_int("slack.max_table_rows", raw.get("max_table_rows", 25), minimum=1))
 
 
 def _warehouse(name: str, raw: dict) -> WarehouseConfig:

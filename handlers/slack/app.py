@@ -1,0 +1,97 @@
+"""The Bolt app: listeners of a few lines each. They ack at once and hand the work to the Replier's
+bounded pool, so a slow warehouse never delays anyone's ack."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from config import SlackConfig
+from playbooks import Answerer
+from state.slack import SlackState
+
+from .blocks import ACTION_CSV, ACTION_REFRESH, ACTION_SQL, help_blocks
+from .replies import Asker, Replier, before_run
+
+log = logging.getLogger("playbot.slack")
+
+# One command per common playbook: command -> words put before the user's text.
+PLAYBOOK_COMMANDS = {"/retention": "retention", "/active-users": "active users", "/volume": ""}
+MENTION_RE = re.compile(r"<@([A-Z0-9]+)(\|[^>]*)?>")
+
+
+def command_names(config: SlackConfig) -> dict[str, str]:
+    """Every slash command the app answers, with the words it puts before the text."""
+    names = {config.command: ""}
+    if config.playbook_commands:
+        names.update({k: v for k, v in PLAYBOOK_COMMANDS.items() if k != config.command})
+    return names
+
+
+def create_app(answerer: Answerer, state: SlackState, client: WebClient, config: SlackConfig, *,
+               signing_secret: str | None = None, check=before_run) -> tuple[App, Replier]:
+    """Build the Bolt app. `signing_secret` None means Socket Mode (requests arrive over the socket)."""
+    app = App(client=client, signing_secret=signing_secret or "",
+              request_verification_enabled=signing_secret is not None, name="playbot")
+    replier = Replier(answerer, state, client, workers=config.workers, max_rows=config.max_table_rows,
+                      command=config.command, check=check)
+    commands = command_names(config)
+
+    def command_listener(prefix: str):
+        def on_command(ack, body):
+            text = (body.get("text") or "").strip()
+            if not prefix and text.lower() in ("", "help", "?"):
+                hint, blocks = help_blocks(answerer.library, config.command, commands)
+                ack(text=hint, blocks=blocks)
+                return
+            ack()
+            asker = Asker(body.get("user_id"), body["channel_id"], None, body.get("response_url"),
+                          body.get("channel_name") == "directmessage")
+            replier.submit(replier.question, asker, f"{prefix} {text}".strip())
+        return on_command
+
+    for name, prefix in commands.items():
+        app.command(name)(command_listener(prefix))
+
+    @app.event("app_mention")
+    def on_mention(body, event):
+        if not state.claim_event(body.get("event_id") or event["ts"]):
+            return  # an Events API retry: answered already
+        thread = event.get("thread_ts")
+        asker = Asker(event.get("user"), event["channel"], thread or event["ts"])
+        replier.submit(replier.question, asker, event.get("text", ""), replier.previous_in_thread(event["channel"], thread))
+
+    @app.event("message")
+    def on_message(body, event, context):
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return  # edits, joins, bots (ourselves included)
+        is_dm, thread = event.get("channel_type") == "im", event.get("thread_ts")
+        if not is_dm and (thread is None or _mentions(event.get("text", ""), context.bot_user_id)):
+            return  # channel chatter, or a mention (answered by on_mention)
+        previous = replier.previous_in_thread(event["channel"], thread if thread else ("" if is_dm else None))
+        if not is_dm and previous is None:
+            return  # a thread that is not ours
+        if not state.claim_event(body.get("event_id") or event["ts"]):
+            return
+        replier.submit(replier.question, Asker(event["user"], event["channel"], thread, None, is_dm), event.get("text", ""),
+                       previous)
+
+    def button_listener(method):
+        def on_button(ack, body):
+            ack()
+            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+            asker = Asker((body.get("user") or {}).get("id"), channel, None, body.get("response_url"))
+            replier.submit(method, asker, body["actions"][0]["value"])
+        return on_button
+
+    for action_id, method in ((ACTION_REFRESH, replier.refresh), (ACTION_SQL, replier.show_sql), (ACTION_CSV, replier.csv)):
+        app.action(action_id)(button_listener(method))
+
+    return app, replier
+
+
+def _mentions(text: str, bot_user: str | None) -> bool:
+    return any(bot_user is None or m.group(1) == bot_user for m in MENTION_RE.finditer(text or ""))

@@ -1,0 +1,280 @@
+"""How Playbot replies in Slack: run a question in a bounded worker pool (after the ack), show a
+"working on it" message, replace it with the answer (chat.update, not a second message), upload the
+chart and CSV with Slack's current upload flow (files_upload_v2), and answer the buttons.
+
+Listeners (app.py) only ack and call `Replier.submit`; the scheduler calls `post_answer`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from charts import render_png
+from playbooks import Answer, Answerer, Clarification, Failure, Request
+from playbooks.params import json_safe
+from playbooks.persist import StoredRequestError, dumps, request_from_json
+from state.slack import SlackState
+
+from .blocks import (
+    Message,
+    answer_blocks,
+    clarification_blocks,
+    failure_blocks,
+    refusal_blocks,
+    sql_blocks,
+    working_blocks,
+)
+
+log = logging.getLogger("playbot.slack")
+
+NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found", "is_archived")
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asked and where the answer goes (plain ids; no Slack objects)."""
+
+    user: str | None
+    channel: str
+    thread_ts: str | None = None  # the thread to answer in; None answers in the channel itself
+    response_url: str | None = None  # slash commands and buttons: a way to reach only the asker
+    is_dm: bool = False
+
+
+def before_run(asker: Asker, request: Request) -> str | None:
+    """The check every request passes before it runs: None to go on, or a refusal to show the asker.
+
+    The default allows everything; policies (per channel / per user) replace it via `Replier(check=...)`.
+    """
+    return None
+
+
+@dataclass(frozen=True)
+class PostedAnswer:
+    ts: str
+    chart_file_id: str | None = None
+
+
+def chart_png(answer: Answer) -> bytes | None:
+    """The chart as PNG, or None (no chart, or a chart problem: the answer still goes out)."""
+    if answer.chart is None:
+        return None
+    try:
+        return render_png(answer.chart)
+    except Exception:  # noqa: BLE001 - a chart problem must not lose the answer
+        log.exception("chart failed playbook=%s", answer.playbook.id)
+        return None
+
+
+def upload_chart(client: WebClient, channel: str, answer: Answer, thread_ts: str | None = None) -> str | None:
+    png = chart_png(answer)
+    if png is None:
+        return None
+    done = client.files_upload_v2(channel=channel, thread_ts=thread_ts, file=png, filename=f"{answer.playbook.id}.png",
+                                  title=answer.title, alt_txt=answer.headline[:1000])
+    return (done.get("file") or {}).get("id")
+
+
+def post_answer(client: WebClient, channel: str, answer: Answer, thread_ts: str | None = None, *,
+                state: SlackState | None = None, max_rows: int = 25, schedule: bool = False,
+                update_ts: str | None = None) -> PostedAnswer:
+    """Post an Answer (blocks, then its chart in the same channel and thread). Used by the scheduler too.
+
+    With `state`, the message gets the Refresh / Show SQL / CSV buttons; with `update_ts`, an existing
+    message (the "working on it" one) is replaced instead of posting a new one.
+    """
+    answer_id = state.new_answer(channel, thread_ts, None, dumps(answer.request), sql_record(answer)) if state else None
+    text, blocks = answer_blocks(answer, answer_id, max_rows=max_rows, schedule=schedule)
+    if update_ts:
+        ts = client.chat_update(channel=channel, ts=update_ts, text=text, blocks=blocks)["ts"]
+    else:
+        ts = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)["ts"]
+    if state and answer_id:
+        state.set_answer_ts(answer_id, ts)
+    return PostedAnswer(ts, upload_chart(client, channel, answer, thread_ts))
+
+
+def sql_record(answer: Answer) -> str:
+    return json.dumps({"sql": answer.sql, "bound": json_safe(answer.main.params)})
+
+
+def result_csv(answer: Answer) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(answer.columns)
+    for row in answer.rows:
+        writer.writerow(["" if v is None else json_safe(v) for v in row])
+    return out.getvalue().encode("utf-8")
+
+
+class Replier:
+    """Answers questions and button clicks for one Slack app. Thread-safe; the pool bounds the work."""
+
+    def __init__(self, answerer: Answerer, state: SlackState, client: WebClient, *, workers: int = 4,
+                 max_rows: int = 25, command: str = "/playbot", schedule: bool = False,
+                 check: Callable[[Asker, Request], str | None] = before_run):
+        self.answerer, self.state, self.client = answerer, state, client
+        self.max_rows, self.command, self.schedule, self.check = max_rows, command, schedule, check
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="playbot-answer")
+
+    def submit(self, fn: Callable, *args) -> Future:
+        """Run `fn(*args)` in the worker pool; a failure is logged and told to the asker, never raised."""
+        return self.pool.submit(self._guarded, fn, *args)
+
+    def _guarded(self, fn: Callable, *args) -> None:
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - the log has the details, Slack gets a friendly line
+            log.exception("slack reply failed in %s", getattr(fn, "__name__", fn))
+            asker = next((a for a in args if isinstance(a, Asker)), None)
+            if asker is not None:
+                self.tell(asker, ("Something went wrong on my side while answering.",
+                                  [{"type": "section", "text": {"type": "mrkdwn", "text":
+                                    ":warning: Something went wrong on my side while answering. "
+                                    "Try again in a minute; if it keeps happening, tell the Playbot admins."}}]))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=False)
+
+    # ---- questions ----
+    def previous_in_thread(self, channel: str, thread_ts: str | None) -> Request | None:
+        if thread_ts is None:
+            return None
+        stored = self.state.thread_request(channel, thread_ts)
+        if stored is None:
+            return None
+        try:
+            return request_from_json(stored, self.answerer.library)
+        except StoredRequestError as exc:
+            log.info("thread context dropped: %s", exc)
+            return None
+
+    def question(self, asker: Asker, text: str, previous: Request | None = None) -> None:
+        parsed = self.answerer.parse(text, previous)
+        if isinstance(parsed, Clarification):
+            self.tell(asker, clarification_blocks(parsed, self.command))
+        elif isinstance(parsed, Failure):
+            self.tell(asker, failure_blocks(parsed))
+        else:
+            self.run(asker, parsed)
+
+    def run(self, asker: Asker, request: Request) -> None:
+        refusal = self.check(asker, request)
+        if refusal:
+            self.tell(asker, refusal_blocks(refusal))
+            return
+        text, blocks = working_blocks(request.question or request.playbook, asker.user)
+        try:
+            ts = self.client.chat_postMessage(channel=asker.channel, thread_ts=asker.thread_ts, text=text, blocks=blocks)["ts"]
+        except SlackApiError as exc:
+            if exc.response.get("error") in NOT_IN_CHANNEL:
+                self.tell_not_in_channel(asker)
+                return
+            raise
+        request_json = dumps(request)
+        answer_id = self.state.new_answer(asker.channel, asker.thread_ts, asker.user, request_json)
+        self.state.set_answer_ts(answer_id, ts)
+        # remembered before the answer is shown, so a reply that comes right after it is a follow-up
+        self.state.remember_thread(asker.channel, asker.thread_ts or ts, request_json)
+        if asker.is_dm and asker.thread_ts is None:
+            self.state.remember_thread(asker.channel, "", request_json)  # DMs: the next message follows up
+        self.show(asker.channel, ts, asker.thread_ts, answer_id, self.answerer.answer(request))
+
+    def show(self, channel: str, ts: str, thread_ts: str | None, answer_id: str, outcome: Answer | Failure,
+             refreshed: bool = False) -> None:
+        """Replace the message at `ts` with the outcome; upload the chart beside it."""
+        if isinstance(outcome, Answer):
+            self.state.set_answer_sql(answer_id, sql_record(outcome))
+            text, blocks = answer_blocks(outcome, answer_id, max_rows=self.max_rows, schedule=self.schedule,
+                                         refreshed_at=outcome.answered_at if refreshed else None)
+            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+            upload_chart(self.client, channel, outcome, thread_ts)
+        else:
+            self.client.chat_update(channel=channel, ts=ts, text=failure_blocks(outcome)[0], blocks=failure_blocks(outcome)[1])
+
+    # ---- buttons ----
+    def refresh(self, asker: Asker, answer_id: str) -> None:
+        stored, request = self._stored(asker, answer_id)
+        if stored is None or request is None:
+            return
+        text, blocks = working_blocks(request.question or request.playbook, asker.user)
+        self.client.chat_update(channel=stored.channel, ts=stored.ts, text=text, blocks=blocks)
+        self.show(stored.channel, stored.ts, stored.thread_ts, answer_id, self.answerer.answer(request, refresh=True),
+                  refreshed=True)
+
+    def show_sql(self, asker: Asker, answer_id: str) -> None:
+        stored = self.state.answer_message(answer_id)
+        if stored is None or not stored.sql_json:
+            self.tell(asker, refusal_blocks("I no longer have the SQL of that answer. Ask the question again."))
+            return
+        record = json.loads(stored.sql_json)
+        self.tell(asker, sql_blocks(record["sql"], record.get("bound") or {}))
+
+    def csv(self, asker: Asker, answer_id: str) -> None:
+        stored, request = self._stored(asker, answer_id)
+        if stored is None or request is None:
+            return
+        outcome = self.answerer.answer(request)
+        if not isinstance(outcome, Answer):
+            self.tell(asker, failure_blocks(outcome))
+            return
+        self.client.files_upload_v2(channel=stored.channel, thread_ts=stored.thread_ts or stored.ts,
+                                    file=result_csv(outcome), filename=f"{outcome.playbook.id}.csv",
+                                    title=f"{outcome.title} ({len(outcome.rows):,} rows)")
+
+    def _stored(self, asker: Asker, answer_id: str):
+        stored = self.state.answer_message(answer_id)
+        if stored is None or stored.ts is None:
+            self.tell(asker, refusal_blocks("I can't find that answer any more. Ask the question again."))
+            return None, None
+        try:
+            request = request_from_json(stored.request_json, self.answerer.library)
+        except StoredRequestError as exc:
+            self.tell(asker, refusal_blocks(f"That answer can't be re-run: {exc}. Ask the question again."))
+            return stored, None
+        refusal = self.check(asker, request)
+        if refusal:
+            self.tell(asker, refusal_blocks(refusal))
+            return stored, None
+        return stored, request
+
+    # ---- messages only the asker sees ----
+    def tell(self, asker: Asker, message: Message) -> None:
+        """Tell only the asker: via response_url when there is one, else an ephemeral message (a DM is private)."""
+        text, blocks = message
+        if asker.response_url:
+            webhook = WebhookClient(asker.response_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3),
+                                                                          ServerErrorRetryHandler(max_retry_count=3)])
+            resp = webhook.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+            if resp.status_code == 200:
+                return
+            log.warning("response_url failed status=%s", resp.status_code)
+        try:
+            if asker.is_dm or not asker.user:
+                self.client.chat_postMessage(channel=asker.channel, thread_ts=asker.thread_ts, text=text, blocks=blocks)
+            else:
+                self.client.chat_postEphemeral(channel=asker.channel, user=asker.user, thread_ts=asker.thread_ts,
+                                               text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not tell the asker: %s", exc.response.get("error"))
+
+    def tell_not_in_channel(self, asker: Asker) -> None:
+        message = ("I'm not in this channel, so I can't post the answer here. Invite me with `/invite @Playbot` "
+                   "and ask again, or DM me.")
+        if asker.response_url:
+            self.tell(asker, refusal_blocks(message))
+            return
+        if asker.user:  # no way into the channel: say it in a DM
+            dm = self.client.conversations_open(users=asker.user)["channel"]["id"]
+            self.tell(Asker(asker.user, dm, is_dm=True), refusal_blocks(message))

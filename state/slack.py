@@ -1,0 +1,124 @@
+"""Slack state: Events API dedupe, thread context and answer messages, on the shared state database.
+
+Only JSON text and Slack ids live here (no rows): a stored request is re-run when a button asks for it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Column, DateTime, String, Table, Text, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .db import StateDB, metadata
+
+slack_events = Table(
+    "slack_events", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+slack_threads = Table(
+    "slack_threads", metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("thread_ts", String(32), primary_key=True),
+    Column("request_json", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+slack_answers = Table(
+    "slack_answers", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("ts", String(32)),
+    Column("thread_ts", String(32)),
+    Column("user_id", String(32)),
+    Column("request_json", Text, nullable=False),
+    Column("sql_json", Text),  # the SQL as it last ran and its bound values, for "Show SQL"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class AnswerMessage:
+    id: str
+    channel: str
+    ts: str | None
+    thread_ts: str | None
+    user_id: str | None
+    request_json: str
+    sql_json: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SlackState:
+    """Reads and writes the Slack tables; safe to share between worker threads."""
+
+    def __init__(self, db: StateDB):
+        self.db = db
+
+    # ---- Events API dedupe ----
+    def claim_event(self, event_id: str) -> bool:
+        """True the first time an event id is seen; False for a retry (or a second replica's copy)."""
+        try:
+            with self.db.engine.begin() as con:
+                con.execute(insert(slack_events).values(event_id=event_id, received_at=_now()))
+            return True
+        except IntegrityError:
+            return False
+
+    def forget_events_before(self, days: int = 2) -> int:
+        """Slack retries within minutes; ids older than this can go."""
+        with self.db.engine.begin() as con:
+            return con.execute(delete(slack_events).where(slack_events.c.received_at < _now() - timedelta(days=days))).rowcount
+
+    # ---- thread context ----
+    def remember_thread(self, channel: str, thread_ts: str, request_json: str) -> None:
+        values = {"request_json": request_json, "updated_at": _now()}
+        with self.db.engine.begin() as con:
+            done = con.execute(update(slack_threads).where(slack_threads.c.channel == channel,
+                                                           slack_threads.c.thread_ts == thread_ts).values(**values))
+            if done.rowcount == 0:
+                try:
+                    with con.begin_nested():
+                        con.execute(insert(slack_threads).values(channel=channel, thread_ts=thread_ts, **values))
+                except IntegrityError:  # another worker inserted it first: last writer wins
+                    con.execute(update(slack_threads).where(slack_threads.c.channel == channel,
+                                                            slack_threads.c.thread_ts == thread_ts).values(**values))
+
+    def thread_request(self, channel: str, thread_ts: str) -> str | None:
+        with self.db.engine.connect() as con:
+            return con.execute(select(slack_threads.c.request_json).where(
+                slack_threads.c.channel == channel, slack_threads.c.thread_ts == thread_ts)).scalar()
+
+    # ---- answer messages (buttons refer to them by id) ----
+    def new_answer(self, channel: str, thread_ts: str | None, user_id: str | None, request_json: str,
+                   sql_json: str | None = None) -> str:
+        answer_id = uuid.uuid4().hex
+        with self.db.engine.begin() as con:
+            con.execute(insert(slack_answers).values(id=answer_id, channel=channel, thread_ts=thread_ts, user_id=user_id,
+                                                     request_json=request_json, sql_json=sql_json, created_at=_now()))
+        return answer_id
+
+    def set_answer_ts(self, answer_id: str, ts: str) -> None:
+        self._set(answer_id, ts=ts)
+
+    def set_answer_sql(self, answer_id: str, sql_json: str) -> None:
+        self._set(answer_id, sql_json=sql_json)
+
+    def _set(self, answer_id: str, **values) -> None:
+        with self.db.engine.begin() as con:
+            con.execute(update(slack_answers).where(slack_answers.c.id == answer_id).values(**values))
+
+    def answer_message(self, answer_id: str) -> AnswerMessage | None:
+        with self.db.engine.connect() as con:
+            row = con.execute(select(slack_answers).where(slack_answers.c.id == answer_id)).mappings().first()
+        if row is None:
+            return None
+        return AnswerMessage(row["id"], row["channel"], row["ts"], row["thread_ts"], row["user_id"], row["request_json"],
+                             row["sql_json"])

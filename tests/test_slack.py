@@ -1,0 +1,318 @@
+"""Playbot as a Slack app, end to end: real Bolt behind a real HTTP server (waitress), signed requests,
+and a local Slack Web API stand-in (tests/slack_standin.py). What Slack shows must equal the Answer."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import threading
+import urllib.request
+
+import matplotlib.image
+import pytest
+
+from config import SlackConfig
+from handlers.slack.app import command_names, create_app
+from handlers.slack.blocks import ACTION_CSV, ACTION_REFRESH, ACTION_SQL
+from handlers.slack.client import make_client
+from handlers.slack.server import HttpServer
+from playbooks import Answer
+from playbooks.answer import Answerer
+from playbooks.params import json_safe
+from state.db import open_state
+from state.slack import SlackState
+
+from .slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackSender, SlackStandIn
+
+ENGINE, DATASET = "duckdb", "messenger"
+
+
+class Bot:
+    """A running Playbot (HTTP mode) wired to its own stand-in and state database."""
+
+    def __init__(self, answerer: Answerer, state_url: str, config: SlackConfig | None = None):
+        self.answerer = answerer
+        self.standin = SlackStandIn().start()
+        self.state = SlackState(open_state(state_url))
+        client = make_client(BOT_TOKEN, self.standin.url)
+        self.app, self.replier = create_app(answerer, self.state, client, config or SlackConfig(),
+                                            signing_secret=SIGNING_SECRET)
+        self.server = HttpServer(self.app, host="127.0.0.1", port=0, threads=4).start()
+        self.base = f"http://127.0.0.1:{self.server.port}"
+        self.send = SlackSender(self.base + "/slack/events", self.standin)
+
+    def stop(self):
+        self.server.stop()
+        self.replier.close()
+        self.standin.stop()
+        self.state.db.dispose()
+
+    def answered(self, channel: str, n: int = 1) -> list[dict]:
+        """Wait for n answer messages (updated 'working on it' messages with buttons) in `channel`."""
+        def done(s):
+            found = [m for (c, _), m in s.messages.items() if c == channel and _has_buttons(m)]
+            return len(found) >= n and found
+        return self.standin.wait_for(done)
+
+
+def _has_buttons(message: dict) -> bool:
+    return any(b["type"] == "actions" for b in _blocks(message))
+
+
+def _blocks(message: dict) -> list[dict]:
+    blocks = message.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def _table(message: dict) -> list[list[str]]:
+    table = next(b for b in _blocks(message) if b["type"] == "table")
+    return [[c["text"] for c in row] for row in table["rows"]]
+
+
+def _text(message: dict) -> str:
+    return "\n".join(json.dumps(b) for b in _blocks(message))
+
+
+def _button_value(message: dict, action_id: str) -> str:
+    actions = next(b for b in _blocks(message) if b["type"] == "actions")
+    return next(e["value"] for e in actions["elements"] if e["action_id"] == action_id)
+
+
+@pytest.fixture(scope="module")
+def answerer(answerers) -> Answerer:
+    return answerers[(ENGINE, DATASET)]
+
+
+@pytest.fixture(scope="module")
+def bot(answerer, tmp_path_factory):
+    running = Bot(answerer, f"sqlite:///{tmp_path_factory.mktemp('slack') / 'state.sqlite'}")
+    yield running
+    running.stop()
+
+
+def expect(answerer: Answerer, question: str, previous=None) -> Answer:
+    outcome = answerer.ask(question, previous=previous)
+    assert isinstance(outcome, Answer), outcome
+    return outcome
+
+
+def check_answer_message(message: dict, answer: Answer, max_rows: int = 25) -> None:
+    """The Slack message shows the Answer's own title, key number, changes and table rows."""
+    blocks = _blocks(message)
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": answer.title, "emoji": True}}
+    assert answer.headline.replace("&", "&amp;") in blocks[1]["text"]["text"]
+    for change in answer.key.changes if answer.key else ():
+        assert change.text in blocks[1]["text"]["text"]
+    rows = _table(message)
+    assert rows[0] == list(answer.table.columns)
+    assert rows[1:] == [[c if c != "" else " " for c in r] for r in answer.table.rows[:max_rows]]
+    assert message["text"].startswith(answer.title)
+
+
+def test_slash_command_end_to_end(bot, answerer):
+    calls_before = len(bot.standin.calls)
+    sent = bot.send.command("invites last 7 days", channel="C0CMD")
+    assert sent.status == 200 and sent.body == b""  # an empty ack: nothing shown until the answer is ready
+    [message] = bot.answered("C0CMD")
+    expected = expect(answerer, "invites last 7 days")
+    check_answer_message(message, expected)
+    posts = [c for c in bot.standin.calls[calls_before:] if c.method == "chat.postMessage"]
+    assert len(posts) == 1 and "Working on" in posts[0].args["text"]  # one message, then replaced (chat.update)
+    assert posts[0].args["_result"]["ts"] == message["ts"]
+    complete = bot.standin.wait_for(lambda s: [c for c in s.calls_of("files.completeUploadExternal")
+                                               if c.args.get("channel_id") == "C0CMD"])
+    [file] = complete[0].args["files"]
+    png = bot.standin.files[file["id"]]["bytes"]
+    image = matplotlib.image.imread(io.BytesIO(png), format="png")
+    assert image.shape[0] > 100 and image.shape[1] > 100 and image.std() > 0  # a real, non-blank picture
+    assert complete[0].args.get("thread_ts") in (None, "")  # same place as the answer: the channel
+
+
+@pytest.mark.parametrize("engine", ["postgres"])
+def test_slash_command_numbers_on_postgres(answerers, engine, tmp_path):
+    """The same path on PostgreSQL: what Slack shows equals that engine's Answer."""
+    running = Bot(answerers[(engine, DATASET)], f"sqlite:///{tmp_path / 'state.sqlite'}")
+    try:
+        assert running.send.command("weekly active users", command="/active-users", channel="C0PG").status == 200
+        [message] = running.answered("C0PG")
+        check_answer_message(message, expect(answerers[(engine, DATASET)], "active users weekly active users"))
+    finally:
+        running.stop()
+
+
+def test_help_lists_playbooks(bot, answerer):
+    sent = bot.send.command("help")
+    assert sent.status == 200
+    text = json.dumps(sent.json())
+    for pb in answerer.library.all():
+        assert pb.id in text and (not pb.examples or pb.examples[0] in text)
+
+
+def test_unknown_question_only_to_the_asker(bot):
+    before = len(bot.standin.calls_of("chat.postMessage"))
+    assert bot.send.command("what is the airspeed of a swallow", channel="C0UNK").status == 200
+    [reply] = bot.standin.wait_for(lambda s: [c for c in s.calls_of("response_url") if "help" in json.dumps(c.args)])
+    assert reply.args["response_type"] == "ephemeral" and "Traceback" not in json.dumps(reply.args)
+    assert len(bot.standin.calls_of("chat.postMessage")) == before  # nothing in the channel
+
+
+def test_mention_answered_in_thread_and_follow_up(bot, answerer):
+    _, ts = bot.send.mention("invites last 7 days", channel="C0THREAD")
+    [first] = bot.answered("C0THREAD")
+    assert first["thread_ts"] == ts
+    check_answer_message(first, expect(answerer, "invites last 7 days"))
+    bot.standin.wait_for(lambda s: [c for c in s.calls_of("files.completeUploadExternal") if c.args.get("thread_ts") == ts])
+    # a reply in the thread (no mention) is a follow-up: the event stays, the range changes
+    assert bot.send.message("last 30 days", channel="C0THREAD", thread_ts=ts).status == 200
+    answers = bot.answered("C0THREAD", 2)
+    second = next(m for m in answers if m["ts"] != first["ts"])
+    assert second["thread_ts"] == ts
+    check_answer_message(second, expect(answerer, "last 30 days", previous=answerer.parse("invites last 7 days")))
+    assert "Invite Sent" in second["text"]
+
+
+def test_channel_chatter_is_ignored(bot):
+    assert bot.send.message("invites yesterday", channel="C0QUIET").status == 200
+    assert bot.send.message("invites yesterday", channel="C0QUIET", thread_ts="1764200000.000001").status == 200
+    bot.replier.pool.submit(lambda: None).result()  # let queued work (if any) run
+    assert not [c for c in bot.standin.calls if c.args.get("channel") == "C0QUIET"]
+
+
+def test_direct_message_answered_in_dm_with_follow_up(bot, answerer):
+    assert bot.send.message("signups last 7 days", channel="D0ALICE", channel_type="im").status == 200
+    [first] = bot.answered("D0ALICE")
+    assert not first.get("thread_ts")
+    check_answer_message(first, expect(answerer, "signups last 7 days"))
+    assert bot.send.message("weekly", channel="D0ALICE", channel_type="im").status == 200
+    second = next(m for m in bot.answered("D0ALICE", 2) if m["ts"] != first["ts"])
+    check_answer_message(second, expect(answerer, "weekly", previous=answerer.parse("signups last 7 days")))
+
+
+def test_event_retry_answers_once(bot):
+    event = {"type": "app_mention", "user": "U0ALICE", "text": "<@UPLAYBOT> dau", "ts": "1764299500.000100",
+             "channel": "C0RETRY", "event_ts": "1764299500.000100"}
+    bot.standin.user_message("C0RETRY", event["ts"], event["text"], "U0ALICE")
+    assert bot.send.event(event, event_id="Ev0RETRY").status == 200
+    assert bot.send.event(event, event_id="Ev0RETRY", retry=1).status == 200
+    assert bot.send.event(event, event_id="Ev0RETRY", retry=2).status == 200
+    bot.answered("C0RETRY")
+    bot.replier.pool.submit(lambda: None).result()
+    posts = [c for c in bot.standin.calls_of("chat.postMessage") if c.args.get("channel") == "C0RETRY"]
+    assert len(posts) == 1
+
+
+def test_forged_or_stale_requests_are_refused(bot):
+    before = len(bot.standin.calls)
+    assert bot.send.command("dau", channel="C0FORGED", secret="not-the-secret").status == 401
+    assert bot.send.command("dau", channel="C0FORGED", timestamp=int(__import__("time").time()) - 600).status == 401
+    _, _ = bot.send.mention("dau", channel="C0FORGED", secret="not-the-secret")
+    bot.replier.pool.submit(lambda: None).result()
+    assert [c.method for c in bot.standin.calls[before:] if c.args.get("channel") == "C0FORGED"] == []
+
+
+def test_buttons_refresh_show_sql_csv(bot, answerer):
+    bot.send.command("messages sent last 30 days by platform", channel="C0BUTTONS")
+    [message] = bot.answered("C0BUTTONS")
+    expected = expect(answerer, "messages sent last 30 days by platform")
+    check_answer_message(message, expected)
+    answer_id = _button_value(message, ACTION_REFRESH)
+    # Show SQL: only to the clicker, the SQL as it ran
+    assert bot.send.click(ACTION_SQL, answer_id, "C0BUTTONS", message["ts"]).status == 200
+    [sql] = bot.standin.wait_for(lambda s: [c for c in s.calls_of("response_url") if "SQL" in c.args.get("text", "")])
+    assert sql.args["response_type"] == "ephemeral"
+    code = [b["text"]["text"] for b in sql.args["blocks"] if b["type"] == "section"]
+    assert html.unescape("".join(c.removeprefix("```").removesuffix("```") for c in code)) == expected.sql
+    assert "Bound parameters: " in json.dumps(sql.args["blocks"][-1])
+    # CSV: the full result, as a file in the answer's thread
+    assert bot.send.click(ACTION_CSV, answer_id, "C0BUTTONS", message["ts"]).status == 200
+    done = bot.standin.wait_for(lambda s: [c for c in s.calls_of("files.completeUploadExternal")
+                                           if c.args.get("thread_ts") == message["ts"]])
+    data = bot.standin.files[done[0].args["files"][0]["id"]]["bytes"].decode()
+    rows = list(csv.reader(io.StringIO(data)))
+    assert rows[0] == list(expected.columns) and len(rows) - 1 == len(expected.rows)
+    assert rows[1:] == [["" if v is None else str(json_safe(v)) for v in r] for r in expected.rows]
+    # Refresh: the same message is updated and says when
+    assert bot.send.click(ACTION_REFRESH, answer_id, "C0BUTTONS", message["ts"]).status == 200
+    refreshed = bot.standin.wait_for(lambda s: "Refreshed" in _text(s.messages[("C0BUTTONS", message["ts"])])
+                                     and s.messages[("C0BUTTONS", message["ts"])])
+    check_answer_message(refreshed, expected)
+    assert len([c for c in bot.standin.calls_of("chat.postMessage") if c.args.get("channel") == "C0BUTTONS"]) == 1
+
+
+def test_rate_limited_post_is_retried_and_delivered(bot, answerer):
+    bot.standin.fail("chat.postMessage", status=429, times=1, retry_after=1)
+    bot.standin.fail("chat.update", status=503, times=1)
+    bot.send.command("invites yesterday", channel="C0LIMIT")
+    [message] = bot.answered("C0LIMIT")
+    check_answer_message(message, expect(answerer, "invites yesterday"))
+    assert bot.standin.calls_of("chat.postMessage#429") and bot.standin.calls_of("chat.update#503")
+
+
+def test_not_in_channel_tells_the_user_to_invite(bot):
+    bot.standin.not_in_channels.add("C0PRIVATE")
+    bot.send.command("dau", channel="C0PRIVATE")
+    [reply] = bot.standin.wait_for(lambda s: [c for c in s.calls_of("response_url") if "/invite" in c.args.get("text", "")])
+    assert reply.args["response_type"] == "ephemeral"
+
+
+def test_warehouse_down_is_a_clear_message(tmp_path):
+    from tests.conftest import DATASETS, make_answerer
+
+    down = make_answerer("postgresql+psycopg://postgres@127.0.0.1:1/nope", DATASETS[DATASET])
+    running = Bot(down, f"sqlite:///{tmp_path / 'state.sqlite'}")
+    try:
+        running.send.command("invites yesterday", channel="C0DOWN")
+        [reply] = running.standin.wait_for(lambda s: s.calls_of("response_url"))
+        text = json.dumps(reply.args)
+        assert "not reachable" in text and "Traceback" not in text and reply.args["response_type"] == "ephemeral"
+    finally:
+        running.stop()
+
+
+def test_slow_warehouse_does_not_delay_other_acks(answerer, tmp_path):
+    """Ordering, not timing: while one answer is stuck in the warehouse, other commands are acked."""
+    gate, entered = threading.Event(), threading.Event()
+
+    class SlowAnswerer(Answerer):
+        def answer(self, request, refresh=False):
+            entered.set()
+            assert gate.wait(60)
+            return super().answer(request, refresh=refresh)
+
+    slow = SlowAnswerer(answerer.config, answerer.warehouses, answerer.library, clock=answerer._clock)
+    running = Bot(slow, f"sqlite:///{tmp_path / 'state.sqlite'}")
+    try:
+        assert running.send.command("invites last 7 days", channel="C0SLOW", user="U0A").status == 200
+        assert entered.wait(60)  # the first question is now inside the (stuck) warehouse
+        acks = [running.send.command("dau", channel="C0SLOW2", user=f"U0{i}") for i in range(3)]
+        assert all(a.status == 200 for a in acks)
+        assert not [c for c in running.standin.calls_of("chat.update")]  # nothing answered yet, yet all acked
+        gate.set()
+        running.answered("C0SLOW")
+        running.answered("C0SLOW2", 3)
+    finally:
+        gate.set()
+        running.stop()
+
+
+def test_healthz(bot):
+    with urllib.request.urlopen(bot.base + "/healthz", timeout=10) as resp:
+        assert resp.status == 200 and json.loads(resp.read()) == {"ok": True}
+
+
+def test_manifest_lists_every_command_and_scope():
+    from handlers.slack.manifest import manifest
+
+    config = SlackConfig(command="/data")
+    socket = manifest(config)
+    assert [c["command"] for c in socket["features"]["slash_commands"]] == list(command_names(config))
+    assert socket["settings"]["socket_mode_enabled"] is True and socket["settings"]["interactivity"]["is_enabled"]
+    assert {"app_mention", "message.im", "message.channels"} <= set(socket["settings"]["event_subscriptions"]["bot_events"])
+    assert {"chat:write", "commands", "files:write", "app_mentions:read", "im:history"} <= set(
+        socket["oauth_config"]["scopes"]["bot"])
+    http = manifest(config, socket_mode=False, request_url="https://bot.example.org/")
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert http["settings"]["event_subscriptions"]["request_url"] == "https://bot.example.org/slack/events"
+    assert all(c["url"] == "https://bot.example.org/slack/events" for c in http["features"]["slash_commands"])
