@@ -362,3 +362,52 @@ class SlackSender:
                                 "action_ts": str(time.time())}]}
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")
+
+
+class SocketModeStandIn:
+    """Slack's Socket Mode side: a local WebSocket server. `apps.connections.open` on the Web API
+    stand-in hands out its URL; `send(type, payload)` pushes an envelope; `acks` collects replies."""
+
+    def __init__(self, standin: SlackStandIn):
+        from websockets.sync.server import serve
+
+        self.acks: list[dict] = []
+        self.connected = threading.Event()
+        self._socket = None
+        self._cond = threading.Condition()
+        self._ids = itertools.count(1)
+        self.server = serve(self._session, "127.0.0.1", 0)
+        port = self.server.socket.getsockname()[1]
+        standin.socket_url = f"ws://127.0.0.1:{port}/link/?ticket=test"
+        threading.Thread(target=self.server.serve_forever, daemon=True, name="socket-standin").start()
+
+    def _session(self, websocket) -> None:
+        websocket.send(json.dumps({"type": "hello", "num_connections": 1,
+                                   "connection_info": {"app_id": "A0PLAYBOT"}, "debug_info": {"host": "standin"}}))
+        self._socket = websocket
+        self.connected.set()
+        for raw in websocket:
+            with self._cond:
+                self.acks.append(json.loads(raw))
+                self._cond.notify_all()
+
+    def send(self, kind: str, payload: dict) -> str:
+        envelope_id = f"env-{next(self._ids)}"
+        self._socket.send(json.dumps({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                      "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
+                                      "retry_reason": ""}))
+        return envelope_id
+
+    def wait_ack(self, envelope_id: str, timeout: float = 30.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [a for a in self.acks if a.get("envelope_id") == envelope_id]
+                if found:
+                    return found[0]
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"no ack for {envelope_id}: {self.acks}")
+                self._cond.wait(0.5)
+
+    def stop(self) -> None:
+        self.server.shutdown()

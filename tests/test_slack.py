@@ -316,3 +316,34 @@ def test_manifest_lists_every_command_and_scope():
     assert http["settings"]["socket_mode_enabled"] is False
     assert http["settings"]["event_subscriptions"]["request_url"] == "https://bot.example.org/slack/events"
     assert all(c["url"] == "https://bot.example.org/slack/events" for c in http["features"]["slash_commands"])
+
+
+def test_socket_mode(answerer, tmp_path):
+    """Socket Mode: the handler opens a connection (apps.connections.open with the app token), gets
+    a slash command over the WebSocket, acks its envelope, and answers through the Web API."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from .slack_standin import APP_TOKEN, SocketModeStandIn
+
+    standin = SlackStandIn().start()
+    sockets = SocketModeStandIn(standin)
+    state = SlackState(open_state(f"sqlite:///{tmp_path / 'state.sqlite'}"))
+    app, replier = create_app(answerer, state, make_client(BOT_TOKEN, standin.url), SlackConfig(), signing_secret=None)
+    handler = SocketModeHandler(app, APP_TOKEN)
+    try:
+        handler.connect()
+        assert sockets.connected.wait(30)
+        assert standin.calls_of("apps.connections.open")
+        envelope = sockets.send("slash_commands", {
+            "command": "/playbot", "text": "invites last 7 days", "channel_id": "C0SOCKET", "channel_name": "analytics",
+            "user_id": "U0ALICE", "team_id": "T0TEST", "response_url": standin.response_url(), "trigger_id": "1.t"})
+        sockets.wait_ack(envelope)
+        [message] = standin.wait_for(lambda s: [m for (c, _), m in s.messages.items()
+                                                if c == "C0SOCKET" and _has_buttons(m)])
+        check_answer_message(message, expect(answerer, "invites last 7 days"))
+    finally:
+        handler.close()
+        sockets.stop()
+        replier.close()
+        standin.stop()
+        state.db.dispose()
