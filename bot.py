@@ -7,6 +7,7 @@
     python bot.py playbooks           list what can be asked
     python bot.py audit [--since 7d] [--json]   who asked what, where, and what happened
     python bot.py manifest [--http --url URL]   the Slack app manifest (YAML)
+    python bot.py schedules [run ID]  list schedules (next run, last outcome), or run one now
 
 Wiring only: config -> warehouses -> catalog -> playbooks -> (Slack app | terminal) -> scheduler.
 """
@@ -245,6 +246,45 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_schedules(args: argparse.Namespace, config: Config) -> int:
+    from scheduler import list_schedules, open_store
+
+    store, synced = open_store(config)
+    changes = [f"{what} {', '.join(names)}" for what, names in synced.items() if names]
+    if changes:
+        print("playbot.yaml schedules: " + "; ".join(changes), file=sys.stderr)
+    if args.action == "run":
+        return _run_schedule_now(config, store, args.id)
+    rows = [("ID", "NAME", "KIND", "WHEN", "CHANNEL", "NEXT RUN", "LAST RUN", "OUTCOME")]
+    for item in list_schedules(store):
+        s, last = item.schedule, item.last
+        rows.append((s.id, s.name, s.kind, f"{s.when.text} {s.timezone}", s.channel,
+                     "paused" if s.paused else (f"{item.next_run:%a %d %b %H:%M %Z}" if item.next_run else "never"),
+                     f"{last.slot:%a %d %b %H:%M}" if last else "–",
+                     f"{last.status}{': ' + last.detail if last and last.detail else ''}" if last else "–"))
+    if len(rows) == 1:
+        print("No schedules yet. Add one under `schedules:` in playbot.yaml or with /playbot schedule in Slack.")
+        return 0
+    from handlers.terminal import format_table
+
+    print(format_table(rows[0], tuple(rows[1:])))
+    return 0
+
+
+def _run_schedule_now(config: Config, store, schedule_id: str | None) -> int:
+    from handlers.terminal_poster import TerminalPoster
+    from scheduler import ScheduleRunner, policy_from_config, utc_now
+
+    if not schedule_id or store.get(schedule_id) is None:
+        print(f"No schedule {schedule_id!r}. `python bot.py schedules` lists the IDs.", file=sys.stderr)
+        return 2
+    runner = ScheduleRunner(store, build_answerer(config), TerminalPoster(), policy=policy_from_config(config),
+                            name="cli")
+    outcome = runner.run_slot(schedule_id, utc_now(), trigger="manual")
+    print(f"{outcome.status}: {outcome.detail}")
+    return 0 if outcome.status in ("ok", "skipped") else 1
+
+
 def cmd_run(config: Config) -> int:
     env = os.environ
     if env.get("SLACK_BOT_TOKEN") and (env.get("SLACK_APP_TOKEN") or env.get("SLACK_SIGNING_SECRET")):
@@ -311,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--events", help="how many events, e.g. 250k or 10M")
     demo.add_argument("--rebuild", action="store_true", help="rebuild even if fresh")
     sub.add_parser("playbooks", help="list the playbooks")
+    schedules = sub.add_parser("schedules", help="list schedules, or run one now")
+    schedules.add_argument("action", nargs="?", choices=["list", "run"], default="list")
+    schedules.add_argument("id", nargs="?", help="the schedule ID (for run)")
     sub.add_parser("run", help="run the bot (the default)")
     audit = sub.add_parser("audit", help="show the audit log: who asked what, where, and the outcome")
     audit.add_argument("--since", default="7d", help="how far back: 7d, 12h, 30m, 2w or a date (default 7d)")
@@ -334,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_audit(args, config)
         if args.command == "manifest":
             return cmd_manifest(args, config)
+        if args.command == "schedules":
+            return cmd_schedules(args, config)
         if args.command == "playbooks":
             from playbooks import load_library
 

@@ -86,6 +86,16 @@ class SlackConfig:
 
 
 @dataclass(frozen=True)
+class SchedulerConfig:
+    # Slack user IDs that may change anyone's schedule (owners can always change their own).
+    admins: tuple[str, ...] = ()
+    grace_minutes: int = 60  # a slot missed while the bot was down runs on start if this recent
+    max_attempts: int = 3
+    retry_seconds: int = 60  # first retry delay, doubled each time
+    run_timeout_minutes: int = 30  # a run still "running" after this is recorded as timed out
+
+
+@dataclass(frozen=True)
 class Config:
     warehouses: dict[str, WarehouseConfig]
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -102,6 +112,9 @@ class Config:
     policies: Any = None
     slack: SlackConfig = field(default_factory=SlackConfig)
     source_file: Path | None = None
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    # Schedules declared in the file (validated and synced by scheduler.yaml_schedules at start).
+    schedules: tuple[dict, ...] = ()
 
     @property
     def is_demo(self) -> bool:
@@ -114,7 +127,7 @@ class Config:
 
 # ---- schema of the YAML file: key -> (type, default). Nested dicts validated separately. ----
 _TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db",
-              "policies"}
+              "policies", "scheduler", "schedules"}
 _WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries"}
 _SEGMENT_KEYS = {
     "warehouse", "sources", "activation_event", "stitch_identities", "events_sql", "users_sql",
@@ -124,6 +137,7 @@ _DEMO_KEYS = {"data_dir", "seed", "events", "days"}
 _CHARTS_KEYS = {"dir"}
 _PLAYBOOKS_KEYS = {"dirs"}
 _SLACK_KEYS = {"command", "playbook_commands", "workers", "max_table_rows"}
+_SCHEDULER_KEYS = {"admins", "grace_minutes", "max_attempts", "retry_seconds", "run_timeout_minutes"}
 
 
 def _check_keys(section: str, data: dict, allowed: set[str]) -> None:
@@ -327,6 +341,7 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
         event_synonyms={str(k).lower(): str(v) for k, v in synonyms.items()}, state_db=state_db,
         policies=parse_policies(data.get("policies"), set(warehouses)),
         slack=_slack(_as_mapping("slack", data.get("slack")), env), source_file=file,
+        scheduler=_scheduler(data), schedules=_schedules(data),
     )
 
 
@@ -340,6 +355,24 @@ def _slack(raw: dict, env: dict[str, str]) -> SlackConfig:
     return SlackConfig(command=command, playbook_commands=bool(raw.get("playbook_commands", True)),
                        workers=_as_int("slack.workers", raw.get("workers", SlackConfig.workers), minimum=1),
                        max_table_rows=_as_int("slack.max_table_rows", raw.get("max_table_rows", 25), minimum=1))
+
+
+def _scheduler(data: dict) -> SchedulerConfig:
+    raw = _as_mapping("scheduler", data.get("scheduler"))
+    _check_keys("scheduler.", raw, _SCHEDULER_KEYS)
+    admins = raw.get("admins") or []
+    if isinstance(admins, str):
+        admins = [admins]
+    numbers = {key: _as_int(f"scheduler.{key}", raw.get(key, getattr(SchedulerConfig, key)), minimum=1)
+               for key in _SCHEDULER_KEYS - {"admins"}}
+    return SchedulerConfig(admins=tuple(str(a) for a in admins), **numbers)
+
+
+def _schedules(data: dict) -> tuple[dict, ...]:
+    raw = data.get("schedules") or []
+    if not isinstance(raw, list):
+        raise ConfigError("schedules", "expected a list of schedules", "start each schedule with '- name: ...'")
+    return tuple(_as_mapping(f"schedules[{i}]", item) for i, item in enumerate(raw))
 
 
 def _warehouse(name: str, raw: dict) -> WarehouseConfig:

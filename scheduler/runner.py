@@ -1,0 +1,216 @@
+"""Running one slot of one schedule: claim it in the run log, answer every question with the Answerer,
+post through a Poster (the Slack handler implements it), retry with backoff, tell the owner on failure.
+
+No Slack types here: a Poster gets channel IDs, text and Answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from playbooks import Answer, Answerer, Clarification, Failure
+from playbooks.formatting import fmt_number
+
+from .alerts import check
+from .store import Schedule, ScheduleStore
+from .triggers import local_slot
+
+log = logging.getLogger("playbot.scheduler")
+
+RETRYABLE_KINDS = ("unavailable", "timeout", "failed")
+
+
+class Poster(Protocol):
+    """Where scheduled messages go. Returns message ids (Slack `ts`) so replies can be threaded."""
+
+    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> str | None: ...
+
+    def post_answer(self, channel: str, answer: Answer, thread_ts: str | None = None) -> str | None: ...
+
+    def notify_owner(self, owner: str, text: str) -> None: ...
+
+
+class PostError(Exception):
+    """A Poster could not post. `retryable=False` for errors a retry cannot fix (channel gone, not invited)."""
+
+    def __init__(self, message: str, retryable: bool = True):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class RunProblem(Exception):
+    def __init__(self, message: str, retryable: bool):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    max_attempts: int = 3
+    backoff_seconds: float = 60.0  # doubled after each failed attempt
+    grace: timedelta = timedelta(hours=1)
+    run_timeout: timedelta = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: str  # ok | skipped | failed | duplicate | paused | gone
+    detail: str = ""
+
+
+@dataclass
+class _Progress:
+    """What an attempt already did, so a retry after a posting error does not post twice."""
+
+    answers: list[Answer] | None = None
+    parent: str | None = None
+    posted: set[int] = field(default_factory=set)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ScheduleRunner:
+    def __init__(self, store: ScheduleStore, answerer: Answerer, poster: Poster, policy: RunPolicy | None = None,
+                 name: str = "runner", clock: Callable[[], datetime] = utc_now,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.store = store
+        self.answerer = answerer
+        self.poster = poster
+        self.policy = policy or RunPolicy()
+        self.name = name
+        self.clock = clock
+        self.sleep = sleep
+
+    def run_slot(self, schedule_id: str, due: datetime, trigger: str = "schedule") -> RunOutcome:
+        """Run the slot due at `due` (aware) once, across every process sharing the state DB."""
+        schedule = self.store.get(schedule_id)
+        if schedule is None:
+            return RunOutcome("gone", "the schedule was deleted")
+        if schedule.paused and trigger != "manual":
+            return RunOutcome("paused")
+        slot = local_slot(due, schedule.timezone)
+        if trigger == "manual":  # keeps microseconds: a manual run never takes a scheduled slot
+            slot = due.astimezone(ZoneInfo(schedule.timezone)).replace(tzinfo=None)
+        if not self.store.claim(schedule.id, slot, due, trigger, self.name, self.clock()):
+            log.info("slot taken schedule=%s slot=%s", schedule.id, slot)
+            return RunOutcome("duplicate", f"slot {slot:%Y-%m-%d %H:%M} already ran")
+        outcome = self._attempts(schedule, slot)
+        recorded = self.store.finish(schedule.id, slot, outcome.status, outcome.detail, self.clock())
+        log.info("run schedule=%s slot=%s status=%s", schedule.id, slot, outcome.status)
+        if outcome.status == "failed" and recorded:
+            self.poster.notify_owner(schedule.owner, failure_message(schedule, slot, outcome.detail))
+        return outcome
+
+    def _attempts(self, schedule: Schedule, slot: datetime) -> RunOutcome:
+        progress = _Progress()
+        delay = self.policy.backoff_seconds
+        for attempt in range(1, self.policy.max_attempts + 1):
+            try:
+                if schedule.kind == "alert":
+                    return self._alert(schedule, progress)
+                return self._digest(schedule, progress)
+            except RunProblem as problem:
+                reason = str(problem)
+                retry = problem.retryable and attempt < self.policy.max_attempts
+            except PostError as exc:
+                reason = f"posting failed: {exc}"
+                retry = exc.retryable and attempt < self.policy.max_attempts
+            except Exception as exc:  # noqa: BLE001 - an unexpected error must be recorded, not lost in a thread
+                log.exception("scheduled run crashed schedule=%s", schedule.id)
+                reason = f"unexpected error: {type(exc).__name__}: {exc}"
+                retry = attempt < self.policy.max_attempts
+            self.store.attempt(schedule.id, slot, attempt, reason)
+            if not retry:
+                return RunOutcome("failed", f"{reason} (after {attempt} attempt{'s' if attempt > 1 else ''})")
+            log.warning("run attempt %d failed schedule=%s: %s; retrying in %.0f s", attempt, schedule.id, reason, delay)
+            self.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    # ---- the answers ----
+    def _answers(self, schedule: Schedule, progress: _Progress) -> list[Answer]:
+        if progress.answers is None:
+            answers = []
+            for question in schedule.questions:
+                outcome = self.answerer.ask(question)
+                if isinstance(outcome, Clarification):
+                    raise RunProblem(f"“{question}” is not clear any more: {outcome.message}", retryable=False)
+                if isinstance(outcome, Failure):
+                    raise RunProblem(f"“{question}”: {outcome.message}", retryable=outcome.kind in RETRYABLE_KINDS)
+                answers.append(outcome)
+            progress.answers = answers
+        return progress.answers
+
+    def _digest(self, schedule: Schedule, progress: _Progress) -> RunOutcome:
+        answers = self._answers(schedule, progress)
+        if schedule.skip_when_empty and all(is_empty(a) for a in answers):
+            return RunOutcome("skipped", "no data for any item")
+        if progress.parent is None:
+            progress.parent = self.poster.post_text(schedule.channel, digest_text(schedule, answers)) or ""
+        for i, answer in enumerate(answers):
+            if i not in progress.posted:
+                self.poster.post_answer(schedule.channel, answer, thread_ts=progress.parent or None)
+                progress.posted.add(i)
+        return RunOutcome("ok", f"posted {len(answers)} item{'s' if len(answers) != 1 else ''}")
+
+    def _alert(self, schedule: Schedule, progress: _Progress) -> RunOutcome:
+        assert schedule.alert is not None
+        answer = self._answers(schedule, progress)[0]
+        result = check(schedule.alert, answer)
+        firing = self.store.alert_state(schedule.id)
+        if result.holds is None:
+            return RunOutcome("ok", f"not checked: {result.reason}")
+        if result.holds == firing:
+            return RunOutcome("ok", ("still firing: " if firing else "quiet: ") + result.reason)
+        if result.holds or schedule.notify_recovery:
+            if progress.parent is None:
+                head = (f"🔔 *{schedule.name}* fired: {result.reason}." if result.holds
+                        else f"✅ *{schedule.name}* recovered: {result.reason}.")
+                progress.parent = self.poster.post_text(schedule.channel, f"{head}\nAlert: {schedule.alert.text}") or ""
+            if 0 not in progress.posted:
+                self.poster.post_answer(schedule.channel, answer, thread_ts=progress.parent or None)
+                progress.posted.add(0)
+        self.store.set_alert_state(schedule.id, result.holds, result.value, result.reason, self.clock())
+        return RunOutcome("ok", ("fired: " if result.holds else "recovered: ") + result.reason)
+
+
+def is_empty(answer: Answer) -> bool:
+    """No data: the playbook returned no rows, or its key number is missing or zero."""
+    if not answer.rows:
+        return True
+    return answer.key is not None and not answer.key.value
+
+
+def digest_lines(answers: list[Answer]) -> list[str]:
+    """One line per item: its key number and its first change, as the answer states them."""
+    lines = []
+    for answer in answers:
+        key = answer.key
+        if key is None:
+            lines.append(f"• {answer.title}: {answer.headline}")
+            continue
+        line = f"• {answer.title}: *{fmt_number(key.value, key.fmt)}* {key.label}"
+        if key.changes:
+            change = key.changes[0]
+            line += f" ({change.text} {change.label})"
+        lines.append(line)
+    return lines
+
+
+def digest_text(schedule: Schedule, answers: list[Answer]) -> str:
+    details = "Charts and tables are in the thread." if answers else ""
+    return "\n".join([f"*{schedule.name}*", *digest_lines(answers), details]).strip()
+
+
+def failure_message(schedule: Schedule, slot: datetime, reason: str) -> str:
+    return (f"Your schedule *{schedule.name}* (`{schedule.id}`, {schedule.when.text} {schedule.timezone}) could not "
+            f"post its {slot:%a %d %b %H:%M} run to <#{schedule.channel}>: {reason}. "
+            f"Next step: check the question with `/playbot {schedule.questions[0]}`, then `/playbot schedules` → Run now.")
