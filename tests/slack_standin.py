@@ -15,12 +15,14 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 BOT_TOKEN = "xoxb-test-1234-abcdefghijkl"
 APP_TOKEN = "xapp-1-test-abcdefghijkl"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_USER = "UPLAYBOT"
+ROOT_DIR = Path(__file__).resolve().parents[1]
 
 
 @dataclass

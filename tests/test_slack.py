@@ -32,13 +32,13 @@ ENGINE, DATASET = "duckdb", "messenger"
 class Bot:
     """A running Playbot (HTTP mode) wired to its own stand-in and state database."""
 
-    def __init__(self, answerer: Answerer, state_url: str, config: SlackConfig | None = None):
+    def __init__(self, answerer: Answerer, state_url: str, config: SlackConfig | None = None, **app_options):
         self.answerer = answerer
         self.standin = SlackStandIn().start()
         self.state = SlackState(open_state(state_url))
         client = make_client(BOT_TOKEN, self.standin.url)
         self.app, self.replier = create_app(answerer, self.state, client, config or SlackConfig(),
-                                            signing_secret=SIGNING_SECRET)
+                                            signing_secret=SIGNING_SECRET, **app_options)
         self.server = HttpServer(self.app, host="127.0.0.1", port=0, threads=4).start()
         self.base = f"http://127.0.0.1:{self.server.port}"
         self.send = SlackSender(self.base + "/slack/events", self.standin)
@@ -297,6 +297,26 @@ def test_slow_warehouse_does_not_delay_other_acks(answerer, tmp_path):
         running.stop()
 
 
+def test_before_run_refusal_runs_nothing(answerer, tmp_path):
+    seen = []
+
+    def no_retention_here(asker, request):
+        seen.append((asker.user, asker.channel, asker.team, request.playbook))
+        return "Retention is only answered in #product." if request.playbook == "retention" else None
+
+    running = Bot(answerer, f"sqlite:///{tmp_path / 'state.sqlite'}", check=no_retention_here)
+    try:
+        running.send.command("weekly", command="/retention", channel="C0GENERAL")
+        [reply] = running.standin.wait_for(lambda s: s.calls_of("response_url"))
+        assert "only answered in #product" in reply.args["text"] and reply.args["response_type"] == "ephemeral"
+        assert seen == [("U0ALICE", "C0GENERAL", "T0TEST", "retention")]
+        assert not running.standin.calls_of("chat.postMessage")  # refused before anything ran or was posted
+        running.send.command("dau", channel="C0GENERAL")
+        running.answered("C0GENERAL")
+    finally:
+        running.stop()
+
+
 def test_healthz(bot):
     with urllib.request.urlopen(bot.base + "/healthz", timeout=10) as resp:
         assert resp.status == 200 and json.loads(resp.read()) == {"ok": True}
@@ -347,3 +367,58 @@ def test_socket_mode(answerer, tmp_path):
         replier.close()
         standin.stop()
         state.db.dispose()
+
+
+def test_bot_py_serves_http_mode(built, tmp_path):
+    """The real entry point: `python bot.py` with a bot token and signing secret serves HTTP mode,
+    answers a signed slash command through the stand-in, and never logs a secret."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from bot import build_answerer
+    from config import load_config
+
+    from .slack_standin import ROOT_DIR
+
+    warehouse = tmp_path / "segment.duckdb"
+    shutil.copyfile(built[DATASET], warehouse)
+    standin = SlackStandIn().start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": standin.url,
+           "PORT": str(port), "PLAYBOT_WAREHOUSE_URL": f"duckdb:///{warehouse}", "PLAYBOT_SOURCES": "messenger_web,messenger_ios",
+           "PLAYBOT_TIMEZONE": "America/New_York", "PLAYBOT_STATE_DB": f"sqlite:///{tmp_path / 'state.sqlite'}"}
+    env.pop("SLACK_APP_TOKEN", None)
+    env.pop("PLAYBOT_CONFIG", None)
+    with open(tmp_path / "bot.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, str(ROOT_DIR / "bot.py"), "-v"], cwd=tmp_path, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as resp:
+                    assert resp.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "bot.log").read_text()
+                time.sleep(0.3)
+        send = SlackSender(base + "/slack/events", standin)
+        assert send.command("invites last 30 days", channel="C0PROC").status == 200
+        assert send.command("invites last 30 days", channel="C0PROC", secret="forged").status == 401
+        [message] = standin.wait_for(lambda s: [m for (c, _), m in s.messages.items() if c == "C0PROC" and _has_buttons(m)])
+        config = load_config(None, env=env)
+        check_answer_message(message, expect(build_answerer(config, quiet=True), "invites last 30 days"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        standin.stop()
+    output = (tmp_path / "bot.log").read_text()
+    assert "listening on port" in output
+    assert BOT_TOKEN not in output and SIGNING_SECRET not in output

@@ -49,7 +49,7 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
                 return
             ack()
             asker = Asker(body.get("user_id"), body["channel_id"], None, body.get("response_url"),
-                          body.get("channel_name") == "directmessage")
+                          body.get("channel_name") == "directmessage", body.get("team_id"))
             replier.submit(replier.question, asker, f"{prefix} {text}".strip())
         return on_command
 
@@ -61,7 +61,7 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
         if not state.claim_event(body.get("event_id") or event["ts"]):
             return  # an Events API retry: answered already
         thread = event.get("thread_ts")
-        asker = Asker(event.get("user"), event["channel"], thread or event["ts"])
+        asker = Asker(event.get("user"), event["channel"], thread or event["ts"], team=body.get("team_id"))
         replier.submit(replier.question, asker, event.get("text", ""), replier.previous_in_thread(event["channel"], thread))
 
     @app.event("message")
@@ -76,14 +76,15 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
             return  # a thread that is not ours
         if not state.claim_event(body.get("event_id") or event["ts"]):
             return
-        replier.submit(replier.question, Asker(event["user"], event["channel"], thread, None, is_dm), event.get("text", ""),
-                       previous)
+        asker = Asker(event["user"], event["channel"], thread, None, is_dm, body.get("team_id"))
+        replier.submit(replier.question, asker, event.get("text", ""), previous)
 
     def button_listener(method):
         def on_button(ack, body):
             ack()
             channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-            asker = Asker((body.get("user") or {}).get("id"), channel, None, body.get("response_url"))
+            asker = Asker((body.get("user") or {}).get("id"), channel, None, body.get("response_url"),
+                          team=(body.get("team") or {}).get("id"))
             replier.submit(method, asker, body["actions"][0]["value"])
         return on_button
 

@@ -50,6 +50,7 @@ class Asker:
     thread_ts: str | None = None  # the thread to answer in; None answers in the channel itself
     response_url: str | None = None  # slash commands and buttons: a way to reach only the asker
     is_dm: bool = False
+    team: str | None = None  # the Slack workspace (team ID) the request came from
 
 
 def before_run(asker: Asker, request: Request) -> str | None:
