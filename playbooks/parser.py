@@ -31,8 +31,9 @@ INTERVAL_WORDS = [
     (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
 ]
 MAX_QUESTION = 2000
-BY_RE = (r"\b(?:broken down |split |grouped |segmented )?by ([a-z][a-z ]{1,30}?)"
+BY_RE = (r"\b(?:(?:broken down |split |grouped |segmented )?by|per|for each|for every) ([a-z][a-z ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top)\b|[,.])")
+TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
 _UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 PARAM_RE = r"\b([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)"
@@ -186,7 +187,13 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
                     break
 
     # 6. breakdowns ("by platform", "top 3"), filters ("on iOS", "for pro users")
-    by = re.search(BY_RE, text)
+    # "by platform", "per plan"; "top 5 countries by signups" names the breakdown after top N
+    by = next((m for m in re.finditer(BY_RE, text) if dimension_by_word(m.group(1).strip())), None)
+    named = by.group(0) if by else ""
+    if by is None:
+        by = next((m for pattern in TOP_DIM_RES for m in re.finditer(pattern, text) if dimension_by_word(m.group(1))),
+                  None)
+        named = by.group(1) if by else ""  # keep "top 5" for the top parameter
     dim_param = next((s.name for s in playbook.params if s.type == "dimension"), None) if playbook else None
     if by:
         dim = dimension_by_word(by.group(1).strip())
@@ -197,7 +204,7 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
             params[dim_param or "group_by"] = dim.name
             explicit.add(dim_param or "group_by")
             readings.append(Reading(dim_param or "group_by", dim.name, by.group(0)))
-            text = text.replace(by.group(0), " ")
+            text = text.replace(named, " ", 1)
     top = re.search(r"\btop (\d{1,2})\b", text)
     if top and (playbook is None or playbook.param("top") is not None):
         params["top"] = int(top.group(1))
@@ -316,10 +323,12 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
 def _pick_playbook(text: str, library: Library, sequence: bool = False) -> tuple[Playbook | None, str]:
     """The playbook whose header words fit best; steps in order ("a -> b") favour one that needs steps."""
     best: tuple[float, Playbook | None, str] = (0.0, None, "")
+    plain = re.sub(r"\b(?:our|the|my|your|their|a|an) ", "", text)  # "where do our active users come from"
     for pb in library.all():
         bonus = 0.5 if sequence and _needs_steps(pb) else 0.0
         for phrase in (*pb.words, pb.id.replace("_", " ")):
-            if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text):
+            pattern = rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
+            if re.search(pattern, text) or re.search(pattern, plain):
                 score = len(phrase.split()) + len(phrase) / 100 + bonus
                 if score > best[0]:
                     best = (score, pb, phrase)

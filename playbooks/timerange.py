@@ -233,6 +233,13 @@ def _week_of(m, today, ws):
     return start, start + timedelta(days=7), f"the week of {_fmt(start)}", "week"
 
 
+def _since_week_of(m, today, ws):
+    found = _week_of(m, today, ws)
+    if found is None or found[0] > today:
+        return None
+    return found[0], today + timedelta(days=1), f"since the week of {_fmt(found[0])}", None
+
+
 def _on_date(m, today, ws):
     d = parse_date(m.group(1), today)
     if d is None or d > today:
@@ -308,6 +315,7 @@ _E = r"(?![\w-])"
 _PATTERNS = [
     (rf"{_B}(between|from)\s+({DATE_RE})\s+(?:and|to|until|through|-|–)\s+({DATE_RE}){_E}", _between),
     (rf"{_B}()({DATE_RE})\s*(?:to|until|through|-|–)\s*({DATE_RE}){_E}", _between),
+    (rf"{_B}since\s+(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _since_week_of),
     (rf"{_B}(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _week_of),
     (rf"{_B}(since|after|starting|from)\s+({DATE_RE}){_E}", _since),
     (rf"{_B}since\s+({'|'.join(n for n in MONTHS if len(n) > 2)})(?:\s+(\d{{4}}))?{_E}", _since_month),

@@ -143,6 +143,7 @@ def corpus_env(built):
 
     answerer = make_answerer(f"duckdb:///{built['messenger']}", DATASETS["messenger"])
     try:
-        yield corpus_library(), answerer.catalog()
-    finally:
+        catalog = answerer.catalog()
+    finally:  # the catalog is plain data: no connection stays open on the file other fixtures copy
         answerer.segment.close()
+    return corpus_library(), catalog
