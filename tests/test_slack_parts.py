@@ -79,6 +79,9 @@ def test_answer_blocks_fit_slack_limits(answerers):
     assert len(table["rows"]) == 6  # header + 5
     more = f"{len(answer.table.rows) - 5:,} more rows"
     assert any(more in b["elements"][0]["text"] for b in blocks if b["type"] == "context")
+    reading = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"
+               and b["elements"][0]["text"].startswith("How I read this: event_volume")]
+    assert len(reading) == 1 and "event Message Sent ← “messages sent”" in reading[0], blocks
     assert [e["action_id"] for e in blocks[-1]["elements"]] == ["playbot_refresh", "playbot_sql", "playbot_csv"]
     _, with_schedule = answer_blocks(answer, "a" * 32, schedule=True)
     assert with_schedule[-1]["elements"][-1]["action_id"] == "playbot_schedule"

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from handlers.terminal import format_table
 from playbooks import Answer, Clarification, Failure, Library
+from playbooks.explain import describe_reading
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000
@@ -88,6 +89,7 @@ def answer_blocks(answer: Answer, answer_id: str | None, max_rows: int = 25, sch
         blocks.append(context(f"… {hidden:,} more rows: *CSV* has them all."))
     for warning in answer.warnings[:5]:
         blocks.append(context(f":warning: {esc(warning)}"))
+    blocks.append(context(esc(describe_reading(answer.request))))
     blocks.append(context("\n".join(esc(d) for d in answer.definitions) or " "))
     if refreshed_at is not None:
         blocks.append(context(f":arrows_counterclockwise: Refreshed {refreshed_at:%Y-%m-%d %H:%M}"))
