@@ -296,33 +296,46 @@ def cmd_run(config: Config) -> int:
 
 
 def build_slack(config: Config, env, answerer=None):
-    """config + tokens -> (Bolt app, Replier). Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode."""
+    """config + tokens -> (Bolt app, Replier, scheduler service to start). Socket Mode when SLACK_APP_TOKEN
+    is set, else HTTP mode."""
     from handlers.redact import install
     from handlers.slack.app import create_app
     from handlers.slack.client import api_url, make_client
-    from state.db import open_state
+    from handlers.slack.schedules import ScheduleCommands, SlackPoster
+    from scheduler import SchedulerService, ScheduleRunner, open_store, policy_from_config
     from state.slack import SlackState
 
     install(secrets=tuple(env.get(k, "") for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")))
     answerer = answerer or build_answerer(config)
     client = make_client(env["SLACK_BOT_TOKEN"], api_url(env))
     socket_mode = bool(env.get("SLACK_APP_TOKEN"))
-    return create_app(answerer, SlackState(open_state(config.state_db)), client, config.slack,
-                      signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"])
+    store, _ = open_store(config)
+    state = SlackState(store.state)
+    poster = SlackPoster(client, state, config.slack.max_table_rows)
+    runner = ScheduleRunner(store, answerer, poster, policy=policy_from_config(config))
+    schedules = ScheduleCommands(store, runner, answerer, client, state, admins=config.scheduler.admins,
+                                 timezone=config.timezone, command=config.slack.command)
+    app, replier = create_app(answerer, state, client, config.slack,
+                              signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"], schedules=schedules)
+    return app, replier, SchedulerService(store, runner)
 
 
 def cmd_slack(config: Config, env) -> int:
-    app, _replier = build_slack(config, env)
-    if env.get("SLACK_APP_TOKEN"):
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    app, _replier, scheduler = build_slack(config, env)
+    scheduler.start()  # every process runs one; the lease in the state DB picks the one that schedules
+    try:
+        if env.get("SLACK_APP_TOKEN"):
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        log.warning("Playbot connecting to Slack in Socket Mode")
-        SocketModeHandler(app, env["SLACK_APP_TOKEN"]).start()
+            log.warning("Playbot connecting to Slack in Socket Mode")
+            SocketModeHandler(app, env["SLACK_APP_TOKEN"]).start()
+            return 0
+        from handlers.slack.server import HttpServer
+
+        HttpServer(app, port=int(env.get("PORT") or 3000)).serve_forever()
         return 0
-    from handlers.slack.server import HttpServer
-
-    HttpServer(app, port=int(env.get("PORT") or 3000)).serve_forever()
-    return 0
+    finally:
+        scheduler.stop()
 
 
 def cmd_manifest(args: argparse.Namespace, config: Config) -> int:

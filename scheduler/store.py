@@ -160,10 +160,15 @@ class ScheduleStore:
                "timezone": schedule.timezone, "channel": schedule.channel, "owner": schedule.owner,
                "paused": schedule.paused, "options": schedule.options_json(), "source": schedule.source,
                "updated_at": now}
-        with self.engine.begin() as conn:
-            done = conn.execute(update(schedules).where(schedules.c.id == schedule.id).values(**row)).rowcount
-            if not done:
-                conn.execute(insert(schedules).values(id=schedule.id, created_at=now, **row))
+        for _ in range(2):  # two processes syncing the same YAML at start: the loser updates instead
+            try:
+                with self.engine.begin() as conn:
+                    done = conn.execute(update(schedules).where(schedules.c.id == schedule.id).values(**row)).rowcount
+                    if not done:
+                        conn.execute(insert(schedules).values(id=schedule.id, created_at=now, **row))
+                break
+            except IntegrityError:
+                continue
         return self.get(schedule.id)  # type: ignore[return-value]
 
     def get(self, schedule_id: str) -> Schedule | None:

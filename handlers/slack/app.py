@@ -13,7 +13,7 @@ from config import SlackConfig
 from playbooks import Answerer
 from state.slack import SlackState
 
-from .blocks import ACTION_CSV, ACTION_REFRESH, ACTION_SQL, help_blocks
+from .blocks import ACTION_CSV, ACTION_REFRESH, ACTION_SCHEDULE, ACTION_SQL, help_blocks
 from .replies import Asker, Replier, before_run
 
 log = logging.getLogger("playbot.slack")
@@ -32,12 +32,13 @@ def command_names(config: SlackConfig) -> dict[str, str]:
 
 
 def create_app(answerer: Answerer, state: SlackState, client: WebClient, config: SlackConfig, *,
-               signing_secret: str | None = None, check=before_run) -> tuple[App, Replier]:
-    """Build the Bolt app. `signing_secret` None means Socket Mode (requests arrive over the socket)."""
+               signing_secret: str | None = None, check=before_run, schedules=None) -> tuple[App, Replier]:
+    """Build the Bolt app. `signing_secret` None means Socket Mode (requests arrive over the socket).
+    `schedules` (handlers.slack.schedules.ScheduleCommands) adds the schedule commands, buttons and modal."""
     app = App(client=client, signing_secret=signing_secret or "",
               request_verification_enabled=signing_secret is not None, name="playbot")
     replier = Replier(answerer, state, client, workers=config.workers, max_rows=config.max_table_rows,
-                      command=config.command, check=check)
+                      command=config.command, check=check, schedule=schedules is not None)
     commands = command_names(config)
 
     def command_listener(prefix: str):
@@ -50,6 +51,9 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
             ack()
             asker = Asker(body.get("user_id"), body["channel_id"], None, body.get("response_url"),
                           body.get("channel_name") == "directmessage", body.get("team_id"))
+            if not prefix and schedules is not None and schedules.handles(text):
+                replier.submit(schedules.command_text, asker, text)
+                return
             replier.submit(replier.question, asker, f"{prefix} {text}".strip())
         return on_command
 
@@ -82,16 +86,49 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
     def button_listener(method):
         def on_button(ack, body):
             ack()
-            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-            asker = Asker((body.get("user") or {}).get("id"), channel, None, body.get("response_url"),
-                          team=(body.get("team") or {}).get("id"))
-            replier.submit(method, asker, body["actions"][0]["value"])
+            replier.submit(method, _button_asker(body), body["actions"][0]["value"])
         return on_button
 
     for action_id, method in ((ACTION_REFRESH, replier.refresh), (ACTION_SQL, replier.show_sql), (ACTION_CSV, replier.csv)):
         app.action(action_id)(button_listener(method))
 
+    if schedules is not None:
+        _schedule_listeners(app, replier, schedules)
     return app, replier
+
+
+def _schedule_listeners(app: App, replier: Replier, schedules) -> None:
+    from .schedules import ACTION_DELETE, ACTION_PAUSE, ACTION_RESUME, ACTION_RUN, MODAL_CALLBACK
+
+    schedules.tell = replier.tell
+
+    def schedule_button(action_id: str):
+        def on_button(ack, body):
+            ack()
+            replier.submit(schedules.on_button, action_id, _button_asker(body), body["actions"][0]["value"])
+        return on_button
+
+    for action_id in (ACTION_PAUSE, ACTION_RESUME, ACTION_RUN, ACTION_DELETE):
+        app.action(action_id)(schedule_button(action_id))
+
+    @app.action(ACTION_SCHEDULE)
+    def on_schedule(ack, body):
+        ack()  # views.open needs the trigger_id within 3 s: opened here, not in the pool
+        schedules.open_modal(body["trigger_id"], _button_asker(body), body["actions"][0]["value"])
+
+    @app.view(MODAL_CALLBACK)
+    def on_submit(ack, body, view):
+        errors = schedules.submit_modal((body.get("user") or {}).get("id", ""), view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+
+def _button_asker(body: dict) -> Asker:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return Asker((body.get("user") or {}).get("id"), channel, None, body.get("response_url"),
+                 team=(body.get("team") or {}).get("id"))
 
 
 def _mentions(text: str, bot_user: str | None) -> bool:

@@ -1,0 +1,307 @@
+"""Schedules in Slack: `/playbot schedule "<question>" every monday 9:00`, `/playbot alert "<condition>" daily 8:00`,
+`/playbot schedules` (this channel's list with Pause / Resume / Run now / Delete), the Schedule… modal on an
+answer, and SlackPoster, the scheduler's way into Slack. The scheduling itself lives in scheduler/."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from playbooks import Answer, Answerer, Request
+from playbooks.persist import StoredRequestError, request_from_json
+from scheduler import (
+    AlertError,
+    Schedule,
+    ScheduleRunner,
+    ScheduleStore,
+    WhenError,
+    can_change,
+    list_schedules,
+    parse_alert,
+    parse_when,
+    utc_now,
+)
+from scheduler.runner import PostError
+from scheduler.triggers import EXAMPLES as WHEN_EXAMPLES
+from state.slack import SlackState
+
+from .blocks import Message, button, clarification_blocks, context, esc, failure_blocks, refusal_blocks, section
+from .replies import NOT_IN_CHANNEL, Asker, post_answer
+
+log = logging.getLogger("playbot.slack")
+
+ACTION_PAUSE = "playbot_sched_pause"
+ACTION_RESUME = "playbot_sched_resume"
+ACTION_RUN = "playbot_sched_run"
+ACTION_DELETE = "playbot_sched_delete"
+MODAL_CALLBACK = "playbot_schedule_modal"
+PERMANENT_ERRORS = (*NOT_IN_CHANNEL, "invalid_auth", "account_inactive", "token_revoked", "invalid_blocks",
+                    "msg_too_long", "no_text", "user_not_found")
+_WHEN_START = re.compile(r"\b(every|daily|weekdays?|weekly|monthly|hourly|cron|on day)\b|(?:^|\s)[\d*/,\-]+( [\d*/,\-a-z]+){4}$")
+
+
+class SlackPoster:
+    """scheduler.Poster for Slack: messages by channel ID, answers with their chart, DMs to owners."""
+
+    def __init__(self, client: WebClient, state: SlackState | None = None, max_rows: int = 25):
+        self.client, self.state, self.max_rows = client, state, max_rows
+
+    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> str:
+        return self._call(lambda: self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+                                                               blocks=[section(text)])["ts"], channel)
+
+    def post_answer(self, channel: str, answer: Answer, thread_ts: str | None = None) -> str:
+        return self._call(lambda: post_answer(self.client, channel, answer, thread_ts, state=self.state,
+                                              max_rows=self.max_rows).ts, channel)
+
+    def notify_owner(self, owner: str, text: str) -> None:
+        if not owner:
+            log.warning("schedule failure with no owner to tell: %s", text)
+            return
+        try:
+            dm = self.client.conversations_open(users=owner)["channel"]["id"]
+            self.client.chat_postMessage(channel=dm, text=text, blocks=[section(text)])
+        except SlackApiError as exc:
+            log.warning("could not DM the schedule owner %s: %s", owner, exc.response.get("error"))
+
+    @staticmethod
+    def _call(post: Callable[[], str], channel: str) -> str:
+        try:
+            return post()
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "error")
+            hint = f" (invite Playbot to <#{channel}> with /invite @Playbot)" if error in NOT_IN_CHANNEL else ""
+            raise PostError(f"Slack answered {error}{hint}", retryable=error not in PERMANENT_ERRORS) from None
+
+
+def split_question_and_when(text: str) -> tuple[str, str]:
+    """`"invites yesterday" every monday 9:00` or `invites yesterday every monday 9:00` -> (question, when)."""
+    text = " ".join(text.replace("“", '"').replace("”", '"').split())
+    quoted = re.match(r'^"([^"]+)"\s*(.*)$', text)
+    if quoted:
+        return quoted.group(1).strip(), quoted.group(2).strip()
+    starts = [m.start() for m in _WHEN_START.finditer(text)]
+    for start in starts:  # the earliest split whose rest reads as a time ("retention weekly | monthly on day 1")
+        try:
+            parse_when(text[start:])
+        except WhenError:
+            continue
+        return text[:start].strip(), text[start:].strip()
+    return (text[:starts[0]].strip(), text[starts[0]:].strip()) if starts else (text, "")
+
+
+class ScheduleCommands:
+    """What `/playbot schedule|alert|schedules`, the schedule buttons and the modal do. Thread-safe."""
+
+    def __init__(self, store: ScheduleStore, runner: ScheduleRunner, answerer: Answerer, client: WebClient,
+                 state: SlackState, *, admins: tuple[str, ...] = (), timezone: str = "UTC", command: str = "/playbot",
+                 clock: Callable[[], datetime] = utc_now):
+        self.store, self.runner, self.answerer, self.client, self.state = store, runner, answerer, client, state
+        self.admins, self.timezone, self.command, self.clock = admins, timezone, command, clock
+        self.tell: Callable[[Asker, Message], None] = lambda asker, message: None  # set by create_app
+
+    @staticmethod
+    def handles(text: str) -> bool:
+        return text.split(" ", 1)[0].lower() in ("schedule", "schedules", "alert")
+
+    # ---- slash commands ----
+    def command_text(self, asker: Asker, text: str) -> None:
+        word, _, rest = text.strip().partition(" ")
+        word = word.lower()
+        if word == "schedules" or (word == "schedule" and not rest.strip()):
+            self.tell(asker, self.list_message(asker.channel))
+        elif word == "alert":
+            self.create_alert(asker, rest)
+        else:
+            self.create_digest(asker, rest)
+
+    def create_digest(self, asker: Asker, text: str) -> None:
+        question, when_text = split_question_and_when(text)
+        if not question or not when_text:
+            self.tell(asker, refusal_blocks(f'Say what and when: `{self.command} schedule "invites yesterday" every monday '
+                                            f'9:00` ({", ".join(WHEN_EXAMPLES)}).'))
+            return
+        self._create(asker, question, when_text, name=question)
+
+    def create_alert(self, asker: Asker, text: str) -> None:
+        condition, when_text = split_question_and_when(text)
+        try:
+            question, rule = parse_alert(condition)
+        except AlertError as exc:
+            self.tell(asker, refusal_blocks(f'{exc} Then: `{self.command} alert "daily signups drop below 100" daily 9:00`.'))
+            return
+        self._create(asker, question, when_text or "daily 9:00", name=condition, kind="alert", alert=rule)
+
+    def _create(self, asker: Asker, question: str, when_text: str, name: str, **kind) -> None:
+        try:
+            when = parse_when(when_text)
+        except WhenError as exc:
+            self.tell(asker, refusal_blocks(str(exc)))
+            return
+        if not self._understood(asker, question):
+            return
+        schedule = self.store.save(Schedule(name=name[:200], questions=(question,), when=when,
+                                            timezone=self._user_timezone(asker.user), channel=asker.channel,
+                                            owner=asker.user or "", source="slack", **kind), self.clock())
+        self.tell(asker, self.created_message(schedule))
+
+    def _understood(self, asker: Asker, question: str) -> bool:
+        parsed = self.answerer.parse(question)
+        if isinstance(parsed, Request):
+            return True
+        self.tell(asker, clarification_blocks(parsed, self.command) if hasattr(parsed, "choices") else failure_blocks(parsed))
+        return False
+
+    def _user_timezone(self, user: str | None) -> str:
+        """The creator's own IANA timezone from their Slack profile; the bot's when Slack does not say."""
+        if user:
+            try:
+                tz = (self.client.users_info(user=user).get("user") or {}).get("tz")
+                if tz:
+                    ZoneInfo(tz)
+                    return tz
+            except Exception:  # noqa: BLE001 - no users:read scope, unknown zone: fall back
+                log.info("no timezone for user %s; using %s", user, self.timezone)
+        return self.timezone
+
+    def created_message(self, schedule: Schedule) -> Message:
+        listing = next(item for item in list_schedules(self.store, self.clock(), schedule.channel)
+                       if item.schedule.id == schedule.id)
+        what = "Alert" if schedule.kind == "alert" else "Schedule"
+        text = (f":calendar: {what} *{esc(schedule.name)}* (`{schedule.id}`): {esc(schedule.when.text)} "
+                f"({schedule.timezone}) in <#{schedule.channel}>. Next run {listing.next_run:%a %d %b %H:%M %Z}. "
+                f"`{self.command} schedules` to pause, run or delete it.")
+        return text, [section(text)]
+
+    # ---- the list and its buttons ----
+    def list_message(self, channel: str) -> Message:
+        items = list_schedules(self.store, self.clock(), channel)
+        if not items:
+            text = f'No schedules in this channel yet. Try `{self.command} schedule "invites yesterday" every monday 9:00`.'
+            return text, [section(text)]
+        blocks: list[dict] = [section(f"*Schedules in <#{channel}>*")]
+        for item in items[:15]:  # 3 blocks each, within Slack's 50
+            s, last = item.schedule, item.last
+            nxt = "paused" if s.paused else (f"{item.next_run:%a %d %b %H:%M %Z}" if item.next_run else "never")
+            outcome = f"{last.status} ({last.slot:%a %d %b %H:%M})" + (f": {esc(last.detail)}" if last.detail else "") \
+                if last else "not run yet"
+            blocks.append(section(f"*{esc(s.name)}* `{s.id}` · {s.kind} · {esc(s.when.text)} {s.timezone} · owner "
+                                  f"<@{s.owner}>\nNext: {nxt} · Last: {outcome}"[:3000]))
+            toggle = button("Resume", ACTION_RESUME, s.id) if s.paused else button("Pause", ACTION_PAUSE, s.id)
+            blocks.append({"type": "actions", "elements": [toggle, button("Run now", ACTION_RUN, s.id),
+                                                           button("Delete", ACTION_DELETE, s.id, style="danger")]})
+        if len(items) > 15:
+            blocks.append(context(f"… and {len(items) - 15} more (`python bot.py schedules` lists all)."))
+        return f"{len(items)} schedule(s) in this channel", blocks
+
+    def on_button(self, action: str, asker: Asker, schedule_id: str) -> None:
+        schedule = self.store.get(schedule_id)
+        if schedule is None:
+            self.tell(asker, refusal_blocks("That schedule no longer exists."))
+            return
+        if not can_change(schedule, asker.user or "", self.admins):
+            self.tell(asker, refusal_blocks(f"Only <@{schedule.owner}> (the owner) or a Playbot admin can change "
+                                            f"*{esc(schedule.name)}*."))
+            return
+        now = self.clock()
+        if action == ACTION_DELETE:
+            self.store.delete(schedule.id)
+            text = f"Deleted *{esc(schedule.name)}*."
+        elif action in (ACTION_PAUSE, ACTION_RESUME):
+            self.store.set_paused(schedule.id, action == ACTION_PAUSE, now)
+            text = f"{'Paused' if action == ACTION_PAUSE else 'Resumed'} *{esc(schedule.name)}*."
+        else:
+            outcome = self.runner.run_slot(schedule.id, now, trigger="manual")
+            text = f"Ran *{esc(schedule.name)}* now: {outcome.status}" + (f" ({esc(outcome.detail)})" if outcome.detail else "")
+        self.tell(asker, (text, [section(text)]))
+
+    # ---- the Schedule… modal ----
+    def open_modal(self, trigger_id: str, asker: Asker, answer_id: str) -> None:
+        stored = self.state.answer_message(answer_id)
+        try:
+            request = request_from_json(stored.request_json, self.answerer.library) if stored else None
+        except StoredRequestError:
+            request = None
+        if request is None:
+            self.tell(asker, refusal_blocks("I can't find that answer any more. Ask the question again."))
+            return
+        question = request.question or request.playbook
+        self.client.views_open(trigger_id=trigger_id, view=modal_view(question, asker.channel,
+                                                                      self._user_timezone(asker.user)))
+
+    def submit_modal(self, user: str, view: dict) -> dict[str, str]:
+        """Create the schedule from the modal. Returns Slack's {block_id: error} (empty when created)."""
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = view.get("state", {}).get("values", {})
+
+        def value(block: str) -> str:
+            field = values.get(block, {}).get("value", {})
+            return str(field.get("value") or field.get("selected_conversation")
+                       or (field.get("selected_option") or {}).get("value") or "").strip()
+
+        errors: dict[str, str] = {}
+        when = timezone = rule = None
+        try:
+            when = parse_when(value("when"))
+        except WhenError as exc:
+            errors["when"] = str(exc)[:150]
+        timezone = value("timezone") or self.timezone
+        try:
+            ZoneInfo(timezone)
+        except Exception:  # noqa: BLE001 - any bad zone name
+            errors["timezone"] = f"Unknown timezone {timezone!r}: use an IANA name such as Europe/Berlin."
+        question, kind = meta.get("question", ""), value("kind") or "digest"
+        if kind == "alert":
+            try:
+                question, rule = parse_alert(f"{question} {value('condition')}")
+            except AlertError:
+                errors["condition"] = "Say when to alert, e.g. `drops below 100` or `changes more than 20%`."
+        if errors:
+            return errors
+        channel = value("channel") or meta.get("channel", "")
+        self.store.save(Schedule(name=meta.get("question", question)[:200], questions=(question,), when=when,
+                                 timezone=timezone, channel=channel, owner=user, kind=kind, alert=rule, source="slack"),
+                        self.clock())
+        return {}
+
+
+def modal_view(question: str, channel: str, timezone: str) -> dict:
+    def text_input(block: str, label: str, initial: str = "", placeholder: str = "", optional: bool = False) -> dict:
+        element = {"type": "plain_text_input", "action_id": "value"}
+        if initial:
+            element["initial_value"] = initial
+        if placeholder:
+            element["placeholder"] = {"type": "plain_text", "text": placeholder}
+        return {"type": "input", "block_id": block, "optional": optional, "element": element,
+                "label": {"type": "plain_text", "text": label}}
+
+    def option(value: str, text: str) -> dict:
+        return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+    return {
+        "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": json.dumps({"question": question,
+                                                                                       "channel": channel}),
+        "title": {"type": "plain_text", "text": "Schedule"}, "submit": {"type": "plain_text", "text": "Schedule"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(f"*{esc(question)}*"),
+            text_input("when", "When", "every monday 9:00", "daily 8:30 · weekdays 9am · monthly on day 1 · 0 9 * * 1"),
+            text_input("timezone", "Timezone (IANA)", timezone),
+            {"type": "input", "block_id": "channel", "label": {"type": "plain_text", "text": "Post to"},
+             "element": {"type": "conversations_select", "action_id": "value", "initial_conversation": channel,
+                         "default_to_current_conversation": True}},
+            {"type": "input", "block_id": "kind", "label": {"type": "plain_text", "text": "Kind"},
+             "element": {"type": "static_select", "action_id": "value", "initial_option": option("digest", "Digest"),
+                         "options": [option("digest", "Digest: post the answer"),
+                                     option("alert", "Alert: post only when…")]}},
+            text_input("condition", "Alert when (for alerts)", placeholder="drops below 100 · changes more than 20%",
+                       optional=True),
+        ],
+    }

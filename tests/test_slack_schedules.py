@@ -1,0 +1,217 @@
+"""Schedules through Slack, end to end: real Bolt behind a real HTTP server with signed requests, the
+local Slack Web API stand-in, a real state database; the scheduler posts through SlackPoster."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from datetime import UTC, datetime
+
+import pytest
+
+from config import SlackConfig
+from handlers.slack.app import create_app
+from handlers.slack.blocks import ACTION_SCHEDULE
+from handlers.slack.client import make_client
+from handlers.slack.schedules import (
+    ACTION_DELETE,
+    ACTION_PAUSE,
+    ACTION_RUN,
+    MODAL_CALLBACK,
+    ScheduleCommands,
+    SlackPoster,
+    split_question_and_when,
+)
+from handlers.slack.server import HttpServer
+from scheduler import RunPolicy, ScheduleRunner, ScheduleStore
+from state.db import open_state
+from state.slack import SlackState
+
+from .conftest import DATASETS, make_answerer
+from .slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackSender, SlackStandIn
+
+CHANNEL = "C0ANALYTICS"
+
+
+class ScheduleBot:
+    """A running Playbot (HTTP mode) with schedules, its own stand-in and state database."""
+
+    def __init__(self, answerer, state_url: str, admins=("U0ADMIN",)):
+        self.standin = SlackStandIn().start()
+        db = open_state(state_url)
+        self.db, self.store, self.state = db, ScheduleStore(db), SlackState(db)
+        client = make_client(BOT_TOKEN, self.standin.url)
+        self.runner = ScheduleRunner(self.store, answerer, SlackPoster(client, self.state),
+                                     policy=RunPolicy(max_attempts=2, backoff_seconds=0.01))
+        self.commands = ScheduleCommands(self.store, self.runner, answerer, client, self.state, admins=admins,
+                                         timezone="UTC")
+        self.app, self.replier = create_app(answerer, self.state, client, SlackConfig(), signing_secret=SIGNING_SECRET,
+                                            schedules=self.commands)
+        self.server = HttpServer(self.app, host="127.0.0.1", port=0, threads=4).start()
+        self.send = SlackSender(f"http://127.0.0.1:{self.server.port}/slack/events", self.standin)
+
+    def stop(self):
+        self.server.stop()
+        self.replier.close()
+        self.standin.stop()
+        self.db.dispose()
+
+    def told(self, n: int = 1) -> list[dict]:
+        """The first n messages sent only to the asker (via response_url)."""
+        return [c.args for c in self.standin.wait_calls("response_url", n)]
+
+    def submit_view(self, user: str, values: dict, metadata: dict):
+        view = {"id": "V1", "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": json.dumps(metadata),
+                "state": {"values": values}}
+        payload = {"type": "view_submission", "team": {"id": "T0TEST"}, "user": {"id": user}, "api_app_id": "A0PLAYBOT",
+                   "token": "legacy", "trigger_id": "9.trigger", "view": view}
+        return self.send.post(urllib.parse.urlencode({"payload": json.dumps(payload)}).encode(),
+                              "application/x-www-form-urlencoded")
+
+
+@pytest.fixture(scope="module")
+def answerer(built):
+    return make_answerer(f"duckdb:///{built['messenger']}", DATASETS["messenger"])
+
+
+@pytest.fixture
+def bot(answerer, tmp_path):
+    running = ScheduleBot(answerer, f"sqlite:///{tmp_path / 'state.sqlite'}")
+    yield running
+    running.stop()
+
+
+def _blocks(args: dict) -> list[dict]:
+    blocks = args.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def _buttons(args: dict) -> dict[str, str]:
+    return {e["action_id"]: e["value"] for b in _blocks(args) if b["type"] == "actions" for e in b["elements"]}
+
+
+@pytest.mark.parametrize("text, question, when", [
+    ('"invites yesterday" every monday 9:00', "invites yesterday", "every monday 9:00"),
+    ("“signups last week” weekdays 9am", "signups last week", "weekdays 9am"),
+    ("invites yesterday every monday 9:00", "invites yesterday", "every monday 9:00"),
+    ("dau daily 8:30", "dau", "daily 8:30"),
+    ("retention weekly monthly on day 1", "retention weekly", "monthly on day 1"),
+    ("invites yesterday 0 9 * * 1", "invites yesterday", "0 9 * * 1"),
+])
+def test_split_question_and_when(text, question, when):
+    assert split_question_and_when(text) == (question, when)
+
+
+def test_schedule_command_creates_and_the_digest_posts_with_thread(bot, oracles):
+    sent = bot.send.command('schedule "invites yesterday" every monday 9:00', channel=CHANNEL, user="U0ALICE")
+    assert sent.status == 200 and sent.elapsed < 3
+    [told] = bot.told()
+    assert "Schedule *invites yesterday*" in told["text"] and "Next run Mon" in told["text"]
+    [schedule] = bot.store.all()
+    assert (schedule.channel, schedule.owner, schedule.timezone, schedule.when.fields) == (
+        CHANNEL, "U0ALICE", "America/New_York", {"day_of_week": "mon", "hour": "9", "minute": "0"})
+    # the slot fires: parent message with the number, the answer and its chart in the thread
+    outcome = bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, 14, tzinfo=UTC))
+    assert outcome.status == "ok", outcome
+    parent, answer = bot.standin.calls_of("chat.postMessage")
+    assert parent.args["channel"] == CHANNEL and not parent.args.get("thread_ts")
+    parent_ts = parent.args["_result"]["ts"]
+    assert answer.args["thread_ts"] == parent_ts
+    assert any(b["type"] == "table" for b in _blocks(answer.args))
+    [upload] = bot.standin.wait_calls("files.completeUploadExternal")
+    assert upload.args["thread_ts"] == parent_ts and upload.args["channel_id"] == CHANNEL
+    oracle = oracles[("duckdb", "messenger")]
+    p = bot.commands.answerer.ask("invites yesterday").request.params
+    _, (total, _) = oracle.volume("Invite Sent", p["start"], p["end"], "day")
+    assert f"*{total:,}* Invite Sent events" in parent.args["text"]
+
+
+def test_alert_command_and_bad_input_get_clear_messages(bot):
+    bot.send.command('alert "daily invites drop below 1,000,000" daily 8:00', channel=CHANNEL, user="U0ALICE")
+    bot.send.command('schedule "invites yesterday" every blursday', channel=CHANNEL, user="U0ALICE")
+    bot.send.command('schedule "sent yesterday" daily', channel=CHANNEL, user="U0ALICE")
+    bot.send.command('alert "signups are nice"', channel=CHANNEL, user="U0ALICE")
+    texts = " | ".join(t["text"] for t in bot.told(4))
+    assert "Alert *daily invites drop below 1,000,000*" in texts
+    assert "I could not read when to run: 'every blursday'" in texts
+    assert "Which event do you mean" in texts  # the question is checked before it is scheduled
+    assert "could not read the alert condition" in texts
+    [alert] = bot.store.all()
+    assert (alert.kind, alert.questions, alert.alert.op, alert.alert.threshold) == ("alert", ("invites yesterday",),
+                                                                                    "below", 1_000_000)
+    assert "Traceback" not in texts
+
+
+def test_schedules_list_and_buttons_owner_and_admin_only(bot):
+    bot.send.command('schedule "invites yesterday" every monday 9:00', channel=CHANNEL, user="U0ALICE")
+    bot.told(1)
+    bot.send.command("schedules", channel=CHANNEL, user="U0BOB")
+    listing = bot.told(2)[1]
+    assert "invites yesterday" in listing["text"] or "1 schedule" in listing["text"]
+    text = json.dumps(_blocks(listing))
+    assert "Next: Mon" in text and "Last: not run yet" in text
+    schedule_id = _buttons(listing)[ACTION_DELETE]
+    bot.send.click(ACTION_DELETE, schedule_id, CHANNEL, "1.0", user="U0BOB")
+    assert "Only <@U0ALICE> (the owner) or a Playbot admin" in bot.told(3)[2]["text"]
+    assert bot.store.get(schedule_id) is not None
+    bot.send.click(ACTION_PAUSE, schedule_id, CHANNEL, "1.0", user="U0ALICE")
+    assert "Paused" in bot.told(4)[3]["text"] and bot.store.get(schedule_id).paused
+    bot.send.click(ACTION_RUN, schedule_id, CHANNEL, "1.0", user="U0ADMIN")  # an admin may; paused still runs on demand
+    assert "Ran *invites yesterday* now: ok" in bot.told(5)[4]["text"]
+    assert bot.store.last_run(schedule_id).trigger == "manual"
+    bot.send.command("schedules", channel=CHANNEL, user="U0BOB")
+    assert "paused" in json.dumps(_blocks(bot.told(6)[5]))
+    bot.send.click(ACTION_DELETE, schedule_id, CHANNEL, "1.0", user="U0ALICE")
+    assert "Deleted" in bot.told(7)[6]["text"] and bot.store.get(schedule_id) is None
+
+
+def test_schedule_button_opens_modal_and_submission_creates(bot):
+    bot.send.command("invites yesterday", channel=CHANNEL, user="U0ALICE")
+    answer = bot.standin.wait_for(lambda s: [m for (c, _), m in s.messages.items()
+                                             if c == CHANNEL and ACTION_SCHEDULE in _buttons(m)])[0]
+    bot.send.click(ACTION_SCHEDULE, _buttons(answer)[ACTION_SCHEDULE], CHANNEL, answer["ts"], user="U0ALICE")
+    [opened] = bot.standin.wait_calls("views.open")
+    view = opened.args["view"] if isinstance(opened.args["view"], dict) else json.loads(opened.args["view"])
+    assert view["callback_id"] == MODAL_CALLBACK
+    metadata = json.loads(view["private_metadata"])
+    assert metadata == {"question": "invites yesterday", "channel": CHANNEL}
+
+    def values(when, tz, kind="digest", condition=""):
+        return {"when": {"value": {"value": when}}, "timezone": {"value": {"value": tz}},
+                "channel": {"value": {"selected_conversation": "C0OTHER"}},
+                "kind": {"value": {"selected_option": {"value": kind}}}, "condition": {"value": {"value": condition}}}
+
+    bad = bot.submit_view("U0ALICE", values("every blursday", "Mars/Base", "alert", "is interesting"), metadata)
+    assert bad.status == 200
+    errors = bad.json()["errors"]
+    assert set(errors) == {"when", "timezone", "condition"} and bot.store.all() == []
+    good = bot.submit_view("U0ALICE", values("weekdays 8:30", "Europe/Berlin", "alert", "drops below 10"), metadata)
+    assert good.status == 200 and not good.body
+    [schedule] = bot.store.all()
+    assert (schedule.channel, schedule.timezone, schedule.kind, schedule.alert.threshold, schedule.owner) == (
+        "C0OTHER", "Europe/Berlin", "alert", 10, "U0ALICE")
+
+
+def test_failed_post_is_reported_to_owner_by_dm(bot):
+    bot.send.command('schedule "invites yesterday" daily 9:00', channel="C0PRIVATE", user="U0ALICE")
+    bot.told(1)
+    bot.standin.not_in_channels.add("C0PRIVATE")
+    [schedule] = bot.store.all()
+    outcome = bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, 14, tzinfo=UTC))
+    assert outcome.status == "failed" and "not_in_channel" in outcome.detail and "after 1 attempt" in outcome.detail
+    [opened] = bot.standin.calls_of("conversations.open")
+    assert opened.args["users"] == "U0ALICE"
+    dm = next(c for c in bot.standin.calls_of("chat.postMessage") if c.args["channel"].startswith("D"))
+    assert "invites yesterday" in dm.args["text"] and "/invite @Playbot" in dm.args["text"]
+
+
+def test_rate_limited_post_is_retried_by_the_client(bot):
+    bot.send.command('schedule "invites yesterday" daily 9:00', channel=CHANNEL, user="U0ALICE")
+    bot.told(1)
+    [schedule] = bot.store.all()
+    bot.standin.fail("chat.postMessage", status=429, times=1, retry_after=0)
+    started = time.monotonic()
+    assert bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, 14, tzinfo=UTC)).status == "ok"
+    assert time.monotonic() - started < 30
+    assert len([c for c in bot.standin.calls_of("chat.postMessage") if not c.args.get("thread_ts")]) == 1
