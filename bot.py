@@ -84,12 +84,12 @@ def build_answerer(config: Config, quiet: bool = False):
     return answerer
 
 
-def build_gate(config: Config, library):
+def build_gate(config: Config, library, state=None, mention=None):
     """Policies, rate limits and the audit log (into the state database) for this process."""
     from policy.gate import build_gate as gate_for
     from state.db import open_state
 
-    return gate_for(config, library, open_state(config.state_db))
+    return gate_for(config, library, state or open_state(config.state_db), mention)
 
 
 def save_chart(answer, path: str | None, chart_dir: Path) -> str | None:
@@ -299,6 +299,7 @@ def build_slack(config: Config, env, answerer=None):
     """config + tokens -> (Bolt app, Replier, scheduler service to start). Socket Mode when SLACK_APP_TOKEN
     is set, else HTTP mode."""
     from handlers.redact import install
+    from handlers.slack.access import SlackAccess
     from handlers.slack.app import create_app
     from handlers.slack.client import api_url, make_client
     from handlers.slack.schedules import ScheduleCommands, SlackPoster
@@ -311,12 +312,14 @@ def build_slack(config: Config, env, answerer=None):
     socket_mode = bool(env.get("SLACK_APP_TOKEN"))
     store, _ = open_store(config)
     state = SlackState(store.state)
+    access = SlackAccess(build_gate(config, answerer.library, store.state), client)
     poster = SlackPoster(client, state, config.slack.max_table_rows)
     runner = ScheduleRunner(store, answerer, poster, policy=policy_from_config(config))
     schedules = ScheduleCommands(store, runner, answerer, client, state, admins=config.scheduler.admins,
                                  timezone=config.timezone, command=config.slack.command)
     app, replier = create_app(answerer, state, client, config.slack,
-                              signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"], schedules=schedules)
+                              signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"], schedules=schedules,
+                              access=access)
     return app, replier, SchedulerService(store, runner)
 
 

@@ -73,6 +73,7 @@ class SlackStandIn:
         self.messages: dict[tuple[str, str], dict] = {}  # (channel, ts) -> latest message
         self.files: dict[str, dict] = {}
         self.not_in_channels: set[str] = set()
+        self.usergroups: dict[str, list[str]] = {}  # user-group ID -> member user IDs
         self.socket_url: str | None = None
         self._faults: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._ts = itertools.count(1)
@@ -246,6 +247,11 @@ class SlackStandIn:
             raise SlackError("users_list_not_supplied")
         return {"channel": {"id": "D" + str(args["users"]).upper()[:10]}}
 
+    def _m_usergroups_users_list(self, args):
+        if args.get("usergroup") not in self.usergroups:
+            raise SlackError("no_such_subteam")
+        return {"users": list(self.usergroups[args["usergroup"]])}
+
     def _m_users_info(self, args):
         return {"user": {"id": args.get("user"), "name": "someone", "tz": "America/New_York"}}
 
@@ -323,8 +329,8 @@ class SlackSender:
         return Sent(status, data, time.monotonic() - started, time.monotonic())
 
     def command(self, text: str, command: str = "/playbot", channel: str = "C0ANALYTICS", user: str = "U0ALICE",
-                **kw) -> Sent:
-        form = {"token": "legacy", "team_id": "T0TEST", "team_domain": "test", "channel_id": channel,
+                team: str = "T0TEST", **kw) -> Sent:
+        form = {"token": "legacy", "team_id": team, "team_domain": "test", "channel_id": channel,
                 "channel_name": "directmessage" if channel.startswith("D") else "analytics", "user_id": user,
                 "user_name": "alice", "command": command, "text": text, "api_app_id": "A0PLAYBOT",
                 "response_url": self.standin.response_url(), "trigger_id": f"{next(self._ids)}.trigger"}

@@ -14,6 +14,7 @@ import matplotlib.image
 import pytest
 
 from config import SlackConfig
+from handlers.slack.access import SlackAccess
 from handlers.slack.app import command_names, create_app
 from handlers.slack.blocks import ACTION_CSV, ACTION_REFRESH, ACTION_SQL
 from handlers.slack.client import make_client
@@ -21,6 +22,10 @@ from handlers.slack.server import HttpServer
 from playbooks import Answer
 from playbooks.answer import Answerer
 from playbooks.params import json_safe
+from policy.audit import AuditLog
+from policy.gate import Gate
+from policy.limits import RateLimiter
+from policy.settings import DEFAULT_POLICIES, PolicySettings, parse_policies
 from state.db import open_state
 from state.slack import SlackState
 
@@ -32,13 +37,17 @@ ENGINE, DATASET = "duckdb", "messenger"
 class Bot:
     """A running Playbot (HTTP mode) wired to its own stand-in and state database."""
 
-    def __init__(self, answerer: Answerer, state_url: str, config: SlackConfig | None = None, **app_options):
+    def __init__(self, answerer: Answerer, state_url: str, config: SlackConfig | None = None,
+                 policies: PolicySettings = DEFAULT_POLICIES, limiter: RateLimiter | None = None, **app_options):
         self.answerer = answerer
         self.standin = SlackStandIn().start()
-        self.state = SlackState(open_state(state_url))
+        db = open_state(state_url)
+        self.state, self.audit = SlackState(db), AuditLog(db)
         client = make_client(BOT_TOKEN, self.standin.url)
+        gate = Gate(policies, answerer.library, answerer.config.segment.warehouse, self.audit, limiter)
         self.app, self.replier = create_app(answerer, self.state, client, config or SlackConfig(),
-                                            signing_secret=SIGNING_SECRET, **app_options)
+                                            signing_secret=SIGNING_SECRET, access=SlackAccess(gate, client),
+                                            **app_options)
         self.server = HttpServer(self.app, host="127.0.0.1", port=0, threads=4).start()
         self.base = f"http://127.0.0.1:{self.server.port}"
         self.send = SlackSender(self.base + "/slack/events", self.standin)
@@ -297,20 +306,19 @@ def test_slow_warehouse_does_not_delay_other_acks(answerer, tmp_path):
         running.stop()
 
 
-def test_before_run_refusal_runs_nothing(answerer, tmp_path):
-    seen = []
-
-    def no_retention_here(asker, request):
-        seen.append((asker.user, asker.channel, asker.team, request.playbook))
-        return "Retention is only answered in #product." if request.playbook == "retention" else None
-
-    running = Bot(answerer, f"sqlite:///{tmp_path / 'state.sqlite'}", check=no_retention_here)
+def test_policy_refusal_runs_nothing(answerer, tmp_path):
+    """The access check sits before the warehouse: a refused question posts nothing and runs nothing."""
+    policies = parse_policies({"rules": [{"name": "retention in #product", "playbooks": ["retention"],
+                                          "only": {"channels": ["C0PRODUCT"]}}]})
+    running = Bot(answerer, f"sqlite:///{tmp_path / 'state.sqlite'}", policies=policies)
     try:
         running.send.command("weekly", command="/retention", channel="C0GENERAL")
         [reply] = running.standin.wait_for(lambda s: s.calls_of("response_url"))
-        assert "only answered in #product" in reply.args["text"] and reply.args["response_type"] == "ephemeral"
-        assert seen == [("U0ALICE", "C0GENERAL", "T0TEST", "retention")]
+        assert "<#C0PRODUCT>" in json.dumps(reply.args) and reply.args["response_type"] == "ephemeral"
         assert not running.standin.calls_of("chat.postMessage")  # refused before anything ran or was posted
+        [entry] = running.audit.entries()
+        assert (entry.user_id, entry.channel, entry.team, entry.playbook, entry.outcome) == (
+            "U0ALICE", "C0GENERAL", "T0TEST", "retention", "refused")
         running.send.command("dau", channel="C0GENERAL")
         running.answered("C0GENERAL")
     finally:

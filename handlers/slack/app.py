@@ -13,14 +13,16 @@ from config import SlackConfig
 from playbooks import Answerer
 from state.slack import SlackState
 
-from .blocks import ACTION_CSV, ACTION_REFRESH, ACTION_SCHEDULE, ACTION_SQL, help_blocks
-from .replies import Asker, Replier, before_run
+from .access import SlackAccess
+from .blocks import ACTION_CSV, ACTION_POST, ACTION_REFRESH, ACTION_SCHEDULE, ACTION_SQL, help_blocks
+from .replies import Asker, Replier
 
 log = logging.getLogger("playbot.slack")
 
 # One command per common playbook: command -> words put before the user's text.
 PLAYBOOK_COMMANDS = {"/retention": "retention", "/active-users": "active users", "/volume": ""}
 MENTION_RE = re.compile(r"<@([A-Z0-9]+)(\|[^>]*)?>")
+PRIVATE_RE = re.compile(r"(?:^|\s)--private(?=\s|$)")
 
 
 def command_names(config: SlackConfig) -> dict[str, str]:
@@ -32,13 +34,15 @@ def command_names(config: SlackConfig) -> dict[str, str]:
 
 
 def create_app(answerer: Answerer, state: SlackState, client: WebClient, config: SlackConfig, *,
-               signing_secret: str | None = None, check=before_run, schedules=None) -> tuple[App, Replier]:
+               signing_secret: str | None = None, access: SlackAccess | None = None,
+               schedules=None) -> tuple[App, Replier]:
     """Build the Bolt app. `signing_secret` None means Socket Mode (requests arrive over the socket).
+    `access` (handlers.slack.access.SlackAccess) holds the policies, rate limits and audit log.
     `schedules` (handlers.slack.schedules.ScheduleCommands) adds the schedule commands, buttons and modal."""
     app = App(client=client, signing_secret=signing_secret or "",
               request_verification_enabled=signing_secret is not None, name="playbot")
     replier = Replier(answerer, state, client, workers=config.workers, max_rows=config.max_table_rows,
-                      command=config.command, check=check, schedule=schedules is not None)
+                      command=config.command, access=access, schedule=schedules is not None)
     commands = command_names(config)
 
     def command_listener(prefix: str):
@@ -49,12 +53,13 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
                 ack(text=hint, blocks=blocks)
                 return
             ack()
+            private = bool(PRIVATE_RE.search(text))
             asker = Asker(body.get("user_id"), body["channel_id"], None, body.get("response_url"),
-                          body.get("channel_name") == "directmessage", body.get("team_id"))
+                          body.get("channel_name") == "directmessage", body.get("team_id"), private)
             if not prefix and schedules is not None and schedules.handles(text):
                 replier.submit(schedules.command_text, asker, text)
                 return
-            replier.submit(replier.question, asker, f"{prefix} {text}".strip())
+            replier.submit(replier.question, asker, f"{prefix} {PRIVATE_RE.sub(' ', text).strip()}".strip())
         return on_command
 
     for name, prefix in commands.items():
@@ -89,7 +94,8 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
             replier.submit(method, _button_asker(body), body["actions"][0]["value"])
         return on_button
 
-    for action_id, method in ((ACTION_REFRESH, replier.refresh), (ACTION_SQL, replier.show_sql), (ACTION_CSV, replier.csv)):
+    for action_id, method in ((ACTION_REFRESH, replier.refresh), (ACTION_SQL, replier.show_sql), (ACTION_CSV, replier.csv),
+                              (ACTION_POST, replier.post_to_channel)):
         app.action(action_id)(button_listener(method))
 
     if schedules is not None:
@@ -127,8 +133,9 @@ def _schedule_listeners(app: App, replier: Replier, schedules) -> None:
 
 def _button_asker(body: dict) -> Asker:
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
     return Asker((body.get("user") or {}).get("id"), channel, None, body.get("response_url"),
-                 team=(body.get("team") or {}).get("id"))
+                 bool(channel and channel.startswith("D")), team)
 
 
 def _mentions(text: str, bot_user: str | None) -> bool:

@@ -21,6 +21,7 @@ ACTION_REFRESH = "playbot_refresh"
 ACTION_SQL = "playbot_sql"
 ACTION_CSV = "playbot_csv"
 ACTION_SCHEDULE = "playbot_schedule"
+ACTION_POST = "playbot_post"  # a private answer's "Post to channel"
 
 Message = tuple[str, list[dict]]
 

@@ -19,6 +19,7 @@ BOT_SCOPES = (
     "chat:write",  # answers
     "commands",  # slash commands
     "files:write",  # charts and CSV (files_upload_v2)
+    "usergroups:read",  # policies that name user groups (usergroups.users.list)
 )
 BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
 

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,12 +25,20 @@ from charts import render_png
 from playbooks import Answer, Answerer, Clarification, Failure, Request
 from playbooks.params import json_safe
 from playbooks.persist import StoredRequestError, dumps, request_from_json
+from policy.gate import Gate
+from policy.rules import Decision
+from policy.settings import DEFAULT_POLICIES
 from state.slack import SlackState
 
+from .access import SlackAccess, refusal_message
 from .blocks import (
+    ACTION_POST,
+    MAX_BLOCKS,
     Message,
     answer_blocks,
+    button,
     clarification_blocks,
+    context,
     failure_blocks,
     refusal_blocks,
     sql_blocks,
@@ -50,15 +59,8 @@ class Asker:
     thread_ts: str | None = None  # the thread to answer in; None answers in the channel itself
     response_url: str | None = None  # slash commands and buttons: a way to reach only the asker
     is_dm: bool = False
-    team: str | None = None  # the Slack workspace (team ID) the request came from
-
-
-def before_run(asker: Asker, request: Request) -> str | None:
-    """The check every request passes before it runs: None to go on, or a refusal to show the asker.
-
-    The default allows everything; policies (per channel / per user) replace it via `Replier(check=...)`.
-    """
-    return None
+    team: str | None = None  # the Slack workspace the request came from
+    private: bool = False  # `--private`: answer only the asker, with a "Post to channel" button
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,11 @@ class Replier:
 
     def __init__(self, answerer: Answerer, state: SlackState, client: WebClient, *, workers: int = 4,
                  max_rows: int = 25, command: str = "/playbot", schedule: bool = False,
-                 check: Callable[[Asker, Request], str | None] = before_run):
+                 access: SlackAccess | None = None):
         self.answerer, self.state, self.client = answerer, state, client
-        self.max_rows, self.command, self.schedule, self.check = max_rows, command, schedule, check
+        self.max_rows, self.command, self.schedule = max_rows, command, schedule
+        # policies, rate limits and audit; without one: the defaults (sensitive columns, limits), no audit
+        self.access = access or SlackAccess(Gate(DEFAULT_POLICIES, answerer.library, answerer.config.segment.warehouse))
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="playbot-answer")
 
     def submit(self, fn: Callable, *args) -> Future:
@@ -162,18 +166,33 @@ class Replier:
             return None
 
     def question(self, asker: Asker, text: str, previous: Request | None = None) -> None:
+        started = time.perf_counter()
+        decision = self.access.admit(asker)  # workspace and rate limit, before anything is read
+        if not decision.allowed:
+            self.refuse(asker, text, decision, started)
+            return
         parsed = self.answerer.parse(text, previous)
-        if isinstance(parsed, Clarification):
-            self.tell(asker, clarification_blocks(parsed, self.command))
-        elif isinstance(parsed, Failure):
-            self.tell(asker, failure_blocks(parsed))
-        else:
-            self.run(asker, parsed)
+        if isinstance(parsed, Request):
+            self.run(asker, parsed, started)
+            return
+        self.access.record(asker, text, parsed, started)
+        self.tell(asker, clarification_blocks(parsed, self.command) if isinstance(parsed, Clarification)
+                  else failure_blocks(parsed))
 
-    def run(self, asker: Asker, request: Request) -> None:
-        refusal = self.check(asker, request)
-        if refusal:
-            self.tell(asker, refusal_blocks(refusal))
+    def refuse(self, asker: Asker, question: str, decision: Decision, started: float | None = None,
+               request: Request | None = None) -> None:
+        """Tell only the asker why, and where it could be asked instead; audit it. Nothing has run."""
+        self.access.record(asker, question, self.access.refusal(question, decision, request), started)
+        self.tell(asker, refusal_message(decision))
+
+    def run(self, asker: Asker, request: Request, started: float | None = None) -> None:
+        started = time.perf_counter() if started is None else started
+        decision = self.access.check(asker, request)
+        if not decision.allowed:
+            self.refuse(asker, request.question, decision, started, request)
+            return
+        if asker.private:
+            self.preview(asker, request, started)
             return
         text, blocks = working_blocks(request.question or request.playbook, asker.user)
         try:
@@ -190,7 +209,36 @@ class Replier:
         self.state.remember_thread(asker.channel, asker.thread_ts or ts, request_json)
         if asker.is_dm and asker.thread_ts is None:
             self.state.remember_thread(asker.channel, "", request_json)  # DMs: the next message follows up
-        self.show(asker.channel, ts, asker.thread_ts, answer_id, self.answerer.answer(request))
+        outcome = self.answerer.answer(request)
+        self.access.record(asker, request.question, outcome, started)
+        self.show(asker.channel, ts, asker.thread_ts, answer_id, outcome)
+
+    def preview(self, asker: Asker, request: Request, started: float) -> None:
+        """`--private`: the answer only the asker sees (no chart: files cannot be ephemeral), with a button
+        that posts it to the channel once the channel's policy allows it."""
+        outcome = self.answerer.answer(request)
+        self.access.record(asker, request.question, outcome, started)
+        if not isinstance(outcome, Answer):
+            self.tell(asker, failure_blocks(outcome))
+            return
+        answer_id = self.state.new_answer(asker.channel, asker.thread_ts, asker.user, dumps(request), sql_record(outcome))
+        text, blocks = answer_blocks(outcome, None, max_rows=self.max_rows)
+        post = {"type": "actions", "elements": [button("Post to channel", ACTION_POST, answer_id, "primary")]}
+        self.tell(asker, (text, [*blocks[:MAX_BLOCKS - 2], context("Only you can see this."), post]))
+
+    def post_to_channel(self, asker: Asker, answer_id: str) -> None:
+        """The "Post to channel" button of a private answer: checked against the channel, then answered there."""
+        stored = self.state.answer_message(answer_id)
+        if stored is None or stored.user_id != asker.user:
+            self.tell(asker, refusal_blocks("I can't find that answer any more. Ask the question again."))
+            return
+        try:
+            request = request_from_json(stored.request_json, self.answerer.library)
+        except StoredRequestError as exc:
+            self.tell(asker, refusal_blocks(f"That answer can't be posted: {exc}. Ask the question again."))
+            return
+        self.run(Asker(asker.user, stored.channel, stored.thread_ts, asker.response_url, stored.channel.startswith("D"),
+                       asker.team), request)
 
     def show(self, channel: str, ts: str, thread_ts: str | None, answer_id: str, outcome: Answer | Failure,
              refreshed: bool = False) -> None:
@@ -211,8 +259,10 @@ class Replier:
             return
         text, blocks = working_blocks(request.question or request.playbook, asker.user)
         self.client.chat_update(channel=stored.channel, ts=stored.ts, text=text, blocks=blocks)
-        self.show(stored.channel, stored.ts, stored.thread_ts, answer_id, self.answerer.answer(request, refresh=True),
-                  refreshed=True)
+        started = time.perf_counter()
+        outcome = self.answerer.answer(request, refresh=True)
+        self.access.record(asker, f"(refresh) {request.question}", outcome, started)
+        self.show(stored.channel, stored.ts, stored.thread_ts, answer_id, outcome, refreshed=True)
 
     def show_sql(self, asker: Asker, answer_id: str) -> None:
         stored = self.state.answer_message(answer_id)
@@ -226,7 +276,9 @@ class Replier:
         stored, request = self._stored(asker, answer_id)
         if stored is None or request is None:
             return
+        started = time.perf_counter()
         outcome = self.answerer.answer(request)
+        self.access.record(asker, f"(csv) {request.question}", outcome, started)
         if not isinstance(outcome, Answer):
             self.tell(asker, failure_blocks(outcome))
             return
@@ -244,9 +296,11 @@ class Replier:
         except StoredRequestError as exc:
             self.tell(asker, refusal_blocks(f"That answer can't be re-run: {exc}. Ask the question again."))
             return stored, None
-        refusal = self.check(asker, request)
-        if refusal:
-            self.tell(asker, refusal_blocks(refusal))
+        decision = self.access.admit(asker)
+        if decision.allowed:
+            decision = self.access.check(asker, request)
+        if not decision.allowed:  # a button in a channel is judged by the channel, like the question was
+            self.refuse(asker, request.question, decision, None, request)
             return stored, None
         return stored, request
 
