@@ -43,6 +43,7 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
               request_verification_enabled=signing_secret is not None, name="playbot")
     replier = Replier(answerer, state, client, workers=config.workers, max_rows=config.max_table_rows,
                       command=config.command, access=access, schedule=schedules is not None)
+    state.forget_events_before(days=2)  # Slack retries within minutes; old event ids can go
     commands = command_names(config)
 
     def command_listener(prefix: str):
