@@ -12,6 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from warehouse import Catalog
@@ -21,7 +22,7 @@ from .kinds import ARROWS, find_kinds, split_sequence
 from .library import Library, Playbook
 from .params import ParamError, ParamSpec
 from .timerange import DATE_RE, DateRange, describe, find_range, last_complete_periods, parse_date, period_start
-from .vocabulary import EventMatcher
+from .vocabulary import STOPWORDS, EventMatcher, stem
 
 INTERVAL_WORDS = [
     (r"\b(hourly|per hour|by hour|each hour|every hour|hour by hour)\b", "hour"),
@@ -324,15 +325,30 @@ def _pick_playbook(text: str, library: Library, sequence: bool = False) -> tuple
     """The playbook whose header words fit best; steps in order ("a -> b") favour one that needs steps."""
     best: tuple[float, Playbook | None, str] = (0.0, None, "")
     plain = re.sub(r"\b(?:our|the|my|your|their|a|an) ", "", text)  # "where do our active users come from"
+    stems = _stemmed(plain)  # "resurrect" finds "resurrected", "predict retention" finds "predicts retention"
     for pb in library.all():
         bonus = 0.5 if sequence and _needs_steps(pb) else 0.0
         for phrase in (*pb.words, pb.id.replace("_", " ")):
             pattern = rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
-            if re.search(pattern, text) or re.search(pattern, plain):
+            if (re.search(pattern, text) or re.search(pattern, plain)
+                    or re.search(rf"(?<![\w-]){re.escape(_stemmed(phrase))}(?![\w-])", stems)):
                 score = len(phrase.split()) + len(phrase) / 100 + bonus
                 if score > best[0]:
                     best = (score, pb, phrase)
+    if best[1] is None:  # a typo in a playbook word: "retension"
+        typed = [w for w in plain.split() if len(w) >= 6]
+        for pb in library.all():
+            for phrase in pb.words:
+                close = difflib.get_close_matches(phrase, typed, 1, 0.85) if " " not in phrase and len(phrase) >= 6 else []
+                score = 1 + len(phrase) / 100 - 0.05
+                if close and score > best[0]:
+                    best = (score, pb, close[0])
     return best[1], best[2]
+
+
+@lru_cache(maxsize=4096)
+def _stemmed(text: str) -> str:
+    return " ".join(stem(w) for w in text.split())
 
 
 def _needs_steps(pb: Playbook) -> bool:
@@ -459,9 +475,18 @@ def _default_range(pb: Playbook, interval: str, ctx: ParseContext) -> tuple[date
 
 
 def _not_understood(raw: str, text: str, ctx: ParseContext) -> Clarification:
+    """ "I don't know that": the 3 closest things there are (events of the catalog, playbooks), and an example."""
+    words = [w for w in re.split(r"[^a-z0-9]+", text) if len(w) > 3 and w not in STOPWORDS][:40]
+    ranked: list[tuple[float, str]] = []
+    for pb in ctx.library.all():
+        phrases = [w for phrase in pb.words for w in phrase.split() if len(w) > 2] or [pb.id]
+        score = max((difflib.SequenceMatcher(None, w, p).ratio() for w in words for p in phrases), default=0.0)
+        ranked.append((score, f"{pb.title} (e.g. “{_example_for(pb)}”)"))
     events = ctx.matcher.suggestions(text)
-    suggestions = tuple((events + [pb.title for pb in ctx.library.all()])[:3])
-    return Clarification(raw, "I don't know how to answer that yet.", suggestions, _example(ctx))
+    ranked += [(0.75 - i * 0.01, name) for i, name in enumerate(events)]  # close event names, best first
+    ranked.sort(key=lambda r: -r[0])
+    suggestions = tuple(name for _, name in ranked[:3])
+    return Clarification(raw, "I don't know that. The closest things I can answer:", suggestions, _example(ctx))
 
 
 def _playbook_suggestions(ctx: ParseContext) -> tuple[str, ...]:

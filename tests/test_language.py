@@ -131,3 +131,20 @@ def test_a_follow_up_says_what_it_kept(corpus_env):
     items = {what: source for what, _, source in reading_items(second)}
     assert items["group_by"] == "“by plan”"
     assert items["event"] == items["range"] == items["playbook"] == "(previous question)"
+
+
+def test_i_dont_know_that_offers_the_closest_playbooks_and_events(corpus_env):
+    outcome = read(corpus_env, "growht accounting")
+    assert isinstance(outcome, Clarification) and outcome.message.startswith("I don't know that")
+    assert outcome.suggestions[0].startswith("Growth accounting (e.g. “growth accounting”)")
+    outcome = read(corpus_env, "checkins flux")
+    assert isinstance(outcome, Clarification) and outcome.example
+    assert "Checkout Started" in outcome.suggestions, outcome
+
+
+def test_weeks_follow_the_configured_week_start(corpus_env):
+    library, catalog = corpus_env
+    outcome = _parse("invites this week", ParseContext(library, catalog, TODAY, "sunday", SYNONYMS))
+    assert outcome.params["start"].isoformat() == "2026-11-15"  # the Sunday before Friday 20 Nov
+    outcome = _parse("invites weekly", ParseContext(library, catalog, TODAY, "sunday", SYNONYMS))
+    assert outcome.params["end"].isoformat() == "2026-11-15" and outcome.params["start"].weekday() == 6
