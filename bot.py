@@ -314,9 +314,10 @@ def build_slack(config: Config, env, answerer=None):
     state = SlackState(store.state)
     access = SlackAccess(build_gate(config, answerer.library, store.state), client)
     poster = SlackPoster(client, state, config.slack.max_table_rows)
-    runner = ScheduleRunner(store, answerer, poster, policy=policy_from_config(config))
+    gate = build_gate(config, answerer.library)
+    runner = ScheduleRunner(store, answerer, poster, policy=policy_from_config(config), gate=gate)
     schedules = ScheduleCommands(store, runner, answerer, client, state, admins=config.scheduler.admins,
-                                 timezone=config.timezone, command=config.slack.command)
+                                 timezone=config.timezone, command=config.slack.command, gate=gate)
     app, replier = create_app(answerer, state, client, config.slack,
                               signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"], schedules=schedules,
                               access=access)

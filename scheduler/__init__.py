@@ -25,8 +25,7 @@ from .yaml_schedules import sync_yaml_schedules, yaml_schedules
 __all__ = [
     "AlertError", "AlertRule", "PostError", "Poster", "Run", "RunOutcome", "RunPolicy", "Schedule",
     "ScheduleListing", "ScheduleRunner", "ScheduleStore", "SchedulerService", "When", "WhenError",
-    "can_change", "list_schedules", "open_store", "parse_alert", "parse_when", "policy_from_config", "start_scheduler",
-    "sync_yaml_schedules",
+    "can_change", "list_schedules", "open_store", "parse_alert", "parse_when", "policy_from_config",     "sync_yaml_schedules",
     "yaml_schedules",
 ]
 
@@ -67,12 +66,3 @@ def open_store(config, now: datetime | None = None) -> tuple[ScheduleStore, dict
     store = ScheduleStore(open_state(config.state_db))
     return store, sync_yaml_schedules(store, declared, now or utc_now())
 
-
-def start_scheduler(config, answerer, poster: Poster, store: ScheduleStore | None = None) -> SchedulerService:
-    """What `bot.py` runs next to the Slack app: every process starts one; the lease picks the leader."""
-    if store is None:
-        store, _ = open_store(config)
-    runner = ScheduleRunner(store, answerer, poster, policy=policy_from_config(config))
-    service = SchedulerService(store, runner)
-    service.start()
-    return service

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from playbooks import Answer, Answerer, Clarification, Failure
+from playbooks import Answer, Answerer, Clarification, Failure, Request
 from playbooks.formatting import fmt_number
 
 from .alerts import check
@@ -80,7 +80,10 @@ def utc_now() -> datetime:
 class ScheduleRunner:
     def __init__(self, store: ScheduleStore, answerer: Answerer, poster: Poster, policy: RunPolicy | None = None,
                  name: str = "runner", clock: Callable[[], datetime] = utc_now,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, gate=None):
+        """`gate` (policy.gate.Gate): each question is checked for the schedule's channel, as its owner,
+        before it runs, and audited with source "schedule"."""
+        self.gate = gate
         self.store = store
         self.answerer = answerer
         self.poster = poster
@@ -140,14 +143,26 @@ class ScheduleRunner:
         if progress.answers is None:
             answers = []
             for question in schedule.questions:
-                outcome = self.answerer.ask(question)
+                outcome = self._ask(schedule, question)
                 if isinstance(outcome, Clarification):
                     raise RunProblem(f"“{question}” is not clear any more: {outcome.message}", retryable=False)
                 if isinstance(outcome, Failure):
-                    raise RunProblem(f"“{question}”: {outcome.message}", retryable=outcome.kind in RETRYABLE_KINDS)
+                    message = " ".join(p for p in (outcome.message, outcome.next_step if outcome.kind == "denied" else "") if p)
+                    raise RunProblem(f"“{question}”: {message}", retryable=outcome.kind in RETRYABLE_KINDS)
                 answers.append(outcome)
             progress.answers = answers
         return progress.answers
+
+    def _ask(self, schedule: Schedule, question: str):
+        if self.gate is None:
+            return self.answerer.ask(question)
+        from policy.rules import Subject
+
+        parsed = self.answerer.parse(question)
+        if not isinstance(parsed, Request):
+            return parsed
+        subject = Subject.in_channel(schedule.owner, schedule.channel, source="schedule")
+        return self.gate.answer(self.answerer, subject, parsed)
 
     def _digest(self, schedule: Schedule, progress: _Progress) -> RunOutcome:
         answers = self._answers(schedule, progress)

@@ -471,3 +471,83 @@ schedules:
     assert "ok: posted 1 item" in bot().stdout
     missing = bot("run", "nope")
     assert missing.returncode == 2 and "bot.py schedules` lists the IDs" in missing.stderr
+
+
+# ---- policies: a schedule posts only what its channel may see ----
+
+def test_scheduled_run_goes_through_the_policy_gate_and_is_audited(store, answerer):
+    from policy.audit import AuditLog
+    from policy.gate import Gate
+    from policy.settings import parse_policies
+
+    policies = parse_policies({"rules": [{"name": "retention stays in product", "playbooks": ["retention"],
+                                          "only": {"channels": ["C0PRODUCT"]}}]})
+    store.state.create_all()  # the audit table is declared when policy.audit is imported
+    gate = Gate(policies, answerer.library, "segment", AuditLog(store.state))
+    general = add(store, ["retention weekly"], channel="C0GENERAL")
+    product = add(store, ["retention weekly"], channel="C0PRODUCT", name="Product retention")
+    poster = RecordingPoster()
+    run = runner(store, answerer, poster, gate=gate)
+    refused = run.run_slot(general.id, MONDAY_9_BERLIN)
+    assert refused.status == "failed" and "after 1 attempt)" in refused.detail  # a refusal is not retried
+    assert "only available in certain places" in refused.detail and "C0PRODUCT" in refused.detail
+    assert poster.posts == [] and "retention stays in product" in poster.dms[0][1]
+    assert run.run_slot(product.id, MONDAY_9_BERLIN).status == "ok"
+    entries = AuditLog(store.state).entries()
+    assert sorted((e.source, e.channel, e.outcome) for e in entries) == [
+        ("schedule", "C0GENERAL", "refused"), ("schedule", "C0PRODUCT", "answered")]
+
+
+def test_killed_process_loses_no_schedule_and_posts_no_duplicate(built, tmp_path):
+    """Two real bot processes one after the other on a PostgreSQL state DB: the first is killed (-9)
+    while scheduling a per-second digest; the second takes over from the same tables."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    out = tmp_path / "posts.jsonl"
+
+    def parents(holder=None):
+        lines = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        return [p for p in lines if "dm" not in p and p["thread_ts"] is None and holder in (None, p["holder"])]
+
+    def start(holder):
+        return subprocess.Popen([sys.executable, "-m", "tests.schedule_process", url, str(built["messenger"]), str(out),
+                                 holder], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    def wait(predicate, timeout=30):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.1)
+
+    with postgres_state() as url:
+        state = open_state(url)
+        store = ScheduleStore(state)
+        schedule = add(store, ["invites yesterday"], when=When("every second", {"second": "*"}), timezone="UTC",
+                       created=datetime.now(UTC))
+        first = start("first")
+        try:
+            wait(lambda: len(parents("first")) >= 2)
+        finally:
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait()
+        second = start("second")
+        try:
+            wait(lambda: len(parents("second")) >= 2)
+        finally:
+            second.terminate()
+            second.wait()
+        assert store.get(schedule.id) == schedule  # the schedule survived the kill
+        runs = store.runs(schedule.id, limit=1000)
+        claimed = [r for r in runs if r.status in ("ok", "running", "timeout")]  # a slot that may have posted
+        ok = [r for r in runs if r.status == "ok"]
+        # each post belongs to one claimed slot (the run log's unique key): no slot posted twice
+        assert len(ok) <= len(parents()) <= len(claimed)
+        assert len({r.slot for r in runs}) == len(runs)
+        assert {p["holder"] for p in parents()} == {"first", "second"}
+        state.dispose()

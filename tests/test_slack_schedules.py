@@ -37,15 +37,15 @@ CHANNEL = "C0ANALYTICS"
 class ScheduleBot:
     """A running Playbot (HTTP mode) with schedules, its own stand-in and state database."""
 
-    def __init__(self, answerer, state_url: str, admins=("U0ADMIN",)):
+    def __init__(self, answerer, state_url: str, admins=("U0ADMIN",), gate=None):
         self.standin = SlackStandIn().start()
         db = open_state(state_url)
         self.db, self.store, self.state = db, ScheduleStore(db), SlackState(db)
         client = make_client(BOT_TOKEN, self.standin.url)
         self.runner = ScheduleRunner(self.store, answerer, SlackPoster(client, self.state),
-                                     policy=RunPolicy(max_attempts=2, backoff_seconds=0.01))
+                                     policy=RunPolicy(max_attempts=2, backoff_seconds=0.01), gate=gate)
         self.commands = ScheduleCommands(self.store, self.runner, answerer, client, self.state, admins=admins,
-                                         timezone="UTC")
+                                         timezone="UTC", gate=gate)
         self.app, self.replier = create_app(answerer, self.state, client, SlackConfig(), signing_secret=SIGNING_SECRET,
                                             schedules=self.commands)
         self.server = HttpServer(self.app, host="127.0.0.1", port=0, threads=4).start()
@@ -215,3 +215,22 @@ def test_rate_limited_post_is_retried_by_the_client(bot):
     assert bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, 14, tzinfo=UTC)).status == "ok"
     assert time.monotonic() - started < 30
     assert len([c for c in bot.standin.calls_of("chat.postMessage") if not c.args.get("thread_ts")]) == 1
+
+
+def test_schedule_creation_is_checked_against_policies(answerer, tmp_path):
+    from policy.gate import Gate
+    from policy.settings import parse_policies
+
+    policies = parse_policies({"rules": [{"name": "retention stays in product", "playbooks": ["retention"],
+                                          "only": {"channels": ["C0PRODUCT"]}}]})
+    bot = ScheduleBot(answerer, f"sqlite:///{tmp_path / 'state.sqlite'}",
+                      gate=Gate(policies, answerer.library, "segment"))
+    try:
+        bot.send.command('schedule "retention weekly" every monday 9:00', channel="C0GENERAL", user="U0ALICE")
+        [told] = bot.told()
+        assert told["text"].startswith("I can't schedule that here") and "retention stays in product" in told["text"]
+        assert bot.store.all() == []
+        bot.send.command('schedule "retention weekly" every monday 9:00', channel="C0PRODUCT", user="U0ALICE")
+        assert "Schedule *retention weekly*" in bot.told(2)[1]["text"]
+    finally:
+        bot.stop()

@@ -102,7 +102,8 @@ class ScheduleCommands:
 
     def __init__(self, store: ScheduleStore, runner: ScheduleRunner, answerer: Answerer, client: WebClient,
                  state: SlackState, *, admins: tuple[str, ...] = (), timezone: str = "UTC", command: str = "/playbot",
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, gate=None):
+        self.gate = gate  # policy.gate.Gate: a schedule may only post what its channel may see
         self.store, self.runner, self.answerer, self.client, self.state = store, runner, answerer, client, state
         self.admins, self.timezone, self.command, self.clock = admins, timezone, command, clock
         self.tell: Callable[[Asker, Message], None] = lambda asker, message: None  # set by create_app
@@ -155,7 +156,15 @@ class ScheduleCommands:
     def _understood(self, asker: Asker, question: str) -> bool:
         parsed = self.answerer.parse(question)
         if isinstance(parsed, Request):
-            return True
+            if self.gate is None:
+                return True
+            from policy.rules import Subject
+
+            decision = self.gate.check(Subject.in_channel(asker.user or "", asker.channel, asker.team), parsed)
+            if decision.allowed:
+                return True
+            self.tell(asker, refusal_blocks(f"I can't schedule that here: {decision.message(self.gate.mention)}"))
+            return False
         self.tell(asker, clarification_blocks(parsed, self.command) if hasattr(parsed, "choices") else failure_blocks(parsed))
         return False
 
