@@ -312,9 +312,9 @@ def build_slack(config: Config, env, answerer=None):
     socket_mode = bool(env.get("SLACK_APP_TOKEN"))
     store, _ = open_store(config)
     state = SlackState(store.state)
-    access = SlackAccess(build_gate(config, answerer.library, store.state), client)
+    gate = build_gate(config, answerer.library, store.state)
+    access = SlackAccess(gate, client)
     poster = SlackPoster(client, state, config.slack.max_table_rows)
-    gate = build_gate(config, answerer.library)
     runner = ScheduleRunner(store, answerer, poster, policy=policy_from_config(config), gate=gate)
     schedules = ScheduleCommands(store, runner, answerer, client, state, admins=config.scheduler.admins,
                                  timezone=config.timezone, command=config.slack.command, gate=gate)
