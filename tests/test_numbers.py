@@ -94,6 +94,11 @@ def test_dau_comparisons_come_from_the_right_days(answerers, oracles, engine, da
     before, week = answer.key.changes
     assert before.other == expected[day - timedelta(days=1)][0]
     assert week.other == expected[day - timedelta(days=7)][0]
+    # asked for: only that comparison
+    (only_week,) = ask(answerers, engine, dataset, "dau yesterday vs last week").key.changes
+    assert only_week == week
+    (only_before,) = ask(answerers, engine, dataset, "dau yesterday compared to the day before").key.changes
+    assert only_before == before
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)

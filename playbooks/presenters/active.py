@@ -50,10 +50,11 @@ def present_active_users(env: PresentEnv) -> Presentation:
             if len(series) < 3:
                 chart_rows = ctx_series
         prev = shift(key_bucket.date(), step, -1)
-        if prev in have:
+        compare = p.get("compare")  # asked for: only that comparison ("vs last week" on a weekly series is the week before)
+        if prev in have and (compare in (None, "previous") or (compare == "week" and step == "week")):
             changes.append(make_change(f"vs the {step} before ({period_label(prev, step)})", key_row[metric],
                                    have[prev][metric], fmt))
-        if step == "day" and key_bucket.date() - timedelta(days=7) in have:
+        if step == "day" and key_bucket.date() - timedelta(days=7) in have and compare in (None, "week"):
             lw = key_bucket.date() - timedelta(days=7)
             changes.append(make_change(f"vs the same day last week ({period_label(lw, 'day')})", key_row[metric],
                                    have[lw][metric], fmt))
