@@ -18,6 +18,7 @@ from charts.spec import ChartSpec
 from config import Config
 from warehouse import Catalog, CatalogCache, CatalogError, Result, Warehouse, WarehouseError, discover
 
+from .federation import fetch_lookups
 from .library import Library, Playbook
 from .params import json_safe
 from .parser import Clarification, ParseContext, Request, parse
@@ -226,10 +227,11 @@ class Answerer:
                                 timezone=self.config.timezone, week_start=self.config.week_start,
                                 today=today, now=now)
             queries: list[QueryRun] = []
+            lookups = fetch_lookups(playbook, self.warehouses) if playbook.lookups else {}
 
             def run(overrides: dict[str, Any], label: str) -> Result:
                 params = {**request.params, **overrides}
-                rendered = render(playbook, params, ctx)
+                rendered = render(playbook, params, ctx, lookups)
                 sql = warehouse.translate(rendered.sql)
                 result = warehouse.run(sql, rendered.params)
                 queries.append(QueryRun(label, sql, rendered.params, result))
@@ -244,6 +246,7 @@ class Answerer:
             log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, _kind(exc), exc.message)
             return Failure(request.question, exc.message, exc.next_step, _kind(exc), request)
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
+        definitions += [rows.note(warehouse.name) for rows in lookups.values()]
         warnings = list(shown.warnings) + self._freshness_warnings(catalog, request)
         if main.truncated:
             warnings.append(f"Only the first {len(main.rows):,} rows were read (row cap).")

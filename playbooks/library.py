@@ -27,8 +27,20 @@ HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", r
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
-         "dimensions"}
+         "dimensions", "lookups"}
 _PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words"}
+_LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
+NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Rows a playbook reads from another named warehouse (playbooks/federation.py), joined in by name."""
+
+    name: str  # the relation the playbook's SQL reads (FROM plans)
+    warehouse: str  # a warehouse name from playbot.yaml
+    sql: str  # one read-only query in the PostgreSQL dialect, run on that warehouse
+    max_rows: int = 10_000  # more rows than this is an error, never a silent cut
 
 
 class PlaybookError(ValueError):
@@ -58,6 +70,12 @@ class Playbook:
     path: str = ""
     builtin: bool = True
     meta: dict[str, Any] = field(default_factory=dict)
+    lookups: tuple[Lookup, ...] = ()
+
+    @property
+    def warehouses_read(self) -> tuple[str, ...]:
+        """Warehouses answering this playbook reads besides its own: its lookups' (for access policies)."""
+        return tuple(dict.fromkeys(lk.warehouse for lk in self.lookups))
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
@@ -134,6 +152,7 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         name = undeclared[0]
         line = body_start + next((i for i, ln in enumerate(body.splitlines()) if f":{name}" in ln), 0)
         raise PlaybookError(path, line, f"the SQL uses :{name}, which is not a declared parameter")
+    lookups = _parse_lookups(meta.get("lookups"), path, line_of)
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):
         raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")
@@ -146,8 +165,35 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         events_between=(str(between[0]), str(between[1])), lookback_days=int(meta.get("lookback_days", 0)),
         default_range={str(k): int(v) for k, v in (meta.get("default_range") or {}).items()},
         definitions=tuple(str(d) for d in meta.get("definitions") or ()),
-        warehouse=meta.get("warehouse"), path=str(path), builtin=builtin, meta=meta,
+        warehouse=meta.get("warehouse"), path=str(path), builtin=builtin, meta=meta, lookups=lookups,
     )
+
+
+def _parse_lookups(raw: Any, path: Path | str, line_of) -> tuple[Lookup, ...]:
+    """`lookups: {plans: {warehouse: product, sql: "SELECT id AS user_id, payment_plan FROM users"}}`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise PlaybookError(path, line_of("lookups"), "lookups must be a mapping of name: {warehouse, sql}")
+    out = []
+    for name, spec in raw.items():
+        where = line_of(str(name))
+        if not NAME_RE.match(str(name)) or str(name) in ("events", "users", "identity"):
+            raise PlaybookError(path, where, f"lookup name {name!r} must be lowercase letters, digits and underscores "
+                                             "(and not events, users or identity)")
+        if not isinstance(spec, dict) or not spec.get("warehouse") or not spec.get("sql"):
+            raise PlaybookError(path, where, f"lookup {name!r} needs warehouse: and sql:")
+        unknown = set(spec) - _LOOKUP_KEYS
+        if unknown:
+            raise PlaybookError(path, where, f"lookup {name!r}: unknown key {sorted(unknown)[0]!r}")
+        try:
+            max_rows = int(spec.get("max_rows", 10_000))
+        except (TypeError, ValueError):
+            raise PlaybookError(path, where, f"lookup {name!r}: max_rows must be a whole number") from None
+        if not 1 <= max_rows <= 100_000:
+            raise PlaybookError(path, where, f"lookup {name!r}: max_rows must be between 1 and 100000")
+        out.append(Lookup(str(name), str(spec["warehouse"]), str(spec["sql"]).strip().rstrip(";"), max_rows))
+    return tuple(out)
 
 
 # Bound by the runtime in every playbook: time bounds of the events relation, today, the timezone.

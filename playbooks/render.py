@@ -121,7 +121,9 @@ def event_scope(playbook: Playbook, params: dict[str, Any], catalog: Catalog) ->
     return tuple(infos)
 
 
-def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext) -> RenderedQuery:
+def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
+           lookups: dict[str, Any] | None = None) -> RenderedQuery:
+    """`lookups`: {name: federation.LookupRows} fetched from other warehouses, joined in as VALUES."""
     structural: dict[str, Any] = {}
     binds: dict[str, Any] = {}
     dimensions: list[Dimension] = []
@@ -196,6 +198,14 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext) -> Re
         if info is not None:
             binds["_activation"] = info.key
     ctes = build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan)
+    if lookups:
+        from .federation import lookup_cte
+
+        for name, rows in lookups.items():
+            if _references(body, name):
+                cte, values = lookup_cte(rows)
+                ctes.insert(0, cte)
+                binds.update(values)
     sql = _prepend_ctes(body.strip().rstrip(";"), ctes)
     used = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql))
     return RenderedQuery(sql=sql, params={k: v for k, v in binds.items() if k in used})

@@ -131,3 +131,15 @@ def growth_accounting(o: Oracle, start: date, end: date, unit: str,
         out[(period, "churned")] += len(active[previous] - active[period])
         period = o.trunc(period + timedelta(days=32 if unit == "month" else 7 if unit == "week" else 1), unit)
     return {k: v for k, v in out.items() if v}
+
+
+def active_by_plan(o: Oracle, plan_of: dict[str, str], start: date, end: date, unit: str) -> dict[tuple, int]:
+    """{(period, plan): active people} with plans from the product database; (period, None): everyone."""
+    people: dict[tuple, set] = defaultdict(set)
+    for e in o.events:
+        if e.anonymous or e.name in o.exclude or not (_dt(start) <= e.local < _dt(end)):
+            continue
+        period = o.trunc(e.local, unit)
+        people[(period, plan_of.get(e.user, "(not in product db)"))].add(e.user)
+        people[(period, None)].add(e.user)
+    return {k: len(v) for k, v in people.items()}

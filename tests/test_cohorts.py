@@ -90,7 +90,7 @@ def test_cohort_charts_render(answerers, question):
     assert width >= 600 and height >= 300
 
 
-COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting")
+COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting", "active_by_payment_plan")
 
 
 @pytest.mark.parametrize("playbook_id", COHORT_PLAYBOOKS)
@@ -134,3 +134,130 @@ def test_growth_accounting_matches_oracle(answerers, oracles, engine, dataset, q
     d = done[-1]
     qr = (expected.get((d, "new"), 0) + expected.get((d, "resurrected"), 0)) / expected[(d, "churned")]
     assert answer.key.value == pytest.approx(qr)
+
+
+# ---- cross-database: activity in the Segment warehouse, payment plans in the product database ----
+
+@pytest.fixture(scope="module")
+def product_pg(built):
+    """Each dataset's product database copied into its own PostgreSQL database (tables in public)."""
+    import uuid
+
+    import psycopg
+
+    from warehouse.loader import copy_to_postgres
+
+    from .conftest import PG_ADMIN
+
+    admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+    urls = {}
+    try:
+        for name, path in built.items():
+            db = f"playbot_test_product_{uuid.uuid4().hex[:8]}"
+            admin.execute(f'CREATE DATABASE "{db}"')
+            dsn = f"{PG_ADMIN.rsplit('/', 1)[0]}/{db}"
+            copy_to_postgres(path.parent / "product.duckdb", dsn, schemas=["main"], sort_key="id")
+            urls[name] = (db, dsn)
+        yield {name: dsn for name, (_, dsn) in urls.items()}
+    finally:
+        for db, _ in urls.values():
+            admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        admin.close()
+
+
+def _federated_answerer(segment_url: str, product_url: str, dataset: str, extra_dirs=()):
+    from dataclasses import replace
+
+    from config import WarehouseConfig
+    from playbooks import load_library
+    from playbooks.answer import Answerer
+    from warehouse import Warehouse
+
+    from .conftest import make_config
+
+    ds = DATASETS[dataset]
+    config = make_config(segment_url, ds)
+    config = replace(config, warehouses={**config.warehouses, "product": WarehouseConfig("product", product_url)})
+    warehouses = {name: Warehouse(wc) for name, wc in config.warehouses.items()}
+    return Answerer(config, warehouses, load_library(extra_dirs), clock=lambda: ds.clock)
+
+
+def _plans(built, dataset) -> dict[str, str]:
+    """The product database's plans, read with plain duckdb from a byte copy of the file."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import duckdb
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "product.duckdb"
+        shutil.copyfile(built[dataset].parent / "product.duckdb", copy)
+        con = duckdb.connect(str(copy), read_only=True)
+        try:
+            return {str(i): plan for i, plan in con.execute("SELECT id, payment_plan FROM users").fetchall()}
+        finally:
+            con.close()
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS))
+@pytest.mark.parametrize("segment_engine,product_engine", [
+    ("duckdb", "duckdb"), ("postgres", "duckdb"), ("postgres", "postgres"), ("duckdb", "postgres")])
+def test_active_by_payment_plan_across_databases(built, pg_url, product_pg, oracles, dataset, segment_engine,
+                                                 product_engine):
+    segment_url = (f"duckdb:///{built[dataset]}" if segment_engine == "duckdb"
+                   else pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    product_url = (f"duckdb:///{built[dataset].parent / 'product.duckdb'}" if product_engine == "duckdb"
+                   else product_pg[dataset].replace("postgresql://", "postgresql+psycopg://"))
+    answerer = _federated_answerer(segment_url, product_url, dataset)
+    try:
+        answer = answerer.ask("monthly active users by payment plan")
+        assert isinstance(answer, Answer), answer
+        p = answer.request.params
+        assert answer.playbook.id == "active_by_payment_plan" and p["interval"] == "month"
+        plans = _plans(built, dataset)
+        expected = oc.active_by_plan(oracles[(segment_engine, dataset)], plans, p["start"], p["end"], "month")
+        got = {(_d(r[0]), r[1]): int(r[2]) for r in answer.rows}
+        assert got == expected
+        assert {s for _, s in expected if s} >= {"free", "pro", "business"}
+        assert any(f"{len(plans):,} rows of plans" in d and "product warehouse" in d for d in answer.definitions)
+    finally:
+        for w in answerer.warehouses.values():
+            w.close()
+
+
+def test_lookup_over_its_cap_is_refused_with_the_next_step(built, tmp_path):
+    (tmp_path / "plan_count.sql").write_text(
+        "/* playbook\nid: plan_count\ntitle: People by plan\nquestion: How many people per plan?\n"
+        "words: [people per plan]\nlookups:\n  plans:\n    warehouse: product\n"
+        "    sql: SELECT id AS user_id, payment_plan FROM users\n    max_rows: 5\n*/\n"
+        "SELECT payment_plan, COUNT(*) AS people FROM plans GROUP BY 1\n")
+    answerer = _federated_answerer(f"duckdb:///{built['messenger']}",
+                                   f"duckdb:///{built['messenger'].parent / 'product.duckdb'}", "messenger", [tmp_path])
+    try:
+        outcome = answerer.ask("people per plan")
+        assert not isinstance(outcome, Answer)
+        assert "more than 5 rows" in outcome.message and "max_rows" in outcome.next_step
+    finally:
+        for w in answerer.warehouses.values():
+            w.close()
+
+
+def test_lookup_from_an_unconfigured_warehouse_says_how_to_fix_it(answerers):
+    outcome = answerers[("duckdb", "messenger")].ask("mau by payment plan")
+    assert not isinstance(outcome, Answer)
+    assert "product warehouse" in outcome.message and "warehouses.product.url" in outcome.next_step
+
+
+@pytest.mark.parametrize("lookups,error", [
+    ("lookups:\n  events:\n    warehouse: product\n    sql: SELECT 1 AS x\n", "not events"),
+    ("lookups:\n  plans:\n    sql: SELECT 1 AS x\n", "needs warehouse"),
+    ("lookups:\n  plans:\n    warehouse: product\n    sql: SELECT 1 AS x\n    max_rows: 0\n", "between 1 and 100000"),
+])
+def test_bad_lookup_headers_name_file_and_line(lookups, error):
+    from playbooks.library import PlaybookError, parse_playbook
+
+    text = f"/* playbook\nid: x_by_plan\ntitle: X\nquestion: Q?\n{lookups}*/\nSELECT * FROM plans\n"
+    with pytest.raises(PlaybookError) as info:
+        parse_playbook(text, "custom/x.sql")
+    assert error in str(info.value) and str(info.value).startswith("custom/x.sql:")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..answer import Presentation, PresentEnv
-from .active import present_active_users
+from .active import present_active_by_lookup, present_active_users
 from .growth import present_growth_accounting
 from .nday import present_nday_retention
 from .retention import present_retention
@@ -21,6 +21,7 @@ from .volume import present_volume
 PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "volume": present_volume,
     "active_users": present_active_users,
+    "active_by_lookup": present_active_by_lookup,
     "retention": present_retention,
     "nday_retention": present_nday_retention,
     "growth_accounting": present_growth_accounting,

@@ -97,9 +97,27 @@ def present_active_users(env: PresentEnv) -> Presentation:
 
 
 def _present_active_breakdown(env: PresentEnv) -> Presentation:
+    unit = env.request.params["interval"]
+    dim = DIMENSIONS[env.request.params["group_by"]]
+    definition = (f"Active: at least one event in the {unit}; {dim.label.lower()} is the value on each event "
+                  "(a person active under two values counts in both; All counts each person once)."
+                  if dim.level == "event" else
+                  f"Active: at least one event in the {unit}; {dim.label.lower()} is the person's latest value.")
+    return present_active_segments(env, dim.label, definition)
+
+
+def present_active_by_lookup(env: PresentEnv) -> Presentation:
+    """Active users per segment, where the segment came from another warehouse (playbooks/federation.py)."""
+    label = env.playbook.title.split(" by ", 1)[-1]
+    return present_active_segments(env, label[:1].upper() + label[1:],
+                                   f"{label[:1].upper() + label[1:]}: the value in the {env.playbook.lookups[0].warehouse} "
+                                   "database today; people it does not know are shown as such.")
+
+
+def present_active_segments(env: PresentEnv, label: str, definition: str) -> Presentation:
+    """Rows (period, segment, active_users), with segment NULL for everyone once: lines per segment."""
     p = env.request.params
     unit, start, end = p["interval"], p["start"], p["end"]
-    dim = DIMENSIONS[p["group_by"]]
     rows = env.result.as_dicts()
     totals = densify([r for r in rows if r["segment"] is None], start, end, unit, env.week_start, ["active_users"])
     grid = {(as_datetime(r["period"]), r["segment"]): int(r["active_users"]) for r in rows if r["segment"] is not None}
@@ -119,7 +137,7 @@ def _present_active_breakdown(env: PresentEnv) -> Presentation:
             prev = totals[idx - 1]
             changes.append(make_change(f"vs the {unit} before ({period_label(prev['period'], unit)})",
                                    key_row["active_users"], prev["active_users"]))
-        lines.append(f"{period_label(key_row['period'], unit)} by {dim.label.lower()}: " + " · ".join(
+        lines.append(f"{period_label(key_row['period'], unit)} by {label.lower()}: " + " · ".join(
             f"{seg} {fmt_number(grid.get((key_row['period'], seg), 0))}" for seg in segments))
     key_value = None if key_row is None else key_row["active_users"]
     when = period_label(key_row["period"], unit) if key_row else "–"
@@ -129,17 +147,14 @@ def _present_active_breakdown(env: PresentEnv) -> Presentation:
                                                                    for seg in segments)
                        + (fmt_number(r["active_users"]),) for r in totals)
     chart = LineChart(
-        title=f"{name} by {dim.label.lower()}", subtitle=range_phrase(env) + filter_phrase(p),
+        title=f"{name} by {label.lower()}", subtitle=range_phrase(env) + filter_phrase(p),
         x=tuple(r["period"] for r in totals),
         series=tuple(Series(str(seg), tuple(float(grid.get((r["period"], seg), 0)) for r in totals)) for seg in segments)
         + (Series("All", tuple(float(r["active_users"] or 0) for r in totals), style="dashed"),),
         granularity=unit, partial_from=partial_index(totals, unit, env.now, start, end))
     return Presentation(
-        title=f"{name} by {dim.label.lower()} · {range_phrase(env)}", headline=headline,
+        title=f"{name} by {label.lower()} · {range_phrase(env)}", headline=headline,
         key=KeyNumber(name, None if key_value is None else float(key_value), "int", tuple(changes)),
         table=Table(cols, table_rows, (False,) + (True,) * (len(cols) - 1)), chart=chart,
         lines=([changes_line(changes)] if changes else []) + lines,
-        definitions=[f"Active: at least one event in the {unit}; {dim.label.lower()} is the value on each event "
-                     "(a person active under two values counts in both; All counts each person once)."
-                     if dim.level == "event" else
-                     f"Active: at least one event in the {unit}; {dim.label.lower()} is the person's latest value."])
+        definitions=[definition])

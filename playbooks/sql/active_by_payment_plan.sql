@@ -1,0 +1,51 @@
+/* playbook
+id: active_by_payment_plan
+title: Active users by payment plan
+question: How many people were active each month, by the payment plan the product database has for them?
+description: >
+  A cross-database question: activity comes from the Segment warehouse, the payment plan from the
+  product's own database (the `product` warehouse, table users, column payment_plan). The plans
+  are read first and joined inside the Segment warehouse's query, whatever engine each one runs.
+presenter: active_by_lookup
+chart: line
+params:
+  start: {type: date}
+  end: {type: date}
+  interval: {type: interval, default: month, choices: [day, week, month]}
+  event: {type: event, help: "count only people who did this event (default: any event)"}
+lookups:
+  plans:
+    warehouse: product
+    sql: SELECT CAST(id AS VARCHAR) AS user_id, payment_plan FROM users
+    max_rows: 50000
+default_range: {day: 30, week: 12, month: 6}
+words: [by payment plan, payment plan, payment plans, per payment plan, by billing plan, billing plan,
+        active users by payment plan, monthly active users by payment plan, mau by payment plan,
+        paying plan, plan from the product database]
+definitions:
+  - "Active user: a signed-in person with at least one qualifying event in the period; the plan is the one in the product database now."
+examples:
+  - monthly active users by payment plan
+  - mau by payment plan
+  - weekly active users by payment plan
+  - active users by billing plan last 12 weeks
+  - payment plans of active users since 2026-09-01
+*/
+WITH activity AS (
+  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id
+  FROM events
+  WHERE occurred_at >= :start AND occurred_at < :end
+    AND NOT is_anonymous
+    AND counts_as_activity
+    {% if event %}AND event_name = :event{% endif %}
+)
+SELECT a.period, COALESCE(p.payment_plan, '(not in product db)') AS segment, COUNT(DISTINCT a.user_id) AS active_users
+FROM activity a
+LEFT JOIN plans p ON p.user_id = a.user_id
+GROUP BY 1, 2
+UNION ALL
+-- everyone, once, per period
+SELECT period, NULL AS segment, COUNT(DISTINCT user_id) AS active_users
+FROM activity
+GROUP BY 1
+ORDER BY 1, 2
