@@ -55,6 +55,10 @@ class Placeholder:
     def __len__(self) -> int:
         return len(self._value) if isinstance(self._value, (list, tuple)) else int(bool(self))
 
+    def __getitem__(self, index: int) -> Placeholder:
+        """One item of a list parameter: `{{ events[0] }}` renders `:events_0` (bound separately)."""
+        return Placeholder(f"{self._name}_{int(index)}", self._value[int(index)])
+
 
 @dataclass(frozen=True)
 class RenderContext:
@@ -149,6 +153,8 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         else:
             structural[spec.name] = Placeholder(spec.name, value)
             binds[spec.name] = _bind_value(value)
+            if spec.type == "events":
+                binds.update({f"{spec.name}_{i}": item for i, item in enumerate(value or ())})
     refused = [d.label for d in dimensions if d.sensitive]
     if refused:  # the policy refuses these before rendering; this is the last line of defence
         raise RenderError(f"{refused[0]} is a sensitive column: it is never used for breakdowns or filters.",

@@ -143,3 +143,19 @@ def active_by_plan(o: Oracle, plan_of: dict[str, str], start: date, end: date, u
         people[(period, plan_of.get(e.user, "(not in product db)"))].add(e.user)
         people[(period, None)].add(e.user)
     return {k: len(v) for k, v in people.items()}
+
+
+def feature_adoption(o: Oracle, events: list[str], start: date, end: date,
+                     unit: str) -> dict[date, tuple[int, dict[str | None, int]]]:
+    """{period: (active people, {event: people who did it, None: people who did any of them})}."""
+    active: dict[date, set] = defaultdict(set)
+    used: dict[tuple[date, str | None], set] = defaultdict(set)
+    for e in o.events:
+        if e.anonymous or e.name in o.exclude or not (_dt(start) <= e.local < _dt(end)):
+            continue
+        period = o.trunc(e.local, unit)
+        active[period].add(e.user)
+        if e.name in events:
+            used[(period, e.name)].add(e.user)
+            used[(period, None)].add(e.user)
+    return {d: (len(people), {f: len(u) for (p, f), u in used.items() if p == d}) for d, people in active.items()}

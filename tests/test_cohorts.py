@@ -81,7 +81,8 @@ def test_nday_retention_matches_oracle(answerers, oracles, engine, dataset, ques
     assert sizes == sorted(sizes, reverse=True)
 
 
-@pytest.mark.parametrize("question", ["weekly retention by channel", "n-day retention by platform", "growth accounting"])
+@pytest.mark.parametrize("question", ["weekly retention by channel", "n-day retention by platform", "growth accounting",
+                                      "sticker adoption"])
 def test_cohort_charts_render(answerers, question):
     from charts.render import check_png, render_png
 
@@ -90,7 +91,7 @@ def test_cohort_charts_render(answerers, question):
     assert width >= 600 and height >= 300
 
 
-COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting", "active_by_payment_plan")
+COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting", "active_by_payment_plan", "feature_adoption")
 
 
 @pytest.mark.parametrize("playbook_id", COHORT_PLAYBOOKS)
@@ -261,3 +262,42 @@ def test_bad_lookup_headers_name_file_and_line(lookups, error):
     with pytest.raises(PlaybookError) as info:
         parse_playbook(text, "custom/x.sql")
     assert error in str(info.value) and str(info.value).startswith("custom/x.sql:")
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,events,unit", [
+    ("sticker adoption weekly", ["Sticker Sent"], "week"),
+    ("feature_adoption events='Sticker Sent,Photo Shared' interval=day launch_date=2026-10-10",
+     ["Sticker Sent", "Photo Shared"], "day"),
+])
+def test_feature_adoption_matches_oracle(answerers, oracles, engine, dataset, question, events, unit):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "feature_adoption" and list(p["events"]) == events and p["interval"] == unit
+    expected = oc.feature_adoption(oracles[(engine, dataset)], events, p["start"], p["end"], unit)
+    got: dict[date, tuple[int, dict]] = {}
+    for period, feature, users, active, share in answer.rows:
+        d = _d(period)
+        got.setdefault(d, (int(active), {}))
+        if users:
+            got[d][1][feature] = int(users)
+        assert share == pytest.approx(users / active)
+    assert got == expected
+    assert any(v[1] for v in expected.values()), "the feature is used in the range"
+    # headline: the latest complete period's share of active users doing any of the events
+    clock = DATASETS[dataset].clock.replace(tzinfo=None)
+    from playbooks.timerange import shift
+
+    done = [d for d in expected if datetime.combine(shift(d, unit, 1), datetime.min.time()) <= clock]
+    active, used = expected[max(done)]
+    assert answer.key.value == pytest.approx(used.get(None, 0) / active)
+    # before/after the launch: mean share over complete periods wholly before it / starting on or after it
+    launch = p["launch_date"] or min(d for d, (_, u) in expected.items() if u)
+    before = [u.get(None, 0) / a for d, (a, u) in expected.items()
+              if d in done and shift(d, unit, 1) <= launch]
+    after = [u.get(None, 0) / a for d, (a, u) in expected.items() if d in done and d >= launch]
+    from playbooks.formatting import fmt_number
+
+    line = next(x for x in answer.summary.split("\n") if x.startswith("Before"))
+    assert f"{fmt_number(sum(before) / len(before), 'pct')} of active users" in line
+    assert f"after: {fmt_number(sum(after) / len(after), 'pct')}" in line

@@ -1,0 +1,56 @@
+/* playbook
+id: feature_adoption
+title: Feature adoption
+question: How many active people use a feature, and did that change after its launch?
+description: >
+  Mode's "Measuring Feature Use": per day, week or month, the people who did each feature event
+  (and any of them), as a share of that period's active users. A launch date, given or found as
+  the first period the feature was used, is marked on the chart and splits before from after.
+presenter: feature_adoption
+chart: line
+params:
+  events: {type: events, min: 1, max: 5, help: "the feature's events, e.g. Sticker Sent"}
+  start: {type: date}
+  end: {type: date}
+  interval: {type: interval, default: day, choices: [day, week, month]}
+  launch_date: {type: date, help: "the launch to compare before and after (default: the first period the feature was used)"}
+default_range: {day: 90, week: 12, month: 6}
+words: [feature adoption, adoption, adopted, feature usage, feature use, feature users, uses the feature,
+        using the feature, share of active users, launch, since launch, after launch, before and after launch,
+        how many people use, people using]
+definitions:
+  - "Feature users: people who did the event in the period; share = feature users / active users in the same period."
+examples:
+  - sticker adoption
+  - feature adoption of sticker sent
+  - sticker adoption weekly
+  - how many people use stickers
+  - photo sharing adoption since 2026-09-01
+  - feature usage of stickers and photos by week
+*/
+{% set feature_list %}{% for i in range(events | length) %}{{ events[i] }}{{ ", " if not loop.last }}{% endfor %}{% endset %}
+WITH activity AS (
+  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id, event_name
+  FROM events
+  WHERE occurred_at >= :start AND occurred_at < :end
+    AND NOT is_anonymous
+    AND counts_as_activity
+),
+active AS (
+  SELECT period, COUNT(DISTINCT user_id) AS active_users FROM activity GROUP BY period
+),
+used AS (
+  SELECT period, event_name AS feature, COUNT(DISTINCT user_id) AS users
+  FROM activity WHERE event_name IN ({{ feature_list }})
+  GROUP BY 1, 2
+  UNION ALL
+  -- any of the feature's events (feature NULL); a period without any use gets 0 below
+  SELECT period, NULL AS feature, COUNT(DISTINCT user_id) AS users
+  FROM activity WHERE event_name IN ({{ feature_list }})
+  GROUP BY 1
+)
+SELECT a.period, u.feature, COALESCE(u.users, 0) AS users, a.active_users,
+       CAST(COALESCE(u.users, 0) AS DOUBLE PRECISION) / a.active_users AS share
+FROM active a
+LEFT JOIN used u ON u.period = a.period
+ORDER BY 1, 2
