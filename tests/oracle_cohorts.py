@@ -159,3 +159,33 @@ def feature_adoption(o: Oracle, events: list[str], start: date, end: date,
             used[(period, e.name)].add(e.user)
             used[(period, None)].add(e.user)
     return {d: (len(people), {f: len(u) for (p, f), u in used.items() if p == d}) for d, people in active.items()}
+
+
+def retention_drivers(o: Oracle, start: date, end: date, now: datetime, first_days: int,
+                      events: list[str] | None = None, thresholds: tuple[int, ...] = (1, 2, 3, 5, 10),
+                      candidates: int = 12) -> dict[tuple[str, int], tuple[int, int, int, int]]:
+    """{(event, N): (signups, did it >= N times in the first days, of them retained, retained overall)}.
+
+    Signups in [start, end) whose day 35 is over; retained = active in days [28, 35) after signup."""
+    cohort = {u: t for u, t in o.activation.items()
+              if _dt(start) <= t < _dt(end) and t + timedelta(days=35) <= now}
+    times: dict[tuple[str, str], int] = defaultdict(int)
+    retained: set[str] = set()
+    for e in o.events:
+        t = cohort.get(e.user)
+        if t is None or e.anonymous or e.name in o.exclude:
+            continue
+        if t <= e.local < t + timedelta(days=first_days) and (events is None or e.name in events):
+            times[(e.user, e.name)] += 1
+        if t + timedelta(days=28) <= e.local < t + timedelta(days=35):
+            retained.add(e.user)
+    doers: dict[str, int] = defaultdict(int)
+    for (_, name) in times:
+        doers[name] += 1
+    picked = sorted(doers, key=lambda n: (-doers[n], n))[:candidates]
+    out = {}
+    for name in picked:
+        for n in thresholds:
+            did = {u for u in cohort if times.get((u, name), 0) >= n}
+            out[(name, n)] = (len(cohort), len(did), len(did & retained), len(retained))
+    return out

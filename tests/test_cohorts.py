@@ -91,7 +91,8 @@ def test_cohort_charts_render(answerers, question):
     assert width >= 600 and height >= 300
 
 
-COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting", "active_by_payment_plan", "feature_adoption")
+COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting", "active_by_payment_plan", "feature_adoption",
+                    "retention_drivers")
 
 
 @pytest.mark.parametrize("playbook_id", COHORT_PLAYBOOKS)
@@ -301,3 +302,26 @@ def test_feature_adoption_matches_oracle(answerers, oracles, engine, dataset, qu
     line = next(x for x in answer.summary.split("\n") if x.startswith("Before"))
     assert f"{fmt_number(sum(before) / len(before), 'pct')} of active users" in line
     assert f"after: {fmt_number(sum(after) / len(after), 'pct')}" in line
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,events,thresholds,first_days", [
+    ("retention drivers", None, (1, 2, 3, 5, 10), 7),
+    ("users who sent at least 3 messages in their first 14 days", ["Message Sent"], (3,), 14),
+])
+def test_retention_drivers_match_oracle(answerers, oracles, engine, dataset, question, events, thresholds, first_days):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "retention_drivers" and p["first_days"] == first_days
+    assert (list(p["events"]) if p["events"] else None) == events
+    now = DATASETS[dataset].clock.replace(tzinfo=None)
+    expected = oc.retention_drivers(oracles[(engine, dataset)], p["start"], p["end"], now, first_days, events,
+                                    thresholds)
+    got = {(r[0], int(r[1])): tuple(int(x) for x in r[2:]) for r in answer.rows}
+    assert got == expected
+    assert len({e for e, _ in expected}) == (12 if events is None else 1)
+    # the key: the largest lift among (event, N) with at least 20 people on each side
+    lifts = [((dk / d) / ((k - dk) / (n - d))) for (n, d, dk, k) in expected.values()
+             if d >= 20 and n - d >= 20 and k - dk > 0]
+    assert answer.key.value == pytest.approx(max(lifts))
+    assert "Correlation, not cause" in answer.summary

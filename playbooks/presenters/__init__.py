@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ..answer import Presentation, PresentEnv
 from .active import present_active_by_lookup, present_active_users
 from .adoption import present_feature_adoption
+from .drivers import present_retention_drivers
 from .growth import present_growth_accounting
 from .nday import present_nday_retention
 from .retention import present_retention
@@ -27,5 +28,6 @@ PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "nday_retention": present_nday_retention,
     "growth_accounting": present_growth_accounting,
     "feature_adoption": present_feature_adoption,
+    "retention_drivers": present_retention_drivers,
     "table": present_table,
 }

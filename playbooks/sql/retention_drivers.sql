@@ -1,0 +1,76 @@
+/* playbook
+id: retention_drivers
+title: Retention drivers
+question: Which early actions go with people staying?
+description: >
+  Mode's "Metrics That Matter": for each candidate event and threshold, the people who did it at
+  least N times in their first days, how many of them were still active a month later, compared
+  with everyone else who signed up then. Lift = their retention / the others' retention; coverage =
+  the share of signups who did it. Correlation, not cause.
+presenter: retention_drivers
+chart: bar
+params:
+  events: {type: events, max: 12, help: "candidate early actions (default: the 12 most common in the first days)"}
+  threshold: {type: int, min: 1, max: 100, help: "at least N times (default: 1, 2, 3, 5 and 10 are compared)"}
+  first_days: {type: int, default: 7, min: 1, max: 28}
+  start: {type: date, help: first signup day}
+  end: {type: date, help: day after the last signup day}
+events_between: [start, tomorrow]
+default_range: {day: 120}
+words: [retention drivers, drivers of retention, what drives retention, early actions, aha moment, magic number,
+        predicts retention, predict retention, leading indicators, metrics that matter, actions that matter,
+        go with retention, correlate with retention]
+definitions:
+  - "Retained: active (any qualifying event) between day 28 and day 35 after signing up; only people whose day 35 is over are counted."
+  - "Lift = retention of those who did it / retention of the rest; coverage = the share of signups who did it. Correlation, not cause: people who were going to stay anyway may simply do more."
+examples:
+  - retention drivers
+  - what drives retention
+  - users who sent at least 3 messages in their first 7 days
+  - retention drivers for people who add 5 or more friends in their first week
+  - early actions at least 2 times in the first 14 days
+  - magic number
+*/
+{% set in_list %}{% for i in range(events | length) %}{{ events[i] }}{{ ", " if not loop.last }}{% endfor %}{% endset %}
+WITH cohort AS (
+  SELECT user_id, activated_at
+  FROM users
+  WHERE activated_at >= :start AND activated_at < :end
+    AND activated_at + INTERVAL '35 days' <= :now
+),
+early AS (
+  -- how many times each person did each event in their first days
+  SELECT c.user_id, e.event_name, COUNT(*) AS times
+  FROM cohort c
+  JOIN events e ON e.user_id = c.user_id
+   AND e.occurred_at >= c.activated_at AND e.occurred_at < c.activated_at + INTERVAL '{{ first_days }} days'
+  WHERE e.counts_as_activity AND NOT e.is_anonymous
+    {% if events %}AND e.event_name IN ({{ in_list }}){% endif %}
+  GROUP BY 1, 2
+),
+candidates AS (
+  SELECT event_name FROM early GROUP BY event_name ORDER BY COUNT(*) DESC, event_name LIMIT 12
+),
+retained AS (
+  SELECT DISTINCT c.user_id
+  FROM cohort c
+  JOIN events e ON e.user_id = c.user_id
+   AND e.occurred_at >= c.activated_at + INTERVAL '28 days' AND e.occurred_at < c.activated_at + INTERVAL '35 days'
+  WHERE e.counts_as_activity AND NOT e.is_anonymous
+),
+thresholds AS (
+  {% if threshold %}SELECT {{ threshold }} AS threshold
+  {% else %}SELECT 1 AS threshold UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 5 UNION ALL SELECT 10{% endif %}
+)
+SELECT k.event_name AS event, t.threshold,
+       COUNT(*) AS people,
+       SUM(CASE WHEN COALESCE(x.times, 0) >= t.threshold THEN 1 ELSE 0 END) AS did,
+       SUM(CASE WHEN COALESCE(x.times, 0) >= t.threshold AND r.user_id IS NOT NULL THEN 1 ELSE 0 END) AS did_retained,
+       SUM(CASE WHEN r.user_id IS NOT NULL THEN 1 ELSE 0 END) AS retained
+FROM cohort c
+CROSS JOIN candidates k
+CROSS JOIN thresholds t
+LEFT JOIN early x ON x.user_id = c.user_id AND x.event_name = k.event_name
+LEFT JOIN retained r ON r.user_id = c.user_id
+GROUP BY 1, 2
+ORDER BY 1, 2
