@@ -189,3 +189,30 @@ def retention_drivers(o: Oracle, start: date, end: date, now: datetime, first_da
             did = {u for u in cohort if times.get((u, name), 0) >= n}
             out[(name, n)] = (len(cohort), len(did), len(did & retained), len(retained))
     return out
+
+
+def slipping_away(o: Oracle, event: str, start: date, end: date, today: date,
+                  idle_days: tuple[int, ...] = (1, 2, 3, 5, 7, 14, 21)) -> dict[tuple[str, int], tuple[int, int]]:
+    """{(how often before, d): (idle spells whose return window is over, of them came back within 28 days)}."""
+    days: dict[str, set[date]] = defaultdict(set)
+    for e in o.events:
+        if e.name == event and not e.anonymous and e.local >= _dt(start):
+            days[e.user].add(e.local.date())
+    out: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for user_days in days.values():
+        ordered = sorted(user_days)
+        for i, day in enumerate(ordered):
+            if day >= end:
+                continue
+            times = i + 1
+            bucket = ("1" if times == 1 else "2-3" if times <= 3 else "4-7" if times <= 7 else
+                      "8-15" if times <= 15 else "16+")
+            nxt = ordered[i + 1] if i + 1 < len(ordered) else None
+            for d in idle_days:
+                gap = (nxt - day).days if nxt else None
+                if (gap is not None and gap <= d) or day + timedelta(days=d + 29) > today:
+                    continue
+                cell = out[(bucket, d)]
+                cell[0] += 1
+                cell[1] += int(gap is not None and gap <= d + 28)
+    return {k: (v[0], v[1]) for k, v in out.items()}

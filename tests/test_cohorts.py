@@ -92,7 +92,7 @@ def test_cohort_charts_render(answerers, question):
 
 
 COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting", "active_by_payment_plan", "feature_adoption",
-                    "retention_drivers")
+                    "retention_drivers", "slipping_away")
 
 
 @pytest.mark.parametrize("playbook_id", COHORT_PLAYBOOKS)
@@ -325,3 +325,21 @@ def test_retention_drivers_match_oracle(answerers, oracles, engine, dataset, que
              if d >= 20 and n - d >= 20 and k - dk > 0]
     assert answer.key.value == pytest.approx(max(lifts))
     assert "Correlation, not cause" in answer.summary
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,event", [
+    ("when do message senders slip away", "Message Sent"),
+    ("slipping away for photo shared", "Photo Shared"),
+])
+def test_slipping_away_matches_oracle(answerers, oracles, engine, dataset, question, event):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "slipping_away" and p["event"] == event
+    today = DATASETS[dataset].clock.date()
+    expected = oc.slipping_away(oracles[(engine, dataset)], event, p["start"], p["end"], today)
+    got = {(r[0], int(r[1])): (int(r[2]), int(r[3])) for r in answer.rows}
+    assert got == expected
+    assert len({f for f, _ in expected}) >= 3
+    n7 = sum(v[0] for (f, d), v in expected.items() if d == 7)
+    assert answer.key.value == pytest.approx(sum(v[1] for (f, d), v in expected.items() if d == 7) / n7)

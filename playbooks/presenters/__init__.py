@@ -17,6 +17,7 @@ from .drivers import present_retention_drivers
 from .growth import present_growth_accounting
 from .nday import present_nday_retention
 from .retention import present_retention
+from .slipping import present_slipping_away
 from .table import present_table
 from .volume import present_volume
 
@@ -29,5 +30,6 @@ PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "growth_accounting": present_growth_accounting,
     "feature_adoption": present_feature_adoption,
     "retention_drivers": present_retention_drivers,
+    "slipping_away": present_slipping_away,
     "table": present_table,
 }
