@@ -109,7 +109,9 @@ def _style_axes(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def _to_num(x: date | datetime) -> float:
+def _to_num(x: date | datetime | int | float) -> float:
+    if isinstance(x, (int, float)):  # a numeric x axis (e.g. days from an event)
+        return float(x)
     if isinstance(x, datetime):
         return mdates.date2num(x)
     return mdates.date2num(datetime(x.year, x.month, x.day))
@@ -169,7 +171,10 @@ def _line(spec: LineChart) -> Figure:
         right.grid(False)
         right.spines["right"].set_visible(True)
         right.yaxis.set_major_formatter(_formatter(spec.right_format))
-    _date_axis(ax, spec)
+    if isinstance(spec.x[0], (int, float)):
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True))
+    else:
+        _date_axis(ax, spec)
     if len(spec.series) > 1 or right is not None:
         handles, labels = ax.get_legend_handles_labels()
         if right is not None:

@@ -21,14 +21,14 @@ class Series:
 class LineChart:
     title: str
     subtitle: str
-    x: tuple[date | datetime, ...]
+    x: tuple[date | datetime | int, ...]  # dates, or numbers (days from an event)
     series: tuple[Series, ...]
     granularity: str = "day"  # hour | day | week | month | quarter
     y_format: str = "int"  # int | pct | money | float
     right_format: str = "pct"
     highlight: tuple[date | datetime, date | datetime] | None = None  # [from, to) shaded: the asked range
     partial_from: int | None = None  # index of the first partial (incomplete) point
-    marker: tuple[date | datetime, str] | None = None  # a labelled vertical line (e.g. a launch)
+    marker: tuple[date | datetime | int, str] | None = None  # a labelled vertical line (e.g. a launch)
     kind: str = field(default="line", init=False)
 
 

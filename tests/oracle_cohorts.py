@@ -216,3 +216,32 @@ def slipping_away(o: Oracle, event: str, start: date, end: date, today: date,
                 cell[0] += 1
                 cell[1] += int(gap is not None and gap <= d + 28)
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def intervention_impact(o: Oracle, event: str, start: date, end: date,
+                        today: date) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+    """({user age group: people}, {(group, day offset): people active that day}) around each person's
+    first intervention in [start, end) whose 30 days after are over."""
+    first: dict[str, date] = {}
+    for e in o.events:
+        if e.name == event and not e.anonymous and _dt(start) <= e.local < _dt(end):
+            d = e.local.date()
+            first[e.user] = min(first.get(e.user, d), d)
+    group: dict[str, str] = {}
+    for user, day in first.items():
+        signup = o.activation.get(user)
+        if signup is None or day + timedelta(days=31) > today:
+            continue
+        age = (day - signup.date()).days
+        group[user] = "0-29 days" if age < 30 else "30-59 days" if age < 60 else "60+ days"
+    people: dict[str, int] = defaultdict(int)
+    for g in group.values():
+        people[g] += 1
+    seen: dict[tuple[str, int], set] = defaultdict(set)
+    for e in o.events:
+        if e.user not in group or e.anonymous or e.name in o.exclude or e.name == event:
+            continue
+        offset = (e.local.date() - first[e.user]).days
+        if -30 <= offset <= 30 and e.local >= _dt(start) - timedelta(days=30):
+            seen[(group[e.user], offset)].add(e.user)
+    return dict(people), {k: len(v) for k, v in seen.items()}

@@ -82,7 +82,7 @@ def test_nday_retention_matches_oracle(answerers, oracles, engine, dataset, ques
 
 
 @pytest.mark.parametrize("question", ["weekly retention by channel", "n-day retention by platform", "growth accounting",
-                                      "sticker adoption"])
+                                      "sticker adoption", "intervention impact"])
 def test_cohort_charts_render(answerers, question):
     from charts.render import check_png, render_png
 
@@ -92,7 +92,7 @@ def test_cohort_charts_render(answerers, question):
 
 
 COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting", "active_by_payment_plan", "feature_adoption",
-                    "retention_drivers", "slipping_away")
+                    "retention_drivers", "slipping_away", "intervention_impact")
 
 
 @pytest.mark.parametrize("playbook_id", COHORT_PLAYBOOKS)
@@ -343,3 +343,25 @@ def test_slipping_away_matches_oracle(answerers, oracles, engine, dataset, quest
     assert len({f for f, _ in expected}) >= 3
     n7 = sum(v[0] for (f, d), v in expected.items() if d == 7)
     assert answer.key.value == pytest.approx(sum(v[1] for (f, d), v in expected.items() if d == 7) / n7)
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+def test_intervention_impact_matches_oracle(answerers, oracles, engine, dataset):
+    answer = ask(answerers, engine, dataset, "intervention impact")
+    p = answer.request.params
+    assert answer.playbook.id == "intervention_impact" and p["event"] == "Email Sent"
+    today = DATASETS[dataset].clock.date()
+    people, active = oc.intervention_impact(oracles[(engine, dataset)], "Email Sent", p["start"], p["end"], today)
+    got_people = {r[0]: int(r[3]) for r in answer.rows}
+    got_active = {(r[0], int(r[1])): int(r[2]) for r in answer.rows if r[1] is not None}
+    assert got_people == people and got_active == active
+    assert len(people) >= 2
+    # key: mean daily share active on days 1..30 minus days -30..-1, all groups together
+    total = sum(people.values())
+
+    def share(d):
+        return sum(n for (g, o), n in active.items() if o == d) / total
+
+    after = sum(share(d) for d in range(1, 31)) / 30
+    before = sum(share(d) for d in range(-30, 0)) / 30
+    assert answer.key.value == pytest.approx(after - before)

@@ -15,6 +15,7 @@ from .active import present_active_by_lookup, present_active_users
 from .adoption import present_feature_adoption
 from .drivers import present_retention_drivers
 from .growth import present_growth_accounting
+from .intervention import present_intervention_impact
 from .nday import present_nday_retention
 from .retention import present_retention
 from .slipping import present_slipping_away
@@ -31,5 +32,6 @@ PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "feature_adoption": present_feature_adoption,
     "retention_drivers": present_retention_drivers,
     "slipping_away": present_slipping_away,
+    "intervention_impact": present_intervention_impact,
     "table": present_table,
 }
