@@ -10,19 +10,8 @@ import pytest
 from playbooks import Answer
 
 from . import oracle_cohorts as oc
-from .conftest import DATASETS, ENGINES
-
-CASES = [(e, d) for e in ENGINES for d in DATASETS]
-
-
-def _d(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def ask(answerers, engine, dataset, question) -> Answer:
-    outcome = answerers[(engine, dataset)].ask(question)
-    assert isinstance(outcome, Answer), f"{question!r} -> {outcome}"
-    return outcome
+from .conftest import DATASETS
+from .test_numbers import CASES, _d, ask
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)
