@@ -65,7 +65,7 @@ def build_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[..., st
         ctes.append(_identity_cte(_identity_sources(segment, catalog), quote))
     person_dims = any(d.level == "user" for d in plan.dimensions)
     if plan.need_users or (plan.need_events and person_dims):
-        ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch)))
+        ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch), plan.dimensions))
     if plan.need_events:
         ctes.append(_events_cte(segment, catalog, quote, tz, plan, bool(stitch)))
     return ctes
@@ -168,7 +168,10 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
 )"""
 
 
-def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch: bool) -> str:
+def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch: bool,
+               dimensions: tuple[Dimension, ...] = ()) -> str:
+    """One row per activated user. Event-level dimensions asked for (platform, os, ...) are carried
+    as their value on the user's first activation event: "signed up on iOS"."""
     join = "LEFT JOIN identity i ON i.anonymous_id = a.anonymous_id" if stitch else ""
     uid = "COALESCE(a.user_id, i.user_id)" if stitch else "a.user_id"
     info = catalog.event(segment.activation_event) if segment.activation_event else None
@@ -176,7 +179,7 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
     def branch(source: str, table: str, where: str = "") -> str:
         cols = catalog.columns(source, table)
         channel = "a.context_campaign_source" if "context_campaign_source" in cols else "CAST(NULL AS VARCHAR)"
-        return (f"SELECT {uid} AS user_id, a.\"timestamp\" AS ts, {channel} AS channel "
+        return (f"SELECT {uid} AS user_id, a.\"timestamp\" AS ts, {channel} AS channel{_dims('a', cols, dimensions, source)} "
                 f"FROM {quote(source, table)} a {join} {where}").rstrip()
 
     branches: list[str] = []
@@ -198,8 +201,9 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
     # the latest traits per user from Segment's `users` tables
     trait_sources = [s for s in segment.sources if catalog.has_table(s, "users") and "id" in catalog.columns(s, "users")]
     traits = [t for t in TRAIT_COLUMNS if any(t in catalog.columns(s, "users") for s in trait_sources)]
+    signup_dims = [d.name for d in dimensions if d.level == "event"]
     ctes = [f"""activation_events AS (
-  SELECT user_id, ts, channel FROM (
+  SELECT user_id, ts, channel{"".join(f", {d}" for d in signup_dims)} FROM (
   {union}
   ) activation_rows
   WHERE user_id IS NOT NULL
@@ -229,10 +233,10 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
                "ELSE 'Saturday' END")
     ctes.append(f"""users AS (
   SELECT f.user_id, {local_time('f.ts', tz)} AS activated_at, f.channel,
-         {weekday} AS signup_weekday{trait_select}
+         {weekday} AS signup_weekday{trait_select}{"".join(f", f.{d}" for d in signup_dims)}
   FROM (
-    -- each user's first activation, with the UTM source it carried
-    SELECT a.user_id, a.ts, MAX(a.channel) AS channel
+    -- each user's first activation, with the UTM source (and the dimensions asked for) it carried
+    SELECT a.user_id, a.ts, MAX(a.channel) AS channel{"".join(f", MAX(a.{d}) AS {d}" for d in signup_dims)}
     FROM activation_events a
     JOIN (SELECT user_id, MIN(ts) AS ts FROM activation_events GROUP BY user_id) first_seen
       ON first_seen.user_id = a.user_id AND first_seen.ts = a.ts

@@ -1,19 +1,15 @@
 {#- Shared by the cohort playbooks: `signups(user_id, activated_at, segment)`, the people who
     activated in [start, end). With group_by, a person's segment is the dimension's value on their
-    signup (activation) event: event-level dimensions (platform, os) as seen on that event,
-    person-level ones (channel, plan, signup weekday) as they are; the top N segments by people
+    signup (activation) event: the users relation carries event-level dimensions (platform, os) as
+    seen on that event, person-level ones (channel, plan, signup weekday) as they are; the top N segments by people
     keep their name, the rest are 'Other'. Filters also check the signup event. Without group_by,
     segment is NULL. Needs the parameters group_by, top and filters. -#}
 signup_rows AS (
-  SELECT u.user_id, u.activated_at,
-         {% if group_by %}MAX(COALESCE(e.{{ group_by }}, '(none)')){% else %}CAST(NULL AS VARCHAR){% endif %} AS segment
-  FROM users u
-  {% if group_by or filters %}
-  JOIN (SELECT * FROM events WHERE occurred_at >= :start AND occurred_at < :end {{ filters }}) e
-    ON e.user_id = u.user_id AND e.occurred_at = u.activated_at
-  {% endif %}
-  WHERE u.activated_at >= :start AND u.activated_at < :end
-  GROUP BY u.user_id, u.activated_at
+  SELECT user_id, activated_at,
+         {% if group_by %}COALESCE({{ group_by }}, '(none)'){% else %}CAST(NULL AS VARCHAR){% endif %} AS segment
+  FROM users
+  WHERE activated_at >= :start AND activated_at < :end
+    {{ filters }}
 ),
 {% if group_by %}
 segment_ranks AS (
