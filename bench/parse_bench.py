@@ -48,6 +48,16 @@ def main() -> None:
                 t0 = time.perf_counter()
                 run_entry(single, library, catalog)
                 times.append((time.perf_counter() - t0) * 1000)
+        long_inputs = {"2,000 characters of unknown words": " ".join(["lorem", "ipsum", "dolor", "consectetur"] * 140),
+                       "a 100-step arrow chain": "signup -> invite -> " * 100, "5,000 x": "x" * 5000}
+        worst = {}
+        for name, text in long_inputs.items():
+            runs = []
+            for _ in range(max(3, args.repeat // 4)):
+                t0 = time.perf_counter()
+                run_entry({"q": text}, library, catalog)
+                runs.append((time.perf_counter() - t0) * 1000)
+            worst[name] = statistics.median(runs)
         answerer.segment.close()
     times.sort()
     p95 = times[int(0.95 * (len(times) - 1))]
@@ -56,6 +66,7 @@ def main() -> None:
     print(f"accuracy: {right}/{len(corpus)} = {100 * right / len(corpus):.1f}%")
     print(f"parse time over {len(times)} parses: median {statistics.median(times):.2f} ms, "
           f"p95 {p95:.2f} ms, max {times[-1]:.2f} ms")
+    print("long inputs (median): " + ", ".join(f"{name} {ms:.0f} ms" for name, ms in worst.items()))
     for q, why in misses:
         print(f"  miss: {q!r}: {why}")
 

@@ -362,6 +362,9 @@ def _param_of_type(pb: Playbook, ptype: str) -> ParamSpec | None:
 
 def _match_steps(raw: str, parts: list[str], name: str, pb: Playbook, ctx: ParseContext) -> tuple[str, ...] | Clarification:
     """Each part of a sequence to one event of the catalog; an unknown or ambiguous part is asked about."""
+    most = int(pb.param(name).maximum or 12) if pb.param(name) else 12
+    if len(parts) > most:
+        return Clarification(raw, f"{pb.title} takes at most {most} events.", param=name, example=_example_for(pb))
     steps = []
     for i, part in enumerate(parts, 1):
         match = ctx.matcher.match(part)
@@ -476,17 +479,29 @@ def _default_range(pb: Playbook, interval: str, ctx: ParseContext) -> tuple[date
 
 def _not_understood(raw: str, text: str, ctx: ParseContext) -> Clarification:
     """ "I don't know that": the 3 closest things there are (events of the catalog, playbooks), and an example."""
-    words = [w for w in re.split(r"[^a-z0-9]+", text) if len(w) > 3 and w not in STOPWORDS][:40]
+    words = list(dict.fromkeys(w for w in re.split(r"[^a-z0-9]+", text) if 3 < len(w) <= 40 and w not in STOPWORDS))[:20]
     ranked: list[tuple[float, str]] = []
     for pb in ctx.library.all():
-        phrases = [w for phrase in pb.words for w in phrase.split() if len(w) > 2] or [pb.id]
-        score = max((difflib.SequenceMatcher(None, w, p).ratio() for w in words for p in phrases), default=0.0)
+        phrases = {w for phrase in pb.words for w in phrase.split() if len(w) > 2} or {pb.id}
+        score = _closeness(words, sorted(phrases))
         ranked.append((score, f"{pb.title} (e.g. “{_example_for(pb)}”)"))
     events = ctx.matcher.suggestions(text)
     ranked += [(0.75 - i * 0.01, name) for i, name in enumerate(events)]  # close event names, best first
     ranked.sort(key=lambda r: -r[0])
     suggestions = tuple(name for _, name in ranked[:3])
     return Clarification(raw, "I don't know that. The closest things I can answer:", suggestions, _example(ctx))
+
+
+def _closeness(words: list[str], phrases: list[str]) -> float:
+    """The best similarity of any word to any phrase word (difflib's ratio, with its cheap bounds first)."""
+    best = 0.0
+    for w in words:
+        matcher = difflib.SequenceMatcher(b=w)
+        for p in phrases:
+            matcher.set_seq1(p)
+            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+                best = max(best, matcher.ratio())
+    return best
 
 
 def _playbook_suggestions(ctx: ParseContext) -> tuple[str, ...]:

@@ -74,6 +74,13 @@ def tokens(text: str) -> list[str]:
     return [t for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
 
 
+MAX_WORDS, MAX_WORD = 60, 40  # a question is short: a wall of text costs no more than its start
+
+
+def _content_words(text: str) -> list[str]:
+    return [t for t in tokens(text) if t not in STOPWORDS and len(t) <= MAX_WORD][:MAX_WORDS]
+
+
 @dataclass(frozen=True)
 class EventTerms:
     info: EventInfo
@@ -112,13 +119,17 @@ class EventMatcher:
                                  | set(SYNONYMS))
         self.admin_synonyms = {k.lower(): v for k, v in (synonyms or {}).items() if catalog.event(v)}
         self.by_name = {info.name.lower(): info.name for info in catalog.events.values()}
+        self._normalized: dict[str, str] = {}
 
     def normalize(self, word: str) -> str:
+        if word in self._normalized:
+            return self._normalized[word]
         s = stem(word)
-        if s in self.vocabulary or len(s) < 4 or s in STOPWORDS:
-            return s
-        close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8)
-        return close[0] if close else s
+        if not (s in self.vocabulary or len(s) < 4 or s in STOPWORDS):
+            close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8)
+            s = close[0] if close else s
+        self._normalized[word] = s
+        return s
 
     def match(self, text: str) -> EventMatch | None:
         """The best event for the words in `text`, an ambiguity, or None."""
@@ -130,7 +141,7 @@ class EventMatcher:
         for low, name in sorted(self.by_name.items(), key=lambda kv: -len(kv[0])):
             if re.search(rf"(?<!\w){re.escape(low)}(?!\w)", lowered):
                 return EventMatch(name, low, score=10)
-        raw = [t for t in tokens(lowered) if t not in STOPWORDS]
+        raw = _content_words(lowered)
         if not raw:
             return None
         words = [self.normalize(t) for t in raw]
@@ -185,7 +196,7 @@ class EventMatcher:
 
     def suggestions(self, text: str, n: int = 3) -> list[str]:
         """Events whose names look like the words in `text` (for "I don't know that")."""
-        words = [self.normalize(t) for t in tokens(text) if t not in STOPWORDS]
+        words = list(dict.fromkeys(self.normalize(t) for t in _content_words(text.lower())))
         ranked = []
         for t in self.terms:
             best = max((difflib.SequenceMatcher(None, w, o).ratio() for w in words
