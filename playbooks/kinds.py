@@ -10,6 +10,7 @@ chosen playbook declares, and explain where the value came from:
   window_days        "within 7 days", "within 2 weeks", "in under 3 days", "7-day window"
   steps              "3 steps before", "last 5 events", "first 4 actions", "5-step paths"
   session_gap_minutes "10 minute sessions", "session gap of 45 minutes"
+  launch_date        "launched on oct 15", "since the launch on 2026-10-01"
   a sequence         "signup -> invite -> message", "from signup to invite to message", "a, b, c"
 """
 
@@ -17,8 +18,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
-from .timerange import NUMBER_WORDS
+from .timerange import DATE_RE, NUMBER_WORDS, parse_date
 
 _N = r"(\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _B, _E = r"(?<![\w-])", r"(?![\w-])"
@@ -78,9 +80,17 @@ _INTS = [
 ]
 
 
-def find_kinds(text: str) -> tuple[list[Found], str]:
+_LAUNCH = (rf"{_B}(?:(?:it |the feature |which )?launched(?: on)?|launch(?:ed)? (?:on|date)|since (?:the |its )?launch"
+           rf" (?:on|of)|since (?:it|the feature) launched(?: on)?)\s+({DATE_RE}){_E}")
+
+
+def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:
     """Every generic-kind phrase in `text`; returns them and the text without them."""
     found: list[Found] = []
+    m = re.search(_LAUNCH, text) if today else None
+    if m and parse_date(m.group(1), today):  # "launched on oct 15" -> launch_date
+        found.append(Found("launch_date", parse_date(m.group(1), today), m.group(0)))
+        text = _cut(text, m)
     for pattern, value in _COMPARE:
         m = re.search(pattern, text)
         if m:

@@ -140,7 +140,7 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
 
     # 2. phrases of the generic parameter kinds ("vs last week", "within 7 days", "at least 3 times"),
     # before the time range so that "vs last week" is not read as the range
-    kinds, text = find_kinds(text)
+    kinds, text = find_kinds(text, ctx.today)
 
     # 3. time range
     rng, text = find_range(text, ctx.today, ctx.week_start)
@@ -330,9 +330,9 @@ def _pick_playbook(text: str, library: Library, sequence: bool = False) -> tuple
         bonus = 0.5 if sequence and _needs_steps(pb) else 0.0
         for phrase in (*pb.words, pb.id.replace("_", " ")):
             pattern = rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
-            if (re.search(pattern, text) or re.search(pattern, plain)
-                    or re.search(rf"(?<![\w-]){re.escape(_stemmed(phrase))}(?![\w-])", stems)):
-                score = len(phrase.split()) + len(phrase) / 100 + bonus
+            exact = re.search(pattern, text) or re.search(pattern, plain)
+            if exact or re.search(rf"(?<![\w-]){re.escape(_stemmed(phrase))}(?![\w-])", stems):
+                score = len(phrase.split()) + len(phrase) / 100 + bonus - (0 if exact else 0.05)
                 if score > best[0]:
                     best = (score, pb, phrase)
     if best[1] is None:  # a typo in a playbook word: "retension"

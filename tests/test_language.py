@@ -148,3 +148,10 @@ def test_weeks_follow_the_configured_week_start(corpus_env):
     assert outcome.params["start"].isoformat() == "2026-11-15"  # the Sunday before Friday 20 Nov
     outcome = _parse("invites weekly", ParseContext(library, catalog, TODAY, "sunday", SYNONYMS))
     assert outcome.params["end"].isoformat() == "2026-11-15" and outcome.params["start"].weekday() == 6
+
+
+@pytest.mark.parametrize("text,when", [("launched on oct 6", "2026-10-06"), ("since the launch on 2026-09-01", "2026-09-01"),
+                                       ("since it launched nov 2", "2026-11-02"), ("launched in october", None)])
+def test_launch_dates(text, when):
+    found, _ = find_kinds(text, TODAY)
+    assert {f.name: f.value.isoformat() for f in found}.get("launch_date") == when
