@@ -297,11 +297,13 @@ def test_two_services_on_postgres_one_leader_takeover_no_duplicates(answerer):
                        created=datetime.now(UTC))
         poster = RecordingPoster()
         services = [SchedulerService(s, runner(s, answerer, poster, name=f"bot{i}"), holder=f"bot{i}",
-                                     lease_seconds=1.5, heartbeat_seconds=0.2) for i, s in enumerate(stores)]
+                                     lease_seconds=3, heartbeat_seconds=0.3) for i, s in enumerate(stores)]
         for service in services:
             service.start()
         try:
-            time.sleep(2.5)
+            deadline = time.monotonic() + 20
+            while len(_posted_slots(stores[0], schedule.id)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
             leaders = [s for s in services if s.is_leader]
             assert len(leaders) == 1
             first, other = leaders[0], next(s for s in services if s is not leaders[0])
@@ -309,11 +311,13 @@ def test_two_services_on_postgres_one_leader_takeover_no_duplicates(answerer):
                 jobs = conn.execute(select(_jobs_table(states[0]))).all()
             assert len(jobs) == 1
             first.stop(release=False)  # dies: the lease runs out instead of being released
-            deadline = time.monotonic() + 6
+            deadline = time.monotonic() + 20
             while not other.is_leader and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert other.is_leader
-            time.sleep(2.2)
+            before = len(_posted_slots(stores[0], schedule.id))
+            while len(_posted_slots(stores[0], schedule.id)) < before + 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
         finally:
             for service in services:
                 service.stop()
@@ -328,6 +332,10 @@ def test_two_services_on_postgres_one_leader_takeover_no_duplicates(answerer):
         assert len({r.slot for r in runs}) == len(runs)
         for s in states:
             s.dispose()
+
+
+def _posted_slots(store: ScheduleStore, schedule_id: str) -> list:
+    return [r for r in store.runs(schedule_id, limit=500) if r.status == "ok"]
 
 
 def _jobs_table(state):
