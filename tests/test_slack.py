@@ -430,3 +430,49 @@ def test_bot_py_serves_http_mode(built, tmp_path):
     output = (tmp_path / "bot.log").read_text()
     assert "listening on port" in output
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output
+
+
+SLOW_PLAYBOOK = """/* playbook
+id: slow_probe
+title: Slow probe
+question: Does a slow warehouse get a clear message?
+params:
+  start: {type: date}
+  end: {type: date}
+words: [slow probe]
+examples: [slow probe last 7 days]
+*/
+SELECT CAST(pg_sleep(30) AS TEXT) AS slept, CAST(:start AS DATE) AS since
+"""
+
+
+def test_warehouse_timeout_replaces_the_working_message(pg_url, tmp_path):
+    """A query that times out on PostgreSQL: the "working on it" message becomes a clear failure with what to try."""
+    from dataclasses import replace
+
+    from playbooks import load_library
+    from tests.conftest import DATASETS, make_config
+    from warehouse import Warehouse
+
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "playbooks" / "slow_probe.sql").write_text(SLOW_PLAYBOOK)
+    base = make_config(pg_url.replace("postgresql://", "postgresql+psycopg://"), DATASETS[DATASET])
+    config = replace(base, warehouses={"segment": replace(base.warehouses["segment"], timeout_seconds=3)})
+    warehouse = Warehouse(config.warehouses["segment"])
+    slow = Answerer(config, {"segment": warehouse}, load_library([tmp_path / "playbooks"]),
+                    clock=lambda: DATASETS[DATASET].clock)
+    running = Bot(slow, f"sqlite:///{tmp_path / 'state.sqlite'}")
+    try:
+        running.send.command("slow probe last 7 days", channel="C0TIMEOUT")
+        [post] = running.standin.wait_calls("chat.postMessage")
+        ts = post.args["_result"]["ts"]
+        failed = running.standin.wait_for(lambda s: "Working on" not in s.messages[("C0TIMEOUT", ts)]["text"]
+                                          and s.messages[("C0TIMEOUT", ts)])
+        text = _text(failed)
+        assert ":stopwatch:" in text and "took longer than 3 s" in text and "shorter time range" in text
+        assert "Traceback" not in text
+        assert not _has_buttons(failed)
+        assert len(running.standin.calls_of("chat.postMessage")) == 1  # the same message, replaced
+    finally:
+        running.stop()
+        warehouse.close()
