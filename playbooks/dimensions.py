@@ -44,6 +44,9 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in [
     Dimension("signup_weekday", "Signup weekday", "user", "signup_weekday",
               ("signup weekday", "signup day", "day of week", "weekday", "signup day of week")),
     Dimension("ip", "IP address", "event", "context_ip", ("ip", "ip address"), sensitive=True),
+    # not a breakdown (never offered): a column playbooks declare in their header (`dimensions:`) to read
+    # each event's person's signup time without joining users to events
+    Dimension("signed_up_at", "Signup time", "user", "activated_at", (), sensitive=True),
 ]}
 
 # event-level columns worth profiling for filter values (low cardinality)

@@ -153,6 +153,12 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         line = body_start + next((i for i, ln in enumerate(body.splitlines()) if f":{name}" in ln), 0)
         raise PlaybookError(path, line, f"the SQL uses :{name}, which is not a declared parameter")
     lookups = _parse_lookups(meta.get("lookups"), path, line_of)
+    from .dimensions import DIMENSIONS
+
+    unknown_dims = [d for d in meta.get("dimensions") or () if d not in DIMENSIONS]
+    if unknown_dims:
+        raise PlaybookError(path, line_of("dimensions"), f"unknown dimension {unknown_dims[0]!r}; "
+                                                         f"known: {', '.join(DIMENSIONS)}")
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):
         raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")

@@ -159,6 +159,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     if refused:  # the policy refuses these before rendering; this is the last line of defence
         raise RenderError(f"{refused[0]} is a sensitive column: it is never used for breakdowns or filters.",
                           "Ask for another breakdown.")
+    dimensions += [DIMENSIONS[name] for name in playbook.meta.get("dimensions") or ()]  # header: always carried
     default_unit = structural.get("interval") or "day"
 
     def trunc(expr: str, unit: str | None = None) -> str:

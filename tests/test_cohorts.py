@@ -244,6 +244,7 @@ def test_lookup_from_an_unconfigured_warehouse_says_how_to_fix_it(answerers):
     ("lookups:\n  events:\n    warehouse: product\n    sql: SELECT 1 AS x\n", "not events"),
     ("lookups:\n  plans:\n    sql: SELECT 1 AS x\n", "needs warehouse"),
     ("lookups:\n  plans:\n    warehouse: product\n    sql: SELECT 1 AS x\n    max_rows: 0\n", "between 1 and 100000"),
+    ("dimensions: [signup_moment]\n", "unknown dimension 'signup_moment'"),
 ])
 def test_bad_lookup_headers_name_file_and_line(lookups, error):
     from playbooks.library import PlaybookError, parse_playbook

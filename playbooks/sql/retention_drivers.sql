@@ -16,6 +16,7 @@ params:
   start: {type: date, help: first signup day}
   end: {type: date, help: day after the last signup day}
 events_between: [start, tomorrow]
+dimensions: [signed_up_at]  # each event carries its person's signup time: no users x events join
 default_range: {day: 120}
 words: [retention drivers, drivers of retention, what drives retention, early actions, aha moment, magic number,
         predicts retention, predict retention, leading indicators, metrics that matter, actions that matter,
@@ -38,25 +39,29 @@ WITH cohort AS (
   WHERE activated_at >= :start AND activated_at < :end
     AND activated_at + INTERVAL '35 days' <= :now
 ),
+cohort_events AS (
+  -- qualifying events of people in the cohort, with their signup time
+  SELECT user_id, event_name, occurred_at, signed_up_at
+  FROM events
+  WHERE signed_up_at >= :start AND signed_up_at < :end
+    AND signed_up_at + INTERVAL '35 days' <= :now
+    AND counts_as_activity AND NOT is_anonymous
+),
 early AS (
   -- how many times each person did each event in their first days
-  SELECT c.user_id, e.event_name, COUNT(*) AS times
-  FROM cohort c
-  JOIN events e ON e.user_id = c.user_id
-   AND e.occurred_at >= c.activated_at AND e.occurred_at < c.activated_at + INTERVAL '{{ first_days }} days'
-  WHERE e.counts_as_activity AND NOT e.is_anonymous
-    {% if events %}AND e.event_name IN ({{ in_list }}){% endif %}
+  SELECT user_id, event_name, COUNT(*) AS times
+  FROM cohort_events
+  WHERE occurred_at >= signed_up_at AND occurred_at < signed_up_at + INTERVAL '{{ first_days }} days'
+    {% if events %}AND event_name IN ({{ in_list }}){% endif %}
   GROUP BY 1, 2
 ),
 candidates AS (
   SELECT event_name FROM early GROUP BY event_name ORDER BY COUNT(*) DESC, event_name LIMIT 12
 ),
 retained AS (
-  SELECT DISTINCT c.user_id
-  FROM cohort c
-  JOIN events e ON e.user_id = c.user_id
-   AND e.occurred_at >= c.activated_at + INTERVAL '28 days' AND e.occurred_at < c.activated_at + INTERVAL '35 days'
-  WHERE e.counts_as_activity AND NOT e.is_anonymous
+  SELECT DISTINCT user_id
+  FROM cohort_events
+  WHERE occurred_at >= signed_up_at + INTERVAL '28 days' AND occurred_at < signed_up_at + INTERVAL '35 days'
 ),
 thresholds AS (
   {% if threshold %}SELECT {{ threshold }} AS threshold
