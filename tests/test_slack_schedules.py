@@ -16,6 +16,7 @@ from handlers.slack.blocks import ACTION_SCHEDULE
 from handlers.slack.client import make_client
 from handlers.slack.schedules import (
     ACTION_DELETE,
+    ACTION_EDIT,
     ACTION_PAUSE,
     ACTION_RUN,
     MODAL_CALLBACK,
@@ -234,3 +235,32 @@ def test_schedule_creation_is_checked_against_policies(answerer, tmp_path):
         assert "Schedule *retention weekly*" in bot.told(2)[1]["text"]
     finally:
         bot.stop()
+
+
+def test_edit_button_opens_prefilled_modal_and_saves_for_owner_only(bot):
+    bot.send.command('alert "daily invites drop below 50" daily 8:00', channel=CHANNEL, user="U0ALICE")
+    bot.told(1)
+    [schedule] = bot.store.all()
+    bot.send.command("schedules", channel=CHANNEL, user="U0ALICE")
+    edit_id = _buttons(bot.told(2)[1])[ACTION_EDIT]
+    bot.send.click(ACTION_EDIT, edit_id, CHANNEL, "1.0", user="U0BOB")
+    assert "Only <@U0ALICE> (the owner)" in bot.told(3)[2]["text"]
+    bot.send.click(ACTION_EDIT, edit_id, CHANNEL, "1.0", user="U0ALICE")
+    [opened] = bot.standin.wait_calls("views.open")
+    view = opened.args["view"] if isinstance(opened.args["view"], dict) else json.loads(opened.args["view"])
+    initial = {b["block_id"]: b["element"].get("initial_value") or (b["element"].get("initial_option") or {}).get("value")
+               for b in view["blocks"] if b["type"] == "input"}
+    assert initial == {"when": "daily 8:00", "timezone": "America/New_York", "channel": None, "kind": "alert",
+                       "condition": "drops below 50"}
+    metadata = json.loads(view["private_metadata"])
+    assert metadata["schedule_id"] == schedule.id
+    values = {"when": {"value": {"value": "weekdays 7:30"}}, "timezone": {"value": {"value": "Europe/Berlin"}},
+              "channel": {"value": {"selected_conversation": CHANNEL}},
+              "kind": {"value": {"selected_option": {"value": "alert"}}},
+              "condition": {"value": {"value": "drops below 40"}}}
+    forged = bot.submit_view("U0BOB", values, metadata)
+    assert "Only <@U0ALICE>" in forged.json()["errors"]["when"]
+    assert bot.submit_view("U0ALICE", values, metadata).status == 200
+    [edited] = bot.store.all()
+    assert (edited.id, edited.owner, edited.when.fields, edited.timezone, edited.alert.threshold) == (
+        schedule.id, "U0ALICE", {"day_of_week": "mon-fri", "hour": "7", "minute": "30"}, "Europe/Berlin", 40)

@@ -105,7 +105,7 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
 
 
 def _schedule_listeners(app: App, replier: Replier, schedules) -> None:
-    from .schedules import ACTION_DELETE, ACTION_PAUSE, ACTION_RESUME, ACTION_RUN, MODAL_CALLBACK
+    from .schedules import ACTION_DELETE, ACTION_EDIT, ACTION_PAUSE, ACTION_RESUME, ACTION_RUN, MODAL_CALLBACK
 
     schedules.tell = replier.tell
 
@@ -122,6 +122,11 @@ def _schedule_listeners(app: App, replier: Replier, schedules) -> None:
     def on_schedule(ack, body):
         ack()  # views.open needs the trigger_id within 3 s: opened here, not in the pool
         schedules.open_modal(body["trigger_id"], _button_asker(body), body["actions"][0]["value"])
+
+    @app.action(ACTION_EDIT)
+    def on_edit(ack, body):
+        ack()
+        schedules.open_edit(body["trigger_id"], _button_asker(body), body["actions"][0]["value"])
 
     @app.view(MODAL_CALLBACK)
     def on_submit(ack, body, view):

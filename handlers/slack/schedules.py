@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,9 @@ ACTION_PAUSE = "playbot_sched_pause"
 ACTION_RESUME = "playbot_sched_resume"
 ACTION_RUN = "playbot_sched_run"
 ACTION_DELETE = "playbot_sched_delete"
+ACTION_EDIT = "playbot_sched_edit"
+_CONDITION_WORDS = {"below": "drops below {}", "above": "rises above {}", "change": "changes more than {}%",
+                    "drop": "drops more than {}%", "rise": "rises more than {}%"}
 MODAL_CALLBACK = "playbot_schedule_modal"
 PERMANENT_ERRORS = (*NOT_IN_CHANNEL, "invalid_auth", "account_inactive", "token_revoked", "invalid_blocks",
                     "msg_too_long", "no_text", "user_not_found")
@@ -205,6 +209,7 @@ class ScheduleCommands:
                                   f"<@{s.owner}>\nNext: {nxt} · Last: {outcome}"[:3000]))
             toggle = button("Resume", ACTION_RESUME, s.id) if s.paused else button("Pause", ACTION_PAUSE, s.id)
             blocks.append({"type": "actions", "elements": [toggle, button("Run now", ACTION_RUN, s.id),
+                                                           button("Edit", ACTION_EDIT, s.id),
                                                            button("Delete", ACTION_DELETE, s.id, style="danger")]})
         if len(items) > 15:
             blocks.append(context(f"… and {len(items) - 15} more (`python bot.py schedules` lists all)."))
@@ -230,6 +235,27 @@ class ScheduleCommands:
             outcome = self.runner.run_slot(schedule.id, now, trigger="manual")
             text = f"Ran *{esc(schedule.name)}* now: {outcome.status}" + (f" ({esc(outcome.detail)})" if outcome.detail else "")
         self.tell(asker, (text, [section(text)]))
+
+    # ---- the Schedule… modal (new from an answer, or Edit from the list) ----
+    def open_edit(self, trigger_id: str, asker: Asker, schedule_id: str) -> None:
+        schedule = self.store.get(schedule_id)
+        refusal = self._edit_refusal(schedule, asker.user or "")
+        if refusal:
+            self.tell(asker, refusal_blocks(refusal))
+            return
+        condition = _CONDITION_WORDS[schedule.alert.op].format(f"{schedule.alert.threshold:g}") if schedule.alert else ""
+        self.client.views_open(trigger_id=trigger_id, view=modal_view(
+            schedule.questions[0], schedule.channel, schedule.timezone, when=schedule.when.text, kind=schedule.kind,
+            condition=condition, schedule_id=schedule.id))
+
+    def _edit_refusal(self, schedule: Schedule | None, user: str) -> str:
+        if schedule is None:
+            return "That schedule no longer exists."
+        if not can_change(schedule, user, self.admins):
+            return f"Only <@{schedule.owner}> (the owner) or a Playbot admin can change *{esc(schedule.name)}*."
+        if schedule.source == "yaml":
+            return f"*{esc(schedule.name)}* is declared in playbot.yaml: change it there."
+        return ""
 
     # ---- the Schedule… modal ----
     def open_modal(self, trigger_id: str, asker: Asker, answer_id: str) -> None:
@@ -272,16 +298,27 @@ class ScheduleCommands:
                 question, rule = parse_alert(f"{question} {value('condition')}")
             except AlertError:
                 errors["condition"] = "Say when to alert, e.g. `drops below 100` or `changes more than 20%`."
+        existing = self.store.get(meta["schedule_id"]) if meta.get("schedule_id") else None
+        if meta.get("schedule_id"):
+            refusal = self._edit_refusal(existing, user)
+            if refusal:
+                errors["when"] = refusal[:150]
         if errors:
             return errors
         channel = value("channel") or meta.get("channel", "")
+        if existing is not None:  # an edit keeps the id, owner, name and (for digests) every question
+            questions = existing.questions if kind == "digest" else (question,)
+            self.store.save(replace(existing, questions=questions, when=when, timezone=timezone, channel=channel,
+                                    kind=kind, alert=rule), self.clock())
+            return {}
         self.store.save(Schedule(name=meta.get("question", question)[:200], questions=(question,), when=when,
                                  timezone=timezone, channel=channel, owner=user, kind=kind, alert=rule, source="slack"),
                         self.clock())
         return {}
 
 
-def modal_view(question: str, channel: str, timezone: str) -> dict:
+def modal_view(question: str, channel: str, timezone: str, *, when: str = "every monday 9:00", kind: str = "digest",
+               condition: str = "", schedule_id: str | None = None) -> dict:
     def text_input(block: str, label: str, initial: str = "", placeholder: str = "", optional: bool = False) -> dict:
         element = {"type": "plain_text_input", "action_id": "value"}
         if initial:
@@ -294,23 +331,24 @@ def modal_view(question: str, channel: str, timezone: str) -> dict:
     def option(value: str, text: str) -> dict:
         return {"text": {"type": "plain_text", "text": text}, "value": value}
 
+    kinds = [option("digest", "Digest: post the answer"), option("alert", "Alert: post only when…")]
+    metadata = {"question": question, "channel": channel, **({"schedule_id": schedule_id} if schedule_id else {})}
     return {
-        "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": json.dumps({"question": question,
-                                                                                       "channel": channel}),
-        "title": {"type": "plain_text", "text": "Schedule"}, "submit": {"type": "plain_text", "text": "Schedule"},
+        "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": "Edit schedule" if schedule_id else "Schedule"},
+        "submit": {"type": "plain_text", "text": "Save" if schedule_id else "Schedule"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(f"*{esc(question)}*"),
-            text_input("when", "When", "every monday 9:00", "daily 8:30 · weekdays 9am · monthly on day 1 · 0 9 * * 1"),
+            text_input("when", "When", when, "daily 8:30 · weekdays 9am · monthly on day 1 · 0 9 * * 1"),
             text_input("timezone", "Timezone (IANA)", timezone),
             {"type": "input", "block_id": "channel", "label": {"type": "plain_text", "text": "Post to"},
              "element": {"type": "conversations_select", "action_id": "value", "initial_conversation": channel,
                          "default_to_current_conversation": True}},
             {"type": "input", "block_id": "kind", "label": {"type": "plain_text", "text": "Kind"},
-             "element": {"type": "static_select", "action_id": "value", "initial_option": option("digest", "Digest"),
-                         "options": [option("digest", "Digest: post the answer"),
-                                     option("alert", "Alert: post only when…")]}},
-            text_input("condition", "Alert when (for alerts)", placeholder="drops below 100 · changes more than 20%",
+             "element": {"type": "static_select", "action_id": "value",
+                         "initial_option": kinds[1] if kind == "alert" else kinds[0], "options": kinds}},
+            text_input("condition", "Alert when (for alerts)", condition, "drops below 100 · changes more than 20%",
                        optional=True),
         ],
     }
