@@ -134,6 +134,7 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         readings.append(Reading(key, value, m.group(0)))
     text = re.sub(PARAM_RE, " ", text).strip()
     given = set(explicit)
+    by_id = playbook is not None  # named by its id: never second-guessed
     for m in re.finditer(PARAM_RE, raw[:MAX_QUESTION], flags=re.IGNORECASE):  # values keep their capitals
         if m.group(1).lower() in params:
             params[m.group(1).lower()] = m.group(2).strip("'\"")
@@ -228,7 +229,8 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
     for pattern, _ in INTERVAL_WORDS:
         event_text = re.sub(pattern, " ", event_text)
     spec = playbook.param("event") if playbook is not None else None
-    if spec is not None and not spec.required:
+    takes_none = playbook is not None and spec is None and _param_of_type(playbook, "events") is None
+    if (spec is not None and not spec.required) or takes_none:
         # the event is an optional filter here: "how sticky is the product" names no event, and
         # "retention of users who signed up in october" describes the cohort, not what counts as coming back
         event_text = re.sub(r"\b(?:the|our|my|your|this) (?:product|app|site|website|service)\b"
@@ -252,7 +254,7 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         readings.append(Reading(list_spec.name, steps, " → ".join(sequence[0])))
     elif "event" not in params:
         match = ctx.matcher.match(event_text)
-        if match is not None and match.event is None and match.choices:
+        if match is not None and match.event is None and match.choices and not takes_none:
             return Clarification(raw, f"Which event do you mean by “{match.words}”?",
                                  choices=match.choices, param="event",
                                  example=f"{match.choices[0].lower()} {rng.words if rng else 'last 7 days'}")
@@ -297,6 +299,8 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         fits = [pb for pb in ctx.library.all() if all(pb.param(f.name) for f in kinds)]
         if len(fits) > 1 and "event" in params:
             fits = [pb for pb in fits if pb.param("event") or _param_of_type(pb, "events")]
+        if len(fits) > 1 and _closest_by_words(fits, full_text) is not None:
+            fits = [_closest_by_words(fits, full_text)]
         if len(fits) == 1:
             playbook = fits[0]
             readings.append(Reading("playbook", playbook.id, "; ".join(f.words for f in kinds)))
@@ -310,6 +314,12 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         readings.append(Reading("playbook", playbook.id, "(an event was named)"))
     if playbook is None:
         return _not_understood(raw, text, ctx)
+    if any(playbook.param(f.name) is None for f in kinds) and not by_id:
+        # "first 4 events of sessions": the playbook that takes "first 4 events" and shares the most words
+        better = _closest_by_words([pb for pb in ctx.library.all() if all(pb.param(f.name) for f in kinds)], full_text)
+        if better is not None:
+            readings = [r for r in readings if r.name != "playbook"] + [Reading("playbook", better.id, full_text)]
+            playbook = better
     for found in kinds:  # "within 7 days" -> window_days, for the playbook that has one
         if playbook.param(found.name) is None:
             return Clarification(raw, f"{playbook.title} has nothing to set with “{found.words}”.",
@@ -349,6 +359,16 @@ def _pick_playbook(text: str, library: Library, sequence: bool = False) -> tuple
 @lru_cache(maxsize=4096)
 def _stemmed(text: str) -> str:
     return " ".join(stem(w) for w in text.split())
+
+
+def _closest_by_words(playbooks: list[Playbook], text: str) -> Playbook | None:
+    """The one playbook whose header words share the most (stemmed, non-filler) words with `text`."""
+    said = {stem(w) for w in text.split()} - STOPWORDS
+    scored = sorted(((len(said & {stem(w) for p in pb.words for w in p.split()}), pb.id, pb) for pb in playbooks),
+                    key=lambda t: (-t[0], t[1]))
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][2]
+    return None
 
 
 def _needs_steps(pb: Playbook) -> bool:

@@ -155,3 +155,18 @@ def test_weeks_follow_the_configured_week_start(corpus_env):
 def test_launch_dates(text, when):
     found, _ = find_kinds(text, TODAY)
     assert {f.name: f.value.isoformat() for f in found}.get("launch_date") == when
+
+
+def test_a_playbook_that_takes_no_event_is_not_asked_about_one(corpus_env):
+    from playbooks import Library
+    from playbooks.library import parse_playbook
+
+    library, catalog = corpus_env
+    flows = parse_playbook("/* playbook\nid: sketch_flows\ntitle: Flows\nquestion: How do people move?\n"
+                           "params:\n  start: {type: date}\n  end: {type: date}\n  steps: {type: int, default: 5}\n"
+                           "words: [move through, first events of sessions]\n*/\n"
+                           "SELECT 1 FROM events WHERE occurred_at >= :start AND occurred_at < :end\n", "sketch.sql")
+    both = (Library(library.all() + [flows]), catalog)
+    assert read(both, "how do users move through the product").playbook == "sketch_flows"
+    outcome = read(both, "first 4 events of sessions")  # "first 4 events" picks the playbook that takes steps
+    assert outcome.playbook == "sketch_flows" and outcome.params["steps"] == 4
