@@ -559,3 +559,19 @@ def test_killed_process_loses_no_schedule_and_posts_no_duplicate(built, tmp_path
         assert len({r.slot for r in runs}) == len(runs)
         assert {p["holder"] for p in parents()} == {"first", "second"}
         state.dispose()
+
+
+def test_dst_slots_in_the_run_log_with_an_injected_clock(store, answerer):
+    """Daily 9:00 Berlin across the spring change (Sun 29 Mar 2026): every slot is 09:00 local; its UTC
+    due time moves from 08:00 to 07:00; the slot due 30 min before the injected 'now' runs once."""
+    schedule = add(store, when="daily 9:00", created=datetime(2026, 3, 26, 12, tzinfo=UTC))
+    poster = RecordingPoster()
+    clock = datetime(2026, 3, 30, 7, 30, tzinfo=UTC)
+    service = SchedulerService(store, runner(store, answerer, poster, clock=lambda: clock), clock=lambda: clock)
+    service.catch_up(clock)
+    runs = sorted(store.runs(schedule.id), key=lambda r: r.slot)
+    assert [(r.slot.strftime("%a %d %H:%M"), r.due_at.strftime("%H:%M"), r.status) for r in runs] == [
+        ("Fri 27 09:00", "08:00", "missed"), ("Sat 28 09:00", "08:00", "missed"),
+        ("Sun 29 09:00", "07:00", "missed"), ("Mon 30 09:00", "07:00", "ok")]
+    assert len(poster.parents) == 1
+    assert service.next_run(schedule).astimezone(UTC) == datetime(2026, 3, 31, 7, 0, tzinfo=UTC)
