@@ -575,3 +575,13 @@ def test_dst_slots_in_the_run_log_with_an_injected_clock(store, answerer):
         ("Sun 29 09:00", "07:00", "missed"), ("Mon 30 09:00", "07:00", "ok")]
     assert len(poster.parents) == 1
     assert service.next_run(schedule).astimezone(UTC) == datetime(2026, 3, 31, 7, 0, tzinfo=UTC)
+
+
+def test_the_documented_example_schedules_are_valid():
+    from .conftest import ROOT
+
+    config = load_config(ROOT / "playbot.example.yaml", env={})
+    declared = {s.name: s for s in yaml_schedules(config)}
+    assert declared["Monday KPIs"].when.fields == {"day_of_week": "mon", "hour": "9", "minute": "0"}
+    assert declared["Signups alert"].alert.threshold == 100 and declared["Signups alert"].owner == "U01OWNER0"
+    assert config.scheduler.admins == ("U01ADMIN0",)
