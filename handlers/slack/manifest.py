@@ -20,6 +20,7 @@ BOT_SCOPES = (
     "commands",  # slash commands
     "files:write",  # charts and CSV (files_upload_v2)
     "usergroups:read",  # policies that name user groups (usergroups.users.list)
+    "users:read",  # a schedule made in Slack runs in its creator's timezone (users.info)
 )
 BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
 
