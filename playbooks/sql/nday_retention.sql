@@ -49,11 +49,7 @@ eligible AS (
 ),
 active_days AS (
   SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
-  FROM events
-  WHERE occurred_at >= :start
-    AND NOT is_anonymous
-    AND counts_as_activity
-    {% if event %}AND event_name = :event{% endif %}
+{% include "coming_back.sql" %}
 ),
 retained AS (
   SELECT DISTINCT e.user_id, e.day_n

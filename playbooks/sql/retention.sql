@@ -42,11 +42,7 @@ cohort_sizes AS (
 ),
 activity AS (
   SELECT DISTINCT user_id, {{ trunc('occurred_at') }} AS period
-  FROM events
-  WHERE occurred_at >= :start
-    AND NOT is_anonymous
-    AND counts_as_activity
-    {% if event %}AND event_name = :event{% endif %}
+{% include "coming_back.sql" %}
 ),
 retained AS (
   SELECT {{ 'c.segment, ' if group_by else '' }}c.cohort, {{ periods_between('c.cohort', 'a.period') }} AS period_number,
