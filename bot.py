@@ -69,6 +69,10 @@ def build_answerer(config: Config, quiet: bool = False):
     except PlaybookError as exc:
         raise ConfigError("playbooks.dirs", str(exc), "fix the playbook file") from None
     warehouses = {name: Warehouse(wc) for name, wc in config.warehouses.items()}
+    for playbook in library.all():
+        if playbook.warehouse and playbook.warehouse not in warehouses:
+            raise ConfigError(f"{playbook.path}: warehouse", f"names warehouse {playbook.warehouse!r}, which is not "
+                              "configured", f"add it under warehouses: or use one of {', '.join(sorted(warehouses))}")
     segment = warehouses[config.segment.warehouse]
     try:
         segment.ping()

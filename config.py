@@ -41,6 +41,8 @@ class WarehouseConfig:
     timeout_seconds: float = 60.0
     row_cap: int = 50_000
     max_concurrent_queries: int = 4
+    connect_timeout_seconds: float = 5.0  # a warehouse that is down is reported within this
+    cache_ttl_seconds: float = 300.0  # identical questions reuse a result this long (0: no cache)
 
     @property
     def safe_url(self) -> str:
@@ -128,7 +130,8 @@ class Config:
 # ---- schema of the YAML file: key -> (type, default). Nested dicts validated separately. ----
 _TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db",
               "policies", "scheduler", "schedules"}
-_WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries"}
+_WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries", "connect_timeout_seconds",
+                   "cache_ttl_seconds"}
 _SEGMENT_KEYS = {
     "warehouse", "sources", "activation_event", "stitch_identities", "events_sql", "users_sql",
     "late_arrival_hours", "catalog_days", "activity_exclude_events",
@@ -381,15 +384,22 @@ def _warehouse(name: str, raw: dict) -> WarehouseConfig:
     if "://" not in url:
         raise ConfigError(f"{key}.url", f"{url!r} is not a SQLAlchemy URL",
                           "e.g. postgresql+psycopg://user@host:5432/db or duckdb:///path/file.duckdb")
-    timeout = raw.get("timeout_seconds", 60)
-    try:
-        timeout = float(timeout)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key}.timeout_seconds", f"expected seconds, got {timeout!r}") from None
-    if timeout <= 0:
-        raise ConfigError(f"{key}.timeout_seconds", "must be positive")
+    timeout = _seconds(f"{key}.timeout_seconds", raw.get("timeout_seconds", 60), positive=True)
+    connect_timeout = _seconds(f"{key}.connect_timeout_seconds", raw.get("connect_timeout_seconds", 5), positive=True)
+    cache_ttl = _seconds(f"{key}.cache_ttl_seconds", raw.get("cache_ttl_seconds", 300), positive=False)
     return WarehouseConfig(
-        name=name, url=url, timeout_seconds=timeout,
+        name=name, url=url, timeout_seconds=timeout, connect_timeout_seconds=connect_timeout,
+        cache_ttl_seconds=cache_ttl,
         row_cap=_as_int(f"{key}.row_cap", raw.get("row_cap", 50_000), minimum=1),
         max_concurrent_queries=_as_int(f"{key}.max_concurrent_queries", raw.get("max_concurrent_queries", 4), minimum=1),
     )
+
+
+def _seconds(key: str, value: Any, positive: bool) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(key, f"expected seconds, got {value!r}") from None
+    if number < 0 or (positive and number == 0):
+        raise ConfigError(key, "must be positive" if positive else "must be 0 or more")
+    return number

@@ -22,7 +22,7 @@ from .federation import fetch_lookups
 from .library import Library, Playbook
 from .params import json_safe
 from .parser import Clarification, ParseContext, Request, parse
-from .relations import RelationError
+from .relations import RelationError, freshness_sql
 from .render import RenderContext, RenderError, render
 
 log = logging.getLogger("playbot.answer")
@@ -110,6 +110,7 @@ class Answer:
             "warnings": self.warnings,
             "chart": chart_path,
             "warehouse": self.main.result.warehouse,
+            "cached": self.main.result.cached,
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
 
@@ -168,6 +169,10 @@ class Answerer:
         self.segment = warehouses[config.segment.warehouse]
         self._catalogs = CatalogCache(self._discover, ttl_seconds=catalog_ttl)
         self._lock = threading.Lock()
+        # the result cache's freshness token (latest received_at) is re-read at most this often
+        self.freshness_check_seconds = 10.0
+        self._freshness: tuple[float, Any] | None = None
+        self._freshness_lock = threading.Lock()
 
     # ---- time ----
     def now(self) -> datetime:
@@ -195,6 +200,28 @@ class Answerer:
     def catalog(self, refresh: bool = False) -> Catalog:
         return self._catalogs.get(refresh=refresh)
 
+    def warehouse_for(self, playbook: Playbook) -> Warehouse:
+        """The warehouse a playbook reads: its header's `warehouse:`, else the Segment warehouse."""
+        name = playbook.warehouse or self.config.segment.warehouse
+        if name not in self.warehouses:
+            raise RenderError(f"Playbook {playbook.id} reads the {name!r} warehouse, which is not configured.",
+                              f"Add {name} under warehouses: in playbot.yaml, or fix `warehouse:` in {playbook.path}.")
+        return self.warehouses[name]
+
+    def data_version(self, catalog: Catalog, refresh: bool = False) -> Any:
+        """The freshness token for cached results: the latest received_at of the Segment sources
+        (changes when new data lands, so cached answers are not served past it)."""
+        with self._freshness_lock:
+            if not refresh and self._freshness and time.monotonic() - self._freshness[0] < self.freshness_check_seconds:
+                return self._freshness[1]
+            sql = freshness_sql(self.config.segment, catalog, self.segment.quote)
+            token = None
+            if sql is not None:
+                since = self._utc_now() - timedelta(days=self.config.segment.catalog_days)
+                token = self.segment.run(self.segment.translate(sql), {"since": since}).rows[0][0]
+            self._freshness = (time.monotonic(), token)
+            return token
+
     # ---- the path ----
     def parse(self, question: str, previous: Request | None = None) -> Request | Clarification | Failure:
         try:
@@ -221,19 +248,20 @@ class Answerer:
                            "config", request)
         try:
             catalog = self.catalog(refresh=refresh)
-            warehouse = self.warehouses.get(playbook.warehouse or self.config.segment.warehouse, self.segment)
+            warehouse = self.warehouse_for(playbook)
             today, now = self.today(), self.now()
             ctx = RenderContext(segment=self.config.segment, catalog=catalog, quote=warehouse.quote,
                                 timezone=self.config.timezone, week_start=self.config.week_start,
                                 today=today, now=now)
             queries: list[QueryRun] = []
             lookups = fetch_lookups(playbook, self.warehouses) if playbook.lookups else {}
+            version = self.data_version(catalog, refresh=refresh)
 
             def run(overrides: dict[str, Any], label: str) -> Result:
                 params = {**request.params, **overrides}
                 rendered = render(playbook, params, ctx, lookups)
                 sql = warehouse.translate(rendered.sql)
-                result = warehouse.run(sql, rendered.params)
+                result = warehouse.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version)
                 queries.append(QueryRun(label, sql, rendered.params, result))
                 return result
 

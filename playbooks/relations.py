@@ -13,6 +13,8 @@ place that knows Segment's tables. Contract:
       activated_at = first activation event (config `segment.activation_event`), local time;
       channel = the UTM source (context_campaign_source) on that first activation event;
       traits = the latest row of Segment's `users` tables (the columns that exist).
+  numbers(n)   n = 0 .. 9999, for series of days or steps: Redshift cannot join generate_series
+      to tables, so playbooks join this instead (portable to every engine).
   Dimensions a query asks for ("by platform", "for pro users") become columns of `events`
   named after the dimension; person-level ones are joined from `users`.
 
@@ -37,6 +39,7 @@ class RelationPlan:
 
     need_events: bool = True
     need_users: bool = False
+    need_numbers: bool = False
     only_events: tuple[EventInfo, ...] | None = None  # restrict branches to these events' tables
     dimensions: tuple[Dimension, ...] = ()  # breakdown/filter columns the events relation must carry
 
@@ -54,9 +57,24 @@ def local_time(expr: str, tz: str) -> str:
     return f"(({expr} AT TIME ZONE 'UTC') AT TIME ZONE :_tz)"
 
 
+NUMBERS_CTE = """digits AS (
+  SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+  UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9
+),
+numbers AS (
+  SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d AS n FROM digits a, digits b, digits c, digits e
+)"""
+
+
 def build_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[..., str], tz: str,
                plan: RelationPlan) -> list[str]:
     """The CTE definitions (`name AS (...)`) the plan needs, in dependency order."""
+    numbers = [NUMBERS_CTE] if plan.need_numbers else []
+    return numbers + _relation_ctes(segment, catalog, quote, tz, plan)
+
+
+def _relation_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[..., str], tz: str,
+                   plan: RelationPlan) -> list[str]:
     if segment.events_sql:
         return _custom_ctes(segment, plan)
     ctes: list[str] = []
@@ -69,6 +87,20 @@ def build_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[..., st
     if plan.need_events:
         ctes.append(_events_cte(segment, catalog, quote, tz, plan, bool(stitch)))
     return ctes
+
+
+def freshness_sql(segment: SegmentConfig, catalog: Catalog, quote: Callable[..., str]) -> str | None:
+    """The latest received_at across the sources' event tables since :since: a cheap query on the
+    sort key whose answer changes whenever new data lands (the result cache's freshness token)."""
+    if segment.events_sql:
+        return None
+    parts = [f"SELECT MAX(received_at) AS latest FROM {quote(s, t)} WHERE received_at >= :since"
+             for s in segment.sources for t in ("tracks", "pages", "screens")
+             if "received_at" in catalog.columns(s, t)]
+    if not parts:
+        return None
+    union = "\n  UNION ALL\n  ".join(parts)
+    return f"SELECT MAX(latest) AS latest FROM (\n  {union}\n) r"
 
 
 def _identity_sources(segment: SegmentConfig, catalog: Catalog) -> list[str]:

@@ -176,27 +176,31 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         raise RenderError(f"playbook {playbook.id}: template error: {exc}",
                           f"fix {playbook.path}") from None
 
+    # a playbook on another warehouse (`warehouse: product`) reads that warehouse's own tables
+    on_segment = playbook.warehouse in (None, ctx.segment.warehouse)
     # time bounds of the events relation, from the playbook's `events_between` parameters
+    binds.update({"today": datetime.combine(ctx.today, time()),
+                  "tomorrow": datetime.combine(ctx.today + timedelta(days=1), time()), "now": ctx.now})
     first, last = playbook.events_between
     lo = _as_datetime(params.get(first) if first in params else _runtime(first, ctx))
     hi = _as_datetime(params.get(last) if last in params else _runtime(last, ctx))
-    if lo is None or hi is None:
+    if lo is not None and hi is not None:
+        lo -= timedelta(days=playbook.lookback_days)
+        ts_lo, ts_hi = to_utc(lo, ctx.timezone), to_utc(hi, ctx.timezone)
+        binds.update({
+            "_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,
+            "_recv_lo": ts_lo - timedelta(hours=1),  # received_at is never before timestamp, but clocks drift
+            "_recv_hi": ts_hi + timedelta(hours=ctx.segment.late_arrival_hours),
+        })
+    elif on_segment and (_references(body, "events") or _references(body, "users")):
         raise RenderError(f"playbook {playbook.id}: events_between names {first!r}/{last!r} without values")
-    lo -= timedelta(days=playbook.lookback_days)
-    ts_lo, ts_hi = to_utc(lo, ctx.timezone), to_utc(hi, ctx.timezone)
-    binds.update({
-        "_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,
-        "_recv_lo": ts_lo - timedelta(hours=1),  # received_at is never before timestamp, but clocks drift
-        "_recv_hi": ts_hi + timedelta(hours=ctx.segment.late_arrival_hours),
-        "today": datetime.combine(ctx.today, time()), "tomorrow": datetime.combine(ctx.today + timedelta(days=1), time()),
-        "now": ctx.now,
-    })
     if ctx.timezone != "UTC":
         binds["_tz"] = ctx.timezone
     for i, name in enumerate(ctx.segment.activity_exclude_events):
         binds[f"_inactive{i}"] = name
     plan = RelationPlan(
-        need_events=_references(body, "events"), need_users=_references(body, "users"),
+        need_events=on_segment and _references(body, "events"), need_users=on_segment and _references(body, "users"),
+        need_numbers=_references(body, "numbers"),
         only_events=event_scope(playbook, params, ctx.catalog),
         dimensions=tuple(dict.fromkeys(dimensions)),
     )

@@ -54,6 +54,10 @@ def translate(sql: str, dialect: str) -> str:
     try:
         tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
         tree = tree.transform(_keep_placeholder)
+        if dialect == "redshift" and tree.find(exp.GenerateSeries, exp.ExplodingGenerateSeries):
+            # Redshift runs generate_series on the leader node only: joined to a table it fails
+            raise SQLUntranslatable("cannot translate to redshift: generate_series does not work with tables on "
+                                    "Redshift; join the `numbers` relation (column n = 0, 1, 2, ...) instead")
         return tree.sql(dialect=dialect, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
     except sqlglot.errors.SqlglotError as exc:
         raise SQLUntranslatable(f"cannot translate to {dialect}: {str(exc).splitlines()[0]}") from exc

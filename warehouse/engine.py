@@ -1,15 +1,21 @@
 """One warehouse behind one small interface: run a read-only query, describe the schema.
 
 Every query: read-only (refused before it reaches the engine if it writes, and the session is
-read-only too), bound parameters, a statement timeout that cancels on the warehouse, a row cap,
-and at most N concurrent queries per warehouse.
+read-only too where the engine has such a setting), bound parameters, a statement timeout that
+cancels on the warehouse, a row cap, and at most N concurrent queries per warehouse. Connections
+are pooled and checked before use (pre-ping); a connection that drops during a query is replaced
+and the query retried once; connecting gives up after connect_timeout_seconds. Callers may opt
+into the result cache (warehouse/cache.py): keyed by SQL, parameters and a freshness token, with
+identical concurrent queries sharing one execution.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from config import WarehouseConfig
 
+from .cache import ResultCache, cache_key
 from .dialects import SQLRefused, SQLUntranslatable, check_read_only, sqlglot_dialect, translate
 
 log = logging.getLogger("playbot.warehouse")
@@ -76,33 +83,42 @@ class Warehouse:
         self.dialect = sqlglot_dialect(self.backend)
         self._semaphore = threading.BoundedSemaphore(config.max_concurrent_queries)
         self.engine = self._create_engine(url)
+        self.cache = ResultCache(config.cache_ttl_seconds)
+        self._count_lock = threading.Lock()
+        self.executions = 0  # statements sent to the warehouse (cache hits and shared waits excluded)
         self._preparer = self.engine.dialect.identifier_preparer
 
     # ---- engine setup, per backend ----
     def _create_engine(self, url: sa.URL) -> sa.Engine:
         timeout_ms = int(self.config.timeout_seconds * 1000)
+        connect_timeout = self.config.connect_timeout_seconds
         if self.backend == "duckdb":
             in_memory = url.database in (None, "", ":memory:")
             engine = sa.create_engine(url, connect_args={} if in_memory else {"read_only": True},
                                       pool_pre_ping=False)
-
-            @sa_event.listens_for(engine, "connect")
-            def _duckdb_session(dbapi_conn, _record):
-                cursor = dbapi_conn.cursor()
-                cursor.execute("SET TimeZone = 'UTC'")
-                cursor.close()
-
+            _on_connect(engine, ["SET TimeZone = 'UTC'"])
             return engine
+        pool = {"pool_pre_ping": True, "pool_size": self.config.max_concurrent_queries, "max_overflow": 0,
+                "pool_timeout": 30, "pool_recycle": 1800}
         if self.backend == "postgresql":
             options = f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms} -c TimeZone=UTC"
-            return sa.create_engine(
-                url, pool_pre_ping=True, pool_size=self.config.max_concurrent_queries, max_overflow=0,
-                pool_timeout=30, connect_args={"options": options, "connect_timeout": 5,
-                                               "application_name": "playbot"},
-            )
-        # Other engines (Redshift, Snowflake, BigQuery...): read-only enforced by the SQL check and
-        # by the warehouse user's grants; see README "Pointing Playbot at production".
-        return sa.create_engine(url, pool_pre_ping=True)
+            return sa.create_engine(url, **pool, connect_args={
+                "options": options, "connect_timeout": max(1, round(connect_timeout)), "application_name": "playbot"})
+        if self.backend == "redshift":
+            # redshift_connector has one socket timeout: short while connecting (a warehouse that is
+            # down is reported in seconds), then long enough for the slowest allowed query. Redshift
+            # has no read-only session setting: the SQL check and the user's GRANTs keep it read-only.
+            # URL query options (iam=true, cluster_identifier=..., ssl=false) are driver arguments:
+            # typed here, since redshift_connector would take the string "false" as true
+            options = {k: _typed(v) for k, v in url.query.items()}
+            engine = sa.create_engine(url.set(query={}), **pool,
+                                      connect_args={**options, "timeout": max(1, round(connect_timeout))})
+            read_timeout = self.config.timeout_seconds + 30
+            _on_connect(engine, [f"SET statement_timeout TO {timeout_ms}", "SET timezone TO 'UTC'"],
+                        lambda raw: getattr(raw, "_usock", None) and raw._usock.settimeout(read_timeout))
+            return engine
+        # Snowflake, BigQuery, ...: read-only by the SQL check and the warehouse user's grants.
+        return sa.create_engine(url, pool_pre_ping=True, pool_recycle=1800)
 
     # ---- identifiers ----
     def quote(self, *parts: str) -> str:
@@ -122,8 +138,13 @@ class Warehouse:
                               "If this is a custom playbook, check its SQL.") from None
 
     def run(self, sql: str, params: dict[str, Any] | None = None, *, row_cap: int | None = None,
-            timeout: float | None = None) -> Result:
-        """Run one read-only query written in this warehouse's dialect, with `:name` parameters."""
+            timeout: float | None = None, cache: bool = False, refresh: bool = False,
+            freshness: Hashable = None) -> Result:
+        """Run one read-only query written in this warehouse's dialect, with `:name` parameters.
+
+        With `cache`, a result stored for the same (SQL, parameters, freshness token) within the
+        TTL is returned (`cached=True`) and identical concurrent calls share one execution;
+        `refresh` skips the stored result and stores the new one."""
         params = dict(params or {})
         try:
             check_read_only(sql, self.dialect)
@@ -131,12 +152,31 @@ class Warehouse:
             raise QueryRefused(f"Refused: {exc}.", "Playbooks may only read data.") from None
         cap = row_cap or self.config.row_cap
         timeout = timeout or self.config.timeout_seconds
+        if not cache:
+            return self._run_now(sql, params, cap, timeout)
+        key = cache_key(self.name, sql, params, (freshness, cap))
+        result, how = self.cache.get_or_load(key, lambda: self._run_now(sql, params, cap, timeout), refresh=refresh)
+        if how != "miss":
+            log.info("query warehouse=%s cache=%s", self.name, how)
+            return dataclasses.replace(result, cached=True, elapsed_ms=0.0)
+        return result
+
+    def _run_now(self, sql: str, params: dict[str, Any], cap: int, timeout: float) -> Result:
         started = time.perf_counter()
         if not self._semaphore.acquire(timeout=timeout):
             raise QueryTimeout(f"The {self.name} warehouse is busy ({self.config.max_concurrent_queries} queries running).",
                                "Try again in a minute.")
         try:
-            columns, rows, truncated = self._execute(sql, params, cap, timeout)
+            try:
+                columns, rows, truncated = self._execute(sql, params, cap, timeout)
+            except _Dropped as dropped:
+                # the connection died under the query (warehouse restart, idle kill, failover):
+                # the pool has discarded it; one retry on a fresh connection
+                log.warning("connection dropped warehouse=%s; retrying once: %s", self.name, dropped.first_line)
+                try:
+                    columns, rows, truncated = self._execute(sql, params, cap, timeout)
+                except _Dropped as again:
+                    raise self._classify(again.error, False, timeout) from None
         finally:
             self._semaphore.release()
         elapsed = (time.perf_counter() - started) * 1000
@@ -147,11 +187,13 @@ class Warehouse:
     def _execute(self, sql: str, params: dict[str, Any], cap: int, timeout: float):
         timer: threading.Timer | None = None
         timed_out = threading.Event()
+        with self._count_lock:
+            self.executions += 1
         try:
             with self.engine.connect() as conn:
                 raw = conn.connection.dbapi_connection
-                # DuckDB has no statement timeout: interrupt it from a timer thread. PostgreSQL
-                # cancels on the server through statement_timeout; the timer is a backstop there.
+                # DuckDB has no statement timeout: interrupt it from a timer thread. PostgreSQL and
+                # Redshift cancel on the server through statement_timeout; the timer is a backstop.
                 grace = 0.0 if self.backend == "duckdb" else 5.0
                 timer = threading.Timer(timeout + grace, _cancel_query, (raw, timed_out, self.name))
                 timer.daemon = True
@@ -164,7 +206,11 @@ class Warehouse:
                 conn.rollback()
                 return columns, rows[:cap], truncated
         except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated and not timed_out.is_set() and not _is_timeout(str(exc.orig or exc)):
+                raise _Dropped(exc) from None
             raise self._classify(exc, timed_out.is_set(), timeout) from None
+        except OSError as exc:  # drivers that let socket errors through (redshift_connector while connecting)
+            raise self._unreachable(exc) from None
         finally:
             if timer is not None:
                 timer.cancel()
@@ -173,10 +219,11 @@ class Warehouse:
         text = str(exc.orig) if exc.orig is not None else str(exc)
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         lowered = text.lower()
-        if timed_out or "statement timeout" in lowered or "interrupt" in lowered or "canceling statement" in lowered:
+        if timed_out or _is_timeout(lowered):
             return QueryTimeout(f"The query took longer than {timeout:g} s and was cancelled on the {self.name} warehouse.",
                                 "Try a shorter time range, or ask an admin to raise timeout_seconds.")
-        if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError) and _looks_unreachable(lowered):
+        if exc.connection_invalidated or (isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError))
+                                          and _looks_unreachable(lowered)):
             return WarehouseUnavailable(f"The {self.name} warehouse is not reachable: {first}",
                                         "Check that it is running and that the URL in playbot.yaml is right.")
         if "read-only" in lowered or "read only" in lowered:
@@ -205,12 +252,51 @@ class Warehouse:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.DBAPIError as exc:
-            first = str(exc.orig or exc).strip().splitlines()[0]
-            raise WarehouseUnavailable(f"The {self.name} warehouse ({self.config.safe_url}) is not reachable: {first}",
-                                       "Check that it is running and that the URL in playbot.yaml is right.") from None
+            raise self._unreachable(exc.orig or exc) from None
+        except OSError as exc:
+            raise self._unreachable(exc) from None
+
+    def _unreachable(self, exc: BaseException) -> WarehouseUnavailable:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0] or type(exc).__name__
+        return WarehouseUnavailable(f"The {self.name} warehouse ({self.config.safe_url}) is not reachable: {first}",
+                                    "Check that it is running and that the URL in playbot.yaml is right.")
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class _Dropped(Exception):
+    """The connection was lost during a query (not a timeout): worth one retry."""
+
+    def __init__(self, error: sa.exc.DBAPIError):
+        super().__init__(str(error))
+        self.error = error
+        self.first_line = (str(error.orig or error).strip().splitlines() or [""])[0]
+
+
+def _on_connect(engine: sa.Engine, statements: list[str], then=None) -> None:
+    """Run session settings on every new connection of the pool."""
+
+    @sa_event.listens_for(engine, "connect")
+    def _session(dbapi_conn, _record):
+        cursor = dbapi_conn.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.close()
+        if then is not None:
+            then(dbapi_conn)
+
+
+def _typed(value: str | tuple[str, ...]) -> Any:
+    text = value[-1] if isinstance(value, tuple) else value
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return int(text) if text.isdigit() else text
+
+
+def _is_timeout(text: str) -> bool:
+    text = text.lower()
+    return "statement timeout" in text or "interrupt" in text or "canceling statement" in text
 
 
 def _cancel_query(raw: Any, timed_out: threading.Event, name: str) -> None:
@@ -227,4 +313,6 @@ def _cancel_query(raw: Any, timed_out: threading.Event, name: str) -> None:
 def _looks_unreachable(text: str) -> bool:
     return any(w in text for w in ("connection refused", "could not connect", "timeout expired", "no such host",
                                    "could not translate host", "connection to server", "does not exist",
-                                   "could not set lock", "io error", "cannot open"))
+                                   "could not set lock", "io error", "cannot open", "connection time out",
+                                   "timed out", "terminating connection", "server closed the connection",
+                                   "connection reset"))
