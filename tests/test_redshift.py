@@ -113,10 +113,13 @@ def test_driver_and_dialect_are_the_real_ones(redshift_url, pg_url):
 
 
 @pytest.fixture(scope="module")
-def redshift_and_postgres(redshift_url, pg_url):
+def redshift_and_postgres(redshift_url, pg_url, built):
     ds = DATASETS["messenger"]
     rs = make_answerer(redshift_url, ds)
     pg = make_answerer(pg_url.replace("postgresql://", "postgresql+psycopg://"), ds)
+    product = WarehouseConfig("product", f"duckdb:///{built['messenger'].with_name('product.duckdb')}")
+    for answerer in (rs, pg):  # for playbooks that look values up in the product database
+        answerer.warehouses["product"] = Warehouse(product)
     yield rs, pg
     for a in (rs, pg):
         for w in a.warehouses.values():
