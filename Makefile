@@ -23,5 +23,9 @@ test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(PY) bot.py demo --rebuild
 
+# warehouse benchmark (not part of make test): demo sizes on DuckDB and PostgreSQL -> bench/RESULTS.md
+bench: $(VENV)/.installed
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var .pytest_cache

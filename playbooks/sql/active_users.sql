@@ -54,16 +54,49 @@ WITH activity AS (
 ),
 days AS (
   SELECT DISTINCT day FROM activity WHERE day >= :start
+),
+-- Rolling WAU/MAU without joining each day to every active day of the window before it (that
+-- join grows with days x people): each person's active days become covered intervals
+-- [first day, last day + window), days less than a window apart merged into one interval; the
+-- people covered on a day are a running sum of interval starts minus interval ends.
+previous AS (
+  SELECT user_id, day, LAG(day) OVER (PARTITION BY user_id ORDER BY day) AS prev_day FROM activity
+),
+{% for w in (7, 28) %}
+runs{{ w }} AS (
+  SELECT user_id, day,
+         SUM(CASE WHEN prev_day IS NULL OR prev_day <= day - INTERVAL '{{ w }} days' THEN 1 ELSE 0 END)
+           OVER (PARTITION BY user_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS run
+  FROM previous
+),
+covered{{ w }} AS (
+  SELECT MIN(day) AS first_day, CAST(MAX(day) + INTERVAL '{{ w }} days' AS DATE) AS end_day
+  FROM runs{{ w }}
+  GROUP BY user_id, run
+),
+{% endfor %}
+changes AS (
+  SELECT first_day AS day, 1 AS wau, 0 AS mau FROM covered7
+  UNION ALL SELECT end_day, -1, 0 FROM covered7
+  UNION ALL SELECT first_day, 0, 1 FROM covered28
+  UNION ALL SELECT end_day, 0, -1 FROM covered28
+  UNION ALL SELECT day, 0, 0 FROM days
+),
+running AS (
+  SELECT day,
+         CAST(SUM(SUM(wau)) OVER (ORDER BY day ROWS UNBOUNDED PRECEDING) AS BIGINT) AS wau,
+         CAST(SUM(SUM(mau)) OVER (ORDER BY day ROWS UNBOUNDED PRECEDING) AS BIGINT) AS mau
+  FROM changes
+  GROUP BY day
+),
+daily AS (
+  SELECT day, COUNT(*) AS dau FROM activity GROUP BY day
 )
-SELECT d.day AS period,
-       COUNT(DISTINCT CASE WHEN a.day = d.day THEN a.user_id END) AS dau,
-       COUNT(DISTINCT CASE WHEN a.day > d.day - INTERVAL '7 days' THEN a.user_id END) AS wau,
-       COUNT(DISTINCT a.user_id) AS mau,
-       CAST(COUNT(DISTINCT CASE WHEN a.day = d.day THEN a.user_id END) AS DOUBLE PRECISION)
-         / NULLIF(COUNT(DISTINCT a.user_id), 0) AS stickiness
+SELECT d.day AS period, dl.dau, r.wau, r.mau,
+       CAST(dl.dau AS DOUBLE PRECISION) / NULLIF(r.mau, 0) AS stickiness
 FROM days d
-JOIN activity a ON a.day > d.day - INTERVAL '28 days' AND a.day <= d.day
-GROUP BY d.day
+JOIN daily dl ON dl.day = d.day
+JOIN running r ON r.day = d.day
 ORDER BY 1
 {% elif group_by %}
 WITH matched AS (
