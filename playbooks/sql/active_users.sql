@@ -59,14 +59,16 @@ days AS (
 -- join grows with days x people): each person's active days become covered intervals
 -- [first day, last day + window), days less than a window apart merged into one interval; the
 -- people covered on a day are a running sum of interval starts minus interval ends.
+-- (NULLS FIRST: day is never NULL; said so that BigQuery needs no NULLS LAST, which its window
+-- aggregates refuse.)
 previous AS (
-  SELECT user_id, day, LAG(day) OVER (PARTITION BY user_id ORDER BY day) AS prev_day FROM activity
+  SELECT user_id, day, LAG(day) OVER (PARTITION BY user_id ORDER BY day NULLS FIRST) AS prev_day FROM activity
 ),
 {% for w in (7, 28) %}
 runs{{ w }} AS (
   SELECT user_id, day,
          SUM(CASE WHEN prev_day IS NULL OR prev_day <= day - INTERVAL '{{ w }} days' THEN 1 ELSE 0 END)
-           OVER (PARTITION BY user_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS run
+           OVER (PARTITION BY user_id ORDER BY day NULLS FIRST ROWS UNBOUNDED PRECEDING) AS run
   FROM previous
 ),
 covered{{ w }} AS (
@@ -84,8 +86,8 @@ changes AS (
 ),
 running AS (
   SELECT day,
-         CAST(SUM(SUM(wau)) OVER (ORDER BY day ROWS UNBOUNDED PRECEDING) AS BIGINT) AS wau,
-         CAST(SUM(SUM(mau)) OVER (ORDER BY day ROWS UNBOUNDED PRECEDING) AS BIGINT) AS mau
+         CAST(SUM(SUM(wau)) OVER (ORDER BY day NULLS FIRST ROWS UNBOUNDED PRECEDING) AS BIGINT) AS wau,
+         CAST(SUM(SUM(mau)) OVER (ORDER BY day NULLS FIRST ROWS UNBOUNDED PRECEDING) AS BIGINT) AS mau
   FROM changes
   GROUP BY day
 ),
