@@ -2,7 +2,8 @@
 and an audit row for whatever happened.
 
     gate.ask(answerer, subject, question)      # CLI, Slack: parse, check, answer, audit
-    gate.check(subject, request)               # schedules: at creation and before each run
+    gate.check(subject, request)               # the policy alone
+    gate.check_schedule(owner, channel, request)  # schedules: at creation and before each run
     gate.record(subject, question, outcome)    # callers that answer themselves (e.g. a scheduled run)
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from playbooks.answer import Answer, Answerer, Failure, Outcome
 from playbooks.library import Library
@@ -19,6 +20,7 @@ from playbooks.params import json_safe
 from playbooks.parser import Clarification, Request
 
 from .audit import AuditEntry, AuditLog, sql_hash, utc_now
+from .groups import GroupDirectory, named_groups
 from .limits import RateLimiter
 from .rules import ALLOWED, Decision, Policy, Subject
 from .settings import DEFAULT_POLICIES, PolicySettings
@@ -29,15 +31,29 @@ log = logging.getLogger("playbot.policy")
 class Gate:
     def __init__(self, settings: PolicySettings, library: Library, default_warehouse: str,
                  audit: AuditLog | None = None, limiter: RateLimiter | None = None,
-                 mention: Callable[[str, str], str] | None = None):
+                 mention: Callable[[str, str], str] | None = None, groups: GroupDirectory | None = None):
         self.policy = Policy(settings, library, default_warehouse)
         self.audit = audit
         self.limiter = limiter if limiter is not None else RateLimiter(settings.per_user, settings.per_channel)
         self.mention = mention
+        self.groups = groups  # who is in the user groups the rules name (Slack supplies the lookup)
 
     def check(self, subject: Subject, request: Request) -> Decision:
         """The policy alone (no rate limit): may this subject see this request's answer where it goes?"""
         return self.policy.check(subject, request)
+
+    def schedule_subject(self, owner: str, channel: str) -> Subject:
+        """A schedule posts to its channel for everyone there (or to a DM, judged by its owner)."""
+        groups = self.groups.groups_of(owner) if self.groups else frozenset()
+        return Subject.in_channel(owner or "unknown", channel, None, groups, source="schedule")
+
+    def check_schedule(self, owner: str, channel: str, request: Request, audit_refusal: bool = False) -> Decision:
+        """`audit_refusal`: write an audit row when refused (creating a schedule; runs audit in `answer`)."""
+        subject = self.schedule_subject(owner, channel)
+        decision = self.check(subject, request)
+        if audit_refusal and not decision.allowed:
+            self.record(subject, request.question, self.refusal(request.question, decision, request))
+        return decision
 
     def admit(self, subject: Subject) -> Decision:
         """Before parsing: the workspace and the rate limit (the operator at the terminal is not limited)."""
@@ -115,10 +131,14 @@ class Gate:
 CLI_SUBJECT = Subject(user="cli", private=True, source="cli")
 
 
-def build_gate(config, library: Library, state=None, mention: Callable[[str, str], str] | None = None) -> Gate:
-    """The gate for a loaded Config; audits into `state` (a state.db.StateDB) when given."""
-    return Gate(config.policies or DEFAULT_POLICIES, library, config.segment.warehouse,
-                AuditLog(state) if state is not None else None, mention=mention)
+def build_gate(config, library: Library, state=None, mention: Callable[[str, str], str] | None = None,
+               group_members: Callable[[str], Iterable[str]] | None = None) -> Gate:
+    """The gate for a loaded Config; audits into `state` (a state.db.StateDB) when given;
+    `group_members(group_id)` looks up the members of the user groups the rules name."""
+    settings = config.policies or DEFAULT_POLICIES
+    groups = GroupDirectory(named_groups(settings), group_members) if group_members else None
+    return Gate(settings, library, config.segment.warehouse, AuditLog(state) if state is not None else None,
+                mention=mention, groups=groups)
 
 
 __all__ = ["ALLOWED", "CLI_SUBJECT", "Gate", "build_gate"]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from playbooks import Answer, Answerer, Clarification, Failure, Request
 from playbooks.formatting import fmt_number
+from policy.gate import Gate
 
 from .alerts import check
 from .store import Schedule, ScheduleStore
@@ -50,6 +51,13 @@ class RunProblem(Exception):
         self.retryable = retryable
 
 
+class Revoked(RunProblem):
+    """The access policy no longer allows this schedule's answer in its channel: stop it, tell the owner."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False)
+
+
 @dataclass(frozen=True)
 class RunPolicy:
     max_attempts: int = 3
@@ -60,7 +68,7 @@ class RunPolicy:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    status: str  # ok | skipped | failed | duplicate | paused | gone
+    status: str  # ok | skipped | failed | stopped (policy; now paused) | duplicate | paused | gone
     detail: str = ""
 
 
@@ -80,9 +88,9 @@ def utc_now() -> datetime:
 class ScheduleRunner:
     def __init__(self, store: ScheduleStore, answerer: Answerer, poster: Poster, policy: RunPolicy | None = None,
                  name: str = "runner", clock: Callable[[], datetime] = utc_now,
-                 sleep: Callable[[float], None] = time.sleep, gate=None):
+                 sleep: Callable[[float], None] = time.sleep, gate: Gate | None = None):
         """`gate` (policy.gate.Gate): each question is checked for the schedule's channel, as its owner,
-        before it runs, and audited with source "schedule"."""
+        before it runs, and audited with source "schedule"; None: every schedule may post anywhere."""
         self.gate = gate
         self.store = store
         self.answerer = answerer
@@ -110,6 +118,8 @@ class ScheduleRunner:
         log.info("run schedule=%s slot=%s status=%s", schedule.id, slot, outcome.status)
         if outcome.status == "failed" and recorded:
             self.poster.notify_owner(schedule.owner, failure_message(schedule, slot, outcome.detail))
+        if outcome.status == "stopped" and recorded:
+            self.poster.notify_owner(schedule.owner, stopped_message(schedule, outcome.detail))
         return outcome
 
     def _attempts(self, schedule: Schedule, slot: datetime) -> RunOutcome:
@@ -120,6 +130,9 @@ class ScheduleRunner:
                 if schedule.kind == "alert":
                     return self._alert(schedule, progress)
                 return self._digest(schedule, progress)
+            except Revoked as revoked:  # a policy change: pause it (no further runs) until someone fixes it
+                self.store.set_paused(schedule.id, True, self.clock())
+                return RunOutcome("stopped", str(revoked))
             except RunProblem as problem:
                 reason = str(problem)
                 retry = problem.retryable and attempt < self.policy.max_attempts
@@ -143,7 +156,7 @@ class ScheduleRunner:
         if progress.answers is None:
             answers = []
             for question in schedule.questions:
-                outcome = self._ask(schedule, question)
+                outcome = self._answer(schedule, question)
                 if isinstance(outcome, Clarification):
                     raise RunProblem(f"“{question}” is not clear any more: {outcome.message}", retryable=False)
                 if isinstance(outcome, Failure):
@@ -153,16 +166,19 @@ class ScheduleRunner:
             progress.answers = answers
         return progress.answers
 
-    def _ask(self, schedule: Schedule, question: str):
+    def _answer(self, schedule: Schedule, question: str):
         if self.gate is None:
             return self.answerer.ask(question)
-        from policy.rules import Subject
-
         parsed = self.answerer.parse(question)
+        subject = self.gate.schedule_subject(schedule.owner, schedule.channel)
         if not isinstance(parsed, Request):
+            self.gate.record(subject, question, parsed)
             return parsed
-        subject = Subject.in_channel(schedule.owner, schedule.channel, source="schedule")
-        return self.gate.answer(self.answerer, subject, parsed)
+        outcome = self.gate.answer(self.answerer, subject, parsed)  # checked, answered, audited
+        if isinstance(outcome, Failure) and outcome.kind == "denied":
+            raise Revoked(" ".join(p for p in (f"“{question}” is no longer allowed there: {outcome.message}",
+                                                outcome.next_step) if p))
+        return outcome
 
     def _digest(self, schedule: Schedule, progress: _Progress) -> RunOutcome:
         answers = self._answers(schedule, progress)
@@ -223,6 +239,12 @@ def digest_lines(answers: list[Answer]) -> list[str]:
 def digest_text(schedule: Schedule, answers: list[Answer]) -> str:
     details = "Charts and tables are in the thread." if answers else ""
     return "\n".join([f"*{schedule.name}*", *digest_lines(answers), details]).strip()
+
+
+def stopped_message(schedule: Schedule, reason: str) -> str:
+    return (f"Your schedule *{schedule.name}* (`{schedule.id}`) to <#{schedule.channel}> is paused and posted nothing: "
+            f"{reason} Next step: ask an admin about the policy, or schedule it again where it is allowed; "
+            f"`/playbot schedules` → Resume once the policy allows it.")
 
 
 def failure_message(schedule: Schedule, slot: datetime, reason: str) -> str:

@@ -165,3 +165,54 @@ def _answer_blocks_of(answer: Answer) -> list[dict]:
     from handlers.slack.blocks import answer_blocks
 
     return _blocks({"blocks": answer_blocks(answer, None)[1]})
+
+
+def test_schedule_checked_at_creation_and_stops_when_it_loses_permission(answerer, tmp_path):
+    from datetime import UTC, datetime
+
+    from handlers.slack.schedules import SlackPoster
+    from policy.audit import AuditLog
+    from policy.gate import Gate
+    from scheduler import RunPolicy, ScheduleRunner
+    from state.db import open_state
+
+    from .test_slack_schedules import ScheduleBot
+
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    audit_db = open_state(url)
+
+    def gate(policies):
+        return Gate(parse_policies(policies), answerer.library, "segment", AuditLog(audit_db))
+
+    bot = ScheduleBot(answerer, url, gate=gate(POLICIES))
+    try:
+        bot.standin.usergroups["S0FINANCE"] = ["U0BOB"]
+        bot.send.command(f'schedule "{QUESTION}" daily 9:00', channel="C0GENERAL", user="U0BOB")
+        [refused] = bot.told(1)
+        assert "revenue stays in finance" in json.dumps(refused) and bot.store.all() == []
+        bot.send.command(f'schedule "{QUESTION}" daily 9:00', channel="C0FINANCE", user="U0BOB")
+        bot.standin.wait_for(lambda s: bot.store.all())
+        [schedule] = bot.store.all()
+        assert bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, 14, tzinfo=UTC)).status == "ok"
+        posts = [c for c in bot.standin.calls_of("chat.postMessage") if c.args["channel"] == "C0FINANCE"]
+        assert len(posts) == 2  # the digest line and the answer in its thread
+        # the policy changes (a restart with a new playbot.yaml): revenue now only in #board
+        moved = {**POLICIES, "rules": [{**POLICIES["rules"][0], "only": {"channels": ["C0BOARD"]}}]}
+        runner = ScheduleRunner(bot.store, answerer, SlackPoster(bot.runner.poster.client, bot.state),
+                                policy=RunPolicy(max_attempts=2, backoff_seconds=0.01),
+                                gate=gate(moved))
+        answerer.runs.clear()
+        outcome = runner.run_slot(schedule.id, datetime(2026, 11, 17, 14, tzinfo=UTC))
+        assert outcome.status == "stopped" and "no longer allowed" in outcome.detail, outcome
+        assert answerer.runs == []  # nothing ran on the warehouse
+        assert len([c for c in bot.standin.calls_of("chat.postMessage") if c.args["channel"] == "C0FINANCE"]) == 2
+        assert bot.store.get(schedule.id).paused
+        dm = next(c for c in bot.standin.calls_of("chat.postMessage") if c.args["channel"].startswith("D"))
+        assert "is paused" in dm.args["text"] and "Ask in C0BOARD" in dm.args["text"]
+        assert runner.run_slot(schedule.id, datetime(2026, 11, 18, 14, tzinfo=UTC)).status == "paused"
+        entries = [(e.source, e.channel, e.outcome) for e in reversed(AuditLog(audit_db).entries())]
+        assert entries == [("schedule", "C0GENERAL", "refused"), ("schedule", "C0FINANCE", "answered"),
+                           ("schedule", "C0FINANCE", "refused")]
+    finally:
+        bot.stop()
+        audit_db.dispose()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config import SlackConfig
+from handlers.slack.access import SlackAccess
 from handlers.slack.app import create_app
 from handlers.slack.blocks import ACTION_SCHEDULE
 from handlers.slack.client import make_client
@@ -43,12 +44,13 @@ class ScheduleBot:
         db = open_state(state_url)
         self.db, self.store, self.state = db, ScheduleStore(db), SlackState(db)
         client = make_client(BOT_TOKEN, self.standin.url)
+        access = SlackAccess(gate, client) if gate else None  # policies for questions too
         self.runner = ScheduleRunner(self.store, answerer, SlackPoster(client, self.state),
                                      policy=RunPolicy(max_attempts=2, backoff_seconds=0.01), gate=gate)
         self.commands = ScheduleCommands(self.store, self.runner, answerer, client, self.state, admins=admins,
                                          timezone="UTC", gate=gate)
         self.app, self.replier = create_app(answerer, self.state, client, SlackConfig(), signing_secret=SIGNING_SECRET,
-                                            schedules=self.commands)
+                                            schedules=self.commands, access=access)
         self.server = HttpServer(self.app, host="127.0.0.1", port=0, threads=4).start()
         self.send = SlackSender(f"http://127.0.0.1:{self.server.port}/slack/events", self.standin)
 

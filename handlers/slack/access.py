@@ -22,19 +22,23 @@ def mention(kind: str, ident: str) -> str:
     return MENTIONS[kind].format(ident)
 
 
-def refusal_message(decision: Decision) -> Message:
+def group_lookup(client: WebClient):
+    """Members of one Slack user group (scope usergroups:read)."""
+    return lambda group: client.usergroups_users_list(usergroup=group).get("users") or []
+
+
+def refusal_message(decision: Decision, prefix: str = "") -> Message:
     where = decision.where(mention)  # Slack IDs only: safe to leave unescaped so they render as links
-    text = " ".join(p for p in (decision.reason, decision.where()) if p)
-    return text, [section(f":no_entry: {esc(decision.reason)}" + (f"\n{where}" if where else ""))]
+    text = prefix + " ".join(p for p in (decision.reason, decision.where()) if p)
+    return text, [section(f":no_entry: {esc(prefix + decision.reason)}" + (f"\n{where}" if where else ""))]
 
 
 class SlackAccess:
-    def __init__(self, gate: Gate, client: WebClient | None = None, groups: GroupDirectory | None = None):
+    def __init__(self, gate: Gate, client: WebClient | None = None):
         self.gate = gate
-        if groups is None and client is not None:
-            groups = GroupDirectory(named_groups(gate.policy.settings),
-                                    lambda g: client.usergroups_users_list(usergroup=g).get("users") or [])
-        self.groups = groups
+        if gate.groups is None and client is not None:
+            gate.groups = GroupDirectory(named_groups(gate.policy.settings), group_lookup(client))
+        self.groups = gate.groups
 
     def subject(self, asker, channel: str | None = None, private: bool | None = None) -> Subject:
         """The asker as a policy subject; `channel`/`private` override where the answer will be seen."""

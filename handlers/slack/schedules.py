@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from playbooks import Answer, Answerer, Request
 from playbooks.persist import StoredRequestError, request_from_json
+from policy.rules import ALLOWED, Decision
 from scheduler import (
     AlertError,
     Schedule,
@@ -33,6 +34,7 @@ from scheduler.runner import PostError
 from scheduler.triggers import EXAMPLES as WHEN_EXAMPLES
 from state.slack import SlackState
 
+from .access import refusal_message
 from .blocks import Message, button, clarification_blocks, context, esc, failure_blocks, refusal_blocks, section
 from .replies import NOT_IN_CHANNEL, Asker, post_answer
 
@@ -160,17 +162,16 @@ class ScheduleCommands:
     def _understood(self, asker: Asker, question: str) -> bool:
         parsed = self.answerer.parse(question)
         if isinstance(parsed, Request):
-            if self.gate is None:
-                return True
-            from policy.rules import Subject
-
-            decision = self.gate.check(Subject.in_channel(asker.user or "", asker.channel, asker.team), parsed)
-            if decision.allowed:
-                return True
-            self.tell(asker, refusal_blocks(f"I can't schedule that here: {decision.message(self.gate.mention)}"))
-            return False
+            decision = self._allowed(asker.user or "", asker.channel, parsed)  # the same rules as each run
+            if not decision.allowed:
+                self.tell(asker, refusal_message(decision, "I can't schedule that here: "))
+            return decision.allowed
         self.tell(asker, clarification_blocks(parsed, self.command) if hasattr(parsed, "choices") else failure_blocks(parsed))
         return False
+
+    def _allowed(self, owner: str, channel: str, request: Request) -> Decision:
+        """May a new schedule post this answer to `channel`? A refusal is audited; each run is checked again."""
+        return self.gate.check_schedule(owner, channel, request, audit_refusal=True) if self.gate else ALLOWED
 
     def _user_timezone(self, user: str | None) -> str:
         """The creator's own IANA timezone from their Slack profile; the bot's when Slack does not say."""
@@ -303,9 +304,14 @@ class ScheduleCommands:
             refusal = self._edit_refusal(existing, user)
             if refusal:
                 errors["when"] = refusal[:150]
+        channel = value("channel") or meta.get("channel", "")
+        parsed = self.answerer.parse(question) if not errors else None
+        if isinstance(parsed, Request):  # the channel's policy, as for `/playbot schedule` and each run
+            decision = self._allowed(existing.owner if existing else user, channel, parsed)
+            if not decision.allowed:
+                errors["channel"] = decision.message()[:150]
         if errors:
             return errors
-        channel = value("channel") or meta.get("channel", "")
         if existing is not None:  # an edit keeps the id, owner, name and (for digests) every question
             questions = existing.questions if kind == "digest" else (question,)
             self.store.save(replace(existing, questions=questions, when=when, timezone=timezone, channel=channel,
