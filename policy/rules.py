@@ -75,11 +75,12 @@ ALLOWED = Decision(True)
 
 @dataclass(frozen=True)
 class Touches:
-    """What answering a request would read: the playbook, its warehouse, the breakdown/filter columns."""
+    """What answering a request would read: the playbook, its warehouses (its own first, then those its
+    lookups read), the breakdown/filter columns."""
 
     playbook: str
     tags: frozenset[str]
-    warehouse: str
+    warehouses: tuple[str, ...]
     columns: tuple[tuple[str, str], ...] = field(default=())  # (name people use, warehouse column)
 
 
@@ -103,7 +104,8 @@ class Policy:
             elif spec.type == "column":
                 columns.append((str(value), str(value)))
         return Touches(playbook=request.playbook, tags=frozenset(playbook.tags if playbook else ()),
-                       warehouse=(playbook.warehouse if playbook else None) or self.default_warehouse,
+                       warehouses=tuple(dict.fromkeys([(playbook.warehouse if playbook else None) or self.default_warehouse,
+                                                        *(playbook.warehouses_read if playbook else ())])),
                        columns=tuple(columns))
 
     def check_workspace(self, subject: Subject) -> Decision:
@@ -156,11 +158,15 @@ def _here(subject: Subject) -> str:
 
 
 def _rule_matches(rule: Rule, touches: Touches) -> bool:
-    return bool(_playbook_hits(rule, touches) or touches.warehouse in rule.warehouses or _column_hits(rule, touches))
+    return bool(_playbook_hits(rule, touches) or _warehouse_hits(rule, touches) or _column_hits(rule, touches))
 
 
 def _playbook_hits(rule: Rule, touches: Touches) -> list[str]:
     return [p for p in rule.playbooks if p == touches.playbook or (p.startswith("tag:") and p[4:] in touches.tags)]
+
+
+def _warehouse_hits(rule: Rule, touches: Touches) -> list[str]:
+    return [w for w in touches.warehouses if w in rule.warehouses]
 
 
 def _column_hits(rule: Rule, touches: Touches) -> list[str]:
@@ -173,6 +179,6 @@ def _what(rule: Rule, touches: Touches) -> str:
     hit = _playbook_hits(rule, touches)
     if hit:
         return f"The {hit[0][4:]} playbook {touches.playbook}" if hit[0].startswith("tag:") else f"Playbook {hit[0]}"
-    if touches.warehouse in rule.warehouses:
-        return f"The {touches.warehouse} warehouse"
+    if _warehouse_hits(rule, touches):
+        return f"The {_warehouse_hits(rule, touches)[0]} warehouse"
     return f"Using {', '.join(_column_hits(rule, touches))}"

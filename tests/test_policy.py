@@ -92,6 +92,8 @@ CASES = [
      "country is a sensitive column", ""),
     ("product warehouse in a channel", FINANCE, req("app_accounts"), False, "product warehouse", "S0DATA"),
     ("product warehouse, data team DM", DM_DATA, req("app_accounts"), True, "", ""),
+    ("a lookup into the product warehouse", FINANCE, req("active_by_payment_plan"), False, "product warehouse", "S0DATA"),
+    ("a lookup, data team DM", DM_DATA, req("active_by_payment_plan"), True, "", ""),
     ("intern denied retention in a channel too", INTERN_GENERAL, req("retention"), False, "not allowed for you", ""),
     ("others get retention", GENERAL, req("retention"), True, "", ""),
     ("sensitive-tagged playbook, nobody named", FINANCE, req("payroll"), False, "tagged sensitive", "U0CFO"),
