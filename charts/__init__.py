@@ -1,8 +1,8 @@
 """Charts: plain-data specs (spec.py) drawn to PNG with matplotlib (render.py). No SQL, no Slack."""
 
-from .spec import BarChart, ChartSpec, Heatmap, LineChart, Series
+from .spec import BarChart, ChartSpec, FunnelChart, Heatmap, LineChart, PathChart, Series
 
-__all__ = ["BarChart", "ChartSpec", "Heatmap", "LineChart", "Series", "render_png"]
+__all__ = ["BarChart", "ChartSpec", "FunnelChart", "Heatmap", "LineChart", "PathChart", "Series", "render_png"]
 
 
 def render_png(spec: ChartSpec) -> bytes:

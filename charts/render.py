@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import style
-from .spec import BarChart, ChartSpec, Heatmap, LineChart
+from .spec import BarChart, ChartSpec, FunnelChart, Heatmap, LineChart, PathChart
 
 
 class ChartError(ValueError):
@@ -39,6 +39,10 @@ def render_png(spec: ChartSpec) -> bytes:
         fig = _heatmap(spec)
     elif isinstance(spec, BarChart):
         fig = _bars(spec)
+    elif isinstance(spec, FunnelChart):
+        fig = _funnel(spec)
+    elif isinstance(spec, PathChart):
+        fig = _paths(spec)
     else:
         raise ChartError(f"unknown chart kind {type(spec).__name__}")
     canvas = FigureCanvasAgg(fig)
@@ -308,4 +312,72 @@ def _bars(spec: BarChart) -> Figure:
         # one row under the title, beside the (short) subtitle
         fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.985, 0.925), frameon=False, fontsize=8.5,
                    ncol=min(len(labels), 6))
+    return fig
+
+
+# ---- funnel ----
+def _funnel(spec: FunnelChart) -> Figure:
+    """Horizontal bars per step; the first step's width drawn faintly behind each bar shows the drop-off."""
+    steps, groups = len(spec.steps), max(len(spec.series), 1)
+    height = max(style.HEIGHT, 1.5 + steps * (0.45 + 0.22 * groups))
+    fig = _new_figure(height=height)
+    _titles(fig, spec.title, spec.subtitle)
+    top = 1 - 1.0 / height
+    ax = fig.add_axes((0.22, 0.08, 0.5, top - 0.11))
+    _style_axes(ax)
+    ax.grid(False)
+    if steps == 0 or not spec.series:
+        ax.text(0.5, 0.5, "Nobody entered this funnel", ha="center", va="center", color=style.MUTED, fontsize=12,
+                transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return fig
+    thickness = 0.72 / groups
+    fmt = _formatter("int")
+    widest = max(max((v or 0) for v in s.values) for s in spec.series) or 1.0
+    for g, s in enumerate(spec.series):
+        color = style.PALETTE[g % len(style.PALETTE)]
+        values = np.array([0 if v is None else v for v in s.values], dtype=float)
+        pos = np.arange(steps) + (g - (groups - 1) / 2) * thickness
+        ax.barh(pos, np.full(steps, values[0]), height=thickness * 0.92, color=color, alpha=0.15, linewidth=0)
+        ax.barh(pos, values, height=thickness * 0.92, color=color, label=s.name, linewidth=0)
+        for y, v in zip(pos, values):
+            share = f" ({v / values[0] * 100:.0f}%)" if values[0] else ""
+            ax.text(v + widest * 0.01, y, f"{fmt(v)}{share}", va="center", fontsize=8, color=style.TEXT)
+    ax.set_yticks(np.arange(steps), labels=list(spec.steps))
+    ax.invert_yaxis()
+    ax.set_xlim(0, widest * 1.12)
+    ax.xaxis.set_major_formatter(fmt)
+    ax.tick_params(axis="y", length=0, labelsize=9, colors=style.TEXT)
+    for i, note in enumerate(spec.notes[:steps]):
+        ax.text(1.02, i, note, transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=8.5,
+                color=style.MUTED)
+    if groups > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.1, 1.0), frameon=False, fontsize=8.5)
+    return fig
+
+
+# ---- paths ----
+def _paths(spec: PathChart) -> Figure:
+    """One row per path: the steps written out in full, a bar for its count underneath."""
+    n = len(spec.paths)
+    row = 0.52
+    height = max(style.HEIGHT, 1.3 + row * n)
+    fig = _new_figure(height=height)
+    _titles(fig, spec.title, spec.subtitle)
+    top = 1 - 1.05 / height
+    ax = fig.add_axes((0.03, 0.04, 0.94, top - 0.05))
+    ax.axis("off")
+    if n == 0:
+        ax.text(0.5, 0.5, "No paths in this range", ha="center", va="center", color=style.MUTED, fontsize=12)
+        return fig
+    widest = max(max(spec.values), 1e-9)
+    ax.set_xlim(0, widest * 1.16)
+    ax.set_ylim(n - 0.35, -0.75)
+    for i, (steps, value) in enumerate(zip(spec.paths, spec.values)):
+        ax.text(0, i - 0.38, f"{i + 1}.  " + "  →  ".join(steps), fontsize=8.5, color=style.TEXT, va="center",
+                ha="left", clip_on=False)
+        ax.barh(i, value, height=0.34, color=style.PALETTE[0], linewidth=0)
+        note = spec.annotations[i] if i < len(spec.annotations) else _formatter("int")(value)
+        ax.text(value + widest * 0.01, i, note, fontsize=8, color=style.MUTED, va="center")
     return fig

@@ -62,4 +62,28 @@ class BarChart:
     kind: str = field(default="bar", init=False)
 
 
-ChartSpec = LineChart | Heatmap | BarChart
+@dataclass(frozen=True)
+class FunnelChart:
+    """Horizontal funnel bars: one group of bars per step, one bar per segment (or just one)."""
+
+    title: str
+    subtitle: str
+    steps: tuple[str, ...]  # step labels, top to bottom
+    series: tuple[Series, ...]  # people per step, one series per segment
+    notes: tuple[str, ...] = ()  # one per step, written beside the step's bar(s): conversion, median time
+    kind: str = field(default="funnel", init=False)
+
+
+@dataclass(frozen=True)
+class PathChart:
+    """Ranked sequences of events: each path written in full above its bar (paths are too long for an axis)."""
+
+    title: str
+    subtitle: str
+    paths: tuple[tuple[str, ...], ...]  # the steps of each path, most common first
+    values: tuple[float, ...]
+    annotations: tuple[str, ...] = ()  # one per path, at the bar's end
+    kind: str = field(default="paths", init=False)
+
+
+ChartSpec = LineChart | Heatmap | BarChart | FunnelChart | PathChart

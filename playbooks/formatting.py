@@ -23,6 +23,20 @@ def fmt_number(value: Any, kind: str = "int") -> str:
     return f"{int(round(float(value))):,}"
 
 
+def fmt_duration(seconds: Any) -> str:
+    """48 s, 3.2 min, 5.1 h, 2.3 days."""
+    if seconds is None:
+        return "–"
+    s = float(seconds)
+    if s < 90:
+        return f"{s:.0f} s"
+    if s < 90 * 60:
+        return f"{s / 60:.1f} min"
+    if s < 48 * 3600:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.1f} days"
+
+
 def fmt_change(current: float | None, other: float | None, kind: str = "int") -> str:
     """'▲ 8.1%' for counts; percentage points for rates."""
     if current is None or other is None:

@@ -27,7 +27,7 @@ HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", r
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
-         "dimensions", "lookups"}
+         "dimensions", "lookups", "lookahead"}
 _PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words"}
 _LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
@@ -64,6 +64,7 @@ class Playbook:
     description: str = ""
     events_between: tuple[str, str] = ("start", "end")
     lookback_days: int = 0
+    lookahead: str = ""  # an int parameter: days the events relation runs past the range's end
     default_range: dict[str, int] = field(default_factory=dict)  # interval -> number of periods
     definitions: tuple[str, ...] = ()
     warehouse: str | None = None
@@ -169,6 +170,7 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         examples=tuple(str(e) for e in meta.get("examples") or ()),
         tags=tuple(str(t) for t in meta.get("tags") or ()), description=str(meta.get("description", "")),
         events_between=(str(between[0]), str(between[1])), lookback_days=int(meta.get("lookback_days", 0)),
+        lookahead=_lookahead(meta, params, path, line_of("lookahead")),
         default_range={str(k): int(v) for k, v in (meta.get("default_range") or {}).items()},
         definitions=tuple(str(d) for d in meta.get("definitions") or ()),
         warehouse=meta.get("warehouse"), path=str(path), builtin=builtin, meta=meta, lookups=lookups,
@@ -200,6 +202,13 @@ def _parse_lookups(raw: Any, path: Path | str, line_of) -> tuple[Lookup, ...]:
             raise PlaybookError(path, where, f"lookup {name!r}: max_rows must be between 1 and 100000")
         out.append(Lookup(str(name), str(spec["warehouse"]), str(spec["sql"]).strip().rstrip(";"), max_rows))
     return tuple(out)
+
+
+def _lookahead(meta: dict, params: list[ParamSpec], path, line: int) -> str:
+    name = str(meta.get("lookahead") or "")
+    if name and not any(p.name == name and p.type == "int" for p in params):
+        raise PlaybookError(path, line, f"lookahead must name an int parameter, not {name!r}")
+    return name
 
 
 # Bound by the runtime in every playbook: time bounds of the events relation, today, the timezone.

@@ -102,7 +102,14 @@ class ParamSpec:
             return coerce_filters(self.name, value)
         if t == "events":
             items = value if isinstance(value, (list, tuple)) else [v.strip() for v in str(value).split(",")]
-            items = [str(v) for v in items if str(v).strip()]
+            items = [str(v).strip() for v in items if str(v).strip()]
+            # min/max bound the number of items (funnel: 2 to 6 steps)
+            if self.minimum is not None and len(items) < self.minimum:
+                raise ParamError(self.name, f"{self.name} needs at least {self.minimum:g} events, separated by -> or commas")
+            if self.maximum is not None and len(items) > self.maximum:
+                raise ParamError(self.name, f"{self.name} takes at most {self.maximum:g} events")
+            if len({i.lower() for i in items}) < len(items):
+                raise ParamError(self.name, f"{self.name} names an event twice; list each event once")
             return tuple(items)
         if t in ("event", "text", "column"):
             text = str(value)

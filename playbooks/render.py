@@ -101,6 +101,31 @@ def periods_between_sql(earlier: str, later: str, unit: str) -> str:
     raise RenderError(f"cannot count periods of {unit!r}")
 
 
+def session_events_sql(gap_minutes: int) -> str:
+    """The `session_events` CTE: the events relation's activity (anonymous visitors included) with
+    session_number (per person, from 1) and position (per session, from 1). A session ends after
+    `gap_minutes` without an event; events at the same moment are ordered by name so every engine agrees."""
+    gap = int(gap_minutes)
+    if not 1 <= gap <= 24 * 60:
+        raise RenderError("the session gap must be between 1 minute and 24 hours")
+    order = "ORDER BY occurred_at, event_name"
+    return f"""session_marks AS (
+  SELECT e.*, CASE WHEN LAG(occurred_at) OVER (PARTITION BY user_id {order}) IS NULL
+                     OR occurred_at > LAG(occurred_at) OVER (PARTITION BY user_id {order}) + INTERVAL '{gap} minutes'
+                   THEN 1 ELSE 0 END AS session_start
+  FROM events e
+  WHERE counts_as_activity
+),
+session_numbered AS (
+  SELECT m.*, SUM(session_start) OVER (PARTITION BY user_id {order} ROWS UNBOUNDED PRECEDING) AS session_number
+  FROM session_marks m
+),
+session_events AS (
+  SELECT n.*, ROW_NUMBER() OVER (PARTITION BY user_id, session_number {order}) AS position
+  FROM session_numbered n
+)"""
+
+
 def to_utc(local: datetime, tz: str) -> datetime:
     """Naive local wall time in `tz` -> naive UTC (DST-aware)."""
     aware = local.replace(tzinfo=ZoneInfo(tz))
@@ -171,7 +196,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     try:
         body = _ENV.from_string(playbook.sql).render(
             **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start,
-            timezone=ctx.timezone)
+            timezone=ctx.timezone, session_events=session_events_sql)
     except TemplateError as exc:
         raise RenderError(f"playbook {playbook.id}: template error: {exc}",
                           f"fix {playbook.path}") from None
@@ -186,6 +211,9 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     hi = _as_datetime(params.get(last) if last in params else _runtime(last, ctx))
     if lo is not None and hi is not None:
         lo -= timedelta(days=playbook.lookback_days)
+        if playbook.lookahead:  # e.g. a funnel's conversion window runs past the range's end
+            ahead = params.get(playbook.lookahead)
+            hi += timedelta(days=int(ahead if ahead is not None else playbook.param(playbook.lookahead).default or 0))
         ts_lo, ts_hi = to_utc(lo, ctx.timezone), to_utc(hi, ctx.timezone)
         binds.update({
             "_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,

@@ -7,7 +7,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from charts import BarChart, Heatmap, LineChart, Series, render_png
+from charts import BarChart, FunnelChart, Heatmap, LineChart, PathChart, Series, render_png
 from charts.render import ChartError, check_png
 from playbooks import Answer
 
@@ -29,6 +29,10 @@ def decode(png: bytes) -> np.ndarray:
             ((1.0, 0.5, 0.3), (1.0, 0.4, None), (1.0, None, None)),
             partial=((False, False, True), (False, True, False), (True, False, False)), row_notes=("n=3", "n=4", "n=5")),
     BarChart("Top paths", "", ("a → b", "c → d"), (Series("paths", (10.0, 4.0)),)),
+    FunnelChart("Funnel", "7-day window", ("1. a", "2. b", "3. c"), (Series("people", (100.0, 40.0, 10.0)),),
+                notes=("", "40% of previous", "25% of previous")),
+    FunnelChart("Funnel by platform", "", ("1. a", "2. b"), (Series("Web", (60.0, 20.0)), Series("iOS", (40.0, 0.0)))),
+    PathChart("Paths", "", (("a", "b", "c"), ("(session start)", "d")), (12.0, 5.0), ("12 (70%)", "5 (30%)")),
     BarChart("Stacked", "", ("w1", "w2"), (Series("new", (3.0, 4.0)), Series("churned", (-2.0, -1.0))),
              horizontal=False, stacked=True, line=Series("quick ratio", (1.5, 4.0))),
 ])

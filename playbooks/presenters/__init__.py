@@ -14,10 +14,13 @@ from ..answer import Presentation, PresentEnv
 from .active import present_active_by_lookup, present_active_users
 from .adoption import present_feature_adoption
 from .drivers import present_retention_drivers
+from .funnel import present_funnel
 from .growth import present_growth_accounting
 from .intervention import present_intervention_impact
 from .nday import present_nday_retention
+from .paths import present_session_flows, present_user_path
 from .retention import present_retention
+from .sessions import present_sessions
 from .slipping import present_slipping_away
 from .table import present_table
 from .volume import present_volume
@@ -34,4 +37,8 @@ PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "slipping_away": present_slipping_away,
     "intervention_impact": present_intervention_impact,
     "table": present_table,
+    "funnel": present_funnel,
+    "user_path": present_user_path,
+    "session_flows": present_session_flows,
+    "sessions": present_sessions,
 }

@@ -1,0 +1,66 @@
+/* playbook
+id: sessions
+title: Sessions
+question: How many sessions do people have, how long are they, how many events do they hold, and how often do web visits bounce?
+description: >
+  Sessions that started in the range (a session ends after session_gap_minutes without an event), per
+  period: sessions, people, median and mean length in seconds (first to last event), events per session,
+  sessions that landed on a web page and how many of those bounced (the page view was their only
+  event). Rows with an empty period are totals for the whole range; with group_by, the segment is the
+  value on the session's first event (event dimensions) or the person's, top N and Other.
+presenter: sessions
+chart: line
+lookback_days: 1
+params:
+  start: {type: date, help: first day of the range (inclusive)}
+  end: {type: date, help: day after the range (exclusive)}
+  interval: {type: interval, default: day, choices: [day, week, month]}
+  session_gap_minutes: {type: int, default: 30, min: 1, max: 1440, help: "minutes without an event that end a session"}
+  group_by: {type: dimension, help: "break down by channel, device, platform, os, ..."}
+  top: {type: int, default: 5, min: 1, max: 10, help: "with group_by: the N largest segments; the rest are Other"}
+default_range: {day: 30, week: 12, month: 6}
+words: [sessions, session, session length, session duration, bounce rate, bounce, bounces, time on site,
+        events per session, session count, how long are sessions]
+examples:
+  - sessions last 30 days
+  - bounce rate by channel
+  - session length weekly
+  - sessions by device last 14 days
+  - how long are sessions on ios
+*/
+WITH {{ session_events(session_gap_minutes) }},
+session_rows AS (
+  SELECT user_id, session_number, MIN(occurred_at) AS started_at, MAX(occurred_at) AS ended_at, COUNT(*) AS events,
+         MAX(CASE WHEN position = 1 AND event_name LIKE 'Viewed % Page' THEN 1 ELSE 0 END) AS landed_on_page
+         {% if group_by %}, COALESCE(MAX(CASE WHEN position = 1 THEN {{ group_by }} END), '(none)') AS segment{% endif %}
+  FROM session_events
+  GROUP BY user_id, session_number
+),
+in_range AS (
+  SELECT * FROM session_rows WHERE started_at >= :start AND started_at < :end
+){% if group_by %},
+ranked AS (
+  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(*) DESC, segment) AS segment_rank FROM in_range GROUP BY segment
+),
+labelled AS (
+  SELECT s.*, CASE WHEN r.segment_rank <= :top THEN s.segment ELSE 'Other' END AS label
+  FROM in_range s JOIN ranked r ON r.segment = s.segment
+){% endif %}
+{% macro measures() %}COUNT(*) AS sessions, COUNT(DISTINCT user_id) AS users,
+       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (ended_at - started_at))) AS median_seconds,
+       AVG(EXTRACT(EPOCH FROM (ended_at - started_at))) AS mean_seconds,
+       SUM(events) AS events, SUM(landed_on_page) AS page_landings,
+       SUM(CASE WHEN landed_on_page = 1 AND events = 1 THEN 1 ELSE 0 END) AS bounces{% endmacro %}
+SELECT {{ trunc('started_at') }} AS period, CAST(NULL AS VARCHAR) AS segment, {{ measures() }}
+FROM in_range
+GROUP BY 1
+UNION ALL
+SELECT NULL, CAST(NULL AS VARCHAR), {{ measures() }}
+FROM in_range
+{% if group_by %}
+UNION ALL
+SELECT NULL, label, {{ measures() }}
+FROM labelled
+GROUP BY label
+{% endif %}
+ORDER BY 1, 2

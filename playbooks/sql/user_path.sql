@@ -1,0 +1,59 @@
+/* playbook
+id: user_path
+title: User paths
+question: What do people do just before (or after) they do an event?
+description: >
+  The blog's User Path report: for each occurrence of the target event in the range, the N events
+  before it (direction=after: after it) in the same session (a session ends after
+  session_gap_minutes without an event). Identical paths are counted together; the most common
+  (ties at the cut-off included) are returned, plus a total row (is_total = 1). A step is NULL
+  where the session started (ended) less than N events away. step_1 is always the earliest.
+presenter: user_path
+chart: bar
+lookback_days: 1
+params:
+  event: {type: event, required: true, help: "the target event, e.g. Message Sent"}
+  start: {type: date, help: first day of the range (inclusive)}
+  end: {type: date, help: day after the range (exclusive)}
+  direction:
+    type: enum
+    choices: [before, after]
+    default: before
+    words: {before: [before, leading up to, lead up to, prior to, led to, leads to, lead to], after: [after, following]}
+  steps: {type: int, default: 3, min: 1, max: 6, help: "how many events before (or after) the target"}
+  session_gap_minutes: {type: int, default: 30, min: 1, max: 1440, help: "minutes without an event that end a session"}
+  top: {type: int, default: 10, min: 1, max: 25, help: "how many paths to show"}
+default_range: {day: 30}
+words: [path, paths, user path, user paths, journey, journeys, leading up to, what do people do, what do users do,
+        what happens before, what happens after, leads to, lead to, leading to, steps before, sequence]
+examples:
+  - user paths before message sent
+  - what do people do before they send an invite
+  - what leads to order completed last 30 days
+  - paths before checkout started steps=2
+  - what do people do after signing up
+*/
+WITH {{ session_events(session_gap_minutes) }},
+preceded AS (
+  SELECT user_id, event_name, occurred_at{% for k in range(steps, 0, -1) %},
+         {% if direction == 'after' %}LEAD(event_name, {{ steps - k + 1 }}){% else %}LAG(event_name, {{ k }}){% endif %}
+           OVER (PARTITION BY user_id, session_number ORDER BY occurred_at, event_name) AS step_{{ steps - k + 1 }}{% endfor %}
+  FROM session_events
+),
+paths AS (
+  SELECT {% for k in range(1, steps + 1) %}step_{{ k }}, {% endfor %}COUNT(*) AS occurrences, COUNT(DISTINCT user_id) AS users
+  FROM preceded
+  WHERE event_name = :event AND occurred_at >= :start AND occurred_at < :end
+  GROUP BY {% for k in range(1, steps + 1) %}{{ ', ' if k > 1 }}step_{{ k }}{% endfor %}
+),
+ranked AS (
+  SELECT p.*, RANK() OVER (ORDER BY occurrences DESC) AS path_rank FROM paths p
+)
+SELECT 0 AS is_total{% for k in range(1, steps + 1) %}, step_{{ k }}{% endfor %}, occurrences, users
+FROM ranked
+WHERE path_rank <= :top
+UNION ALL
+SELECT 1{% for k in range(1, steps + 1) %}, CAST(NULL AS VARCHAR){% endfor %}, COUNT(*), COUNT(DISTINCT user_id)
+FROM preceded
+WHERE event_name = :event AND occurred_at >= :start AND occurred_at < :end
+ORDER BY 1, {{ steps + 2 }} DESC
