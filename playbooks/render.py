@@ -108,7 +108,7 @@ def session_events_sql(gap_minutes: int) -> str:
     gap = int(gap_minutes)
     if not 1 <= gap <= 24 * 60:
         raise RenderError("the session gap must be between 1 minute and 24 hours")
-    order = "ORDER BY occurred_at, event_name"
+    order = "ORDER BY occurred_at NULLS FIRST, event_name NULLS FIRST"  # explicit: BigQuery sorts NULLs first by default
     return f"""session_marks AS (
   SELECT e.*, CASE WHEN LAG(occurred_at) OVER (PARTITION BY user_id {order}) IS NULL
                      OR occurred_at > LAG(occurred_at) OVER (PARTITION BY user_id {order}) + INTERVAL '{gap} minutes'
