@@ -24,6 +24,7 @@ from handlers.slack.schedules import (
     ScheduleCommands,
     SlackPoster,
     split_question_and_when,
+    split_questions_and_when,
 )
 from handlers.slack.server import HttpServer
 from scheduler import RunPolicy, ScheduleRunner, ScheduleStore
@@ -104,6 +105,44 @@ def _buttons(args: dict) -> dict[str, str]:
 ])
 def test_split_question_and_when(text, question, when):
     assert split_question_and_when(text) == (question, when)
+
+
+@pytest.mark.parametrize("text, questions, when", [
+    ('"dau" "invites yesterday" weekdays 9:00', ("dau", "invites yesterday"), "weekdays 9:00"),
+    ('"dau", "invites yesterday" and "signups last week" daily 8:30',
+     ("dau", "invites yesterday", "signups last week"), "daily 8:30"),
+    ("invites yesterday every monday 9:00", ("invites yesterday",), "every monday 9:00"),
+    ('"invites yesterday"', ("invites yesterday",), ""),
+    ("", (), ""),
+])
+def test_split_questions_and_when(text, questions, when):
+    assert split_questions_and_when(text) == (questions, when)
+
+
+def test_digest_of_several_questions_from_slack(bot, oracles):
+    sent = bot.send.command('schedule "invites yesterday" "messages sent yesterday" weekdays 9:00', channel=CHANNEL,
+                            user="U0ALICE")
+    assert sent.status == 200
+    [told] = bot.told()
+    assert "invites yesterday · messages sent yesterday" in told["text"], told["text"]
+    [schedule] = bot.store.all()
+    assert schedule.questions == ("invites yesterday", "messages sent yesterday")
+    outcome = bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, 14, tzinfo=UTC))
+    assert (outcome.status, outcome.detail) == ("ok", "posted 2 items"), outcome
+    parent, *answers = bot.standin.calls_of("chat.postMessage")
+    assert len(answers) == 2 and all(a.args["thread_ts"] == parent.args["_result"]["ts"] for a in answers)
+    oracle = oracles[("duckdb", "messenger")]
+    for question, event in (("invites yesterday", "Invite Sent"), ("messages sent yesterday", "Message Sent")):
+        p = bot.commands.answerer.ask(question).request.params
+        _, (total, _) = oracle.volume(event, p["start"], p["end"], "day")
+        assert f"*{total:,}* {event} events" in parent.args["text"], (event, parent.args["text"])
+
+
+def test_digest_with_a_question_it_cannot_read_is_not_created(bot):
+    bot.send.command('schedule "invites yesterday" "zzqx flurbs" weekdays 9:00', channel=CHANNEL, user="U0ALICE")
+    [told] = bot.told()
+    assert told["text"].startswith("“zzqx flurbs”: I don't know that"), told["text"]
+    assert bot.store.all() == []
 
 
 def test_schedule_command_creates_and_the_digest_posts_with_thread(bot, oracles):

@@ -48,6 +48,7 @@ ACTION_EDIT = "playbot_sched_edit"
 _CONDITION_WORDS = {"below": "drops below {}", "above": "rises above {}", "change": "changes more than {}%",
                     "drop": "drops more than {}%", "rise": "rises more than {}%"}
 MODAL_CALLBACK = "playbot_schedule_modal"
+MAX_DIGEST_QUESTIONS = 10
 PERMANENT_ERRORS = (*NOT_IN_CHANNEL, "invalid_auth", "account_inactive", "token_revoked", "invalid_blocks",
                     "msg_too_long", "no_text", "user_not_found")
 _WHEN_START = re.compile(r"\b(every|daily|weekdays?|weekly|monthly|hourly|cron|on day)\b|(?:^|\s)[\d*/,\-]+( [\d*/,\-a-z]+){4}$")
@@ -85,6 +86,18 @@ class SlackPoster:
             error = str(exc.response.get("error") or "error")
             hint = f" (invite Playbot to <#{channel}> with /invite @Playbot)" if error in NOT_IN_CHANNEL else ""
             raise PostError(f"Slack answered {error}{hint}", retryable=error not in PERMANENT_ERRORS) from None
+
+
+def split_questions_and_when(text: str) -> tuple[tuple[str, ...], str]:
+    """`"dau" "invites yesterday" every monday 9:00` -> (("dau", "invites yesterday"), "every monday 9:00"): each
+    quoted question is one item of the digest; an unquoted question is one item."""
+    text = " ".join(text.replace("“", '"').replace("”", '"').split())
+    quoted = re.match(r'^((?:"[^"]+"\s*(?:,|\band\b|&|\+)?\s*)+)(.*)$', text)
+    if quoted:
+        questions = tuple(q.strip() for q in re.findall(r'"([^"]+)"', quoted.group(1)) if q.strip())
+        return questions, quoted.group(2).strip()
+    question, when = split_question_and_when(text)
+    return ((question,) if question else ()), when
 
 
 def split_question_and_when(text: str) -> tuple[str, str]:
@@ -130,12 +143,17 @@ class ScheduleCommands:
             self.create_digest(asker, rest)
 
     def create_digest(self, asker: Asker, text: str) -> None:
-        question, when_text = split_question_and_when(text)
-        if not question or not when_text:
+        questions, when_text = split_questions_and_when(text)
+        if not questions or not when_text:
             self.tell(asker, refusal_blocks(f'Say what and when: `{self.command} schedule "invites yesterday" every monday '
-                                            f'9:00` ({", ".join(WHEN_EXAMPLES)}).'))
+                                            f'9:00`, or several questions for one digest: `{self.command} schedule "dau" '
+                                            f'"invites yesterday" weekdays 9:00` ({", ".join(WHEN_EXAMPLES)}).'))
             return
-        self._create(asker, question, when_text, name=question)
+        if len(questions) > MAX_DIGEST_QUESTIONS:
+            self.tell(asker, refusal_blocks(f"A digest holds at most {MAX_DIGEST_QUESTIONS} questions; you gave "
+                                            f"{len(questions)}. Split it into two schedules."))
+            return
+        self._create(asker, questions, when_text, name=" · ".join(questions))
 
     def create_alert(self, asker: Asker, text: str) -> None:
         condition, when_text = split_question_and_when(text)
@@ -144,28 +162,32 @@ class ScheduleCommands:
         except AlertError as exc:
             self.tell(asker, refusal_blocks(f'{exc} Then: `{self.command} alert "daily signups drop below 100" daily 9:00`.'))
             return
-        self._create(asker, question, when_text or "daily 9:00", name=condition, kind="alert", alert=rule)
+        self._create(asker, (question,), when_text or "daily 9:00", name=condition, kind="alert", alert=rule)
 
-    def _create(self, asker: Asker, question: str, when_text: str, name: str, **kind) -> None:
+    def _create(self, asker: Asker, questions: tuple[str, ...], when_text: str, name: str, **kind) -> None:
         try:
             when = parse_when(when_text)
         except WhenError as exc:
             self.tell(asker, refusal_blocks(str(exc)))
             return
-        if not self._understood(asker, question):
-            return
-        schedule = self.store.save(Schedule(name=name[:200], questions=(question,), when=when,
+        for question in questions:  # stops at the first it can't read or may not post
+            if not self._understood(asker, question, named=len(questions) > 1):
+                return
+        schedule = self.store.save(Schedule(name=name[:200], questions=questions, when=when,
                                             timezone=self._user_timezone(asker.user), channel=asker.channel,
                                             owner=asker.user or "", source="slack", **kind), self.clock())
         self.tell(asker, self.created_message(schedule))
 
-    def _understood(self, asker: Asker, question: str) -> bool:
+    def _understood(self, asker: Asker, question: str, named: bool = False) -> bool:
         parsed = self.answerer.parse(question)
         if isinstance(parsed, Request):
             decision = self._allowed(asker.user or "", asker.channel, parsed)  # the same rules as each run
             if not decision.allowed:
-                self.tell(asker, refusal_message(decision, "I can't schedule that here: "))
+                self.tell(asker, refusal_message(decision, f"I can't schedule “{question}” here: " if named
+                                                 else "I can't schedule that here: "))
             return decision.allowed
+        if named:  # in a digest of several questions, say which one
+            parsed = replace(parsed, message=f"“{question}”: {parsed.message}")
         self.tell(asker, clarification_blocks(parsed, self.command) if hasattr(parsed, "choices") else failure_blocks(parsed))
         return False
 
