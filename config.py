@@ -23,6 +23,9 @@ DEMO_SOURCES = ("messenger_web", "messenger_ios")
 DEMO_WAREHOUSE = "segment"
 DEMO_PRODUCT_WAREHOUSE = "product"
 DEMO_NON_ACTIVITY_EVENTS = ("Email Sent",)
+# The demo's data ends when it was built and is rebuilt at start when it does not reach today, so at
+# start it is up to 24 h old: the demo warns only once the bot has run a day or more without a restart.
+DEMO_STALE_AFTER_HOURS = 48.0
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
 
@@ -43,6 +46,8 @@ class WarehouseConfig:
     max_concurrent_queries: int = 4
     connect_timeout_seconds: float = 5.0  # a warehouse that is down is reported within this
     cache_ttl_seconds: float = 300.0  # identical questions reuse a result this long (0: no cache)
+    # answers reading a Segment source whose latest received_at is older than this carry a warning
+    stale_after_hours: float = 6.0
 
     @property
     def safe_url(self) -> str:
@@ -131,7 +136,7 @@ class Config:
 _TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db",
               "policies", "scheduler", "schedules"}
 _WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries", "connect_timeout_seconds",
-                   "cache_ttl_seconds"}
+                   "cache_ttl_seconds", "stale_after"}
 _SEGMENT_KEYS = {
     "warehouse", "sources", "activation_event", "stitch_identities", "events_sql", "users_sql",
     "late_arrival_hours", "catalog_days", "activity_exclude_events",
@@ -287,7 +292,8 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
             days=_as_int("demo.days", demo_data.get("days", DemoConfig.days), minimum=35),
         )
         warehouses = {
-            DEMO_WAREHOUSE: WarehouseConfig(DEMO_WAREHOUSE, f"duckdb:///{demo.data_dir / 'segment.duckdb'}"),
+            DEMO_WAREHOUSE: WarehouseConfig(DEMO_WAREHOUSE, f"duckdb:///{demo.data_dir / 'segment.duckdb'}",
+                                            stale_after_hours=DEMO_STALE_AFTER_HOURS),
             DEMO_PRODUCT_WAREHOUSE: WarehouseConfig(DEMO_PRODUCT_WAREHOUSE, f"duckdb:///{demo.data_dir / 'product.duckdb'}"),
         }
         segment_warehouse = DEMO_WAREHOUSE
@@ -390,9 +396,22 @@ def _warehouse(name: str, raw: dict) -> WarehouseConfig:
     return WarehouseConfig(
         name=name, url=url, timeout_seconds=timeout, connect_timeout_seconds=connect_timeout,
         cache_ttl_seconds=cache_ttl,
+        stale_after_hours=parse_hours(f"{key}.stale_after", raw.get("stale_after", "6h")),
         row_cap=_as_int(f"{key}.row_cap", raw.get("row_cap", 50_000), minimum=1),
         max_concurrent_queries=_as_int(f"{key}.max_concurrent_queries", raw.get("max_concurrent_queries", 4), minimum=1),
     )
+
+
+def parse_hours(key: str, value: Any) -> float:
+    """A duration as hours: 6h, 90m, 2d, 1.5h, or a bare number of hours."""
+    text = str(value).strip().lower().replace(" ", "")
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(m|min|h|d)?", text) if not isinstance(value, bool) else None
+    if not match:
+        raise ConfigError(key, f"expected a duration such as 6h, 90m or 2d, got {value!r}")
+    hours = float(match.group(1)) * {"m": 1 / 60, "min": 1 / 60, "h": 1, "d": 24, None: 1}[match.group(2)]
+    if hours <= 0:
+        raise ConfigError(key, "must be more than 0")
+    return hours
 
 
 def _seconds(key: str, value: Any, positive: bool) -> float:

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from charts.spec import ChartSpec
@@ -74,6 +74,8 @@ class Answer:
     queries: list[QueryRun]
     elapsed_ms: float
     answered_at: datetime = field(default_factory=datetime.now)
+    # the Segment sources this answer read -> their latest received_at (UTC, naive; None: nothing recent)
+    freshness: dict[str, datetime | None] = field(default_factory=dict)
 
     @property
     def main(self) -> QueryRun:
@@ -108,6 +110,7 @@ class Answer:
                              "pct": json_safe(c.pct)} for c in self.key.changes]},
             "definitions": self.definitions,
             "warnings": self.warnings,
+            "freshness": {source: json_safe(latest) for source, latest in self.freshness.items()},
             "chart": chart_path,
             "warehouse": self.main.result.warehouse,
             "cached": self.main.result.cached,
@@ -143,6 +146,9 @@ class PresentEnv:
     timezone: str
     week_start: str
     catalog: Catalog
+    freshness: dict[str, datetime | None] = field(default_factory=dict)  # latest received_at per source (UTC)
+    library: Library | None = None
+    now_utc: datetime | None = None
 
 
 @dataclass
@@ -169,9 +175,10 @@ class Answerer:
         self.segment = warehouses[config.segment.warehouse]
         self._catalogs = CatalogCache(self._discover, ttl_seconds=catalog_ttl)
         self._lock = threading.Lock()
-        # the result cache's freshness token (latest received_at) is re-read at most this often
+        # the latest received_at per source (the result cache's freshness token, the stale-data
+        # warning's input) is re-read at most this often
         self.freshness_check_seconds = 10.0
-        self._freshness: tuple[float, Any] | None = None
+        self._freshness: tuple[float, dict[str, datetime | None]] | None = None
         self._freshness_lock = threading.Lock()
 
     # ---- time ----
@@ -209,18 +216,37 @@ class Answerer:
         return self.warehouses[name]
 
     def data_version(self, catalog: Catalog, refresh: bool = False) -> Any:
-        """The freshness token for cached results: the latest received_at of the Segment sources
+        """The freshness token for cached results: the latest received_at of each Segment source
         (changes when new data lands, so cached answers are not served past it)."""
+        return tuple(sorted(self.source_freshness(catalog, refresh).items()))
+
+    def source_freshness(self, catalog: Catalog, refresh: bool = False) -> dict[str, datetime | None]:
+        """{source: latest received_at (UTC, naive) since catalog_days ago, or None}: one small query on
+        Segment's sort key for all sources, re-read at most every `freshness_check_seconds`."""
         with self._freshness_lock:
             if not refresh and self._freshness and time.monotonic() - self._freshness[0] < self.freshness_check_seconds:
                 return self._freshness[1]
             sql = freshness_sql(self.config.segment, catalog, self.segment.quote)
-            token = None
+            latest: dict[str, datetime | None] = {}
             if sql is not None:
                 since = self._utc_now() - timedelta(days=self.config.segment.catalog_days)
-                token = self.segment.run(self.segment.translate(sql), {"since": since}).rows[0][0]
-            self._freshness = (time.monotonic(), token)
-            return token
+                rows = self.segment.run(self.segment.translate(sql), {"since": since}).rows
+                latest = {str(source): _naive_utc(value) for source, value in rows}
+            self._freshness = (time.monotonic(), latest)
+            return latest
+
+    def sources_read(self, playbook: Playbook, request: Request, catalog: Catalog) -> tuple[str, ...]:
+        """The Segment sources an answer reads: all configured ones, or only those holding the events
+        a playbook's `scope:` narrows the events relation to; none for a playbook on another warehouse."""
+        if self.config.segment.events_sql or playbook.warehouse not in (None, self.config.segment.warehouse):
+            return ()
+        from .render import event_scope
+
+        scoped = event_scope(playbook, request.params, catalog)
+        sources = self.config.segment.sources
+        if scoped is not None:
+            sources = tuple(s for s in sources if any(s in info.sources for info in scoped))
+        return sources
 
     # ---- the path ----
     def parse(self, question: str, previous: Request | None = None) -> Request | Clarification | Failure:
@@ -255,7 +281,8 @@ class Answerer:
                                 today=today, now=now)
             queries: list[QueryRun] = []
             lookups = fetch_lookups(playbook, self.warehouses) if playbook.lookups else {}
-            version = self.data_version(catalog, refresh=refresh)
+            latest = self.source_freshness(catalog, refresh=refresh)
+            version = tuple(sorted(latest.items()))
 
             def run(overrides: dict[str, Any], label: str) -> Result:
                 params = {**request.params, **overrides}
@@ -268,21 +295,23 @@ class Answerer:
             main = run({}, "main")
             presenter = PRESENTERS.get(playbook.presenter, PRESENTERS["table"])
             env = PresentEnv(request=request, playbook=playbook, result=main, run=run, today=today, now=now,
-                             timezone=self.config.timezone, week_start=self.config.week_start, catalog=catalog)
+                             timezone=self.config.timezone, week_start=self.config.week_start, catalog=catalog,
+                             freshness=latest, library=self.library, now_utc=self._utc_now())
             shown = presenter(env)
         except (WarehouseError, CatalogError, RenderError, RelationError) as exc:
             log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, _kind(exc), exc.message)
             return Failure(request.question, exc.message, exc.next_step, _kind(exc), request)
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
-        warnings = list(shown.warnings) + self._freshness_warnings(catalog, request)
+        read = {source: latest.get(source) for source in self.sources_read(playbook, request, catalog)}
+        warnings = self.stale_warnings(read) + list(shown.warnings)
         if main.truncated:
             warnings.append(f"Only the first {len(main.rows):,} rows were read (row cap).")
         summary = "\n".join([shown.headline, *shown.lines])
         return Answer(request=request, playbook=playbook, title=shown.title, headline=shown.headline,
                       summary=summary, key=shown.key, table=shown.table, chart=shown.chart,
                       definitions=definitions, warnings=warnings, queries=queries,
-                      elapsed_ms=(time.perf_counter() - started) * 1000, answered_at=self.now())
+                      elapsed_ms=(time.perf_counter() - started) * 1000, answered_at=self.now(), freshness=read)
 
     # ---- footer and warnings ----
     def _footer(self, request: Request, playbook: Playbook) -> list[str]:
@@ -296,19 +325,45 @@ class Answerer:
         parts.append(f"Playbook: {playbook.id}")
         return [" · ".join(parts)]
 
-    def _freshness_warnings(self, catalog: Catalog, request: Request) -> list[str]:
-        from .render import to_utc
+    @property
+    def stale_after(self) -> timedelta:
+        """How far behind a source may be before answers say so (`stale_after` of the Segment warehouse)."""
+        settings = self.config.warehouses.get(self.config.segment.warehouse)
+        return timedelta(hours=settings.stale_after_hours if settings else 6.0)
 
+    def stale_warnings(self, latest: dict[str, datetime | None]) -> list[str]:
+        """One line per source read that is more than `stale_after` behind (now - its latest received_at)."""
         out = []
-        now_utc = to_utc(self.now(), self.config.timezone)
-        for source, latest in catalog.freshness.items():
-            if latest is None:
-                out.append(f"No recent data from {source} (nothing received in {catalog.window_days} days).")
-            elif now_utc - latest > timedelta(hours=24):
-                hours = (now_utc - latest).total_seconds() / 3600
-                behind = f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} hours"
-                out.append(f"{source} is {behind} behind: its latest event arrived {latest:%Y-%m-%d %H:%M} UTC.")
+        now_utc = self._utc_now()
+        for source, received in latest.items():
+            if received is None:
+                out.append(f"No data from source `{source}` in the last {self.config.segment.catalog_days} days: "
+                           "answers from it are empty.")
+            elif now_utc - received > self.stale_after:
+                out.append(f"Data from source `{source}` is {behind(now_utc - received)} behind "
+                           f"(last event received {received:%Y-%m-%d %H:%M} UTC).")
         return out
+
+
+def behind(delta: timedelta) -> str:
+    """A lag in words: '45 min', '9 h', '3.2 days'."""
+    hours = delta.total_seconds() / 3600
+    if hours < 2:
+        return f"{max(0, round(hours * 60))} min"
+    if hours < 48:
+        return f"{hours:.0f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def _naive_utc(value: Any) -> datetime | None:
+    """A timestamp from the warehouse as naive UTC (drivers may return aware values or strings)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def _kind(exc: Exception) -> str:

@@ -335,6 +335,7 @@ def _pick_playbook(text: str, library: Library, sequence: bool = False) -> tuple
     """The playbook whose header words fit best; steps in order ("a -> b") favour one that needs steps."""
     best: tuple[float, Playbook | None, str] = (0.0, None, "")
     plain = re.sub(r"\b(?:our|the|my|your|their|a|an) ", "", text)  # "where do our active users come from"
+    plain = re.sub(r"\btop \d{1,2} ", "top ", plain)  # "top 10 events" has the words "top events"
     stems = _stemmed(plain)  # "resurrect" finds "resurrected", "predict retention" finds "predicts retention"
     for pb in library.all():
         bonus = 0.5 if sequence and _needs_steps(pb) else 0.0

@@ -90,17 +90,18 @@ def _relation_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[...
 
 
 def freshness_sql(segment: SegmentConfig, catalog: Catalog, quote: Callable[..., str]) -> str | None:
-    """The latest received_at across the sources' event tables since :since: a cheap query on the
-    sort key whose answer changes whenever new data lands (the result cache's freshness token)."""
+    """The latest received_at of each source's event tables since :since, one row per source
+    (latest NULL when nothing arrived): a cheap query on the sort key whose answer changes whenever
+    new data lands. It is the result cache's freshness token and the stale-data warning's input."""
     if segment.events_sql:
         return None
-    parts = [f"SELECT MAX(received_at) AS latest FROM {quote(s, t)} WHERE received_at >= :since"
+    parts = [f"SELECT '{s}' AS source, MAX(received_at) AS latest FROM {quote(s, t)} WHERE received_at >= :since"
              for s in segment.sources for t in ("tracks", "pages", "screens")
-             if "received_at" in catalog.columns(s, t)]
+             if "received_at" in catalog.columns(s, t)]  # source names are validated identifiers (config)
     if not parts:
         return None
     union = "\n  UNION ALL\n  ".join(parts)
-    return f"SELECT MAX(latest) AS latest FROM (\n  {union}\n) r"
+    return f"SELECT source, MAX(latest) AS latest FROM (\n  {union}\n) r GROUP BY source"
 
 
 def _identity_sources(segment: SegmentConfig, catalog: Catalog) -> list[str]:

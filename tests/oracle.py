@@ -43,6 +43,7 @@ class Oracle:
         ids: dict[str, tuple[datetime, str]] = {}
         raw: list[tuple] = []
         latest_traits: dict[str, tuple[datetime, str]] = {}
+        self.latest_received: dict[str, datetime] = {}  # per source: the latest received_at of its events
         for s in sources:
             for r in _fetch(run, s, "identifies", ["anonymous_id", "user_id", "timestamp"]):
                 if r["anonymous_id"] is None or r["user_id"] is None:
@@ -52,15 +53,17 @@ class Oracle:
                     ids[r["anonymous_id"]] = (r["timestamp"], r["user_id"])
             context = ["context_library_name", "context_os_name"]
             for r in _fetch(run, s, "tracks", ["anonymous_id", "user_id", "event_text", "timestamp",
-                                                "context_campaign_source", *context]):
+                                                "context_campaign_source", "received_at", *context]):
+                self._received(s, r["received_at"])
                 raw.append((r["anonymous_id"], r["user_id"], r["event_text"], r["timestamp"], s,
                             r["context_library_name"], r["context_os_name"], r["context_campaign_source"]))
             for table, suffix in (("pages", "Page"), ("screens", "Screen")):
                 try:
-                    rows = _fetch(run, s, table, ["anonymous_id", "user_id", "name", "timestamp", *context])
+                    rows = _fetch(run, s, table, ["anonymous_id", "user_id", "name", "timestamp", "received_at", *context])
                 except Exception:  # noqa: BLE001 - the source has no such table
                     continue
                 for r in rows:
+                    self._received(s, r["received_at"])
                     raw.append((r["anonymous_id"], r["user_id"], f"Viewed {r['name']} {suffix}", r["timestamp"], s,
                                 r["context_library_name"], r["context_os_name"], None))
             for r in _fetch(run, s, "users", ["id", "received_at", "plan"]):
@@ -85,6 +88,10 @@ class Oracle:
                        for u in activation}
 
     # ---- helpers ----
+    def _received(self, source: str, received: datetime | None) -> None:
+        if received is not None and (source not in self.latest_received or received > self.latest_received[source]):
+            self.latest_received[source] = received
+
     def local(self, ts: datetime) -> datetime:
         return ts.replace(tzinfo=UTC).astimezone(self.tz).replace(tzinfo=None)
 

@@ -157,3 +157,24 @@ def session_stats(o: Oracle, start, end, unit: str, gap_minutes: int, dimension:
                     sum(lengths) / len(lengths), sum(len(s) for _, s in members), len(landed),
                     sum(1 for s in landed if len(s) == 1))
     return out
+
+
+def top_events(o: Oracle, start, end) -> tuple[dict[str, tuple[int, int, datetime, datetime]], tuple[int, int]]:
+    """{event name: (occurrences, distinct people, first seen, last seen)} in [start, end), local time, every
+    event (server-sent ones too), and the totals (occurrences, distinct people)."""
+    lo, hi = o._dt(start), o._dt(end)
+    count: dict[str, int] = defaultdict(int)
+    people: dict[str, set] = defaultdict(set)
+    first: dict[str, datetime] = {}
+    last: dict[str, datetime] = {}
+    everyone = set()
+    for e in o.events:
+        if not lo <= e.local < hi:
+            continue
+        count[e.name] += 1
+        people[e.name].add(e.user)
+        everyone.add(e.user)
+        first[e.name] = min(first.get(e.name, e.local), e.local)
+        last[e.name] = max(last.get(e.name, e.local), e.local)
+    return ({name: (count[name], len(people[name]), first[name], last[name]) for name in count},
+            (sum(count.values()), len(everyone)))

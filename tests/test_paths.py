@@ -3,6 +3,9 @@ on DuckDB and PostgreSQL, for both datasets."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, timedelta
+
 import pytest
 
 from charts import render_png
@@ -11,7 +14,7 @@ from playbooks import Answer
 from playbooks.parser import Clarification
 
 from . import oracle_paths
-from .conftest import DATASETS, ENGINES
+from .conftest import DATASETS, ENGINES, make_answerer, make_config
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 CHECKOUT = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
@@ -156,7 +159,83 @@ def test_sessions_match_oracle(answerers, oracles, engine, dataset, question, un
     check_png(render_png(answer.chart))
 
 
-MINE = ["funnel", "user_path", "session_flows", "sessions"]
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,guide", [("top events last 7 days", False), ("what can I ask?", True)])
+def test_top_events_match_oracle(answerers, oracles, engine, dataset, question, guide):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "top_events" and bool(p["guide"]) == guide
+    oracle = oracles[(engine, dataset)]
+    expected, (total, people) = oracle_paths.top_events(oracle, p["start"], p["end"])
+    rows = [dict(zip(answer.columns, r)) for r in answer.rows]
+    got = {r["event_name"]: (int(r["occurrences"]), int(r["people"]), oracle_paths.as_datetime(r["first_seen"]),
+                             oracle_paths.as_datetime(r["last_seen"])) for r in rows if int(r["is_total"]) == 0}
+    assert got == expected and len(expected) > 15
+    [totals] = [r for r in rows if int(r["is_total"]) == 1]
+    assert (int(totals["occurrences"]), int(totals["people"])) == (total, people)
+    assert answer.key.value == len(expected)
+    assert f"{len(expected)} events tracked" in answer.headline
+    # how fresh each source is: its latest received_at, against the raw rows
+    sources = DATASETS[dataset].sources
+    assert answer.freshness == {s: oracle.latest_received[s] for s in sources}
+    for s in sources:
+        assert f"Source {s}: last event received {oracle.latest_received[s]:%Y-%m-%d %H:%M} UTC" in answer.summary
+    assert not answer.warnings  # both datasets end after their clocks: fresh, no stale-data warning
+    assert ("You can ask, for example:" in answer.summary) == guide
+    if guide:
+        assert "“invites yesterday”" in answer.summary
+    check_png(render_png(answer.chart))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stale_sources_are_warned_about(built, pg_url, oracles, engine):
+    """A day and a half after the data ends (an injected clock), every answer says which sources it read
+    are behind, by how much; an answer that read only the iOS source names only that one."""
+    ds = DATASETS["messenger"]
+    late = replace(ds, clock=ds.clock + timedelta(hours=36))
+    url = f"duckdb:///{built['messenger']}" if engine == "duckdb" else pg_url.replace("postgresql://",
+                                                                                       "postgresql+psycopg://")
+    latest = oracles[(engine, "messenger")].latest_received
+    now_utc = late.clock.astimezone(UTC).replace(tzinfo=None)
+
+    def line(source: str) -> str:
+        hours = (now_utc - latest[source]).total_seconds() / 3600
+        return f"Data from source `{source}` is {hours:.0f} h behind (last event received {latest[source]:%Y-%m-%d %H:%M} UTC)."
+
+    answerer = make_answerer(url, late)
+    try:
+        answer = answerer.ask("invites yesterday")
+        assert isinstance(answer, Answer) and answer.freshness == {s: latest[s] for s in ds.sources}
+        assert answer.warnings[:2] == [line(s) for s in ds.sources]
+        from handlers.slack.blocks import answer_blocks
+        from handlers.terminal import format_answer
+
+        _, blocks = answer_blocks(answer, None)
+        shown = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+        assert f":warning: {line('messenger_web')}" in shown
+        assert f"! {line('messenger_ios')}" in format_answer(answer, None)
+        ios = answerer.ask("viewed inbox screen yesterday")
+        assert isinstance(ios, Answer) and set(ios.freshness) == {"messenger_ios"}
+        assert line("messenger_ios") in ios.warnings and not any("messenger_web" in w for w in ios.warnings)
+    finally:
+        answerer.segment.close()
+    # the same lag under a longer `stale_after` is no warning
+    config = make_config(url, late)
+    config = replace(config, warehouses={"segment": replace(config.warehouses["segment"], stale_after_hours=48)})
+    from playbooks import load_library
+    from playbooks.answer import Answerer
+    from warehouse import Warehouse
+
+    patient = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
+                       clock=lambda: late.clock)
+    try:
+        answer = patient.ask("invites yesterday")
+        assert isinstance(answer, Answer) and not any("behind" in w for w in answer.warnings)
+    finally:
+        patient.segment.close()
+
+
+MINE = ["funnel", "user_path", "session_flows", "sessions", "top_events"]
 
 
 @pytest.mark.parametrize("playbook", MINE)

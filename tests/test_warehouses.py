@@ -188,7 +188,7 @@ def test_answers_are_cached_until_new_data_lands(pg_url, fresh_source):
         assert wh.executions - before <= 5  # five freshness checks at most, no playbook query
 
         # a copy of an invite lands, received after everything else: the token changes, the cache misses
-        latest = answerer.data_version(answerer.catalog())
+        latest = answerer.source_freshness(answerer.catalog())[fresh_source]
         with psycopg.connect(pg_url, autocommit=True) as admin:
             admin.execute(f'CREATE TEMP TABLE late AS SELECT * FROM "{fresh_source}".tracks WHERE event = %s LIMIT 1',
                           ["invite_sent"])
@@ -279,3 +279,14 @@ def test_warehouse_settings_in_the_config_file(tmp_path):
     path.write_text("warehouses:\n  segment: {url: 'duckdb:///x', cache_ttl_seconds: -1}\nsegment: {sources: [a]}\n")
     with pytest.raises(ConfigError, match="warehouses.segment.cache_ttl_seconds"):
         load_config(path, env={})
+    # stale_after: a duration (6h default; 90m, 2d, 1.5h, or hours); the demo's own warehouse waits 48 h
+    assert config.warehouses["segment"].stale_after_hours == 6
+    for value, hours in (("90m", 1.5), ("2d", 48), ("1.5h", 1.5), ("12", 12)):
+        path.write_text(f"warehouses:\n  segment: {{url: 'duckdb:///x', stale_after: '{value}'}}\nsegment: {{sources: [a]}}\n")
+        assert load_config(path, env={}).warehouses["segment"].stale_after_hours == hours
+    for bad in ("soon", "0h", "-3h"):
+        path.write_text(f"warehouses:\n  segment: {{url: 'duckdb:///x', stale_after: '{bad}'}}\nsegment: {{sources: [a]}}\n")
+        with pytest.raises(ConfigError, match="warehouses.segment.stale_after"):
+            load_config(path, env={})
+    demo = load_config(None, env={"PLAYBOT_DEMO_DIR": str(tmp_path / "demo")})
+    assert demo.is_demo and demo.warehouses["segment"].stale_after_hours == 48

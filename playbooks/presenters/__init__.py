@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ..answer import Presentation, PresentEnv
 from .active import present_active_by_lookup, present_active_users
 from .adoption import present_feature_adoption
+from .catalog import present_top_events
 from .drivers import present_retention_drivers
 from .funnel import present_funnel
 from .growth import present_growth_accounting
@@ -41,4 +42,5 @@ PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "user_path": present_user_path,
     "session_flows": present_session_flows,
     "sessions": present_sessions,
+    "top_events": present_top_events,
 }

@@ -10,7 +10,6 @@ from typing import Any
 import yaml
 
 from playbooks import Clarification, Library, Request, load_library
-from playbooks.library import parse_playbook
 from playbooks.parser import ParseContext, parse
 
 HERE = Path(__file__).resolve().parent
@@ -24,11 +23,8 @@ def load_corpus() -> list[dict[str, Any]]:
 
 
 def corpus_library() -> Library:
-    """The built-in playbooks, plus a header-only sketch for each contract playbook not built in yet."""
-    library = load_library()
-    sketches = [parse_playbook(path.read_text(), path) for path in sorted((HERE / "playbooks").glob("*.sql"))]
-    sketches = [pb for pb in sketches if pb.id not in library]
-    return Library(library.all() + sketches)
+    """The playbooks the corpus is read with: the built-in ones (every playbook the corpus names is built in)."""
+    return load_library()
 
 
 def run_entry(entry: dict[str, Any], library: Library, catalog) -> Request | Clarification:

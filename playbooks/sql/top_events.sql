@@ -1,0 +1,47 @@
+/* playbook
+id: top_events
+title: Events tracked
+question: Which events exist, how often did each happen and for how many people, and how fresh is the data?
+description: >
+  The catalog of what can be asked about: every event of the events relation in the range (track
+  events by name, page views as "Viewed <name> Page", screen views as "Viewed <name> Screen"), with
+  occurrences, distinct people, and the first and last time it happened; most common first, plus a
+  total row (is_total = 1). The answer adds how fresh each Segment source is (its latest
+  received_at) and, for "what can I ask?", a short guide to the other playbooks.
+presenter: top_events
+chart: bar
+params:
+  start: {type: date, help: first day of the range (inclusive)}
+  end: {type: date, help: day after the range (exclusive)}
+  top: {type: int, default: 25, min: 1, max: 100, help: "how many events to list and chart"}
+  guide:
+    type: bool
+    default: false
+    help: "also list what else can be asked, with an example each"
+    words: {"true": [what can i ask, what can you do, what can you answer, what can you tell me, what questions,
+                     what do you know, what can i do with you]}
+default_range: {day: 30}
+words: [what can i ask, what can you do, what can you answer, what can you tell me, what questions, what do you know,
+        top events, which events, what events, events exist, event list, list of events, list events, all events,
+        events do we track, events we track, tracked events, event catalog, catalog, most common events,
+        data freshness, how fresh, fresh is the data, freshness, stale, last data, latest data, data up to date]
+examples:
+  - what can I ask?
+  - which events exist
+  - top events last 7 days
+  - what events do we track
+  - how fresh is the data
+*/
+WITH in_range AS (
+  SELECT event_name, user_id, occurred_at
+  FROM events
+  WHERE occurred_at >= :start AND occurred_at < :end
+)
+SELECT 0 AS is_total, event_name, COUNT(*) AS occurrences, COUNT(DISTINCT user_id) AS people,
+       MIN(occurred_at) AS first_seen, MAX(occurred_at) AS last_seen
+FROM in_range
+GROUP BY event_name
+UNION ALL
+SELECT 1, CAST(NULL AS VARCHAR), COUNT(*), COUNT(DISTINCT user_id), MIN(occurred_at), MAX(occurred_at)
+FROM in_range
+ORDER BY 1, 3 DESC, 2
