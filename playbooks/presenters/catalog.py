@@ -86,8 +86,7 @@ def present_top_events(env: PresentEnv) -> Presentation:
         subtitle=f"{phrase} · {fmt_number(occurrences)} occurrences · {fmt_number(len(events))} events",
         labels=tuple(str(r["event_name"]) for r in shown),
         series=(Series("occurrences", tuple(float(r["occurrences"]) for r in shown)),),
-        annotations=tuple(f"{fmt_number(r['occurrences'])} ({share(r['occurrences'])}) · "
-                          f"{fmt_number(r['people'])} people" for r in shown)) if shown else None
+        annotations=tuple(f"{fmt_number(r['occurrences'])} ({share(r['occurrences'])})" for r in shown)) if shown else None
     return Presentation(
         title=f"Events tracked · {phrase}", headline=headline, key=KeyNumber("events tracked", float(len(events))),
         table=table, chart=chart, lines=lines,
