@@ -136,7 +136,8 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
             raise PlaybookError(path, where, f"parameter {name!r}: enum needs choices")
         words = spec.get("words") or {}
         allowed = choices + (("true", "false") if ptype == "bool" else ())
-        if not isinstance(words, dict) or any(str(k).lower() not in allowed for k in words):
+        # an events parameter's words name whole lists of steps: {"A, B, C": [phrases]}
+        if not isinstance(words, dict) or (ptype != "events" and any(str(k).lower() not in allowed for k in words)):
             raise PlaybookError(path, where, f"parameter {name!r}: words must map each choice to phrases")
         params.append(ParamSpec(name=str(name), type=ptype, required=bool(spec.get("required", False)),
                                 default=spec.get("default"), choices=choices, minimum=spec.get("min"),

@@ -177,7 +177,7 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
     # 5. enum and bool values named in the playbook's header ("stickiness" -> metric=stickiness)
     if playbook is not None:
         for spec in playbook.params:
-            if spec.name in params or not spec.extra.get("words"):
+            if spec.name in params or not spec.extra.get("words") or spec.type == "events":
                 continue
             for choice, phrases in spec.extra["words"].items():
                 hit = next((w for w in phrases if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", full_text)), None)
@@ -235,6 +235,10 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         # "retention of users who signed up in october" describes the cohort, not what counts as coming back
         event_text = re.sub(r"\b(?:the|our|my|your|this) (?:product|app|site|website|service)\b"
                             r"|\b(?:who|that) (?:signed up|registered|joined)\b", " ", event_text)
+    if takes_none:  # words that pick one of its choices ("orders and revenue": metrics) name no event here
+        for phrase in sorted({w for s in playbook.params for ws in s.extra.get("words", {}).values() for w in ws},
+                             key=len, reverse=True):
+            event_text = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", " ", event_text)
     sequence = split_sequence(event_text)
     if playbook is None and sequence and sequence[1] == "arrows":
         takers = [pb for pb in ctx.library.all() if _needs_steps(pb)]
@@ -263,6 +267,17 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
             params[name] = match.event if name == "event" else (match.event,)
             explicit.add(name)
             readings.append(Reading(name, params[name], match.words))
+
+    if list_spec is not None and list_spec.name not in params and "event" not in params:
+        # no steps named: a set the header names ("checkout funnel" -> the e-commerce spec's four steps);
+        # each step is then matched to the catalog like typed ones, so spec v1 names are found too
+        for steps, phrases in list_spec.extra.get("words", {}).items():
+            hit = next((w for w in phrases if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", full_text)), None)
+            if hit:
+                params[list_spec.name] = steps
+                explicit.add(list_spec.name)
+                readings.append(Reading(list_spec.name, steps, hit))
+                break
 
     # 8. follow-up: nothing says which playbook -> continue the previous question
     previous = ctx.previous

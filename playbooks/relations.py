@@ -9,6 +9,10 @@ place that knows Segment's tables. Contract:
       event_name   = tracks.event_text | 'Viewed <page name> Page' | 'Viewed <screen name> Screen'
       occurred_at  = the event's `timestamp`, in the configured timezone (naive local time)
       counts_as_activity = false for events in `segment.activity_exclude_events` (server-sent emails...)
+  orders(user_id, is_anonymous, order_id, occurred_at, revenue, total, source [, dimensions])
+      one row per completed order: Segment's e-commerce spec table `order_completed` (spec v2) or
+      `completed_order` (spec v1) of each source that has one; user_id stitched like events';
+      revenue / total = the order's properties as numbers (NULL where not sent).
   users(user_id, activated_at, channel, signup_weekday, <traits: plan, country, ...>)
       activated_at = first activation event (config `segment.activation_event`), local time;
       channel = the UTM source (context_campaign_source) on that first activation event;
@@ -40,6 +44,7 @@ class RelationPlan:
     need_events: bool = True
     need_users: bool = False
     need_numbers: bool = False
+    need_orders: bool = False
     only_events: tuple[EventInfo, ...] | None = None  # restrict branches to these events' tables
     dimensions: tuple[Dimension, ...] = ()  # breakdown/filter columns the events relation must carry
 
@@ -82,11 +87,77 @@ def _relation_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[...
     if stitch:
         ctes.append(_identity_cte(_identity_sources(segment, catalog), quote))
     person_dims = any(d.level == "user" for d in plan.dimensions)
-    if plan.need_users or (plan.need_events and person_dims):
+    if plan.need_users or ((plan.need_events or plan.need_orders) and person_dims):
         ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch), plan.dimensions))
     if plan.need_events:
         ctes.append(_events_cte(segment, catalog, quote, tz, plan, bool(stitch)))
+    if plan.need_orders:
+        ctes.append(_orders_cte(segment, catalog, quote, tz, plan, bool(stitch)))
     return ctes
+
+
+# Segment's e-commerce spec: the completed-order table under each version (v2 renamed the v1 events)
+ORDER_TABLES = (("v2", "order_completed", "Order Completed"), ("v1", "completed_order", "Completed Order"))
+
+
+@dataclass(frozen=True)
+class OrderTable:
+    source: str
+    table: str
+    spec: str  # v2 | v1
+
+
+def order_tables(sources: tuple[str, ...] | list[str], catalog: Catalog) -> list[OrderTable]:
+    """Every completed-order table in the sources, v2 before v1 (a source that moved to v2 keeps its
+    old v1 table, and both hold real orders: one of each is read)."""
+    return [OrderTable(s, table, spec) for s in sources for spec, table, _ in ORDER_TABLES
+            if catalog.has_table(s, table)]
+
+
+def describe_order_tables(tables: list[OrderTable]) -> str:
+    """'Orders: Segment e-commerce spec v2 (table order_completed) in web, ios.' for answer footers."""
+    parts = []
+    for spec, table, _ in ORDER_TABLES:
+        where = [t.source for t in tables if t.table == table]
+        if where:
+            parts.append(f"e-commerce spec {spec} (table {table}) in {', '.join(where)}")
+    return "Orders read from Segment's " + "; ".join(parts) + "." if parts else ""
+
+
+def _orders_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: RelationPlan, stitch: bool) -> str:
+    tables = order_tables(segment.sources, catalog)
+    if not tables:
+        raise RelationError(
+            f"No completed-order table in {', '.join(segment.sources)}: revenue needs Segment's e-commerce "
+            "spec table order_completed (spec v2) or completed_order (spec v1).",
+            "Track Order Completed with its revenue/total properties, or add the source that does to segment.sources.")
+
+    def number(cols: dict[str, str], name: str) -> str:
+        return f"CAST(t.{name} AS DOUBLE PRECISION)" if name in cols else "CAST(NULL AS DOUBLE PRECISION)"
+
+    branches = []
+    for t in tables:
+        cols = catalog.columns(t.source, t.table)
+        order_id = "CAST(t.order_id AS VARCHAR)" if "order_id" in cols else "CAST(NULL AS VARCHAR)"
+        branches.append(
+            f"SELECT t.anonymous_id, t.user_id, {order_id} AS order_id, t.\"timestamp\" AS ts, "
+            f"{number(cols, 'revenue')} AS revenue, {number(cols, 'total')} AS total, "
+            f"'{t.source}' AS source{_dims('t', cols, plan.dimensions, t.source)} "
+            f"FROM {quote(t.source, t.table)} t WHERE {_bounds('t', cols)}")
+    union = "\n    UNION ALL\n    ".join(branches)
+    dims = "".join(f", r.{d.name}" if d.level == "event" else f", u.{d.column} AS {d.name}" for d in plan.dimensions)
+    known = "COALESCE(r.user_id, i.user_id)" if stitch else "r.user_id"
+    joins = "LEFT JOIN identity i ON i.anonymous_id = r.anonymous_id" if stitch else ""
+    if any(d.level == "user" for d in plan.dimensions):
+        joins += f"\n  LEFT JOIN users u ON u.user_id = {known}"
+    return f"""orders AS (
+  SELECT COALESCE({known}, r.anonymous_id) AS user_id, ({known} IS NULL) AS is_anonymous, r.order_id,
+         {local_time('r.ts', tz)} AS occurred_at, r.revenue, r.total, r.source{dims}
+  FROM (
+    {union}
+  ) r
+  {joins}
+)"""
 
 
 def freshness_sql(segment: SegmentConfig, catalog: Catalog, quote: Callable[..., str]) -> str | None:
@@ -281,6 +352,10 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
 
 def _custom_ctes(segment: SegmentConfig, plan: RelationPlan) -> list[str]:
     """Non-Segment data: the admin's own SQL for the relations (already in local time)."""
+    if plan.need_orders:
+        raise RelationError("Revenue playbooks read Segment's order tables, and this warehouse is set up with "
+                            "custom events SQL (segment.events_sql).",
+                            "Write a custom playbook over your own orders table instead.")
     ctes = []
     if plan.need_events:
         ctes.append(f"events AS (\n  SELECT * FROM (\n{segment.events_sql}\n  ) custom_events\n"

@@ -220,7 +220,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
             "_recv_lo": ts_lo - timedelta(hours=1),  # received_at is never before timestamp, but clocks drift
             "_recv_hi": ts_hi + timedelta(hours=ctx.segment.late_arrival_hours),
         })
-    elif on_segment and (_references(body, "events") or _references(body, "users")):
+    elif on_segment and any(_references(body, r) for r in ("events", "users", "orders")):
         raise RenderError(f"playbook {playbook.id}: events_between names {first!r}/{last!r} without values")
     if ctx.timezone != "UTC":
         binds["_tz"] = ctx.timezone
@@ -228,7 +228,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         binds[f"_inactive{i}"] = name
     plan = RelationPlan(
         need_events=on_segment and _references(body, "events"), need_users=on_segment and _references(body, "users"),
-        need_numbers=_references(body, "numbers"),
+        need_numbers=_references(body, "numbers"), need_orders=on_segment and _references(body, "orders"),
         only_events=event_scope(playbook, params, ctx.catalog),
         dimensions=tuple(dict.fromkeys(dimensions)),
     )

@@ -19,7 +19,7 @@ from config import Config, SegmentConfig, WarehouseConfig
 from playbooks import load_library
 from playbooks.answer import Answerer
 from warehouse import Warehouse
-from warehouse.demo import DemoSpec, build_demo
+from warehouse.demo import DemoSpec, build_demo, event_name
 from warehouse.loader import copy_to_postgres
 
 from .oracle import Oracle
@@ -43,6 +43,10 @@ class Dataset:
     def sources(self) -> tuple[str, ...]:
         return tuple(self.spec.sources.values())
 
+    def event(self, name: str) -> str:
+        """An e-commerce spec v2 event name as this dataset calls it ("Order Completed" -> "Completed Order" on v1)."""
+        return event_name(name, self.spec.ecommerce_spec)
+
 
 DATASETS = {
     # the demo's own schema names, New York time (DST ended on 1 Nov 2026, inside the data)
@@ -50,8 +54,9 @@ DATASETS = {
                          "America/New_York", "monday",
                          datetime(2026, 11, 20, 11, 0, tzinfo=ZoneInfo("America/New_York"))),
     # other schema names, another seed, Berlin time (DST ended 25 Oct), weeks starting on Sunday
+    # and the e-commerce events under Segment's spec v1 names (Completed Order, table completed_order)
     "acme": Dataset("acme", DemoSpec(end=datetime(2026, 11, 5, 9, 0), seed=23, events=50_000, days=100,
-                                     sources={"web": "acme_web", "ios": "acme_app"}),
+                                     sources={"web": "acme_web", "ios": "acme_app"}, ecommerce_spec="v1"),
                     "Europe/Berlin", "sunday", datetime(2026, 11, 5, 9, 45, tzinfo=ZoneInfo("Europe/Berlin"))),
 }
 

@@ -23,6 +23,18 @@ class Ev:
     os: str | None = None
 
 
+@dataclass(frozen=True)
+class Order:
+    ev: Ev  # who, when (local), where: the order as an event
+    revenue: float | None
+    total: float | None
+    table: str  # order_completed (spec v2) | completed_order (spec v1)
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
 # the Segment libraries in the generated data and the platform each stands for
 PLATFORMS = {"analytics.js": "Web", "analytics-ios": "iOS", "analytics-node": "Server"}
 
@@ -86,6 +98,20 @@ class Oracle:
         self.activation = activation
         self.person = {u: {"channel": channel.get(u), "plan": latest_traits.get(u, (None, None))[1]}
                        for u in activation}
+        # completed orders: Segment's e-commerce spec v2 table or the v1 one, whichever a source has
+        self.orders: list[Order] = []
+        for s in sources:
+            for table in ("order_completed", "completed_order"):
+                try:
+                    rows = _fetch(run, s, table, ["anonymous_id", "user_id", "timestamp", "revenue", "total",
+                                                  "context_library_name", "context_os_name"])
+                except Exception:  # noqa: BLE001 - the source has no such table
+                    continue
+                for r in rows:
+                    stitched = r["user_id"] if r["user_id"] is not None else self.identity.get(r["anonymous_id"])
+                    ev = Ev(stitched if stitched is not None else r["anonymous_id"], stitched is None, table,
+                            self.local(r["timestamp"]), s, r["context_library_name"], r["context_os_name"])
+                    self.orders.append(Order(ev, _number(r["revenue"]), _number(r["total"]), table))
 
     # ---- helpers ----
     def _received(self, source: str, received: datetime | None) -> None:

@@ -178,3 +178,78 @@ def top_events(o: Oracle, start, end) -> tuple[dict[str, tuple[int, int, datetim
         last[e.name] = max(last.get(e.name, e.local), e.local)
     return ({name: (count[name], len(people[name]), first[name], last[name]) for name in count},
             (sum(count.values()), len(everyone)))
+
+
+# ---- e-commerce ----
+def _amount(order, measure: str) -> tuple[float | None, bool]:
+    """(the order's value, whether the other property stood in): revenue, else total (measure=total: the reverse)."""
+    first, second = (order.revenue, order.total) if measure == "revenue" else (order.total, order.revenue)
+    if first is not None:
+        return first, False
+    return second, second is not None
+
+
+def _order_measures(orders: list, measure: str) -> tuple[int, int, float, int, int]:
+    """(orders, buyers, revenue, orders with a value, orders valued by the other property)."""
+    values = [_amount(o, measure) for o in orders]
+    return (len(orders), len({o.ev.user for o in orders}), sum(v for v, _ in values if v is not None),
+            sum(1 for v, _ in values if v is not None), sum(1 for _, fell_back in values if fell_back))
+
+
+def ecommerce(o: Oracle, start, end, unit: str, measure: str = "revenue", dimension: str | None = None, top: int = 5,
+              filters: dict[str, str] | None = None) -> dict[tuple, tuple]:
+    """{(period or None, segment or None): (orders, buyers, revenue, valued orders, fallback orders)}; with a
+    dimension, segments are ranked by revenue (then orders, then name): the top N, the rest Other."""
+    lo, hi = o._dt(start), o._dt(end)
+    rows = [x for x in o.orders if lo <= x.ev.local < hi and o.matches(x.ev, filters or {})]
+    label = {}
+    if dimension:
+        by_segment: dict[str, list] = defaultdict(list)
+        for x in rows:
+            by_segment[o.value(x.ev, dimension) or "(none)"].append(x)
+        ranked = sorted(by_segment, key=lambda seg: (-_order_measures(by_segment[seg], measure)[2],
+                                                     -len(by_segment[seg]), seg))
+        keep = set(ranked[:top])
+        label = {id(x): seg if seg in keep else "Other" for seg, xs in by_segment.items() for x in xs}
+    groups: dict[tuple, list] = defaultdict(list)
+    for x in rows:
+        seg = label.get(id(x))
+        groups[(o.trunc(x.ev.local, unit), seg)].append(x)
+        groups[(None, None)].append(x)
+        if dimension:
+            groups[(None, seg)].append(x)
+    out = {key: _order_measures(xs, measure) for key, xs in groups.items()}
+    out.setdefault((None, None), (0, 0, 0.0, 0, 0))
+    return out
+
+
+def ltv(o: Oracle, start, end, first_days: int, today, measure: str = "revenue", dimension: str = "channel",
+        top: int = 10) -> tuple[dict, int]:
+    """({segment or None: (people, customers, orders, revenue, fallback orders)}, people still waiting): people
+    who signed up in [start, end) and whose first `first_days` days ended by today, with their orders in those days."""
+    lo, hi = o._dt(start), o._dt(end)
+    window = timedelta(days=first_days)
+    acquired = {u: t for u, t in o.activation.items() if lo <= t < hi}
+    over = {u: t for u, t in acquired.items() if t + window <= o._dt(today)}
+    orders: dict[str, list] = defaultdict(list)
+    for x in o.orders:
+        t = over.get(x.ev.user)
+        if t is not None and t <= x.ev.local < t + window:
+            orders[x.ev.user].append(x)
+    segment = {u: o.person[u].get(dimension) or "(none)" for u in over}
+    size: dict[str, int] = defaultdict(int)
+    for seg in segment.values():
+        size[seg] += 1
+    keep = set(sorted(size, key=lambda seg: (-size[seg], seg))[:top])
+    members: dict = defaultdict(list)
+    for u, seg in segment.items():
+        members[seg if seg in keep else "Other"].append(u)
+        members[None].append(u)
+    out = {}
+    for seg, people in members.items():
+        mine = [x for u in people for x in orders[u]]
+        values = [_amount(x, measure) for x in mine]
+        out[seg] = (len(people), sum(1 for u in people if orders[u]), len(mine),
+                    sum(v for v, _ in values if v is not None), sum(1 for _, fell_back in values if fell_back))
+    out.setdefault(None, (0, 0, 0, 0.0, 0))
+    return out, len(acquired) - len(over)

@@ -13,7 +13,8 @@ CORPUS = load_corpus()
 # the playbooks the corpus was written for; a playbook added later is held to its own examples below
 COVERED = {"event_volume", "active_users", "retention", "nday_retention", "growth_accounting", "funnel", "user_path",
            "retention_drivers", "feature_adoption", "intervention_impact", "slipping_away", "active_by_payment_plan",
-           "sessions", "session_flows", "top_events"}
+           "sessions", "session_flows", "top_events",
+           "ecommerce", "ltv_by_channel"}
 LIBRARY = corpus_library()
 
 

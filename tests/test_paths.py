@@ -46,6 +46,7 @@ def assert_same(got: dict, expected: dict) -> None:
      ["Product Added", "Order Completed"], 7, "channel"),
 ])
 def test_funnel_matches_oracle(answerers, oracles, engine, dataset, question, steps, window, dimension):
+    steps = [DATASETS[dataset].event(s) for s in steps]  # spec v1 names on the v1 dataset
     answer = ask(answerers, engine, dataset, question)
     p = answer.request.params
     assert answer.playbook.id == "funnel" and list(p["events"]) == steps and p["window_days"] == window
@@ -97,6 +98,7 @@ def path_rows(answer: Answer, steps: int):
     ("what do people do after signing up steps=4", "Signed Up", 4, 30, 10, True),
 ])
 def test_user_path_matches_oracle(answerers, oracles, engine, dataset, question, target, steps, gap, top, after):
+    target = DATASETS[dataset].event(target)
     answer = ask(answerers, engine, dataset, question)
     p = answer.request.params
     assert answer.playbook.id == "user_path" and p["event"] == target
@@ -235,7 +237,7 @@ def test_stale_sources_are_warned_about(built, pg_url, oracles, engine):
         patient.segment.close()
 
 
-MINE = ["funnel", "user_path", "session_flows", "sessions", "top_events"]
+MINE = ["funnel", "user_path", "session_flows", "sessions", "top_events", "ecommerce", "ltv_by_channel"]
 
 
 @pytest.mark.parametrize("playbook", MINE)
@@ -246,3 +248,131 @@ def test_every_example_phrasing_maps_to_its_playbook(answerers, playbook):
     for example in examples:
         parsed = answerer.parse(example)
         assert getattr(parsed, "playbook", None) == playbook, f"{example!r} -> {parsed}"
+
+
+# ---- e-commerce: orders, buyers, revenue, AOV; lifetime value by channel; the checkout funnel ----
+SPEC_TABLE = {"v2": "spec v2 (table order_completed)", "v1": "spec v1 (table completed_order)"}
+
+
+def money_rows(answer: Answer) -> dict:
+    """{(period date or None, segment or None): (orders, buyers, revenue, valued orders, fallback orders)}."""
+    got = {}
+    for r in answer.rows:
+        d = dict(zip(answer.columns, r))
+        period = None if d["period"] is None else oracle_paths.as_datetime(d["period"]).date()
+        got[(period, d["segment"])] = (int(d["orders"]), int(d["buyers"]), float(d["revenue"] or 0),
+                                       int(d["valued_orders"]), int(d["fallback_orders"]))
+    return got
+
+
+def assert_same_money(got: dict, expected: dict) -> None:
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        have = got[key]
+        assert (have[0], have[1], have[3], have[4]) == (want[0], want[1], want[3], want[4]), key
+        assert have[2] == pytest.approx(want[2]), key
+
+
+def spec_of(dataset: str) -> str:
+    return DATASETS[dataset].spec.ecommerce_spec
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,unit,metric,measure,dimension,filters", [
+    ("revenue last 30 days", "day", "revenue", "revenue", None, None),
+    ("weekly revenue by channel top 3 last 8 weeks", "week", "revenue", "revenue", "channel", None),
+    ("average order value by platform last 60 days", "day", "aov", "revenue", "platform", None),
+    ("monthly buyers including tax on web since 2026-08-01", "month", "buyers", "total", None, {"platform": "Web"}),
+])
+def test_ecommerce_matches_oracle(answerers, oracles, engine, dataset, question, unit, metric, measure, dimension,
+                                  filters):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "ecommerce" and (p["interval"], p["metric"], p["measure"]) == (unit, metric, measure)
+    assert p.get("group_by") == dimension and dict(p.get("filters") or ()) == (filters or {})
+    oracle = oracles[(engine, dataset)]
+    expected = oracle_paths.ecommerce(oracle, p["start"], p["end"], unit, measure, dimension, p["top"], filters)
+    assert_same_money(money_rows(answer), expected)
+    orders, buyers, revenue, valued, fallback = expected[(None, None)]
+    assert orders > 10 and revenue > 0, "the demo data should have orders in this range"
+    value = {"revenue": revenue, "orders": orders, "buyers": buyers, "aov": revenue / valued}[metric]
+    assert answer.key.value == pytest.approx(value)
+    # each comparison is the same measure over its own window
+    comparisons = [q for q in answer.queries if q.label == "comparison"]
+    assert answer.key.changes and len(comparisons) == len(answer.key.changes)
+    for change, run in zip(answer.key.changes, comparisons):
+        o, b, r, v, _ = oracle_paths.ecommerce(oracle, run.params["start"], run.params["end"], unit, measure,
+                                               None, 5, filters)[(None, None)]
+        assert change.other == pytest.approx({"revenue": r, "orders": o, "buyers": b, "aov": r / v if v else None}[metric])
+    footer = " ".join(answer.definitions)
+    assert SPEC_TABLE[spec_of(dataset)] in footer
+    if fallback:  # the spec v1 dataset has orders that carry only `total`
+        assert f"{fallback:,} of {orders:,} orders had no `{measure}`" in footer
+    if spec_of(dataset) == "v2" or measure == "total":  # only the v1 dataset has orders without `revenue`
+        assert fallback == 0
+    check_png(render_png(answer.chart))
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,first_days,measure,dimension,top", [
+    ("which marketing channels bring the highest lifetime value customers", 90, "revenue", "channel", 10),
+    ("ltv by acquisition channel in their first 30 days", 30, "revenue", "channel", 10),
+    ("customer lifetime value by plan including tax first_days=45 top 2", 45, "total", "plan", 2),
+])
+def test_ltv_by_channel_matches_oracle(answerers, oracles, engine, dataset, question, first_days, measure, dimension,
+                                       top):
+    answerer = answerers[(engine, dataset)]
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "ltv_by_channel"
+    assert (p["first_days"], p["measure"], p["group_by"], p["top"]) == (first_days, measure, dimension, top)
+    expected, waiting = oracle_paths.ltv(oracles[(engine, dataset)], p["start"], p["end"], first_days,
+                                         answerer.today(), measure, dimension, top)
+    got = {}
+    for r in answer.rows:
+        d = dict(zip(answer.columns, r))
+        got[d["segment"]] = (int(d["people"]), int(d["customers"] or 0), int(d["orders"] or 0),
+                             float(d["revenue"] or 0), int(d["fallback_orders"] or 0))
+        if d["segment"] is None:
+            assert int(d["waiting"]) == waiting
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        assert got[key][:3] + got[key][4:] == want[:3] + want[4:], key
+        assert got[key][3] == pytest.approx(want[3]), key
+    people, customers, _, revenue, _ = expected[None]
+    assert people > 50 and customers > 5 and waiting > 0, "the demo data should have customers with a full window"
+    assert answer.key.value == pytest.approx(revenue / customers)
+    assert f"first {first_days} days" in answer.headline and SPEC_TABLE[spec_of(dataset)] in " ".join(answer.definitions)
+    check_png(render_png(answer.chart))
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question", ["checkout funnel", "ecommerce funnel by platform last 60 days"])
+def test_checkout_funnel_uses_the_warehouses_spec_names(answerers, oracles, engine, dataset, question):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    steps = [DATASETS[dataset].event(s) for s in CHECKOUT]  # Viewed Product ... Completed Order on spec v1
+    assert answer.playbook.id == "funnel" and list(p["events"]) == steps
+    expected = oracle_paths.funnel(oracles[(engine, dataset)], steps, p["start"], p["end"], p["window_days"],
+                                   p.get("group_by"), p["top"])
+    assert expected[(None, 1)][0] > 20
+    assert_same(funnel_rows(answer), expected)
+
+
+def test_no_order_table_is_a_clear_message(answerers):
+    import dataclasses
+
+    from playbooks.relations import RelationError
+    from playbooks.render import RenderContext, render
+
+    answerer = answerers[("duckdb", "messenger")]
+    catalog = answerer.catalog()
+    bare = dataclasses.replace(catalog, tables={k: v for k, v in catalog.tables.items()
+                                                if k[1] not in ("order_completed", "completed_order")})
+    ctx = RenderContext(answerer.config.segment, bare, answerer.segment.quote, answerer.config.timezone,
+                        answerer.config.week_start, answerer.today(), answerer.now())
+    request = answerer.parse("revenue last 7 days")
+    with pytest.raises(RelationError) as err:
+        render(answerer.library["ecommerce"], request.params, ctx)
+    assert "order_completed" in err.value.message and "completed_order" in err.value.message
+    assert err.value.next_step

@@ -100,6 +100,9 @@ CASES = [
     ("sensitive-tagged playbook, granted user", DM_CFO, req("payroll"), True, "", ""),
     ("foreign workspace", FOREIGN, req("event_volume", event="X"), False, "own Slack workspace", ""),
     ("terminal is the operator", CLI_SUBJECT, req("orders_revenue"), True, "", ""),
+    ("built-in revenue playbook in general", GENERAL, req("ecommerce"), False, "revenue playbook ecommerce", "C0FINANCE"),
+    ("built-in lifetime value in general", GENERAL, req("ltv_by_channel"), False, "ltv_by_channel", "C0FINANCE"),
+    ("built-in revenue playbook in finance", FINANCE, req("ecommerce"), True, "", ""),
 ]
 
 
@@ -237,6 +240,22 @@ def test_gate_refuses_before_the_warehouse_and_audits_every_case(answerer, state
     assert "user_email" in leaky.reason and leaky.rows is None
     assert eve.team == "T0THEIRS" and "workspace" in eve.reason
     assert "orders revenue last 7 days" in format_entries(rows)
+
+
+@pytest.mark.parametrize("question,playbook", [("revenue last 7 days", "ecommerce"),
+                                               ("which marketing channels bring the highest lifetime value customers",
+                                                "ltv_by_channel")])
+def test_built_in_revenue_playbooks_obey_a_revenue_rule(answerer, state, question, playbook):
+    """The shipped revenue playbooks carry `tags: [revenue]`: a tag:revenue rule refuses them before the warehouse."""
+    assert answerer.library[playbook].builtin and "revenue" in answerer.library[playbook].tags
+    counting = CountingAnswerer(answerer)
+    settings = parse_policies(POLICIES, {"segment", "product"})
+    gate = Gate(settings, answerer.library, "segment", AuditLog(state), RateLimiter(None, None))
+    refused = gate.ask(counting, GENERAL, question)
+    assert isinstance(refused, Failure) and refused.kind == "denied" and "C0FINANCE" in refused.next_step
+    assert counting.answered == 0
+    answered = gate.ask(counting, FINANCE, question)
+    assert isinstance(answered, Answer) and answered.playbook.id == playbook and counting.answered == 1
 
 
 def test_render_never_puts_a_sensitive_column_in_sql(answerer):

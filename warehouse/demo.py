@@ -9,7 +9,8 @@ code) into numpy arrays; DuckDB turns them into Segment's wide tables with SQL. 
 analyses should find: signups growing with weekday seasonality, retention decaying by cohort
 (later cohorts a little better), acquisition channels and platforms that retain differently,
 anonymous visits before signup (so identity stitching matters), a second device per some users,
-re-engagement emails that lift activity, a feature (stickers) launched mid-period, purchases.
+re-engagement emails that lift activity, a feature (stickers) launched mid-period, purchases (Segment's
+e-commerce spec v2 event names, or v1 names with `ecommerce_spec="v1"`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class DemoSpec:
     days: int = 180
     sources: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
     sticker_launch_days_ago: int = 45
+    # Segment's e-commerce spec version of the shop events: "v2" (Product Viewed, Order Completed, tables
+    # product_viewed, order_completed) or "v1" (Viewed Product, Completed Order, tables viewed_product,
+    # completed_order): warehouses that started on the old spec still have the old names
+    ecommerce_spec: str = "v2"
 
     @property
     def start(self) -> datetime:
@@ -48,6 +53,8 @@ class DemoSpec:
     def key(self) -> str:
         data = asdict(self)
         data["end"] = self.end.isoformat()
+        if data["ecommerce_spec"] == "v2":  # the default: demo files built before the option stay valid
+            del data["ecommerce_spec"]
         return json.dumps(data, sort_keys=True)
 
 
@@ -96,6 +103,20 @@ _EVENT_LIST = [
 EVENTS = [EventDef(i, k, n, p) for i, (k, n, p) in enumerate(_EVENT_LIST)]
 _BY_KEY = {(e.kind, e.name): e.code for e in EVENTS}
 TRACK_EVENTS = [e for e in EVENTS if e.kind == "track"]
+
+
+# e-commerce spec v2 event names -> the v1 names (Segment's spec before 2016)
+ECOMMERCE_V1_NAMES = {"Product Viewed": "Viewed Product", "Product Added": "Added Product",
+                      "Checkout Started": "Started Checkout", "Order Completed": "Completed Order"}
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace(" ", "_")
+
+
+def event_name(name: str, ecommerce_spec: str = "v2") -> str:
+    """An event's name in a warehouse on the given e-commerce spec version."""
+    return ECOMMERCE_V1_NAMES.get(name, name) if ecommerce_spec == "v1" else name
 
 
 def _c(kind: str, name: str) -> int:
@@ -448,6 +469,7 @@ _PAGE_CONTEXT = """,
     CASE WHEN r.landing = 1 AND d.campaign_source IS NOT NULL
          THEN 'https://' || d.campaign_source || '.com/' END AS context_page_referrer"""
 
+_ORDER_REVENUE = "CAST(round(2.99 + (r.idx * 7 % 4000) / 100.0, 2) AS DOUBLE)"
 # Event properties: derived from the row index so they are deterministic and cost no Python time.
 _PROPERTIES = {
     "signed_up": "CASE r.idx % 3 WHEN 0 THEN 'email' WHEN 1 THEN 'google' ELSE 'apple' END AS signup_method, u.plan AS plan",
@@ -514,8 +536,8 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sim: _Simulation) -> None:
     con.register("ev_view", {
         "code": np.array([e.code for e in EVENTS], dtype=np.int16),
         "kind": np.array([e.kind for e in EVENTS], dtype=object),
-        "name": np.array([e.name for e in EVENTS], dtype=object),
-        "slug": np.array([e.slug for e in EVENTS], dtype=object),
+        "name": np.array([event_name(e.name, spec.ecommerce_spec) for e in EVENTS], dtype=object),
+        "slug": np.array([_slug(event_name(e.name, spec.ecommerce_spec)) for e in EVENTS], dtype=object),
     })
     con.execute("CREATE TABLE ev AS SELECT * FROM ev_view")
     con.unregister("ev_view")
@@ -536,8 +558,13 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sim: _Simulation) -> None:
         for e in TRACK_EVENTS:
             if platform not in e.platforms:
                 continue
-            props = _PROPERTIES.get(e.slug)
-            con.execute(f"""CREATE TABLE {s}.{_q(e.slug)} AS SELECT {common}, ev.slug AS event, ev.name AS event_text
+            props = _PROPERTIES.get(e.slug)  # the same properties under either spec version
+            if e.slug == "order_completed" and spec.ecommerce_spec == "v1":
+                # an older implementation: some orders carry only `total` (Segment's GA destination took one)
+                props = props.replace(f"{_ORDER_REVENUE} AS revenue",
+                                      f"CASE WHEN r.idx % 9 = 0 THEN NULL ELSE {_ORDER_REVENUE} END AS revenue", 1)
+            table = _slug(event_name(e.name, spec.ecommerce_spec))
+            con.execute(f"""CREATE TABLE {s}.{_q(table)} AS SELECT {common}, ev.slug AS event, ev.name AS event_text
                             {', ' + props if props else ''}
                             {base_from} {where} AND ev.code = {e.code} ORDER BY r.idx""")
         if platform == "web":

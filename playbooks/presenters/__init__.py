@@ -15,6 +15,7 @@ from .active import present_active_by_lookup, present_active_users
 from .adoption import present_feature_adoption
 from .catalog import present_top_events
 from .drivers import present_retention_drivers
+from .ecommerce import present_ecommerce, present_ltv
 from .funnel import present_funnel
 from .growth import present_growth_accounting
 from .intervention import present_intervention_impact
@@ -43,4 +44,6 @@ PRESENTERS: dict[str, Callable[[PresentEnv], Presentation]] = {
     "session_flows": present_session_flows,
     "sessions": present_sessions,
     "top_events": present_top_events,
+    "ecommerce": present_ecommerce,
+    "ltv": present_ltv,
 }

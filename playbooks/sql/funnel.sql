@@ -13,7 +13,16 @@ chart: funnel
 scope: [events]
 lookahead: window_days
 params:
-  events: {type: events, required: true, min: 2, max: 6, help: "the steps in order, e.g. Product Viewed -> Order Completed"}
+  events:
+    type: events
+    required: true
+    min: 2
+    max: 6
+    help: "the steps in order, e.g. Product Viewed -> Order Completed"
+    # named step lists for questions that name no steps; Segment's e-commerce spec v2 names, matched to the
+    # catalog like typed steps (so a spec v1 warehouse gets Viewed Product -> ... -> Completed Order)
+    words: {"Product Viewed, Product Added, Checkout Started, Order Completed": [checkout funnel, ecommerce funnel,
+            e-commerce funnel, purchase funnel, shopping funnel, sales funnel, store funnel]}
   start: {type: date, help: first day people can enter the funnel (inclusive)}
   end: {type: date, help: day after the last day people can enter (exclusive)}
   window_days: {type: int, default: 7, min: 1, max: 90, help: "days from entering to finish every step"}
@@ -21,7 +30,8 @@ params:
   top: {type: int, default: 5, min: 1, max: 10, help: "with group_by: the N largest segments; the rest are Other"}
   filters: {type: filters, help: "only entries matching, e.g. platform:iOS"}
 default_range: {day: 30}
-words: [funnel, conversion, convert, converted, conversion rate, drop off, drop-off, dropoff, checkout funnel, steps]
+words: [funnel, conversion, convert, converted, conversion rate, drop off, drop-off, dropoff, checkout funnel, steps,
+        ecommerce funnel, e-commerce funnel, purchase funnel, shopping funnel]
 definitions:
   - "People: stitched users (anonymous visitors count per device until they sign in)."
 examples:
@@ -30,6 +40,7 @@ examples:
   - funnel events='Product Viewed,Order Completed' window_days=3
   - checkout funnel product added -> checkout started -> order completed by platform
   - drop-off from viewed store page -> product viewed -> product added last 14 days
+  - checkout funnel last 60 days
 */
 {% set n = events|length %}
 WITH entries AS (
