@@ -21,6 +21,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -325,6 +326,9 @@ def build_slack(config: Config, env, answerer=None):
     app, replier = create_app(answerer, state, client, config.slack,
                               signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"], schedules=schedules,
                               access=access)
+    from charts import warm_up
+
+    threading.Thread(target=warm_up, name="chart-warm-up", daemon=True).start()  # the first chart: ~1 s sooner
     return app, replier, SchedulerService(store, runner)
 
 

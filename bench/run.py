@@ -1,11 +1,12 @@
 """Warehouse benchmark: every playbook's question-to-answer time at several demo sizes on DuckDB
-(and PostgreSQL), how it grows with size, cache-hit time and chart render time per chart kind.
+and PostgreSQL, how it grows with size, cache-hit time, chart render time per chart kind, and
+through Slack (bench/slack_bench.py): question to answer, and ack latency under 50 concurrent commands.
 
     make bench                                   # = .venv/bin/python bench/run.py
-    .venv/bin/python bench/run.py --sizes 1M,4M,10M --pg-sizes 1M --repeat 5
+    .venv/bin/python bench/run.py --sizes 1M,4M,16M --pg-sizes 1M,4M --repeat 5
 
 Demo warehouses are built once per size and cached under var/bench/<size>/ (fixed seed and end
-time, so a cached file is reused). PostgreSQL copies go into a database `playbot_bench` on
+time, so a cached file is reused). PostgreSQL copies go into databases `playbot_bench_<size>` on
 $PLAYBOT_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/postgres), kept between runs.
 Results: a markdown table printed and written to bench/RESULTS.md. Not part of `make test`.
 """
@@ -37,6 +38,7 @@ END = datetime(2026, 11, 27, 18, 0)  # UTC; the bot's clock is set to this momen
 SOURCES = ("messenger_web", "messenger_ios")
 PG_ADMIN = os.environ.get("PLAYBOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 # the questions people ask most (README "Asking questions"), then each playbook's first example
+SECTION_LOAD: dict[tuple[str, int], float] = {}  # 1-minute load average when each engine and size started
 COMMON = ["invites yesterday", "messages sent last 30 days", "dau", "weekly active users", "retention weekly",
           "invites last 30 days by platform"]
 
@@ -81,19 +83,23 @@ def pg_for(events: int, segment: Path) -> str:
     return dsn.replace("postgresql://", "postgresql+psycopg://")
 
 
-def answerer_for(url: str) -> Answerer:
+def answerer_for(url: str, timeout: float = 300, product: Path | None = None) -> Answerer:
+    """The bot on one Segment warehouse (and the demo's product database, for cross-database playbooks)."""
+    configs = {"segment": WarehouseConfig("segment", url, timeout_seconds=timeout)}
+    if product is not None:
+        configs["product"] = WarehouseConfig("product", f"duckdb:///{product}")
     config = Config(
-        warehouses={"segment": WarehouseConfig("segment", url, timeout_seconds=300)},
+        warehouses=configs,
         segment=SegmentConfig(warehouse="segment", sources=SOURCES, activity_exclude_events=("Email Sent",)),
         timezone="UTC", week_start="monday", demo=None, chart_dir=ROOT / "var" / "bench" / "charts")
-    warehouses = {"segment": Warehouse(config.warehouses["segment"])}
+    warehouses = {name: Warehouse(c) for name, c in configs.items()}
     return Answerer(config, warehouses, load_library(), clock=lambda: END.replace(tzinfo=ZoneInfo("UTC")))
 
 
-def questions(answerer: Answerer) -> list[tuple[str, Request]]:
+def questions(answerer: Answerer, common_only: bool = False) -> list[tuple[str, Request]]:
     out: list[tuple[str, Request]] = []
     seen = set()
-    texts = COMMON + [pb.examples[0] for pb in answerer.library.all() if pb.examples]
+    texts = COMMON + ([] if common_only else [pb.examples[0] for pb in answerer.library.all() if pb.examples])
     for text in texts:
         request = answerer.parse(text)
         if isinstance(request, Request) and text not in seen:
@@ -116,28 +122,71 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def bench_engine(engine: str, url: str, repeat: int) -> dict[str, dict]:
-    """{question: {median, p95, queries, playbook, hit, chart_kind, chart_ms}} on one warehouse."""
-    answerer = answerer_for(url)
+def bench_engine(engine: str, url: str, repeat: int, timeout: float, product: Path | None = None,
+                 common_only: bool = False) -> dict[str, dict]:
+    """{question: {median, p95, queries, warehouse, playbook, hit, chart_kind, chart_ms}} on one warehouse.
+
+    Uncached means the result cache stores nothing (TTL 0) while the catalog stays warm, as for any
+    question not asked in the last few minutes; `warehouse` is the part of it spent in the queries."""
+    answerer = answerer_for(url, timeout, product)
     answerer.catalog()
+    cache = answerer.segment.cache
+    ttl = cache.ttl
     out: dict[str, dict] = {}
-    for text, request in questions(answerer):
-        first = answerer.answer(request, refresh=True)  # warm the engine's own caches (file pages, plans)
+    for text, request in questions(answerer, common_only):
+        cache.ttl = 0
+        first = answerer.answer(request)  # warm the engine's own caches (file pages, plans)
         if not isinstance(first, Answer):
             out[text] = {"error": getattr(first, "message", str(first))}
+            print(f"  {engine:8} {text:40} {out[text]['error']}", flush=True)
             continue
-        cold = timed(lambda r=request: answerer.answer(r, refresh=True), repeat)
+        cold, in_queries = [], []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            answer = answerer.answer(request)
+            cold.append((time.perf_counter() - t0) * 1000)
+            in_queries.append(sum(q.result.elapsed_ms for q in answer.queries))
+        cache.ttl = ttl
+        answerer.answer(request)  # stored
         hit = timed(lambda r=request: answerer.answer(r), repeat)
         row = {"playbook": request.playbook, "median": statistics.median(cold), "p95": p95(cold),
-               "queries": len(first.queries), "hit": statistics.median(hit)}
+               "queries": len(first.queries), "warehouse": statistics.median(in_queries), "hit": statistics.median(hit)}
         if first.chart is not None:
             row["chart_kind"] = type(first.chart).__name__
-            row["chart_ms"] = statistics.median(timed(lambda c=first.chart: render_png(c), max(1, repeat // 2)))
+            row["chart_ms"] = statistics.median(timed(lambda c=first.chart: render_png(c), max(3, repeat)))
         out[text] = row
-        print(f"  {engine:8} {text:40} {row['median']:8.0f} ms (p95 {row['p95']:.0f}) hit {row['hit']:.1f} ms",
-              flush=True)
+        print(f"  {engine:8} {text:40} {row['median']:8.0f} ms (p95 {row['p95']:.0f}, queries {row['warehouse']:.0f}) "
+              f"hit {row['hit']:.1f} ms", flush=True)
     for w in answerer.warehouses.values():
         w.close()
+    return out
+
+
+def bench_slack(url: str, repeat: int, burst: int) -> dict:
+    """Question to answer through Slack (cache off) and ack latency of `burst` commands at once."""
+    from slack_bench import SlackBench
+
+    answerer = answerer_for(url)
+    answerer.catalog()
+    answerer.segment.cache.ttl = 0
+    slack = SlackBench(answerer, ROOT / "var" / "bench" / "state")
+    out: dict = {"questions": {}}
+    try:
+        slack.ask("invites yesterday")  # first command: Bolt and matplotlib warm up
+        for text in COMMON:
+            runs = [slack.ask(text) for _ in range(repeat)]
+            row = {k: statistics.median([r[k] for r in runs]) for k in ("ack", "answer")}
+            if all("chart" in r for r in runs):
+                row["chart"] = statistics.median([r["chart"] for r in runs])
+            out["questions"][text] = row
+            print(f"  slack    {text:40} answer {row['answer']:8.0f} ms, chart {row.get('chart', 0):.0f} ms", flush=True)
+        answerer.segment.cache.ttl = 300  # the burst: 50 people asking the common questions
+        out["burst"] = slack.burst(COMMON, burst)
+        print(f"  slack    {burst} commands at once: ack median {out['burst']['median']:.0f} ms, "
+              f"p95 {out['burst']['p95']:.0f} ms", flush=True)
+    finally:
+        slack.close()
+        answerer.segment.close()
     return out
 
 
@@ -148,42 +197,83 @@ def growth(small: float, large: float, n_small: int, n_large: int) -> str:
     return f"{math.log(large / small) / math.log(n_large / n_small):.2f}"
 
 
-def report(results: dict[tuple[str, int], dict], sizes: dict[str, list[int]], repeat: int, started: datetime) -> str:
+def report(results: dict[tuple[str, int], dict], sizes: dict[str, list[int]], repeat: int, started: datetime,
+           loads: tuple[tuple[float, ...], tuple[float, ...]], slack: dict | None, slack_label: str,
+           versions: dict[str, str]) -> str:
+    (load_start, load_end) = loads
     lines = [f"# Benchmark results ({started:%Y-%m-%d %H:%M} UTC)", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores ({_cpu_model()}), Python "
-             f"{platform.python_version()}, load average at start {os.getloadavg()[0]:.1f} "
-             "(the machine is shared; numbers are medians of {repeat} runs).".format(repeat=repeat),
+             f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores ({_cpu_model()}), "
+             f"{_memory_gb()} GB RAM, Python {platform.python_version()}, "
+             + ", ".join(f"{k} {v}" for k, v in versions.items()) + ". "
+             f"Load average (1/5/15 min) {'/'.join(f'{x:.1f}' for x in load_start)} at the start and "
+             f"{'/'.join(f'{x:.1f}' for x in load_end)} at the end (the machine is shared). Medians of {repeat} runs.",
+             "",
              "Times are question-to-answer through `Answerer.answer` (render, translate, every query the answer "
-             "needs including comparison windows, presenter), with the result cache bypassed (`refresh=True`); "
-             "`hit` is the same question answered from the result cache. Growth: exponent k in time ∝ size^k "
-             "between the smallest and largest size (1 = linear).", ""]
+             "needs including comparison windows, presenter; the catalog is warm, as it is for any question after "
+             "the first few minutes) with nothing served from the result cache; `in queries` is the part spent in "
+             "the warehouse; `hit` is the same question answered from the result cache. Growth: exponent k in "
+             "time ∝ size^k between the smallest and the largest size (1 = linear, 2 = quadratic).", ""]
     for engine, engine_sizes in sizes.items():
         if not engine_sizes:
             continue
         texts = list(results[(engine, engine_sizes[0])])
-        head = ["question", "playbook", "queries"] + [f"{label(n)} median ms" for n in engine_sizes]
-        head += [f"{label(engine_sizes[-1])} p95 ms", "growth k", "cache hit ms"]
-        lines += [f"## {engine}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        big = label(engine_sizes[-1])
+        head = ["question", "playbook", "queries"] + [f"{label(n)} ms" for n in engine_sizes]
+        head += [f"{big} p95 ms", f"{big} in queries ms", "growth k", f"{big} cache hit ms"]
+        loads = ", ".join(f"{label(n)} {SECTION_LOAD[(engine, n)]:.1f}" for n in engine_sizes if (engine, n) in SECTION_LOAD)
+        lines += [f"## {engine}", "", f"1-minute load average when each size started: {loads}.", "",
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for text in texts:
             rows = [results[(engine, n)].get(text, {}) for n in engine_sizes]
             if any("error" in r or not r for r in rows):
                 lines.append(f"| {text} | error: {next((r.get('error') for r in rows if 'error' in r), '')} |")
                 continue
             cells = [text, rows[0]["playbook"], str(rows[0]["queries"])] + [f"{r['median']:.0f}" for r in rows]
-            cells += [f"{rows[-1]['p95']:.0f}", growth(rows[0]["median"], rows[-1]["median"], engine_sizes[0],
-                                                        engine_sizes[-1]), f"{rows[-1]['hit']:.2f}"]
+            cells += [f"{rows[-1]['p95']:.0f}", f"{rows[-1]['warehouse']:.0f}",
+                      growth(rows[0]["median"], rows[-1]["median"], engine_sizes[0], engine_sizes[-1]),
+                      f"{rows[-1]['hit']:.1f}"]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     charts: dict[str, list[float]] = {}
-    for res in results.values():
+    for (engine, _size), res in results.items():
+        if engine != "duckdb":
+            continue
         for row in res.values():
             if "chart_ms" in row:
                 charts.setdefault(row["chart_kind"], []).append(row["chart_ms"])
     if charts:
-        lines += ["## Chart render time (PNG, median per kind)", "", "| chart | median ms | charts timed |", "|---|---|---|"]
-        lines += [f"| {kind} | {statistics.median(v):.0f} | {len(v)} |" for kind, v in sorted(charts.items())]
+        lines += ["## Chart render time (PNG, 880 px wide)", "",
+                  "| chart | median ms | slowest ms | charts timed |", "|---|---|---|---|"]
+        lines += [f"| {kind} | {statistics.median(v):.0f} | {max(v):.0f} | {len(v)} |"
+                  for kind, v in sorted(charts.items())]
+        lines.append("")
+    if slack:
+        lines += [f"## Through Slack ({slack_label})", "",
+                  "The real app in HTTP mode (Bolt, policies, replier) and the Slack Web API stand-in of the tests, "
+                  "signed slash commands over HTTP. From sending `/playbot <question>` to the HTTP ack, to the answer "
+                  "message (chat.update with the buttons) and to the chart upload; result cache off.", "",
+                  "| question | ack ms | answer ms | chart posted ms |", "|---|---|---|---|"]
+        for text, row in slack["questions"].items():
+            chart = f"{row['chart']:.0f}" if "chart" in row else "–"
+            lines.append(f"| {text} | {row['ack']:.0f} | {row['answer']:.0f} | {chart} |")
+        b = slack.get("burst")
+        if b:
+            lines += ["", f"{b['n']} signed slash commands sent at once (50 people, 5 channels, the common questions, "
+                      f"result cache on): {b['ok']} acknowledged with HTTP 200; ack time median {b['median']:.0f} ms, "
+                      f"p95 {b['p95']:.0f} ms, slowest {b['max']:.0f} ms (Slack's limit is 3 s). "
+                      f"All {b['n']} answers were in Slack after {b['all_answered_s']:.1f} s."]
         lines.append("")
     return "\n".join(lines)
+
+
+def _memory_gb() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.0f}"
+    except OSError:
+        pass
+    return "?"
 
 
 def _cpu_model() -> str:
@@ -198,24 +288,60 @@ def _cpu_model() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1M,4M,10M", help="DuckDB demo sizes (default 1M,4M,10M)")
-    ap.add_argument("--pg-sizes", default="1M", help="PostgreSQL sizes, a subset of --sizes ('' for none)")
+    ap.add_argument("--sizes", default="1M,4M,16M", help="DuckDB demo sizes (default 1M,4M,16M)")
+    ap.add_argument("--pg-sizes", default="1M,4M", help="PostgreSQL sizes ('' for none; default 1M,4M)")
     ap.add_argument("--repeat", type=int, default=5, help="runs per question (default 5)")
+    ap.add_argument("--timeout", type=float, default=300, help="statement timeout per query, s (default 300)")
+    ap.add_argument("--slack-size", default="", help="DuckDB size for the Slack timings (default: the largest; "
+                    "'none' to skip)")
+    ap.add_argument("--burst", type=int, default=50, help="slash commands sent at once (default 50)")
+    ap.add_argument("--common-only", action="store_true", help="only the common questions, not every playbook")
     ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     args = ap.parse_args()
     started = datetime.utcnow()
+    load_start = os.getloadavg()
     duck_sizes = sorted(parse_events_count(s) for s in args.sizes.split(",") if s)
     pg_sizes = sorted(parse_events_count(s) for s in args.pg_sizes.split(",") if s)
     results: dict[tuple[str, int], dict] = {}
+    versions = {"DuckDB": _duckdb_version()}
     for n in sorted(set(duck_sizes) | set(pg_sizes)):
         segment = demo_for(n)
         if n in duck_sizes:
-            results[("duckdb", n)] = bench_engine("duckdb", f"duckdb:///{segment}", args.repeat)
+            SECTION_LOAD[("duckdb", n)] = os.getloadavg()[0]
+            results[("duckdb", n)] = bench_engine("duckdb", f"duckdb:///{segment}", args.repeat, args.timeout,
+                                                  segment.with_name("product.duckdb"), args.common_only)
         if n in pg_sizes:
-            results[("postgres", n)] = bench_engine("postgres", pg_for(n, segment), args.repeat)
-    text = report(results, {"duckdb": duck_sizes, "postgres": pg_sizes}, args.repeat, started)
+            url = pg_for(n, segment)
+            versions["PostgreSQL"] = _pg_version(url)
+            SECTION_LOAD[("postgres", n)] = os.getloadavg()[0]
+            results[("postgres", n)] = bench_engine("postgres", url, args.repeat, args.timeout,
+                                                    segment.with_name("product.duckdb"), args.common_only)
+    slack, slack_label = None, ""
+    if args.slack_size != "none" and duck_sizes:
+        n = parse_events_count(args.slack_size) if args.slack_size else duck_sizes[-1]
+        slack_label = f"DuckDB, {label(n)} events"
+        slack = bench_slack(f"duckdb:///{demo_for(n)}", args.repeat, args.burst)
+    text = report(results, {"duckdb": duck_sizes, "postgres": pg_sizes}, args.repeat, started,
+                  (load_start, os.getloadavg()), slack, slack_label, versions)
     Path(args.out).write_text(text + "\n")
     print("\n" + text)
+
+
+def _duckdb_version() -> str:
+    import duckdb
+
+    return duckdb.__version__
+
+
+def _pg_version(url: str) -> str:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(sa.text("SHOW server_version")).scalar()).split()[0]
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -228,6 +228,7 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
     wanted = plan.only_events
     kinds_wanted = {e.kind for e in wanted} if wanted is not None else {"track", "page", "screen"}
     branches: list[str] = []
+    scans: list[str] = []  # "table t WHERE bounds" of each branch
     for source in segment.sources:
         lit = f"'{source}'"  # validated identifier (config), safe as a literal
         wanted_tracks = [e for e in wanted or () if e.kind == "track" and source in e.sources]
@@ -239,16 +240,16 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
         if wanted is not None and wanted_tracks and len(own_tables) == len(wanted_tracks):
             for e in dict.fromkeys(own_tables):
                 cols = catalog.columns(source, e.key)
+                scans.append(f"{quote(source, e.key)} t WHERE {_bounds('t', cols)}")
                 branches.append(
                     f"SELECT t.anonymous_id, t.user_id, t.event_text AS event_name, t.\"timestamp\" AS ts, "
-                    f"{lit} AS source{_dims('t', cols, plan.dimensions, source)} "
-                    f"FROM {quote(source, e.key)} t WHERE {_bounds('t', cols)}")
+                    f"{lit} AS source{_dims('t', cols, plan.dimensions, source)} FROM {scans[-1]}")
         elif "track" in kinds_wanted and catalog.has_table(source, "tracks") and (wanted is None or wanted_tracks):
             cols = catalog.columns(source, "tracks")
+            scans.append(f"{quote(source, 'tracks')} t WHERE {_bounds('t', cols)}")
             branches.append(
                 f"SELECT t.anonymous_id, t.user_id, t.event_text AS event_name, t.\"timestamp\" AS ts, "
-                f"{lit} AS source{_dims('t', cols, plan.dimensions, source)} "
-                f"FROM {quote(source, 'tracks')} t WHERE {_bounds('t', cols)}")
+                f"{lit} AS source{_dims('t', cols, plan.dimensions, source)} FROM {scans[-1]}")
         for table, kind, suffix in (("pages", "page", "Page"), ("screens", "screen", "Screen")):
             if kind not in kinds_wanted or not catalog.has_table(source, table):
                 continue
@@ -257,10 +258,10 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
             cols = catalog.columns(source, table)
             label = "COALESCE(t.name, t.path)" if "name" in cols and "path" in cols else (
                 "t.name" if "name" in cols else "t.path")
+            scans.append(f"{quote(source, table)} t WHERE {_bounds('t', cols)}")
             branches.append(
                 f"SELECT t.anonymous_id, t.user_id, 'Viewed ' || {label} || ' {suffix}' AS event_name, "
-                f"t.\"timestamp\" AS ts, {lit} AS source{_dims('t', cols, plan.dimensions, source)} "
-                f"FROM {quote(source, table)} t WHERE {_bounds('t', cols)}")
+                f"t.\"timestamp\" AS ts, {lit} AS source{_dims('t', cols, plan.dimensions, source)} FROM {scans[-1]}")
     if not branches:
         raise RelationError("None of the configured Segment sources has tracks, pages or screens tables.",
                             "Check segment.sources in playbot.yaml.")
@@ -271,12 +272,31 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
                 if excluded else "TRUE")
     known = "COALESCE(r.user_id, i.user_id)" if stitch else "r.user_id"
     # Only calls without a user_id need the identity lookup: the others join on NULL, which engines
-    # skip without hashing the anonymous_id (a large share of the work on big ranges).
-    joins = ("LEFT JOIN identity i ON i.anonymous_id = CASE WHEN r.user_id IS NULL THEN r.anonymous_id END"
+    # skip without hashing the anonymous_id, and the lookup is built for just the anonymous ids of
+    # those calls in the range (not every anonymous id ever identified: most of the cost of a
+    # small question otherwise).
+    joins = ("LEFT JOIN event_identity i ON i.anonymous_id = CASE WHEN r.user_id IS NULL THEN r.anonymous_id END"
              if stitch else "")
     if any(d.level == "user" for d in plan.dimensions):
         joins += f"\n  LEFT JOIN users u ON u.user_id = {known}"
-    return f"""events AS (
+    lookup = ""
+    if stitch:
+        anonymous = "\n        UNION ALL\n        ".join(f"SELECT t.anonymous_id FROM {scan} AND t.user_id IS NULL"
+                                                       for scan in scans)
+        lookup = f"""event_identity AS (
+  SELECT c.anonymous_id, MAX(c.user_id) AS user_id
+  FROM identify_calls c
+  JOIN (
+    SELECT anonymous_id, MAX(ts) AS ts FROM identify_calls
+    WHERE anonymous_id IN (
+        {anonymous}
+    )
+    GROUP BY anonymous_id
+  ) latest ON latest.anonymous_id = c.anonymous_id AND latest.ts = c.ts
+  GROUP BY c.anonymous_id
+),
+"""
+    return f"""{lookup}events AS (
   SELECT COALESCE({known}, r.anonymous_id) AS user_id,
          ({known} IS NULL) AS is_anonymous, {activity} AS counts_as_activity,
          r.event_name, {local_time('r.ts', tz)} AS occurred_at, r.source{dims}
