@@ -93,7 +93,13 @@ class ParseContext:
 
 def parse(text: str, ctx: ParseContext) -> Request | Clarification:
     try:
-        return _parse(text, ctx)
+        parsed = _parse(text, ctx)
+        if isinstance(parsed, Clarification) and ctx.previous is not None:
+            # "messages vs last week" after a funnel: what does not fit the previous question may be a new one
+            fresh = _parse(text, replace(ctx, previous=None))
+            if isinstance(fresh, Request):
+                return fresh
+        return parsed
     except Exception as exc:
         import logging
 

@@ -112,6 +112,19 @@ def test_follow_ups_change_only_what_they_say(ctx):
     assert monthly.playbook == "retention" and monthly.params["interval"] == "month"
 
 
+def test_a_follow_up_that_does_not_fit_reads_as_a_new_question(ctx):
+    funnel = p(ctx, "signup -> invite -> message funnel this month")
+    assert isinstance(funnel, Request) and funnel.playbook == "funnel"
+    alone = p(ctx, "messages vs last week")
+    after = p(ctx, "messages vs last week", previous=funnel)  # a funnel has no comparison: a new question
+    assert isinstance(after, Request) and after.playbook == "event_volume" == alone.playbook
+    assert after.params == alone.params and after.params["event"] == "Message Sent"
+    still = p(ctx, "by platform", previous=funnel)  # one that fits stays a follow-up
+    assert still.playbook == "funnel" and still.params["group_by"] == "platform"
+    nothing = p(ctx, "zzqx flurbs", previous=funnel)  # neither: the follow-up's own question back
+    assert isinstance(nothing, Clarification)
+
+
 def test_readings_explain_where_each_value_came_from(ctx):
     request = p(ctx, "invites per week since 2026-09-01")
     words = {r.name: r.words for r in request.readings}
