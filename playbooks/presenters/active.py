@@ -141,7 +141,7 @@ def present_active_segments(env: PresentEnv, label: str, definition: str) -> Pre
             f"{seg} {fmt_number(grid.get((key_row['period'], seg), 0))}" for seg in segments))
     key_value = None if key_row is None else key_row["active_users"]
     when = period_label(key_row["period"], unit) if key_row else "–"
-    headline = f"{name}{filter_phrase(p)}: {fmt_number(key_value)} in {when}"
+    headline = f"{name}{filter_phrase(p)}: {fmt_number(key_value)} {'on' if unit == 'day' else 'in'} {when}"
     cols = (unit.capitalize(),) + tuple(str(seg) for seg in segments) + ("All",)
     table_rows = tuple((period_label(r["period"], unit),) + tuple(fmt_number(grid.get((r["period"], seg), 0))
                                                                    for seg in segments)
