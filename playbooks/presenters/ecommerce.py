@@ -11,7 +11,7 @@ from ..answer import Change, KeyNumber, Presentation, PresentEnv, Table
 from ..dimensions import DIMENSIONS
 from ..formatting import as_datetime, fmt_number, period_label
 from ..relations import describe_order_tables, order_tables
-from ..timerange import shift
+from ..timerange import describe, shift
 from .common import (
     buckets,
     changes_line,
@@ -221,9 +221,13 @@ def present_ltv(env: PresentEnv) -> Presentation:
         headline = f"None of the {fmt_number(total['people'])} people who signed up {phrase} ordered in their first {days} days"
     else:
         few = "" if best["customers"] >= SMALL_N else ", too few to be sure"
-        headline = (f"Highest revenue per customer in their first {days} days: {best['segment']}, "
+        # groups ranked above it on fewer than SMALL_N customers are named, not crowned
+        above = [str(r["segment"]) for r in named[:named.index(best)]]
+        among = f" among {dim_name}s with {SMALL_N}+ customers" if above else ""
+        headline = (f"Highest revenue per customer in their first {days} days{among}: {best['segment']}, "
                     f"{fmt_number(per_customer(best), 'money')} (n={fmt_number(best['customers'])} customers{few}), vs "
-                    f"{fmt_number(overall, 'money')} across all {fmt_number(total['customers'])} customers")
+                    f"{fmt_number(overall, 'money')} across all {fmt_number(total['customers'])} customers"
+                    + (f" ({', '.join(above)} higher on fewer customers)" if above else ""))
     lines = []
     if ranked:
         lines.append(f"Revenue per customer by {dim_name}: " + " · ".join(
@@ -248,8 +252,8 @@ def present_ltv(env: PresentEnv) -> Presentation:
     shown = [r for r in ranked if r["customers"]]
     chart = BarChart(
         title=f"Revenue per customer in their first {days} days, by {dim_name}",
-        subtitle=f"people who signed up {phrase}, counted once their {days} days were over"
-                 + (f" (signed up before {last_counted:%d %b %Y})" if waiting else ""),
+        subtitle=(f"people who signed up {describe(p['start'], min(p['end'], last_counted))}, whose {days} days are over"
+                  if p["start"] < last_counted else f"nobody who signed up {phrase} has had {days} days yet"),
         labels=tuple(str(r["segment"]) for r in shown),
         series=(Series("revenue per customer", tuple(per_customer(r) for r in shown)),), value_format="money",
         annotations=tuple(f"{fmt_number(per_customer(r), 'money')} · n={fmt_number(r['customers'])}"
