@@ -91,6 +91,9 @@ class ParseContext:
         return self._matcher
 
 
+_FILTER_PREP = r"(?:on|from|for|via|with|using) "
+
+
 def parse(text: str, ctx: ParseContext) -> Request | Clarification:
     try:
         parsed = _parse(text, ctx)
@@ -219,6 +222,12 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         explicit.add("top")
         readings.append(Reading("top", int(top.group(1)), top.group(0)))
         text = text.replace(top.group(0), " ")
+    if playbook is not None and not any(s.type == "filters" for s in playbook.params):
+        # "sessions on ios": say the filter can't be applied rather than answer for everyone
+        said = next((f for f in find_filters(text, ctx.catalog) if re.match(_FILTER_PREP, f[2])), None)
+        if said is not None:
+            return Clarification(raw, f"{playbook.title} can't be filtered by {said[0]} (“{said[2]}”) yet; "
+                                      "this answer would count everyone.", example=_example_for(playbook))
     if playbook is None or any(s.type == "filters" for s in playbook.params):
         found = find_filters(text, ctx.catalog)
         if found:
@@ -341,6 +350,10 @@ def _parse(raw: str, ctx: ParseContext) -> Request | Clarification:
         if better is not None:
             readings = [r for r in readings if r.name != "playbook"] + [Reading("playbook", better.id, full_text)]
             playbook = better
+    if params.get("filters") and not any(s.type == "filters" for s in playbook.params):  # "on ios" after sessions
+        dim, value = params["filters"][0]
+        return Clarification(raw, f"{playbook.title} can't be filtered by {dim} (“{value}”) yet; "
+                                  "this answer would count everyone.", example=_example_for(playbook))
     for found in kinds:  # "within 7 days" -> window_days, for the playbook that has one
         if playbook.param(found.name) is None:
             return Clarification(raw, f"{playbook.title} has nothing to set with “{found.words}”.",

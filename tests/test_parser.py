@@ -125,6 +125,18 @@ def test_a_follow_up_that_does_not_fit_reads_as_a_new_question(ctx):
     assert isinstance(nothing, Clarification)
 
 
+def test_a_filter_a_playbook_cannot_apply_is_said_not_ignored(ctx):
+    for text in ("how long are sessions on ios", "sessions from google last 30 days"):
+        said = p(ctx, text)
+        assert isinstance(said, Clarification) and "can't be filtered by" in said.message, (text, said)
+    sessions = p(ctx, "sessions last 30 days")
+    assert isinstance(sessions, Request) and sessions.playbook == "sessions"
+    follow = p(ctx, "on ios", previous=sessions)
+    assert isinstance(follow, Clarification) and "can't be filtered by platform" in follow.message, follow
+    assert isinstance(p(ctx, "web bounce rate"), Request)  # a value without a preposition is not a filter
+    assert p(ctx, "dau on ios").params["filters"] == (("platform", "iOS"),)  # one that can, does
+
+
 def test_readings_explain_where_each_value_came_from(ctx):
     request = p(ctx, "invites per week since 2026-09-01")
     words = {r.name: r.words for r in request.readings}

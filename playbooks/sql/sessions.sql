@@ -26,7 +26,7 @@ examples:
   - bounce rate by channel
   - session length weekly
   - sessions by device last 14 days
-  - how long are sessions on ios
+  - how long are sessions by platform
 */
 WITH {{ session_events(session_gap_minutes) }},
 session_rows AS (
