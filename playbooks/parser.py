@@ -33,7 +33,8 @@ INTERVAL_WORDS = [
 ]
 MAX_QUESTION = 2000
 BY_RE = (r"\b(?:(?:broken down |split |grouped |segmented )?by|per|for each|for every) ([a-z][a-z ]{1,30}?)"
-         r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top)\b|[,.])")
+         r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
+         r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far)\b|[,.])")
 TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
 _UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from

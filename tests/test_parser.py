@@ -183,6 +183,18 @@ def test_breakdowns_and_filters(ctx, text, group_by, filters, top):
         assert request.params["top"] == top
 
 
+@pytest.mark.parametrize("text,playbook,group_by,interval", [
+    ("revenue by channel weekly", "ecommerce", "channel", "week"),
+    ("invites by platform yesterday", "event_volume", "platform", "day"),
+    ("messages by plan vs last week", "event_volume", "plan", "day"),
+    ("signups by signup day of week monthly", "event_volume", "signup_weekday", "month"),
+])
+def test_breakdown_followed_by_time_words(ctx, text, playbook, group_by, interval):
+    got = p(ctx, text)
+    assert isinstance(got, Request), got
+    assert (got.playbook, got.params["group_by"], got.params["interval"]) == (playbook, group_by, interval)
+
+
 def test_breakdown_a_playbook_cannot_do_is_said(ctx):
     from playbooks.library import Library, parse_playbook
 

@@ -186,6 +186,8 @@ def test_top_events_match_oracle(answerers, oracles, engine, dataset, question, 
     assert ("You can ask, for example:" in answer.summary) == guide
     if guide:
         assert "“invites yesterday”" in answer.summary
+        others = [pb for pb in answerers[(engine, dataset)].library.all() if pb.id != "top_events" and pb.examples]
+        assert [pb.id for pb in others if f"• {pb.title}: “{pb.examples[0]}”" not in answer.summary] == []
     check_png(render_png(answer.chart))
 
 

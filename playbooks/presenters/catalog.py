@@ -9,7 +9,7 @@ from ..answer import KeyNumber, Presentation, PresentEnv, Table, behind
 from ..formatting import as_datetime, fmt_number
 from .common import range_phrase
 
-GUIDE_PLAYBOOKS = 12  # "what can I ask?" lists this many playbooks with one example each; `help` lists all
+GUIDE_PLAYBOOKS = 20  # "what can I ask?" lists this many playbooks with one example each; `help` lists all
 
 
 def _seen(value) -> str:
@@ -33,10 +33,11 @@ def freshness_lines(env: PresentEnv) -> list[str]:
 def guide_lines(env: PresentEnv) -> list[str]:
     if env.library is None:
         return []
-    others = [pb for pb in env.library.all() if pb.id != env.playbook.id and pb.examples][:GUIDE_PLAYBOOKS]
+    others = [pb for pb in env.library.all() if pb.id != env.playbook.id and pb.examples]
     lines = ["You can ask, for example:"]
-    lines += [f"• {pb.title}: “{pb.examples[0]}”" for pb in others]
-    lines.append("Ask “help” for every playbook with more examples; name any event above in a question.")
+    lines += [f"• {pb.title}: “{pb.examples[0]}”" for pb in others[:GUIDE_PLAYBOOKS]]
+    more = f" ({len(others) - GUIDE_PLAYBOOKS} more playbooks there)" if len(others) > GUIDE_PLAYBOOKS else ""
+    lines.append(f"Ask “help” for every playbook with more examples{more}; name any event above in a question.")
     return lines
 
 
