@@ -3,7 +3,8 @@ and PostgreSQL, how it grows with size, cache-hit time, chart render time per ch
 through Slack (bench/slack_bench.py): question to answer, and ack latency under 50 concurrent commands.
 
     make bench                                   # = .venv/bin/python bench/run.py
-    .venv/bin/python bench/run.py --sizes 1M,4M,16M --pg-sizes 1M,4M --repeat 5
+    .venv/bin/python bench/run.py --sizes 1M,4M,16M --pg-sizes 1M,4M --repeat 5   # the same, spelled out
+    .venv/bin/python bench/run.py --resume       # reuse sections already measured (var/bench/results/)
 
 Demo warehouses are built once per size and cached under var/bench/<size>/ (fixed seed and end
 time, so a cached file is reused). PostgreSQL copies go into databases `playbot_bench_<size>` on
@@ -14,6 +15,7 @@ Results: a markdown table printed and written to bench/RESULTS.md. Not part of `
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -38,9 +40,11 @@ END = datetime(2026, 11, 27, 18, 0)  # UTC; the bot's clock is set to this momen
 SOURCES = ("messenger_web", "messenger_ios")
 PG_ADMIN = os.environ.get("PLAYBOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 # the questions people ask most (README "Asking questions"), then each playbook's first example
+SAVED = ROOT / "var" / "bench" / "results"  # each section's numbers, for --resume
 SECTION_LOAD: dict[tuple[str, int], float] = {}  # 1-minute load average when each engine and size started
 COMMON = ["invites yesterday", "messages sent last 30 days", "dau", "weekly active users", "retention weekly",
           "invites last 30 days by platform"]
+ALSO_IN_COMMON_RUNS = ["n-day retention"]  # took over 300 s on PostgreSQL before; kept in --common-only runs
 
 
 def label(n: int) -> str:
@@ -99,7 +103,8 @@ def answerer_for(url: str, timeout: float = 300, product: Path | None = None) ->
 def questions(answerer: Answerer, common_only: bool = False) -> list[tuple[str, Request]]:
     out: list[tuple[str, Request]] = []
     seen = set()
-    texts = COMMON + ([] if common_only else [pb.examples[0] for pb in answerer.library.all() if pb.examples])
+    texts = COMMON + (ALSO_IN_COMMON_RUNS if common_only else [pb.examples[0] for pb in answerer.library.all()
+                                                                if pb.examples])
     for text in texts:
         request = answerer.parse(text)
         if isinstance(request, Request) and text not in seen:
@@ -216,22 +221,24 @@ def report(results: dict[tuple[str, int], dict], sizes: dict[str, list[int]], re
     for engine, engine_sizes in sizes.items():
         if not engine_sizes:
             continue
-        texts = list(results[(engine, engine_sizes[0])])
-        big = label(engine_sizes[-1])
+        texts = list(dict.fromkeys(t for n in engine_sizes for t in results[(engine, n)]))
         head = ["question", "playbook", "queries"] + [f"{label(n)} ms" for n in engine_sizes]
-        head += [f"{big} p95 ms", f"{big} in queries ms", "growth k", f"{big} cache hit ms"]
+        head += ["p95 ms (largest)", "in queries ms (largest)", "growth k", "cache hit ms (largest)"]
         loads = ", ".join(f"{label(n)} {SECTION_LOAD[(engine, n)]:.1f}" for n in engine_sizes if (engine, n) in SECTION_LOAD)
         lines += [f"## {engine}", "", f"1-minute load average when each size started: {loads}.", "",
                   "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for text in texts:
-            rows = [results[(engine, n)].get(text, {}) for n in engine_sizes]
-            if any("error" in r or not r for r in rows):
-                lines.append(f"| {text} | error: {next((r.get('error') for r in rows if 'error' in r), '')} |")
+            rows = [results[(engine, n)].get(text) for n in engine_sizes]
+            error = next((r["error"] for r in rows if r and "error" in r), None)
+            if error:
+                lines.append(f"| {text} | error: {error} |")
                 continue
-            cells = [text, rows[0]["playbook"], str(rows[0]["queries"])] + [f"{r['median']:.0f}" for r in rows]
-            cells += [f"{rows[-1]['p95']:.0f}", f"{rows[-1]['warehouse']:.0f}",
-                      growth(rows[0]["median"], rows[-1]["median"], engine_sizes[0], engine_sizes[-1]),
-                      f"{rows[-1]['hit']:.1f}"]
+            done = [(n, r) for n, r in zip(engine_sizes, rows) if r]
+            (n0, first), (n1, last) = done[0], done[-1]
+            cells = [text, first["playbook"], str(first["queries"])]
+            cells += [f"{r['median']:.0f}" if r else "–" for r in rows]
+            cells += [f"{last['p95']:.0f}", f"{last['warehouse']:.0f}", growth(first["median"], last["median"], n0, n1),
+                      f"{last['hit']:.1f}"]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     charts: dict[str, list[float]] = {}
@@ -296,6 +303,10 @@ def main() -> None:
                     "'none' to skip)")
     ap.add_argument("--burst", type=int, default=50, help="slash commands sent at once (default 50)")
     ap.add_argument("--common-only", action="store_true", help="only the common questions, not every playbook")
+    ap.add_argument("--pg-all", action="store_true", help="every playbook at every PostgreSQL size (default: every "
+                    "playbook at the smallest, the common questions above it: the slowest take minutes there)")
+    ap.add_argument("--resume", action="store_true",
+                    help="reuse the sections (engine, size, Slack) already saved under var/bench/results/")
     ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     args = ap.parse_args()
     started = datetime.utcnow()
@@ -304,23 +315,42 @@ def main() -> None:
     pg_sizes = sorted(parse_events_count(s) for s in args.pg_sizes.split(",") if s)
     results: dict[tuple[str, int], dict] = {}
     versions = {"DuckDB": _duckdb_version()}
+
+    def section(engine: str, n: int, run) -> dict:
+        """One engine and size: run it (saved under var/bench/results/) or, with --resume, reuse it."""
+        saved = SAVED / f"{engine}-{label(n)}.json"
+        if args.resume and saved.exists():
+            data = json.loads(saved.read_text())
+        else:
+            data = {"load": os.getloadavg()[0], "rows": run()}
+            SAVED.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(data))
+        SECTION_LOAD[(engine, n)] = data["load"]
+        return data["rows"]
+
     for n in sorted(set(duck_sizes) | set(pg_sizes)):
         segment = demo_for(n)
+        product = segment.with_name("product.duckdb")
         if n in duck_sizes:
-            SECTION_LOAD[("duckdb", n)] = os.getloadavg()[0]
-            results[("duckdb", n)] = bench_engine("duckdb", f"duckdb:///{segment}", args.repeat, args.timeout,
-                                                  segment.with_name("product.duckdb"), args.common_only)
+            results[("duckdb", n)] = section("duckdb", n, lambda s=segment, p=product: bench_engine(
+                "duckdb", f"duckdb:///{s}", args.repeat, args.timeout, p, args.common_only))
         if n in pg_sizes:
             url = pg_for(n, segment)
             versions["PostgreSQL"] = _pg_version(url)
-            SECTION_LOAD[("postgres", n)] = os.getloadavg()[0]
-            results[("postgres", n)] = bench_engine("postgres", url, args.repeat, args.timeout,
-                                                    segment.with_name("product.duckdb"), args.common_only)
+            common = args.common_only or (not args.pg_all and n != pg_sizes[0])
+            results[("postgres", n)] = section("postgres", n, lambda u=url, p=product, c=common: bench_engine(
+                "postgres", u, args.repeat, args.timeout, p, c))
     slack, slack_label = None, ""
     if args.slack_size != "none" and duck_sizes:
         n = parse_events_count(args.slack_size) if args.slack_size else duck_sizes[-1]
         slack_label = f"DuckDB, {label(n)} events"
-        slack = bench_slack(f"duckdb:///{demo_for(n)}", args.repeat, args.burst)
+        saved = SAVED / f"slack-{label(n)}.json"
+        if args.resume and saved.exists():
+            slack = json.loads(saved.read_text())
+        else:
+            slack = bench_slack(f"duckdb:///{demo_for(n)}", args.repeat, args.burst)
+            SAVED.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(slack))
     text = report(results, {"duckdb": duck_sizes, "postgres": pg_sizes}, args.repeat, started,
                   (load_start, os.getloadavg()), slack, slack_label, versions)
     Path(args.out).write_text(text + "\n")

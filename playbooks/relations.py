@@ -272,15 +272,19 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
                 if excluded else "TRUE")
     known = "COALESCE(r.user_id, i.user_id)" if stitch else "r.user_id"
     # Only calls without a user_id need the identity lookup: the others join on NULL, which engines
-    # skip without hashing the anonymous_id, and the lookup is built for just the anonymous ids of
-    # those calls in the range (not every anonymous id ever identified: most of the cost of a
-    # small question otherwise).
-    joins = ("LEFT JOIN event_identity i ON i.anonymous_id = CASE WHEN r.user_id IS NULL THEN r.anonymous_id END"
+    # skip without hashing the anonymous_id. A question about a few events builds the lookup for
+    # just the anonymous ids of those calls in the range (their tables are small, so the extra pass
+    # is cheap) instead of for every anonymous id ever identified, most of the cost of a small
+    # question; over all events that extra pass would cost more than it saves (a row store reads
+    # the range twice), so those use the full lookup.
+    narrow = stitch and wanted is not None
+    lookup_name = "event_identity" if narrow else "identity"
+    joins = (f"LEFT JOIN {lookup_name} i ON i.anonymous_id = CASE WHEN r.user_id IS NULL THEN r.anonymous_id END"
              if stitch else "")
     if any(d.level == "user" for d in plan.dimensions):
         joins += f"\n  LEFT JOIN users u ON u.user_id = {known}"
     lookup = ""
-    if stitch:
+    if narrow:
         anonymous = "\n        UNION ALL\n        ".join(f"SELECT t.anonymous_id FROM {scan} AND t.user_id IS NULL"
                                                        for scan in scans)
         lookup = f"""event_identity AS (

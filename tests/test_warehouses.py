@@ -310,6 +310,7 @@ def test_a_question_about_one_event_reads_that_events_own_table(answerers, engin
         tables = {(t.db, t.name) for t in sqlglot.parse_one(run.sql, read=answerer.segment.dialect).find_all(exp.Table)}
         assert {("acme_web", "invite_sent"), ("acme_app", "invite_sent")} <= tables, run.sql
         assert not {name for _, name in tables} & {"tracks", "pages", "screens"}, run.sql
+        assert "event_identity" in run.sql  # the identity lookup for just these calls' anonymous ids
     catalog = answerer.catalog()
     without = replace(catalog, events={n: replace(e, tables=()) for n, e in catalog.events.items()})
     url = str(answerer.segment.engine.url.render_as_string(hide_password=False))
@@ -319,6 +320,7 @@ def test_a_question_about_one_event_reads_that_events_own_table(answerers, engin
         via_tracks = other.ask("invites yesterday")
         assert isinstance(via_tracks, Answer)
         assert all(".tracks" in run.sql or '"tracks"' in run.sql for run in via_tracks.queries)
+        assert "event_identity" not in other.ask("dau").sql  # all events: the full lookup, no second pass
         assert [r.result.rows for r in via_tracks.queries] == [r.result.rows for r in own.queries]
         assert own.key.value > 0
     finally:
