@@ -47,6 +47,14 @@ def test_postgres_session_is_read_only(pg_url):
     assert "read-only" in info.value.message
 
 
+def test_postgres_session_settings(pg_url):
+    """Read-only, the statement timeout and no JIT (its compile time outweighed the gain on playbook queries)."""
+    wh = pg_warehouse(pg_url)
+    got = wh.run("SELECT current_setting('default_transaction_read_only'), current_setting('statement_timeout'), "
+                 "current_setting('jit')").rows[0]
+    assert got[0] == "on" and got[1] != "0" and got[2] == "off"
+
+
 def test_duckdb_file_is_opened_read_only(built):
     wh = Warehouse(WarehouseConfig("segment", f"duckdb:///{built['messenger']}"))
     import sqlalchemy as sa
