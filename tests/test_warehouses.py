@@ -325,3 +325,66 @@ def test_a_question_about_one_event_reads_that_events_own_table(answerers, engin
         assert own.key.value > 0
     finally:
         other.segment.close()
+
+
+# ---- the catalog: discovered once, then refreshed in the background ----
+
+def _catalog(n: int, age: float = 0.0):
+    from warehouse import Catalog
+
+    return Catalog(warehouse=f"w{n}", schemas=(), tables={}, events={}, freshness={}, window_days=90,
+                   discovered_at=time.time() - age)
+
+
+def test_catalog_is_rediscovered_in_the_background_while_questions_use_the_one_there_is():
+    from warehouse import CatalogCache
+
+    calls, release, started = [], threading.Event(), threading.Event()
+
+    def loader():
+        calls.append(1)
+        if len(calls) == 1:
+            return _catalog(1, age=400)  # as if discovered 400 s ago: older than the TTL
+        started.set()
+        assert release.wait(10)
+        return _catalog(len(calls))
+
+    cache = CatalogCache(loader, ttl_seconds=300, min_refresh_seconds=60)
+    assert cache.get().warehouse == "w1" and len(calls) == 1  # the first question waits for discovery
+    assert cache.get().warehouse == "w1"  # stale: served at once, discovery started behind it
+    assert started.wait(10)
+    assert cache.get().warehouse == "w1" and len(calls) == 2  # one discovery at a time
+    release.set()
+    cache.wait()
+    assert cache.get().warehouse == "w2"
+    assert cache.get(refresh=True).warehouse == "w2" and len(calls) == 2  # "Refresh" on a fresh catalog: no rescan
+
+
+def test_refresh_rediscovers_an_older_catalog_and_a_failed_discovery_keeps_the_old_one():
+    from warehouse import CatalogCache
+
+    results = [_catalog(1, age=120), RuntimeError("warehouse down"), _catalog(3)]
+
+    def loader():
+        item = results.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    cache = CatalogCache(loader, ttl_seconds=300, min_refresh_seconds=60)
+    assert cache.get().warehouse == "w1"
+    assert cache.get(refresh=True).warehouse == "w1"  # older than a minute: rediscovered behind the answer
+    cache.wait()
+    assert cache.get().warehouse == "w1"  # that discovery failed: the old catalog is kept
+    cache.get(refresh=True)
+    cache.wait()
+    assert cache.get().warehouse == "w3"
+
+
+def test_a_catalog_older_than_max_stale_is_rediscovered_before_answering():
+    from warehouse import CatalogCache
+
+    results = [_catalog(1, age=7200), _catalog(2)]
+    cache = CatalogCache(lambda: results.pop(0), ttl_seconds=300, max_stale_seconds=3600)
+    assert cache.get().warehouse == "w1"
+    assert cache.get().warehouse == "w2"  # two hours old: this question waits for the new one

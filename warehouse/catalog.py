@@ -166,17 +166,44 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 class CatalogCache:
-    """Discovers once and refreshes after `ttl_seconds`; safe to share between threads."""
+    """Discovers once; after that, serves the catalog it has while a newer one is discovered in the
+    background, so no question waits for discovery (it scans `catalog_days` of events: seconds on a
+    large warehouse) except the first and one arriving after the catalog is `max_stale_seconds` old.
+    A background discovery starts when the catalog is older than `ttl_seconds`, or on "Refresh"
+    once it is older than `min_refresh_seconds`. A failed one is logged and the old catalog kept.
+    Safe to share between threads."""
 
-    def __init__(self, loader, ttl_seconds: float = 300.0):
+    def __init__(self, loader, ttl_seconds: float = 300.0, min_refresh_seconds: float = 60.0,
+                 max_stale_seconds: float = 3600.0):
         self._loader = loader
-        self._ttl = ttl_seconds
+        self._ttl, self._min_refresh, self._max_stale = ttl_seconds, min_refresh_seconds, max_stale_seconds
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
+        self._reloading: threading.Thread | None = None
 
     def get(self, refresh: bool = False) -> Catalog:
         with self._lock:
-            stale = self._catalog is None or time.time() - self._catalog.discovered_at > self._ttl
-            if refresh or stale:
-                self._catalog = self._loader()
+            age = None if self._catalog is None else time.time() - self._catalog.discovered_at
+            if age is None or age > max(self._max_stale, self._ttl):
+                self._catalog = self._loader()  # nothing (fit) to serve yet: this question waits
+            elif (age > self._ttl or (refresh and age > self._min_refresh)) and self._reloading is None:
+                self._reloading = threading.Thread(target=self._reload, name="catalog-discovery", daemon=True)
+                self._reloading.start()
             return self._catalog
+
+    def _reload(self) -> None:
+        try:
+            catalog = self._loader()
+        except Exception as exc:  # noqa: BLE001 - kept serving the catalog it has
+            log.warning("catalog discovery failed, keeping the previous catalog: %s", exc)
+            catalog = None
+        with self._lock:
+            if catalog is not None:
+                self._catalog = catalog
+            self._reloading = None
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Until a background discovery in progress has finished (for tests and shutdown)."""
+        thread = self._reloading
+        if thread is not None:
+            thread.join(timeout)
