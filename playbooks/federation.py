@@ -35,9 +35,17 @@ class LookupRows:
                 f"query (cap {self.lookup.max_rows:,} rows).")
 
 
-def fetch_lookups(playbook: Playbook, warehouses: dict[str, Warehouse]) -> dict[str, LookupRows]:
-    """Run each lookup of `playbook` on its warehouse; raises RenderError with the next step."""
+# bound values kept free for the playbook's own parameters when a lookup is sized to the bind limit
+OWN_PARAMS_RESERVE = 500
+
+
+def fetch_lookups(playbook: Playbook, warehouses: dict[str, Warehouse],
+                  into: Warehouse | None = None) -> dict[str, LookupRows]:
+    """Run each lookup of `playbook` on its warehouse; raises RenderError with the next step. `into`
+    is the warehouse the rows go to: every value becomes a bound parameter there, and its driver
+    takes at most `max_bind_values` in one statement (PostgreSQL 65,535; Redshift 32,767)."""
     out: dict[str, LookupRows] = {}
+    bound = 0
     for lk in playbook.lookups:
         warehouse = warehouses.get(lk.warehouse)
         if warehouse is None:
@@ -54,6 +62,15 @@ def fetch_lookups(playbook: Playbook, warehouses: dict[str, Warehouse]) -> dict[
         if bad:
             raise RenderError(f"lookup {lk.name}: column {bad[0]!r} is not a plain name.",
                               f"Alias it in the lookup's SQL in {playbook.path}.")
+        bound += len(result.rows) * len(result.columns)
+        limit = into.max_bind_values if into is not None else None
+        if limit is not None and bound > limit - OWN_PARAMS_RESERVE:
+            raise RenderError(
+                f"{lk.name} from the {lk.warehouse} warehouse is {len(result.rows):,} rows of {len(result.columns)} "
+                f"columns: more values than the {into.name} warehouse ({into.backend}) takes in one query "
+                f"({limit - OWN_PARAMS_RESERVE:,} with the playbook's own).",
+                f"Narrow the lookup's SQL in {playbook.path} (fewer columns, only the rows needed), or copy "
+                f"{lk.name} into the {into.name} warehouse and read it there.")
         out[lk.name] = LookupRows(lk, tuple(result.columns), tuple(tuple(r) for r in result.rows), warehouse.backend,
                                   sql, (time.perf_counter() - started) * 1000)
     return out

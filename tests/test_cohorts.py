@@ -234,6 +234,47 @@ def test_lookup_over_its_cap_is_refused_with_the_next_step(built, tmp_path):
             w.close()
 
 
+@pytest.mark.parametrize("segment_engine", ["duckdb", "postgres"])
+def test_a_lookup_with_more_values_than_the_driver_binds_is_refused_on_postgres_only(built, pg_url, tmp_path,
+                                                                                    segment_engine):
+    """40,000 rows x 2 columns: PostgreSQL's protocol binds at most 65,535 values in one statement (the
+    driver's error was the answer before); DuckDB has no such limit and answers with every row."""
+    import random
+
+    import duckdb
+
+    rng = random.Random(3)
+    accounts = [(f"u{i}", rng.choice(["free", "pro", "team"])) for i in range(40_000)]
+    product = tmp_path / "accounts.duckdb"
+    con = duckdb.connect(str(product))
+    con.execute("CREATE TABLE accounts (user_id VARCHAR, plan VARCHAR)")
+    con.executemany("INSERT INTO accounts VALUES (?, ?)", accounts)
+    con.close()
+    (tmp_path / "plan_count.sql").write_text(
+        "/* playbook\nid: plan_count\ntitle: People by plan\nquestion: How many people per plan?\n"
+        "words: [people per plan]\nlookups:\n  plans:\n    warehouse: product\n"
+        "    sql: SELECT user_id, plan FROM accounts\n    max_rows: 50000\n*/\n"
+        "SELECT plan, COUNT(*) AS people FROM plans GROUP BY 1 ORDER BY 1\n")
+    segment_url = (f"duckdb:///{built['messenger']}" if segment_engine == "duckdb"
+                   else pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    answerer = _federated_answerer(segment_url, f"duckdb:///{product}", "messenger", [tmp_path])
+    try:
+        outcome = answerer.ask("people per plan")
+        if segment_engine == "postgres":
+            assert not isinstance(outcome, Answer)
+            assert "40,000 rows of 2 columns" in outcome.message and "65,035" in outcome.message
+            assert "Narrow the lookup" in outcome.next_step
+        else:
+            assert isinstance(outcome, Answer), outcome
+            expected = {}
+            for _, plan in accounts:
+                expected[plan] = expected.get(plan, 0) + 1
+            assert {r[0]: int(r[1]) for r in outcome.rows} == expected
+    finally:
+        for w in answerer.warehouses.values():
+            w.close()
+
+
 def test_lookup_from_an_unconfigured_warehouse_says_how_to_fix_it(answerers):
     outcome = answerers[("duckdb", "messenger")].ask("mau by payment plan")
     assert not isinstance(outcome, Answer)

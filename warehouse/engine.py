@@ -72,6 +72,10 @@ class Result:
         return [dict(zip(self.columns, row)) for row in self.rows]
 
 
+# psycopg (PostgreSQL's wire protocol counts parameters in 16 bits) and redshift_connector's own check
+BIND_LIMITS = {"postgresql": 65535, "redshift": 32767}
+
+
 class Warehouse:
     """A named SQLAlchemy engine with Playbot's safety rules."""
 
@@ -87,6 +91,8 @@ class Warehouse:
         self._count_lock = threading.Lock()
         self.executions = 0  # statements sent to the warehouse (cache hits and shared waits excluded)
         self._preparer = self.engine.dialect.identifier_preparer
+        # values one statement may bind (the drivers' protocol limits); None: no limit known
+        self.max_bind_values: int | None = BIND_LIMITS.get(self.backend)
 
     # ---- engine setup, per backend ----
     def _create_engine(self, url: sa.URL) -> sa.Engine:
