@@ -45,7 +45,7 @@ eligible AS (
   SELECT s.user_id, s.segment, w.day_n, CAST({{ trunc('s.activated_at', 'day') }} AS DATE) AS signup_day
   FROM signups s
   CROSS JOIN windows w
-  WHERE {{ trunc('s.activated_at', 'day') }} + (w.day_n + 1) * INTERVAL '1 day' <= :today
+  WHERE w.day_n + 1 <= {{ periods_between(trunc('s.activated_at', 'day'), ':today', 'day') }}
 ),
 active_days AS (
   SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day

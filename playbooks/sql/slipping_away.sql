@@ -51,7 +51,7 @@ cells AS (
   CROSS JOIN idle i
   WHERE o.day < :end
     AND (o.next_day IS NULL OR o.next_day - o.day > i.idle_days)
-    AND o.day + (i.idle_days + 29) * INTERVAL '1 day' <= :today
+    AND i.idle_days + 29 <= {{ periods_between('o.day', ':today', 'day') }}
 )
 SELECT frequency, idle_days, COUNT(*) AS idle, SUM(came_back) AS came_back
 FROM cells
