@@ -288,7 +288,9 @@ def _prepend_ctes(body: str, ctes: list[str]) -> str:
     if not ctes:
         return body
     defs = ",\n".join(ctes)
-    match = re.match(r"\s*WITH\s+(RECURSIVE\s+)?", body, flags=re.IGNORECASE)
+    # the body's own WITH, after any comments that open it
+    match = re.match(r"((?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*)WITH\s+(RECURSIVE\s+)?", body,
+                     flags=re.IGNORECASE | re.DOTALL)
     if match:
-        return f"WITH {match.group(1) or ''}{defs},\n{body[match.end():]}"
+        return f"{match.group(1).strip()}\nWITH {match.group(2) or ''}{defs},\n{body[match.end():]}".lstrip()
     return f"WITH {defs}\n{body}"

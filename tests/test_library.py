@@ -27,6 +27,27 @@ ORDER BY signups DESC
 """
 
 
+@pytest.fixture
+def answerer_on_demo(built):
+    """Answerers on the messenger test dataset (DuckDB) for a given library, closed after the test
+    (an open DuckDB file blocks a later connection with other settings in the same process)."""
+    from warehouse import Warehouse
+
+    made = []
+
+    def make(library):
+        ds = DATASETS["messenger"]
+        config = make_config(f"duckdb:///{built['messenger']}", ds)
+        made.append(Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, library,
+                             clock=lambda: ds.clock))
+        return made[-1]
+
+    yield make
+    for answerer in made:
+        for warehouse in answerer.warehouses.values():
+            warehouse.close()
+
+
 def test_builtins_load_with_examples():
     library = load_library()
     for pb in library.all():
@@ -49,31 +70,23 @@ def test_mistakes_name_file_and_line(text, line, words):
     assert str(info.value).startswith(f"custom/bad.sql:{line}:")
 
 
-def test_custom_folder_playbook_is_asked_and_answered(tmp_path, built):
+def test_custom_folder_playbook_is_asked_and_answered(tmp_path, answerer_on_demo):
     (tmp_path / "signups_by_source.sql").write_text(GOOD)
     library = load_library([tmp_path])
     assert "signups_by_source" in library
-    ds = DATASETS["messenger"]
-    config = make_config(f"duckdb:///{built['messenger']}", ds)
-    from warehouse import Warehouse
-
-    answerer = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, library, clock=lambda: ds.clock)
+    answerer = answerer_on_demo(library)
     answer = answerer.ask("signups by source last 30 days")
     assert isinstance(answer, Answer), answer
     assert answer.columns == ["source", "signups"]
-    assert {r[0] for r in answer.rows} <= set(ds.sources)
+    assert {r[0] for r in answer.rows} <= set(DATASETS["messenger"].sources)
     assert answer.chart is not None
 
 
-def test_custom_playbook_cannot_write(tmp_path, built):
+def test_custom_playbook_cannot_write(tmp_path, answerer_on_demo):
     (tmp_path / "evil.sql").write_text(GOOD.replace("signups_by_source", "evil").replace(
         "SELECT source, COUNT(*) AS signups", "DELETE FROM events --"))
     library = load_library([tmp_path])
-    ds = DATASETS["messenger"]
-    config = make_config(f"duckdb:///{built['messenger']}", ds)
-    from warehouse import Warehouse
-
-    answerer = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, library, clock=lambda: ds.clock)
+    answerer = answerer_on_demo(library)
     outcome = answerer.ask("evil start=2026-11-01 end=2026-11-10")
     assert isinstance(outcome, Failure) and outcome.kind == "refused"
 
@@ -82,3 +95,25 @@ def test_duplicate_ids_are_refused(tmp_path):
     (tmp_path / "dup.sql").write_text(GOOD.replace("signups_by_source", "event_volume"))
     with pytest.raises(PlaybookError, match="already used"):
         load_library([Path(tmp_path)])
+
+
+def test_a_playbook_body_may_open_with_comments_before_its_with(tmp_path, answerer_on_demo):
+    """The relations are merged into the body's own WITH, also when comments come before it."""
+    body = GOOD[GOOD.index("SELECT source"):]
+    commented = GOOD[:GOOD.index("SELECT source")].replace("signups_by_source", "commented_signups").replace(
+        "signups by source", "commented signups") + (
+        "-- why this playbook exists\n/* reviewed by\n   the analytics team */\n"
+        "WITH signups AS (\n  SELECT source FROM events\n"
+        "  WHERE event_name = 'Signed Up' AND occurred_at >= :start AND occurred_at < :end\n)\n"
+        "SELECT source, COUNT(*) AS signups FROM signups GROUP BY source ORDER BY signups DESC\n")
+    (tmp_path / "signups_by_source.sql").write_text(GOOD)
+    (tmp_path / "commented_signups.sql").write_text(commented)
+    assert "FROM events" in body
+    library = load_library([tmp_path])
+    answerer = answerer_on_demo(library)
+    plain, with_comments = answerer.ask("signups by source last 30 days"), answerer.ask("commented signups last 30 days")
+    assert isinstance(with_comments, Answer), with_comments
+    assert with_comments.playbook.id == "commented_signups" and plain.playbook.id == "signups_by_source"
+    assert with_comments.rows == plain.rows and sum(r[1] for r in plain.rows) > 0
+    sql = with_comments.queries[0].sql  # (translated for DuckDB: the comments become /* ... */)
+    assert sql.index("why this playbook exists") < sql.index("reviewed by") < sql.index("WITH")

@@ -63,22 +63,23 @@ SELECT NULL AS period, NULL AS segment, COUNT(*) AS events, COUNT(DISTINCT user_
 FROM labelled
 ORDER BY 1, 2
 {% else %}
-SELECT {{ trunc('occurred_at') }} AS period,
-       COUNT(*) AS events,
-       COUNT(DISTINCT user_id) AS users
-FROM events
-WHERE event_name = :event
-  AND occurred_at >= :start AND occurred_at < :end
-  {{ filters }}
+WITH
+-- events per (period, person) first, so the distinct counts are hashed groups of that, not sorts of
+-- every event (PostgreSQL's COUNT(DISTINCT) sorts its input)
+per_person AS (
+  SELECT {{ trunc('occurred_at') }} AS period, user_id, COUNT(*) AS events
+  FROM events
+  WHERE event_name = :event
+    AND occurred_at >= :start AND occurred_at < :end
+    {{ filters }}
+  GROUP BY 1, 2
+)
+SELECT period, CAST(SUM(events) AS BIGINT) AS events, COUNT(*) AS users
+FROM per_person
 GROUP BY 1
 UNION ALL
 -- the whole range: distinct users cannot be summed across periods
-SELECT NULL AS period,
-       COUNT(*) AS events,
-       COUNT(DISTINCT user_id) AS users
-FROM events
-WHERE event_name = :event
-  AND occurred_at >= :start AND occurred_at < :end
-  {{ filters }}
+SELECT NULL AS period, CAST(COALESCE(SUM(events), 0) AS BIGINT) AS events, COUNT(*) AS users
+FROM (SELECT user_id, SUM(events) AS events FROM per_person GROUP BY user_id) people
 ORDER BY 1
 {% endif %}
