@@ -42,15 +42,19 @@ examples:
   - stickiness last 30 days
   - weekly active users by platform
 */
-{% if (interval == 'day' or rolling) and not group_by %}
-WITH activity AS (
-  SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
+{#- the qualifying activity: signed-in people's (or everyone's) counted events from `lo` to :end -#}
+{% macro qualifying(lo) %}
   FROM events
-  WHERE occurred_at >= :_lo AND occurred_at < :end
+  WHERE occurred_at >= {{ lo }} AND occurred_at < :end
     AND counts_as_activity
     {% if not include_anonymous %}AND NOT is_anonymous{% endif %}
     {% if event %}AND event_name = :event{% endif %}
     {{ filters }}
+{%- endmacro %}
+{% if (interval == 'day' or rolling) and not group_by %}
+WITH activity AS (
+  SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
+{{ qualifying(':_lo') }}
 ),
 days AS (
   SELECT DISTINCT day FROM activity WHERE day >= :start
@@ -103,12 +107,7 @@ ORDER BY 1
 {% elif group_by %}
 WITH matched AS (
   SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id, COALESCE({{ group_by }}, '(none)') AS segment
-  FROM events
-  WHERE occurred_at >= :start AND occurred_at < :end
-    AND counts_as_activity
-    {% if not include_anonymous %}AND NOT is_anonymous{% endif %}
-    {% if event %}AND event_name = :event{% endif %}
-    {{ filters }}
+{{ qualifying(':start') }}
 ),
 ranked AS (
   SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(DISTINCT user_id) DESC, segment) AS segment_rank
@@ -132,12 +131,7 @@ ORDER BY 1, 2
 SELECT period, COUNT(*) AS active_users
 FROM (
   SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id
-  FROM events
-  WHERE occurred_at >= :start AND occurred_at < :end
-    AND counts_as_activity
-    {% if not include_anonymous %}AND NOT is_anonymous{% endif %}
-    {% if event %}AND event_name = :event{% endif %}
-    {{ filters }}
+{{ qualifying(':start') }}
 ) active
 GROUP BY 1
 ORDER BY 1
