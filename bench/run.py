@@ -179,7 +179,8 @@ def bench_slack(url: str, repeat: int, burst: int) -> dict:
     try:
         slack.ask("invites yesterday")  # first command: Bolt and matplotlib warm up
         for text in COMMON:
-            runs = [slack.ask(text) for _ in range(repeat)]
+            # a different person each time, as in a channel: one person asking 30 a minute is rate limited
+            runs = [slack.ask(text, user=f"U0BENCH{i}") for i in range(repeat)]
             row = {k: statistics.median([r[k] for r in runs]) for k in ("ack", "answer")}
             if all("chart" in r for r in runs):
                 row["chart"] = statistics.median([r["chart"] for r in runs])
