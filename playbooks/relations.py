@@ -11,7 +11,8 @@ place that knows Segment's tables. Contract:
       counts_as_activity = false for events in `segment.activity_exclude_events` (server-sent emails...)
   orders(user_id, is_anonymous, order_id, occurred_at, revenue, total, source [, dimensions])
       one row per completed order: Segment's e-commerce spec table `order_completed` (spec v2) or
-      `completed_order` (spec v1) of each source that has one; user_id stitched like events';
+      `completed_order` (spec v1) of each source that has one, each order_id once (its first event,
+      repeats within ORDER_REPEAT_DAYS); user_id stitched like events';
       revenue / total = the order's properties as numbers (NULL where not sent).
   users(user_id, activated_at, channel, signup_weekday, <traits: plan, country, ...>)
       activated_at = first activation event (config `segment.activation_event`), local time;
@@ -143,7 +144,7 @@ def _orders_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
             f"SELECT t.anonymous_id, t.user_id, {order_id} AS order_id, t.\"timestamp\" AS ts, "
             f"{number(cols, 'revenue')} AS revenue, {number(cols, 'total')} AS total, "
             f"'{t.source}' AS source{_dims('t', cols, plan.dimensions, t.source)} "
-            f"FROM {quote(t.source, t.table)} t WHERE {_bounds('t', cols)}")
+            f"FROM {quote(t.source, t.table)} t WHERE {_bounds('t', cols, ORDER_REPEAT_DAYS)}")
     union = "\n    UNION ALL\n    ".join(branches)
     dims = "".join(f", r.{d.name}" if d.level == "event" else f", u.{d.column} AS {d.name}" for d in plan.dimensions)
     known = "COALESCE(r.user_id, i.user_id)" if stitch else "r.user_id"
@@ -154,9 +155,14 @@ def _orders_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
   SELECT COALESCE({known}, r.anonymous_id) AS user_id, ({known} IS NULL) AS is_anonymous, r.order_id,
          {local_time('r.ts', tz)} AS occurred_at, r.revenue, r.total, r.source{dims}
   FROM (
+    -- each order_id once: its first event (orders without an order_id each count)
+    SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.order_id ORDER BY o.ts, o.source) AS occurrence
+    FROM (
     {union}
+    ) o
   ) r
   {joins}
+  WHERE r.order_id IS NULL OR r.occurrence = 1
 )"""
 
 
@@ -200,11 +206,18 @@ identity AS (
 )"""
 
 
-def _bounds(alias: str, columns: dict[str, str]) -> str:
-    parts = [f'{alias}."timestamp" >= :_ts_lo', f'{alias}."timestamp" < :_ts_hi']
+def _bounds(alias: str, columns: dict[str, str], days_before: int = 0) -> str:
+    """The time bounds of one source table's scan; `days_before` reads that many more days before them."""
+    earlier = f" - INTERVAL '{int(days_before)} days'" if days_before else ""
+    parts = [f'{alias}."timestamp" >= :_ts_lo{earlier}', f'{alias}."timestamp" < :_ts_hi']
     if "received_at" in columns:
-        parts += [f"{alias}.received_at >= :_recv_lo", f"{alias}.received_at < :_recv_hi"]
+        parts += [f"{alias}.received_at >= :_recv_lo{earlier}", f"{alias}.received_at < :_recv_hi"]
     return " AND ".join(parts)
+
+
+# An order tracked again (a reloaded confirmation page, a retried request, client and server both
+# sending it) is counted once, at its first event, when the repeat comes within this many days.
+ORDER_REPEAT_DAYS = 1
 
 
 def _dims(alias: str, columns: dict[str, str], dimensions: tuple[Dimension, ...], source: str) -> str:

@@ -29,6 +29,7 @@ class Order:
     revenue: float | None
     total: float | None
     table: str  # order_completed (spec v2) | completed_order (spec v1)
+    order_id: str | None = None
 
 
 def _number(value) -> float | None:
@@ -104,14 +105,21 @@ class Oracle:
             for table in ("order_completed", "completed_order"):
                 try:
                     rows = _fetch(run, s, table, ["anonymous_id", "user_id", "timestamp", "revenue", "total",
-                                                  "context_library_name", "context_os_name"])
+                                                  "context_library_name", "context_os_name", "order_id"])
                 except Exception:  # noqa: BLE001 - the source has no such table
                     continue
                 for r in rows:
                     stitched = r["user_id"] if r["user_id"] is not None else self.identity.get(r["anonymous_id"])
                     ev = Ev(stitched if stitched is not None else r["anonymous_id"], stitched is None, table,
                             self.local(r["timestamp"]), s, r["context_library_name"], r["context_os_name"])
-                    self.orders.append(Order(ev, _number(r["revenue"]), _number(r["total"]), table))
+                    self.orders.append(Order(ev, _number(r["revenue"]), _number(r["total"]), table, r["order_id"]))
+        # an order tracked more than once counts once, at its first event (repeats come seconds apart here)
+        self.order_rows = len(self.orders)
+        first: dict[str, Order] = {}
+        for order in sorted(self.orders, key=lambda x: (x.ev.local, x.ev.source)):
+            if order.order_id is not None:
+                first.setdefault(order.order_id, order)
+        self.orders = [x for x in self.orders if x.order_id is None or first[x.order_id] is x]
 
     # ---- helpers ----
     def _received(self, source: str, received: datetime | None) -> None:

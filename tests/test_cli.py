@@ -107,3 +107,30 @@ def test_playbooks_lists_examples(demo_env):
     assert result.returncode == 0
     for pid in ("event_volume", "active_users", "retention"):
         assert pid in result.stdout
+
+
+def test_a_demo_written_by_an_older_generator_is_rebuilt(built, tmp_path):
+    """The demo file records the spec it was built with, generator version included: the same spec
+    reuses it; a file from an older generator (or other settings) is rebuilt."""
+    import json
+    import shutil
+
+    import duckdb
+
+    from warehouse.demo import GENERATOR_VERSION, META_TABLE, needs_rebuild
+
+    from .conftest import DATASETS
+
+    spec = DATASETS["messenger"].spec
+    segment, product = tmp_path / "segment.duckdb", tmp_path / "product.duckdb"
+    shutil.copyfile(built["messenger"], segment)
+    shutil.copyfile(built["messenger"].with_name("product.duckdb"), product)
+    assert not needs_rebuild(segment, product, spec, spec.end)
+    assert needs_rebuild(segment, product, spec, spec.end.replace(year=spec.end.year + 1))  # stale
+    con = duckdb.connect(str(segment))
+    stored = json.loads(con.execute(f"SELECT spec FROM {META_TABLE}").fetchone()[0])
+    assert stored["generator"] == GENERATOR_VERSION
+    del stored["generator"]  # as a file from before the generator had a version
+    con.execute(f"UPDATE {META_TABLE} SET spec = ?", [json.dumps(stored, sort_keys=True)])
+    con.close()
+    assert needs_rebuild(segment, product, spec, spec.end)

@@ -55,7 +55,12 @@ class DemoSpec:
         data["end"] = self.end.isoformat()
         if data["ecommerce_spec"] == "v2":  # the default: demo files built before the option stay valid
             del data["ecommerce_spec"]
+        data["generator"] = GENERATOR_VERSION  # a demo file written by an older generator is rebuilt
         return json.dumps(data, sort_keys=True)
+
+
+# What the generator writes changed (2: orders tracked twice): files from an older one are rebuilt.
+GENERATOR_VERSION = 2
 
 
 # ---- the product's events ----
@@ -469,7 +474,7 @@ _PAGE_CONTEXT = """,
     CASE WHEN r.landing = 1 AND d.campaign_source IS NOT NULL
          THEN 'https://' || d.campaign_source || '.com/' END AS context_page_referrer"""
 
-_ORDER_REVENUE = "CAST(round(2.99 + (r.idx * 7 % 4000) / 100.0, 2) AS DOUBLE)"
+_ORDER_REVENUE = "CAST(round(2.99 + (r.order_idx * 7 % 4000) / 100.0, 2) AS DOUBLE)"
 # Event properties: derived from the row index so they are deterministic and cost no Python time.
 _PROPERTIES = {
     "signed_up": "CASE r.idx % 3 WHEN 0 THEN 'email' WHEN 1 THEN 'google' ELSE 'apple' END AS signup_method, u.plan AS plan",
@@ -488,17 +493,17 @@ _PROPERTIES = {
                      "CAST(1 + r.idx % 2 AS INTEGER) AS quantity",
     "checkout_started": "'ord-' || CAST(r.idx AS VARCHAR) AS order_id, "
                         "CAST(round(2.99 + (r.idx * 7 % 4000) / 100.0, 2) AS DOUBLE) AS revenue, 'USD' AS currency",
-    "order_completed": "'ord-' || CAST(r.idx AS VARCHAR) AS order_id, "
-                       "CAST(round(2.99 + (r.idx * 7 % 4000) / 100.0, 2) AS DOUBLE) AS revenue, "
-                       "CAST(round(0.1 * (2.99 + (r.idx * 7 % 4000) / 100.0), 2) AS DOUBLE) AS tax, "
-                       "CAST(CASE WHEN r.idx % 3 = 0 THEN 0 ELSE 1.5 END AS DOUBLE) AS shipping, "
-                       "CAST(CASE WHEN r.idx % 10 = 0 THEN 1.0 ELSE 0 END AS DOUBLE) AS discount, "
-                       "CASE WHEN r.idx % 10 = 0 THEN 'WELCOME' END AS coupon, 'USD' AS currency, "
-                       "CAST(round(2.99 + (r.idx * 7 % 4000) / 100.0, 2) "
-                       "+ round(0.1 * (2.99 + (r.idx * 7 % 4000) / 100.0), 2) "
-                       "+ CASE WHEN r.idx % 3 = 0 THEN 0 ELSE 1.5 END "
-                       "- CASE WHEN r.idx % 10 = 0 THEN 1.0 ELSE 0 END AS DOUBLE) AS total, "
-                       "'[{\"product_id\": \"sku-' || CAST(r.idx % 12 AS VARCHAR) || '\", \"quantity\": 1}]' AS products",
+    "order_completed": "'ord-' || CAST(r.order_idx AS VARCHAR) AS order_id, "
+                       "CAST(round(2.99 + (r.order_idx * 7 % 4000) / 100.0, 2) AS DOUBLE) AS revenue, "
+                       "CAST(round(0.1 * (2.99 + (r.order_idx * 7 % 4000) / 100.0), 2) AS DOUBLE) AS tax, "
+                       "CAST(CASE WHEN r.order_idx % 3 = 0 THEN 0 ELSE 1.5 END AS DOUBLE) AS shipping, "
+                       "CAST(CASE WHEN r.order_idx % 10 = 0 THEN 1.0 ELSE 0 END AS DOUBLE) AS discount, "
+                       "CASE WHEN r.order_idx % 10 = 0 THEN 'WELCOME' END AS coupon, 'USD' AS currency, "
+                       "CAST(round(2.99 + (r.order_idx * 7 % 4000) / 100.0, 2) "
+                       "+ round(0.1 * (2.99 + (r.order_idx * 7 % 4000) / 100.0), 2) "
+                       "+ CASE WHEN r.order_idx % 3 = 0 THEN 0 ELSE 1.5 END "
+                       "- CASE WHEN r.order_idx % 10 = 0 THEN 1.0 ELSE 0 END AS DOUBLE) AS total, "
+                       "'[{\"product_id\": \"sku-' || CAST(r.order_idx % 12 AS VARCHAR) || '\", \"quantity\": 1}]' AS products",
     "email_sent": "CASE r.idx % 2 WHEN 0 THEN 'we_miss_you' ELSE 'weekly_digest' END AS campaign_name, "
                   "'Your friends are waiting' AS email_subject",
 }
@@ -544,6 +549,18 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sim: _Simulation) -> None:
     # order by time so tables are laid out like Segment's (sorted by received_at, roughly)
     con.execute("CREATE TABLE staged AS SELECT row_number() OVER (ORDER BY ts, device, event_code) AS idx, * FROM raw")
     con.execute("DROP TABLE raw")
+    # An order tracked twice (the confirmation page reloaded, a request retried): about one completed
+    # order in 25 has a second Order Completed 2-6 s later with the same order_id and amounts (a new
+    # message id), as Segment stores it; the bot counts each order_id once. order_idx: the order a
+    # row describes (its own idx, or the original's for a repeat).
+    con.execute("ALTER TABLE staged ADD COLUMN order_idx BIGINT")
+    con.execute("UPDATE staged SET order_idx = idx")
+    con.execute(f"""INSERT INTO staged SELECT * REPLACE (
+                        (SELECT MAX(idx) FROM staged) + row_number() OVER (ORDER BY idx) AS idx,
+                        ts + 2000000 + (idx % 5) * 1000000 AS ts, CAST(0 AS TINYINT) AS landing)
+                    FROM staged
+                    WHERE event_code = {T_ORDER} AND idx % 25 = 7
+                      AND ts + 6000000 + CAST(lag_ms AS BIGINT) * 1000 < {sim.b.end_us}""")
 
     base_from = ("FROM staged r JOIN dev d ON d.device = r.device JOIN ev ON ev.code = r.event_code "
                  "LEFT JOIN usr u ON u.user_idx = r.user_idx")
@@ -562,7 +579,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sim: _Simulation) -> None:
             if e.slug == "order_completed" and spec.ecommerce_spec == "v1":
                 # an older implementation: some orders carry only `total` (Segment's GA destination took one)
                 props = props.replace(f"{_ORDER_REVENUE} AS revenue",
-                                      f"CASE WHEN r.idx % 9 = 0 THEN NULL ELSE {_ORDER_REVENUE} END AS revenue", 1)
+                                      f"CASE WHEN r.order_idx % 9 = 0 THEN NULL ELSE {_ORDER_REVENUE} END AS revenue", 1)
             table = _slug(event_name(e.name, spec.ecommerce_spec))
             con.execute(f"""CREATE TABLE {s}.{_q(table)} AS SELECT {common}, ev.slug AS event, ev.name AS event_text
                             {', ' + props if props else ''}

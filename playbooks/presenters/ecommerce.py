@@ -124,7 +124,8 @@ def present_ecommerce(env: PresentEnv) -> Presentation:
         chart = _segment_chart(env, rows, per_segment, dim.label.lower(), metric, where)
 
     definitions = [
-        "Orders: completed orders (one row each in the order table), counted per "
+        "Orders: completed orders, each order_id once (an order tracked again within a day counts at its first "
+        "event), counted per "
         f"{unit} by the order's timestamp in {env.timezone}. Buyers: distinct people with an order (stitched across "
         "devices; a guest checkout counts per device). Average order value = revenue ÷ orders with a value.",
     ]
