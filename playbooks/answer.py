@@ -76,6 +76,8 @@ class Answer:
     answered_at: datetime = field(default_factory=datetime.now)
     # the Segment sources this answer read -> their latest received_at (UTC, naive; None: nothing recent)
     freshness: dict[str, datetime | None] = field(default_factory=dict)
+    # the warnings (also in `warnings`) that a source this answer read is behind: digests repeat them
+    stale: list[str] = field(default_factory=list)
 
     @property
     def main(self) -> QueryRun:
@@ -304,14 +306,16 @@ class Answerer:
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
         read = {source: latest.get(source) for source in self.sources_read(playbook, request, catalog)}
-        warnings = self.stale_warnings(read) + list(shown.warnings)
+        stale = self.stale_warnings(read)
+        warnings = stale + list(shown.warnings)
         if main.truncated:
             warnings.append(f"Only the first {len(main.rows):,} rows were read (row cap).")
         summary = "\n".join([shown.headline, *shown.lines])
         return Answer(request=request, playbook=playbook, title=shown.title, headline=shown.headline,
                       summary=summary, key=shown.key, table=shown.table, chart=shown.chart,
                       definitions=definitions, warnings=warnings, queries=queries,
-                      elapsed_ms=(time.perf_counter() - started) * 1000, answered_at=self.now(), freshness=read)
+                      elapsed_ms=(time.perf_counter() - started) * 1000, answered_at=self.now(), freshness=read,
+                      stale=stale)
 
     # ---- footer and warnings ----
     def _footer(self, request: Request, playbook: Playbook) -> list[str]:

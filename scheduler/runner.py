@@ -237,8 +237,11 @@ def digest_lines(answers: list[Answer]) -> list[str]:
 
 
 def digest_text(schedule: Schedule, answers: list[Answer]) -> str:
+    """The digest's parent message: its name, a line per question and, once each, the warnings that a
+    source the numbers came from is behind (a missed sync makes "0 invites yesterday" look real)."""
     details = "Charts and tables are in the thread." if answers else ""
-    return "\n".join([f"*{schedule.name}*", *digest_lines(answers), details]).strip()
+    stale = [f":warning: {w}" for w in dict.fromkeys(w for a in answers for w in a.stale)]
+    return "\n".join([f"*{schedule.name}*", *digest_lines(answers), *stale, details]).strip()
 
 
 def stopped_message(schedule: Schedule, reason: str) -> str:

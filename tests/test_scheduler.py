@@ -88,6 +88,41 @@ def test_digest_numbers_equal_the_oracle(store, answerers, oracles, engine):
         assert f"({fmt_change(total, before)} vs the " in line
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_digest_from_behind_data_says_so_once(store, built, pg_url, oracles, engine):
+    """36 h after the data ends (an injected clock), the digest's own message carries each source's
+    stale-data warning once, whatever the number of questions, and the answers in its thread too."""
+    from dataclasses import replace
+
+    ds = DATASETS["messenger"]
+    late = replace(ds, clock=ds.clock + timedelta(hours=36))
+    url = f"duckdb:///{built['messenger']}" if engine == "duckdb" else pg_url.replace("postgresql://",
+                                                                                       "postgresql+psycopg://")
+    latest = oracles[(engine, "messenger")].latest_received
+    now_utc = late.clock.astimezone(UTC).replace(tzinfo=None)
+    expected = [f":warning: Data from source `{s}` is {(now_utc - latest[s]).total_seconds() / 3600:.0f} h behind "
+                f"(last event received {latest[s]:%Y-%m-%d %H:%M} UTC)." for s in ds.sources]
+    answerer = make_answerer(url, late)
+    try:
+        schedule = add(store, ("invites yesterday", "signups last week"))
+        poster = RecordingPoster()
+        slot = late.clock.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        assert runner(store, answerer, poster).run_slot(schedule.id, slot).status == "ok"
+        parent, *thread = poster.posts
+        lines = parent.text.splitlines()
+        assert [line for line in lines if line.startswith(":warning:")] == expected  # once, not per question
+        assert all(p.answer.stale == [w.removeprefix(":warning: ") for w in expected] for p in thread)
+    finally:
+        answerer.segment.close()
+    # the same digest from fresh data has no warning
+    poster, on_time = RecordingPoster(), make_answerer(url, ds)
+    try:
+        fresh = runner(store, on_time, poster).run_slot(schedule.id, MONDAY_9_BERLIN)
+    finally:
+        on_time.segment.close()
+    assert fresh.status == "ok" and ":warning:" not in poster.posts[0].text
+
+
 def test_each_slot_runs_once_and_run_log_records_it(store, answerer):
     schedule = add(store)
     poster = RecordingPoster()
