@@ -34,7 +34,7 @@ from config import Config, SegmentConfig, WarehouseConfig, parse_events_count  #
 from playbooks import Answer, Request, load_library  # noqa: E402
 from playbooks.answer import Answerer  # noqa: E402
 from warehouse import Warehouse  # noqa: E402
-from warehouse.demo import DemoSpec, build_demo  # noqa: E402
+from warehouse.demo import DemoSpec, build_demo, needs_rebuild, read_meta  # noqa: E402
 
 END = datetime(2026, 11, 27, 18, 0)  # UTC; the bot's clock is set to this moment
 SOURCES = ("messenger_web", "messenger_ios")
@@ -53,11 +53,12 @@ def label(n: int) -> str:
 
 def demo_for(events: int) -> Path:
     folder = ROOT / "var" / "bench" / label(events)
-    segment = folder / "segment.duckdb"
-    if not segment.exists():
+    segment, product = folder / "segment.duckdb", folder / "product.duckdb"
+    spec = DemoSpec(end=END, seed=7, events=events, days=180)
+    if needs_rebuild(segment, product, spec, END):  # missing, or written by an older generator
         started = time.perf_counter()
         print(f"building the {label(events)}-event demo warehouse in {folder} ...", flush=True)
-        build_demo(segment, folder / "product.duckdb", DemoSpec(end=END, seed=7, events=events, days=180))
+        build_demo(segment, product, spec)
         print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
     return segment
 
@@ -74,15 +75,19 @@ def pg_for(events: int, segment: Path) -> str:
         if not exists:
             admin.execute(f'CREATE DATABASE "{dbname}"')
     dsn = f"{base}/{dbname}"
+    built = read_meta(segment)["spec"]  # the DuckDB file's spec, generator version included
     with psycopg.connect(dsn, autocommit=True) as pg:
-        done = pg.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' "
-                          "AND table_name = 'bench_loaded'").fetchone()
-    if not done:
+        loaded = pg.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' "
+                            "AND table_name = 'bench_loaded' AND column_name = 'spec'").fetchone()
+        loaded = loaded and pg.execute("SELECT spec FROM bench_loaded").fetchone()
+    if not loaded or loaded[0] != built:
         started = time.perf_counter()
         print(f"copying the {label(events)} demo into PostgreSQL {dbname} ...", flush=True)
         copy_to_postgres(segment, dsn, schemas=list(SOURCES))
         with psycopg.connect(dsn, autocommit=True) as pg:
-            pg.execute("CREATE TABLE bench_loaded (at timestamptz DEFAULT now())")
+            pg.execute("DROP TABLE IF EXISTS bench_loaded")
+            pg.execute("CREATE TABLE bench_loaded (spec text, at timestamptz DEFAULT now())")
+            pg.execute("INSERT INTO bench_loaded (spec) VALUES (%s)", [built])
         print(f"  copied in {time.perf_counter() - started:.0f} s", flush=True)
     return dsn.replace("postgresql://", "postgresql+psycopg://")
 
