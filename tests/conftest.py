@@ -110,6 +110,32 @@ def make_answerer(url: str, ds: Dataset, **segment) -> Answerer:
 ENGINES = ("duckdb", "postgres")
 
 
+@dataclass(frozen=True)
+class LateClock:
+    """The messenger dataset read `hours` after its data ends: the stale-data warnings to expect."""
+    dataset: Dataset
+    url: str
+    latest: dict  # source -> latest received_at (the oracle's)
+    now_utc: datetime
+
+    def warning(self, source: str) -> str:
+        hours = (self.now_utc - self.latest[source]).total_seconds() / 3600
+        return (f"Data from source `{source}` is {hours:.0f} h behind "
+                f"(last event received {self.latest[source]:%Y-%m-%d %H:%M} UTC).")
+
+
+def late_clock(engine: str, built, pg_url: str, oracles, hours: int = 36) -> LateClock:
+    from dataclasses import replace
+    from datetime import UTC, timedelta
+
+    ds = DATASETS["messenger"]
+    late = replace(ds, clock=ds.clock + timedelta(hours=hours))
+    url = f"duckdb:///{built['messenger']}" if engine == "duckdb" else pg_url.replace("postgresql://",
+                                                                                       "postgresql+psycopg://")
+    return LateClock(late, url, oracles[(engine, "messenger")].latest_received,
+                     late.clock.astimezone(UTC).replace(tzinfo=None))
+
+
 @pytest.fixture(scope="session")
 def answerers(built, pg_url):
     """{(engine, dataset): Answerer} for every engine and dataset."""

@@ -4,7 +4,6 @@ on DuckDB and PostgreSQL, for both datasets."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, timedelta
 
 import pytest
 
@@ -14,7 +13,7 @@ from playbooks import Answer
 from playbooks.parser import Clarification
 
 from . import oracle_paths
-from .conftest import DATASETS, ENGINES, make_answerer, make_config
+from .conftest import DATASETS, ENGINES, late_clock, make_answerer, make_config
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 CHECKOUT = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
@@ -196,15 +195,8 @@ def test_stale_sources_are_warned_about(built, pg_url, oracles, engine):
     """A day and a half after the data ends (an injected clock), every answer says which sources it read
     are behind, by how much; an answer that read only the iOS source names only that one."""
     ds = DATASETS["messenger"]
-    late = replace(ds, clock=ds.clock + timedelta(hours=36))
-    url = f"duckdb:///{built['messenger']}" if engine == "duckdb" else pg_url.replace("postgresql://",
-                                                                                       "postgresql+psycopg://")
-    latest = oracles[(engine, "messenger")].latest_received
-    now_utc = late.clock.astimezone(UTC).replace(tzinfo=None)
-
-    def line(source: str) -> str:
-        hours = (now_utc - latest[source]).total_seconds() / 3600
-        return f"Data from source `{source}` is {hours:.0f} h behind (last event received {latest[source]:%Y-%m-%d %H:%M} UTC)."
+    clock = late_clock(engine, built, pg_url, oracles)
+    late, url, latest, line = clock.dataset, clock.url, clock.latest, clock.warning
 
     answerer = make_answerer(url, late)
     try:

@@ -32,7 +32,7 @@ from scheduler.store import schedule_runs
 from scheduler.triggers import When
 from state.db import open_state
 
-from .conftest import DATASETS, ENGINES, make_answerer
+from .conftest import DATASETS, ENGINES, late_clock, make_answerer
 from .scheduling import RecordingPoster, postgres_state
 
 FAST = RunPolicy(max_attempts=3, backoff_seconds=0.01, grace=timedelta(hours=1), run_timeout=timedelta(minutes=30))
@@ -92,16 +92,10 @@ def test_digest_numbers_equal_the_oracle(store, answerers, oracles, engine):
 def test_a_digest_from_behind_data_says_so_once(store, built, pg_url, oracles, engine):
     """36 h after the data ends (an injected clock), the digest's own message carries each source's
     stale-data warning once, whatever the number of questions, and the answers in its thread too."""
-    from dataclasses import replace
-
     ds = DATASETS["messenger"]
-    late = replace(ds, clock=ds.clock + timedelta(hours=36))
-    url = f"duckdb:///{built['messenger']}" if engine == "duckdb" else pg_url.replace("postgresql://",
-                                                                                       "postgresql+psycopg://")
-    latest = oracles[(engine, "messenger")].latest_received
-    now_utc = late.clock.astimezone(UTC).replace(tzinfo=None)
-    expected = [f":warning: Data from source `{s}` is {(now_utc - latest[s]).total_seconds() / 3600:.0f} h behind "
-                f"(last event received {latest[s]:%Y-%m-%d %H:%M} UTC)." for s in ds.sources]
+    clock = late_clock(engine, built, pg_url, oracles)
+    late, url = clock.dataset, clock.url
+    expected = [f":warning: {clock.warning(s)}" for s in ds.sources]
     answerer = make_answerer(url, late)
     try:
         schedule = add(store, ("invites yesterday", "signups last week"))
