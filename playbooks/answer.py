@@ -282,7 +282,7 @@ class Answerer:
                                 timezone=self.config.timezone, week_start=self.config.week_start,
                                 today=today, now=now)
             queries: list[QueryRun] = []
-            lookups = fetch_lookups(playbook, self.warehouses, warehouse) if playbook.lookups else {}
+            lookups = fetch_lookups(playbook, self.warehouses, warehouse, refresh) if playbook.lookups else {}
             latest = self.source_freshness(catalog, refresh=refresh)
             version = tuple(sorted(latest.items()))
 

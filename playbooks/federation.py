@@ -40,10 +40,11 @@ OWN_PARAMS_RESERVE = 500
 
 
 def fetch_lookups(playbook: Playbook, warehouses: dict[str, Warehouse],
-                  into: Warehouse | None = None) -> dict[str, LookupRows]:
+                  into: Warehouse | None = None, refresh: bool = False) -> dict[str, LookupRows]:
     """Run each lookup of `playbook` on its warehouse; raises RenderError with the next step. `into`
     is the warehouse the rows go to: every value becomes a bound parameter there, and its driver
-    takes at most `max_bind_values` in one statement (PostgreSQL 65,535; Redshift 32,767)."""
+    takes at most `max_bind_values` in one statement (PostgreSQL 65,535; Redshift 32,767). Lookup
+    results are cached for the lookup warehouse's `cache_ttl_seconds`; `refresh` reads them again."""
     out: dict[str, LookupRows] = {}
     bound = 0
     for lk in playbook.lookups:
@@ -53,7 +54,8 @@ def fetch_lookups(playbook: Playbook, warehouses: dict[str, Warehouse],
                               "configured.", f"Add warehouses.{lk.warehouse}.url to playbot.yaml.")
         started = time.perf_counter()
         sql = warehouse.translate(lk.sql)
-        result = warehouse.run(sql, {}, row_cap=lk.max_rows)
+        # cached like answers (the lookup warehouse's TTL); "Refresh" reads it again
+        result = warehouse.run(sql, {}, row_cap=lk.max_rows, cache=True, refresh=refresh)
         if result.truncated:
             raise RenderError(f"{lk.name} in the {lk.warehouse} warehouse has more than {lk.max_rows:,} rows, the most "
                               f"{playbook.id} may move between warehouses.",

@@ -217,6 +217,27 @@ def test_active_by_payment_plan_across_databases(built, pg_url, product_pg, orac
             w.close()
 
 
+def test_lookup_rows_are_cached_and_refresh_reads_them_again(built, oracles):
+    """The lookup is read once per the product warehouse's cache TTL; "Refresh" reads it again."""
+    answerer = _federated_answerer(f"duckdb:///{built['messenger']}",
+                                   f"duckdb:///{built['messenger'].parent / 'product.duckdb'}", "messenger")
+    product = answerer.warehouses["product"]
+    try:
+        first = answerer.ask("monthly active users by payment plan")
+        again = answerer.ask("monthly active users by payment plan")
+        assert isinstance(first, Answer) and isinstance(again, Answer)
+        assert product.executions == 1 and again.rows == first.rows
+        refreshed = answerer.answer(again.request, refresh=True)
+        assert isinstance(refreshed, Answer) and product.executions == 2 and refreshed.rows == first.rows
+        p = first.request.params
+        expected = oc.active_by_plan(oracles[("duckdb", "messenger")], _plans(built, "messenger"), p["start"],
+                                     p["end"], "month")
+        assert {(_d(r[0]), r[1]): int(r[2]) for r in refreshed.rows} == expected
+    finally:
+        for w in answerer.warehouses.values():
+            w.close()
+
+
 def test_lookup_over_its_cap_is_refused_with_the_next_step(built, tmp_path):
     (tmp_path / "plan_count.sql").write_text(
         "/* playbook\nid: plan_count\ntitle: People by plan\nquestion: How many people per plan?\n"
