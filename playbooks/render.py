@@ -288,8 +288,9 @@ def _prepend_ctes(body: str, ctes: list[str]) -> str:
     if not ctes:
         return body
     defs = ",\n".join(ctes)
-    # the body's own WITH, after any comments that open it
-    match = re.match(r"((?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*)WITH\s+(RECURSIVE\s+)?", body,
+    # the body's own WITH, after any comments that open it (one whitespace character per repetition:
+    # `\s+` inside the `*` backtracked exponentially on a long indent before a body without WITH)
+    match = re.match(r"((?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*)WITH\s+(RECURSIVE\s+)?", body,
                      flags=re.IGNORECASE | re.DOTALL)
     if match:
         return f"{match.group(1).strip()}\nWITH {match.group(2) or ''}{defs},\n{body[match.end():]}".lstrip()

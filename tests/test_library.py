@@ -106,8 +106,12 @@ def test_a_playbook_body_may_open_with_comments_before_its_with(tmp_path, answer
         "WITH signups AS (\n  SELECT source FROM events\n"
         "  WHERE event_name = 'Signed Up' AND occurred_at >= :start AND occurred_at < :end\n)\n"
         "SELECT source, COUNT(*) AS signups FROM signups GROUP BY source ORDER BY signups DESC\n")
+    # a comment, then a long indent, then a body without WITH: rendered at once (no backtracking blow-up)
+    indented = GOOD.replace("signups_by_source", "indented_signups").replace(
+        "signups by source", "indented signups").replace("SELECT source", "-- plain\n" + " " * 40 + "SELECT source")
     (tmp_path / "signups_by_source.sql").write_text(GOOD)
     (tmp_path / "commented_signups.sql").write_text(commented)
+    (tmp_path / "indented_signups.sql").write_text(indented)
     assert "FROM events" in body
     library = load_library([tmp_path])
     answerer = answerer_on_demo(library)
@@ -115,5 +119,6 @@ def test_a_playbook_body_may_open_with_comments_before_its_with(tmp_path, answer
     assert isinstance(with_comments, Answer), with_comments
     assert with_comments.playbook.id == "commented_signups" and plain.playbook.id == "signups_by_source"
     assert with_comments.rows == plain.rows and sum(r[1] for r in plain.rows) > 0
+    assert answerer.ask("indented signups last 30 days").rows == plain.rows
     sql = with_comments.queries[0].sql  # (translated for DuckDB: the comments become /* ... */)
     assert sql.index("why this playbook exists") < sql.index("reviewed by") < sql.index("WITH")
