@@ -1,7 +1,7 @@
 """Playbot configuration: a YAML file, overridden by environment variables, validated at start.
 
-Nearly a leaf: imports nothing from the project except policy/settings.py (itself importing only
-this module) to validate the `policies:` section, so every package may use it.
+Nearly a leaf: imports only errors.py and policy/settings.py (which validates the `policies:`
+section and itself imports only errors.py), so every package may use it.
 A mistake is a `ConfigError` naming the key and the fix, printed as one line by `bot.py`.
 """
 
@@ -13,9 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
+
+from errors import ConfigError
+from policy.settings import parse_policies
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_FILE = "playbot.yaml"
@@ -27,14 +30,6 @@ DEMO_NON_ACTIVITY_EVENTS = ("Email Sent",)
 # start it is up to 24 h old: the demo warns only once the bot has run a day or more without a restart.
 DEMO_STALE_AFTER_HOURS = 48.0
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
-
-
-class ConfigError(ValueError):
-    """A configuration mistake: names the key, says what is wrong and how to fix it."""
-
-    def __init__(self, key: str, problem: str, fix: str = ""):
-        self.key, self.problem, self.fix = key, problem, fix
-        super().__init__(f"config error: {key}: {problem}" + (f" ({fix})" if fix else ""))
 
 
 @dataclass(frozen=True)
@@ -203,9 +198,7 @@ def _check_timezone(key: str, name: str) -> str:
 
 
 def _zone_names() -> list[str]:
-    import zoneinfo
-
-    return sorted(zoneinfo.available_timezones())
+    return sorted(available_timezones())
 
 
 def _resolve_path(base: Path, value: Any) -> Path:
@@ -342,8 +335,6 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
     if "://" not in state_db:
         raise ConfigError("state_db", f"{state_db!r} is not a SQLAlchemy URL",
                           "e.g. sqlite:///var/state.sqlite or postgresql+psycopg://bot@db:5432/playbot")
-    from policy.settings import parse_policies  # late: policy.settings imports ConfigError from here
-
     return Config(
         warehouses=warehouses, segment=segment, timezone=timezone, week_start=week_start, demo=demo,
         chart_dir=chart_dir, playbook_dirs=playbook_dirs,

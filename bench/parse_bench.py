@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from segment.demo import build_demo  # noqa: E402
 from tests.conftest import DATASETS, make_answerer  # noqa: E402
 from tests.corpus import corpus_library, load_corpus, problems, run_entry  # noqa: E402
-from warehouse.demo import build_demo  # noqa: E402
 
 
 def main() -> None:

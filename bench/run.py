@@ -29,12 +29,14 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from answers import Answer  # noqa: E402
+from answers.answerer import Answerer  # noqa: E402
 from charts import render_png  # noqa: E402
 from config import Config, SegmentConfig, WarehouseConfig, parse_events_count  # noqa: E402
-from playbooks import Answer, Request, load_library  # noqa: E402
-from playbooks.answer import Answerer  # noqa: E402
+from playbooks import load_library  # noqa: E402
+from questions import Request  # noqa: E402
+from segment.demo import DemoSpec, build_demo, needs_rebuild, read_meta  # noqa: E402
 from warehouse import Warehouse  # noqa: E402
-from warehouse.demo import DemoSpec, build_demo, needs_rebuild, read_meta  # noqa: E402
 
 END = datetime(2026, 11, 27, 18, 0)  # UTC; the bot's clock is set to this moment
 SOURCES = ("messenger_web", "messenger_ios")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playbooks import Answer
+from answers import Answer
 
 from .terminal import format_answer
 

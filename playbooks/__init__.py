@@ -1,28 +1,10 @@
-"""Playbooks: the catalog of analyses, the question parser, SQL rendering and the answer function.
-
-No Slack and no matplotlib here; charts are described as data (charts.spec) and drawn by callers.
+"""Playbooks: which analyses exist. Each is one .sql file whose header (YAML in the first comment)
+declares its id, title, parameters and their types, words and examples (library.py validates it);
+params.py holds the parameter types. Knows no warehouse, no Slack and no matplotlib.
 """
 
-from .answer import Answer, Answerer, Failure, KeyNumber, Outcome, QueryRun, Table
-from .library import Library, Playbook, PlaybookError, load_library, parse_playbook
-from .parser import Clarification, ParseContext, Reading, Request, parse
+from .library import Library, Lookup, Playbook, PlaybookError, load_library, parse_playbook
+from .params import ParamError, ParamSpec
 
-__all__ = [
-    "Answer",
-    "Answerer",
-    "Clarification",
-    "Failure",
-    "KeyNumber",
-    "Library",
-    "Outcome",
-    "ParseContext",
-    "Playbook",
-    "PlaybookError",
-    "QueryRun",
-    "Reading",
-    "Request",
-    "Table",
-    "load_library",
-    "parse",
-    "parse_playbook",
-]
+__all__ = ["Library", "Lookup", "ParamError", "ParamSpec", "Playbook", "PlaybookError", "load_library",
+           "parse_playbook"]

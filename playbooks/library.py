@@ -20,6 +20,9 @@ from typing import Any
 
 import yaml
 
+from errors import Kind, PlaybotError
+from segment.dimensions import DIMENSIONS
+
 from .params import INTERVALS, PARAM_TYPES, ParamSpec
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "sql"
@@ -31,6 +34,13 @@ _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params
 _PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words"}
 _LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
+# what `presenter:` may name (answers/presenters registers one function under each; a test checks both lists)
+PRESENTER_NAMES = ("table", "volume", "active_users", "active_by_lookup", "retention", "nday_retention",
+                   "growth_accounting", "feature_adoption", "retention_drivers", "slipping_away", "intervention_impact",
+                   "funnel", "user_path", "session_flows", "sessions", "top_events", "ecommerce", "ltv")
+# what `chart:` may name: the kind the presenter draws (charts.spec), `auto` (the table presenter picks a
+# line for dates and numbers, bars for labels and numbers) or `none` (no chart)
+CHART_KINDS = ("auto", "none", "line", "bar", "heatmap", "funnel", "paths")
 
 
 @dataclass(frozen=True)
@@ -43,10 +53,14 @@ class Lookup:
     max_rows: int = 10_000  # more rows than this is an error, never a silent cut
 
 
-class PlaybookError(ValueError):
+class PlaybookError(PlaybotError):
+    """A mistake in a playbook file, at a line: the playbook is not loaded."""
+
+    kind = Kind.CONFIG
+
     def __init__(self, path: Path | str, line: int, message: str):
-        super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.message = str(path), line, message
+        super().__init__(f"{path}:{line}: {message}", f"fix {path}")
+        self.path, self.line, self.problem = str(path), line, message
 
 
 @dataclass(frozen=True)
@@ -155,8 +169,6 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         line = body_start + next((i for i, ln in enumerate(body.splitlines()) if f":{name}" in ln), 0)
         raise PlaybookError(path, line, f"the SQL uses :{name}, which is not a declared parameter")
     lookups = _parse_lookups(meta.get("lookups"), path, line_of)
-    from .dimensions import DIMENSIONS
-
     unknown_dims = [d for d in meta.get("dimensions") or () if d not in DIMENSIONS]
     if unknown_dims:
         raise PlaybookError(path, line_of("dimensions"), f"unknown dimension {unknown_dims[0]!r}; "

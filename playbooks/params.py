@@ -8,7 +8,7 @@ Types:
   enum      one of `choices` (validated; may be rendered into SQL)
   int, float, bool, text
   column    a breakdown/filter column that must exist in the catalog (rendered as a quoted identifier)
-  dimension a named breakdown ("platform", "plan", "channel"; see playbooks/dimensions.py)
+  dimension a named breakdown ("platform", "plan", "channel"; see segment/dimensions.py)
   filters   (dimension, value) pairs: "platform:iOS, plan:pro"; values are bound
 
 Values of event/events/date/int/float/text are always bound by the driver, never pasted into SQL.
@@ -21,18 +21,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from errors import PlaybotError
+from segment.dimensions import DIMENSIONS, dimension_by_word
+
 PARAM_TYPES = ("event", "events", "date", "interval", "enum", "int", "float", "bool", "text", "column", "dimension",
                "filters")
 INTERVALS = ("hour", "day", "week", "month", "quarter")
 STRUCTURAL_TYPES = ("interval", "enum", "bool", "int")  # values that may shape the SQL text
 
 
-class ParamError(ValueError):
+class ParamError(PlaybotError):
     """A parameter value a user gave that does not fit; says which and what would."""
 
     def __init__(self, name: str, message: str, choices: list[str] | None = None):
         super().__init__(message)
-        self.name, self.message, self.choices = name, message, choices or []
+        self.name, self.choices = name, choices or []
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,6 @@ class ParamSpec:
                 return False
             raise ParamError(self.name, f"{self.name} must be true or false, not {value!r}")
         if t == "dimension":
-            from .dimensions import DIMENSIONS, dimension_by_word
 
             dim = dimension_by_word(str(value))  # sensitive ones are refused by the policy and by render
             if dim is None:
@@ -121,8 +123,6 @@ class ParamSpec:
 
 def coerce_filters(name: str, value: Any) -> tuple[tuple[str, str], ...]:
     """'platform:iOS, plan:pro' or [('platform', 'iOS')] -> (('platform', 'iOS'), ('plan', 'pro'))."""
-    from .dimensions import DIMENSIONS, dimension_by_word
-
     if not value:
         return ()
     items = value

@@ -1,7 +1,8 @@
 """The audit log: one row per question, in the bot's state database.
 
 Who asked, where, the question, the playbook and its parameters, the SQL's hash, how many rows came
-back, how long it took and the outcome (answered / refused and why / failed / unclear).
+back, how long it took and the outcome (answered / allowed / refused and why / failed / unclear;
+"allowed": an action that shows no rows was checked and let through, e.g. Show SQL or a new schedule).
 Never result rows, never secrets: parameters are the parsed, typed values; SQL only as a hash.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +18,7 @@ from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table,
 
 from state.db import StateDB, metadata
 
-OUTCOMES = ("answered", "refused", "failed", "unclear")
+OUTCOMES = ("answered", "allowed", "refused", "failed", "unclear")
 
 audit_log = Table(
     "audit_log", metadata,
@@ -99,8 +101,6 @@ def _naive_utc(moment: datetime) -> datetime:
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
     """'7d', '12h', '30m', '2w' or an ISO date -> a naive UTC datetime."""
-    import re
-
     now = now or utc_now()
     match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text.lower())
     if match:
@@ -121,7 +121,7 @@ def format_entries(entries: list[AuditEntry]) -> str:
     lines = []
     for e in entries:
         where = "terminal" if e.source == "cli" else ("DM" if e.private else (e.channel or "-"))
-        detail = e.question if e.outcome == "answered" else f"{e.question} — {e.reason or ''}"
+        detail = e.question if e.outcome in ("answered", "allowed") else f"{e.question} — {e.reason or ''}"
         lines.append((f"{e.at:%Y-%m-%d %H:%M:%S}", e.source, e.user_id, where, e.outcome, e.playbook or "-",
                       "-" if e.rows is None else f"{e.rows:,}",
                       "-" if e.duration_ms is None else f"{e.duration_ms:.0f}",

@@ -10,9 +10,9 @@ import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from playbooks.dimensions import DIMENSIONS
 from playbooks.library import Library
-from playbooks.parser import Request
+from questions.parser import Request
+from segment.dimensions import DIMENSIONS
 
 from .settings import SENSITIVE_TAG, PolicySettings, Rule, Subjects
 

@@ -1,6 +1,6 @@
 """The `policies:` section of playbot.yaml, validated into plain dataclasses.
 
-Imports only config (for ConfigError), so config.py can call `parse_policies` while loading.
+Imports only errors.py, so config.py can call `parse_policies` while loading.
 
     policies:
       workspaces: [T01ABCDEF]                    # Slack team IDs allowed to ask; empty: any
@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from config import ConfigError
+from errors import ConfigError
 
 # Always sensitive, whatever the config says: IP addresses and anything that looks like contact data.
 BUILTIN_SENSITIVE = ("context_ip", "ip", "*_ip", "*email*", "*e_mail*", "*phone*", "*password*", "*token*")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from state.db import open_state
+
 from .alerts import AlertError, parse_alert
 from .runner import Poster, PostError, RunOutcome, RunPolicy, ScheduleRunner, utc_now
 from .service import SchedulerService
@@ -60,8 +62,6 @@ def policy_from_config(config) -> RunPolicy:
 
 def open_store(config, now: datetime | None = None) -> tuple[ScheduleStore, dict[str, list[str]]]:
     """Open the state DB, create the tables and sync the YAML schedules (ConfigError on a bad one)."""
-    from state.db import open_state
-
     declared = yaml_schedules(config)
     store = ScheduleStore(open_state(config.state_db))
     return store, sync_yaml_schedules(store, declared, now or utc_now())

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from playbooks import Answer
-from playbooks.formatting import fmt_number
+from answers import Answer
+from answers.formatting import fmt_number
 
 from .store import AlertRule
 

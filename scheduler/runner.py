@@ -1,5 +1,6 @@
-"""Running one slot of one schedule: claim it in the run log, answer every question with the Answerer,
-post through a Poster (the Slack handler implements it), retry with backoff, tell the owner on failure.
+"""Running one slot of one schedule: claim it in the run log, ask every question through the answer
+service (as the schedule's owner, for its channel), post through a Poster (the Slack handler implements
+it), retry with backoff, tell the owner on failure.
 
 No Slack types here: a Poster gets channel IDs, text and Answers.
 """
@@ -14,17 +15,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from playbooks import Answer, Answerer, Clarification, Failure, Request
-from playbooks.formatting import fmt_number
-from policy.gate import Gate
+from answers import Answer, Failure
+from answers.formatting import fmt_number
+from errors import Kind
+from questions import Clarification
+from service import AnswerService
 
 from .alerts import check
 from .store import Schedule, ScheduleStore
 from .triggers import local_slot
 
 log = logging.getLogger("playbot.scheduler")
-
-RETRYABLE_KINDS = ("unavailable", "timeout", "failed")
 
 
 class Poster(Protocol):
@@ -86,14 +87,13 @@ def utc_now() -> datetime:
 
 
 class ScheduleRunner:
-    def __init__(self, store: ScheduleStore, answerer: Answerer, poster: Poster, policy: RunPolicy | None = None,
+    def __init__(self, store: ScheduleStore, service: AnswerService, poster: Poster, policy: RunPolicy | None = None,
                  name: str = "runner", clock: Callable[[], datetime] = utc_now,
-                 sleep: Callable[[float], None] = time.sleep, gate: Gate | None = None):
-        """`gate` (policy.gate.Gate): each question is checked for the schedule's channel, as its owner,
-        before it runs, and audited with source "schedule"; None: every schedule may post anywhere."""
-        self.gate = gate
+                 sleep: Callable[[float], None] = time.sleep):
+        """Each question is asked through `service` as the schedule's owner for its channel: checked by the
+        same policies as a question typed there, and audited with source "schedule"."""
         self.store = store
-        self.answerer = answerer
+        self.service = service
         self.poster = poster
         self.policy = policy or RunPolicy()
         self.name = name
@@ -160,22 +160,17 @@ class ScheduleRunner:
                 if isinstance(outcome, Clarification):
                     raise RunProblem(f"“{question}” is not clear any more: {outcome.message}", retryable=False)
                 if isinstance(outcome, Failure):
-                    message = " ".join(p for p in (outcome.message, outcome.next_step if outcome.kind == "denied" else "") if p)
-                    raise RunProblem(f"“{question}”: {message}", retryable=outcome.kind in RETRYABLE_KINDS)
+                    said = (outcome.message, outcome.next_step if outcome.kind == Kind.DENIED else "")
+                    message = " ".join(p for p in said if p)
+                    raise RunProblem(f"“{question}”: {message}", retryable=outcome.kind in Kind.RETRYABLE)
                 answers.append(outcome)
             progress.answers = answers
         return progress.answers
 
     def _answer(self, schedule: Schedule, question: str):
-        if self.gate is None:
-            return self.answerer.ask(question)
-        parsed = self.answerer.parse(question)
-        subject = self.gate.schedule_subject(schedule.owner, schedule.channel)
-        if not isinstance(parsed, Request):
-            self.gate.record(subject, question, parsed)
-            return parsed
-        outcome = self.gate.answer(self.answerer, subject, parsed)  # checked, answered, audited
-        if isinstance(outcome, Failure) and outcome.kind == "denied":
+        subject = self.service.schedule_subject(schedule.owner, schedule.channel)
+        outcome = self.service.ask(subject, question)  # read, checked, answered, audited
+        if isinstance(outcome, Failure) and outcome.kind == Kind.DENIED:
             raise Revoked(" ".join(p for p in (f"“{question}” is no longer allowed there: {outcome.message}",
                                                 outcome.next_step) if p))
         return outcome

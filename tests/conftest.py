@@ -15,11 +15,11 @@ import duckdb
 import psycopg
 import pytest
 
+from answers.answerer import Answerer
 from config import Config, SegmentConfig, WarehouseConfig
 from playbooks import load_library
-from playbooks.answer import Answerer
+from segment.demo import DemoSpec, build_demo, event_name
 from warehouse import Warehouse
-from warehouse.demo import DemoSpec, build_demo, event_name
 from warehouse.loader import copy_to_postgres
 
 from .oracle import Oracle

@@ -10,6 +10,7 @@ import sys
 import threading
 
 from scheduler import RunPolicy, SchedulerService, ScheduleRunner, ScheduleStore
+from service import AnswerService
 from state.db import open_state
 
 from .conftest import DATASETS, make_answerer
@@ -39,7 +40,8 @@ class FilePoster:
 def main(state_url: str, segment: str, out: str, holder: str) -> None:
     store = ScheduleStore(open_state(state_url))
     answerer = make_answerer(f"duckdb:///{segment}", DATASETS["messenger"])
-    runner = ScheduleRunner(store, answerer, FilePoster(out, holder), policy=RunPolicy(max_attempts=1), name=holder)
+    runner = ScheduleRunner(store, AnswerService(answerer), FilePoster(out, holder), policy=RunPolicy(max_attempts=1),
+                            name=holder)
     SchedulerService(store, runner, holder=holder, lease_seconds=1.5, heartbeat_seconds=0.2).start()
     print("started", flush=True)
     threading.Event().wait()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from playbooks import Answer
+from answers import Answer
 from scheduler import PostError
 from state.db import open_state
 

@@ -1,5 +1,4 @@
 """Charts: every kind renders a real PNG that decodes, has the expected size and is not blank."""
-
 import io
 from datetime import datetime, timedelta
 
@@ -7,9 +6,11 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
+from answers import Answer
 from charts import BarChart, FunnelChart, Heatmap, LineChart, PathChart, Series, render_png
 from charts.render import ChartError, check_png
-from playbooks import Answer
+
+from .helpers import ask
 
 DAYS = tuple(datetime(2026, 11, 1) + timedelta(days=i) for i in range(20))
 
@@ -45,7 +46,7 @@ def test_each_kind_renders(spec):
 def test_answers_render_their_charts(answerers):
     answerer = answerers[("duckdb", "messenger")]
     for question in ("invites yesterday", "dau last 30 days", "retention weekly", "signups weekly"):
-        answer = answerer.ask(question)
+        answer = ask(answerer, question)
         assert isinstance(answer, Answer)
         decode(render_png(answer.chart))
 

@@ -117,7 +117,7 @@ def test_a_demo_written_by_an_older_generator_is_rebuilt(built, tmp_path):
 
     import duckdb
 
-    from warehouse.demo import GENERATOR_VERSION, META_TABLE, needs_rebuild
+    from segment.demo import GENERATOR_VERSION, META_TABLE, needs_rebuild
 
     from .conftest import DATASETS
 

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from playbooks import Answer
+from answers import Answer
 
+from . import helpers
 from . import oracle_cohorts as oc
 from .conftest import DATASETS
 from .test_numbers import CASES, _d, ask
@@ -37,7 +38,7 @@ def test_retention_breakdown_matches_oracle(answerers, oracles, engine, dataset,
     assert len({k[0] for k in expected}) >= (2 if dimension else 1)
     # the key: period-1 retention pooled over every cohort whose period 1 has ended
     clock = DATASETS[dataset].clock.replace(tzinfo=None)
-    from playbooks.timerange import shift
+    from questions.timerange import shift
 
     ended = {(s, c) for (s, c, k) in expected if k == 0
              and datetime.combine(shift(c, p["interval"], 2), datetime.min.time()) <= clock}
@@ -86,7 +87,7 @@ COHORT_PLAYBOOKS = ("retention", "nday_retention", "growth_accounting", "active_
 
 @pytest.mark.parametrize("playbook_id", COHORT_PLAYBOOKS)
 def test_every_example_phrasing_reaches_its_playbook(answerers, playbook_id):
-    from playbooks import Request
+    from questions import Request
 
     answerer = answerers[("duckdb", "messenger")]
     examples = answerer.library[playbook_id].examples
@@ -119,7 +120,7 @@ def test_growth_accounting_matches_oracle(answerers, oracles, engine, dataset, q
                                + expected.get((now, "resurrected"), 0) - expected.get((now, "churned"), 0))
     # the key is the latest complete period's quick ratio
     clock = DATASETS[dataset].clock.replace(tzinfo=None)
-    from playbooks.timerange import shift
+    from questions.timerange import shift
 
     done = [d for d in periods if datetime.combine(shift(d, unit, 1), datetime.min.time()) <= clock]
     d = done[-1]
@@ -159,9 +160,9 @@ def product_pg(built):
 def _federated_answerer(segment_url: str, product_url: str, dataset: str, extra_dirs=()):
     from dataclasses import replace
 
+    from answers.answerer import Answerer
     from config import WarehouseConfig
     from playbooks import load_library
-    from playbooks.answer import Answerer
     from warehouse import Warehouse
 
     from .conftest import make_config
@@ -202,7 +203,7 @@ def test_active_by_payment_plan_across_databases(built, pg_url, product_pg, orac
                    else product_pg[dataset].replace("postgresql://", "postgresql+psycopg://"))
     answerer = _federated_answerer(segment_url, product_url, dataset)
     try:
-        answer = answerer.ask("monthly active users by payment plan")
+        answer = helpers.ask(answerer, "monthly active users by payment plan")
         assert isinstance(answer, Answer), answer
         p = answer.request.params
         assert answer.playbook.id == "active_by_payment_plan" and p["interval"] == "month"
@@ -223,8 +224,8 @@ def test_lookup_rows_are_cached_and_refresh_reads_them_again(built, oracles):
                                    f"duckdb:///{built['messenger'].parent / 'product.duckdb'}", "messenger")
     product = answerer.warehouses["product"]
     try:
-        first = answerer.ask("monthly active users by payment plan")
-        again = answerer.ask("monthly active users by payment plan")
+        first = helpers.ask(answerer, "monthly active users by payment plan")
+        again = helpers.ask(answerer, "monthly active users by payment plan")
         assert isinstance(first, Answer) and isinstance(again, Answer)
         assert product.executions == 1 and again.rows == first.rows
         refreshed = answerer.answer(again.request, refresh=True)
@@ -247,7 +248,7 @@ def test_lookup_over_its_cap_is_refused_with_the_next_step(built, tmp_path):
     answerer = _federated_answerer(f"duckdb:///{built['messenger']}",
                                    f"duckdb:///{built['messenger'].parent / 'product.duckdb'}", "messenger", [tmp_path])
     try:
-        outcome = answerer.ask("people per plan")
+        outcome = helpers.ask(answerer, "people per plan")
         assert not isinstance(outcome, Answer)
         assert "more than 5 rows" in outcome.message and "max_rows" in outcome.next_step
     finally:
@@ -280,7 +281,7 @@ def test_a_lookup_with_more_values_than_the_driver_binds_is_refused_on_postgres_
                    else pg_url.replace("postgresql://", "postgresql+psycopg://"))
     answerer = _federated_answerer(segment_url, f"duckdb:///{product}", "messenger", [tmp_path])
     try:
-        outcome = answerer.ask("people per plan")
+        outcome = helpers.ask(answerer, "people per plan")
         if segment_engine == "postgres":
             assert not isinstance(outcome, Answer)
             assert "40,000 rows of 2 columns" in outcome.message and "65,035" in outcome.message
@@ -297,7 +298,7 @@ def test_a_lookup_with_more_values_than_the_driver_binds_is_refused_on_postgres_
 
 
 def test_lookup_from_an_unconfigured_warehouse_says_how_to_fix_it(answerers):
-    outcome = answerers[("duckdb", "messenger")].ask("mau by payment plan")
+    outcome = helpers.ask(answerers[("duckdb", "messenger")], "mau by payment plan")
     assert not isinstance(outcome, Answer)
     assert "product warehouse" in outcome.message and "warehouses.product.url" in outcome.next_step
 
@@ -339,7 +340,7 @@ def test_feature_adoption_matches_oracle(answerers, oracles, engine, dataset, qu
     assert any(v[1] for v in expected.values()), "the feature is used in the range"
     # headline: the latest complete period's share of active users doing any of the events
     clock = DATASETS[dataset].clock.replace(tzinfo=None)
-    from playbooks.timerange import shift
+    from questions.timerange import shift
 
     done = [d for d in expected if datetime.combine(shift(d, unit, 1), datetime.min.time()) <= clock]
     active, used = expected[max(done)]
@@ -349,7 +350,7 @@ def test_feature_adoption_matches_oracle(answerers, oracles, engine, dataset, qu
     before = [u.get(None, 0) / a for d, (a, u) in expected.items()
               if d in done and shift(d, unit, 1) <= launch]
     after = [u.get(None, 0) / a for d, (a, u) in expected.items() if d in done and d >= launch]
-    from playbooks.formatting import fmt_number
+    from answers.formatting import fmt_number
 
     line = next(x for x in answer.summary.split("\n") if x.startswith("Before"))
     assert f"{fmt_number(sum(before) / len(before), 'pct')} of active users" in line

@@ -8,9 +8,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from playbooks import Request
-from playbooks.relations import NUMBERS_CTE
-from playbooks.render import RenderContext, render
+from questions import Request
+from rendering.render import RenderContext, render
+from segment.relations import NUMBERS_CTE
 from warehouse.dialects import SUPPORTED_DIALECTS, SQLUntranslatable, translate
 
 # CTEs that need all history by definition (a person's first activation ever, the last identify()

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playbooks import Clarification, Request
-from playbooks.explain import describe_reading, explain_lines, reading_items
-from playbooks.kinds import find_kinds, split_sequence
-from playbooks.parser import ParseContext, _parse
-from playbooks.render import RenderContext, render
+from questions import Clarification, Request
+from questions.explain import describe_reading, explain_lines, reading_items
+from questions.kinds import find_kinds, split_sequence
+from questions.parser import ParseContext, _parse
+from rendering.render import RenderContext, render
 
 from .conftest import DATASETS, make_config
 from .corpus import SYNONYMS, TODAY, WEEK_START, load_corpus

@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from playbooks import Answer, Failure, PlaybookError, load_library, parse_playbook
-from playbooks.answer import Answerer
+from answers import Answer, Failure
+from answers.answerer import Answerer
+from playbooks import PlaybookError, load_library, parse_playbook
 
 from .conftest import DATASETS, make_config
+from .helpers import ask
 
 GOOD = """/* playbook
 id: signups_by_source
@@ -75,7 +77,7 @@ def test_custom_folder_playbook_is_asked_and_answered(tmp_path, answerer_on_demo
     library = load_library([tmp_path])
     assert "signups_by_source" in library
     answerer = answerer_on_demo(library)
-    answer = answerer.ask("signups by source last 30 days")
+    answer = ask(answerer, "signups by source last 30 days")
     assert isinstance(answer, Answer), answer
     assert answer.columns == ["source", "signups"]
     assert {r[0] for r in answer.rows} <= set(DATASETS["messenger"].sources)
@@ -87,7 +89,7 @@ def test_custom_playbook_cannot_write(tmp_path, answerer_on_demo):
         "SELECT source, COUNT(*) AS signups", "DELETE FROM events --"))
     library = load_library([tmp_path])
     answerer = answerer_on_demo(library)
-    outcome = answerer.ask("evil start=2026-11-01 end=2026-11-10")
+    outcome = ask(answerer, "evil start=2026-11-01 end=2026-11-10")
     assert isinstance(outcome, Failure) and outcome.kind == "refused"
 
 
@@ -115,10 +117,10 @@ def test_a_playbook_body_may_open_with_comments_before_its_with(tmp_path, answer
     assert "FROM events" in body
     library = load_library([tmp_path])
     answerer = answerer_on_demo(library)
-    plain, with_comments = answerer.ask("signups by source last 30 days"), answerer.ask("commented signups last 30 days")
+    plain, with_comments = ask(answerer, "signups by source last 30 days"), ask(answerer, "commented signups last 30 days")
     assert isinstance(with_comments, Answer), with_comments
     assert with_comments.playbook.id == "commented_signups" and plain.playbook.id == "signups_by_source"
     assert with_comments.rows == plain.rows and sum(r[1] for r in plain.rows) > 0
-    assert answerer.ask("indented signups last 30 days").rows == plain.rows
+    assert ask(answerer, "indented signups last 30 days").rows == plain.rows
     sql = with_comments.queries[0].sql  # (translated for DuckDB: the comments become /* ... */)
     assert sql.index("why this playbook exists") < sql.index("reviewed by") < sql.index("WITH")

@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from playbooks import Answer
-from playbooks.timerange import shift
+from answers import Answer
+from questions.timerange import shift
 
+from . import helpers
 from .conftest import DATASETS, ENGINES
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
@@ -20,7 +21,7 @@ def _d(value) -> date:
 
 
 def ask(answerers, engine, dataset, question) -> Answer:
-    outcome = answerers[(engine, dataset)].ask(question)
+    outcome = helpers.ask(answerers[(engine, dataset)], question)
     assert isinstance(outcome, Answer), f"{question!r} -> {outcome}"
     return outcome
 
@@ -145,7 +146,7 @@ def test_retention_matches_oracle(answerers, oracles, engine, dataset, question,
 
 
 def _period_end(cohort: date, k: int, unit: str) -> datetime:
-    from playbooks.timerange import shift
+    from questions.timerange import shift
 
     return datetime.combine(shift(cohort, unit, k + 1), datetime.min.time())
 

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playbooks import Clarification, Request, load_library
-from playbooks.parser import ParseContext, parse
+from playbooks import load_library
+from questions import Clarification, Request
+from questions.parser import ParseContext, parse
 
 TODAY = date(2026, 11, 20)  # a Friday
 

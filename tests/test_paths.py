@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
+from answers import Answer
 from charts import render_png
 from charts.render import check_png
-from playbooks import Answer
-from playbooks.parser import Clarification
+from questions.parser import Clarification
 
-from . import oracle_paths
+from . import helpers, oracle_paths
 from .conftest import DATASETS, ENGINES, late_clock, make_answerer, make_config
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
@@ -20,7 +20,7 @@ CHECKOUT = ["Product Viewed", "Product Added", "Checkout Started", "Order Comple
 
 
 def ask(answerers, engine, dataset, question) -> Answer:
-    outcome = answerers[(engine, dataset)].ask(question)
+    outcome = helpers.ask(answerers[(engine, dataset)], question)
     assert isinstance(outcome, Answer), f"{question!r} -> {outcome}"
     return outcome
 
@@ -75,7 +75,7 @@ def test_funnel_filter_applies_to_entering_event(answerers, oracles, engine):
     ("funnel events='a,b,c,d,e,f,g'", "at most 6"),
 ])
 def test_funnel_bad_steps_get_a_clear_message(answerers, question, needle):
-    outcome = answerers[("duckdb", "messenger")].ask(question)
+    outcome = helpers.ask(answerers[("duckdb", "messenger")], question)
     assert isinstance(outcome, Clarification), outcome
     assert needle.lower() in outcome.message.lower()
 
@@ -200,7 +200,7 @@ def test_stale_sources_are_warned_about(built, pg_url, oracles, engine):
 
     answerer = make_answerer(url, late)
     try:
-        answer = answerer.ask("invites yesterday")
+        answer = helpers.ask(answerer, "invites yesterday")
         assert isinstance(answer, Answer) and answer.freshness == {s: latest[s] for s in ds.sources}
         assert answer.warnings[:2] == [line(s) for s in ds.sources]
         from handlers.slack.blocks import answer_blocks
@@ -210,7 +210,7 @@ def test_stale_sources_are_warned_about(built, pg_url, oracles, engine):
         shown = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
         assert f":warning: {line('messenger_web')}" in shown
         assert f"! {line('messenger_ios')}" in format_answer(answer, None)
-        ios = answerer.ask("viewed inbox screen yesterday")
+        ios = helpers.ask(answerer, "viewed inbox screen yesterday")
         assert isinstance(ios, Answer) and set(ios.freshness) == {"messenger_ios"}
         assert line("messenger_ios") in ios.warnings and not any("messenger_web" in w for w in ios.warnings)
     finally:
@@ -218,14 +218,14 @@ def test_stale_sources_are_warned_about(built, pg_url, oracles, engine):
     # the same lag under a longer `stale_after` is no warning
     config = make_config(url, late)
     config = replace(config, warehouses={"segment": replace(config.warehouses["segment"], stale_after_hours=48)})
+    from answers.answerer import Answerer
     from playbooks import load_library
-    from playbooks.answer import Answerer
     from warehouse import Warehouse
 
     patient = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
                        clock=lambda: late.clock)
     try:
-        answer = patient.ask("invites yesterday")
+        answer = helpers.ask(patient, "invites yesterday")
         assert isinstance(answer, Answer) and not any("behind" in w for w in answer.warnings)
     finally:
         patient.segment.close()
@@ -376,8 +376,8 @@ def test_checkout_funnel_uses_the_warehouses_spec_names(answerers, oracles, engi
 def test_no_order_table_is_a_clear_message(answerers):
     import dataclasses
 
-    from playbooks.relations import RelationError
-    from playbooks.render import RenderContext, render
+    from rendering.render import RenderContext, render
+    from segment.relations import RelationError
 
     answerer = answerers[("duckdb", "messenger")]
     catalog = answerer.catalog()

@@ -1,4 +1,4 @@
-"""Policies over a table of cases, config validation, rate limits, the audit log and the gate."""
+"""Policies over a table of cases, config validation, rate limits, the audit log and the answer service."""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ import psycopg
 import pytest
 import yaml
 
+from answers import Answer, Failure
 from config import ConfigError, load_config
-from playbooks import Answer, Failure, Library, Request, load_library, parse_playbook
+from playbooks import Library, load_library, parse_playbook
 from playbooks.library import BUILTIN_DIR
 from policy.audit import AuditEntry, AuditLog, format_entries, parse_since, utc_now
-from policy.gate import CLI_SUBJECT, Gate
 from policy.groups import GroupDirectory, named_groups
 from policy.limits import RateLimiter
 from policy.rules import Policy, Subject
 from policy.settings import RateLimit, parse_policies
+from questions import Request
+from service import CLI_SUBJECT, AnswerService
 from state.db import open_state
 
 from .conftest import DATASETS, PG_ADMIN, ROOT, make_answerer
@@ -182,6 +184,7 @@ class CountingAnswerer:
 
     def __init__(self, inner):
         self.inner, self.answered = inner, 0
+        self.library, self.config = inner.library, inner.config
 
     def parse(self, question, previous=None):
         return self.inner.parse(question, previous)
@@ -204,26 +207,26 @@ def answerer(built, tmp_path_factory):
         w.close()
 
 
-def test_gate_refuses_before_the_warehouse_and_audits_every_case(answerer, state):
+def test_the_service_refuses_before_the_warehouse_and_audits_every_case(answerer, state):
     counting = CountingAnswerer(answerer)
     settings = parse_policies({**POLICIES, "rate_limits": {"per_user": "2/minute", "per_channel": "off"}},
                               {"segment", "product"})
     now = [0.0]
-    gate = Gate(settings, answerer.library, "segment", AuditLog(state),
-                RateLimiter(settings.per_user, settings.per_channel, clock=lambda: now[0]))
-    refused = gate.ask(counting, GENERAL, "orders revenue last 7 days")
+    service = AnswerService(counting, settings, AuditLog(state),
+                            RateLimiter(settings.per_user, settings.per_channel, clock=lambda: now[0]))
+    refused = service.ask(GENERAL, "orders revenue last 7 days")
     assert isinstance(refused, Failure) and refused.kind == "denied" and "C0FINANCE" in refused.next_step
     assert counting.answered == 0
-    answered = gate.ask(counting, FINANCE, "orders revenue last 7 days")
+    answered = service.ask(FINANCE, "orders revenue last 7 days")
     assert isinstance(answered, Answer), answered
     orders = answered.rows[0][0]
-    assert gate.ask(counting, FINANCE, "orders revenue last 7 days").__class__ is Failure  # U0ALICE: 3rd in a minute
+    assert service.ask(FINANCE, "orders revenue last 7 days").kind == "limited"  # U0ALICE: 3rd in a minute
     now[0] = 61
-    ip = gate.ask(counting, DM_FIN, "invites by ip yesterday")
+    ip = service.ask(DM_FIN, "invites by ip yesterday")
     assert isinstance(ip, Failure) and "sensitive" in ip.message
-    leak = gate.ask(counting, DM_FIN, "leaky last 7 days")  # runs, but its email column is never shown
+    leak = service.ask(DM_FIN, "leaky last 7 days")  # runs, but its email column is never shown
     assert isinstance(leak, Failure) and "user_email" in leak.message
-    foreign = gate.ask(counting, FOREIGN, "invites yesterday")
+    foreign = service.ask(FOREIGN, "invites yesterday")
     assert isinstance(foreign, Failure) and foreign.kind == "denied"
     assert counting.answered == 2  # only the allowed revenue question and the leaky one reached the warehouse
 
@@ -250,11 +253,11 @@ def test_built_in_revenue_playbooks_obey_a_revenue_rule(answerer, state, questio
     assert answerer.library[playbook].builtin and "revenue" in answerer.library[playbook].tags
     counting = CountingAnswerer(answerer)
     settings = parse_policies(POLICIES, {"segment", "product"})
-    gate = Gate(settings, answerer.library, "segment", AuditLog(state), RateLimiter(None, None))
-    refused = gate.ask(counting, GENERAL, question)
+    service = AnswerService(counting, settings, AuditLog(state), RateLimiter(None, None))
+    refused = service.ask(GENERAL, question)
     assert isinstance(refused, Failure) and refused.kind == "denied" and "C0FINANCE" in refused.next_step
     assert counting.answered == 0
-    answered = gate.ask(counting, FINANCE, question)
+    answered = service.ask(FINANCE, question)
     assert isinstance(answered, Answer) and answered.playbook.id == playbook and counting.answered == 1
 
 

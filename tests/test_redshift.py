@@ -22,8 +22,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from answers import Answer
 from config import WarehouseConfig
-from playbooks import Answer, Request
+from questions import Request
 from warehouse import QueryTimeout, Warehouse, WarehouseUnavailable
 
 from .conftest import DATASETS, make_answerer

@@ -7,13 +7,15 @@ import uuid
 import psycopg
 import pytest
 
+from answers import Answer, Failure
 from config import WarehouseConfig
-from playbooks import Answer, Clarification, Failure, Request
-from playbooks.render import RenderContext, render
+from questions import Clarification, Request
+from rendering.render import RenderContext, render
 from warehouse import QueryRefused, QueryTimeout, Warehouse, WarehouseUnavailable
 from warehouse.dialects import SQLRefused, check_read_only
 
 from .conftest import DATASETS, make_answerer
+from .helpers import ask
 
 
 @pytest.mark.parametrize("sql", [
@@ -116,12 +118,12 @@ def test_answer_when_the_warehouse_goes_down(pg_url, answerers):
 
 def test_values_are_bound_never_pasted(answerers):
     answerer = answerers[("duckdb", "messenger")]
-    answer = answerer.ask("invites yesterday")
+    answer = ask(answerer, "invites yesterday")
     assert isinstance(answer, Answer)
     assert ":event" in answer.sql and "Invite Sent" not in answer.sql
     assert answer.main.params["event"] == "Invite Sent"
     hostile = "x' OR '1'='1"
-    outcome = answerer.ask(f'event_volume event="{hostile}"')
+    outcome = ask(answerer, f'event_volume event="{hostile}"')
     assert isinstance(outcome, Clarification)  # not in the catalog: never reaches SQL
     # even a value that did reach rendering would only be bound
     catalog = answerer.catalog()

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from answers.formatting import fmt_change
 from config import ConfigError, load_config
-from playbooks.formatting import fmt_change
 from scheduler import (
     RunPolicy,
     Schedule,
@@ -33,6 +33,7 @@ from scheduler.triggers import When
 from state.db import open_state
 
 from .conftest import DATASETS, ENGINES, late_clock, make_answerer
+from .helpers import ask, service_for
 from .scheduling import RecordingPoster, postgres_state
 
 FAST = RunPolicy(max_attempts=3, backoff_seconds=0.01, grace=timedelta(hours=1), run_timeout=timedelta(minutes=30))
@@ -59,8 +60,9 @@ def add(store: ScheduleStore, questions=("invites yesterday",), when="every mond
     return store.save(schedule, created)
 
 
-def runner(store, answerer, poster, name="runner", **kw) -> ScheduleRunner:
-    return ScheduleRunner(store, answerer, poster, policy=kw.pop("policy", FAST), name=name, sleep=lambda s: None, **kw)
+def runner(store, answerer, poster, name="runner", service=None, **kw) -> ScheduleRunner:
+    return ScheduleRunner(store, service or service_for(answerer), poster, policy=kw.pop("policy", FAST), name=name,
+                          sleep=lambda s: None, **kw)
 
 
 # ---- digests: content from the one answer function, numbers equal to the oracle's ----
@@ -159,7 +161,8 @@ def test_warehouse_failure_is_retried_then_reported_to_owner(store, built):
     down = make_answerer("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", DATASETS["messenger"])
     schedule = add(store)
     poster, waits = RecordingPoster(), []
-    run = ScheduleRunner(store, down, poster, policy=RunPolicy(max_attempts=3, backoff_seconds=2), sleep=waits.append)
+    run = ScheduleRunner(store, service_for(down), poster, policy=RunPolicy(max_attempts=3, backoff_seconds=2),
+                         sleep=waits.append)
     outcome = run.run_slot(schedule.id, MONDAY_9_BERLIN)
     assert outcome.status == "failed" and "after 3 attempts" in outcome.detail
     assert waits == [2, 4]  # backoff doubles
@@ -207,7 +210,7 @@ def test_stuck_running_row_times_out_and_owner_is_told(store, answerer):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_alert_fires_once_on_crossing(store, answerers, oracles, engine):
     answerer, oracle = answerers[(engine, "messenger")], oracles[(engine, "messenger")]
-    answer = answerer.ask("invites yesterday")
+    answer = ask(answerer, "invites yesterday")
     p = answer.request.params
     _, (invites, _) = oracle.volume("Invite Sent", p["start"], p["end"], "day")
     question, rule = parse_alert(f"alert me when daily invites drop below {invites + 1}")
@@ -228,7 +231,7 @@ def test_alert_fires_once_on_crossing(store, answerers, oracles, engine):
 
 
 def test_alert_without_recovery_notice_stays_quiet_on_recovery(store, answerer):
-    value = answerer.ask("invites yesterday").key.value
+    value = ask(answerer, "invites yesterday").key.value
     schedule = add(store, ["invites yesterday"], kind="alert", alert=parse_alert(f"invites yesterday above {value - 1}")[1])
     poster = RecordingPoster()
     run = runner(store, answerer, poster)
@@ -512,19 +515,19 @@ schedules:
 
 # ---- policies: a schedule posts only what its channel may see ----
 
-def test_scheduled_run_goes_through_the_policy_gate_and_is_audited(store, answerer):
+def test_scheduled_run_goes_through_the_answer_service_and_is_audited(store, answerer):
     from policy.audit import AuditLog
-    from policy.gate import Gate
     from policy.settings import parse_policies
+    from service import AnswerService
 
     policies = parse_policies({"rules": [{"name": "retention stays in product", "playbooks": ["retention"],
                                           "only": {"channels": ["C0PRODUCT"]}}]})
     store.state.create_all()  # the audit table is declared when policy.audit is imported
-    gate = Gate(policies, answerer.library, "segment", AuditLog(store.state))
+    service = AnswerService(answerer, policies, AuditLog(store.state))
     general = add(store, ["retention weekly"], channel="C0GENERAL")
     product = add(store, ["retention weekly"], channel="C0PRODUCT", name="Product retention")
     poster = RecordingPoster()
-    run = runner(store, answerer, poster, gate=gate)
+    run = runner(store, answerer, poster, service=service)
     refused = run.run_slot(general.id, MONDAY_9_BERLIN)
     assert refused.status == "stopped" and store.get(general.id).paused  # not retried: stopped until fixed
     assert "only available in certain places" in refused.detail and "C0PRODUCT" in refused.detail

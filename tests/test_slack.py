@@ -13,22 +13,22 @@ import urllib.request
 import matplotlib.image
 import pytest
 
+from answers import Answer
+from answers.answerer import Answerer
 from config import SlackConfig
-from handlers.slack.access import SlackAccess
 from handlers.slack.app import command_names, create_app
 from handlers.slack.blocks import ACTION_CSV, ACTION_REFRESH, ACTION_SQL
 from handlers.slack.client import make_client
 from handlers.slack.server import HttpServer
-from playbooks import Answer
-from playbooks.answer import Answerer
 from playbooks.params import json_safe
 from policy.audit import AuditLog
-from policy.gate import Gate
 from policy.limits import RateLimiter
 from policy.settings import DEFAULT_POLICIES, PolicySettings, parse_policies
+from service import AnswerService
 from state.db import open_state
 from state.slack import SlackState
 
+from .helpers import ask
 from .slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackSender, SlackStandIn
 
 ENGINE, DATASET = "duckdb", "messenger"
@@ -44,10 +44,9 @@ class Bot:
         db = open_state(state_url)
         self.state, self.audit = SlackState(db), AuditLog(db)
         client = make_client(BOT_TOKEN, self.standin.url)
-        gate = Gate(policies, answerer.library, answerer.config.segment.warehouse, self.audit, limiter)
-        self.app, self.replier = create_app(answerer, self.state, client, config or SlackConfig(),
-                                            signing_secret=SIGNING_SECRET, access=SlackAccess(gate, client),
-                                            **app_options)
+        self.service = AnswerService(answerer, policies, self.audit, limiter)
+        self.app, self.replier = create_app(self.service, self.state, client, config or SlackConfig(),
+                                            signing_secret=SIGNING_SECRET, **app_options)
         self.server = HttpServer(self.app, host="127.0.0.1", port=0, threads=4).start()
         self.base = f"http://127.0.0.1:{self.server.port}"
         self.send = SlackSender(self.base + "/slack/events", self.standin)
@@ -102,7 +101,7 @@ def bot(answerer, tmp_path_factory):
 
 
 def expect(answerer: Answerer, question: str, previous=None) -> Answer:
-    outcome = answerer.ask(question, previous=previous)
+    outcome = ask(answerer, question, previous=previous)
     assert isinstance(outcome, Answer), outcome
     return outcome
 
@@ -356,7 +355,8 @@ def test_socket_mode(answerer, tmp_path):
     standin = SlackStandIn().start()
     sockets = SocketModeStandIn(standin)
     state = SlackState(open_state(f"sqlite:///{tmp_path / 'state.sqlite'}"))
-    app, replier = create_app(answerer, state, make_client(BOT_TOKEN, standin.url), SlackConfig(), signing_secret=None)
+    app, replier = create_app(AnswerService(answerer), state, make_client(BOT_TOKEN, standin.url), SlackConfig(),
+                              signing_secret=None)
     handler = SocketModeHandler(app, APP_TOKEN)
     try:
         handler.connect()
@@ -387,8 +387,8 @@ def test_bot_py_serves_http_mode(built, tmp_path):
     import sys
     import time
 
-    from bot import build_answerer
     from config import load_config
+    from service.build import build_answerer
 
     from .slack_standin import ROOT_DIR
 
@@ -422,7 +422,7 @@ def test_bot_py_serves_http_mode(built, tmp_path):
         assert send.command("invites last 30 days", channel="C0PROC", secret="forged").status == 401
         [message] = standin.wait_for(lambda s: [m for (c, _), m in s.messages.items() if c == "C0PROC" and _has_buttons(m)])
         config = load_config(None, env=env)
-        check_answer_message(message, expect(build_answerer(config, quiet=True), "invites last 30 days"))
+        check_answer_message(message, expect(build_answerer(config), "invites last 30 days"))
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -10,14 +10,15 @@ import uuid
 import psycopg
 import pytest
 
+from answers import Answer
 from handlers.redact import RedactingFilter, redact
 from handlers.slack.blocks import MAX_BLOCKS, SECTION_CHARS, answer_blocks, sql_blocks
-from playbooks import Answer
-from playbooks.persist import StoredRequestError, dumps, request_from_json, request_to_json
+from questions.persist import StoredRequestError, dumps, request_from_json, request_to_json
 from state.db import open_state
 from state.slack import SlackState
 
 from .conftest import PG_ADMIN
+from .helpers import ask
 from .slack_standin import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 
 
@@ -71,7 +72,7 @@ def test_stored_request_that_no_longer_fits(answerers):
 
 
 def test_answer_blocks_fit_slack_limits(answerers):
-    answer = answerers[("duckdb", "messenger")].ask("messages sent last 30 days")
+    answer = ask(answerers[("duckdb", "messenger")], "messages sent last 30 days")
     assert isinstance(answer, Answer) and len(answer.table.rows) > 5
     text, blocks = answer_blocks(answer, "a" * 32, max_rows=5)
     assert len(blocks) <= MAX_BLOCKS and text

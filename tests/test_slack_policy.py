@@ -8,13 +8,15 @@ from datetime import timedelta
 
 import pytest
 
+from answers import Answer
 from handlers.slack.blocks import ACTION_POST
-from playbooks import Answer, load_library
+from playbooks import load_library
 from policy.audit import utc_now
 from policy.limits import RateLimiter
 from policy.settings import parse_policies
 
 from .conftest import DATASETS, make_answerer
+from .helpers import ask
 from .test_policy import custom_playbook
 from .test_slack import Bot, _blocks, _button_value, _table, check_answer_message
 
@@ -80,7 +82,7 @@ def test_restricted_playbook_refused_in_public_channel_and_answered_in_allowed_o
     assert answerer.runs == []  # nothing ran on the warehouse
     bot.send.command(QUESTION, channel="C0FINANCE", user="U0ALICE")
     [message] = bot.answered("C0FINANCE")
-    expected = answerer.ask(QUESTION)
+    expected = ask(answerer, QUESTION)
     assert isinstance(expected, Answer)
     check_answer_message(message, expected)
     start, end = expected.request.params["start"], expected.request.params["end"]
@@ -140,7 +142,7 @@ def test_private_answer_then_post_to_channel_is_checked_against_the_channel(bot,
     # U0BOB (finance group) asks privately in #general: judged by the user, so he sees it...
     bot.send.command(f"--private {QUESTION}", channel="C0GENERAL", user="U0BOB")
     preview = told(bot, "Post to channel")
-    expected = answerer.ask(QUESTION)
+    expected = ask(answerer, QUESTION)
     assert _table({"blocks": preview["blocks"]}) == _table({"blocks": _answer_blocks_of(expected)})
     assert not [c for c in bot.standin.calls_of("chat.postMessage") if c.args.get("channel") == "C0GENERAL"]
     # ...but posting it to #general is checked against #general, and refused
@@ -148,7 +150,9 @@ def test_private_answer_then_post_to_channel_is_checked_against_the_channel(bot,
     bot.send.click(ACTION_POST, answer_id, "C0GENERAL", "0", user="U0BOB")
     told(bot, "not in this channel")
     assert not [c for c in bot.standin.calls_of("chat.postMessage") if c.args.get("channel") == "C0GENERAL"]
-    # in #finance the same button posts it for everyone
+    # in #finance the same button posts it for everyone (a minute later: every question and button counts
+    # against the rate limit of 3 a minute)
+    bot.clock[0] = 61
     bot.send.command(f"--private {QUESTION}", channel="C0FINANCE", user="U0BOB")
     preview = bot.standin.wait_for(lambda s: [c for c in s.calls_of("response_url")
                                               if "Post to channel" in json.dumps(c.args)][1:2])[0].args
@@ -172,8 +176,8 @@ def test_schedule_checked_at_creation_and_stops_when_it_loses_permission(answere
 
     from handlers.slack.schedules import SlackPoster
     from policy.audit import AuditLog
-    from policy.gate import Gate
     from scheduler import RunPolicy, ScheduleRunner
+    from service import AnswerService
     from state.db import open_state
 
     from .test_slack_schedules import ScheduleBot
@@ -181,10 +185,10 @@ def test_schedule_checked_at_creation_and_stops_when_it_loses_permission(answere
     url = f"sqlite:///{tmp_path / 'state.sqlite'}"
     audit_db = open_state(url)
 
-    def gate(policies):
-        return Gate(parse_policies(policies), answerer.library, "segment", AuditLog(audit_db))
+    def service(policies):
+        return AnswerService(answerer, parse_policies(policies), AuditLog(audit_db))
 
-    bot = ScheduleBot(answerer, url, gate=gate(POLICIES))
+    bot = ScheduleBot(answerer, url, service=service(POLICIES))
     try:
         bot.standin.usergroups["S0FINANCE"] = ["U0BOB"]
         bot.send.command(f'schedule "{QUESTION}" daily 9:00', channel="C0GENERAL", user="U0BOB")
@@ -198,9 +202,8 @@ def test_schedule_checked_at_creation_and_stops_when_it_loses_permission(answere
         assert len(posts) == 2  # the digest line and the answer in its thread
         # the policy changes (a restart with a new playbot.yaml): revenue now only in #board
         moved = {**POLICIES, "rules": [{**POLICIES["rules"][0], "only": {"channels": ["C0BOARD"]}}]}
-        runner = ScheduleRunner(bot.store, answerer, SlackPoster(bot.runner.poster.client, bot.state),
-                                policy=RunPolicy(max_attempts=2, backoff_seconds=0.01),
-                                gate=gate(moved))
+        runner = ScheduleRunner(bot.store, service(moved), SlackPoster(bot.runner.poster.client, bot.state),
+                                policy=RunPolicy(max_attempts=2, backoff_seconds=0.01))
         answerer.runs.clear()
         outcome = runner.run_slot(schedule.id, datetime(2026, 11, 17, 14, tzinfo=UTC))
         assert outcome.status == "stopped" and "no longer allowed" in outcome.detail, outcome
@@ -211,8 +214,8 @@ def test_schedule_checked_at_creation_and_stops_when_it_loses_permission(answere
         assert "is paused" in dm.args["text"] and "Ask in C0BOARD" in dm.args["text"]
         assert runner.run_slot(schedule.id, datetime(2026, 11, 18, 14, tzinfo=UTC)).status == "paused"
         entries = [(e.source, e.channel, e.outcome) for e in reversed(AuditLog(audit_db).entries())]
-        assert entries == [("schedule", "C0GENERAL", "refused"), ("schedule", "C0FINANCE", "answered"),
-                           ("schedule", "C0FINANCE", "refused")]
+        assert entries == [("schedule", "C0GENERAL", "refused"), ("schedule", "C0FINANCE", "allowed"),
+                           ("schedule", "C0FINANCE", "answered"), ("schedule", "C0FINANCE", "refused")]
     finally:
         bot.stop()
         audit_db.dispose()

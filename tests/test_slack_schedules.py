@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import pytest
 
 from config import SlackConfig
-from handlers.slack.access import SlackAccess
 from handlers.slack.app import create_app
 from handlers.slack.blocks import ACTION_SCHEDULE
 from handlers.slack.client import make_client
@@ -28,10 +27,12 @@ from handlers.slack.schedules import (
 )
 from handlers.slack.server import HttpServer
 from scheduler import RunPolicy, ScheduleRunner, ScheduleStore
+from service import AnswerService
 from state.db import open_state
 from state.slack import SlackState
 
 from .conftest import DATASETS, make_answerer
+from .helpers import ask
 from .slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackSender, SlackStandIn
 
 CHANNEL = "C0ANALYTICS"
@@ -40,18 +41,18 @@ CHANNEL = "C0ANALYTICS"
 class ScheduleBot:
     """A running Playbot (HTTP mode) with schedules, its own stand-in and state database."""
 
-    def __init__(self, answerer, state_url: str, admins=("U0ADMIN",), gate=None):
+    def __init__(self, answerer, state_url: str, admins=("U0ADMIN",), service: AnswerService | None = None):
         self.standin = SlackStandIn().start()
         db = open_state(state_url)
         self.db, self.store, self.state = db, ScheduleStore(db), SlackState(db)
         client = make_client(BOT_TOKEN, self.standin.url)
-        access = SlackAccess(gate, client) if gate else None  # policies for questions too
-        self.runner = ScheduleRunner(self.store, answerer, SlackPoster(client, self.state),
-                                     policy=RunPolicy(max_attempts=2, backoff_seconds=0.01), gate=gate)
-        self.commands = ScheduleCommands(self.store, self.runner, answerer, client, self.state, admins=admins,
-                                         timezone="UTC", gate=gate)
-        self.app, self.replier = create_app(answerer, self.state, client, SlackConfig(), signing_secret=SIGNING_SECRET,
-                                            schedules=self.commands, access=access)
+        self.service = service or AnswerService(answerer)  # one service: questions, schedules and runs
+        self.runner = ScheduleRunner(self.store, self.service, SlackPoster(client, self.state),
+                                     policy=RunPolicy(max_attempts=2, backoff_seconds=0.01))
+        self.commands = ScheduleCommands(self.store, self.runner, self.service, client, self.state, admins=admins,
+                                         timezone="UTC")
+        self.app, self.replier = create_app(self.service, self.state, client, SlackConfig(),
+                                            signing_secret=SIGNING_SECRET, schedules=self.commands)
         self.server = HttpServer(self.app, host="127.0.0.1", port=0, threads=4).start()
         self.send = SlackSender(f"http://127.0.0.1:{self.server.port}/slack/events", self.standin)
 
@@ -133,7 +134,7 @@ def test_digest_of_several_questions_from_slack(bot, oracles):
     assert len(answers) == 2 and all(a.args["thread_ts"] == parent.args["_result"]["ts"] for a in answers)
     oracle = oracles[("duckdb", "messenger")]
     for question, event in (("invites yesterday", "Invite Sent"), ("messages sent yesterday", "Message Sent")):
-        p = bot.commands.answerer.ask(question).request.params
+        p = ask(bot.commands.service.answerer, question).request.params
         _, (total, _) = oracle.volume(event, p["start"], p["end"], "day")
         assert f"*{total:,}* {event} events" in parent.args["text"], (event, parent.args["text"])
 
@@ -164,7 +165,7 @@ def test_schedule_command_creates_and_the_digest_posts_with_thread(bot, oracles)
     [upload] = bot.standin.wait_calls("files.completeUploadExternal")
     assert upload.args["thread_ts"] == parent_ts and upload.args["channel_id"] == CHANNEL
     oracle = oracles[("duckdb", "messenger")]
-    p = bot.commands.answerer.ask("invites yesterday").request.params
+    p = ask(bot.commands.service.answerer, "invites yesterday").request.params
     _, (total, _) = oracle.volume("Invite Sent", p["start"], p["end"], "day")
     assert f"*{total:,}* Invite Sent events" in parent.args["text"]
 
@@ -260,13 +261,11 @@ def test_rate_limited_post_is_retried_by_the_client(bot):
 
 
 def test_schedule_creation_is_checked_against_policies(answerer, tmp_path):
-    from policy.gate import Gate
     from policy.settings import parse_policies
-
     policies = parse_policies({"rules": [{"name": "retention stays in product", "playbooks": ["retention"],
                                           "only": {"channels": ["C0PRODUCT"]}}]})
     bot = ScheduleBot(answerer, f"sqlite:///{tmp_path / 'state.sqlite'}",
-                      gate=Gate(policies, answerer.library, "segment"))
+                      service=AnswerService(answerer, policies))
     try:
         bot.send.command('schedule "retention weekly" every monday 9:00', channel="C0GENERAL", user="U0ALICE")
         [told] = bot.told()

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from playbooks.timerange import find_range
+from questions.timerange import find_range
 
 TODAY = date(2026, 11, 28)  # a Saturday
 

@@ -17,12 +17,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from answers import Answer, Failure
+from answers.answerer import Answerer
 from config import Config, WarehouseConfig
-from playbooks import Answer, Failure, Request, load_library
-from playbooks.answer import Answerer
+from playbooks import load_library
+from questions import Request
 from warehouse import Warehouse, WarehouseUnavailable
 
 from .conftest import DATASETS, ENGINES, make_answerer, make_config
+from .helpers import ask
 
 
 def pg_sa(pg_url: str) -> str:
@@ -237,13 +240,13 @@ def test_a_playbook_names_the_warehouse_it_reads(built, tmp_path):
     warehouses = {name: Warehouse(wc) for name, wc in config.warehouses.items()}
     answerer = Answerer(config, warehouses, load_library(config.playbook_dirs), clock=lambda: ds.clock)
     try:
-        answer = answerer.ask("customers per plan")
+        answer = ask(answerer, "customers per plan")
         assert isinstance(answer, Answer), answer
         assert answer.main.result.warehouse == "product" and warehouses["product"].executions == 1
         assert dict(answer.rows) == expected
         # the same playbook against a config without that warehouse: a clear message, not a crash
         del answerer.warehouses["product"]
-        outcome = answerer.ask("customers per plan")
+        outcome = ask(answerer, "customers per plan")
         assert isinstance(outcome, Failure) and "product" in outcome.message and "warehouses:" in outcome.next_step
     finally:
         for w in warehouses.values():
@@ -304,7 +307,7 @@ def test_a_question_about_one_event_reads_that_events_own_table(answerers, engin
 
     answerer = answerers[(engine, "acme")]
     ds = DATASETS["acme"]
-    own = answerer.ask("invites yesterday")
+    own = ask(answerer, "invites yesterday")
     assert isinstance(own, Answer)
     for run in own.queries:
         tables = {(t.db, t.name) for t in sqlglot.parse_one(run.sql, read=answerer.segment.dialect).find_all(exp.Table)}
@@ -317,10 +320,10 @@ def test_a_question_about_one_event_reads_that_events_own_table(answerers, engin
     other = make_answerer(url, ds)
     other.catalog = lambda refresh=False: without
     try:
-        via_tracks = other.ask("invites yesterday")
+        via_tracks = ask(other, "invites yesterday")
         assert isinstance(via_tracks, Answer)
         assert all(".tracks" in run.sql or '"tracks"' in run.sql for run in via_tracks.queries)
-        assert "event_identity" not in other.ask("dau").sql  # all events: the full lookup, no second pass
+        assert "event_identity" not in ask(other, "dau").sql  # all events: the full lookup, no second pass
         assert [r.result.rows for r in via_tracks.queries] == [r.result.rows for r in own.queries]
         assert own.key.value > 0
     finally:
@@ -330,14 +333,14 @@ def test_a_question_about_one_event_reads_that_events_own_table(answerers, engin
 # ---- the catalog: discovered once, then refreshed in the background ----
 
 def _catalog(n: int, age: float = 0.0):
-    from warehouse import Catalog
+    from segment import Catalog
 
     return Catalog(warehouse=f"w{n}", schemas=(), tables={}, events={}, freshness={}, window_days=90,
                    discovered_at=time.time() - age)
 
 
 def test_catalog_is_rediscovered_in_the_background_while_questions_use_the_one_there_is():
-    from warehouse import CatalogCache
+    from segment import CatalogCache
 
     calls, release, started = [], threading.Event(), threading.Event()
 
@@ -361,7 +364,7 @@ def test_catalog_is_rediscovered_in_the_background_while_questions_use_the_one_t
 
 
 def test_refresh_rediscovers_an_older_catalog_and_a_failed_discovery_keeps_the_old_one():
-    from warehouse import CatalogCache
+    from segment import CatalogCache
 
     results = [_catalog(1, age=120), RuntimeError("warehouse down"), _catalog(3)]
 
@@ -382,7 +385,7 @@ def test_refresh_rediscovers_an_older_catalog_and_a_failed_discovery_keeps_the_o
 
 
 def test_a_catalog_older_than_max_stale_is_rediscovered_before_answering():
-    from warehouse import CatalogCache
+    from segment import CatalogCache
 
     results = [_catalog(1, age=7200), _catalog(2)]
     cache = CatalogCache(lambda: results.pop(0), ttl_seconds=300, max_stale_seconds=3600)

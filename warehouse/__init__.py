@@ -1,24 +1,10 @@
-"""Warehouses: engines behind one small interface, dialect translation, catalog, demo data.
-
-Knows nothing about playbooks, Slack or charts.
+"""Warehouses: one engine module per kind (engines/) behind one Warehouse that runs read-only, bounded
+queries with bound parameters, a result cache and dialect translation. Knows nothing about Segment,
+playbooks, Slack or charts.
 """
 
-from .catalog import Catalog, CatalogCache, CatalogError, EventInfo, discover, page_event_name, screen_event_name
-from .engine import QueryFailed, QueryRefused, QueryTimeout, Result, Warehouse, WarehouseError, WarehouseUnavailable
+from .errors import QueryFailed, QueryRefused, QueryTimeout, WarehouseError, WarehouseUnavailable
+from .warehouse import Result, Warehouse
 
-__all__ = [
-                     "Catalog",
-                     "CatalogCache",
-                     "CatalogError",
-                     "EventInfo",
-                     "QueryFailed",
-                     "QueryRefused",
-                     "QueryTimeout",
-                     "Result",
-                     "Warehouse",
-                     "WarehouseError",
-                     "WarehouseUnavailable",
-                     "discover",
-                     "page_event_name",
-                     "screen_event_name",
-]
+__all__ = ["QueryFailed", "QueryRefused", "QueryTimeout", "Result", "Warehouse", "WarehouseError",
+           "WarehouseUnavailable"]

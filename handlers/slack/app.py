@@ -10,10 +10,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from config import SlackConfig
-from playbooks import Answerer
+from service import AnswerService
 from state.slack import SlackState
 
-from .access import SlackAccess
+from .access import use_slack_groups
 from .blocks import ACTION_CSV, ACTION_POST, ACTION_REFRESH, ACTION_SCHEDULE, ACTION_SQL, help_blocks
 from .replies import Asker, Replier
 
@@ -33,16 +33,16 @@ def command_names(config: SlackConfig) -> dict[str, str]:
     return names
 
 
-def create_app(answerer: Answerer, state: SlackState, client: WebClient, config: SlackConfig, *,
-               signing_secret: str | None = None, access: SlackAccess | None = None,
-               schedules=None) -> tuple[App, Replier]:
+def create_app(service: AnswerService, state: SlackState, client: WebClient, config: SlackConfig, *,
+               signing_secret: str | None = None, schedules=None) -> tuple[App, Replier]:
     """Build the Bolt app. `signing_secret` None means Socket Mode (requests arrive over the socket).
-    `access` (handlers.slack.access.SlackAccess) holds the policies, rate limits and audit log.
+    `service` answers everything (policies, rate limits and the audit log included).
     `schedules` (handlers.slack.schedules.ScheduleCommands) adds the schedule commands, buttons and modal."""
     app = App(client=client, signing_secret=signing_secret or "",
               request_verification_enabled=signing_secret is not None, name="playbot")
-    replier = Replier(answerer, state, client, workers=config.workers, max_rows=config.max_table_rows,
-                      command=config.command, access=access, schedule=schedules is not None)
+    use_slack_groups(service, client)
+    replier = Replier(service, state, client, workers=config.workers, max_rows=config.max_table_rows,
+                      command=config.command, schedule=schedules is not None)
     state.forget_events_before(days=2)  # Slack retries within minutes; old event ids can go
     commands = command_names(config)
 
@@ -50,7 +50,7 @@ def create_app(answerer: Answerer, state: SlackState, client: WebClient, config:
         def on_command(ack, body):
             text = (body.get("text") or "").strip()
             if not prefix and text.lower() in ("", "help", "?"):
-                hint, blocks = help_blocks(answerer.library, config.command, commands)
+                hint, blocks = help_blocks(service.library, config.command, commands)
                 ack(text=hint, blocks=blocks)
                 return
             ack()

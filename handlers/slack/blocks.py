@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from answers import Answer, Failure
 from handlers.terminal import format_table
-from playbooks import Answer, Clarification, Failure, Library
-from playbooks.explain import describe_reading
+from playbooks import Library
+from questions import Clarification
+from questions.explain import describe_reading
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000

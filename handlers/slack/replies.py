@@ -2,7 +2,8 @@
 "working on it" message, replace it with the answer (chat.update, not a second message), upload the
 chart and CSV with Slack's current upload flow (files_upload_v2), and answer the buttons.
 
-Listeners (app.py) only ack and call `Replier.submit`; the scheduler calls `post_answer`.
+Listeners (app.py) only ack and call `Replier.submit`; the scheduler calls `post_answer`. Every
+question and every button goes through the answer service as the Slack user who clicked or asked.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import csv
 import io
 import json
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,16 +21,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from answers import Answer
 from charts import render_png
-from playbooks import Answer, Answerer, Clarification, Failure, Request
+from errors import Kind
 from playbooks.params import json_safe
-from playbooks.persist import StoredRequestError, dumps, request_from_json
-from policy.gate import Gate
-from policy.rules import Decision
-from policy.settings import DEFAULT_POLICIES
+from questions import Clarification, Request
+from questions.persist import StoredRequestError, dumps, request_from_json
+from service import AnswerService, Cancelled, Refusal
 from state.slack import SlackState
 
-from .access import SlackAccess, refusal_message
+from .access import refusal_message, subject_of
 from .blocks import (
     ACTION_POST,
     MAX_BLOCKS,
@@ -124,13 +124,10 @@ def result_csv(answer: Answer) -> bytes:
 class Replier:
     """Answers questions and button clicks for one Slack app. Thread-safe; the pool bounds the work."""
 
-    def __init__(self, answerer: Answerer, state: SlackState, client: WebClient, *, workers: int = 4,
-                 max_rows: int = 25, command: str = "/playbot", schedule: bool = False,
-                 access: SlackAccess | None = None):
-        self.answerer, self.state, self.client = answerer, state, client
+    def __init__(self, service: AnswerService, state: SlackState, client: WebClient, *, workers: int = 4,
+                 max_rows: int = 25, command: str = "/playbot", schedule: bool = False):
+        self.service, self.state, self.client = service, state, client
         self.max_rows, self.command, self.schedule = max_rows, command, schedule
-        # policies, rate limits and audit; without one: the defaults (sensitive columns, limits), no audit
-        self.access = access or SlackAccess(Gate(DEFAULT_POLICIES, answerer.library, answerer.config.segment.warehouse))
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="playbot-answer")
 
     def submit(self, fn: Callable, *args) -> Future:
@@ -152,7 +149,6 @@ class Replier:
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=False)
 
-    # ---- questions ----
     def previous_in_thread(self, channel: str, thread_ts: str | None) -> Request | None:
         if thread_ts is None:
             return None
@@ -160,47 +156,45 @@ class Replier:
         if stored is None:
             return None
         try:
-            return request_from_json(stored, self.answerer.library)
+            return request_from_json(stored, self.service.library)
         except StoredRequestError as exc:
             log.info("thread context dropped: %s", exc)
             return None
 
+    # ---- questions ----
     def question(self, asker: Asker, text: str, previous: Request | None = None) -> None:
-        started = time.perf_counter()
-        decision = self.access.admit(asker)  # workspace and rate limit, before anything is read
-        if not decision.allowed:
-            self.refuse(asker, text, decision, started)
-            return
-        parsed = self.answerer.parse(text, previous)
-        if isinstance(parsed, Request):
-            self.run(asker, parsed, started)
-            return
-        self.access.record(asker, text, parsed, started)
-        self.tell(asker, clarification_blocks(parsed, self.command) if isinstance(parsed, Clarification)
-                  else failure_blocks(parsed))
+        """A question typed in Slack (slash command, mention, DM, thread reply)."""
+        self.answer(asker, text=text, previous=previous)
 
-    def refuse(self, asker: Asker, question: str, decision: Decision, started: float | None = None,
-               request: Request | None = None) -> None:
-        """Tell only the asker why, and where it could be asked instead; audit it. Nothing has run."""
-        self.access.record(asker, question, self.access.refusal(question, decision, request), started)
-        self.tell(asker, refusal_message(decision))
-
-    def run(self, asker: Asker, request: Request, started: float | None = None) -> None:
-        started = time.perf_counter() if started is None else started
-        decision = self.access.check(asker, request)
-        if not decision.allowed:
-            self.refuse(asker, request.question, decision, started, request)
-            return
+    def answer(self, asker: Asker, *, text: str | None = None, request: Request | None = None,
+               previous: Request | None = None, purpose: str = "") -> None:
+        """Ask the service; post the answer in the channel (a "working on it" message first, replaced by
+        the answer), or tell only the asker what stopped it. `--private` answers only the asker."""
         if asker.private:
-            self.preview(asker, request, started)
+            self.preview(asker, text=text, request=request, previous=previous)
             return
+        posted: dict[str, str] = {}
+
+        def on_start(allowed: Request) -> None:  # allowed: now the channel may see that we are working on it
+            posted.update(self._start(asker, allowed))
+
+        outcome = self.service.ask(subject_of(self.service, asker), text, request=request, previous=previous,
+                                   purpose=purpose, on_start=on_start)
+        if not posted:  # refused, unclear or failed before anything was posted: only the asker hears it
+            if getattr(outcome, "kind", None) != Kind.CANCELLED:  # cancelled: the asker was told already
+                self.tell(asker, self.outcome_message(outcome))
+            return
+        self.show(asker.channel, posted["ts"], asker.thread_ts, posted["answer_id"], outcome)
+
+    def _start(self, asker: Asker, request: Request) -> dict[str, str]:
         text, blocks = working_blocks(request.question or request.playbook, asker.user)
         try:
-            ts = self.client.chat_postMessage(channel=asker.channel, thread_ts=asker.thread_ts, text=text, blocks=blocks)["ts"]
+            ts = self.client.chat_postMessage(channel=asker.channel, thread_ts=asker.thread_ts, text=text,
+                                              blocks=blocks)["ts"]
         except SlackApiError as exc:
             if exc.response.get("error") in NOT_IN_CHANNEL:
                 self.tell_not_in_channel(asker)
-                return
+                raise Cancelled("the bot is not in the channel") from None
             raise
         request_json = dumps(request)
         answer_id = self.state.new_answer(asker.channel, asker.thread_ts, asker.user, request_json)
@@ -209,19 +203,26 @@ class Replier:
         self.state.remember_thread(asker.channel, asker.thread_ts or ts, request_json)
         if asker.is_dm and asker.thread_ts is None:
             self.state.remember_thread(asker.channel, "", request_json)  # DMs: the next message follows up
-        outcome = self.answerer.answer(request)
-        self.access.record(asker, request.question, outcome, started)
-        self.show(asker.channel, ts, asker.thread_ts, answer_id, outcome)
+        return {"ts": ts, "answer_id": answer_id}
 
-    def preview(self, asker: Asker, request: Request, started: float) -> None:
+    def outcome_message(self, outcome) -> Message:
+        if isinstance(outcome, Refusal):
+            return refusal_message(outcome)
+        if isinstance(outcome, Clarification):
+            return clarification_blocks(outcome, self.command)
+        return failure_blocks(outcome)
+
+    def preview(self, asker: Asker, *, text: str | None = None, request: Request | None = None,
+                previous: Request | None = None) -> None:
         """`--private`: the answer only the asker sees (no chart: files cannot be ephemeral), with a button
         that posts it to the channel once the channel's policy allows it."""
-        outcome = self.answerer.answer(request)
-        self.access.record(asker, request.question, outcome, started)
+        outcome = self.service.ask(subject_of(self.service, asker, private=True), text, request=request,
+                                   previous=previous, purpose="private")
         if not isinstance(outcome, Answer):
-            self.tell(asker, failure_blocks(outcome))
+            self.tell(asker, self.outcome_message(outcome))
             return
-        answer_id = self.state.new_answer(asker.channel, asker.thread_ts, asker.user, dumps(request), sql_record(outcome))
+        answer_id = self.state.new_answer(asker.channel, asker.thread_ts, asker.user, dumps(outcome.request),
+                                          sql_record(outcome))
         text, blocks = answer_blocks(outcome, None, max_rows=self.max_rows)
         post = {"type": "actions", "elements": [button("Post to channel", ACTION_POST, answer_id, "primary")]}
         self.tell(asker, (text, [*blocks[:MAX_BLOCKS - 2], context("Only you can see this."), post]))
@@ -232,15 +233,12 @@ class Replier:
         if stored is None or stored.user_id != asker.user:
             self.tell(asker, refusal_blocks("I can't find that answer any more. Ask the question again."))
             return
-        try:
-            request = request_from_json(stored.request_json, self.answerer.library)
-        except StoredRequestError as exc:
-            self.tell(asker, refusal_blocks(f"That answer can't be posted: {exc}. Ask the question again."))
-            return
-        self.run(Asker(asker.user, stored.channel, stored.thread_ts, asker.response_url, stored.channel.startswith("D"),
-                       asker.team), request)
+        request = self._request(asker, stored)
+        if request is not None:
+            self.answer(Asker(asker.user, stored.channel, stored.thread_ts, asker.response_url,
+                              stored.channel.startswith("D"), asker.team), request=request, purpose="post")
 
-    def show(self, channel: str, ts: str, thread_ts: str | None, answer_id: str, outcome: Answer | Failure,
+    def show(self, channel: str, ts: str, thread_ts: str | None, answer_id: str, outcome,
              refreshed: bool = False) -> None:
         """Replace the message at `ts` with the outcome; upload the chart beside it."""
         if isinstance(outcome, Answer):
@@ -250,18 +248,27 @@ class Replier:
             self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
             upload_chart(self.client, channel, outcome, thread_ts)
         else:
-            self.client.chat_update(channel=channel, ts=ts, text=failure_blocks(outcome)[0], blocks=failure_blocks(outcome)[1])
+            text, blocks = self.outcome_message(outcome)
+            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
     # ---- buttons ----
     def refresh(self, asker: Asker, answer_id: str) -> None:
-        stored, request = self._stored(asker, answer_id)
-        if stored is None or request is None:
+        stored = self._stored(asker, answer_id)
+        request = self._request(asker, stored) if stored else None
+        if request is None:
             return
-        text, blocks = working_blocks(request.question or request.playbook, asker.user)
-        self.client.chat_update(channel=stored.channel, ts=stored.ts, text=text, blocks=blocks)
-        started = time.perf_counter()
-        outcome = self.answerer.answer(request, refresh=True)
-        self.access.record(asker, f"(refresh) {request.question}", outcome, started)
+
+        def on_start(_allowed: Request) -> None:
+            text, blocks = working_blocks(request.question or request.playbook, asker.user)
+            self.client.chat_update(channel=stored.channel, ts=stored.ts, text=text, blocks=blocks)
+
+        where = Asker(asker.user, stored.channel, stored.thread_ts, asker.response_url,
+                      stored.channel.startswith("D"), asker.team)  # judged by the answer's channel
+        outcome = self.service.ask(subject_of(self.service, where), request=request, refresh=True, purpose="refresh",
+                                   on_start=on_start)
+        if isinstance(outcome, Refusal):  # the message stays as it was; only the clicker hears why
+            self.tell(asker, refusal_message(outcome))
+            return
         self.show(stored.channel, stored.ts, stored.thread_ts, answer_id, outcome, refreshed=True)
 
     def show_sql(self, asker: Asker, answer_id: str) -> None:
@@ -269,18 +276,26 @@ class Replier:
         if stored is None or not stored.sql_json:
             self.tell(asker, refusal_blocks("I no longer have the SQL of that answer. Ask the question again."))
             return
+        request = self._request(asker, stored)
+        if request is None:
+            return
+        decision = self.service.authorize(subject_of(self.service, asker, channel=stored.channel), request, "sql")
+        if not decision.allowed:
+            self.tell(asker, refusal_message(decision))
+            return
         record = json.loads(stored.sql_json)
         self.tell(asker, sql_blocks(record["sql"], record.get("bound") or {}))
 
     def csv(self, asker: Asker, answer_id: str) -> None:
-        stored, request = self._stored(asker, answer_id)
-        if stored is None or request is None:
+        stored = self._stored(asker, answer_id)
+        request = self._request(asker, stored) if stored else None
+        if request is None:
             return
-        started = time.perf_counter()
-        outcome = self.answerer.answer(request)
-        self.access.record(asker, f"(csv) {request.question}", outcome, started)
+        where = Asker(asker.user, stored.channel, stored.thread_ts, asker.response_url,
+                      stored.channel.startswith("D"), asker.team)
+        outcome = self.service.ask(subject_of(self.service, where), request=request, purpose="csv")
         if not isinstance(outcome, Answer):
-            self.tell(asker, failure_blocks(outcome))
+            self.tell(asker, self.outcome_message(outcome))
             return
         self.client.files_upload_v2(channel=stored.channel, thread_ts=stored.thread_ts or stored.ts,
                                     file=result_csv(outcome), filename=f"{outcome.playbook.id}.csv",
@@ -290,19 +305,15 @@ class Replier:
         stored = self.state.answer_message(answer_id)
         if stored is None or stored.ts is None:
             self.tell(asker, refusal_blocks("I can't find that answer any more. Ask the question again."))
-            return None, None
+            return None
+        return stored
+
+    def _request(self, asker: Asker, stored) -> Request | None:
         try:
-            request = request_from_json(stored.request_json, self.answerer.library)
+            return request_from_json(stored.request_json, self.service.library)
         except StoredRequestError as exc:
             self.tell(asker, refusal_blocks(f"That answer can't be re-run: {exc}. Ask the question again."))
-            return stored, None
-        decision = self.access.admit(asker)
-        if decision.allowed:
-            decision = self.access.check(asker, request)
-        if not decision.allowed:  # a button in a channel is judged by the channel, like the question was
-            self.refuse(asker, request.question, decision, None, request)
-            return stored, None
-        return stored, request
+            return None
 
     # ---- messages only the asker sees ----
     def tell(self, asker: Asker, message: Message) -> None:

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from playbooks import Answer, Answerer, Request
-from playbooks.persist import StoredRequestError, request_from_json
-from policy.rules import ALLOWED, Decision
+from answers import Answer
+from questions import Clarification, Request
+from questions.persist import StoredRequestError, request_from_json
 from scheduler import (
     AlertError,
     Schedule,
@@ -32,6 +32,7 @@ from scheduler import (
 )
 from scheduler.runner import PostError
 from scheduler.triggers import EXAMPLES as WHEN_EXAMPLES
+from service import AnswerService, Refusal
 from state.slack import SlackState
 
 from .access import refusal_message
@@ -119,11 +120,10 @@ def split_question_and_when(text: str) -> tuple[str, str]:
 class ScheduleCommands:
     """What `/playbot schedule|alert|schedules`, the schedule buttons and the modal do. Thread-safe."""
 
-    def __init__(self, store: ScheduleStore, runner: ScheduleRunner, answerer: Answerer, client: WebClient,
+    def __init__(self, store: ScheduleStore, runner: ScheduleRunner, service: AnswerService, client: WebClient,
                  state: SlackState, *, admins: tuple[str, ...] = (), timezone: str = "UTC", command: str = "/playbot",
-                 clock: Callable[[], datetime] = utc_now, gate=None):
-        self.gate = gate  # policy.gate.Gate: a schedule may only post what its channel may see
-        self.store, self.runner, self.answerer, self.client, self.state = store, runner, answerer, client, state
+                 clock: Callable[[], datetime] = utc_now):
+        self.store, self.runner, self.service, self.client, self.state = store, runner, service, client, state
         self.admins, self.timezone, self.command, self.clock = admins, timezone, command, clock
         self.tell: Callable[[Asker, Message], None] = lambda asker, message: None  # set by create_app
 
@@ -179,21 +179,20 @@ class ScheduleCommands:
         self.tell(asker, self.created_message(schedule))
 
     def _understood(self, asker: Asker, question: str, named: bool = False) -> bool:
-        parsed = self.answerer.parse(question)
-        if isinstance(parsed, Request):
-            decision = self._allowed(asker.user or "", asker.channel, parsed)  # the same rules as each run
-            if not decision.allowed:
-                self.tell(asker, refusal_message(decision, f"I can't schedule “{question}” here: " if named
-                                                 else "I can't schedule that here: "))
-            return decision.allowed
+        """Read and allowed for the schedule's channel, as its owner, by the same rules as each run."""
+        subject = self.service.schedule_subject(asker.user or "", asker.channel)
+        read = self.service.read(subject, question, purpose="schedule")
+        if isinstance(read, Request):
+            return True
+        if isinstance(read, Refusal):
+            self.tell(asker, refusal_message(read, f"I can't schedule “{question}” here: " if named
+                                             else "I can't schedule that here: "))
+            return False
         if named:  # in a digest of several questions, say which one
-            parsed = replace(parsed, message=f"“{question}”: {parsed.message}")
-        self.tell(asker, clarification_blocks(parsed, self.command) if hasattr(parsed, "choices") else failure_blocks(parsed))
+            read = replace(read, message=f"“{question}”: {read.message}")
+        self.tell(asker, clarification_blocks(read, self.command) if isinstance(read, Clarification)
+                  else failure_blocks(read))
         return False
-
-    def _allowed(self, owner: str, channel: str, request: Request) -> Decision:
-        """May a new schedule post this answer to `channel`? A refusal is audited; each run is checked again."""
-        return self.gate.check_schedule(owner, channel, request, audit_refusal=True) if self.gate else ALLOWED
 
     def _user_timezone(self, user: str | None) -> str:
         """The creator's own IANA timezone from their Slack profile; the bot's when Slack does not say."""
@@ -284,7 +283,7 @@ class ScheduleCommands:
     def open_modal(self, trigger_id: str, asker: Asker, answer_id: str) -> None:
         stored = self.state.answer_message(answer_id)
         try:
-            request = request_from_json(stored.request_json, self.answerer.library) if stored else None
+            request = request_from_json(stored.request_json, self.service.library) if stored else None
         except StoredRequestError:
             request = None
         if request is None:
@@ -327,11 +326,13 @@ class ScheduleCommands:
             if refusal:
                 errors["when"] = refusal[:150]
         channel = value("channel") or meta.get("channel", "")
-        parsed = self.answerer.parse(question) if not errors else None
-        if isinstance(parsed, Request):  # the channel's policy, as for `/playbot schedule` and each run
-            decision = self._allowed(existing.owner if existing else user, channel, parsed)
-            if not decision.allowed:
-                errors["channel"] = decision.message()[:150]
+        if not errors:  # the channel's policy, as for `/playbot schedule` and each run
+            subject = self.service.schedule_subject(existing.owner if existing else user, channel)
+            read = self.service.read(subject, question, purpose="schedule")
+            if isinstance(read, Refusal):
+                errors["channel"] = " ".join(p for p in (read.message, read.next_step) if p)[:150]
+            elif not isinstance(read, Request):
+                errors["when" if kind == "digest" else "condition"] = read.message[:150]
         if errors:
             return errors
         if existing is not None:  # an edit keeps the id, owner, name and (for digests) every question

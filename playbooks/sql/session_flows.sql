@@ -8,7 +8,7 @@ description: >
   together; the most common (ties at the cut-off included) are returned, plus a total row
   (is_total = 1). A step is NULL where the session had fewer than N events.
 presenter: session_flows
-chart: bar
+chart: paths
 lookback_days: 1
 params:
   start: {type: date, help: first day of the range (inclusive)}

@@ -9,7 +9,7 @@ description: >
   (ties at the cut-off included) are returned, plus a total row (is_total = 1). A step is NULL
   where the session started (ended) less than N events away. step_1 is always the earliest.
 presenter: user_path
-chart: bar
+chart: paths
 lookback_days: 1
 params:
   event: {type: event, required: true, help: "the target event, e.g. Message Sent"}

@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
-from playbooks import Clarification, Library, Request, load_library
-from playbooks.parser import ParseContext, parse
+from playbooks import Library, load_library
+from questions import Clarification, Request
+from questions.parser import ParseContext, parse
 
 HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 20)  # a Friday; the messenger test dataset's "today"

@@ -1,0 +1,215 @@
+"""The answer function: a Request -> SQL -> warehouse -> presenter -> Answer, and the reading of a
+question against the live catalog. Only the answer service (service/) calls it: a surface that
+calls it directly would skip the policies and the audit log.
+
+question --parse--> Request --render--> SQL --warehouse--> Result --presenter--> Answer
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from config import Config
+from errors import Kind, PlaybotError
+from playbooks import Library, Playbook
+from questions import Clarification, ParseContext, Request, parse
+from rendering import RenderContext, RenderError, render
+from rendering.lookups import fetch_lookups
+from rendering.render import event_scope, to_utc
+from segment import Catalog, CatalogCache, discover
+from segment.dimensions import PROFILED_CONTEXT_COLUMNS, TRAIT_COLUMNS
+from segment.relations import freshness_sql
+from warehouse import Result, Warehouse
+
+from .formatting import behind
+from .model import Answer, Failure, PresentEnv, QueryRun
+from .presenters import PRESENTERS
+
+log = logging.getLogger("playbot.answer")
+
+
+class Answerer:
+    """Holds the warehouses, catalog and playbooks; turns questions into Answers. Thread-safe."""
+
+    def __init__(self, config: Config, warehouses: dict[str, Warehouse], library: Library,
+                 clock: Callable[[], datetime] | None = None, catalog_ttl: float = 300.0):
+        self.config = config
+        self.warehouses = warehouses
+        self.library = library
+        self._clock = clock or (lambda: datetime.now(config.tz))
+        self.segment = warehouses[config.segment.warehouse]
+        self._catalogs = CatalogCache(self._discover, ttl_seconds=catalog_ttl)
+        self._lock = threading.Lock()
+        # the latest received_at per source (the result cache's freshness token, the stale-data
+        # warning's input) is re-read at most this often
+        self.freshness_check_seconds = 10.0
+        self._freshness: tuple[float, dict[str, datetime | None]] | None = None
+        self._freshness_lock = threading.Lock()
+
+    # ---- time ----
+    def now(self) -> datetime:
+        """Local wall time in the configured timezone, naive."""
+        current = self._clock()
+        if current.tzinfo is not None:
+            current = current.astimezone(self.config.tz).replace(tzinfo=None)
+        return current
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def _discover(self) -> Catalog:
+        now_utc = self._utc_now()
+        return discover(self.segment, self.config.segment.sources, now_utc, self.config.segment.catalog_days,
+                        profile_columns=PROFILED_CONTEXT_COLUMNS, trait_columns=TRAIT_COLUMNS)
+
+    def _utc_now(self) -> datetime:
+        return to_utc(self.now(), self.config.timezone)
+
+    def catalog(self, refresh: bool = False) -> Catalog:
+        return self._catalogs.get(refresh=refresh)
+
+    def warehouse_for(self, playbook: Playbook) -> Warehouse:
+        """The warehouse a playbook reads: its header's `warehouse:`, else the Segment warehouse."""
+        name = playbook.warehouse or self.config.segment.warehouse
+        if name not in self.warehouses:
+            raise RenderError(f"Playbook {playbook.id} reads the {name!r} warehouse, which is not configured.",
+                              f"Add {name} under warehouses: in playbot.yaml, or fix `warehouse:` in {playbook.path}.")
+        return self.warehouses[name]
+
+    def data_version(self, catalog: Catalog, refresh: bool = False) -> Any:
+        """The freshness token for cached results: the latest received_at of each Segment source
+        (changes when new data lands, so cached answers are not served past it)."""
+        return tuple(sorted(self.source_freshness(catalog, refresh).items()))
+
+    def source_freshness(self, catalog: Catalog, refresh: bool = False) -> dict[str, datetime | None]:
+        """{source: latest received_at (UTC, naive) since catalog_days ago, or None}: one small query on
+        Segment's sort key for all sources, re-read at most every `freshness_check_seconds`."""
+        with self._freshness_lock:
+            if not refresh and self._freshness and time.monotonic() - self._freshness[0] < self.freshness_check_seconds:
+                return self._freshness[1]
+            sql = freshness_sql(self.config.segment, catalog, self.segment.quote)
+            latest: dict[str, datetime | None] = {}
+            if sql is not None:
+                since = self._utc_now() - timedelta(days=self.config.segment.catalog_days)
+                rows = self.segment.run(self.segment.translate(sql), {"since": since}).rows
+                latest = {str(source): _naive_utc(value) for source, value in rows}
+            self._freshness = (time.monotonic(), latest)
+            return latest
+
+    def sources_read(self, playbook: Playbook, request: Request, catalog: Catalog) -> tuple[str, ...]:
+        """The Segment sources an answer reads: all configured ones, or only those holding the events
+        a playbook's `scope:` narrows the events relation to; none for a playbook on another warehouse."""
+        if self.config.segment.events_sql or playbook.warehouse not in (None, self.config.segment.warehouse):
+            return ()
+        scoped = event_scope(playbook, request.params, catalog)
+        sources = self.config.segment.sources
+        if scoped is not None:
+            sources = tuple(s for s in sources if any(s in info.sources for info in scoped))
+        return sources
+
+    # ---- the path ----
+    def parse(self, question: str, previous: Request | None = None) -> Request | Clarification | Failure:
+        try:
+            catalog = self.catalog()
+        except PlaybotError as exc:
+            return Failure(question, exc.message, exc.next_step, exc.kind)
+        ctx = ParseContext(library=self.library, catalog=catalog, today=self.today(),
+                           week_start=self.config.week_start, synonyms=self.config.event_synonyms, previous=previous)
+        return parse(question, ctx)
+
+    def answer(self, request: Request, refresh: bool = False) -> Answer | Failure:
+        started = time.perf_counter()
+        playbook = self.library.get(request.playbook)
+        if playbook is None:
+            return Failure(request.question, f"There is no playbook {request.playbook!r}.", "Ask “help” for the list.",
+                           Kind.CONFIG, request)
+        try:
+            catalog = self.catalog(refresh=refresh)
+            warehouse = self.warehouse_for(playbook)
+            today, now = self.today(), self.now()
+            ctx = RenderContext(segment=self.config.segment, catalog=catalog, quote=warehouse.quote,
+                                timezone=self.config.timezone, week_start=self.config.week_start,
+                                today=today, now=now)
+            queries: list[QueryRun] = []
+            lookups = fetch_lookups(playbook, self.warehouses, warehouse, refresh) if playbook.lookups else {}
+            latest = self.source_freshness(catalog, refresh=refresh)
+            version = tuple(sorted(latest.items()))
+
+            def run(overrides: dict[str, Any], label: str) -> Result:
+                params = {**request.params, **overrides}
+                rendered = render(playbook, params, ctx, lookups)
+                sql = warehouse.translate(rendered.sql)
+                result = warehouse.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version)
+                queries.append(QueryRun(label, sql, rendered.params, result))
+                return result
+
+            main = run({}, "main")
+            presenter = PRESENTERS[playbook.presenter]  # the header's presenter is checked when the playbook loads
+            env = PresentEnv(request=request, playbook=playbook, result=main, run=run, today=today, now=now,
+                             timezone=self.config.timezone, week_start=self.config.week_start, catalog=catalog,
+                             freshness=latest, library=self.library, now_utc=self._utc_now())
+            shown = presenter(env)
+        except PlaybotError as exc:
+            log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, exc.kind, exc.message)
+            return Failure(request.question, exc.message, exc.next_step, exc.kind, request)
+        definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
+        definitions += [rows.note(warehouse.name) for rows in lookups.values()]
+        read = {source: latest.get(source) for source in self.sources_read(playbook, request, catalog)}
+        stale = self.stale_warnings(read)
+        warnings = stale + list(shown.warnings)
+        if main.truncated:
+            warnings.append(f"Only the first {len(main.rows):,} rows were read (row cap).")
+        summary = "\n".join([shown.headline, *shown.lines])
+        chart = None if playbook.chart == "none" else shown.chart
+        return Answer(request=request, playbook=playbook, title=shown.title, headline=shown.headline,
+                      summary=summary, key=shown.key, table=shown.table, chart=chart,
+                      definitions=definitions, warnings=warnings, queries=queries,
+                      elapsed_ms=(time.perf_counter() - started) * 1000, answered_at=self.now(), freshness=read,
+                      stale=stale)
+
+    # ---- footer and warnings ----
+    def _footer(self, request: Request, playbook: Playbook) -> list[str]:
+        parts = []
+        p = request.params
+        if isinstance(p.get("start"), date) and isinstance(p.get("end"), date):
+            last = p["end"] - timedelta(days=1)
+            parts.append(f"Range: {p['start'].isoformat()} to {last.isoformat()} (inclusive), {self.config.timezone}")
+        sources = ", ".join(self.config.segment.sources) if not self.config.segment.events_sql else "custom events SQL"
+        parts.append(f"Source: {sources} on {self.config.segment.warehouse}")
+        parts.append(f"Playbook: {playbook.id}")
+        return [" · ".join(parts)]
+
+    @property
+    def stale_after(self) -> timedelta:
+        """How far behind a source may be before answers say so (`stale_after` of the Segment warehouse)."""
+        settings = self.config.warehouses.get(self.config.segment.warehouse)
+        return timedelta(hours=settings.stale_after_hours if settings else 6.0)
+
+    def stale_warnings(self, latest: dict[str, datetime | None]) -> list[str]:
+        """One line per source read that is more than `stale_after` behind (now - its latest received_at)."""
+        out = []
+        now_utc = self._utc_now()
+        for source, received in latest.items():
+            if received is None:
+                out.append(f"No data from source `{source}` in the last {self.config.segment.catalog_days} days: "
+                           "answers from it are empty.")
+            elif now_utc - received > self.stale_after:
+                out.append(f"Data from source `{source}` is {behind(now_utc - received)} behind "
+                           f"(last event received {received:%Y-%m-%d %H:%M} UTC).")
+        return out
+
+
+def _naive_utc(value: Any) -> datetime | None:
+    """A timestamp from the warehouse as naive UTC (drivers may return aware values or strings)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value

@@ -1,0 +1,206 @@
+"""Matching the words of a question to events in the live warehouse catalog.
+
+"invites", "invited", "sent an invite" -> Invite Sent; "signups" -> Signed Up; "orders",
+"purchases" -> Order Completed; "inbox page" -> Viewed Inbox Page. Typos are forgiven (close
+matches); several equally good matches are an ambiguity to ask about, never a guess.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from segment import Catalog, EventInfo
+
+IRREGULAR = {
+    "sent": "send", "sending": "send", "sends": "send", "bought": "buy", "buying": "buy", "made": "make",
+    "paid": "pay", "began": "begin", "begun": "begin", "did": "do", "done": "do", "went": "go", "gone": "go",
+    "saw": "see", "seen": "see", "got": "get", "gave": "give", "given": "give", "ran": "run",
+    "shared": "share", "sharing": "share", "viewed": "view", "viewing": "view", "views": "view",
+    "signups": "signup", "sign-ups": "signup", "sign-up": "signup", "logins": "login", "log-in": "login",
+    "checkouts": "checkout", "opened": "open", "opens": "open", "opening": "open",
+    "started": "start", "starts": "start", "completed": "complete", "completes": "complete",
+    "added": "add", "adds": "add", "adding": "add", "invited": "invite", "invites": "invite", "inviting": "invite",
+    "messages": "message", "messaging": "message", "messaged": "message", "photos": "photo", "pics": "pic",
+    "images": "image", "stickers": "sticker", "friends": "friend", "orders": "order", "ordered": "order",
+    "purchases": "purchase", "purchased": "purchase", "products": "product", "emails": "email", "emailed": "email",
+    "pages": "page", "screens": "screen", "registrations": "registration", "registered": "register",
+    "signed": "sign", "signing": "sign", "applications": "application", "apps": "app", "users": "user",
+}
+IRREGULAR_PAST = {"sent", "bought", "made", "paid", "did", "went", "saw", "got", "gave", "ran"}
+# words that are actions rather than the thing acted on
+VERBS = {"send", "view", "add", "complete", "start", "share", "open", "sign", "up", "buy", "make", "create",
+         "click", "submit", "load", "receive", "read", "upgrade", "cancel", "remove", "delete", "update", "see",
+         "page", "screen", "viewed", "visit", "tap", "log", "in", "out"}
+STOPWORDS = {"the", "a", "an", "of", "for", "per", "by", "in", "on", "at", "to", "how", "many", "much", "what",
+             "was", "were", "did", "do", "does", "is", "are", "me", "show", "give", "number", "count", "and", "or",
+             "we", "our", "my", "i", "you", "have", "has", "had", "been", "be", "there", "that", "this", "with",
+             "people", "times", "total", "please", "can", "could", "get", "tell", "which", "who", "when", "from",
+             "it", "its", "their", "they", "as", "vs", "versus", "compared", "than", "so", "far", "s", "playbot",
+             "daily", "weekly", "monthly", "hourly", "day", "week", "month", "hour", "year", "quarter", "days",
+             "weeks", "months", "hours", "years", "quarters", "since", "until", "between", "each", "every", "all"}
+# built-in synonyms: a word -> event names it may mean (used only when the event exists)
+SYNONYMS = {
+    "signup": ["Signed Up"], "registration": ["Signed Up"], "register": ["Signed Up"], "join": ["Signed Up"],
+    "purchase": ["Order Completed", "Completed Order"], "order": ["Order Completed", "Completed Order"],
+    "buy": ["Order Completed", "Completed Order"], "sale": ["Order Completed", "Completed Order"],
+    "invitation": ["Invite Sent"], "pic": ["Photo Shared"], "picture": ["Photo Shared"], "image": ["Photo Shared"],
+    "chat": ["Message Sent"], "text": ["Message Sent"], "app": ["Application Opened"],
+    "launch": ["Application Opened"], "login": ["Signed In", "Logged In", "Application Opened"],
+    "cart": ["Product Added", "Added Product"], "checkout": ["Checkout Started", "Started Checkout"],
+}
+
+
+def stem(word: str) -> str:
+    word = word.lower().strip("'’")
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    if len(word) > 5 and word.endswith("ed"):
+        base = word[:-2]
+        return base + "e" if base.endswith(("at", "iv", "ar", "ur", "ir", "ok", "os", "as")) else base
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
+
+
+MAX_WORDS, MAX_WORD = 60, 40  # a question is short: a wall of text costs no more than its start
+
+
+def _content_words(text: str) -> list[str]:
+    return [t for t in tokens(text) if t not in STOPWORDS and len(t) <= MAX_WORD][:MAX_WORDS]
+
+
+@dataclass(frozen=True)
+class EventTerms:
+    info: EventInfo
+    objects: frozenset[str]  # stems of the thing: invite, message, inbox
+    verbs: frozenset[str]  # stems of the action: send, view
+    compounds: frozenset[str]  # adjacent stems joined: signup
+
+
+def event_terms(info: EventInfo) -> EventTerms:
+    words = [stem(t) for t in tokens(info.name)]
+    objects = {w for w in words if w not in VERBS}
+    verbs = {w for w in words if w in VERBS}
+    raw = tokens(info.name)
+    compounds = {raw[i] + raw[i + 1] for i in range(len(raw) - 1)} | {
+        stem(raw[i]) + stem(raw[i + 1]) for i in range(len(raw) - 1)}
+    if info.kind == "track" and info.key:
+        compounds.add(info.key.replace("_", ""))
+    return EventTerms(info, frozenset(objects), frozenset(verbs), frozenset(compounds))
+
+
+@dataclass(frozen=True)
+class EventMatch:
+    event: str | None
+    words: str  # the words of the question it came from
+    choices: tuple[str, ...] = ()  # when ambiguous
+    score: float = 0.0
+
+
+class EventMatcher:
+    """Built once per catalog; matches word spans against every event."""
+
+    def __init__(self, catalog: Catalog, synonyms: dict[str, str] | None = None):
+        self.catalog = catalog
+        self.terms = [event_terms(info) for info in catalog.events.values()]
+        self.vocabulary = sorted({w for t in self.terms for w in t.objects | t.verbs | t.compounds}
+                                 | set(SYNONYMS))
+        self.admin_synonyms = {k.lower(): v for k, v in (synonyms or {}).items() if catalog.event(v)}
+        self.by_name = {info.name.lower(): info.name for info in catalog.events.values()}
+        self._normalized: dict[str, str] = {}
+
+    def normalize(self, word: str) -> str:
+        if word in self._normalized:
+            return self._normalized[word]
+        s = stem(word)
+        if not (s in self.vocabulary or len(s) < 4 or s in STOPWORDS):
+            close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8)
+            s = close[0] if close else s
+        self._normalized[word] = s
+        return s
+
+    def match(self, text: str) -> EventMatch | None:
+        """The best event for the words in `text`, an ambiguity, or None."""
+        lowered = text.lower()
+        # 1. an exact event name or an admin synonym phrase
+        for phrase, name in sorted(self.admin_synonyms.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered):
+                return EventMatch(name, phrase, score=10)
+        for low, name in sorted(self.by_name.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"(?<!\w){re.escape(low)}(?!\w)", lowered):
+                return EventMatch(name, low, score=10)
+        raw = _content_words(lowered)
+        if not raw:
+            return None
+        words = [self.normalize(t) for t in raw]
+        joined = {words[i] + words[i + 1] for i in range(len(words) - 1)} | {
+            raw[i] + raw[i + 1] for i in range(len(raw) - 1)}
+        wset = set(words)
+        # "invited", "sending": the action itself, so an event of that thing beats a page named after it
+        actions = {w for r, w in zip(raw, words) if r != w and (r.endswith(("ed", "ing")) or r in IRREGULAR_PAST)}
+        wants_page = "page" in wset or "web" in wset or "website" in wset
+        wants_screen = "screen" in wset or "ios" in wset or "iphone" in wset or "mobile" in wset
+        scored: list[tuple[float, EventTerms, set[str]]] = []
+        for t in self.terms:
+            hit_objects = t.objects & wset
+            hit_verbs = t.verbs & wset
+            hit_compound = t.compounds & (wset | joined)
+            if not hit_objects and not hit_compound:
+                continue
+            # a compound ("signup") counts when its parts are not already matched one by one
+            compound = 2.5 if hit_compound and not hit_objects else 0.0
+            score = (2.0 * len(hit_objects) / max(1, len(t.objects)) + 0.5 * len(hit_verbs) + compound
+                     + 0.3 * len(hit_objects & actions))
+            if t.info.kind == "page":
+                score += 0.6 if wants_page else (-0.3 if "view" not in wset else 0)
+            elif t.info.kind == "screen":
+                score += 0.6 if wants_screen else (-0.3 if "view" not in wset else 0)
+            else:
+                score += 0.1  # a track event is what people usually mean
+            scored.append((score, t, hit_objects | hit_verbs | hit_compound))
+        for w in wset:
+            for name in SYNONYMS.get(w, []):
+                info = self.catalog.event(name)
+                if info is not None:
+                    scored.append((2.2, event_terms(info), {w}))
+                    break
+        if not scored:
+            verbs = wset & VERBS - {"page", "screen", "in", "up", "out"}
+            if verbs:
+                choices = [t.info.name for t in self.terms if t.verbs & verbs and t.info.kind == "track"]
+                if len(choices) > 1:
+                    return EventMatch(None, " ".join(sorted(verbs)), tuple(sorted(choices)[:6]))
+                if len(choices) == 1:
+                    return EventMatch(choices[0], " ".join(sorted(verbs)), score=1)
+            return None
+        scored.sort(key=lambda s: (-s[0], -s[1].info.count, s[1].info.name))
+        best = scored[0]
+        ties = [s for s in scored if abs(s[0] - best[0]) < 1e-9 and s[1].info.name != best[1].info.name]
+        used = " ".join(r for r, w in zip(raw, words) if w in best[2] or any(w in c for c in best[2]))
+        if ties:
+            names = [best[1].info.name] + [s[1].info.name for s in ties]
+            return EventMatch(None, used, tuple(dict.fromkeys(names))[:6])
+        return EventMatch(best[1].info.name, used, score=best[0])
+
+    def suggestions(self, text: str, n: int = 3) -> list[str]:
+        """Events whose names look like the words in `text` (for "I don't know that")."""
+        words = list(dict.fromkeys(self.normalize(t) for t in _content_words(text.lower())))
+        ranked = []
+        for t in self.terms:
+            best = max((difflib.SequenceMatcher(None, w, o).ratio() for w in words
+                        for o in t.objects | t.compounds | t.verbs), default=0)
+            ranked.append((best, t.info.count, t.info.name))
+        ranked.sort(key=lambda r: (-r[0], -r[1]))
+        return [name for score, _, name in ranked[:n] if score > 0.5]

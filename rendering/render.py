@@ -1,0 +1,296 @@
+"""From a playbook and typed parameters to one SQL statement for one engine, plus its bound values.
+
+The playbook body is a Jinja template for *structure only* (which interval, optional filters,
+which quoted column); every value reaches the driver as a bound parameter. The template sees:
+  - structural parameters (interval, enum, bool, int) as plain values, validated beforehand;
+  - every other parameter as a placeholder object: `{{ event }}` renders `:event`, and
+    `{% if event %}` is true when a value was given;
+  - macros: trunc(expr[, unit]), periods_between(earlier, later[, unit]).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from config import SegmentConfig
+from errors import Kind, PlaybotError
+from playbooks.library import BUILTIN_DIR, Playbook
+from playbooks.params import STRUCTURAL_TYPES
+from segment import Catalog, EventInfo
+from segment.dimensions import DIMENSIONS, Dimension
+from segment.relations import RelationPlan, build_ctes
+
+from .lookups import LookupRows, lookup_cte
+
+# `{% include "signups.sql" %}` shares a CTE between built-in playbooks (playbooks/sql/include/)
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                            loader=FileSystemLoader(BUILTIN_DIR / "include"))
+
+
+class RenderError(PlaybotError):
+    """A playbook that cannot be written as SQL for these parameters (an admin's or author's fix)."""
+
+    kind = Kind.CONFIG
+
+
+class Placeholder:
+    """Stands for a bound value inside a template: renders as `:name`, truthy when set."""
+
+    def __init__(self, name: str, value: Any):
+        self._name, self._value = name, value
+
+    def __str__(self) -> str:
+        return f":{self._name}"
+
+    def __bool__(self) -> bool:
+        return self._value not in (None, "", ())
+
+    def __len__(self) -> int:
+        return len(self._value) if isinstance(self._value, (list, tuple)) else int(bool(self))
+
+    def __getitem__(self, index: int) -> Placeholder:
+        """One item of a list parameter: `{{ events[0] }}` renders `:events_0` (bound separately)."""
+        return Placeholder(f"{self._name}_{int(index)}", self._value[int(index)])
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    segment: SegmentConfig
+    catalog: Catalog
+    quote: Callable[..., str]
+    timezone: str
+    week_start: str
+    today: date  # local
+    now: datetime  # local, naive
+
+
+@dataclass(frozen=True)
+class RenderedQuery:
+    sql: str  # PostgreSQL dialect, :name placeholders
+    params: dict[str, Any]  # bound values
+
+
+def trunc_sql(expr: str, unit: str, week_start: str) -> str:
+    unit = unit.lower()
+    if unit not in ("hour", "day", "week", "month", "quarter", "year"):
+        raise RenderError(f"cannot truncate to {unit!r}")
+    if unit == "week" and week_start == "sunday":
+        return f"(DATE_TRUNC('week', {expr} + INTERVAL '1 day') - INTERVAL '1 day')"
+    return f"DATE_TRUNC('{unit}', {expr})"
+
+
+def periods_between_sql(earlier: str, later: str, unit: str) -> str:
+    """Whole periods from `earlier` to `later`, both already truncated to `unit`."""
+    if unit == "day":
+        return f"CAST(CAST({later} AS DATE) - CAST({earlier} AS DATE) AS INTEGER)"
+    if unit == "week":
+        return f"CAST((CAST({later} AS DATE) - CAST({earlier} AS DATE)) / 7 AS INTEGER)"
+    if unit in ("month", "quarter"):
+        months = (f"((EXTRACT(YEAR FROM {later}) - EXTRACT(YEAR FROM {earlier})) * 12 "
+                  f"+ EXTRACT(MONTH FROM {later}) - EXTRACT(MONTH FROM {earlier}))")
+        return f"CAST({months}{' / 3' if unit == 'quarter' else ''} AS INTEGER)"
+    if unit == "hour":
+        return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600 AS INTEGER)"
+    raise RenderError(f"cannot count periods of {unit!r}")
+
+
+def session_events_sql(gap_minutes: int) -> str:
+    """The `session_events` CTE: the events relation's activity (anonymous visitors included) with
+    session_number (per person, from 1) and position (per session, from 1). A session ends after
+    `gap_minutes` without an event; events at the same moment are ordered by name so every engine agrees."""
+    gap = int(gap_minutes)
+    if not 1 <= gap <= 24 * 60:
+        raise RenderError("the session gap must be between 1 minute and 24 hours")
+    order = "ORDER BY occurred_at NULLS FIRST, event_name NULLS FIRST"  # explicit: BigQuery sorts NULLs first by default
+    return f"""session_marks AS (
+  SELECT e.*, CASE WHEN LAG(occurred_at) OVER (PARTITION BY user_id {order}) IS NULL
+                     OR occurred_at > LAG(occurred_at) OVER (PARTITION BY user_id {order}) + INTERVAL '{gap} minutes'
+                   THEN 1 ELSE 0 END AS session_start
+  FROM events e
+  WHERE counts_as_activity
+),
+session_numbered AS (
+  SELECT m.*, SUM(session_start) OVER (PARTITION BY user_id {order} ROWS UNBOUNDED PRECEDING) AS session_number
+  FROM session_marks m
+),
+session_events AS (
+  SELECT n.*, ROW_NUMBER() OVER (PARTITION BY user_id, session_number {order}) AS position
+  FROM session_numbered n
+)"""
+
+
+def to_utc(local: datetime, tz: str) -> datetime:
+    """Naive local wall time in `tz` -> naive UTC (DST-aware)."""
+    aware = local.replace(tzinfo=ZoneInfo(tz))
+    return aware.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def event_scope(playbook: Playbook, params: dict[str, Any], catalog: Catalog) -> tuple[EventInfo, ...] | None:
+    """Events that restrict the events relation (playbook header `scope: [param, ...]`)."""
+    scope = playbook.meta.get("scope") or []
+    if not scope:
+        return None
+    infos: list[EventInfo] = []
+    for name in scope:
+        value = params.get(name)
+        if value in (None, "", ()):
+            return None  # an unset scope parameter means "all events"
+        for ev in (value if isinstance(value, (list, tuple)) else [value]):
+            info = catalog.event(ev)
+            if info is None:
+                return None
+            infos.append(info)
+    return tuple(infos)
+
+
+def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
+           lookups: dict[str, LookupRows] | None = None) -> RenderedQuery:
+    """`lookups`: {name: LookupRows} fetched from other warehouses, joined in as VALUES."""
+    structural: dict[str, Any] = {}
+    binds: dict[str, Any] = {}
+    dimensions: list[Dimension] = []
+    for spec in playbook.params:
+        value = params.get(spec.name)
+        if spec.type in STRUCTURAL_TYPES:
+            structural[spec.name] = value
+            if spec.type in ("int",) and value is not None:
+                binds[spec.name] = value
+        elif spec.type == "column":
+            structural[spec.name] = _column(value, ctx) if value else None
+        elif spec.type == "dimension":
+            structural[spec.name] = value or None  # a registry name, also the column's name in `events`
+            if value:
+                dimensions.append(DIMENSIONS[value])
+        elif spec.type == "filters":
+            clauses = []
+            for i, (dim_name, dim_value) in enumerate(value or ()):
+                dimensions.append(DIMENSIONS[dim_name])
+                clauses.append(f"AND {dim_name} = :_{spec.name}{i}")
+                binds[f"_{spec.name}{i}"] = dim_value
+            structural[spec.name] = " ".join(clauses)
+        else:
+            structural[spec.name] = Placeholder(spec.name, value)
+            binds[spec.name] = _bind_value(value)
+            if spec.type == "events":
+                binds.update({f"{spec.name}_{i}": item for i, item in enumerate(value or ())})
+    refused = [d.label for d in dimensions if d.sensitive]
+    if refused:  # the policy refuses these before rendering; this is the last line of defence
+        raise RenderError(f"{refused[0]} is a sensitive column: it is never used for breakdowns or filters.",
+                          "Ask for another breakdown.")
+    dimensions += [DIMENSIONS[name] for name in playbook.meta.get("dimensions") or ()]  # header: always carried
+    default_unit = structural.get("interval") or "day"
+
+    def trunc(expr: str, unit: str | None = None) -> str:
+        return trunc_sql(expr, unit or default_unit, ctx.week_start)
+
+    def periods_between(earlier: str, later: str, unit: str | None = None) -> str:
+        return periods_between_sql(earlier, later, unit or default_unit)
+
+    try:
+        body = _ENV.from_string(playbook.sql).render(
+            **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start,
+            timezone=ctx.timezone, session_events=session_events_sql)
+    except TemplateError as exc:
+        raise RenderError(f"playbook {playbook.id}: template error: {exc}",
+                          f"fix {playbook.path}") from None
+
+    # a playbook on another warehouse (`warehouse: product`) reads that warehouse's own tables
+    on_segment = playbook.warehouse in (None, ctx.segment.warehouse)
+    # time bounds of the events relation, from the playbook's `events_between` parameters
+    binds.update({"today": datetime.combine(ctx.today, time()),
+                  "tomorrow": datetime.combine(ctx.today + timedelta(days=1), time()), "now": ctx.now})
+    first, last = playbook.events_between
+    lo = _as_datetime(params.get(first) if first in params else _runtime(first, ctx))
+    hi = _as_datetime(params.get(last) if last in params else _runtime(last, ctx))
+    if lo is not None and hi is not None:
+        lo -= timedelta(days=playbook.lookback_days)
+        if playbook.lookahead:  # e.g. a funnel's conversion window runs past the range's end
+            ahead = params.get(playbook.lookahead)
+            hi += timedelta(days=int(ahead if ahead is not None else playbook.param(playbook.lookahead).default or 0))
+        ts_lo, ts_hi = to_utc(lo, ctx.timezone), to_utc(hi, ctx.timezone)
+        binds.update({
+            "_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,
+            "_recv_lo": ts_lo - timedelta(hours=1),  # received_at is never before timestamp, but clocks drift
+            "_recv_hi": ts_hi + timedelta(hours=ctx.segment.late_arrival_hours),
+        })
+    elif on_segment and any(_references(body, r) for r in ("events", "users", "orders")):
+        raise RenderError(f"playbook {playbook.id}: events_between names {first!r}/{last!r} without values")
+    if ctx.timezone != "UTC":
+        binds["_tz"] = ctx.timezone
+    for i, name in enumerate(ctx.segment.activity_exclude_events):
+        binds[f"_inactive{i}"] = name
+    plan = RelationPlan(
+        need_events=on_segment and _references(body, "events"), need_users=on_segment and _references(body, "users"),
+        need_numbers=_references(body, "numbers"), need_orders=on_segment and _references(body, "orders"),
+        only_events=event_scope(playbook, params, ctx.catalog),
+        dimensions=tuple(dict.fromkeys(dimensions)),
+    )
+    if ctx.segment.activation_event and plan.need_users:
+        info = ctx.catalog.event(ctx.segment.activation_event)
+        if info is not None:
+            binds["_activation"] = info.key
+    ctes = build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan)
+    if lookups:
+        for name, rows in lookups.items():
+            if _references(body, name):
+                cte, values = lookup_cte(rows)
+                ctes.insert(0, cte)
+                binds.update(values)
+    sql = _prepend_ctes(body.strip().rstrip(";"), ctes)
+    used = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql))
+    return RenderedQuery(sql=sql, params={k: v for k, v in binds.items() if k in used})
+
+
+def _runtime(name: str, ctx: RenderContext) -> date | datetime | None:
+    return {"today": ctx.today, "tomorrow": ctx.today + timedelta(days=1), "now": ctx.now}.get(name)
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    return None
+
+
+def _bind_value(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _column(name: str, ctx: RenderContext) -> str:
+    """A raw column of the events relation, checked against what the relation has."""
+    known = {"user_id", "event_name", "occurred_at", "source", "is_anonymous", "counts_as_activity"}
+    if name not in known:
+        raise RenderError(f"{name!r} is not a column of the events relation", f"use one of {', '.join(sorted(known))}")
+    return ctx.quote(name)
+
+
+def _references(sql: str, relation: str) -> bool:
+    return re.search(rf"\b(FROM|JOIN)\s+{relation}\b", sql, flags=re.IGNORECASE) is not None
+
+
+def _prepend_ctes(body: str, ctes: list[str]) -> str:
+    if not ctes:
+        return body
+    defs = ",\n".join(ctes)
+    # the body's own WITH, after any comments that open it (one whitespace character per repetition:
+    # `\s+` inside the `*` backtracked exponentially on a long indent before a body without WITH)
+    match = re.match(r"((?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*)WITH\s+(RECURSIVE\s+)?", body,
+                     flags=re.IGNORECASE | re.DOTALL)
+    if match:
+        return f"{match.group(1).strip()}\nWITH {match.group(2) or ''}{defs},\n{body[match.end():]}".lstrip()
+    return f"WITH {defs}\n{body}"

@@ -1,0 +1,27 @@
+"""What can go wrong in a warehouse, in the kinds the answer service understands."""
+
+from __future__ import annotations
+
+from errors import Kind, PlaybotError
+
+
+class WarehouseError(PlaybotError):
+    """A problem a user should hear about in plain words, with what to do next."""
+
+    kind = Kind.FAILED
+
+
+class WarehouseUnavailable(WarehouseError):
+    kind = Kind.UNAVAILABLE
+
+
+class QueryTimeout(WarehouseError):
+    kind = Kind.TIMEOUT
+
+
+class QueryRefused(WarehouseError):
+    kind = Kind.REFUSED
+
+
+class QueryFailed(WarehouseError):
+    kind = Kind.FAILED
