@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint demo bench clean
+.PHONY: run test test-fast lint demo bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed
 	$(PY) bot.py
 
-# install everything, then run the whole test suite (needs PostgreSQL on 127.0.0.1:5432)
+# install everything, then run the whole test suite: the fast tier (no database), then the engines
+# (DuckDB files and PostgreSQL on 127.0.0.1:5432) and the surfaces (Slack through its stand-in, the scheduler)
 test: $(VENV)/.installed
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q tests/fast
+	$(PY) -m pytest -q tests/engines tests/surfaces
+
+# the fast tier alone: parsing, time ranges, parameters, SQL rendering, policy rules, blocks, config
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q tests/fast
 
 demo: $(VENV)/.installed
 	$(PY) bot.py demo --rebuild

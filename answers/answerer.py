@@ -37,13 +37,15 @@ class Answerer:
     """Holds the warehouses, catalog and playbooks; turns questions into Answers. Thread-safe."""
 
     def __init__(self, config: Config, warehouses: dict[str, Warehouse], library: Library,
-                 clock: Callable[[], datetime] | None = None, catalog_ttl: float = 300.0):
+                 clock: Callable[[], datetime] | None = None, catalog_ttl: float = 300.0,
+                 catalog_loader: Callable[[], Catalog] | None = None):
+        """`catalog_loader`: where the catalog comes from (default: discovered in the Segment warehouse)."""
         self.config = config
         self.warehouses = warehouses
         self.library = library
         self._clock = clock or (lambda: datetime.now(config.tz))
         self.segment = warehouses[config.segment.warehouse]
-        self._catalogs = CatalogCache(self._discover, ttl_seconds=catalog_ttl)
+        self._catalogs = CatalogCache(catalog_loader or self._discover, ttl_seconds=catalog_ttl)
         self._lock = threading.Lock()
         # the latest received_at per source (the result cache's freshness token, the stale-data
         # warning's input) is re-read at most this often

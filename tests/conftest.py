@@ -1,5 +1,6 @@
 """Shared fixtures: two generated Segment datasets, on DuckDB files and on a real PostgreSQL
-database created for this test session (and dropped after it)."""
+database created for this test session (and dropped after it), built only when a test asks for
+them; the fast tier reads the datasets' catalog snapshots instead (tests/fixtures)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from answers.answerer import Answerer
 from config import Config, SegmentConfig, WarehouseConfig
 from playbooks import load_library
 from segment.demo import DemoSpec, build_demo, event_name
+from state.db import open_state
 from warehouse import Warehouse
 from warehouse.loader import copy_to_postgres
 
+from .fixtures import catalog as snapshot_catalog
 from .oracle import Oracle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,14 +170,37 @@ def oracles(built, pg_url, tmp_path_factory):
     return out
 
 
+def snapshot_answerer(name: str) -> Answerer:
+    """An Answerer for test dataset `name` that reads questions and renders SQL against the dataset's
+    catalog snapshot (tests/fixtures) and never connects to a warehouse: for the fast tier."""
+    ds = DATASETS[name]
+    config = make_config("duckdb:///:memory:", ds)
+    return Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
+                    clock=lambda: ds.clock, catalog_loader=lambda: snapshot_catalog(name))
+
+
 @pytest.fixture(scope="session")
-def corpus_env(built):
-    """(library, catalog) the question corpus is read with: tests/corpus/__init__.py."""
+def corpus_env():
+    """(library, catalog) the question corpus is read with (tests/corpus): the messenger dataset's
+    catalog snapshot, so reading questions needs no warehouse."""
     from .corpus import corpus_library
 
-    answerer = make_answerer(f"duckdb:///{built['messenger']}", DATASETS["messenger"])
-    try:
-        catalog = answerer.catalog()
-    finally:  # the catalog is plain data: no connection stays open on the file other fixtures copy
-        answerer.segment.close()
-    return corpus_library(), catalog
+    return corpus_library(), snapshot_catalog("messenger")
+
+
+@pytest.fixture()
+def state(tmp_path):
+    db = open_state(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_state_url():
+    """A PostgreSQL database of its own for the state tables, dropped afterwards."""
+    name = f"playbot_state_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+psycopg://")
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,7 +7,7 @@ import pytest
 
 from config import ConfigError, load_config
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 def write(tmp_path, text):
@@ -87,15 +87,6 @@ def test_unreachable_warehouse_is_one_line_within_seconds(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "warehouses.segment.url" in lines[0] and "not reachable" in lines[0]
-
-
-def test_missing_source_schema_is_one_line(tmp_path, built):
-    path = write(tmp_path, f"warehouses:\n  segment: {{url: 'duckdb:///{built['messenger']}'}}\n"
-                           "segment: {sources: [messenger_web, ios_prod]}\n")
-    result = _bot("--config", str(path), "ask", "--json", "invites yesterday")
-    assert result.returncode == 2
-    assert result.stdout.count("\n") == 1
-    assert "ios_prod" in result.stdout and "segment.sources" in result.stdout
 
 
 def test_the_documented_example_config_loads():

@@ -1,32 +1,15 @@
 """Playbooks are data: custom folders, validation naming file and line, and the same safety."""
 
-from pathlib import Path
 
 import pytest
 
 from answers import Answer, Failure
 from answers.answerer import Answerer
-from playbooks import PlaybookError, load_library, parse_playbook
+from playbooks import load_library
 
-from .conftest import DATASETS, make_config
-from .helpers import ask
-
-GOOD = """/* playbook
-id: signups_by_source
-title: Signups by source
-question: Which Segment source do signups come from?
-params:
-  start: {type: date}
-  end: {type: date}
-examples: [signups by source last 30 days]
-words: [signups by source]
-*/
-SELECT source, COUNT(*) AS signups
-FROM events
-WHERE event_name = 'Signed Up' AND occurred_at >= :start AND occurred_at < :end
-GROUP BY source
-ORDER BY signups DESC
-"""
+from ..conftest import DATASETS, make_config
+from ..fast.test_library import GOOD
+from ..helpers import ask
 
 
 @pytest.fixture
@@ -50,28 +33,6 @@ def answerer_on_demo(built):
             warehouse.close()
 
 
-def test_builtins_load_with_examples():
-    library = load_library()
-    for pb in library.all():
-        assert pb.examples and pb.words and pb.title and pb.question
-
-
-@pytest.mark.parametrize("text,line,words", [
-    ("SELECT 1", 1, "missing header"),
-    ("/* playbook\nid: x1\ntitle: t\nquestion: q\nbogus: 1\n*/\nSELECT 1", 5, "unknown key 'bogus'"),
-    ("/* playbook\nid: x1\ntitle: t\nquestion: q\nparams:\n  a: {type: colour}\n*/\nSELECT 1", 6, "unknown type"),
-    ("/* playbook\nid: x1\ntitle: t\nquestion: q\n*/\nSELECT 1\nFROM events\nWHERE x = :nope", 8, ":nope"),
-    ("/* playbook\nid: x1\ntitle: [unclosed\n*/\nSELECT 1", 3, "not valid YAML"),
-    ("/* playbook\nid: Bad-Id\ntitle: t\nquestion: q\n*/\nSELECT 1", 2, "lowercase"),
-])
-def test_mistakes_name_file_and_line(text, line, words):
-    with pytest.raises(PlaybookError) as info:
-        parse_playbook(text, "custom/bad.sql")
-    assert info.value.line == line
-    assert words in info.value.message
-    assert str(info.value).startswith(f"custom/bad.sql:{line}:")
-
-
 def test_custom_folder_playbook_is_asked_and_answered(tmp_path, answerer_on_demo):
     (tmp_path / "signups_by_source.sql").write_text(GOOD)
     library = load_library([tmp_path])
@@ -91,12 +52,6 @@ def test_custom_playbook_cannot_write(tmp_path, answerer_on_demo):
     answerer = answerer_on_demo(library)
     outcome = ask(answerer, "evil start=2026-11-01 end=2026-11-10")
     assert isinstance(outcome, Failure) and outcome.kind == "refused"
-
-
-def test_duplicate_ids_are_refused(tmp_path):
-    (tmp_path / "dup.sql").write_text(GOOD.replace("signups_by_source", "event_volume"))
-    with pytest.raises(PlaybookError, match="already used"):
-        load_library([Path(tmp_path)])
 
 
 def test_a_playbook_body_may_open_with_comments_before_its_with(tmp_path, answerer_on_demo):

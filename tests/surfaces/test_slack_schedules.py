@@ -31,9 +31,9 @@ from service import AnswerService
 from state.db import open_state
 from state.slack import SlackState
 
-from .conftest import DATASETS, make_answerer
-from .helpers import ask
-from .slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackSender, SlackStandIn
+from ..conftest import DATASETS, make_answerer
+from ..helpers import ask
+from ..slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackSender, SlackStandIn
 
 CHANNEL = "C0ANALYTICS"
 

@@ -9,13 +9,14 @@ from hypothesis import strategies as st
 from playbooks import load_library
 from questions import Clarification, Request
 from questions.parser import ParseContext, parse
+from tests.fixtures import catalog as snapshot_catalog
 
 TODAY = date(2026, 11, 20)  # a Friday
 
 
 @pytest.fixture(scope="module")
-def ctx(answerers):
-    catalog = answerers[("duckdb", "messenger")].catalog()
+def ctx():
+    catalog = snapshot_catalog("messenger")
     return ParseContext(library=load_library(), catalog=catalog, today=TODAY)
 
 

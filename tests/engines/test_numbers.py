@@ -10,8 +10,8 @@ import pytest
 from answers import Answer
 from questions.timerange import shift
 
-from . import helpers
-from .conftest import DATASETS, ENGINES
+from .. import helpers
+from ..conftest import DATASETS, ENGINES
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 

@@ -11,7 +11,7 @@ import pytest
 
 from charts.render import check_png
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_a_demo_written_by_an_older_generator_is_rebuilt(built, tmp_path):
 
     from segment.demo import GENERATOR_VERSION, META_TABLE, needs_rebuild
 
-    from .conftest import DATASETS
+    from ..conftest import DATASETS
 
     spec = DATASETS["messenger"].spec
     segment, product = tmp_path / "segment.duckdb", tmp_path / "product.duckdb"

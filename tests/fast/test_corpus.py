@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .corpus import corpus_library, load_corpus, problems, run_entry
+from ..corpus import corpus_library, load_corpus, problems, run_entry
 
 CORPUS = load_corpus()
 

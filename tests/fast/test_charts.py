@@ -6,11 +6,8 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from answers import Answer
 from charts import BarChart, FunnelChart, Heatmap, LineChart, PathChart, Series, render_png
 from charts.render import ChartError, check_png
-
-from .helpers import ask
 
 DAYS = tuple(datetime(2026, 11, 1) + timedelta(days=i) for i in range(20))
 
@@ -41,14 +38,6 @@ def test_each_kind_renders(spec):
     image = decode(render_png(spec))
     assert image.shape[0] >= 300 and image.shape[1] >= 600
     assert (np.abs(image[..., :3] - 1.0).sum(axis=-1) > 0.2).mean() > 0.01  # something is drawn
-
-
-def test_answers_render_their_charts(answerers):
-    answerer = answerers[("duckdb", "messenger")]
-    for question in ("invites yesterday", "dau last 30 days", "retention weekly", "signups weekly"):
-        answer = ask(answerer, question)
-        assert isinstance(answer, Answer)
-        decode(render_png(answer.chart))
 
 
 def test_nothing_to_draw_is_an_error_not_a_blank_image():

@@ -24,8 +24,8 @@ from playbooks import load_library
 from questions import Request
 from warehouse import Warehouse, WarehouseUnavailable
 
-from .conftest import DATASETS, ENGINES, make_answerer, make_config
-from .helpers import ask
+from ..conftest import DATASETS, ENGINES, make_answerer, make_config
+from ..helpers import ask
 
 
 def pg_sa(pg_url: str) -> str:
@@ -261,7 +261,7 @@ def test_bot_refuses_a_playbook_naming_an_unknown_warehouse(tmp_path, built):
     (tmp_path / "playbot.yaml").write_text(
         f"warehouses:\n  segment: {{url: 'duckdb:///{built['messenger']}'}}\n"
         f"segment: {{sources: [messenger_web, messenger_ios]}}\nplaybooks: {{dirs: ['{tmp_path}']}}\n")
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "bot.py", "--config", str(tmp_path / "playbot.yaml"), "ask", "dau"],
                          cwd=root, capture_output=True, text=True, timeout=60, env={**os.environ, "PLAYBOT_STATE_DB": ""})
     assert out.returncode != 0

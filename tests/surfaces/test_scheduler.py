@@ -32,9 +32,9 @@ from scheduler.store import schedule_runs
 from scheduler.triggers import When
 from state.db import open_state
 
-from .conftest import DATASETS, ENGINES, late_clock, make_answerer
-from .helpers import ask, service_for
-from .scheduling import RecordingPoster, postgres_state
+from ..conftest import DATASETS, ENGINES, late_clock, make_answerer
+from ..helpers import ask, service_for
+from ..scheduling import RecordingPoster, postgres_state
 
 FAST = RunPolicy(max_attempts=3, backoff_seconds=0.01, grace=timedelta(hours=1), run_timeout=timedelta(minutes=30))
 MONDAY_9_BERLIN = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # Mon 16 Nov 2026 09:00 CET
@@ -481,7 +481,7 @@ def test_cli_lists_and_runs_schedules(tmp_path, built):
     import subprocess
     import sys
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     config = tmp_path / "playbot.yaml"
     config.write_text(f"""
@@ -547,7 +547,7 @@ def test_killed_process_loses_no_schedule_and_posts_no_duplicate(built, tmp_path
     import subprocess
     import sys
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     out = tmp_path / "posts.jsonl"
 
@@ -610,7 +610,7 @@ def test_dst_slots_in_the_run_log_with_an_injected_clock(store, answerer):
 
 
 def test_the_documented_example_schedules_are_valid():
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     config = load_config(ROOT / "playbot.example.yaml", env={})
     declared = {s.name: s for s in yaml_schedules(config)}

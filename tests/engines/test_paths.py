@@ -12,8 +12,8 @@ from charts import render_png
 from charts.render import check_png
 from questions.parser import Clarification
 
-from . import helpers, oracle_paths
-from .conftest import DATASETS, ENGINES, late_clock, make_answerer, make_config
+from .. import helpers, oracle_paths
+from ..conftest import DATASETS, ENGINES, late_clock, make_answerer, make_config
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 CHECKOUT = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]

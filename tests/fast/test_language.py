@@ -15,8 +15,8 @@ from questions.kinds import find_kinds, split_sequence
 from questions.parser import ParseContext, _parse
 from rendering.render import RenderContext, render
 
-from .conftest import DATASETS, make_config
-from .corpus import SYNONYMS, TODAY, WEEK_START, load_corpus
+from ..conftest import DATASETS, make_config
+from ..corpus import SYNONYMS, TODAY, WEEK_START, load_corpus
 
 WORDS = sorted({w for e in load_corpus() for w in (e["q"] or "").split()} | {
     "->", "→", "=", "event=", "top", "by", "vs", "within", "'", '"', ";", "--", "/*", "*/", "{{", "}}", "{%", "%}",

@@ -14,8 +14,8 @@ from rendering.render import RenderContext, render
 from warehouse import QueryRefused, QueryTimeout, Warehouse, WarehouseUnavailable
 from warehouse.dialects import SQLRefused, check_read_only
 
-from .conftest import DATASETS, make_answerer
-from .helpers import ask
+from ..conftest import DATASETS, make_answerer
+from ..helpers import ask
 
 
 @pytest.mark.parametrize("sql", [

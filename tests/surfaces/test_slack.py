@@ -28,8 +28,8 @@ from service import AnswerService
 from state.db import open_state
 from state.slack import SlackState
 
-from .helpers import ask
-from .slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackSender, SlackStandIn
+from ..helpers import ask
+from ..slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackSender, SlackStandIn
 
 ENGINE, DATASET = "duckdb", "messenger"
 
@@ -266,7 +266,7 @@ def test_not_in_channel_tells_the_user_to_invite(bot):
 
 
 def test_warehouse_down_is_a_clear_message(tmp_path):
-    from tests.conftest import DATASETS, make_answerer
+    from ..conftest import DATASETS, make_answerer
 
     down = make_answerer("postgresql+psycopg://postgres@127.0.0.1:1/nope", DATASETS[DATASET])
     running = Bot(down, f"sqlite:///{tmp_path / 'state.sqlite'}")
@@ -350,7 +350,7 @@ def test_socket_mode(answerer, tmp_path):
     a slash command over the WebSocket, acks its envelope, and answers through the Web API."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from .slack_standin import APP_TOKEN, SocketModeStandIn
+    from ..slack_standin import APP_TOKEN, SocketModeStandIn
 
     standin = SlackStandIn().start()
     sockets = SocketModeStandIn(standin)
@@ -390,7 +390,7 @@ def test_bot_py_serves_http_mode(built, tmp_path):
     from config import load_config
     from service.build import build_answerer
 
-    from .slack_standin import ROOT_DIR
+    from ..slack_standin import ROOT_DIR
 
     warehouse = tmp_path / "segment.duckdb"
     shutil.copyfile(built[DATASET], warehouse)
@@ -451,8 +451,9 @@ def test_warehouse_timeout_replaces_the_working_message(pg_url, tmp_path):
     from dataclasses import replace
 
     from playbooks import load_library
-    from tests.conftest import DATASETS, make_config
     from warehouse import Warehouse
+
+    from ..conftest import DATASETS, make_config
 
     (tmp_path / "playbooks").mkdir()
     (tmp_path / "playbooks" / "slow_probe.sql").write_text(SLOW_PLAYBOOK)

@@ -9,9 +9,9 @@ import pytest
 
 from answers import Answer
 
-from . import helpers
-from . import oracle_cohorts as oc
-from .conftest import DATASETS
+from .. import helpers
+from .. import oracle_cohorts as oc
+from ..conftest import DATASETS
 from .test_numbers import CASES, _d, ask
 
 
@@ -139,7 +139,7 @@ def product_pg(built):
 
     from warehouse.loader import copy_to_postgres
 
-    from .conftest import PG_ADMIN
+    from ..conftest import PG_ADMIN
 
     admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
     urls = {}
@@ -165,7 +165,7 @@ def _federated_answerer(segment_url: str, product_url: str, dataset: str, extra_
     from playbooks import load_library
     from warehouse import Warehouse
 
-    from .conftest import make_config
+    from ..conftest import make_config
 
     ds = DATASETS[dataset]
     config = make_config(segment_url, ds)

@@ -15,9 +15,9 @@ from policy.audit import utc_now
 from policy.limits import RateLimiter
 from policy.settings import parse_policies
 
-from .conftest import DATASETS, make_answerer
-from .helpers import ask
-from .test_policy import custom_playbook
+from ..conftest import DATASETS, make_answerer
+from ..fast.test_policy import custom_playbook
+from ..helpers import ask
 from .test_slack import Bot, _blocks, _button_value, _table, check_answer_message
 
 POLICIES = {

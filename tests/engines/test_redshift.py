@@ -27,7 +27,7 @@ from config import WarehouseConfig
 from questions import Request
 from warehouse import QueryTimeout, Warehouse, WarehouseUnavailable
 
-from .conftest import DATASETS, make_answerer
+from ..conftest import DATASETS, make_answerer
 
 # What redshift_connector puts in its startup packet that PostgreSQL does not know.
 IGNORED = ("extra_float_digits,client_protocol_version,driver_version,os_version,plugin_name,application_name,"

@@ -10,8 +10,9 @@ from sqlglot import exp
 
 from questions import Request
 from rendering.render import RenderContext, render
-from segment.relations import NUMBERS_CTE
 from warehouse.dialects import SUPPORTED_DIALECTS, SQLUntranslatable, translate
+
+from ..conftest import snapshot_answerer
 
 # CTEs that need all history by definition (a person's first activation ever, the last identify()
 # for an anonymous id); they read small tables and are documented in README "Warehouses".
@@ -37,8 +38,13 @@ def rendered_examples(answerer):
 
 
 @pytest.fixture(scope="module")
-def examples(answerers):
-    return rendered_examples(answerers[("duckdb", "acme")])  # Berlin time: the time-zone branches too
+def acme():
+    return snapshot_answerer("acme")  # Berlin time: the time-zone branches too
+
+
+@pytest.fixture(scope="module")
+def examples(acme):
+    return rendered_examples(acme)
 
 
 @pytest.mark.parametrize("dialect", SUPPORTED_DIALECTS)
@@ -54,10 +60,10 @@ def test_every_playbook_translates_to_every_dialect(examples, dialect):
             assert f":{name}" in out, f"{playbook_id} / {example!r}: :{name} lost in {dialect}"
 
 
-def test_redshift_rules(examples, answerers):
+def test_redshift_rules(examples, acme):
     """No NOW() (GETDATE()), no generate_series, every event-table scan bounded on received_at
     (the sort key) as well as timestamp."""
-    sources = set(answerers[("duckdb", "acme")].config.segment.sources)
+    sources = set(acme.config.segment.sources)
     for playbook_id, example, rendered in examples:
         out = translate(rendered.sql, "redshift")
         where = f"{playbook_id} / {example!r}"
@@ -84,10 +90,3 @@ def test_generate_series_is_refused_for_redshift_with_the_fix():
     with pytest.raises(SQLUntranslatable, match="numbers"):
         translate(sql, "redshift")
     assert "GENERATE_SERIES" in translate(sql, "duckdb").upper()
-
-
-def test_numbers_relation_runs_on_duckdb_and_postgres(answerers):
-    sql = f"WITH {NUMBERS_CTE}\nSELECT COUNT(*) AS n, MIN(n) AS lo, MAX(n) AS hi, COUNT(DISTINCT n) AS d FROM numbers"
-    for engine in ("duckdb", "postgres"):
-        wh = answerers[(engine, "messenger")].segment
-        assert wh.run(wh.translate(sql)).rows == [(10_000, 0, 9_999, 10_000)]
