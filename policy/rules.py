@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from playbooks.library import Library
-from questions.parser import Request
+from questions import Request
 from segment.dimensions import DIMENSIONS
 
 from .settings import SENSITIVE_TAG, PolicySettings, Rule, Subjects

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .parser import Reading, Request
+from .request import Reading, Request
 from .timerange import describe
 
 DEFAULT = "default"

@@ -10,7 +10,7 @@ from typing import Any
 from playbooks.library import Library
 from playbooks.params import ParamError, json_safe
 
-from .parser import Reading, Request
+from .request import Reading, Request
 
 VERSION = 1
 
@@ -28,6 +28,7 @@ def request_to_json(request: Request) -> dict[str, Any]:
         "readings": [{"name": r.name, "value": json_safe(r.value), "words": r.words} for r in request.readings],
         "explicit": sorted(request.explicit),
         "range_label": request.range_label,
+        "notes": list(request.notes),
     }
 
 
@@ -46,7 +47,8 @@ def request_from_json(data: dict[str, Any] | str, library: Library) -> Request:
             raise StoredRequestError(f"{playbook.id}: {exc.message}") from None
     readings = tuple(Reading(r["name"], r.get("value"), r.get("words", "")) for r in data.get("readings") or ())
     return Request(playbook=playbook.id, params=params, question=str(data.get("question") or ""), readings=readings,
-                   explicit=frozenset(data.get("explicit") or ()), range_label=str(data.get("range_label") or ""))
+                   explicit=frozenset(data.get("explicit") or ()), range_label=str(data.get("range_label") or ""),
+                   notes=tuple(str(n) for n in data.get("notes") or ()))
 
 
 def dumps(request: Request) -> str:

@@ -25,9 +25,18 @@ class Request:
     readings: tuple[Reading, ...] = ()
     explicit: frozenset[str] = frozenset()
     range_label: str = ""
+    notes: tuple[str, ...] = ()  # what the answer must say about the reading (words not used, values bounded)
 
     def with_params(self, **changes: Any) -> Request:
         return replace(self, params={**self.params, **changes})
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer to a question asked back: its label, and the whole question read with it."""
+
+    label: str
+    request: Request
 
 
 @dataclass(frozen=True)
@@ -40,3 +49,5 @@ class Clarification:
     example: str = ""
     choices: tuple[str, ...] = ()  # for an ambiguity: the values to pick from
     param: str | None = None
+    replace: str = ""  # the words of the question the choices stand for
+    options: tuple[Option, ...] = ()  # choices that answer the original question when picked

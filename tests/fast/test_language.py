@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from questions import Clarification, Request
 from questions.explain import describe_reading, explain_lines, reading_items
 from questions.kinds import find_kinds, split_sequence
-from questions.parser import ParseContext, _parse
+from questions.parser import ParseContext
+from questions.parser import read as read_question
 from rendering.render import RenderContext, render
 
 from ..conftest import DATASETS, make_config
@@ -30,7 +31,7 @@ def _quote(*parts: str) -> str:
 
 def read(env, text, previous=None):
     library, catalog = env
-    return _parse(text, ParseContext(library, catalog, TODAY, WEEK_START, SYNONYMS, previous))  # no catch-all
+    return read_question(text, ParseContext(library, catalog, TODAY, WEEK_START, SYNONYMS, previous))  # no catch-all
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -134,7 +135,9 @@ def test_a_follow_up_says_what_it_kept(corpus_env):
 
 
 def test_i_dont_know_that_offers_the_closest_playbooks_and_events(corpus_env):
-    outcome = read(corpus_env, "growht accounting")
+    typo = read(corpus_env, "growht accounting")  # one typo in a header word: read, and said back
+    assert typo.playbook == "growth_accounting" and "Read “growht” as “growth”." in typo.notes
+    outcome = read(corpus_env, "gruuth akkountinng")
     assert isinstance(outcome, Clarification) and outcome.message.startswith("I don't know that")
     assert outcome.suggestions[0].startswith("Growth accounting (e.g. “growth accounting”)")
     outcome = read(corpus_env, "checkins flux")
@@ -144,9 +147,9 @@ def test_i_dont_know_that_offers_the_closest_playbooks_and_events(corpus_env):
 
 def test_weeks_follow_the_configured_week_start(corpus_env):
     library, catalog = corpus_env
-    outcome = _parse("invites this week", ParseContext(library, catalog, TODAY, "sunday", SYNONYMS))
+    outcome = read_question("invites this week", ParseContext(library, catalog, TODAY, "sunday", SYNONYMS))
     assert outcome.params["start"].isoformat() == "2026-11-15"  # the Sunday before Friday 20 Nov
-    outcome = _parse("invites weekly", ParseContext(library, catalog, TODAY, "sunday", SYNONYMS))
+    outcome = read_question("invites weekly", ParseContext(library, catalog, TODAY, "sunday", SYNONYMS))
     assert outcome.params["end"].isoformat() == "2026-11-15" and outcome.params["start"].weekday() == 6
 
 

@@ -135,7 +135,8 @@ def test_a_filter_a_playbook_cannot_apply_is_said_not_ignored(ctx):
     assert isinstance(sessions, Request) and sessions.playbook == "sessions"
     follow = p(ctx, "on ios", previous=sessions)
     assert isinstance(follow, Clarification) and "can't be filtered by platform" in follow.message, follow
-    assert isinstance(p(ctx, "web bounce rate"), Request)  # a value without a preposition is not a filter
+    web = p(ctx, "web bounce rate")  # a platform said without a preposition is still a filter: said, not ignored
+    assert isinstance(web, Clarification) and "can't be filtered by platform" in web.message, web
     assert p(ctx, "dau on ios").params["filters"] == (("platform", "iOS"),)  # one that can, does
 
 

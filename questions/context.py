@@ -1,0 +1,56 @@
+"""What a question is read against: the playbooks, the warehouse's catalog, today, the thread so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from playbooks import Library
+from segment import Catalog
+from segment.dimensions import DIMENSIONS
+
+from .lexicon import FILLER, LANGUAGES, VALUE_WORDS
+from .request import Request
+from .typos import Speller, vocabulary
+from .vocabulary import STOPWORDS, EventMatcher
+
+
+@dataclass
+class ParseContext:
+    library: Library
+    catalog: Catalog
+    today: date
+    week_start: str = "monday"
+    synonyms: dict[str, str] = field(default_factory=dict)
+    previous: Request | None = None
+    _matcher: EventMatcher | None = None
+
+    @property
+    def matcher(self) -> EventMatcher:
+        if self._matcher is None:
+            self._matcher = EventMatcher(self.catalog, self.synonyms)
+        return self._matcher
+
+    @property
+    def speller(self) -> Speller:
+        return speller_for(self.library, self.matcher)
+
+
+_SPELLERS: dict[tuple[int, int], Speller] = {}
+
+
+def speller_for(library: Library, matcher: EventMatcher) -> Speller:
+    """One Speller per (library, catalog): header words are its vocabulary, event words are protected."""
+    key = (id(library), id(matcher.catalog))
+    if key not in _SPELLERS:
+        if len(_SPELLERS) > 16:
+            _SPELLERS.clear()
+        words = [w for pb in library.all() for w in (*pb.words, pb.id.replace("_", " "))]
+        words += [w for pb in library.all() for s in pb.params for ws in s.extra.get("words", {}).values() for w in ws]
+        vocab = vocabulary(words) - FILLER - STOPWORDS  # never "corrected" into a word that means nothing here
+        event_words = set(matcher.vocabulary) - vocab
+        known = {w for d in DIMENSIONS.values() for phrase in d.words for w in phrase.split()}
+        known |= {w for words in VALUE_WORDS.values() for phrase in words for w in phrase.split()} | set(LANGUAGES)
+        known |= {str(v).lower() for values in matcher.catalog.values.values() for v, _ in values}
+        _SPELLERS[key] = Speller(vocab, FILLER | STOPWORDS | event_words | known, event_words)
+    return _SPELLERS[key]

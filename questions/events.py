@@ -1,0 +1,120 @@
+"""The reading steps for events: one event ("invites") or a sequence of steps ("signup -> invite ->
+message") matched to the live catalog, a named set of steps ("checkout funnel"), an ambiguity asked about
+with choices that carry the whole question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playbooks import Playbook
+
+from .context import ParseContext
+from .kinds import split_sequence
+from .request import Clarification, Reading
+from .state import ReadingState
+from .steps import INTERVAL_WORDS, param_of_type, phrase_re
+
+# the event is an optional filter of these: "how sticky is the product" names no event, and "retention of
+# users who signed up in october" describes the cohort, not what counts as coming back
+_NOT_AN_EVENT = (r"\b(?:the|our|my|your|this) (?:product|app|site|website|service)\b"
+                 r"|\b(?:who|that) (?:signed up|registered|joined)\b")
+
+
+def _example_for(pb: Playbook) -> str:
+    return pb.examples[0] if pb.examples else pb.id
+
+
+def event_text(state: ReadingState) -> str:
+    """What is left to read, without interval words, and without what names no event here."""
+    text = state.text
+    for pattern, _ in INTERVAL_WORDS:
+        text = re.sub(pattern, " ", text)
+    pb = state.playbook
+    spec = pb.param("event") if pb is not None else None
+    takes_none = pb is not None and spec is None and param_of_type(pb, "events") is None
+    if (spec is not None and not spec.required) or takes_none:
+        text = re.sub(_NOT_AN_EVENT, " ", text)
+    if takes_none:  # words that pick one of its choices ("orders and revenue": metrics) name no event here
+        for phrase in sorted({w for s in pb.params for ws in s.extra.get("words", {}).values() for w in ws},
+                             key=len, reverse=True):
+            text = phrase_re(phrase).sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    text = event_text(state)
+    pb = state.playbook
+    takes_none = pb is not None and pb.param("event") is None and param_of_type(pb, "events") is None
+    sequence = split_sequence(text)
+    if pb is None and sequence and sequence[1] == "arrows":
+        takers = [p for p in ctx.library.all() if _needs_steps(p)]
+        if len(takers) > 1:
+            return Clarification(state.raw, "What should I show for these steps?", choices=tuple(p.id for p in takers),
+                                 param="playbook", example=_example_for(takers[0]))
+        if takers:
+            state.playbook = pb = takers[0]
+            state.readings.append(Reading("playbook", pb.id, "(a sequence of steps)"))
+    list_spec = param_of_type(pb, "events")
+    if list_spec is not None and list_spec.name not in state.params and sequence:
+        steps = match_steps(state.raw, sequence[0], list_spec.name, pb, ctx)
+        if isinstance(steps, Clarification):
+            return steps
+        state.set(list_spec.name, steps, " → ".join(sequence[0]))
+        for part in sequence[0]:
+            state.take(part)
+        state.text = re.sub(r"(?<![\w-])(?:->|=>|>|→|then|followed by|from|to)(?![\w-])", " ", state.text).strip()
+        return None
+    if "event" in state.params or takes_none and not text:
+        return None
+    match = ctx.matcher.match(text)
+    if match is None:
+        return None
+    if match.event is None and match.choices and not takes_none:
+        return Clarification(state.raw, f"Which event do you mean by “{match.words}”?", choices=match.choices,
+                             param="event", example=f"{match.choices[0].lower()} "
+                                                    f"{state.rng.words if state.rng else 'last 7 days'}",
+                             replace=match.words)
+    if match.event:
+        name = "event" if list_spec is None or pb.param("event") is not None else list_spec.name
+        state.set(name, match.event if name == "event" else (match.event,), match.words)
+        for word in match.words.split():
+            state.take(word)
+    return None
+
+
+def read_step_set(state: ReadingState, ctx: ParseContext) -> None:
+    """No steps named: a set the header names ("checkout funnel" -> the e-commerce spec's four steps); each
+    step is then matched to the catalog like typed ones, so spec v1 names are found too."""
+    spec = param_of_type(state.playbook, "events")
+    if spec is None or spec.name in state.params or "event" in state.params:
+        return
+    for steps, phrases in spec.extra.get("words", {}).items():
+        hit = next((w for w in phrases if phrase_re(w).search(state.full)), None)
+        if hit:
+            state.set(spec.name, steps, hit)
+            state.take(hit)
+            return
+
+
+def match_steps(raw: str, parts: list[str], name: str, pb: Playbook, ctx: ParseContext) -> tuple[str, ...] | Clarification:
+    """Each part of a sequence to one event of the catalog; an unknown or ambiguous part is asked about."""
+    most = int(pb.param(name).maximum or 12) if pb.param(name) else 12
+    if len(parts) > most:
+        return Clarification(raw, f"{pb.title} takes at most {most} events.", param=name, example=_example_for(pb))
+    steps = []
+    for i, part in enumerate(parts, 1):
+        match = ctx.matcher.match(part)
+        if match is None:
+            return Clarification(raw, f"I don't know the event “{part}” (step {i}) in this warehouse.",
+                                 suggestions=tuple(ctx.matcher.suggestions(part)), param=name, example=_example_for(pb))
+        if match.event is None:
+            return Clarification(raw, f"Which event do you mean by “{match.words}” (step {i})?", choices=match.choices,
+                                 param=name, example=_example_for(pb), replace=match.words)
+        steps.append(match.event)
+    return tuple(steps)
+
+
+def _needs_steps(pb: Playbook) -> bool:
+    spec = param_of_type(pb, "events")
+    return spec is not None and spec.required

@@ -1,0 +1,104 @@
+"""Follow-ups in a thread: does a reply continue the previous question, or is it a new one?
+
+A reply that names only what to change ("by platform", "monthly", "last 30 days", "on ios") continues it.
+A reply that names its own playbook or measure ("retention weekly", "how many invites yesterday") is a
+new question. A reply that names only an event is new when the previous question used events as a
+filter ("dau", then "invites yesterday": the invites) and continues it when it says so ("and for
+photos?") or asked about that same kind of thing (event volume); where both readings are plausible
+(paths before messages, then "invites") the bot asks, with both as choices.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playbooks import Playbook
+
+from .context import ParseContext
+from .request import Reading, Request
+from .state import ReadingState
+from .steps import param_of_type
+from .timerange import DateRange
+
+PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
+MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
+                     r"just|only|instead|but|then|for|with|without|excluding|except|vs|versus|compared|split|"
+                     r"break|by|per|in|on|over|during|since|between|last|this)\b")
+_UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
+
+NEW, FOLLOW, ASK = "new", "follow", "ask"
+
+
+def _names_event(state: ReadingState) -> bool:
+    spec = param_of_type(state.playbook, "events")
+    return "event" in state.params or (spec is not None and spec.name in state.params)
+
+
+def _modifies(state: ReadingState) -> bool:
+    return bool(state.rng or state.interval or state.kinds or state.params)
+
+
+def _event_is_subject(pb: Playbook) -> bool:
+    """Is the playbook *about* its event (slipping away from an action, paths before one, a funnel's steps)
+    rather than using it to narrow who counts (active users of an event)?"""
+    spec = pb.param("event")
+    return bool((spec is not None and spec.required) or param_of_type(pb, "events") is not None)
+
+
+def decide(fresh: ReadingState, ctx: ParseContext) -> str:
+    """NEW, FOLLOW or ASK for a reply, from how it reads on its own (`fresh`)."""
+    previous = ctx.previous
+    prev_pb = ctx.library.get(previous.playbook) if previous is not None else None
+    if prev_pb is None or fresh.by_id:
+        return NEW
+    if fresh.playbook is not None and fresh.playbook_words:
+        return NEW  # it names its own playbook or measure
+    if _names_event(fresh):
+        takes_event = prev_pb.param("event") is not None or param_of_type(prev_pb, "events") is not None
+        if not takes_event:
+            return NEW
+        if MARKERS.match(fresh.full) or prev_pb.id == (fresh.playbook.id if fresh.playbook else ""):
+            return FOLLOW
+        fallback = ctx.library.get("event_volume")
+        if prev_pb is fallback or prev_pb.id == "event_volume":
+            return FOLLOW
+        return ASK if _event_is_subject(prev_pb) else NEW
+    return FOLLOW if _modifies(fresh) else NEW
+
+
+def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
+    """Continue the previous question: its playbook, and what it said that this reply does not change."""
+    previous: Request = ctx.previous
+    playbook = ctx.library.get(previous.playbook)
+    if playbook is None:
+        return
+    state.playbook, state.follow_up = playbook, True
+    rng, interval, params = state.rng, state.interval, state.params
+    said = set(params) | ({"start", "end"} if rng else set()) | ({"interval"} if interval else set())
+    state.readings.insert(0, Reading("playbook", playbook.id, PREVIOUS))
+    state.readings += [Reading(k, previous.params[k], PREVIOUS) for k in sorted(previous.explicit - said)
+                       if k in previous.params and not (k in ("start", "end") and interval)]
+    merged = {k: v for k, v in previous.params.items() if k in previous.explicit}
+    if rng is not None or "start" in previous.explicit:
+        merged.pop("start", None)
+        merged.pop("end", None)
+    if interval is not None:
+        merged.pop("interval", None)
+    if "event" in params:  # a new event replaces the old one, in whichever parameter holds it
+        spec = param_of_type(playbook, "events")
+        if spec is not None and playbook.param("event") is None:
+            merged.pop(spec.name, None)
+    merged.update(params)
+    state.params = merged
+    state.explicit |= set(previous.explicit)
+    if rng is None and "start" in previous.explicit:
+        old_days = (previous.params["end"] - previous.params["start"]).days
+        # "monthly" after "invites yesterday": one cut-off month says nothing, so a coarser interval
+        # than the old range can show gets that interval's default range instead
+        if interval is None or old_days >= 2 * _UNIT_DAYS.get(interval, 1):
+            state.rng = DateRange(previous.params["start"], previous.params["end"], previous.range_label)
+        else:
+            state.explicit -= {"start", "end"}
+    if interval is None and "interval" in previous.explicit:
+        state.interval = previous.params.get("interval")
+

@@ -1,0 +1,165 @@
+"""The last step: every parameter of the chosen playbook gets a value (what the question said, else the
+header's default), coerced through its type; what cannot be is asked about. Dates are bounded to what a
+warehouse can hold, and a default that the warehouse cannot honour (a default event it does not have)
+is asked about, never replaced by something close.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date, timedelta
+from typing import Any
+
+from playbooks import ParamError, Playbook
+
+from .context import ParseContext
+from .events import match_steps
+from .request import Clarification, Reading, Request
+from .state import ReadingState
+from .timerange import DateRange, describe, last_complete_periods
+
+EARLIEST = date(2000, 1, 1)  # no product analytics before this: earlier dates are bounded to it, and said
+
+
+def _example_for(pb: Playbook) -> str:
+    return pb.examples[0] if pb.examples else pb.id
+
+
+def resolve(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
+    pb = state.playbook
+    unknown = [k for k in state.params if pb.param(k) is None]
+    if unknown:
+        return Clarification(state.raw, f"{pb.title} has no parameter {unknown[0]!r}.",
+                             suggestions=tuple(difflib.get_close_matches(unknown[0], pb.param_names, 3, 0)),
+                             example=_example_for(pb))
+    out: dict[str, Any] = {}
+    interval = _interval(state, pb)
+    if isinstance(interval, Clarification):
+        return interval
+    if interval is not None:
+        out["interval"] = interval
+    label = ""
+    if pb.param("start") is not None and pb.param("end") is not None:
+        dates = _range(state, pb, interval, ctx)
+        if isinstance(dates, Clarification):
+            return dates
+        out["start"], out["end"], label = dates
+    for spec in pb.params:
+        if spec.name in out:
+            continue
+        value = _value(state, pb, spec, ctx)
+        if isinstance(value, Clarification):
+            return value
+        out[spec.name] = value
+    return Request(playbook=pb.id, params=out, question=state.raw, readings=tuple(state.readings),
+                   explicit=frozenset(state.explicit & set(out)), range_label=label, notes=tuple(state.notes))
+
+
+def _interval(state: ReadingState, pb: Playbook) -> str | None | Clarification:
+    spec = pb.param("interval")
+    if spec is None:
+        return None
+    interval = state.interval or state.params.get("interval")
+    if interval is None and state.rng is not None and "interval" not in state.explicit:
+        interval = _interval_for_range(state.rng, spec.choices)
+        state.readings.append(Reading("interval", interval, "(fits the range)"))
+    try:
+        return spec.coerce(interval) if interval else spec.coerce(spec.default or "day")
+    except ParamError as exc:
+        return Clarification(state.raw, exc.message, choices=tuple(exc.choices), param="interval",
+                             example=_example_for(pb))
+
+
+def _range(state: ReadingState, pb: Playbook, interval: str | None,
+           ctx: ParseContext) -> tuple[date, date, str] | Clarification:
+    params = state.params
+    if "start" in params or "end" in params:
+        try:
+            start = pb.param("start").coerce(params.get("start")) if "start" in params else None
+            end = pb.param("end").coerce(params.get("end")) if "end" in params else ctx.today + timedelta(days=1)
+        except ParamError as exc:
+            return Clarification(state.raw, exc.message, example=_example_for(pb))
+        if start is None:
+            start, _ = default_range(pb, interval or "day", ctx)
+        label = ""
+    elif state.rng is not None:
+        start, end, label = state.rng.start, state.rng.end, state.rng.label
+    else:
+        start, end = default_range(pb, interval or "day", ctx)
+        n = pb.default_range.get(interval or "day")
+        label = f"last {n} complete {interval or 'day'}s" if n else describe(start, end)
+    if end <= start:
+        return Clarification(state.raw, "The end of the range must be after its start.", example=_example_for(pb))
+    if start >= ctx.today + timedelta(days=1):
+        return Clarification(state.raw, f"{start.isoformat()} is in the future: there is no data for it yet.",
+                             param="start", example=_example_for(pb))
+    if start < EARLIEST:
+        state.notes.append(f"The range starts on {EARLIEST.isoformat()}, the earliest date Playbot reads "
+                           f"(asked: {start.isoformat()}).")
+        start = EARLIEST
+    if end > ctx.today + timedelta(days=1):
+        state.notes.append(f"The range ends today: nothing after {ctx.today.isoformat()} has happened yet "
+                           f"(asked: up to {(end - timedelta(days=1)).isoformat()}).")
+        end = ctx.today + timedelta(days=1)
+    return start, end, label or describe(start, end)
+
+
+def _value(state: ReadingState, pb: Playbook, spec, ctx: ParseContext) -> Any:
+    said = spec.name in state.params
+    value = state.params.get(spec.name, spec.default)
+    try:
+        value = spec.coerce(value)
+    except ParamError as exc:
+        return Clarification(state.raw, exc.message, choices=tuple(exc.choices), param=spec.name,
+                             example=_example_for(pb))
+    if spec.type == "events" and value:
+        value = match_steps(state.raw, list(value), spec.name, pb, ctx)
+        if isinstance(value, Clarification):
+            return value
+        if spec.minimum and len(value) < spec.minimum:
+            return Clarification(state.raw, f"{pb.title} needs at least {spec.minimum:g} events in order.",
+                                 param=spec.name, example=_example_for(pb))
+    if spec.type == "event" and value is not None and ctx.catalog.event(value) is None:
+        value = _event_value(state, pb, spec, str(value), said, ctx)
+        if isinstance(value, Clarification):
+            return value
+    if spec.required and value in (None, "", ()):
+        top = ctx.catalog.event_names()[:3]
+        return Clarification(state.raw, f"Which {spec.name.replace('_', ' ')}? {pb.title} needs one.",
+                             suggestions=tuple(top), param=spec.name,
+                             example=f"{top[0].lower() if top else 'signups'} last 7 days")
+    return value
+
+
+def _event_value(state: ReadingState, pb: Playbook, spec, value: str, said: bool, ctx: ParseContext):
+    """An event name the catalog does not have as written: said by the user, its closest match (or a
+    question); the header's default, asked about: a different event is never put in its place silently."""
+    match = ctx.matcher.match(value) if said else None
+    if match is not None and match.event is not None:
+        return match.event
+    if said:
+        return Clarification(state.raw, f"I don't know the event “{value}” in this warehouse.",
+                             suggestions=tuple(ctx.matcher.suggestions(value)),
+                             choices=match.choices if match else (), param=spec.name, example=_example_for(pb))
+    close = ctx.matcher.suggestions(value)
+    return Clarification(state.raw, f"{pb.title} uses {value} by default, and this warehouse has no {value} event. "
+                                    f"Which event should it use?", choices=tuple(close), param=spec.name,
+                         example=f"{pb.id} event={close[0]!r}" if close else _example_for(pb))
+
+
+def _interval_for_range(rng: DateRange, choices: tuple[str, ...]) -> str:
+    days = rng.days
+    if days <= 2 and "hour" in choices and rng.grain == "hour":
+        return "hour"
+    if days <= 62 or "week" not in choices:
+        return "day" if "day" in choices else choices[0]
+    if days <= 26 * 7 or "month" not in choices:
+        return "week"
+    return "month"
+
+
+def default_range(pb: Playbook, interval: str, ctx: ParseContext) -> tuple[date, date]:
+    n = pb.default_range.get(interval, {"hour": 1, "day": 30, "week": 12, "month": 12, "quarter": 4}.get(interval, 30))
+    if interval == "hour":
+        return ctx.today - timedelta(days=1), ctx.today + timedelta(days=1)
+    return last_complete_periods(ctx.today, interval, n, ctx.week_start)

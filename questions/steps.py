@@ -1,0 +1,249 @@
+"""The reading steps before events: explicit parameters, phrases of the generic kinds, the time range,
+the interval, the playbook and its choice words, breakdowns and filters. Each step reads one thing from
+the ReadingState, takes the words it used, and returns a Clarification when it must ask.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+
+from playbooks import Library, Playbook
+from segment.dimensions import DIMENSIONS, dimension_by_word, dimension_values, offered
+
+from .context import ParseContext
+from .kinds import ARROWS, find_kinds
+from .request import Clarification, Reading
+from .state import ReadingState
+from .timerange import DATE_RE, find_range, parse_date
+from .values import said_values, versus_breakdown
+from .vocabulary import STOPWORDS, stem
+
+INTERVAL_WORDS = [
+    (r"\b(hourly|per hour|by hour|each hour|every hour|hour by hour)\b", "hour"),
+    (r"\b(daily|per day|by day|each day|every day|day by day|a day|dau|day over day|dod)\b", "day"),
+    (r"\b(weekly|per week|by week|each week|every week|week by week|week over week|wow|a week|wau)\b", "week"),
+    (r"\b(monthly|per month|by month|each month|every month|month by month|month over month|mom|a month|mau)\b",
+     "month"),
+    (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
+]
+PARAM_RE = r"\b([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)"
+BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:ing)? (?:it )?down )?by|per|for each"
+         r"|for every|split(?: it)? by|across) ([a-z][a-z ]{1,30}?)"
+         r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
+         r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please)\b|[,.])")
+TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
+
+
+def _example_for(pb: Playbook) -> str:
+    return pb.examples[0] if pb.examples else pb.id
+
+
+def param_of_type(pb: Playbook | None, ptype: str):
+    return next((spec for spec in pb.params if spec.type == ptype), None) if pb is not None else None
+
+
+@lru_cache(maxsize=8192)
+def phrase_re(phrase: str) -> re.Pattern:
+    """A phrase as a whole-word pattern, compiled once (some 600 header phrases are tried per question)."""
+    return re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])")
+
+
+@lru_cache(maxsize=4096)
+def stemmed(text: str) -> str:
+    return " ".join(stem(w) for w in text.split())
+
+
+# ---- 1. the playbook's id and key=value parameters ----
+
+def read_playbook_id(state: ReadingState, ctx: ParseContext) -> None:
+    """A leading id names the playbook when it reads as one: "event_volume event=...", "retention";
+    "retention drivers" is a phrase for the header words to weigh."""
+    first, _, rest = state.text.partition(" ")
+    if first in ctx.library and ("_" in first or not rest or re.match(PARAM_RE, rest)):
+        state.playbook, state.by_id, state.playbook_words = ctx.library[first], True, first
+        state.readings.append(Reading("playbook", first, first))
+        state.take(first)
+
+
+def read_explicit(state: ReadingState, ctx: ParseContext) -> None:
+    """`event='Invite Sent' interval=week`: values keep the capitals they were typed with."""
+    typed = {m.group(1).lower(): m.group(2).strip("'\"") for m in re.finditer(PARAM_RE, state.raw, re.IGNORECASE)}
+    for m in list(re.finditer(PARAM_RE, state.text)):
+        key = m.group(1)
+        state.set(key, typed.get(key, m.group(2).strip("'\"")), m.group(0))
+        state.given.add(key)
+    state.text = re.sub(r"\s+", " ", re.sub(PARAM_RE, " ", state.text)).strip()
+
+
+# ---- 2. phrases of the generic kinds, then the time range and interval ----
+
+def read_kinds(state: ReadingState, ctx: ParseContext) -> None:
+    """"vs last week", "within 7 days", "at least 3 times": before the range, so "vs last week" is not it."""
+    state.kinds, state.text = find_kinds(state.text, ctx.today)
+
+
+def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    rng, text = find_range(state.text, ctx.today, ctx.week_start)
+    if rng is None:
+        leftover = re.search(DATE_RE, state.text)
+        if leftover:
+            when = parse_date(leftover.group(0), ctx.today)
+            problem = "is in the future" if when and when > ctx.today else "is not a date I can read"
+            return Clarification(state.raw, f"“{leftover.group(0)}” {problem}.", example="signups since 2026-09-01",
+                                 param="start")
+        return None
+    state.rng, state.text = rng, text
+    state.readings += [Reading("start", rng.start, rng.words), Reading("end", rng.end, rng.words)]
+    state.explicit |= {"start", "end"}
+    return None
+
+
+def read_interval(state: ReadingState, ctx: ParseContext) -> None:
+    for pattern, unit in INTERVAL_WORDS:
+        m = state.said(pattern)
+        if m:
+            state.interval = unit
+            state.readings.append(Reading("interval", unit, m.group(0)))
+            state.explicit.add("interval")
+            if unit in ("day", "week", "month") and m.group(0) in ("dau", "wau", "mau"):
+                return  # also the playbook's words: left for the playbook step
+            state.take(m.group(0))
+            return
+
+
+# ---- 3. the playbook, from the words in each playbook's header ----
+
+def pick_playbook(state: ReadingState, ctx: ParseContext) -> None:
+    if state.playbook is not None:
+        return
+    playbook, words = best_playbook(state.text, ctx.library, sequence=bool(ARROWS.search(state.text)))
+    if playbook is not None:
+        state.playbook, state.playbook_words = playbook, words
+        state.readings.append(Reading("playbook", playbook.id, words))
+        state.take(words)
+
+
+def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[Playbook | None, str]:
+    """The playbook whose header words fit best (longest phrases weigh most); steps in order ("a -> b")
+    favour one that needs steps; then one typo in a long header word ("retension")."""
+    best: tuple[float, Playbook | None, str] = (0.0, None, "")
+    plain = re.sub(r"\b(?:our|the|my|your|their|a|an) ", "", text)  # "where do our active users come from"
+    plain = re.sub(r"\btop \d{1,2} ", "top ", plain)  # "top 10 events" has the words "top events"
+    stems = stemmed(plain)  # "resurrect" finds "resurrected"
+    for pb in library.all():
+        bonus = 0.5 if sequence and needs_steps(pb) else 0.0
+        for phrase in (*pb.words, pb.id.replace("_", " ")):
+            pattern = phrase_re(phrase)
+            exact = pattern.search(text) or pattern.search(plain)
+            if exact or phrase_re(stemmed(phrase)).search(stems):
+                score = len(phrase.split()) + len(phrase) / 100 + bonus - (0 if exact else 0.05)
+                if score > best[0]:
+                    best = (score, pb, exact.group(0) if exact and exact.re.pattern == pattern.pattern
+                            and pattern.search(text) else phrase)
+    if best[1] is None:
+        typed = [w for w in plain.split() if len(w) >= 6]
+        for pb in library.all():
+            for phrase in pb.words:
+                close = difflib.get_close_matches(phrase, typed, 1, 0.85) if " " not in phrase and len(phrase) >= 6 else []
+                score = 1 + len(phrase) / 100 - 0.05
+                if close and score > best[0]:
+                    best = (score, pb, close[0])
+    return best[1], best[2]
+
+
+def needs_steps(pb: Playbook) -> bool:
+    spec = param_of_type(pb, "events")
+    return spec is not None and spec.required
+
+
+def read_choice_words(state: ReadingState, ctx: ParseContext) -> None:
+    """Enum and bool values named in the playbook's header ("stickiness" -> metric=stickiness)."""
+    pb = state.playbook
+    if pb is None:
+        return
+    for spec in pb.params:
+        if spec.name in state.params or not spec.extra.get("words") or spec.type == "events":
+            continue
+        for choice, phrases in spec.extra["words"].items():
+            hit = next((w for w in phrases if phrase_re(w).search(state.full)), None)
+            if hit:
+                state.set(spec.name, choice, hit)
+                state.take(hit)
+                break
+
+
+# ---- 4. breakdowns ("by platform", "top 3", "ios vs web") and filters ("on iOS", "for pro users") ----
+
+def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    by = next((m for m in re.finditer(BY_RE, state.text) if dimension_by_word(m.group(1).strip())), None)
+    named = by.group(0) if by else ""
+    if by is None:
+        by = next((m for pattern in TOP_DIM_RES for m in re.finditer(pattern, state.text)
+                   if dimension_by_word(m.group(1))), None)
+        named = by.group(1) if by else ""  # keep "top 5" for the top parameter
+    dim = dimension_by_word(by.group(1).strip()) if by else None
+    versus = None
+    if dim is None:  # "mac vs windows", "ios vs web", "pro vs free": the dimension both values belong to
+        versus = versus_breakdown(state.text, ctx.catalog)
+        if versus is not None:
+            dim, named = DIMENSIONS[versus[0]], versus[1]
+    if dim is None:
+        return None
+    pb = state.playbook
+    dim_param = next((s.name for s in pb.params if s.type == "dimension"), None) if pb else None
+    if pb is not None and dim_param is None:
+        return Clarification(state.raw, f"{pb.title} can't be broken down by {dim.label.lower()} yet.",
+                             example=_example_for(pb))
+    state.set(dim_param or "group_by", dim.name, named)  # a sensitive one is kept so the policy refuses it
+    state.take(named)
+    return None
+
+
+def read_top(state: ReadingState, ctx: ParseContext) -> None:
+    top = state.said(r"\btop (\d{1,2})\b")
+    if top and (state.playbook is None or state.playbook.param("top") is not None):
+        state.set("top", int(top.group(1)), top.group(0))
+        state.take(top.group(0))
+
+
+def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    """Values said ("on ios", "german users", "from google") looked up in the warehouse's profiled values:
+    one that is not there is asked about with the values there are, never ignored."""
+    found, missing = said_values(state.text, ctx.catalog)
+    if missing is not None:
+        dim, said, there = missing
+        label = DIMENSIONS[dim].label.lower()
+        listed = ", ".join(there[:8]) if there else "none"
+        return Clarification(state.raw, f"There is no {label} “{said}” in this data; the values here are: {listed}.",
+                             choices=tuple(there[:6]), param="filters", example=_example_for(state.playbook)
+                             if state.playbook else "")
+    if not found:
+        return None
+    pb = state.playbook
+    spec = param_of_type(pb, "filters")
+    if pb is not None and spec is None:
+        dim, value, words = found[0]
+        return Clarification(state.raw, f"{pb.title} can't be filtered by {DIMENSIONS[dim].label.lower()} "
+                                        f"(“{words}”) yet; this answer would count everyone.",
+                             example=_example_for(pb))
+    name = spec.name if spec is not None else "filters"
+    state.params[name] = tuple((d, v) for d, v, _ in found)
+    state.explicit.add(name)
+    for dim, value, words in found:
+        state.readings.append(Reading(name, f"{dim}:{value}", words))
+        state.take(words)
+    return None
+
+
+def unknown_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    """"by age", "split by browser": a breakdown this data has no column for is said, not shown as (none)."""
+    m = re.search(r"\b(?:by|per|split by|broken down by|grouped by|segmented by) ([a-z]+(?: [a-z]+)?)\b", state.text)
+    if m is None or m.group(1).split()[0] in STOPWORDS | {"day", "week", "month", "hour", "quarter", "year"}:
+        return None
+    said = m.group(1).split()[0]
+    names = [d.label.lower() for d in offered() if dimension_values(ctx.catalog).get(d.name)]
+    return Clarification(state.raw, f"I can't break this down by “{said}”: there is no such column in the "
+                                    f"sources. Breakdowns here: {', '.join(names)}.", param="group_by",
+                         example=_example_for(state.playbook) if state.playbook else "")

@@ -1,0 +1,84 @@
+"""Typos in the words that are not event names: "weke" -> week, "montly" -> monthly, "retntion" ->
+retention. A word is corrected only to a single closest word of the bot's own vocabulary (one edit for
+short words, two for long ones, same first letter), and the answer says what it read ("weke" read as
+"week"). Event names have their own forgiving matcher (vocabulary.py), so words close to an event's are
+left to it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from functools import lru_cache
+
+TIME_WORDS = ("today yesterday tomorrow hour hours hourly day days daily week weeks weekly month months monthly "
+              "quarter quarters quarterly year years yearly annual last past previous prior this current since until "
+              "between fortnight weekend weekends ago so far to date morning evening night").split()
+MONTH_WORDS = [m.lower() for m in calendar.month_name if m] + [d.lower() for d in calendar.day_name]
+OTHER_WORDS = ("average median total rate ratio percent percentage share compare compared versus breakdown "
+               "broken split grouped segment segmented within least first steps after before during trend "
+               "growth cohort cohorts retention retained active users signups sessions revenue funnel conversion "
+               "adoption engagement stickiness").split()
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours), capped."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+        if min(prev) > limit:
+            return limit + 1
+    return prev[-1]
+
+
+class Speller:
+    """Corrects words against a vocabulary; built once per library (its header words join the vocabulary)."""
+
+    def __init__(self, words: set[str], protected: set[str], event_words: set[str] = frozenset()):
+        self.words = frozenset(words)
+        self.protected = frozenset(protected)  # known words that are never corrected (fillers, values)
+        self._by_start = _index(self.words)
+        self._events = _index({w for w in event_words if w.isalpha() and len(w) >= 4})  # left to the event matcher
+        self.correct = lru_cache(maxsize=4096)(self._correct)
+
+    def _correct(self, word: str) -> str | None:
+        """The one vocabulary word `word` is a typo of, or None (a known word, or no single close one)."""
+        if len(word) < 4 or word in self.words or word in self.protected or not word.isalpha():
+            return None
+        limit = 1 if len(word) <= 6 else 2
+        if any(_distance(word, w, limit) <= limit for w in self._events.get(word[0], ())):
+            return None  # a typo of an event word: the event matcher forgives it itself
+        best: list[tuple[int, str]] = []
+        for candidate in self._by_start.get(word[0], ()):
+            d = _distance(word, candidate, limit)
+            if d <= limit:
+                best.append((d, candidate))
+        if not best:
+            return None
+        best.sort()
+        if len(best) > 1 and best[1][0] == best[0][0]:
+            return None  # two equally close words: not a guess to make
+        return best[0][1]
+
+
+def _index(words) -> dict[str, list[str]]:
+    by_start: dict[str, list[str]] = defaultdict(list)
+    for w in sorted(words):
+        by_start[w[0]].append(w)
+    return by_start
+
+
+def vocabulary(header_words: list[str]) -> set[str]:
+    """The words the bot reads besides event names: time words, month and day names, header words."""
+    words = set(TIME_WORDS) | set(MONTH_WORDS) | set(OTHER_WORDS)
+    for phrase in header_words:
+        words |= {w for w in phrase.lower().replace("-", " ").split() if w.isalpha() and len(w) >= 4}
+    return words

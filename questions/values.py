@@ -1,0 +1,138 @@
+"""Filter values said in a question, looked up in what the warehouse holds.
+
+"on ios", "iPhone users", "german users", "from google", "for pro users", "app version 3.4.0": each is
+a (dimension, value) the warehouse's profiled values have, or it is missing, and then the bot asks
+with the values there are instead of answering for everyone. "mac vs windows", "ios vs web", "pro vs
+free": two values of one dimension, read as a breakdown by it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from segment import Catalog
+from segment.dimensions import dimension_values
+
+from .lexicon import AMBIGUOUS_ALONE, LANGUAGES, VALUE_WORDS
+
+PREP = r"(?:on|from|for|in|via|with|using|among|amongst)\s+(?:the\s+)?"
+NOUN = r"(?:\s+(?:users?|customers?|people|visitors?|signups?|sign-ups|traffic|accounts?|members?|folks|plan|tier|"
+NOUN += r"subscribers?|devices?|app|phones?|only))"
+ORDER = ("platform", "os", "device", "plan", "channel", "country", "locale", "app_version", "segment_source")
+# dimensions whose values are distinctive words: said alone ("ios", "android", "desktop") they filter
+BARE_OK = ("platform", "os", "device")
+
+
+def _lower_map(values: list[str]) -> dict[str, str]:
+    return {str(v).lower(): str(v) for v in values}
+
+
+_VALUES: dict[int, tuple[Catalog, dict[str, dict[str, str]]]] = {}
+
+
+def data_values(catalog: Catalog) -> dict[str, dict[str, str]]:
+    """{dimension: {lowercase value: value as stored}} of this warehouse (worked out once per catalog)."""
+    cached = _VALUES.get(id(catalog))
+    if cached is None or cached[0] is not catalog:
+        if len(_VALUES) > 16:
+            _VALUES.clear()
+        cached = _VALUES[id(catalog)] = (catalog, {d: _lower_map(v) for d, v in dimension_values(catalog).items()})
+    return cached[1]
+
+
+def _pattern(word: str, dim: str, raw_upper: bool) -> str | None:
+    w = re.escape(word)
+    if len(word) <= 2:  # country codes: only "in the US", "from DE", typed in capitals
+        return rf"(?<![\w-]){PREP}{w}(?![\w-])" if raw_upper else None
+    if word in AMBIGUOUS_ALONE or dim in ("channel", "country", "locale", "app_version", "segment_source"):
+        return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN})(?![\w-])"
+    if dim in BARE_OK:
+        return rf"(?<![\w-])(?:{PREP})?{w}{NOUN}?(?![\w-])"
+    return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN})(?![\w-])"
+
+
+def _candidates(dim: str, data: dict[str, str]) -> dict[str, str]:
+    """Said word -> canonical value for a dimension: the data's own values and the lexicon's words."""
+    out = {v: v for v in data}
+    for word, canonical in VALUE_WORDS.get(dim, {}).items():
+        out.setdefault(word, canonical.lower())
+    if dim == "locale":
+        for language, prefix in LANGUAGES.items():
+            out.setdefault(language + " speakers", prefix)
+            out.setdefault(language + " speaking", prefix)
+    return out
+
+
+def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[str, str, str]],
+                                                                       tuple[str, str, list[str]] | None]:
+    """([(dimension, value as stored, words)], missing): `missing` is (dimension, what was said, the values
+    there are) for the first value the lexicon knows but this warehouse does not have."""
+    values = data_values(catalog)
+    found: list[tuple[str, str, str]] = []
+    taken: set[str] = set()
+    missing: tuple[str, str, list[str]] | None = None
+    for dim in ORDER:
+        data = values.get(dim) or {}
+        for word, canonical in sorted(_candidates(dim, data).items(), key=lambda kv: -len(kv[0])):
+            if word in taken or any(word in t.split() for t in taken):
+                continue
+            pattern = _pattern(word, dim, bool(re.search(rf"\b{re.escape(word.upper())}\b", raw)))
+            m = re.search(pattern, text) if pattern else None
+            if m is None:
+                continue
+            stored = _stored(dim, canonical, data)
+            if stored is not None:
+                found.append((dim, stored, m.group(0).strip()))
+                taken.add(word)
+                break
+            if missing is None and not _elsewhere(word, dim, values):
+                missing = (dim, word, list(data.values()))
+    return found, missing
+
+
+def _stored(dim: str, canonical: str, data: dict[str, str]) -> str | None:
+    if canonical in data:
+        return data[canonical]
+    if dim == "locale":  # a language: its first locale here ("fr" -> fr-FR)
+        return next((v for k, v in data.items() if k.split("-")[0] == canonical), None)
+    return None
+
+
+def _elsewhere(word: str, dim: str, values: dict[str, dict[str, str]]) -> bool:
+    """The word names a value another dimension has ("android": no platform Android, but an os Android)."""
+    for other, words in VALUE_WORDS.items():
+        if other != dim and word in words and words[word].lower() in (values.get(other) or {}):
+            return True
+    return False
+
+
+def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
+    """[(dimension, value)] the words may stand for, in the data (a versus side: "mac", "web users")."""
+    words = re.sub(NOUN + r"$", "", words.strip())
+    values = data_values(catalog)
+    out = []
+    for dim in ORDER:
+        data = values.get(dim) or {}
+        canonical = _candidates(dim, data).get(words)
+        if canonical is not None:
+            stored = _stored(dim, canonical, data)
+            if stored is not None:
+                out.append((dim, stored))
+    return out
+
+
+VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?) (?:vs\.?|versus|v\.?|compared to|against|or|and) "
+                    r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")
+
+
+def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
+    """(dimension, words) for "mac vs windows", "ios vs web", "pro vs free", "free or paid"."""
+    for m in VERSUS.finditer(text):
+        left, right = m.group(1), m.group(2)
+        for a in (left, left.split()[-1]):
+            for b in (right, right.split()[0]):
+                dims = {d for d, _ in value_of(a, catalog)} & {d for d, _ in value_of(b, catalog)}
+                if dims and value_of(a, catalog) != value_of(b, catalog):
+                    dim = next(d for d in ORDER if d in dims)
+                    return dim, f"{a} {m.group(0)[len(left):len(m.group(0)) - len(right)].strip()} {b}"
+    return None
