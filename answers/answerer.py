@@ -121,6 +121,7 @@ class Answerer:
         except PlaybotError as exc:
             return Failure(question, exc.message, exc.next_step, exc.kind)
         ctx = ParseContext(library=self.library, catalog=catalog, today=self.today(),
+                           activation_event=self.config.segment.activation_event,
                            week_start=self.config.week_start, synonyms=self.config.event_synonyms, previous=previous)
         return parse(question, ctx)
 

@@ -23,6 +23,7 @@ class ParseContext:
     week_start: str = "monday"
     synonyms: dict[str, str] = field(default_factory=dict)
     previous: Request | None = None
+    activation_event: str | None = "Signed Up"  # what makes someone a signup (config segment.activation_event)
     _matcher: EventMatcher | None = None
 
     @property

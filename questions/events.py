@@ -13,7 +13,8 @@ from .context import ParseContext
 from .kinds import split_sequence
 from .request import Clarification, Reading
 from .state import ReadingState
-from .steps import INTERVAL_WORDS, param_of_type, phrase_re
+from .steps import INTERVAL_WORDS, own_stems, param_of_type, phrase_re
+from .vocabulary import stem
 
 # the event is an optional filter of these: "how sticky is the product" names no event, and "retention of
 # users who signed up in october" describes the cohort, not what counts as coming back
@@ -68,8 +69,11 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if "event" in state.params or takes_none and not text:
         return None
     match = ctx.matcher.match(text)
-    if match is None:
+    if match is None or takes_none and _describes(match, pb, ctx):
         return None
+    spec = pb.param("event") if pb is not None else None
+    if match.verb_only and spec is not None and not spec.required:
+        return None  # "the emails we sent": an action said about the playbook's own (default) event
     if match.event is None and match.choices and not takes_none:
         return Clarification(state.raw, f"Which event do you mean by “{match.words}”?", choices=match.choices,
                              param="event", example=f"{match.choices[0].lower()} "
@@ -81,6 +85,14 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         for word in match.words.split():
             state.take(word)
     return None
+
+
+def _describes(match, pb: Playbook, ctx: ParseContext) -> bool:
+    """For a playbook that takes no event, words that describe what it counts rather than name an event:
+    the people it is about ("signups" of an LTV cohort) or its own words ("start a session")."""
+    if match.event is not None and match.event == ctx.activation_event:
+        return True
+    return all(stem(w) in own_stems(pb) for w in match.words.split())
 
 
 def read_step_set(state: ReadingState, ctx: ParseContext) -> None:

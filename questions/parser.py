@@ -26,6 +26,7 @@ from .request import Clarification, Option, Reading, Request
 from .resolve import resolve
 from .state import ReadingState
 from .steps import (
+    own_stems,
     param_of_type,
     pick_playbook,
     read_breakdown,
@@ -37,6 +38,7 @@ from .steps import (
     read_playbook_id,
     read_range,
     read_top,
+    take_interval,
     unknown_breakdown,
 )
 from .vocabulary import STOPWORDS, stem
@@ -45,8 +47,8 @@ log = logging.getLogger("playbot.parser")
 MAX_QUESTION = 2000
 Step = Callable[[ReadingState, ParseContext], Clarification | None]
 READING_STEPS: tuple[Step, ...] = (read_playbook_id, read_explicit, read_kinds, read_range, read_interval,
-                                   pick_playbook, read_choice_words, read_breakdown, read_top, read_filters,
-                                   read_events, read_step_set)
+                                   pick_playbook, take_interval, read_choice_words, read_breakdown, read_top,
+                                   read_filters, read_events, read_step_set)
 
 
 def parse(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarification:
@@ -182,20 +184,9 @@ def unused_words(state: ReadingState) -> list[str]:
     """Words no step used and that carry meaning: said back in the answer. A word of the chosen playbook's
     own header (its words, title and question: "which marketing channels bring ...") describes it: used."""
     words = re.findall(r"[a-z][a-z0-9'&.-]*[a-z0-9]|[a-z]", state.text)
-    own = _own_stems(state.playbook) if state.playbook is not None else frozenset()
+    own = own_stems(state.playbook) if state.playbook is not None else frozenset()
     return list(dict.fromkeys(w for w in words if w not in FILLER and w not in STOPWORDS and len(w) > 1
                               and stem(w) not in own))
-
-
-_OWN: dict[int, tuple[Playbook, frozenset[str]]] = {}
-
-
-def _own_stems(pb: Playbook) -> frozenset[str]:
-    cached = _OWN.get(id(pb))
-    if cached is None or cached[0] is not pb:
-        text = " ".join([*pb.words, pb.title, pb.question, pb.id.replace("_", " ")])
-        cached = _OWN[id(pb)] = (pb, frozenset(stem(w) for w in re.findall(r"[a-z]+", text.lower())))
-    return cached[1]
 
 
 def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:

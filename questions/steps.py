@@ -5,7 +5,6 @@ the ReadingState, takes the words it used, and returns a Clarification when it m
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 
@@ -22,10 +21,12 @@ from .vocabulary import STOPWORDS, stem
 
 INTERVAL_WORDS = [
     (r"\b(hourly|per hour|by hour|each hour|every hour|hour by hour)\b", "hour"),
-    (r"\b(daily|per day|by day|each day|every day|day by day|a day|dau|day over day|dod)\b", "day"),
-    (r"\b(weekly|per week|by week|each week|every week|week by week|week over week|wow|a week|wau)\b", "week"),
-    (r"\b(monthly|per month|by month|each month|every month|month by month|month over month|mom|a month|mau)\b",
-     "month"),
+    (r"\b(daily|per day|by day|each day|every day|day by day|(?:times|once|twice) a day|dau|day over day|dod)\b",
+     "day"),
+    (r"\b(weekly|per week|by week|each week|every week|week by week|week over week|wow|a week(?! later| ago| after)"
+     r"|wau|week[- ]\d{1,2}|w\d{1,2})\b", "week"),
+    (r"\b(monthly|per month|by month|each month|every month|month by month|month over month|mom"
+     r"|(?:times|once|twice) a month|mau|month[- ]\d{1,2}|m\d{1,2})\b", "month"),
     (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
 ]
 PARAM_RE = r"\b([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)"
@@ -101,16 +102,20 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
 
 
 def read_interval(state: ReadingState, ctx: ParseContext) -> None:
+    """"weekly", "per month", "month-1": read now, taken after the playbook step (whose header phrases
+    may hold the same words: "weekly active users", "mau by payment plan")."""
     for pattern, unit in INTERVAL_WORDS:
         m = state.said(pattern)
         if m:
             state.interval = unit
             state.readings.append(Reading("interval", unit, m.group(0)))
             state.explicit.add("interval")
-            if unit in ("day", "week", "month") and m.group(0) in ("dau", "wau", "mau"):
-                return  # also the playbook's words: left for the playbook step
-            state.take(m.group(0))
             return
+
+
+def take_interval(state: ReadingState, ctx: ParseContext) -> None:
+    words = next((r.words for r in state.readings if r.name == "interval"), "")
+    state.take(words)
 
 
 # ---- 3. the playbook, from the words in each playbook's header ----
@@ -126,8 +131,8 @@ def pick_playbook(state: ReadingState, ctx: ParseContext) -> None:
 
 
 def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[Playbook | None, str]:
-    """The playbook whose header words fit best (longest phrases weigh most); steps in order ("a -> b")
-    favour one that needs steps; then one typo in a long header word ("retension")."""
+    """The playbook whose header words fit best: longest phrases weigh most; steps in order ("a -> b")
+    favour one that needs steps. (Typos were corrected before: typos.py.)"""
     best: tuple[float, Playbook | None, str] = (0.0, None, "")
     plain = re.sub(r"\b(?:our|the|my|your|their|a|an) ", "", text)  # "where do our active users come from"
     plain = re.sub(r"\btop \d{1,2} ", "top ", plain)  # "top 10 events" has the words "top events"
@@ -140,17 +145,26 @@ def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[
             if exact or phrase_re(stemmed(phrase)).search(stems):
                 score = len(phrase.split()) + len(phrase) / 100 + bonus - (0 if exact else 0.05)
                 if score > best[0]:
-                    best = (score, pb, exact.group(0) if exact and exact.re.pattern == pattern.pattern
-                            and pattern.search(text) else phrase)
-    if best[1] is None:
-        typed = [w for w in plain.split() if len(w) >= 6]
-        for pb in library.all():
-            for phrase in pb.words:
-                close = difflib.get_close_matches(phrase, typed, 1, 0.85) if " " not in phrase and len(phrase) >= 6 else []
-                score = 1 + len(phrase) / 100 - 0.05
-                if close and score > best[0]:
-                    best = (score, pb, close[0])
+                    best = (score, pb, _as_said(phrase, text))
     return best[1], best[2]
+
+
+def _as_said(phrase: str, text: str) -> str:
+    """The words of `text` that matched `phrase` (exactly, without a filler word, or by their stems)."""
+    m = phrase_re(phrase).search(text)
+    if m:
+        return m.group(0)
+    want = stemmed(phrase).split()
+    words = text.split()
+    for i in range(len(words)):
+        window, j = [], i
+        while j < len(words) and len(window) < len(want):
+            if words[j] not in ("our", "the", "my", "your", "their", "a", "an"):
+                window.append(words[j])
+            j += 1
+        if [stem(w) for w in window] == want:
+            return " ".join(words[i:j])
+    return phrase
 
 
 def needs_steps(pb: Playbook) -> bool:
@@ -247,3 +261,15 @@ def unknown_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification |
     return Clarification(state.raw, f"I can't break this down by “{said}”: there is no such column in the "
                                     f"sources. Breakdowns here: {', '.join(names)}.", param="group_by",
                          example=_example_for(state.playbook) if state.playbook else "")
+
+
+_OWN: dict[int, tuple[Playbook, frozenset[str]]] = {}
+
+
+def own_stems(pb: Playbook) -> frozenset[str]:
+    """Stems of the playbook's own header words, title and question: words that describe it."""
+    cached = _OWN.get(id(pb))
+    if cached is None or cached[0] is not pb:
+        text = " ".join([*pb.words, pb.title, pb.question, pb.id.replace("_", " ")])
+        cached = _OWN[id(pb)] = (pb, frozenset(stem(w) for w in re.findall(r"[a-z]+", text.lower())))
+    return cached[1]

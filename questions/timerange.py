@@ -23,7 +23,8 @@ NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fiv
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "thirty": 30,
                 "ninety": 90, "couple": 2, "few": 3}
 UNIT_RE = r"(hour|day|week|month|quarter|year)s?"
-NUM_RE = r"(\d{1,4}|" + "|".join(NUMBER_WORDS) + r")"
+NUM_RE = r"(\d{1,6}|" + "|".join(NUMBER_WORDS) + r")"
+FULL = r"(?:\s+(?:full|complete|completed|whole|entire))?"
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 # "2026-11-03", "nov 3", "november 3rd", "3 nov", "3rd of november 2026", "nov 3, 2026"
@@ -179,9 +180,10 @@ def _day_before_yesterday(m, today, ws):
 
 
 def _last_n(m, today, ws):
-    n, unit = _num(m.group(2)), m.group(3)
-    if n < 1 or n > 5000:
+    n, unit = _num(m.group(2)), _unit(m.group(3))
+    if n < 1:
         return None
+    n = min(n, 200 * {"hour": 8760, "day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}[unit])
     if unit == "hour":
         return today - timedelta(days=max(1, (n + 23) // 24)), today + timedelta(days=1), f"last {n} hours", "hour"
     if unit == "day":
@@ -189,6 +191,37 @@ def _last_n(m, today, ws):
     start, end = last_complete_periods(today, unit, n, ws)
     plural = unit + ("s" if n > 1 else "")
     return start, end, f"last {n} complete {plural}" if n > 1 else f"last {unit}", unit
+
+
+def _unit(text: str) -> str:
+    """'d' -> day, 'wk' -> week, 'days' -> day."""
+    text = text.lower().rstrip("s") if len(text) > 2 else text.lower()
+    return {"d": "day", "w": "week", "wk": "week", "m": "month", "mo": "month", "h": "hour", "hr": "hour",
+            "q": "quarter", "y": "year", "yr": "year"}.get(text, text)
+
+
+def _fortnight(m, today, ws):
+    return today - timedelta(days=14), today, "last 14 complete days (the past fortnight)", "day"
+
+
+def _week_before_last(m, today, ws):
+    start, _ = last_complete_periods(today, "week", 2, ws)
+    end = start + timedelta(days=7)
+    return start, end, f"the week before last ({describe(start, end)})", "week"
+
+
+def _weekend(m, today, ws):
+    """The last complete Saturday and Sunday before today."""
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+    if saturday + timedelta(days=2) > today:
+        saturday -= timedelta(days=7)
+    return saturday, saturday + timedelta(days=2), f"last weekend ({describe(saturday, saturday + timedelta(days=2))})", "day"
+
+
+def _so_far_this(m, today, ws):
+    unit = m.group(1)
+    start = period_start(today, unit, ws)
+    return start, today + timedelta(days=1), f"this {unit} so far ({describe(start, today + timedelta(days=1))})", unit
 
 
 def _this(m, today, ws):
@@ -325,8 +358,15 @@ _PATTERNS = [
     (rf"{_B}day before yesterday{_E}", _day_before_yesterday),
     (rf"{_B}today{_E}", _today),
     (rf"{_B}yesterday{_E}", _yesterday),
-    (rf"{_B}(?:in\s+)?(?:the\s+)?(last|past|previous|prior|trailing)\s+{NUM_RE}\s+{UNIT_RE}{_E}", _last_n),
-    (rf"{_B}(?:in\s+)?(?:the\s+)?(last|past|previous|prior)\s+{UNIT_RE}{_E}", _last_unit),
+    (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior)\s+fortnight{_E}", _fortnight),
+    (rf"{_B}(?:the\s+)?week\s+before\s+last{_E}", _week_before_last),
+    (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+|last\s+|this\s+past\s+)weekend{_E}", _weekend),
+    (rf"{_B}so\s+far\s+this\s+(week|month|quarter|year){_E}", _so_far_this),
+    (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(last|past|previous|prior|trailing)\s+{NUM_RE}{FULL}\s+{UNIT_RE}{_E}",
+     _last_n),
+    (rf"{_B}(?:in\s+|over\s+|for\s+)?(?:the\s+)?(last|past|previous|prior|trailing)\s+(\d{{1,4}})\s*(d|w|wk|mo|h|hr)"
+     rf"{_E}", _last_n),
+    (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(last|past|previous|prior){FULL}\s+{UNIT_RE}{_E}", _last_unit),
     (rf"{_B}(this|current)\s+{UNIT_RE}(?:\s+so\s+far)?{_E}", _this),
     (rf"{_B}(?:(week|month|quarter|year)[\s-]+to[\s-]+date|ytd|mtd|wtd|qtd){_E}", _to_date),
     (rf"{_B}(?:on\s+)?(last\s+|on\s+)({_WEEKDAY_NAMES}){_E}", _weekday),
@@ -335,5 +375,7 @@ _PATTERNS = [
     (rf"{_B}(?:in\s+)?q([1-4])(?:\s+(\d{{4}}))?{_E}", _quarter),
     (rf"{_B}(?:in|during)\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _month_name),
     (rf"{_B}({'|'.join(n for n in MONTHS if len(n) > 3)})(?:\s+(\d{{4}}))?{_E}", _month_name),
+    (rf"{_B}({'|'.join(n for n in MONTHS if len(n) == 3 and n != 'may')})(?:\s+(\d{{4}}))?"
+     rf"(?=\s*[,.;)]|\s*$|\s+(?:only|signups|cohort)){_E}", _month_name),
     (rf"{_B}(?:in|during)\s+(\d{{4}}){_E}", _year),
 ]

@@ -27,7 +27,17 @@ IRREGULAR = {
     "purchases": "purchase", "purchased": "purchase", "products": "product", "emails": "email", "emailed": "email",
     "pages": "page", "screens": "screen", "registrations": "registration", "registered": "register",
     "signed": "sign", "signing": "sign", "applications": "application", "apps": "app", "users": "user",
+    "msg": "message", "msgs": "message", "mesage": "message", "convo": "conversation", "convos": "conversation",
+    "pic": "pic", "vid": "video", "vids": "video", "dms": "dm",
+    # who does it -> what they do: "senders", "inviters", "adders", "buyers", "sharers", "viewers", "shoppers"
+    "sender": "send", "senders": "send", "inviter": "invite", "inviters": "invite", "adder": "add", "adders": "add",
+    "buyer": "buy", "buyers": "buy", "shopper": "buy", "shoppers": "buy", "purchaser": "purchase",
+    "purchasers": "purchase", "sharer": "share", "sharers": "share", "viewer": "view", "viewers": "view",
+    "visitor": "visit", "visitors": "visit", "signer": "signup", "joiner": "join", "joiners": "join",
+    "looked": "view", "visits": "visit", "visited": "visit", "landed": "view",
 }
+# phrases of viewing: "looked at a product", "hit the sign-up page", "visits to the store page"
+VIEWING = re.compile(r"\b(?:look(?:ed|ing|s)? at|hit(?:s|ting)?|visits? to|land(?:ed|s|ing)? on|went to|go to|opened)\b")
 IRREGULAR_PAST = {"sent", "bought", "made", "paid", "did", "went", "saw", "got", "gave", "ran"}
 # words that are actions rather than the thing acted on
 VERBS = {"send", "view", "add", "complete", "start", "share", "open", "sign", "up", "buy", "make", "create",
@@ -49,6 +59,7 @@ SYNONYMS = {
     "chat": ["Message Sent"], "text": ["Message Sent"], "app": ["Application Opened"],
     "launch": ["Application Opened"], "login": ["Signed In", "Logged In", "Application Opened"],
     "cart": ["Product Added", "Added Product"], "checkout": ["Checkout Started", "Started Checkout"],
+    "dm": ["Message Sent"], "conversation": ["Message Sent"], "video": [], "friend": ["Friend Added"],
 }
 
 
@@ -107,6 +118,7 @@ class EventMatch:
     words: str  # the words of the question it came from
     choices: tuple[str, ...] = ()  # when ambiguous
     score: float = 0.0
+    verb_only: bool = False  # only an action was said ("sent", "views"): the thing acted on was not
 
 
 class EventMatcher:
@@ -133,7 +145,7 @@ class EventMatcher:
 
     def match(self, text: str) -> EventMatch | None:
         """The best event for the words in `text`, an ambiguity, or None."""
-        lowered = text.lower()
+        lowered = VIEWING.sub(" viewed ", text.lower())
         # 1. an exact event name or an admin synonym phrase
         for phrase, name in sorted(self.admin_synonyms.items(), key=lambda kv: -len(kv[0])):
             if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered):
@@ -178,12 +190,15 @@ class EventMatcher:
                     break
         if not scored:
             verbs = wset & VERBS - {"page", "screen", "in", "up", "out"}
-            if verbs:
-                choices = [t.info.name for t in self.terms if t.verbs & verbs and t.info.kind == "track"]
+            if verbs:  # only an action ("sent", "views"): its track events are the choices; viewing, its pages too
+                ranked = sorted((t for t in self.terms if t.verbs & verbs and (t.info.kind == "track" or "view" in verbs)),
+                                key=lambda t: (-t.info.count, t.info.name))
+                choices = [t.info.name for t in ranked]
+                said = " ".join(r for r, w in zip(raw, words) if w in verbs) or " ".join(sorted(verbs))
                 if len(choices) > 1:
-                    return EventMatch(None, " ".join(sorted(verbs)), tuple(sorted(choices)[:6]))
+                    return EventMatch(None, said, tuple(choices[:6]), verb_only=True)
                 if len(choices) == 1:
-                    return EventMatch(choices[0], " ".join(sorted(verbs)), score=1)
+                    return EventMatch(choices[0], said, score=1)
             return None
         scored.sort(key=lambda s: (-s[0], -s[1].info.count, s[1].info.name))
         best = scored[0]

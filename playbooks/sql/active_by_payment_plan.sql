@@ -20,8 +20,10 @@ lookups:
     max_rows: 50000
 default_range: {day: 30, week: 12, month: 6}
 words: [by payment plan, payment plan, payment plans, per payment plan, by billing plan, billing plan,
-        active users by payment plan, monthly active users by payment plan, mau by payment plan,
-        paying plan, plan from the product database]
+        active users by payment plan, monthly active users by payment plan, mau by payment plan, paying plan,
+        plan from the product database, billing, billing data, billing tier, subscription tier, subscription tiers,
+        subscription plan, product db, product database, from the product db, paying vs free, paid vs free,
+        paying and free, paid plan, paid plans, plan type, plan types, plan they're on, plan they are on]
 definitions:
   - "Active user: a signed-in person with at least one qualifying event in the period; the plan is the one in the product database now."
 examples:

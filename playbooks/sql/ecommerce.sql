@@ -38,7 +38,9 @@ params:
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
 default_range: {day: 30, week: 12, month: 12}
 words: [revenue, e-commerce, ecommerce, average order value, aov, order value, buyers, gmv, sales revenue,
-        how much did we sell, how much money, how many buyers, number of buyers, shop, store revenue, purchases and revenue]
+        how much did we sell, how much money, how many buyers, number of buyers, shop, store revenue,
+        purchases and revenue, takings, daily sales, weekly sales, sales volume, turnover, gross merchandise,
+        money made, money did we make, how much did we make, avg order, average order, basket, spend per order]
 examples:
   - revenue last 30 days
   - ecommerce weekly

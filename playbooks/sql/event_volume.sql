@@ -20,7 +20,7 @@ params:
   filters: {type: filters, help: "only events matching, e.g. platform:iOS, plan:pro"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
 default_range: {hour: 1, day: 30, week: 12, month: 12}
-words: [how many, count, number of, volume, times, total, happened, occurrences]
+words: [how many, count, number of, volume, times, total, happened, occurrences, how often, frequency, tally]
 definitions:
   - "Events: every occurrence of the event; users: distinct people (stitched across devices) who did it."
 examples:

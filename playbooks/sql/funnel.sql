@@ -31,7 +31,9 @@ params:
   filters: {type: filters, help: "only entries matching, e.g. platform:iOS"}
 default_range: {day: 30}
 words: [funnel, conversion, convert, converted, conversion rate, drop off, drop-off, dropoff, checkout funnel, steps,
-        ecommerce funnel, e-commerce funnel, purchase funnel, shopping funnel]
+        ecommerce funnel, e-commerce funnel, purchase funnel, shopping funnel, convertion, conversions, converts,
+        abandonment, abandonment rate, abandon, abandoned, turn into, turned into, went on to, go on to, goes on to,
+        then did, to-purchase, view-to-purchase, drop-off rate, drop off rate, completion rate]
 definitions:
   - "People: stitched users (anonymous visitors count per device until they sign in)."
 examples:

@@ -16,9 +16,12 @@ params:
 events_between: [start, tomorrow]
 lookback_days: 30
 default_range: {day: 90}
-words: [intervention, interventions, intervention impact, email impact, effect of emails, emails work, did the email work,
-        after the email, after emails, before and after the email, re-engagement, reengagement, campaign impact,
-        push impact, effect of the email]
+words: [intervention, interventions, intervention impact, email impact, effect of emails, emails work,
+        did the email work, after the email, after emails, before and after the email, re-engagement, reengagement,
+        campaign impact, push impact, effect of the email, email effect, effect of email, emails move, move activity,
+        after they get an email, get an email, around email, engage more, did the emails, did our emails,
+        newsletter help, did the newsletter, push notifications work, tenure, user tenure, user age, account age,
+        before vs after the email, week after they get, lifecycle emails]
 definitions:
   - "Active on a day: any qualifying event that day other than the intervention itself (signed-in people)."
   - "User age: whole days from signup to the intervention day; people with no signup event are left out."

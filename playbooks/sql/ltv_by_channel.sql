@@ -27,8 +27,10 @@ params:
   top: {type: int, default: 10, min: 1, max: 20, help: "the N largest groups by people acquired; the rest are Other"}
 default_range: {day: 180}
 words: [lifetime value, ltv, clv, customer lifetime value, highest value customers, most valuable customers,
-        best customers, revenue per customer, value per customer, customer value, lifetime revenue,
-        ltv by channel, channels bring the best customers]
+        best customers, revenue per customer, value per customer, customer value, lifetime revenue, ltv by channel,
+        channels bring the best customers, most valuable users, valuable users, most valuable, highest-spending,
+        highest spending, spend more, spending more, spend the most, spends the most, where they came from,
+        utm channel, per channel ltv, lifetime spend, value of customers, worth the most, revenue per user by channel]
 examples:
   - which marketing channels bring the highest lifetime value customers
   - lifetime value by channel

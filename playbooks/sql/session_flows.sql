@@ -18,7 +18,10 @@ params:
   top: {type: int, default: 10, min: 1, max: 25, help: "how many sequences to show"}
 default_range: {day: 30}
 words: [session flows, session flow, move through, navigate, navigation, first events of sessions, how users move,
-        how people move, start their sessions, session paths, flows, first steps of sessions]
+        how people move, start their sessions, session paths, flows, first steps of sessions, journey through,
+        typical journey, step by step, move around, moving around, session openers, session opener, event sequences,
+        sequences, start a session, first thing people do, first thing users do, first thing, navigate the app,
+        flow through, typical session, within sessions, per session sequences, click path, click paths]
 examples:
   - how do users move through the product
   - session flows last 7 days

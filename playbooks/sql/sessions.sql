@@ -20,7 +20,9 @@ params:
   top: {type: int, default: 5, min: 1, max: 10, help: "with group_by: the N largest segments; the rest are Other"}
 default_range: {day: 30, week: 12, month: 6}
 words: [sessions, session, session length, session duration, bounce rate, bounce, bounces, time on site,
-        events per session, session count, how long are sessions, how many sessions, number of sessions]
+        events per session, session count, how long are sessions, how many sessions, number of sessions, time spent,
+        time per session, spend per session, per session, session time, visit length, how long do, how long are,
+        events per visit, bounced]
 examples:
   - sessions last 30 days
   - bounce rate by channel

@@ -24,7 +24,10 @@ default_range: {day: 30}
 words: [what can i ask, what can you do, what can you answer, what can you tell me, what questions, what do you know,
         top events, which events, what events, events exist, event list, list of events, list events, all events,
         events do we track, events we track, tracked events, event catalog, catalog, most common events,
-        data freshness, how fresh, fresh is the data, freshness, stale, last data, latest data, data up to date]
+        data freshness, how fresh, fresh is the data, freshness, stale, last data, latest data, data up to date,
+        can i ask, what can i ask u, what can u do, what kind of stuff, data fresh, is the data fresh, up to date,
+        how up to date, every event, list every event, in the warehouse, what is in the warehouse,
+        whats in the warehouse, what data do we have, source last]
 examples:
   - what can I ask?
   - which events exist

@@ -25,7 +25,10 @@ params:
   top: {type: int, default: 10, min: 1, max: 25, help: "how many paths to show"}
 default_range: {day: 30}
 words: [path, paths, user path, user paths, journey, journeys, leading up to, what do people do, what do users do,
-        what happens before, what happens after, leads to, lead to, leading to, steps before, sequence]
+        what happens before, what happens after, leads to, lead to, leading to, steps before, sequence, do after,
+        do before, do right before, right before, right after, precede, precedes, preceding, comes before,
+        come before, leads people to, lead people to, events before, events after, happens before, happens after,
+        do ppl do, do people do after, do users do after, path to, paths to, steps to]
 examples:
   - user paths before message sent
   - what do people do before they send an invite
