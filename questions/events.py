@@ -6,6 +6,8 @@ with choices that carry the whole question.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from types import SimpleNamespace
 
 from playbooks import Playbook
 
@@ -16,6 +18,7 @@ from .state import ReadingState
 from .steps import INTERVAL_WORDS, own_stems, param_of_type, phrase_re
 from .vocabulary import stem
 
+_NONE = SimpleNamespace(kind="")
 # the event is an optional filter of these: "how sticky is the product" names no event, and "retention of
 # users who signed up in october" describes the cohort, not what counts as coming back
 _NOT_AN_EVENT = (r"\b(?:the|our|my|your|this) (?:product|app|site|website|service)\b"
@@ -41,6 +44,68 @@ def event_text(state: ReadingState) -> str:
                              key=len, reverse=True):
             text = phrase_re(phrase).sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+_WHO = r"(?:those|the people|people|users|the users|everyone|ppl|folks|visitors|customers|signups)"
+_SHARE = r"(?:how many|what ?%|what percent(?:age)?|what share|what fraction|what proportion|how much)"
+_THEN = r"(?:(?:of them|of those) )?(?:then |later |also |actually |eventually |(?:went|go|goes|going) on to |ended up |end up )*"
+CONVERSIONS = (
+    # "signup to first invite conversion", "pricing page to signup convertion", "store page to product view to cart"
+    re.compile(r"^(?:from )?(?P<steps>.+? (?:to|into|->) .+?) (?:conversion|convertion|conversions|rate|funnel|drop-?offs?"
+               r"|path)\b"),
+    re.compile(r"^(?:from )?(?P<steps>.+? to .+? to .+?)(?=,| broken| split| by | for | on | among |$)"),
+    # "view-to-purchase rate", "signup-to-invite"
+    re.compile(r"(?P<hyphen>\b[a-z]+(?:-to-[a-z]+)+)\b"),
+    # "of those who signed up how many went on to send a message", "of the people who added a friend, how many sent"
+    re.compile(rf"\b(?:of|among) {_WHO}? ?who (?P<first>.+?),? {_SHARE} (?:of them )?(?:people |users )?{_THEN}(?P<then>.+)$"),
+    # "what % of people who land on the sign up page actually sign up", "how many people who signed up went on to buy"
+    re.compile(rf"\b{_SHARE} (?:of )?{_WHO}? ?who (?P<first>.+?) (?:then|later|also|actually|eventually|(?:went|go|goes)"
+               rf" on to|ended up|end up) (?P<then>.+)$"),
+    # "what share of checkouts turn into orders"
+    re.compile(r"\b(?:share|percent(?:age)?|%|fraction) of (?P<first>.+?) (?:turn|turned|turns|convert|converted|converts)"
+               r" (?:into|to) (?P<then>.+)$"),
+)
+
+
+def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    """Conversion said in words: "X to Y conversion", "X-to-Y rate", "of those who X, how many Y", "what % of
+    people who X then Y": the playbook that takes steps in order (a funnel), with X, Y as its steps."""
+    takers = [p for p in ctx.library.all() if _needs_steps(p)]
+    if state.playbook is not None and not _needs_steps(state.playbook) or len(takers) != 1:
+        return None
+    for pattern in CONVERSIONS:
+        m = pattern.search(state.text)
+        if m is None:
+            continue
+        parts = _conversion_parts(m)
+        if len(parts) < 2:
+            continue
+        pb = state.playbook or takers[0]
+        spec = param_of_type(pb, "events")
+        steps = match_steps(state.raw, parts, spec.name, pb, ctx)
+        if isinstance(steps, Clarification):
+            if state.playbook is None:
+                continue  # not steps after all: the rest of the reading decides
+            return steps
+        if state.playbook is None:
+            state.playbook, state.playbook_words = pb, m.group(0)
+            state.readings.append(Reading("playbook", pb.id, m.group(0)))
+        state.set(spec.name, steps, m.group(0))
+        state.take(m.group(0))
+        return None
+    return None
+
+
+def _conversion_parts(m: re.Match) -> list[str]:
+    found = m.groupdict()
+    if found.get("hyphen"):
+        parts = found["hyphen"].split("-to-")
+    elif found.get("steps"):
+        parts = re.split(r" to | into | -> ", found["steps"])
+    else:
+        parts = [found["first"], found["then"]]
+    parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also)\s+", "", p.strip(" ,.?")) for p in parts]
+    return [p for p in parts if p]
 
 
 def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
@@ -120,6 +185,10 @@ def match_steps(raw: str, parts: list[str], name: str, pb: Playbook, ctx: ParseC
         if match is None:
             return Clarification(raw, f"I don't know the event “{part}” (step {i}) in this warehouse.",
                                  suggestions=tuple(ctx.matcher.suggestions(part)), param=name, example=_example_for(pb))
+        if match.event is None and match.verb_only:  # "view-to-purchase": the one tracked view event, if one
+            tracked = [c for c in match.choices if (ctx.catalog.event(c) or _NONE).kind == "track"]
+            if len(tracked) == 1:
+                match = replace(match, event=tracked[0])
         if match.event is None:
             return Clarification(raw, f"Which event do you mean by “{match.words}” (step {i})?", choices=match.choices,
                                  param=name, example=_example_for(pb), replace=match.words)

@@ -17,13 +17,18 @@ from playbooks import Playbook
 from .context import ParseContext
 from .request import Reading, Request
 from .state import ReadingState
-from .steps import param_of_type
-from .timerange import DateRange
+from .steps import param_of_type, read_choice_words
+from .timerange import DateRange, describe
 
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
                      r"just|only|instead|but|then|for|with|without|excluding|except|vs|versus|compared|split|"
                      r"break|by|per|in|on|over|during|since|between|last|this)\b")
+REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)"
+                         r"|the same (?:people|users)|the (?:week|month|day|quarter|year|period) before)\b|^(?:and|what about|how about) (?:after|before)\b")
+SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|the same (?:period|time|range|time frame|days))\b"
+                        r"|\bsame (?:period|time frame|range)\b")
+SHIFT_BACK = re.compile(r"\bthe (week|month|day|quarter|year|period) before\b")
 _UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
 
 NEW, FOLLOW, ASK = "new", "follow", "ask"
@@ -51,7 +56,11 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
     prev_pb = ctx.library.get(previous.playbook) if previous is not None else None
     if prev_pb is None or fresh.by_id:
         return NEW
+    if REFERS_BACK.search(fresh.full):
+        return FOLLOW  # "and how many of them then invited someone?": about the people of the question before
     if fresh.playbook is not None and fresh.playbook_words:
+        if fresh.playbook.id == prev_pb.id and fresh.rng is None:
+            return FOLLOW  # "what about AOV" after revenue last month: the same playbook, what else it said kept
         return NEW  # it names its own playbook or measure
     if _names_event(fresh):
         takes_event = prev_pb.param("event") is not None or param_of_type(prev_pb, "events") is not None
@@ -73,6 +82,7 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
     if playbook is None:
         return
     state.playbook, state.follow_up = playbook, True
+    read_choice_words(state, ctx)  # "and after?" after paths before a signup: the playbook's own words
     rng, interval, params = state.rng, state.interval, state.params
     said = set(params) | ({"start", "end"} if rng else set()) | ({"interval"} if interval else set())
     state.readings.insert(0, Reading("playbook", playbook.id, PREVIOUS))
@@ -89,6 +99,10 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
         if spec is not None and playbook.param("event") is None:
             merged.pop(spec.name, None)
     merged.update(params)
+    steps = param_of_type(playbook, "events")
+    if steps is not None and steps.required and "event" in merged and steps.name in previous.params \
+            and re.search(r"\b(?:then|of them|of those|after that|next|afterwards)\b", state.full):
+        merged[steps.name] = (*previous.params[steps.name], merged.pop("event"))  # "and how many of them then X?"
     state.params = merged
     state.explicit |= set(previous.explicit)
     if rng is None and "start" in previous.explicit:
@@ -101,4 +115,25 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
             state.explicit -= {"start", "end"}
     if interval is None and "interval" in previous.explicit:
         state.interval = previous.params.get("interval")
+    shift = SHIFT_BACK.search(state.text)
+    if shift and rng is None and "start" in previous.params:  # "what about the week before"
+        length = previous.params["end"] - previous.params["start"]
+        start = previous.params["start"] - length
+        state.rng = DateRange(start, previous.params["start"], describe(start, previous.params["start"]), shift.group(0))
+        state.explicit |= {"start", "end"}
+        state.readings.append(Reading("start", start, shift.group(0)))
+        state.take(shift.group(0))
+
+
+def previous_range(state: ReadingState, ctx: ParseContext) -> None:
+    """"how many people viewed the camera screen in that time?": a new question over the range before."""
+    said = SAME_RANGE.search(state.text)
+    previous = ctx.previous
+    if said is None or previous is None or "start" not in previous.params or state.rng is not None:
+        return
+    start, end = previous.params["start"], previous.params["end"]
+    state.rng = DateRange(start, end, previous.range_label or describe(start, end), said.group(0))
+    state.readings += [Reading("start", start, said.group(0)), Reading("end", end, said.group(0))]
+    state.explicit |= {"start", "end"}
+    state.take(said.group(0))
 

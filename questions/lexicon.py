@@ -86,5 +86,6 @@ did does happen happened happening going go goes went ever still yet already now
 about around roughly approx approximately like basically kind sort type stuff things thing
 our the company team product app apps site platform service
 doing look looking looked
+avg average averages mean typical typically usual usually trend trends trending overall breakdown
 """
 FILLER = frozenset(_FILLER_WORDS.split())

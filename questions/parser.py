@@ -19,8 +19,8 @@ from dataclasses import replace
 from playbooks import Playbook
 
 from .context import ParseContext
-from .events import read_events, read_step_set
-from .followup import ASK, FOLLOW, decide, merge_previous
+from .events import read_conversion, read_events, read_step_set
+from .followup import ASK, FOLLOW, NEW, SAME_RANGE, decide, merge_previous, previous_range
 from .lexicon import FILLER
 from .request import Clarification, Option, Reading, Request
 from .resolve import resolve
@@ -47,7 +47,7 @@ log = logging.getLogger("playbot.parser")
 MAX_QUESTION = 2000
 Step = Callable[[ReadingState, ParseContext], Clarification | None]
 READING_STEPS: tuple[Step, ...] = (read_playbook_id, read_explicit, read_kinds, read_range, read_interval,
-                                   pick_playbook, take_interval, read_choice_words, read_breakdown, read_top,
+                                   read_conversion, pick_playbook, take_interval, read_choice_words, read_breakdown, read_top,
                                    read_filters, read_events, read_step_set)
 
 
@@ -67,6 +67,8 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
     if ctx.previous is None or fresh is None:
         return _with_options(outcome, ctx, options)
     how = decide(fresh, ctx)
+    if how == NEW and SAME_RANGE.search(fresh.full):
+        outcome, _ = _read(text, ctx, follow=False)  # a new question over the previous one's range
     if how == FOLLOW:
         followed, _ = _read(text, ctx, follow=True)
         if isinstance(followed, Clarification) and isinstance(outcome, Request):
@@ -98,6 +100,8 @@ def _read(raw: str, ctx: ParseContext, follow: bool) -> tuple[Request | Clarific
             return asked, state
     if follow:
         merge_previous(state, ctx)
+    else:
+        previous_range(state, ctx)
     return _finish(state, ctx), state
 
 
