@@ -25,9 +25,10 @@ MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how
                      r"just|only|instead|but|then|for|with|without|excluding|except|vs|versus|compared|split|"
                      r"break|by|per|in|on|over|during|since|between|last|this)\b")
 REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)"
-                         r"|the same (?:people|users)|the (?:week|month|day|quarter|year|period) before)\b|^(?:and|what about|how about) (?:after|before)\b")
+                         r"|the same (?:people|users)|the (?:week|month|day|quarter|year|period) before)\b"
+                         r"|^(?:and|what about|how about) (?:after|before)\b")
 SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|the same (?:period|time|range|time frame|days))\b"
-                        r"|\bsame (?:period|time frame|range)\b")
+                        r"|\bsame (?:period|time frame|range)\b|\b(?:of them|of those)\b")
 SHIFT_BACK = re.compile(r"\bthe (week|month|day|quarter|year|period) before\b")
 _UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
 
@@ -56,7 +57,7 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
     prev_pb = ctx.library.get(previous.playbook) if previous is not None else None
     if prev_pb is None or fresh.by_id:
         return NEW
-    if REFERS_BACK.search(fresh.full):
+    if REFERS_BACK.search(fresh.full) and not (fresh.playbook_words and fresh.playbook is not prev_pb):
         return FOLLOW  # "and how many of them then invited someone?": about the people of the question before
     if fresh.playbook is not None and fresh.playbook_words:
         if fresh.playbook.id == prev_pb.id and fresh.rng is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # said word -> (dimension, canonical value as it is usually stored); the catalog decides if it exists
 PLATFORM_WORDS = {
-    "web": "Web", "website": "Web", "the website": "Web", "site": "Web", "browser": "Web", "desktop web": "Web",
+    "web": "Web", "website": "Web", "the website": "Web", "site": "Web", "desktop web": "Web",
     "ios": "iOS", "iphone": "iOS", "iphones": "iOS", "ios app": "iOS", "iphone app": "iOS",
     "android": "Android", "android app": "Android", "server": "Server", "backend": "Server",
 }

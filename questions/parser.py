@@ -81,6 +81,7 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
 
 def clean(text: str) -> str:
     text = (text or "")[:MAX_QUESTION]
+    text = re.sub(r"\b(day|week|month|d|w|m)-(\d{1,3})\b", r"\1 \2", text, flags=re.IGNORECASE)  # "day-1" -> "day 1"
     text = re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text)  # Slack mentions
     text = text.replace("’", "'").replace("→", " -> ").lower()
     text = re.sub(r"[?!]+", " ", text)
@@ -162,25 +163,29 @@ def _fit_event_param(state: ReadingState) -> None:
 
 
 def _apply_kinds(state: ReadingState, ctx: ParseContext) -> Clarification | None:
-    """"within 7 days" -> window_days for the playbook that has one; the one that takes the phrase and
-    shares the most words with the question when the chosen one does not ("first 4 events of sessions")."""
-    if any(state.playbook.param(f.name) is None for f in state.kinds) and not state.by_id:
-        better = closest_by_words([pb for pb in ctx.library.all() if all(pb.param(f.name) for f in state.kinds)],
-                                  state.full)
-        if better is not None:
+    """"within 7 days" -> window_days for the playbook that has one. When the chosen playbook has no such
+    parameter, the one that has and shares more words with the question ("first 4 events of sessions");
+    a phrase the chosen one answers by itself ("vs the week before" of an email's before/after) is used."""
+    pb = state.playbook
+    if any(pb.param(f.name) is None for f in state.kinds) and not state.by_id:
+        takers = [p for p in ctx.library.all() if all(p.param(f.name) for f in state.kinds)]
+        better = closest_by_words([*takers, pb], state.full)
+        if better is not None and better is not pb:
             state.readings = [r for r in state.readings if r.name != "playbook"] + [Reading("playbook", better.id,
                                                                                            state.full)]
-            state.playbook = better
+            state.playbook = pb = better
     for found in state.kinds:
-        if state.playbook.param(found.name) is None:
-            return Clarification(state.raw, f"{state.playbook.title} has nothing to set with “{found.words}”.",
-                                 example=_example_for(state.playbook))
+        if pb.param(found.name) is None:
+            if all(w in FILLER or stem(w) in own_stems(pb) for w in found.words.split()):
+                continue  # the playbook's own subject: "before" and "after" of an intervention
+            return Clarification(state.raw, f"{pb.title} has nothing to set with “{found.words}”.",
+                                 example=_example_for(pb))
         if found.name not in state.given:  # key=value wins over a phrase
             state.set(found.name, found.value, found.words)
-    if state.params.get("filters") and param_of_type(state.playbook, "filters") is None:
+    if state.params.get("filters") and param_of_type(pb, "filters") is None:
         dim, value = state.params["filters"][0]
-        return Clarification(state.raw, f"{state.playbook.title} can't be filtered by {dim} (“{value}”) yet; "
-                                        "this answer would count everyone.", example=_example_for(state.playbook))
+        return Clarification(state.raw, f"{pb.title} can't be filtered by {dim} (“{value}”) yet; "
+                                        "this answer would count everyone.", example=_example_for(pb))
     return None
 
 

@@ -13,6 +13,7 @@ from segment.dimensions import DIMENSIONS, dimension_by_word, dimension_values, 
 
 from .context import ParseContext
 from .kinds import ARROWS, find_kinds
+from .lexicon import FILLER
 from .request import Clarification, Reading
 from .state import ReadingState
 from .timerange import DATE_RE, find_range, parse_date
@@ -128,6 +129,9 @@ def pick_playbook(state: ReadingState, ctx: ParseContext) -> None:
         state.playbook, state.playbook_words = playbook, words
         state.readings.append(Reading("playbook", playbook.id, words))
         state.take(words)
+        for phrase in sorted(playbook.words, key=len, reverse=True):  # its other words describe it too
+            if " " in phrase and phrase_re(phrase).search(state.text):
+                state.take(phrase)
 
 
 def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[Playbook | None, str]:
@@ -251,11 +255,17 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
     return None
 
 
+_NOT_A_BREAKDOWN = STOPWORDS | {"day", "week", "month", "hour", "quarter", "year", "cohort", "cohorts", "weekly",
+                                 "monthly", "daily", "signup", "signups", "session", "sessions", "event", "events"}
+
+
 def unknown_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """"by age", "split by browser": a breakdown this data has no column for is said, not shown as (none)."""
     m = re.search(r"\b(?:by|per|split by|broken down by|grouped by|segmented by) ([a-z]+(?: [a-z]+)?)\b", state.text)
-    if m is None or m.group(1).split()[0] in STOPWORDS | {"day", "week", "month", "hour", "quarter", "year"}:
+    if m is None or m.group(1).split()[0] in _NOT_A_BREAKDOWN or m.group(1).split()[0] in FILLER:
         return None
+    if state.playbook is not None and stem(m.group(1).split()[0]) in own_stems(state.playbook):
+        return None  # "email impact by user tenure": the playbook's own split
     said = m.group(1).split()[0]
     names = [d.label.lower() for d in offered() if dimension_values(ctx.catalog).get(d.name)]
     return Clarification(state.raw, f"I can't break this down by “{said}”: there is no such column in the "

@@ -15,8 +15,8 @@ from segment.dimensions import dimension_values
 
 from .lexicon import AMBIGUOUS_ALONE, LANGUAGES, VALUE_WORDS
 
-PREP = r"(?:on|from|for|in|via|with|using|among|amongst)\s+(?:the\s+)?"
-NOUN = r"(?:\s+(?:users?|customers?|people|visitors?|signups?|sign-ups|traffic|accounts?|members?|folks|plan|tier|"
+PREP = r"(?:on|from|for|in|via|with|using|among|amongst|through|thru)\s+(?:the\s+)?"
+NOUN = r"(?:\s+(?:users?|customers?|people|visitors?|signups?|sign-ups|traffic|accounts?|members?|folks|plan|tier|ones|"
 NOUN += r"subscribers?|devices?|app|phones?|only))"
 ORDER = ("platform", "os", "device", "plan", "channel", "country", "locale", "app_version", "segment_source")
 # dimensions whose values are distinctive words: said alone ("ios", "android", "desktop") they filter
@@ -121,18 +121,35 @@ def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
     return out
 
 
+COMPARATIVE = re.compile(r"(?<![\w-])(\w[\w.-]*)\b(?: [\w'-]+){0,5} (?:better|worse|more|less|higher|lower|faster|slower)"
+                         r"(?: [\w'-]+){0,2} than (\w[\w.-]*)(?![\w-])")
 VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?) (?:vs\.?|versus|v\.?|compared to|against|or|and) "
                     r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")
 
 
 def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
-    """(dimension, words) for "mac vs windows", "ios vs web", "pro vs free", "free or paid"."""
+    """(dimension, words) for "mac vs windows", "ios vs web", "pro vs free", "free or paid", "ios cohorts
+    retaining better than web ones"; one side may be a value this data lacks ("referral vs paid")."""
+    for m in COMPARATIVE.finditer(text):
+        dims = {d for d, _ in value_of(m.group(1), catalog)} & {d for d, _ in value_of(m.group(2), catalog)}
+        if dims:
+            return next(d for d in ORDER if d in dims), m.group(0)
     for m in VERSUS.finditer(text):
         left, right = m.group(1), m.group(2)
         for a in (left, left.split()[-1]):
             for b in (right, right.split()[0]):
-                dims = {d for d, _ in value_of(a, catalog)} & {d for d, _ in value_of(b, catalog)}
+                dims = _dims_of(a, catalog) & _dims_of(b, catalog)
                 if dims and value_of(a, catalog) != value_of(b, catalog):
                     dim = next(d for d in ORDER if d in dims)
                     return dim, f"{a} {m.group(0)[len(left):len(m.group(0)) - len(right)].strip()} {b}"
     return None
+
+
+def _dims_of(words: str, catalog: Catalog) -> set[str]:
+    """The dimensions words name a value of: in this data, or (when the other side is in the data) a value
+    the lexicon knows for the dimension ("paid" of channels)."""
+    found = {d for d, _ in value_of(words, catalog)}
+    if not found:
+        word = re.sub(NOUN + r"$", "", words.strip())
+        found = {dim for dim, lexicon in VALUE_WORDS.items() if word in lexicon and len(word) > 2}
+    return found

@@ -21,7 +21,8 @@ words: [intervention, interventions, intervention impact, email impact, effect o
         campaign impact, push impact, effect of the email, email effect, effect of email, emails move, move activity,
         after they get an email, get an email, around email, engage more, did the emails, did our emails,
         newsletter help, did the newsletter, push notifications work, tenure, user tenure, user age, account age,
-        before vs after the email, week after they get, lifecycle emails]
+        before vs after the email, week after they get, lifecycle emails, impact of email, impact of emails,
+        how long they've been, how long they have been, email on engagement]
 definitions:
   - "Active on a day: any qualifying event that day other than the intervention itself (signed-in people)."
   - "User age: whole days from signup to the intervention day; people with no signup event are left out."
