@@ -90,8 +90,9 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         if state.playbook is None:
             state.playbook, state.playbook_words = pb, m.group(0)
             state.readings.append(Reading("playbook", pb.id, m.group(0)))
-        state.set(spec.name, steps, m.group(0))
-        state.take(m.group(0))
+        said = m.group(0)[: m.group(0).rfind(parts[-1]) + len(parts[-1])] if parts[-1] in m.group(0) else m.group(0)
+        state.set(spec.name, steps, said)
+        state.take(said)
         return None
     return None
 
@@ -105,6 +106,7 @@ def _conversion_parts(m: re.Match) -> list[str]:
     else:
         parts = [found["first"], found["then"]]
     parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also)\s+", "", p.strip(" ,.?")) for p in parts]
+    parts[-1] = re.split(r",| (?:for|on|from|among|by|in|with|via|within|broken|split) ", parts[-1])[0]  # "orders for google"
     return [p for p in parts if p]
 
 
@@ -131,7 +133,7 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
             state.take(part)
         state.text = re.sub(r"(?<![\w-])(?:->|=>|>|→|then|followed by|from|to)(?![\w-])", " ", state.text).strip()
         return None
-    if "event" in state.params or takes_none and not text:
+    if "event" in state.params or (list_spec is not None and list_spec.name in state.params) or takes_none and not text:
         return None
     match = ctx.matcher.match(text)
     if match is None or takes_none and _describes(match, pb, ctx):
@@ -166,6 +168,9 @@ def read_step_set(state: ReadingState, ctx: ParseContext) -> None:
     spec = param_of_type(state.playbook, "events")
     if spec is None or spec.name in state.params or "event" in state.params:
         return
+    sequence = split_sequence(event_text(state))
+    if sequence and sequence[1] in ("arrows", "from-to"):
+        return  # steps said one by one win over a named set
     for steps, phrases in spec.extra.get("words", {}).items():
         hit = next((w for w in phrases if phrase_re(w).search(state.full)), None)
         if hit:
@@ -189,6 +194,11 @@ def match_steps(raw: str, parts: list[str], name: str, pb: Playbook, ctx: ParseC
             tracked = [c for c in match.choices if (ctx.catalog.event(c) or _NONE).kind == "track"]
             if len(tracked) == 1:
                 match = replace(match, event=tracked[0])
+        if match.event is None and match.choices:  # "product viewed > added": the choice its neighbours name
+            near = set(parts[i - 2].lower().split()) if i >= 2 else set()  # the step before it
+            fits = [c for c in match.choices if {w.lower() for w in c.split()} & near]
+            if len(fits) == 1:
+                match = replace(match, event=fits[0])
         if match.event is None:
             return Clarification(raw, f"Which event do you mean by “{match.words}” (step {i})?", choices=match.choices,
                                  param=name, example=_example_for(pb), replace=match.words)

@@ -57,7 +57,8 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
     prev_pb = ctx.library.get(previous.playbook) if previous is not None else None
     if prev_pb is None or fresh.by_id:
         return NEW
-    if REFERS_BACK.search(fresh.full) and not (fresh.playbook_words and fresh.playbook is not prev_pb):
+    names_other = fresh.playbook_words and fresh.playbook is not prev_pb and fresh.playbook.id != "event_volume"
+    if REFERS_BACK.search(fresh.full) and not names_other:
         return FOLLOW  # "and how many of them then invited someone?": about the people of the question before
     if fresh.playbook is not None and fresh.playbook_words:
         if fresh.playbook.id == prev_pb.id and fresh.rng is None:

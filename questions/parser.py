@@ -48,7 +48,7 @@ MAX_QUESTION = 2000
 Step = Callable[[ReadingState, ParseContext], Clarification | None]
 READING_STEPS: tuple[Step, ...] = (read_playbook_id, read_explicit, read_kinds, read_range, read_interval,
                                    read_conversion, pick_playbook, take_interval, read_choice_words, read_breakdown, read_top,
-                                   read_filters, read_events, read_step_set)
+                                   read_filters, read_step_set, read_events)
 
 
 def parse(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarification:
@@ -127,6 +127,7 @@ def _finish(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
         state.readings.append(Reading("playbook", state.playbook.id, "(an event was named)"))
     if state.playbook is None:
         return not_understood(state, ctx)
+    _one_step_funnel(state, ctx)
     asked = _apply_kinds(state, ctx) or unknown_breakdown(state, ctx) or _left_over(state, ctx)
     if asked is not None:
         return asked
@@ -189,6 +190,23 @@ def _apply_kinds(state: ReadingState, ctx: ParseContext) -> Clarification | None
     return None
 
 
+def _one_step_funnel(state: ReadingState, ctx: ParseContext) -> None:
+    """"when do sticker senders drop off": one event for a playbook of steps reads as the playbook about
+    one action that shares the question's words (slipping away), when there is one."""
+    spec = param_of_type(state.playbook, "events")
+    given = state.params.get(spec.name) if spec is not None else None
+    if spec is None or not spec.required or (spec.minimum or 0) < 2 or not given or len(given) != 1:
+        return
+    singles = [pb for pb in ctx.library.all() if pb.param("event") is not None and pb.param("event").required]
+    other = closest_by_words(singles, state.full)
+    if other is not None and other.id != "event_volume":
+        state.params["event"] = state.params.pop(spec.name)[0]
+        state.readings = [replace(r, name="event") if r.name == spec.name else r for r in state.readings]
+        state.readings = [r for r in state.readings if r.name != "playbook"] + [Reading("playbook", other.id,
+                                                                                       state.playbook_words)]
+        state.playbook = other
+
+
 def unused_words(state: ReadingState) -> list[str]:
     """Words no step used and that carry meaning: said back in the answer. A word of the chosen playbook's
     own header (its words, title and question: "which marketing channels bring ...") describes it: used."""
@@ -203,6 +221,12 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     unused = unused_words(state)
     if not unused:
         return None
+    event = state.params.get("event")
+    other = next((w for w in unused if w.endswith("ed") and len(w) > 4), None)
+    if isinstance(event, str) and other is not None:  # "invites accepted": not the invites that were sent
+        choices = tuple(dict.fromkeys([event, *ctx.matcher.suggestions(f"{event} {other}")]))[:4]
+        return Clarification(state.raw, f"I found {event}, but not “{other}” in this warehouse's events: which one do "
+                                        "you mean?", choices=choices, param="event", example=_example(ctx))
     content = [w for w in state.full.split() if w not in FILLER and w not in STOPWORDS]
     if len(unused) >= 4 and len(unused) * 2 > len(content):
         shown = ", ".join(f"“{w}”" for w in unused[:6])

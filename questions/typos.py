@@ -13,7 +13,7 @@ from functools import lru_cache
 
 TIME_WORDS = ("today yesterday tomorrow hour hours hourly day days daily week weeks weekly month months monthly "
               "quarter quarters quarterly year years yearly annual last past previous prior this current since until "
-              "between fortnight weekend weekends ago so far to date morning evening night").split()
+              "between fortnight weekend weekends ago so far to date morning evening night full complete whole entire").split()
 MONTH_WORDS = [m.lower() for m in calendar.month_name if m] + [d.lower() for d in calendar.day_name]
 OTHER_WORDS = ("average median total rate ratio percent percentage share compare compared versus breakdown "
                "broken split grouped segment segmented within least first steps after before during trend "

@@ -68,10 +68,11 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
     """([(dimension, value as stored, words)], missing): `missing` is (dimension, what was said, the values
     there are) for the first value the lexicon knows but this warehouse does not have."""
     values = data_values(catalog)
-    found: list[tuple[str, str, str]] = []
+    found, missing = app_version(text, values)
     taken: set[str] = set()
-    missing: tuple[str, str, list[str]] | None = None
     for dim in ORDER:
+        if dim == "app_version":
+            continue
         data = values.get(dim) or {}
         for word, canonical in sorted(_candidates(dim, data).items(), key=lambda kv: -len(kv[0])):
             if word in taken or any(word in t.split() for t in taken):
@@ -88,6 +89,22 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
             if missing is None and not _elsewhere(word, dim, values):
                 missing = (dim, word, list(data.values()))
     return found, missing
+
+
+APP_VERSION = re.compile(r"(?<![\w.])(?:(?:on |for |in )?(?:the )?(?:app )?version |v)(\d+(?:\.\d+){1,3})(?![\w.])")
+
+
+def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tuple | None]:
+    """"app version 3.4.0", "v3.3": the version said, as stored; or missing, with the versions there are."""
+    m = APP_VERSION.search(text)
+    if m is None:
+        return [], None
+    data = values.get("app_version") or {}
+    said = m.group(1)
+    stored = data.get(said) or next((v for k, v in data.items() if k.startswith(said + ".") or k == said), None)
+    if stored is None:
+        return [], ("app_version", said, list(data.values()))
+    return [("app_version", stored, m.group(0).strip())], None
 
 
 def _stored(dim: str, canonical: str, data: dict[str, str]) -> str | None:

@@ -22,7 +22,10 @@ params:
     # named step lists for questions that name no steps; Segment's e-commerce spec v2 names, matched to the
     # catalog like typed steps (so a spec v1 warehouse gets Viewed Product -> ... -> Completed Order)
     words: {"Product Viewed, Product Added, Checkout Started, Order Completed": [checkout funnel, ecommerce funnel,
-            e-commerce funnel, purchase funnel, shopping funnel, sales funnel, store funnel]}
+            e-commerce funnel, purchase funnel, shopping funnel, sales funnel, store funnel],
+            "Checkout Started, Order Completed": [checkout abandonment, abandoned checkouts, abandoned checkout,
+            checkout completion, checkout conversion],
+            "Product Added, Order Completed": [cart abandonment, abandoned carts, abandoned cart, cart conversion]}
   start: {type: date, help: first day people can enter the funnel (inclusive)}
   end: {type: date, help: day after the last day people can enter (exclusive)}
   window_days: {type: int, default: 7, min: 1, max: 90, help: "days from entering to finish every step"}
