@@ -31,7 +31,7 @@ ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
          "dimensions", "lookups", "lookahead"}
-_PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words"}
+_PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words", "applies"}
 _LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 # what `presenter:` may name (answers/presenters registers one function under each; a test checks both lists)
@@ -153,10 +153,15 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         # an events parameter's words name whole lists of steps: {"A, B, C": [phrases]}
         if not isinstance(words, dict) or (ptype != "events" and any(str(k).lower() not in allowed for k in words)):
             raise PlaybookError(path, where, f"parameter {name!r}: words must map each choice to phrases")
+        applies = str(spec.get("applies", "template"))
+        if applies not in ("template", "events") or (applies == "events" and ptype != "filters"):
+            raise PlaybookError(path, where, f"parameter {name!r}: applies: events is for filters only "
+                                             "(they then narrow the whole events relation)")
         params.append(ParamSpec(name=str(name), type=ptype, required=bool(spec.get("required", False)),
                                 default=spec.get("default"), choices=choices, minimum=spec.get("min"),
                                 maximum=spec.get("max"), help=str(spec.get("help", "")),
-                                extra={"words": {str(k).lower(): [str(w).lower() for w in (v or [])] for k, v in words.items()}}))
+                                extra={"words": {str(k).lower(): [str(w).lower() for w in (v or [])] for k, v in words.items()},
+                                       "applies": applies}))
     body = text[match.end():]
     if not body.strip():
         raise PlaybookError(path, text[: match.end()].count("\n") + 1, "the SQL body is empty")

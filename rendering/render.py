@@ -157,6 +157,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     structural: dict[str, Any] = {}
     binds: dict[str, Any] = {}
     dimensions: list[Dimension] = []
+    event_filters: list[tuple[Dimension, str]] = []
     for spec in playbook.params:
         value = params.get(spec.name)
         if spec.type in STRUCTURAL_TYPES:
@@ -175,7 +176,9 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
                 dimensions.append(DIMENSIONS[dim_name])
                 clauses.append(f"AND {dim_name} = :_{spec.name}{i}")
                 binds[f"_{spec.name}{i}"] = dim_value
-            structural[spec.name] = " ".join(clauses)
+                if spec.extra.get("applies") == "events":  # narrows the events relation itself
+                    event_filters.append((DIMENSIONS[dim_name], f"_{spec.name}{i}"))
+            structural[spec.name] = "" if spec.extra.get("applies") == "events" else " ".join(clauses)
         else:
             structural[spec.name] = Placeholder(spec.name, value)
             binds[spec.name] = _bind_value(value)
@@ -231,7 +234,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         need_events=on_segment and _references(body, "events"), need_users=on_segment and _references(body, "users"),
         need_numbers=_references(body, "numbers"), need_orders=on_segment and _references(body, "orders"),
         only_events=event_scope(playbook, params, ctx.catalog),
-        dimensions=tuple(dict.fromkeys(dimensions)),
+        dimensions=tuple(dict.fromkeys(dimensions)), event_filters=tuple(event_filters),
     )
     if ctx.segment.activation_event and plan.need_users:
         info = ctx.catalog.event(ctx.segment.activation_event)

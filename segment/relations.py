@@ -50,6 +50,7 @@ class RelationPlan:
     need_orders: bool = False
     only_events: tuple[EventInfo, ...] | None = None  # restrict branches to these events' tables
     dimensions: tuple[Dimension, ...] = ()  # breakdown/filter columns the events relation must carry
+    event_filters: tuple[tuple[Dimension, str], ...] = ()  # (dimension, bind name): only events matching all
 
 
 class RelationError(PlaybotError):
@@ -322,6 +323,8 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
   GROUP BY c.anonymous_id
 ),
 """
+    where = " AND ".join(f"r.{d.name} = :{bind}" if d.level == "event" else f"u.{d.column} = :{bind}"
+                         for d, bind in plan.event_filters)
     return f"""{lookup}events AS (
   SELECT COALESCE({known}, r.anonymous_id) AS user_id,
          ({known} IS NULL) AS is_anonymous, {activity} AS counts_as_activity,
@@ -329,7 +332,7 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
   FROM (
     {union}
   ) r
-  {joins}
+  {joins}{f"{chr(10)}  WHERE {where}" if where else ""}
 )"""
 
 

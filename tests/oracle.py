@@ -6,6 +6,7 @@ definitions directly: no SQL beyond `SELECT columns FROM table`, no code shared 
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -161,6 +162,15 @@ class Oracle:
 
     def matches(self, e: Ev, filters: dict[str, str]) -> bool:
         return all(self.value(e, d) == v for d, v in filters.items())
+
+    def filtered(self, filters: dict[str, str] | None) -> Oracle:
+        """The same warehouse seen through filters that narrow every event ("on iOS", "for pro users"):
+        each computation then runs on the matching events only."""
+        if not filters:
+            return self
+        narrowed = copy.copy(self)
+        narrowed.events = [e for e in self.events if self.matches(e, filters)]
+        return narrowed
 
     def volume_by(self, event: str, start, end, dimension: str, top: int,
                   filters: dict[str, str] | None = None) -> dict[str, tuple[int, int]]:

@@ -14,6 +14,7 @@ params:
   end: {type: date}
   interval: {type: interval, default: day, choices: [day, week, month]}
   launch_date: {type: date, help: "the launch to compare before and after (default: the first period the feature was used)"}
+  filters: {type: filters, applies: events, help: "only activity matching, e.g. platform:iOS, plan:pro (the feature's users and the active users)"}
 default_range: {day: 90, week: 12, month: 6}
 words: [feature adoption, adoption, adopted, feature usage, feature use, feature users, uses the feature,
         using the feature, share of active users, launch, since launch, after launch, before and after launch,

@@ -16,6 +16,7 @@ params:
   steps: {type: int, default: 5, min: 1, max: 6, help: "how many events from the start of each session"}
   session_gap_minutes: {type: int, default: 30, min: 1, max: 1440, help: "minutes without an event that end a session"}
   top: {type: int, default: 10, min: 1, max: 25, help: "how many sequences to show"}
+  filters: {type: filters, applies: events, help: "only events matching, e.g. platform:iOS (sessions are built from those events)"}
 default_range: {day: 30}
 words: [session flows, session flow, move through, navigate, navigation, first events of sessions, how users move,
         how people move, start their sessions, session paths, flows, first steps of sessions, journey through,

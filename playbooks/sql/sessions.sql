@@ -18,6 +18,7 @@ params:
   session_gap_minutes: {type: int, default: 30, min: 1, max: 1440, help: "minutes without an event that end a session"}
   group_by: {type: dimension, help: "break down by channel, device, platform, os, ..."}
   top: {type: int, default: 5, min: 1, max: 10, help: "with group_by: the N largest segments; the rest are Other"}
+  filters: {type: filters, applies: events, help: "only sessions of events matching, e.g. platform:iOS (sessions are built from those events)"}
 default_range: {day: 30, week: 12, month: 6}
 words: [sessions, session, session length, session duration, bounce rate, bounce, bounces, time on site,
         events per session, session count, how long are sessions, how many sessions, number of sessions, time spent,

@@ -13,6 +13,7 @@ params:
   event: {type: event, required: true, help: "the action, e.g. Message Sent"}
   start: {type: date, help: first day of the range}
   end: {type: date, help: day after the range}
+  filters: {type: filters, applies: events, help: "only the action's events and activity matching, e.g. platform:iOS"}
 events_between: [start, tomorrow]
 default_range: {day: 120}
 words: [slip away, slipping away, slips away, stop using, stopped using, come back after, idle days, days idle,

@@ -20,6 +20,7 @@ params:
     help: "also list what else can be asked, with an example each"
     words: {"true": [what can i ask, what can you do, what can you answer, what can you tell me, what questions,
                      what do you know, what can i do with you]}
+  filters: {type: filters, applies: events, help: "only events matching, e.g. platform:iOS"}
 default_range: {day: 30}
 words: [what can i ask, what can you do, what can you answer, what can you tell me, what questions, what do you know,
         top events, which events, what events, events exist, event list, list of events, list events, all events,

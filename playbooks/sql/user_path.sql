@@ -23,6 +23,7 @@ params:
   steps: {type: int, default: 3, min: 1, max: 6, help: "how many events before (or after) the target"}
   session_gap_minutes: {type: int, default: 30, min: 1, max: 1440, help: "minutes without an event that end a session"}
   top: {type: int, default: 10, min: 1, max: 25, help: "how many paths to show"}
+  filters: {type: filters, applies: events, help: "only events matching, e.g. platform:iOS (paths are built from those events)"}
 default_range: {day: 30}
 words: [path, paths, user path, user paths, journey, journeys, leading up to, what do people do, what do users do,
         what happens before, what happens after, leads to, lead to, leading to, steps before, sequence, do after,

@@ -13,6 +13,7 @@ from .. import helpers
 from .. import oracle_cohorts as oc
 from ..conftest import DATASETS
 from .test_numbers import CASES, _d, ask
+from .test_paths import seen
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)
@@ -323,12 +324,13 @@ def test_bad_lookup_headers_name_file_and_line(lookups, error):
     ("sticker adoption weekly", ["Sticker Sent"], "week"),
     ("feature_adoption events='Sticker Sent,Photo Shared' interval=day launch_date=2026-10-10",
      ["Sticker Sent", "Photo Shared"], "day"),
+    ("sticker adoption weekly for pro users", ["Sticker Sent"], "week"),
 ])
 def test_feature_adoption_matches_oracle(answerers, oracles, engine, dataset, question, events, unit):
     answer = ask(answerers, engine, dataset, question)
     p = answer.request.params
     assert answer.playbook.id == "feature_adoption" and list(p["events"]) == events and p["interval"] == unit
-    expected = oc.feature_adoption(oracles[(engine, dataset)], events, p["start"], p["end"], unit)
+    expected = oc.feature_adoption(seen(oracles, engine, dataset, answer), events, p["start"], p["end"], unit)
     got: dict[date, tuple[int, dict]] = {}
     for period, feature, users, active, share in answer.rows:
         d = _d(period)
@@ -384,13 +386,14 @@ def test_retention_drivers_match_oracle(answerers, oracles, engine, dataset, que
 @pytest.mark.parametrize("question,event", [
     ("when do message senders slip away", "Message Sent"),
     ("slipping away for photo shared", "Photo Shared"),
+    ("when do message senders on ios slip away", "Message Sent"),
 ])
 def test_slipping_away_matches_oracle(answerers, oracles, engine, dataset, question, event):
     answer = ask(answerers, engine, dataset, question)
     p = answer.request.params
     assert answer.playbook.id == "slipping_away" and p["event"] == event
     today = DATASETS[dataset].clock.date()
-    expected = oc.slipping_away(oracles[(engine, dataset)], event, p["start"], p["end"], today)
+    expected = oc.slipping_away(seen(oracles, engine, dataset, answer), event, p["start"], p["end"], today)
     got = {(r[0], int(r[1])): (int(r[2]), int(r[3])) for r in answer.rows}
     assert got == expected
     assert len({f for f, _ in expected}) >= 3
