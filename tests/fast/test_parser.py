@@ -128,15 +128,15 @@ def test_a_follow_up_that_does_not_fit_reads_as_a_new_question(ctx):
 
 
 def test_a_filter_a_playbook_cannot_apply_is_said_not_ignored(ctx):
-    for text in ("how long are sessions on ios", "sessions from google last 30 days"):
+    for text in ("growth accounting on ios", "retention drivers for users from google last 30 days"):
         said = p(ctx, text)
         assert isinstance(said, Clarification) and "can't be filtered by" in said.message, (text, said)
-    sessions = p(ctx, "sessions last 30 days")
-    assert isinstance(sessions, Request) and sessions.playbook == "sessions"
-    follow = p(ctx, "on ios", previous=sessions)
+    growth = p(ctx, "growth accounting weekly")
+    assert isinstance(growth, Request) and growth.playbook == "growth_accounting"
+    follow = p(ctx, "on ios", previous=growth)
     assert isinstance(follow, Clarification) and "can't be filtered by platform" in follow.message, follow
-    web = p(ctx, "web bounce rate")  # a platform said without a preposition is still a filter: said, not ignored
-    assert isinstance(web, Clarification) and "can't be filtered by platform" in web.message, web
+    web = p(ctx, "web bounce rate")  # a platform said without a preposition is a filter too, and sessions take it
+    assert isinstance(web, Request) and web.params["filters"] == (("platform", "Web"),), web
     assert p(ctx, "dau on ios").params["filters"] == (("platform", "iOS"),)  # one that can, does
 
 
