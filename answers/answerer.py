@@ -164,7 +164,7 @@ class Answerer:
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
         read = {source: latest.get(source) for source in self.sources_read(playbook, request, catalog)}
         stale = self.stale_warnings(read)
-        warnings = stale + list(shown.warnings)
+        warnings = list(request.notes) + stale + list(shown.warnings)  # how the question was read, first
         if main.truncated:
             warnings.append(f"Only the first {len(main.rows):,} rows were read (row cap).")
         summary = "\n".join([shown.headline, *shown.lines])

@@ -58,7 +58,10 @@ def format_table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], nu
 
 def format_clarification(c: Clarification) -> str:
     out = [c.message]
-    if c.choices:
+    if c.options:  # each answers the whole question: the prompt takes its number or its name
+        out += [f"  {i}. {o.label}" for i, o in enumerate(c.options, 1)]
+        out.append("Answer with a number or a name.")
+    elif c.choices:
         out.append("Choose one: " + ", ".join(c.choices))
     if c.suggestions:
         out.append("Did you mean: " + ", ".join(c.suggestions))
@@ -74,7 +77,9 @@ def format_failure(f: Failure) -> str:
 def error_json(outcome: Clarification | Failure) -> dict[str, Any]:
     if isinstance(outcome, Clarification):
         return {"error": outcome.message, "suggestions": list(outcome.suggestions) + list(outcome.choices),
-                "choices": list(outcome.choices), "example": outcome.example}
+                "choices": list(outcome.choices), "example": outcome.example,
+                "options": [{"label": o.label, "params": json_safe(o.request.params), "playbook": o.request.playbook}
+                            for o in outcome.options]}
     return {"error": outcome.message, "suggestions": [outcome.next_step] if outcome.next_step else [],
             "kind": outcome.kind}
 
@@ -152,7 +157,7 @@ def run_prompt(service: AnswerService, warehouse_label: str, read=input, out=pri
     out(f"Playbot on {warehouse_label}. Ask a question; 'help' lists playbooks, 'new' forgets the context, "
         "'quit' leaves.")
     out("Try: " + " · ".join(examples))
-    previous = None
+    previous, pending = None, ()
     while True:
         try:
             question = read("\nplaybot> ").strip()
@@ -160,6 +165,14 @@ def run_prompt(service: AnswerService, warehouse_label: str, read=input, out=pri
             out("")
             return 0
         if not question:
+            continue
+        picked = pick_option(pending, question)
+        pending = ()
+        if picked is not None:  # the answer to the question asked back: the whole question, read with it
+            outcome = service.ask(CLI_SUBJECT, request=picked.request, purpose="choice")
+            previous = outcome.request if isinstance(outcome, Answer) else previous
+            out(format_outcome(outcome, _chart(outcome, None, service.config.chart_dir)
+                               if isinstance(outcome, Answer) else None))
             continue
         if question in ("quit", "exit", ":q"):
             return 0
@@ -176,8 +189,18 @@ def run_prompt(service: AnswerService, warehouse_label: str, read=input, out=pri
             previous = outcome.request
             if show_explain:
                 out(explain(outcome))
+        elif isinstance(outcome, Clarification):
+            pending = outcome.options
         out(format_outcome(outcome, _chart(outcome, None, service.config.chart_dir)
                            if isinstance(outcome, Answer) else None))
+
+
+def pick_option(options, said: str):
+    """The option a reply picks: its number ("2") or its name ("Invite Sent"), else None."""
+    said = said.strip().rstrip(".").lower()
+    if said.isdigit() and 1 <= int(said) <= len(options):
+        return options[int(said) - 1]
+    return next((o for o in options if o.label.lower() == said), None)
 
 
 def _chart(answer: Answer, path: str | None, chart_dir: Path) -> str | None:

@@ -51,6 +51,12 @@ _COMPARE = [
     (rf"{_B}(?:(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:(?:last|previous|prior|preceding) (?:period|month"
      rf"|day|quarter)|period before|(?:day|week|month|quarter|year) before|before)){_E}", "previous"),
 ]
+# "compare invites this month to last month": with the word compare, "to/with/and" the period before
+_COMPARE_TO = [
+    (rf"{_B}(?:to|with|and) (?:the )?(?:same (?:\w+ )?)?(?:last|previous|prior) year{_E}", "year"),
+    (rf"{_B}(?:to|with|and) (?:the )?(?:same (?:\w+ )?)?(?:last|previous|prior) week{_E}", "week"),
+    (rf"{_B}(?:to|with|and) (?:the )?(?:last|previous|prior|preceding) (?:period|month|day|quarter){_E}", "previous"),
+]
 _INTS = [
     ("threshold", rf"{_B}(?:at least|min(?:imum)?(?: of)?) {_N} (?:times|x){_E}", lambda m: _num(m[1])),
     ("threshold", rf"{_B}{_N} ?(?:\+|or more) (?:times|x){_E}", lambda m: _num(m[1])),
@@ -92,7 +98,8 @@ def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:
     if m and parse_date(m.group(1), today):  # "launched on oct 15" -> launch_date
         found.append(Found("launch_date", parse_date(m.group(1), today), m.group(0)))
         text = _cut(text, m)
-    for pattern, value in _COMPARE:
+    compares = _COMPARE + (_COMPARE_TO if re.search(rf"{_B}compar(?:e|ing|ed)?{_E}", text) else [])
+    for pattern, value in compares:
         m = re.search(pattern, text)
         if m:
             found.append(Found("compare", value, m.group(0)))

@@ -254,12 +254,16 @@ def _ask_which(text: str, fresh: Request | Clarification, ctx: ParseContext) -> 
 
 def _with_options(outcome: Request | Clarification, ctx: ParseContext, wanted: bool = True) -> Request | Clarification:
     """Choices that stand for words of the question become options that answer the whole question."""
-    if not wanted or not isinstance(outcome, Clarification) or not outcome.choices or not outcome.replace or outcome.options:
+    if not wanted or not isinstance(outcome, Clarification) or not outcome.choices or outcome.options \
+            or not (outcome.replace or outcome.param):
         return outcome
-    pattern = re.compile(rf"(?<![\w-]){re.escape(outcome.replace)}(?![\w-])", re.IGNORECASE)
+    pattern = re.compile(rf"(?<![\w-]){re.escape(outcome.replace)}(?![\w-])", re.IGNORECASE) if outcome.replace else None
     options = []
     for choice in outcome.choices:
-        rewritten = pattern.sub(choice, outcome.question, count=1)
+        if pattern is not None:  # the words the choices stand for, replaced by the choice
+            rewritten = pattern.sub(choice, outcome.question, count=1)
+        else:  # a value the question did not give: added as the parameter it is
+            rewritten = f"{outcome.question} {outcome.param}='{choice}'"
         if rewritten == outcome.question:
             continue
         reread = parse(rewritten, replace(ctx), options=False)

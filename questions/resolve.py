@@ -93,15 +93,16 @@ def _range(state: ReadingState, pb: Playbook, interval: str | None,
     if start >= ctx.today + timedelta(days=1):
         return Clarification(state.raw, f"{start.isoformat()} is in the future: there is no data for it yet.",
                              param="start", example=_example_for(pb))
+    bounded = False
     if start < EARLIEST:
         state.notes.append(f"The range starts on {EARLIEST.isoformat()}, the earliest date Playbot reads "
                            f"(asked: {start.isoformat()}).")
-        start = EARLIEST
+        start, bounded = EARLIEST, True
     if end > ctx.today + timedelta(days=1):
         state.notes.append(f"The range ends today: nothing after {ctx.today.isoformat()} has happened yet "
                            f"(asked: up to {(end - timedelta(days=1)).isoformat()}).")
-        end = ctx.today + timedelta(days=1)
-    return start, end, label or describe(start, end)
+        end, bounded = ctx.today + timedelta(days=1), True
+    return start, end, describe(start, end) if bounded or not label else label
 
 
 def _value(state: ReadingState, pb: Playbook, spec, ctx: ParseContext) -> Any:
@@ -123,6 +124,11 @@ def _value(state: ReadingState, pb: Playbook, spec, ctx: ParseContext) -> Any:
         value = _event_value(state, pb, spec, str(value), said, ctx)
         if isinstance(value, Clarification):
             return value
+    if spec.type == "events" and not value and (spec.minimum or 0) >= 1:  # "feature adoption": of what?
+        top = tuple(n for n in ctx.catalog.event_names() if ctx.catalog.event(n).kind == "track")[:5]
+        return Clarification(state.raw, f"Which {spec.help.split(',')[0].removeprefix('the ') or 'events'}? "
+                                        f"{pb.title} needs at least one.", choices=top, param=spec.name,
+                             example=f"{pb.id} {spec.name}={top[0]!r}" if top else _example_for(pb))
     if spec.required and value in (None, "", ()):
         top = ctx.catalog.event_names()[:3]
         return Clarification(state.raw, f"Which {spec.name.replace('_', ' ')}? {pb.title} needs one.",

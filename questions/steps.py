@@ -235,8 +235,8 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
         label = DIMENSIONS[dim].label.lower()
         listed = ", ".join(there[:8]) if there else "none"
         return Clarification(state.raw, f"There is no {label} “{said}” in this data; the values here are: {listed}.",
-                             choices=tuple(there[:6]), param="filters", example=_example_for(state.playbook)
-                             if state.playbook else "")
+                             choices=tuple(there[:6]), param="filters", replace=said,
+                             example=_example_for(state.playbook) if state.playbook else "")
     if not found:
         return None
     pb = state.playbook

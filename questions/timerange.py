@@ -152,7 +152,10 @@ def find_range(text: str, today: date, week_start: str = "monday") -> tuple[Date
         m = re.search(pattern, text)
         if not m:
             continue
-        result = handler(m, today, week_start)
+        try:
+            result = handler(m, today, week_start)
+        except (OverflowError, ValueError):  # a date next to year 1 or 9999: no range there
+            result = None
         if result is None:
             continue
         start, end, label, grain = result

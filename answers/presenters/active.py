@@ -18,7 +18,7 @@ def present_active_users(env: PresentEnv) -> Presentation:
     unit, start, end = p["interval"], p["start"], p["end"]
     if p.get("group_by"):
         return _present_active_breakdown(env)
-    rolling = unit == "day" or p.get("rolling")
+    rolling = unit == "day" or p.get("rolling") or p.get("metric") == "stickiness"  # DAU/MAU is a daily ratio
     metric = "stickiness" if p.get("metric") == "stickiness" else (
         {"day": "dau", "week": "wau", "month": "mau"}[unit] if rolling else "active_users")
     cols = ["dau", "wau", "mau", "stickiness"] if rolling else ["active_users"]

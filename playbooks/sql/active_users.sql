@@ -54,7 +54,7 @@ examples:
     {% if event %}AND event_name = :event{% endif %}
     {{ filters }}
 {%- endmacro %}
-{% if (interval == 'day' or rolling) and not group_by %}
+{% if (interval == 'day' or rolling or metric == 'stickiness') and not group_by %}
 WITH activity AS (
   SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
 {{ qualifying(':_lo') }}
