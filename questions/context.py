@@ -29,12 +29,26 @@ class ParseContext:
     @property
     def matcher(self) -> EventMatcher:
         if self._matcher is None:
-            self._matcher = EventMatcher(self.catalog, self.synonyms)
+            self._matcher = matcher_for(self.catalog, self.synonyms)
         return self._matcher
 
     @property
     def speller(self) -> Speller:
         return speller_for(self.library, self.matcher)
+
+
+_MATCHERS: dict[tuple[int, tuple], EventMatcher] = {}
+
+
+def matcher_for(catalog: Catalog, synonyms: dict[str, str]) -> EventMatcher:
+    """One EventMatcher per catalog (and admin synonyms): built once, not for every question."""
+    key = (id(catalog), tuple(sorted(synonyms.items())))
+    cached = _MATCHERS.get(key)
+    if cached is None or cached.catalog is not catalog:
+        if len(_MATCHERS) > 16:
+            _MATCHERS.clear()
+        cached = _MATCHERS[key] = EventMatcher(catalog, synonyms)
+    return cached
 
 
 _SPELLERS: dict[tuple[int, int], Speller] = {}

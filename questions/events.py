@@ -61,10 +61,16 @@ CONVERSIONS = (
     # "what % of people who land on the sign up page actually sign up", "how many people who signed up went on to buy"
     re.compile(rf"\b{_SHARE} (?:of )?{_WHO}? ?who (?P<first>.+?) (?:then|later|also|actually|eventually|(?:went|go|goes)"
                rf" on to|ended up|end up) (?P<then>.+)$"),
+    # "what % of new users invite a friend in their first week": new users are the signups
+    re.compile(rf"\b{_SHARE} (?:of )?(?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers"
+               rf"|new accounts|new customers)\b,? (?:who |that )?{_THEN}(?P<then>.+)$"),
     # "what share of checkouts turn into orders"
     re.compile(r"\b(?:share|percent(?:age)?|%|fraction) of (?P<first>.+?) (?:turn|turned|turns|convert|converted|converts)"
                r" (?:into|to) (?P<then>.+)$"),
 )
+
+
+COMING_BACK = re.compile(r"\b(?:come|came|coming|comes) back\b|\breturn|\bretain|\bstick around")
 
 
 def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | None:
@@ -78,8 +84,8 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         if m is None:
             continue
         parts = _conversion_parts(m)
-        if len(parts) < 2:
-            continue
+        if len(parts) < 2 or COMING_BACK.search(parts[-1]):
+            continue  # "how many of them came back a week later": retention, not a next step
         pb = state.playbook or takers[0]
         spec = param_of_type(pb, "events")
         steps = match_steps(state.raw, parts, spec.name, pb, ctx)
@@ -99,7 +105,9 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
 
 def _conversion_parts(m: re.Match) -> list[str]:
     found = m.groupdict()
-    if found.get("hyphen"):
+    if found.get("newcomers"):
+        parts = ["signed up", found["then"]]
+    elif found.get("hyphen"):
         parts = found["hyphen"].split("-to-")
     elif found.get("steps"):
         parts = re.split(r" to | into | -> ", found["steps"])

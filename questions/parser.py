@@ -10,11 +10,11 @@ are listed in the answer, and a question made mostly of them is asked about. Nev
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 
 from playbooks import Playbook
 
@@ -45,6 +45,7 @@ from .vocabulary import STOPWORDS, stem
 
 log = logging.getLogger("playbot.parser")
 MAX_QUESTION = 2000
+KIND_ALIASES = {"first_days": "window_days", "window_days": "first_days"}
 Step = Callable[[ReadingState, ParseContext], Clarification | None]
 READING_STEPS: tuple[Step, ...] = (read_playbook_id, read_explicit, read_kinds, read_range, read_interval,
                                    read_conversion, pick_playbook, take_interval, read_choice_words, read_breakdown, read_top,
@@ -168,7 +169,8 @@ def _apply_kinds(state: ReadingState, ctx: ParseContext) -> Clarification | None
     parameter, the one that has and shares more words with the question ("first 4 events of sessions");
     a phrase the chosen one answers by itself ("vs the week before" of an email's before/after) is used."""
     pb = state.playbook
-    if any(pb.param(f.name) is None for f in state.kinds) and not state.by_id:
+    if any(pb.param(f.name) is None and pb.param(KIND_ALIASES.get(f.name, f.name)) is None for f in state.kinds) \
+            and not state.by_id:
         takers = [p for p in ctx.library.all() if all(p.param(f.name) for f in state.kinds)]
         better = closest_by_words([*takers, pb], state.full)
         if better is not None and better is not pb:
@@ -176,6 +178,9 @@ def _apply_kinds(state: ReadingState, ctx: ParseContext) -> Clarification | None
                                                                                            state.full)]
             state.playbook = pb = better
     for found in state.kinds:
+        alias = KIND_ALIASES.get(found.name)
+        if pb.param(found.name) is None and alias and pb.param(alias) is not None:
+            found = replace(found, name=alias)  # "in their first week" of a funnel from signing up: within 7 days
         if pb.param(found.name) is None:
             if all(w in FILLER or stem(w) in own_stems(pb) for w in found.words.split()):
                 continue  # the playbook's own subject: "before" and "after" of an intervention
@@ -285,7 +290,7 @@ def closest_by_words(playbooks: list[Playbook], text: str) -> Playbook | None:
 def not_understood(state: ReadingState, ctx: ParseContext) -> Clarification:
     """ "I don't know that": the 3 closest things there are (events of the catalog, playbooks), and an example."""
     words = list(dict.fromkeys(w for w in re.split(r"[^a-z0-9]+", state.text)
-                               if 3 < len(w) <= 40 and w not in STOPWORDS))[:20]
+                               if 3 < len(w) <= 20 and w.isalpha() and w not in STOPWORDS))[:8]
     ranked: list[tuple[float, str]] = []
     for pb in ctx.library.all():
         phrases = {w for phrase in pb.words for w in phrase.split() if len(w) > 2} or {pb.id}
@@ -297,15 +302,21 @@ def not_understood(state: ReadingState, ctx: ParseContext) -> Clarification:
 
 
 def _closeness(words: list[str], phrases: list[str]) -> float:
-    """The best similarity of any word to any phrase word (difflib's ratio, with its cheap bounds first)."""
+    """The best likeness of any word to any phrase word: the Dice coefficient of their letter pairs
+    (fast enough for 2,000 characters of nonsense; only used to rank what to suggest)."""
+    pairs = [_bigrams(p) for p in phrases]
     best = 0.0
     for w in words:
-        matcher = difflib.SequenceMatcher(b=w)
-        for p in phrases:
-            matcher.set_seq1(p)
-            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
-                best = max(best, matcher.ratio())
+        mine = _bigrams(w)
+        for theirs in pairs:
+            if mine and theirs:
+                best = max(best, 2 * len(mine & theirs) / (len(mine) + len(theirs)))
     return best
+
+
+@lru_cache(maxsize=8192)
+def _bigrams(word: str) -> frozenset[str]:
+    return frozenset(word[i:i + 2] for i in range(len(word) - 1))
 
 
 def _fallback(ctx: ParseContext) -> Playbook:

@@ -144,9 +144,12 @@ def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[
     for pb in library.all():
         bonus = 0.5 if sequence and needs_steps(pb) else 0.0
         for phrase in (*pb.words, pb.id.replace("_", " ")):
+            stem_form = stemmed(phrase)
+            if phrase not in text and phrase not in plain and stem_form not in stems:
+                continue  # a substring test first: a regex over a long question for each of ~900 phrases is slow
             pattern = phrase_re(phrase)
             exact = pattern.search(text) or pattern.search(plain)
-            if exact or phrase_re(stemmed(phrase)).search(stems):
+            if exact or phrase_re(stem_form).search(stems):
                 score = len(phrase.split()) + len(phrase) / 100 + bonus - (0 if exact else 0.05)
                 if score > best[0]:
                     best = (score, pb, _as_said(phrase, text))
@@ -204,7 +207,7 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
     dim = dimension_by_word(by.group(1).strip()) if by else None
     versus = None
     if dim is None:  # "mac vs windows", "ios vs web", "pro vs free": the dimension both values belong to
-        versus = versus_breakdown(state.text, ctx.catalog)
+        versus = versus_breakdown(state.text, ctx.catalog) or versus_breakdown(state.full, ctx.catalog)
         if versus is not None:
             dim, named = DIMENSIONS[versus[0]], versus[1]
     if dim is None:
@@ -216,6 +219,9 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
                              example=_example_for(pb))
     state.set(dim_param or "group_by", dim.name, named)  # a sensitive one is kept so the policy refuses it
     state.take(named)
+    if versus is not None and named not in state.text:  # "ios ... better than web": each value said
+        for word in named.split():
+            state.take(word)
     return None
 
 

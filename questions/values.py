@@ -9,6 +9,7 @@ free": two values of one dimension, read as a breakdown by it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from segment import Catalog
 from segment.dimensions import dimension_values
@@ -51,6 +52,29 @@ def _pattern(word: str, dim: str, raw_upper: bool) -> str | None:
     return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN})(?![\w-])"
 
 
+_LISTS: dict[int, tuple[Catalog, list]] = {}
+
+
+def _candidate_lists(catalog: Catalog) -> list[tuple[str, dict[str, str], list[tuple[str, str]]]]:
+    """[(dimension, its stored values, [(said word, canonical)] longest first)], worked out once per catalog."""
+    cached = _LISTS.get(id(catalog))
+    if cached is None or cached[0] is not catalog:
+        values = data_values(catalog)
+        lists = [(dim, values.get(dim) or {}, sorted(_candidates(dim, values.get(dim) or {}).items(),
+                                                     key=lambda kv: -len(kv[0])))
+                 for dim in ORDER if dim != "app_version"]
+        if len(_LISTS) > 16:
+            _LISTS.clear()
+        cached = _LISTS[id(catalog)] = (catalog, lists)
+    return cached[1]
+
+
+@lru_cache(maxsize=4096)
+def _compiled(word: str, dim: str, raw_upper: bool) -> re.Pattern | None:
+    pattern = _pattern(word, dim, raw_upper)
+    return re.compile(pattern) if pattern else None
+
+
 def _candidates(dim: str, data: dict[str, str]) -> dict[str, str]:
     """Said word -> canonical value for a dimension: the data's own values and the lexicon's words."""
     out = {v: v for v in data}
@@ -70,15 +94,12 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
     values = data_values(catalog)
     found, missing = app_version(text, values)
     taken: set[str] = set()
-    for dim in ORDER:
-        if dim == "app_version":
-            continue
-        data = values.get(dim) or {}
-        for word, canonical in sorted(_candidates(dim, data).items(), key=lambda kv: -len(kv[0])):
-            if word in taken or any(word in t.split() for t in taken):
-                continue
-            pattern = _pattern(word, dim, bool(re.search(rf"\b{re.escape(word.upper())}\b", raw)))
-            m = re.search(pattern, text) if pattern else None
+    for dim, data, candidates in _candidate_lists(catalog):
+        for word, canonical in candidates:
+            if word not in text or word in taken or any(word in t.split() for t in taken):
+                continue  # (a substring test first: most words are not in the question at all)
+            pattern = _compiled(word, dim, bool(re.search(rf"\b{re.escape(word.upper())}\b", raw)))
+            m = pattern.search(text) if pattern else None
             if m is None:
                 continue
             stored = _stored(dim, canonical, data)
@@ -146,11 +167,12 @@ VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?) (?:vs\.?|versus|v
 
 def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
     """(dimension, words) for "mac vs windows", "ios vs web", "pro vs free", "free or paid", "ios cohorts
-    retaining better than web ones"; one side may be a value this data lacks ("referral vs paid")."""
+    retaining better than web ones" (its words: the two values); one side may be a value this data lacks
+    ("referral vs paid")."""
     for m in COMPARATIVE.finditer(text):
         dims = {d for d, _ in value_of(m.group(1), catalog)} & {d for d, _ in value_of(m.group(2), catalog)}
         if dims:
-            return next(d for d in ORDER if d in dims), m.group(0)
+            return next(d for d in ORDER if d in dims), f"{m.group(1)} {m.group(2)}"
     for m in VERSUS.finditer(text):
         left, right = m.group(1), m.group(2)
         for a in (left, left.split()[-1]):

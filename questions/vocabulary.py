@@ -59,7 +59,7 @@ SYNONYMS = {
     "chat": ["Message Sent"], "text": ["Message Sent"], "app": ["Application Opened"],
     "launch": ["Application Opened"], "login": ["Signed In", "Logged In", "Application Opened"],
     "cart": ["Product Added", "Added Product"], "checkout": ["Checkout Started", "Started Checkout"],
-    "dm": ["Message Sent"], "conversation": ["Message Sent"], "video": [], "friend": ["Friend Added"],
+    "dm": ["Message Sent"], "conversation": ["Message Sent"],
 }
 
 
@@ -203,7 +203,8 @@ class EventMatcher:
         scored.sort(key=lambda s: (-s[0], -s[1].info.count, s[1].info.name))
         best = scored[0]
         ties = [s for s in scored if abs(s[0] - best[0]) < 1e-9 and s[1].info.name != best[1].info.name]
-        used = " ".join(r for r, w in zip(raw, words) if w in best[2] or any(w in c for c in best[2]))
+        used = " ".join(r for r, w in zip(raw, words)
+                        if w in best[2] or len(w) >= 4 and any(w in c for c in best[2]))  # "sign" of "signup"
         if ties:
             names = [best[1].info.name] + [s[1].info.name for s in ties]
             return EventMatch(None, used, tuple(dict.fromkeys(names))[:6])
@@ -211,11 +212,17 @@ class EventMatcher:
 
     def suggestions(self, text: str, n: int = 3) -> list[str]:
         """Events whose names look like the words in `text` (for "I don't know that")."""
-        words = list(dict.fromkeys(self.normalize(t) for t in _content_words(text.lower())))
+        words = list(dict.fromkeys(self.normalize(t) for t in _content_words(text.lower())
+                                   if t.isalpha() and 3 <= len(t) <= 20))[:8]
+        matchers = [difflib.SequenceMatcher(b=w) for w in words]  # each word's index built once
         ranked = []
         for t in self.terms:
-            best = max((difflib.SequenceMatcher(None, w, o).ratio() for w in words
-                        for o in t.objects | t.compounds | t.verbs), default=0)
+            best = 0.0
+            for m in matchers:
+                for o in t.objects | t.compounds | t.verbs:
+                    m.set_seq1(o)
+                    if m.real_quick_ratio() > best and m.quick_ratio() > best:  # cheap bounds first
+                        best = max(best, m.ratio())
             ranked.append((best, t.info.count, t.info.name))
         ranked.sort(key=lambda r: (-r[0], -r[1]))
         return [name for score, _, name in ranked[:n] if score > 0.5]

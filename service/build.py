@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 import time
 from datetime import datetime
@@ -12,6 +13,7 @@ from errors import PlaybotError
 from playbooks import PlaybookError, load_library
 from policy.audit import AuditLog
 from rendering.render import to_utc
+from segment import Catalog
 from segment.demo import ensure_demo
 from state.db import StateDB, open_state
 from warehouse import Warehouse
@@ -52,11 +54,31 @@ def build_answerer(config: Config, progress=None) -> Answerer:
         raise ConfigError(f"warehouses.{segment.name}.url", exc.message, exc.next_step) from None
     answerer = Answerer(config, warehouses, library)
     try:
-        answerer.catalog()
+        catalog = answerer.catalog()
     except PlaybotError as exc:
         key = "segment.sources" if exc.kind == "config" else f"warehouses.{segment.name}"
         raise ConfigError(key, exc.message, exc.next_step) from None
+    check_events_named(config, catalog)
     return answerer
+
+
+def check_events_named(config: Config, catalog: Catalog) -> None:
+    """Every event the config names is one the warehouse has: a misspelled activation event would make
+    every retention answer count each person's first event instead, and say nothing."""
+    if config.segment.events_sql:
+        return  # custom relations: their event names are the admin's SQL's
+    named = []
+    if config.segment.activation_event:
+        named.append(("segment.activation_event", config.segment.activation_event))
+    named += [(f"segment.activity_exclude_events[{i}]", e) for i, e in enumerate(config.segment.activity_exclude_events)]
+    named += [(f"synonyms.{word}", event) for word, event in config.event_synonyms.items()]
+    for key, event in named:
+        if catalog.event(event) is None:
+            close = difflib.get_close_matches(event, list(catalog.events), n=3, cutoff=0.5)
+            hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
+                    else f"the events here include {', '.join(catalog.event_names()[:5])}")
+            raise ConfigError(key, f"names the event {event!r}, which the warehouse has not seen in the last "
+                                   f"{catalog.window_days} days", f"{hint} Fix it in playbot.yaml.")
 
 
 def build_service(config: Config, answerer: Answerer | None = None, state: StateDB | None = None,

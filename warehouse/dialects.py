@@ -52,8 +52,7 @@ def translate(sql: str, dialect: str) -> str:
     if dialect == SOURCE_DIALECT:
         return sql
     try:
-        tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
-        tree = tree.transform(_keep_placeholder)
+        tree = _parsed(sql).transform(_keep_placeholder)  # transform copies: the cached tree stays as parsed
         if dialect == "redshift" and tree.find(exp.GenerateSeries, exp.ExplodingGenerateSeries):
             # Redshift runs generate_series on the leader node only: joined to a table it fails
             raise SQLUntranslatable("cannot translate to redshift: generate_series does not work with tables on "
@@ -61,6 +60,12 @@ def translate(sql: str, dialect: str) -> str:
         return tree.sql(dialect=dialect, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
     except sqlglot.errors.SqlglotError as exc:
         raise SQLUntranslatable(f"cannot translate to {dialect}: {str(exc).splitlines()[0]}") from exc
+
+
+@lru_cache(maxsize=256)
+def _parsed(sql: str) -> exp.Expression:
+    """One parse per statement, whatever the dialects it is written for (parsing is most of the cost)."""
+    return sqlglot.parse_one(sql, read=SOURCE_DIALECT)
 
 
 def _keep_placeholder(node: exp.Expression) -> exp.Expression:

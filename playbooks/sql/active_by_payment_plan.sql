@@ -23,7 +23,9 @@ words: [by payment plan, payment plan, payment plans, per payment plan, by billi
         active users by payment plan, monthly active users by payment plan, mau by payment plan, paying plan,
         plan from the product database, billing, billing data, billing tier, subscription tier, subscription tiers,
         subscription plan, product db, product database, from the product db, paying vs free, paid vs free,
-        paying and free, paid plan, paid plans, plan type, plan types, plan they're on, plan they are on]
+        paying and free, paid plan, paid plans, plan type, plan types, plan they're on, plan they are on,
+        by billing tier, by subscription tier, by subscription plan, by payment tier, per billing tier,
+        per subscription tier]
 definitions:
   - "Active user: a signed-in person with at least one qualifying event in the period; the plan is the one in the product database now."
 examples:

@@ -18,6 +18,9 @@ from ..conftest import snapshot_answerer
 # for an anonymous id); they read small tables and are documented in README "Warehouses".
 FULL_HISTORY_CTES = {"identify_calls", "activation_events", "trait_rows"}
 EVENT_TABLE_NAMES_EXCLUDED = {"users", "identifies"}
+# dialects whose translated SQL the engines tier runs on a real warehouse (DuckDB files, PostgreSQL): a
+# parse-back check adds nothing to that
+EXECUTED = ("duckdb", "postgres")
 
 
 def rendered_examples(answerer):
@@ -54,8 +57,9 @@ def test_every_playbook_translates_to_every_dialect(examples, dialect):
             out = translate(rendered.sql, dialect)
         except SQLUntranslatable as exc:
             pytest.fail(f"{playbook_id} / {example!r} cannot be written for {dialect}: {exc}")
-        parsed = sqlglot.parse_one(out, read=dialect)  # and what we wrote parses back in that dialect
-        assert isinstance(parsed, exp.Query), f"{playbook_id} / {example!r}"
+        if dialect not in EXECUTED:  # and what we wrote parses back in that dialect (the others run for real)
+            parsed = sqlglot.parse_one(out, read=dialect)
+            assert isinstance(parsed, exp.Query), f"{playbook_id} / {example!r}"
         for name in rendered.params:  # every bound value is still a placeholder
             assert f":{name}" in out, f"{playbook_id} / {example!r}: :{name} lost in {dialect}"
 
