@@ -64,6 +64,15 @@ CONVERSIONS = (
     # "what % of new users invite a friend in their first week": new users are the signups
     re.compile(rf"\b{_SHARE} (?:of )?(?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers"
                rf"|new accounts|new customers)\b,? (?:who |that )?{_THEN}(?P<then>.+)$"),
+    # "checkout drop off last month - started checkout to completed order"
+    re.compile(r"\b(?:drop-?offs?|drop offs?|conversion|funnel|fall-?off)\b[ .:-]*(?:from |between )?"
+               r"(?P<steps>.+? (?:to|->) .+)$"),
+    # "of new signups, how many send an invite and then get a friend added"
+    re.compile(rf"\b(?:of|among) (?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers)\b,?"
+               rf" {_SHARE} (?:of them )?{_THEN}(?P<then>.+)$"),
+    # "where do we lose people between signing up and sending their first message"
+    re.compile(r"\b(?:lose|losing|lost|drop|dropping|drop-off|dropoff|fall off|leak|leaking)\b.*?\bbetween (?P<first>.+?) "
+               r"and (?P<then>.+)$"),
     # "what share of checkouts turn into orders"
     re.compile(r"\b(?:share|percent(?:age)?|%|fraction) of (?P<first>.+?) (?:turn|turned|turns|convert|converted|converts)"
                r" (?:into|to) (?P<then>.+)$"),
@@ -71,6 +80,9 @@ CONVERSIONS = (
 
 
 COMING_BACK = re.compile(r"\b(?:come|came|coming|comes) back\b|\breturn|\bretain|\bstick around")
+
+
+NOT_A_STEP = re.compile(r"(?:came|come|comes|coming|were|are|was|is|from|in|on|by|per|for)\b")
 
 
 def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | None:
@@ -84,7 +96,7 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         if m is None:
             continue
         parts = _conversion_parts(m)
-        if len(parts) < 2 or COMING_BACK.search(parts[-1]):
+        if len(parts) < 2 or COMING_BACK.search(parts[-1]) or NOT_A_STEP.match(parts[-1]):
             continue  # "how many of them came back a week later": retention, not a next step
         pb = state.playbook or takers[0]
         spec = param_of_type(pb, "events")
@@ -96,9 +108,12 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         if state.playbook is None:
             state.playbook, state.playbook_words = pb, m.group(0)
             state.readings.append(Reading("playbook", pb.id, m.group(0)))
-        said = m.group(0)[: m.group(0).rfind(parts[-1]) + len(parts[-1])] if parts[-1] in m.group(0) else m.group(0)
-        state.set(spec.name, steps, said)
-        state.take(said)
+        state.set(spec.name, steps, " → ".join(parts))
+        for part in parts:  # the steps' words (what qualifies them, "on their iphone", is read by later steps)
+            state.take(part)
+        for connector in ("went on to", "go on to", "turn into", "turned into", "to", "into", "then", "actually"):
+            if re.search(rf"\b{connector}\b", m.group(0)):
+                state.take(connector)
         return None
     return None
 
@@ -112,9 +127,12 @@ def _conversion_parts(m: re.Match) -> list[str]:
     elif found.get("steps"):
         parts = re.split(r" to | into | -> ", found["steps"])
     else:
-        parts = [found["first"], found["then"]]
-    parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also)\s+", "", p.strip(" ,.?")) for p in parts]
-    parts[-1] = re.split(r",| (?:for|on|from|among|by|in|with|via|within|broken|split) ", parts[-1])[0]  # "orders for google"
+        parts = [found["first"], *re.split(r" (?:and then|then|and later|and also) ", found["then"])]
+    parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also|actually)\s+", "", p.strip(" ,.?")) for p in parts]
+    # "start checkout on their iphone", "orders for google traffic": who, not which step ("land on the page" is)
+    parts = [re.split(r"\s*[,.]\s*| (?:for|from|among|by|in|with|via|within|broken|split|using) "
+                      r"| on (?=(?:their |the |an? )?(?:iphones?|ios|android|web|mobile|desktop|mac|windows|tablets?)\b)",
+                      p)[0] for p in parts]
     return [p for p in parts if p]
 
 
@@ -134,8 +152,11 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     list_spec = param_of_type(pb, "events")
     if list_spec is not None and list_spec.name not in state.params and sequence:
         steps = match_steps(state.raw, sequence[0], list_spec.name, pb, ctx)
-        if isinstance(steps, Clarification):
+        if isinstance(steps, Clarification) and (list_spec.required or sequence[1] == "arrows"):
             return steps
+        if isinstance(steps, Clarification):  # "actions that go along with staying, for people who": not steps
+            sequence = None
+    if list_spec is not None and list_spec.name not in state.params and sequence:
         state.set(list_spec.name, steps, " → ".join(sequence[0]))
         for part in sequence[0]:
             state.take(part)
@@ -143,8 +164,13 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return None
     if "event" in state.params or (list_spec is not None and list_spec.name in state.params) or takes_none and not text:
         return None
-    match = ctx.matcher.match(text)
+    match = ctx.matcher.match(text + _platform_hint(state))
     if match is None or takes_none and _describes(match, pb, ctx):
+        return None
+    if takes_none and match.event is not None:  # "session flows ... when they open the app": said, not an error
+        state.notes.append(f"{pb.title} covers every event: I did not narrow it to {match.event}.")
+        for word in match.words.split():
+            state.take(word)
         return None
     spec = pb.param("event") if pb is not None else None
     if match.verb_only and spec is not None and not spec.required:
@@ -160,6 +186,12 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         for word in match.words.split():
             state.take(word)
     return None
+
+
+def _platform_hint(state: ReadingState) -> str:
+    """"inbox views on web": the filter already read says which of a page and a screen is meant."""
+    platforms = {v for d, v in state.params.get("filters") or () if d in ("platform", "os")}
+    return " web" if "Web" in platforms else (" ios" if platforms & {"iOS", "Android"} else "")
 
 
 def _describes(match, pb: Playbook, ctx: ParseContext) -> bool:

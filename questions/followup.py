@@ -11,6 +11,7 @@ photos?") or asked about that same kind of thing (event volume); where both read
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from playbooks import Playbook
 
@@ -27,9 +28,13 @@ MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how
 REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)"
                          r"|the same (?:people|users)|the (?:week|month|day|quarter|year|period) before)\b"
                          r"|^(?:and|what about|how about) (?:after|before)\b")
-SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|the same (?:period|time|range|time frame|days))\b"
-                        r"|\bsame (?:period|time frame|range)\b|\b(?:of them|of those)\b")
+SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|that window|that range|those days"
+                        r"|the same (?:period|time|range|time frame|days|window))\b"
+                        r"|\bsame (?:period|time frame|range|window)\b|\b(?:of them|of those)\b")
+NEW_QUESTION = re.compile(r"^(?:\S+ )?(?:new q|new question|separate (?:thing|question)|different (?:thing|question)"
+                          r"|unrelated|another (?:thing|question)|also,? unrelated)\b")
 SHIFT_BACK = re.compile(r"\bthe (week|month|day|quarter|year|period) before\b")
+ONWARD = re.compile(r"\b(?:turned into|turn into|went on to|go on to|then did|then)\b")
 _UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
 
 NEW, FOLLOW, ASK = "new", "follow", "ask"
@@ -55,9 +60,11 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
     """NEW, FOLLOW or ASK for a reply, from how it reads on its own (`fresh`)."""
     previous = ctx.previous
     prev_pb = ctx.library.get(previous.playbook) if previous is not None else None
-    if prev_pb is None or fresh.by_id:
+    if prev_pb is None or fresh.by_id or NEW_QUESTION.search(fresh.full):
         return NEW
-    names_other = fresh.playbook_words and fresh.playbook is not prev_pb and fresh.playbook.id != "event_volume"
+    onward = bool(ONWARD.search(fresh.full)) and "event" in previous.params  # "of them went on to X"
+    names_other = (fresh.playbook_words and fresh.playbook is not prev_pb and fresh.playbook.id != "event_volume"
+                   and not onward)
     if REFERS_BACK.search(fresh.full) and not names_other:
         return FOLLOW  # "and how many of them then invited someone?": about the people of the question before
     if fresh.playbook is not None and fresh.playbook_words:
@@ -83,6 +90,11 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
     playbook = ctx.library.get(previous.playbook)
     if playbook is None:
         return
+    read_for = state.playbook  # what the reply's own words picked, if anything
+    spec = param_of_type(read_for, "events")
+    if spec is not None and len(state.params.get(spec.name) or ()) == 1 and playbook.param("event") is not None:
+        state.params["event"] = state.params.pop(spec.name)[0]  # one event read as steps: the event it names
+        state.readings = [replace(r, name="event") if r.name == spec.name else r for r in state.readings]
     state.playbook, state.follow_up = playbook, True
     read_choice_words(state, ctx)  # "and after?" after paths before a signup: the playbook's own words
     rng, interval, params = state.rng, state.interval, state.params
@@ -106,6 +118,7 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
             and re.search(r"\b(?:then|of them|of those|after that|next|afterwards)\b", state.full):
         merged[steps.name] = (*previous.params[steps.name], merged.pop("event"))  # "and how many of them then X?"
     state.params = merged
+    _continue_as_steps(state, ctx, previous)
     state.explicit |= set(previous.explicit)
     if rng is None and "start" in previous.explicit:
         old_days = (previous.params["end"] - previous.params["start"]).days
@@ -125,6 +138,22 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
         state.explicit |= {"start", "end"}
         state.readings.append(Reading("start", start, shift.group(0)))
         state.take(shift.group(0))
+
+
+def _continue_as_steps(state: ReadingState, ctx: ParseContext, previous: Request) -> None:
+    """"how many of those turned into friend adds?" after invites: the previous event, then this one, as steps."""
+    event = state.params.get("event")
+    before = previous.params.get("event")
+    takers = [p for p in ctx.library.all() if (s := param_of_type(p, "events")) is not None and s.required]
+    if not (event and before and event != before and REFERS_BACK.search(state.full) and ONWARD.search(state.full)
+            and len(takers) == 1):
+        return
+    pb, spec = takers[0], param_of_type(takers[0], "events")
+    state.playbook = pb
+    state.params = {k: v for k, v in state.params.items() if pb.param(k) is not None and k != "event"}
+    state.params[spec.name] = (before, event)
+    state.readings = [r for r in state.readings if r.name != "playbook"] + [Reading("playbook", pb.id, ONWARD.search(
+        state.full).group(0)), Reading(spec.name, (before, event), PREVIOUS)]
 
 
 def previous_range(state: ReadingState, ctx: ParseContext) -> None:

@@ -66,8 +66,8 @@ _INTS = [
     ("threshold", rf"{_B}{_N} or more(?= (?!{_UNITS})[a-z]){_E}", lambda m: _num(m[1])),
     ("threshold", rf"{_B}more than {_N}(?= (?!{_UNITS})[a-z]){_E}", lambda m: _num(m[1]) + 1),
     ("threshold", rf"{_B}{_N} ?\+(?= (?!{_UNITS})[a-z])", lambda m: _num(m[1])),
-    ("first_days", rf"{_B}(?:in|within|during|over) (?:their|the|his|her|its|your) first {_N} (day|week)s?{_E}",
-     lambda m: _days(_num(m[1]), m[2])),
+    ("first_days", rf"{_B}(?:(?:in|within|during|over|just|only|for) )?(?:their|the|his|her|its|your) first {_N}"
+     rf" (day|week)s?{_E}", lambda m: _days(_num(m[1]), m[2])),
     ("first_days", rf"{_B}(?:in|within|during|over) (?:their|the|his|her|its|your) first (day|week|month){_E}",
      lambda m: _days(1, m[1])),
     ("window_days", rf"{_B}(?:within|in under|in less than|inside) {_N} (day|week)s?{_E}",

@@ -11,6 +11,8 @@ PLATFORM_WORDS = {
     "web": "Web", "website": "Web", "the website": "Web", "site": "Web", "desktop web": "Web",
     "ios": "iOS", "iphone": "iOS", "iphones": "iOS", "ios app": "iOS", "iphone app": "iOS",
     "android": "Android", "android app": "Android", "server": "Server", "backend": "Server",
+    "in the app": "iOS", "on the app": "iOS", "mobile app": "iOS", "the mobile app": "iOS", "app only": "iOS",
+    "only the app": "iOS",
 }
 OS_WORDS = {
     "mac": "Mac OS X", "macs": "Mac OS X", "macos": "Mac OS X", "mac os": "Mac OS X", "mac os x": "Mac OS X",
@@ -47,7 +49,7 @@ CHANNEL_WORDS = {
     "reddit": "reddit", "bing": "bing", "newsletter": "newsletter", "the newsletter": "newsletter",
     "referral": "referral", "referrals": "referral", "referred": "referral", "word of mouth": "referral",
     "organic": "organic", "direct": "direct", "paid": "paid", "paid ads": "paid", "affiliate": "affiliate",
-    "affiliates": "affiliate", "email": "email", "podcast": "podcast",
+    "affiliates": "affiliate", "podcast": "podcast", "paid social": "paid",
 }
 PLAN_WORDS = {
     "free": "free", "free tier": "free", "freemium": "free", "pro": "pro", "team": "team", "teams": "team",
@@ -58,6 +60,14 @@ LANGUAGES = {  # a language -> the locale prefix it stands for
     "english": "en", "german": "de", "portuguese": "pt", "japanese": "ja", "french": "fr", "spanish": "es",
     "italian": "it", "dutch": "nl", "chinese": "zh", "korean": "ko",
 }
+
+# actions an event may be named after: said with an event and not part of its name, they name another
+# event ("invites accepted" is not "Invite Sent"), so the bot asks instead of answering for the one it has
+EVENT_VERBS = frozenset("""accepted declined rejected cancelled canceled refunded failed expired removed deleted
+returned opened clicked tapped completed started viewed added sent shared signed logged upgraded downgraded
+subscribed unsubscribed paid purchased ordered booked joined created updated uploaded downloaded installed
+uninstalled played watched liked commented posted followed blocked reported submitted approved verified activated
+deactivated renewed redeemed invited received read dismissed skipped saved scheduled""".split())
 
 # the dimension a said value belongs to, in the order ambiguous words are tried (android: platform, then os)
 VALUE_WORDS: dict[str, dict[str, str]] = {

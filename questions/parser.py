@@ -21,7 +21,7 @@ from playbooks import Playbook
 from .context import ParseContext
 from .events import read_conversion, read_events, read_step_set
 from .followup import ASK, FOLLOW, NEW, SAME_RANGE, decide, merge_previous, previous_range
-from .lexicon import FILLER
+from .lexicon import EVENT_VERBS, FILLER
 from .request import Clarification, Option, Reading, Request
 from .resolve import resolve
 from .state import ReadingState
@@ -85,9 +85,11 @@ def clean(text: str) -> str:
     text = re.sub(r"\b(day|week|month|d|w|m)-(\d{1,3})\b", r"\1 \2", text, flags=re.IGNORECASE)  # "day-1" -> "day 1"
     text = re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text)  # Slack mentions
     text = text.replace("’", "'").replace("→", " -> ").lower()
-    text = re.sub(r"[?!]+", " ", text)
+    text = re.sub(r"[?!]+", " . ", text)  # a sentence boundary: a phrase does not run across it
+    text = re.sub(r"\bthru\b", "through", text)
     text = re.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"(?:\s*\.)+$", "", text).strip()
 
 
 def _read(raw: str, ctx: ParseContext, follow: bool) -> tuple[Request | Clarification, ReadingState | None]:
@@ -129,7 +131,8 @@ def _finish(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
     if state.playbook is None:
         return not_understood(state, ctx)
     _one_step_funnel(state, ctx)
-    asked = _apply_kinds(state, ctx) or unknown_breakdown(state, ctx) or _left_over(state, ctx)
+    asked = _apply_kinds(state, ctx) or _fit_event_param(state) or unknown_breakdown(state, ctx) \
+        or _left_over(state, ctx)
     if asked is not None:
         return asked
     return resolve(state, ctx)
@@ -227,13 +230,14 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if not unused:
         return None
     event = state.params.get("event")
-    other = next((w for w in unused if w.endswith("ed") and len(w) > 4), None)
+    other = next((w for w in unused if w in EVENT_VERBS and w not in str(event).lower()), None)
     if isinstance(event, str) and other is not None:  # "invites accepted": not the invites that were sent
         choices = tuple(dict.fromkeys([event, *ctx.matcher.suggestions(f"{event} {other}")]))[:4]
         return Clarification(state.raw, f"I found {event}, but not “{other}” in this warehouse's events: which one do "
                                         "you mean?", choices=choices, param="event", example=_example(ctx))
     content = [w for w in state.full.split() if w not in FILLER and w not in STOPWORDS]
-    if len(unused) >= 4 and len(unused) * 2 > len(content):
+    understood = max(0, len(content) - len(unused))
+    if len(unused) >= 6 and len(unused) > 3 * understood:  # mostly words no step used: not a question read
         shown = ", ".join(f"“{w}”" for w in unused[:6])
         return Clarification(state.raw, f"I could not read most of that ({shown}…). What would you like to know?",
                              _playbook_suggestions(ctx), _example(ctx))

@@ -10,14 +10,15 @@ from functools import lru_cache
 
 from playbooks import Library, Playbook
 from segment.dimensions import DIMENSIONS, dimension_by_word, dimension_values, offered
+from segment.naming import ECOMMERCE_V1_NAMES
 
 from .context import ParseContext
 from .kinds import ARROWS, find_kinds
 from .lexicon import FILLER
 from .request import Clarification, Reading
 from .state import ReadingState
-from .timerange import DATE_RE, find_range, parse_date
-from .values import said_values, versus_breakdown
+from .timerange import DATE_RE, HOLIDAYS, find_range, parse_date
+from .values import SIGNUP_WEEKDAY, said_values, versus_breakdown
 from .vocabulary import STOPWORDS, stem
 
 INTERVAL_WORDS = [
@@ -29,12 +30,16 @@ INTERVAL_WORDS = [
     (r"\b(monthly|per month|by month|each month|every month|month by month|month over month|mom"
      r"|(?:times|once|twice) a month|mau|month[- ]\d{1,2}|m\d{1,2})\b", "month"),
     (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
+    (r"\b(by signup month|signup months?|by the month they (?:joined|signed up)|monthly cohorts?|cohort months?"
+     r"|by month of signup|month they joined)\b", "month"),
+    (r"\b(by signup week|signup weeks?|by the week they (?:joined|signed up)|weekly cohorts?|cohort weeks?)\b", "week"),
 ]
-PARAM_RE = r"\b([a-z_]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)"
+PARAM_RE = r"\b([a-z_]+)=(\"[^\"]*\"|'[^']*'|[^\s]+)"  # no spaces: "days of inactivity = churned" is a question
 BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:ing)? (?:it )?down )?by|per|for each"
          r"|for every|split(?: it)? by|across) ([a-z][a-z ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
-         r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please)\b|[,.])")
+         r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
+         r"|also|now|only|then|again)\b|[,.])")
 TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
 
 
@@ -87,7 +92,11 @@ def read_kinds(state: ReadingState, ctx: ParseContext) -> None:
 
 
 def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
-    rng, text = find_range(state.text, ctx.today, ctx.week_start)
+    weekday = SIGNUP_WEEKDAY.search(state.text)  # "signed up on a sunday" is who, not when
+    hidden = state.text if weekday is None else state.text.replace(weekday.group(0), " § ")
+    rng, text = find_range(hidden, ctx.today, ctx.week_start)
+    if weekday is not None:
+        text = text.replace("§", weekday.group(0))
     if rng is None:
         leftover = re.search(DATE_RE, state.text)
         if leftover:
@@ -96,6 +105,11 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
             return Clarification(state.raw, f"“{leftover.group(0)}” {problem}.", example="signups since 2026-09-01",
                                  param="start")
         return None
+    if rng.start > ctx.today:  # "black friday" in the week before it: not yet, and last year's is offered
+        holiday = next((h for h in HOLIDAYS if h in rng.words), None)
+        return Clarification(state.raw, f"{rng.label} is after today: there is no data for it yet.",
+                             choices=(f"{holiday} {rng.start.year - 1}",) if holiday else (), param="start",
+                             replace=rng.words if holiday else "", example="signups since 2026-09-01")
     state.rng, state.text = rng, text
     state.readings += [Reading("start", rng.start, rng.words), Reading("end", rng.end, rng.words)]
     state.explicit |= {"start", "end"}
@@ -124,31 +138,48 @@ def take_interval(state: ReadingState, ctx: ParseContext) -> None:
 def pick_playbook(state: ReadingState, ctx: ParseContext) -> None:
     if state.playbook is not None:
         return
-    playbook, words = best_playbook(state.text, ctx.library, sequence=bool(ARROWS.search(state.text)))
+    masked = _event_names(ctx).sub(" · ", state.text)  # "paths before order completed": not the orders playbook
+    playbook, words = best_playbook(masked, ctx.library, sequence=bool(ARROWS.search(state.text)))
     if playbook is not None:
         state.playbook, state.playbook_words = playbook, words
         state.readings.append(Reading("playbook", playbook.id, words))
         state.take(words)
         for phrase in sorted(playbook.words, key=len, reverse=True):  # its other words describe it too
-            if " " in phrase and phrase_re(phrase).search(state.text):
+            if " " in phrase and phrase_re(phrase).search(masked):
                 state.take(phrase)
+
+
+_NAMES: dict[int, tuple[object, re.Pattern]] = {}
+
+
+def _event_names(ctx: ParseContext) -> re.Pattern:
+    """Every event's exact name as one pattern (a name said is an event, whatever playbook words it holds)."""
+    matcher = ctx.matcher
+    cached = _NAMES.get(id(matcher))
+    if cached is None or cached[0] is not matcher:
+        spec_names = {n.lower() for pair in ECOMMERCE_V1_NAMES.items() for n in pair}  # either spec, said
+        names = sorted(set(matcher.by_name) | spec_names, key=len, reverse=True)
+        cached = _NAMES[id(matcher)] = (matcher, re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names))
+                                                             + r")(?![\w-])"))
+    return cached[1]
 
 
 def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[Playbook | None, str]:
     """The playbook whose header words fit best: longest phrases weigh most; steps in order ("a -> b")
     favour one that needs steps. (Typos were corrected before: typos.py.)"""
     best: tuple[float, Playbook | None, str] = (0.0, None, "")
-    plain = re.sub(r"\b(?:our|the|my|your|their|a|an) ", "", text)  # "where do our active users come from"
+    plain = " ".join(w for w in text.split() if w not in _SKIPPABLE)  # "what actually drives retention"
     plain = re.sub(r"\btop \d{1,2} ", "top ", plain)  # "top 10 events" has the words "top events"
     stems = stemmed(plain)  # "resurrect" finds "resurrected"
     for pb in library.all():
         bonus = 0.5 if sequence and needs_steps(pb) else 0.0
         for phrase in (*pb.words, pb.id.replace("_", " ")):
             stem_form = stemmed(phrase)
-            if phrase not in text and phrase not in plain and stem_form not in stems:
+            bare = _bare(phrase)
+            if phrase not in text and bare not in plain and stem_form not in stems:
                 continue  # a substring test first: a regex over a long question for each of ~900 phrases is slow
             pattern = phrase_re(phrase)
-            exact = pattern.search(text) or pattern.search(plain)
+            exact = pattern.search(text) or phrase_re(bare).search(plain)
             if exact or phrase_re(stem_form).search(stems):
                 score = len(phrase.split()) + len(phrase) / 100 + bonus - (0 if exact else 0.05)
                 if score > best[0]:
@@ -156,17 +187,26 @@ def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[
     return best[1], best[2]
 
 
+# words a header phrase may skip in a question: "where do our active users come from", "what actually drives"
+_SKIPPABLE = frozenset("our the my your their a an actually really just even so basically like".split())
+
+
+@lru_cache(maxsize=8192)
+def _bare(phrase: str) -> str:
+    return " ".join(w for w in phrase.split() if w not in _SKIPPABLE) or phrase
+
+
 def _as_said(phrase: str, text: str) -> str:
     """The words of `text` that matched `phrase` (exactly, without a filler word, or by their stems)."""
     m = phrase_re(phrase).search(text)
     if m:
         return m.group(0)
-    want = stemmed(phrase).split()
+    want = stemmed(_bare(phrase)).split()
     words = text.split()
     for i in range(len(words)):
         window, j = [], i
         while j < len(words) and len(window) < len(want):
-            if words[j] not in ("our", "the", "my", "your", "their", "a", "an"):
+            if words[j] not in _SKIPPABLE:
                 window.append(words[j])
             j += 1
         if [stem(w) for w in window] == want:

@@ -28,7 +28,7 @@ FULL = r"(?:\s+(?:full|complete|completed|whole|entire))?"
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 # "2026-11-03", "nov 3", "november 3rd", "3 nov", "3rd of november 2026", "nov 3, 2026"
-DATE_RE = (r"(?:\d{4}-\d{2}-\d{2}"
+DATE_RE = (r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
            rf"|(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
            rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH_NAMES})\.?(?:,?\s+\d{{4}})?)")
 
@@ -110,6 +110,18 @@ def parse_date(text: str, today: date) -> date | None:
             return date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             return None
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", text)
+    if m:  # "10/20": month/day (US), or day/month when the first number cannot be a month
+        a, b = int(m[1]), int(m[2])
+        month, day = (b, a) if a > 12 else (a, b)
+        year = int(m[3]) + (2000 if m[3] and len(m[3]) == 2 else 0) if m[3] else None
+        try:
+            if year:
+                return date(year, month, day)
+            candidate = date(today.year, month, day)
+            return candidate if candidate <= today else date(today.year - 1, month, day)
+        except ValueError:
+            return None
     m = re.fullmatch(rf"({_MONTH_NAMES})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?: (\d{{4}}))?", text)
     if m:
         month, day, year = MONTHS[m[1]], int(m[2]), m[3]
@@ -147,7 +159,10 @@ def describe(start: date, end: date) -> str:
 
 
 def find_range(text: str, today: date, week_start: str = "monday") -> tuple[DateRange | None, str]:
-    """Find the first time expression in `text` (lowercased). Returns the range and the text without it."""
+    """Find the time expression in `text` (lowercased): the first by the patterns' order, except that a
+    weekday ("for the board deck on monday") gives way to another expression ("for q3"). Returns the range
+    and the text without it."""
+    weekday: tuple[DateRange, str] | None = None
     for pattern, handler in _PATTERNS:
         m = re.search(pattern, text)
         if not m:
@@ -161,9 +176,12 @@ def find_range(text: str, today: date, week_start: str = "monday") -> tuple[Date
         start, end, label, grain = result
         if end <= start:
             continue
-        rest = (text[: m.start()] + " " + text[m.end():]).strip()
-        return DateRange(start, end, label, m.group(0).strip(), grain), re.sub(r"\s+", " ", rest)
-    return None, text
+        rest = re.sub(r"\s+", " ", (text[: m.start()] + " " + text[m.end():]).strip())
+        found = (DateRange(start, end, label, m.group(0).strip(), grain), rest)
+        if handler is not _weekday:
+            return found
+        weekday = weekday or found
+    return weekday if weekday is not None else (None, text)
 
 
 # ---- handlers: (match, today, week_start) -> (start, end, label, grain) | None ----
@@ -201,6 +219,67 @@ def _unit(text: str) -> str:
     text = text.lower().rstrip("s") if len(text) > 2 else text.lower()
     return {"d": "day", "w": "week", "wk": "week", "m": "month", "mo": "month", "h": "hour", "hr": "hour",
             "q": "quarter", "y": "year", "yr": "year"}.get(text, text)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th (1-based; -1: last) given weekday of a month."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = add_months(date(year, month, 1), 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+HOLIDAYS = {  # name -> the day in a year (US calendar where it differs)
+    "new year's day": lambda y: date(y, 1, 1), "new years day": lambda y: date(y, 1, 1),
+    "new year's eve": lambda y: date(y, 12, 31), "new years eve": lambda y: date(y, 12, 31),
+    "valentine's day": lambda y: date(y, 2, 14), "valentines day": lambda y: date(y, 2, 14),
+    "memorial day": lambda y: _nth_weekday(y, 5, 0, -1), "independence day": lambda y: date(y, 7, 4),
+    "july 4th": lambda y: date(y, 7, 4), "fourth of july": lambda y: date(y, 7, 4),
+    "labor day": lambda y: _nth_weekday(y, 9, 0, 1), "halloween": lambda y: date(y, 10, 31),
+    "thanksgiving": lambda y: _nth_weekday(y, 11, 3, 4),
+    "black friday": lambda y: _nth_weekday(y, 11, 3, 4) + timedelta(days=1),
+    "cyber monday": lambda y: _nth_weekday(y, 11, 3, 4) + timedelta(days=4),
+    "christmas eve": lambda y: date(y, 12, 24), "christmas": lambda y: date(y, 12, 25),
+    "christmas day": lambda y: date(y, 12, 25), "boxing day": lambda y: date(y, 12, 26),
+}
+_HOLIDAY_NAMES = "|".join(re.escape(h) for h in sorted(HOLIDAYS, key=len, reverse=True))
+
+
+def _holiday_day(name: str, year: str | None, today: date) -> date:
+    """The holiday in the year said, else this year's: still to come, it is asked about (the range step
+    offers last year's), never silently replaced."""
+    return HOLIDAYS[name](int(year) if year else today.year)
+
+
+def _holiday(m, today, ws):
+    day = _holiday_day(m.group(1), m.group(2), today)
+    return day, day + timedelta(days=1), f"{m.group(1).title()} {day.year} ({_fmt(day)})", "day"
+
+
+def _since_holiday(m, today, ws):
+    day = _holiday_day(m.group(1), m.group(2), today)
+    if day > today:
+        day = HOLIDAYS[m.group(1)](day.year - 1)  # "since labor day" in spring: last year's
+    return day, today + timedelta(days=1), f"since {m.group(1).title()} ({_fmt(day)})", None
+
+
+def _half_month(m, today, ws):
+    found = _month_name(type("M", (), {"group": lambda self, i: (None, m.group(2), m.group(3))[i]})(), today, ws)
+    if found is None:
+        return None
+    start, end = found[0], found[1]
+    middle = start + timedelta(days=15)
+    first = m.group(1) == "first"
+    a, b = (start, middle) if first else (middle, end)
+    return a, b, f"the {m.group(1)} half of {start:%B %Y} ({describe(a, b)})", "day"
+
+
+def _and_the_day_before(m, today, ws):
+    d = parse_date(m.group(1), today)
+    if d is None or d > today:
+        return None
+    return d - timedelta(days=1), d + timedelta(days=1), describe(d - timedelta(days=1), d + timedelta(days=1)), "day"
 
 
 def _fortnight(m, today, ws):
@@ -349,6 +428,10 @@ def _weekday(m, today, ws):
 _B = r"(?<![\w-])"
 _E = r"(?![\w-])"
 _PATTERNS = [
+    (rf"{_B}since\s+({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _since_holiday),
+    (rf"{_B}(?:on\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _holiday),
+    (rf"{_B}(?:in\s+|during\s+)?the\s+(first|second)\s+half\s+of\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _half_month),
+    (rf"{_B}(?:on\s+)?({DATE_RE})\b(?:\s+\S+){{0,30}}?\s+(?:that day )?and the day before{_E}", _and_the_day_before),
     (rf"{_B}(between|from)\s+({DATE_RE})\s+(?:and|to|until|through|-|–)\s+({DATE_RE}){_E}", _between),
     (rf"{_B}()({DATE_RE})\s*(?:to|until|through|-|–)\s*({DATE_RE}){_E}", _between),
     (rf"{_B}since\s+(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _since_week_of),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from english_words import get_english_words_set
 
 TIME_WORDS = ("today yesterday tomorrow hour hours hourly day days daily week weeks weekly month months monthly "
               "quarter quarters quarterly year years yearly annual last past previous prior this current since until "
@@ -21,7 +23,7 @@ OTHER_WORDS = ("average median total rate ratio percent percentage share compare
                "adoption engagement stickiness").split()
 
 
-def _distance(a: str, b: str, limit: int) -> int:
+def distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours), capped."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
@@ -50,15 +52,16 @@ class Speller:
         self.correct = lru_cache(maxsize=4096)(self._correct)
 
     def _correct(self, word: str) -> str | None:
-        """The one vocabulary word `word` is a typo of, or None (a known word, or no single close one)."""
-        if len(word) < 4 or word in self.words or word in self.protected or not word.isalpha():
+        """The one vocabulary word `word` is a typo of, or None (a known word, an English word, or no single
+        close one: "shipped" is never read as "stopped")."""
+        if len(word) < 4 or word in self.words or word in self.protected or not word.isalpha() or is_english(word):
             return None
         limit = 1 if len(word) <= 6 else 2
-        if any(_distance(word, w, limit) <= limit for w in self._events.get(word[0], ())):
+        if any(distance(word, w, limit) <= limit for w in self._events.get(word[0], ())):
             return None  # a typo of an event word: the event matcher forgives it itself
         best: list[tuple[int, str]] = []
         for candidate in self._by_start.get(word[0], ()):
-            d = _distance(word, candidate, limit)
+            d = distance(word, candidate, limit)
             if d <= limit:
                 best.append((d, candidate))
         if not best:
@@ -67,6 +70,27 @@ class Speller:
         if len(best) > 1 and best[1][0] == best[0][0]:
             return None  # two equally close words: not a guess to make
         return best[0][1]
+
+
+_INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", ""),
+                ("er", ""), ("ers", ""), ("d", ""))
+
+
+@cache
+def _english() -> frozenset[str]:
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True))
+
+
+def is_english(word: str) -> bool:
+    """In the dictionary, or an inflection of a word that is (shipped, tried, senders)."""
+    known = _english()
+    if word in known:
+        return True
+    stems = [word[: len(word) - len(end)] + add for end, add in _INFLECTIONS if word.endswith(end)
+             and len(word) - len(end) + len(add) >= 3]
+    if len(word) > 5 and word[-3] == word[-4] and word.endswith("ed"):
+        stems.append(word[:-3])  # shipped -> ship
+    return any(s in known for s in stems)
 
 
 def _index(words) -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from segment.dimensions import dimension_values
 
 from .lexicon import AMBIGUOUS_ALONE, LANGUAGES, VALUE_WORDS
 
-PREP = r"(?:on|from|for|in|via|with|using|among|amongst|through|thru)\s+(?:the\s+)?"
+PREP = r"(?:on|from|for|in|via|with|using|among|amongst|through|thru)\s+(?:the\s+|their\s+|our\s+|his\s+|her\s+|my\s+)?"
 NOUN = r"(?:\s+(?:users?|customers?|people|visitors?|signups?|sign-ups|traffic|accounts?|members?|folks|plan|tier|ones|"
 NOUN += r"subscribers?|devices?|app|phones?|only))"
 ORDER = ("platform", "os", "device", "plan", "channel", "country", "locale", "app_version", "segment_source")
@@ -93,6 +93,10 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
     there are) for the first value the lexicon knows but this warehouse does not have."""
     values = data_values(catalog)
     found, missing = app_version(text, values)
+    weekday = SIGNUP_WEEKDAY.search(text)
+    if weekday and values.get("signup_weekday"):  # "people who signed up on a sunday", "monday signups"
+        day = next(d for d in weekday.groups() if d)
+        found.append(("signup_weekday", day.capitalize().rstrip("s"), weekday.group(0)))
     taken: set[str] = set()
     for dim, data, candidates in _candidate_lists(catalog):
         for word, canonical in candidates:
@@ -112,6 +116,9 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
     return found, missing
 
 
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+SIGNUP_WEEKDAY = re.compile(rf"\b(?:signed up|signing up|signups?|sign-ups|sign ups|joined|registered) on (?:a ({_DAYS})\b"
+                            rf"|({_DAYS})s\b)|\b({_DAYS}) (?:signups|sign-ups|sign ups|cohorts?)\b")
 APP_VERSION = re.compile(r"(?<![\w.])(?:(?:on |for |in )?(?:the )?(?:app )?version |v)(\d+(?:\.\d+){1,3})(?![\w.])")
 
 

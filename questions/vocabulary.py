@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from segment import Catalog, EventInfo
 
+from .typos import distance, is_english
+
 IRREGULAR = {
     "sent": "send", "sending": "send", "sends": "send", "bought": "buy", "buying": "buy", "made": "make",
     "paid": "pay", "began": "begin", "begun": "begin", "did": "do", "done": "do", "went": "go", "gone": "go",
@@ -139,7 +141,9 @@ class EventMatcher:
         s = stem(word)
         if not (s in self.vocabulary or len(s) < 4 or s in STOPWORDS):
             close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8)
-            s = close[0] if close else s
+            # an English word is read as an event word only one letter away ("messager"), not "came" as camera
+            if close and not (is_english(word) and distance(s, close[0], 1) > 1):
+                s = close[0]
         self._normalized[word] = s
         return s
 

@@ -28,6 +28,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from .naming import ECOMMERCE_V1_NAMES
+
 DEFAULT_SOURCES = {"web": "messenger_web", "ios": "messenger_ios"}
 META_TABLE = "playbot_demo_meta"
 EPOCH = datetime(1970, 1, 1)
@@ -111,8 +113,6 @@ TRACK_EVENTS = [e for e in EVENTS if e.kind == "track"]
 
 
 # e-commerce spec v2 event names -> the v1 names (Segment's spec before 2016)
-ECOMMERCE_V1_NAMES = {"Product Viewed": "Viewed Product", "Product Added": "Added Product",
-                      "Checkout Started": "Started Checkout", "Order Completed": "Completed Order"}
 
 
 def _slug(name: str) -> str:

@@ -36,3 +36,8 @@ def label_sql(columns: dict[str, str] | set[str], alias: str = "") -> str | None
         return f"{prefix}{'name' if 'name' in columns else 'path'}"
     return None
 
+
+# Segment's e-commerce spec: v2 event names and the v1 names they replaced (a warehouse may hold either)
+ECOMMERCE_V1_NAMES = {"Product Viewed": "Viewed Product", "Product Added": "Added Product",
+                      "Checkout Started": "Started Checkout", "Order Completed": "Completed Order",
+                      "Product List Viewed": "Viewed Product Category", "Order Refunded": "Refunded Order"}

@@ -25,7 +25,9 @@ words: [by payment plan, payment plan, payment plans, per payment plan, by billi
         subscription plan, product db, product database, from the product db, paying vs free, paid vs free,
         paying and free, paid plan, paid plans, plan type, plan types, plan they're on, plan they are on,
         by billing tier, by subscription tier, by subscription plan, by payment tier, per billing tier,
-        per subscription tier]
+        per subscription tier, from the billing data, plan they pay for, plan they're paying for,
+        plan they are paying for, paying for, pricing tier, per pricing tier, by pricing tier, paid subscribers,
+        what plan they pay]
 definitions:
   - "Active user: a signed-in person with at least one qualifying event in the period; the plan is the one in the product database now."
 examples:

@@ -15,14 +15,15 @@ tags: [revenue]
 params:
   start: {type: date, help: first day of the range (inclusive)}
   end: {type: date, help: day after the range (exclusive)}
-  interval: {type: interval, default: day, choices: [day, week, month]}
+  interval: {type: interval, default: day, choices: [day, week, month, quarter]}
   metric:
     type: enum
     choices: [revenue, orders, buyers, aov]
     default: revenue
     help: "the headline number: revenue, orders, buyers or aov (average order value)"
     words: {aov: [average order value, avg order value, aov, order value, basket size, average basket],
-            buyers: [buyers, customers, purchasers, paying users, paying customers, people who bought],
+            buyers: [buyers, customers, purchasers, paying users, paying customers, people who bought, people bought,
+                     bought something, unique buyers, how many bought],
             revenue: [revenue, sales revenue, gmv, money, income, turnover],
             orders: [orders, purchases, number of orders]}
   measure:
@@ -36,11 +37,13 @@ params:
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N values with the most revenue; the rest are Other"}
   filters: {type: filters, help: "only orders matching, e.g. platform:iOS, channel:google"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
-default_range: {day: 30, week: 12, month: 12}
+default_range: {day: 30, week: 12, month: 12, quarter: 4}
 words: [revenue, e-commerce, ecommerce, average order value, aov, order value, buyers, gmv, sales revenue,
         how much did we sell, how much money, how many buyers, number of buyers, shop, store revenue,
         purchases and revenue, takings, daily sales, weekly sales, sales volume, turnover, gross merchandise,
-        money made, money did we make, how much did we make, avg order, average order, basket, spend per order]
+        money made, money did we make, how much did we make, avg order, average order, basket, spend per order,
+        orders, how many orders, number of orders, order count, purchases, how many purchases, sales, sold, bought,
+        bought something, buy something, unique buyers, rev, $$, money, orders and revenue]
 examples:
   - revenue last 30 days
   - ecommerce weekly

@@ -14,12 +14,12 @@ params:
   event: {type: event, required: true, help: "the event to count, e.g. Invite Sent"}
   start: {type: date, help: first day of the range (inclusive)}
   end: {type: date, help: day after the range (exclusive)}
-  interval: {type: interval, default: day, choices: [hour, day, week, month]}
+  interval: {type: interval, default: day, choices: [hour, day, week, month, quarter]}
   group_by: {type: dimension, help: "break down by platform, os, device, channel, plan, country, ..."}
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest values; the rest are Other"}
   filters: {type: filters, help: "only events matching, e.g. platform:iOS, plan:pro"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
-default_range: {hour: 1, day: 30, week: 12, month: 12}
+default_range: {hour: 1, day: 30, week: 12, month: 12, quarter: 4}
 words: [how many, count, number of, volume, times, total, happened, occurrences, how often, frequency, tally]
 definitions:
   - "Events: every occurrence of the event; users: distinct people (stitched across devices) who did it."
@@ -28,7 +28,7 @@ examples:
   - messages sent last 30 days
   - signups per week since 2026-09-01
   - how many photos were shared this month
-  - orders last week by platform
+  - signups last week by platform
 */
 {% if group_by %}
 WITH matched AS (

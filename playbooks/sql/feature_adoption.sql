@@ -20,7 +20,8 @@ words: [feature adoption, adoption, adopted, feature usage, feature use, feature
         using the feature, share of active users, launch, since launch, after launch, before and after launch,
         how many people use, people using, of weekly actives, of monthly actives, of daily actives, among actives,
         among monthly actives, among weekly actives, share of actives, percent of actives, take off, took off,
-        taking off, since they launched, after the launch, since it launched, uptake, adopting, adopt]
+        taking off, since they launched, after the launch, since it launched, uptake, adopting, adopt,
+        since we shipped, since we launched, shipped, "% of active users", percent of active users, have tried, tried]
 definitions:
   - "Feature users: people who did the event in the period; share = feature users / active users in the same period."
 examples:

@@ -20,7 +20,9 @@ words: [growth accounting, quick ratio, new retained resurrected churned, resurr
         churned users, user churn, user growth, growth, new vs returning, where do active users come from,
         churned and resurrected, lost users, users did we lose, did we lose, we lost, new vs churned,
         new and churned, reactivated, reactivated users, returning vs new, new vs returning users, win back,
-        won back, are we growing, lifecycle, replacing churn]
+        won back, are we growing, lifecycle, replacing churn, new actives, losing, we're losing, who we're losing,
+        gain vs lose, gained, user base growing, growing, replacing the people who churn, gain and lose, gaining,
+        net new]
 definitions:
   - "Active: a signed-in person with a qualifying event in the period, counting only activity from their signup on."
   - "New: signed up in the period. Retained: active in this and the previous period. Resurrected: active now, not in the previous period, signed up before. Churned: active in the previous period, not in this one (shown negative)."

@@ -22,7 +22,10 @@ words: [intervention, interventions, intervention impact, email impact, effect o
         after they get an email, get an email, around email, engage more, did the emails, did our emails,
         newsletter help, did the newsletter, push notifications work, tenure, user tenure, user age, account age,
         before vs after the email, week after they get, lifecycle emails, impact of email, impact of emails,
-        how long they've been, how long they have been, email on engagement]
+        how long they've been, how long they have been, email on engagement, email program, email campaign,
+        email campaigns, lift from, getting an email, changed behavior, changed behaviour, emails that went out,
+        use the app more, after an email, after getting an email, pre/post, pre post, pre and post, before/after,
+        before and after]
 definitions:
   - "Active on a day: any qualifying event that day other than the intervention itself (signed-in people)."
   - "User age: whole days from signup to the intervention day; people with no signup event are left out."

@@ -30,7 +30,9 @@ words: [lifetime value, ltv, clv, customer lifetime value, highest value custome
         best customers, revenue per customer, value per customer, customer value, lifetime revenue, ltv by channel,
         channels bring the best customers, most valuable users, valuable users, most valuable, highest-spending,
         highest spending, spend more, spending more, spend the most, spends the most, where they came from,
-        utm channel, per channel ltv, lifetime spend, value of customers, worth the most, revenue per user by channel]
+        utm channel, per channel ltv, lifetime spend, value of customers, worth the most,
+        revenue per user by channel, revenue per user by source, end up spending, spending with us, worth more,
+        budget into, more budget, spend over time, value per user]
 examples:
   - which marketing channels bring the highest lifetime value customers
   - lifetime value by channel

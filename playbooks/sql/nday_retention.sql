@@ -29,7 +29,8 @@ words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 
         day-7 retention, next-day, next day, next-day return, next day return, return rate, day 1, day-1, day 7,
         day-7, day 14, day 28, day 30, day-30, d30, d3, d2, day 2, day 3, come back on day, came back on day,
         come back the next day, came back the next day, back the next day, a week later, a day later, a month later,
-        exactly a week later, day n, at d7, at d1, at d30, d1 retention rate, d7 return]
+        exactly a week later, day n, at d7, at d1, at d30, d1 retention rate, d7 return, day after they sign up,
+        the day after they sign up, after their first day, day after signup, day after signing up, next day after]
 definitions:
   - "Day N: the N-th calendar day after the signup day, in the configured timezone (day 0 = the signup day)."
 examples:

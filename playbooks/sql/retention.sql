@@ -19,7 +19,7 @@ params:
 events_between: [start, tomorrow]
 default_range: {day: 14, week: 12, month: 6}
 words: [retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around,
-        coming back, keep coming back, keeps coming back, retaining, retain better]
+        coming back, keep coming back, keeps coming back, retaining]
 definitions:
   - "Cohort: users by the period of their first activation event; retention k = cohort members active in period k / cohort size."
   - "Churn k = (retained k-1 - retained k) / cohort size."

@@ -23,7 +23,8 @@ words: [retention drivers, drivers of retention, what drives retention, early ac
         go with retention, correlate with retention, early behaviors, early behaviour, early behaviours,
         early behavior, sticking around, stick around, what makes people stay, makes people stay, first-week actions,
         first week actions, correlate, correlates, correlated, do early, early on, in week 1, in week one, week one,
-        matter for retention, retain better, retain more, retained customers, stay longer]
+        matter for retention, retained customers, stay longer, first few days, go along with, goes along with,
+        users staying, people staying]
 definitions:
   - "Retained: active (any qualifying event) between day 28 and day 35 after signing up; only people whose day 35 is over are counted."
   - "Lift = retention of those who did it / retention of the rest; coverage = the share of signups who did it. Correlation, not cause: people who were going to stay anyway may simply do more."

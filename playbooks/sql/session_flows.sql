@@ -22,7 +22,10 @@ words: [session flows, session flow, move through, navigate, navigation, first e
         how people move, start their sessions, session paths, flows, first steps of sessions, journey through,
         typical journey, step by step, move around, moving around, session openers, session opener, event sequences,
         sequences, start a session, first thing people do, first thing users do, first thing, navigate the app,
-        flow through, typical session, within sessions, per session sequences, click path, click paths]
+        flow through, typical session, within sessions, per session sequences, click path, click paths,
+        sessions usually start, sessions start with, session start with, start with, journeys through, journeys thru,
+        paths through a session, first thing in a session, first thing people do in a session, first thing they do,
+        typical paths through]
 examples:
   - how do users move through the product
   - session flows last 7 days

@@ -29,7 +29,8 @@ words: [path, paths, user path, user paths, journey, journeys, leading up to, wh
         what happens before, what happens after, leads to, lead to, leading to, steps before, sequence, do after,
         do before, do right before, right before, right after, precede, precedes, preceding, comes before,
         come before, leads people to, lead people to, events before, events after, happens before, happens after,
-        do ppl do, do people do after, do users do after, path to, paths to, steps to]
+        do ppl do, do people do after, do users do after, path to, paths to, steps to, events come before, end up on,
+        end up at, ended up on, how do people end up, get to the, how do people get to]
 examples:
   - user paths before message sent
   - what do people do before they send an invite

@@ -35,7 +35,7 @@ def p(ctx, text, previous=None):
     ("How many photos were shared this month?", "event_volume", {"event": "Photo Shared", "start": date(2026, 11, 1)}),
     ("invtes yesterday", "event_volume", {"event": "Invite Sent"}),
     ("sent an invite last week", "event_volume", {"event": "Invite Sent", "start": date(2026, 11, 9)}),
-    ("purchases last month", "event_volume", {"event": "Order Completed", "start": date(2026, 10, 1)}),
+    ("purchases last month", "ecommerce", {"metric": "orders", "start": date(2026, 10, 1)}),  # each order once
     ("Viewed Pricing Page yesterday", "event_volume", {"event": "Viewed Pricing Page"}),
     ("retention weekly", "retention",
      {"interval": "week", "start": date(2026, 8, 24), "end": date(2026, 11, 16)}),
