@@ -19,7 +19,7 @@ from playbooks import Library
 from questions import Clarification
 from questions.explain import describe_reading
 
-from .text import cut, esc, fallback, slack_length
+from .text import cut, esc, fallback, neutralize, slack_length
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000
@@ -242,7 +242,14 @@ def clarification_blocks(c: Clarification, command: str = "/playbot") -> Message
 
 
 def refusal_blocks(message: str) -> Message:
+    """A refusal in plain words (user text in it is escaped here)."""
     return fallback(message), [section(f":no_entry: {esc(message)}")]
+
+
+def notice(mrkdwn: str, icon: str = ":no_entry:") -> Message:
+    """A refusal already written as mrkdwn (its mentions kept, its user text escaped by the caller)."""
+    text = neutralize(mrkdwn)
+    return cut(text, 4000), [section(f"{icon} {text}")]
 
 
 def help_blocks(library: Library, command: str = "/playbot", shortcuts: dict[str, str] | None = None) -> Message:

@@ -36,7 +36,17 @@ from service import AnswerService, Refusal
 from state.slack import SlackState
 
 from .access import refusal_message
-from .blocks import Message, button, clarification_blocks, confirm, context, failure_blocks, refusal_blocks, section
+from .blocks import (
+    Message,
+    button,
+    clarification_blocks,
+    confirm,
+    context,
+    failure_blocks,
+    notice,
+    refusal_blocks,
+    section,
+)
 from .replies import NOT_IN_CHANNEL, Asker, post_answer
 from .text import cut, esc, neutralize
 
@@ -256,8 +266,8 @@ class ScheduleCommands:
             self.tell(asker, refusal_blocks("That schedule no longer exists."))
             return
         if not can_change(schedule, asker.user or "", self.admins):
-            self.tell(asker, refusal_blocks(f"Only <@{schedule.owner}> (the owner) or a Playbot admin can change "
-                                            f"*{esc(schedule.name)}*."))
+            self.tell(asker, notice(f"Only <@{schedule.owner}> (the owner) or a Playbot admin can change "
+                                    f"*{esc(schedule.name)}*."))
             return
         now = self.clock()
         if action == ACTION_DELETE:
@@ -276,7 +286,7 @@ class ScheduleCommands:
         schedule = self.store.get(schedule_id)
         refusal = self._edit_refusal(schedule, asker.user or "")
         if refusal:
-            self.tell(asker, refusal_blocks(refusal))
+            self.tell(asker, notice(refusal))
             return
         condition = _CONDITION_WORDS[schedule.alert.op].format(f"{schedule.alert.threshold:g}") if schedule.alert else ""
         self._open(trigger_id, asker, {"question": schedule.questions[0], "channel": schedule.channel,

@@ -163,7 +163,11 @@ def test_schedule_command_creates_and_the_digest_posts_with_thread(bot, oracles)
     assert answer.args["thread_ts"] == parent_ts
     assert any(b["type"] == "table" for b in _blocks(answer.args))
     [upload] = bot.standin.wait_calls("files.completeUploadExternal")
-    assert upload.args["thread_ts"] == parent_ts and upload.args["channel_id"] == CHANNEL
+    assert not upload.args.get("channel_id")  # uploaded shared nowhere, then shown in the answer itself
+    posted = bot.standin.messages[(CHANNEL, answer.args["_result"]["ts"])]
+    [image] = [b for b in _blocks(posted) if b["type"] == "image"]
+    assert posted["files"] == [image["slack_file"]["id"]] and posted["thread_ts"] == parent_ts
+    assert bot.standin.shares(image["slack_file"]["id"]) == [(CHANNEL, posted["ts"])]
     oracle = oracles[("duckdb", "messenger")]
     p = ask(bot.commands.service.answerer, "invites yesterday").request.params
     _, (total, _) = oracle.volume("Invite Sent", p["start"], p["end"], "day")
@@ -218,7 +222,17 @@ def test_schedule_button_opens_modal_and_submission_creates(bot):
     view = opened.args["view"] if isinstance(opened.args["view"], dict) else json.loads(opened.args["view"])
     assert view["callback_id"] == MODAL_CALLBACK
     metadata = json.loads(view["private_metadata"])
-    assert metadata == {"question": "invites yesterday", "channel": CHANNEL}
+    assert set(metadata) == {"request"}  # only an id: the request itself is kept server-side
+    assert json.loads(bot.state.modal_request(metadata["request"])[1]) == {"question": "invites yesterday",
+                                                                          "channel": CHANNEL}
+    picker = next(b for b in view["blocks"] if b.get("block_id") == "channel")["element"]
+    assert picker["initial_conversation"] == CHANNEL and "default_to_current_conversation" not in picker
+    # views.open first (the trigger id lives 3 s), then the creator's timezone is filled in
+    [info] = bot.standin.wait_calls("users.info")
+    assert opened.at < info.at
+    [updated] = bot.standin.wait_calls("views.update")
+    tz = next(b for b in updated.args["view"]["blocks"] if b.get("block_id") == "timezone")["element"]["initial_value"]
+    assert tz == "America/New_York"
 
     def values(when, tz, kind="digest", condition=""):
         return {"when": {"value": {"value": when}}, "timezone": {"value": {"value": tz}},
@@ -293,13 +307,13 @@ def test_edit_button_opens_prefilled_modal_and_saves_for_owner_only(bot):
     assert initial == {"when": "daily 8:00", "timezone": "America/New_York", "channel": None, "kind": "alert",
                        "condition": "drops below 50"}
     metadata = json.loads(view["private_metadata"])
-    assert metadata["schedule_id"] == schedule.id
+    assert json.loads(bot.state.modal_request(metadata["request"])[1])["schedule_id"] == schedule.id
     values = {"when": {"value": {"value": "weekdays 7:30"}}, "timezone": {"value": {"value": "Europe/Berlin"}},
               "channel": {"value": {"selected_conversation": CHANNEL}},
               "kind": {"value": {"selected_option": {"value": "alert"}}},
               "condition": {"value": {"value": "drops below 40"}}}
     forged = bot.submit_view("U0BOB", values, metadata)
-    assert "Only <@U0ALICE>" in forged.json()["errors"]["when"]
+    assert "opened by someone else" in forged.json()["errors"]["when"]
     assert bot.submit_view("U0ALICE", values, metadata).status == 200
     [edited] = bot.store.all()
     assert (edited.id, edited.owner, edited.when.fields, edited.timezone, edited.alert.threshold) == (
