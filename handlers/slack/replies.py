@@ -54,7 +54,7 @@ from .blocks import (
     working_blocks,
 )
 from .native_charts import native_chart
-from .text import cut, fallback
+from .text import cut, defuse, fallback
 
 log = logging.getLogger("playbot.slack")
 
@@ -238,7 +238,7 @@ class Progress:
 
     def start(self, request: Request) -> bool:
         """True when Slack shows the status here (otherwise the caller posts a placeholder)."""
-        self.loading = [cut(f"Reading “{request.question or request.playbook}”…", 150),
+        self.loading = [defuse(cut(f"Reading “{request.question or request.playbook}”…", 150)),
                         f"Running {request.playbook} on the warehouse…", "Putting the numbers and the chart together…"]
         try:
             self._set("is working on your question…")
@@ -387,7 +387,7 @@ class Replier:
         """The DM thread's title (agent view): the question."""
         try:
             self.client.assistant_threads_setTitle(channel_id=asker.channel, thread_ts=asker.thread_ts,
-                                                   title=cut(request.question or request.playbook, 255))
+                                                   title=defuse(cut(request.question or request.playbook, 255)))
         except SlackApiError as exc:  # assistant:write is optional (bot_optional in the manifest)
             log.info("no thread title: %s", exc.response.get("error"))
 

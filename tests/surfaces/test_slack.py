@@ -65,6 +65,14 @@ class Bot:
         return self.standin.wait_for(done)
 
 
+def settle(replier) -> None:
+    """Wait until every reply queued so far is done (charts included): all workers free at once."""
+    workers = replier.pool._max_workers
+    barrier = threading.Barrier(workers)
+    for future in [replier.pool.submit(barrier.wait, 60) for _ in range(workers)]:
+        future.result()
+
+
 def _has_buttons(message: dict) -> bool:
     return any(b["type"] == "actions" for b in _blocks(message))
 
