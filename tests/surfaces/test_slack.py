@@ -304,7 +304,8 @@ def test_buttons_refresh_show_sql_csv(bot, answerer):
                                      and s.messages[("C0BUTTONS", message["ts"])])
     check_answer_message(refreshed, expected)
     second_chart = check_chart(bot.standin, refreshed)
-    assert second_chart != first_chart and bot.standin.files[first_chart]["deleted"]
+    assert second_chart != first_chart
+    bot.standin.wait_for(lambda s: s.files[first_chart]["deleted"])  # deleted right after the new one is shown
     assert len([c for c in bot.standin.calls_of("chat.postMessage") if c.args.get("channel") == "C0BUTTONS"]) == 1
     charts = [m for m in bot.standin.messages.values() if m["channel"] == "C0BUTTONS"
               and any(bot.standin.files[f]["filename"].endswith(".png") for f in m.get("files") or [])]
@@ -401,6 +402,13 @@ def test_manifest_lists_every_command_and_scope():
     assert {"app_mention", "message.im", "message.channels"} <= set(socket["settings"]["event_subscriptions"]["bot_events"])
     assert {"chat:write", "commands", "files:write", "app_mentions:read", "im:history"} <= set(
         socket["oauth_config"]["scopes"]["bot"])
+    assert "app_home_opened" in socket["settings"]["event_subscriptions"]["bot_events"]
+    assert socket["features"]["app_home"]["home_tab_enabled"] and socket["features"]["agent_view"]["agent_description"]
+    assert socket["features"]["shortcuts"] == [{"name": "Ask Playbot", "type": "message", "callback_id": "playbot_ask",
+                                                "description": "Answer this message as a data question"}]
+    optional = set(socket["oauth_config"]["scopes"]["bot_optional"])
+    assert {"assistant:write", "users:read", "usergroups:read"} == optional
+    assert not optional & set(socket["oauth_config"]["scopes"]["bot"])
     http = manifest(config, socket_mode=False, request_url="https://bot.example.org/")
     assert http["settings"]["socket_mode_enabled"] is False
     assert http["settings"]["event_subscriptions"]["request_url"] == "https://bot.example.org/slack/events"
