@@ -3,7 +3,8 @@ commands) behind the real HTTP server, talking to the Slack Web API stand-in of 
 (tests/slack_standin.py), with signed slash commands sent over HTTP like tests/test_slack.py.
 
 - question to answer: from sending `/playbot <question>` to the answer message (chat.update with
-  its buttons) and to the chart upload, in the stand-in's own clock;
+  its buttons) and to its chart in it (the chat.update attaching the uploaded PNG), in the stand-in's
+  own clock;
 - ack latency: the HTTP response time of each of N signed slash commands sent at once.
 """
 
@@ -69,7 +70,7 @@ class SlackBench:
         answered = self._wait("chat.update", channel, since, _has_buttons)
         out = {"ack": sent.elapsed * 1000, "answer": (answered.at - started) * 1000}
         try:
-            chart = self._wait("files.completeUploadExternal", channel, since, timeout=60)
+            chart = self._wait("chat.update", channel, since, lambda args: bool(args.get("file_ids")), timeout=60)
             out["chart"] = (chart.at - started) * 1000
         except AssertionError:  # an answer without a chart
             pass
