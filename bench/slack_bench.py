@@ -37,13 +37,15 @@ class SlackBench:
     def __init__(self, answerer, state_dir: Path):
         from bot import build_slack
         from handlers.slack.server import HttpServer
+        from service import AnswerService
 
         self.standin = SlackStandIn().start()
         state_dir.mkdir(parents=True, exist_ok=True)
         state = state_dir / f"slack-state-{time.time_ns()}.sqlite"
         config = replace(answerer.config, state_db=f"sqlite:///{state}")
         env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": self.standin.url}
-        self.app, self.replier, _scheduler = build_slack(config, env, answerer=answerer)  # scheduler not started
+        # scheduler not started; the one service in front of this answerer (build_slack takes a service)
+        self.app, self.replier, _scheduler = build_slack(config, env, service=AnswerService(answerer))
         self.server = HttpServer(self.app, host="127.0.0.1", port=0).start()  # production's thread count
         self.send = SlackSender(f"http://127.0.0.1:{self.server.port}/slack/events", self.standin)
         self._channels = iter(range(10**6))
