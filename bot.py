@@ -146,7 +146,7 @@ def build_slack(config: Config, env, service=None):
     store, _ = open_store(config)
     state = SlackState(store.state)
     service = service or build_service(config, state=store.state)
-    poster = SlackPoster(client, state, config.slack.max_table_rows)
+    poster = SlackPoster(client, state, config.slack.max_table_rows, native=config.slack.native_charts)
     runner = ScheduleRunner(store, service, poster, policy=policy_from_config(config))
     schedules = ScheduleCommands(store, runner, service, client, state, admins=config.scheduler.admins,
                                  timezone=config.timezone, command=config.slack.command)

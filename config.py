@@ -84,7 +84,8 @@ class SlackConfig:
     command: str = "/playbot"  # the main slash command
     playbook_commands: bool = True  # also /retention, /active-users, /volume
     workers: int = 4  # answers computed at once; more questions wait in the queue, acks never do
-    max_table_rows: int = 25  # rows shown in the message; the CSV button has them all
+    max_table_rows: int = 25  # rows a page of the answer's table shows (it pages up to 100; CSV has them all)
+    native_charts: bool = False  # draw trends, bars and shares with Slack's own chart block (the PNG otherwise)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ _SEGMENT_KEYS = {
 _DEMO_KEYS = {"data_dir", "seed", "events", "days"}
 _CHARTS_KEYS = {"dir"}
 _PLAYBOOKS_KEYS = {"dirs"}
-_SLACK_KEYS = {"command", "playbook_commands", "workers", "max_table_rows"}
+_SLACK_KEYS = {"command", "playbook_commands", "workers", "max_table_rows", "native_charts"}
 _SCHEDULER_KEYS = {"admins", "grace_minutes", "max_attempts", "retry_seconds", "run_timeout_minutes"}
 
 
@@ -354,7 +355,14 @@ def _slack(raw: dict, env: dict[str, str]) -> SlackConfig:
                           "use lowercase letters, digits, - and _, e.g. /playbot")
     return SlackConfig(command=command, playbook_commands=bool(raw.get("playbook_commands", True)),
                        workers=_as_int("slack.workers", raw.get("workers", SlackConfig.workers), minimum=1),
-                       max_table_rows=_as_int("slack.max_table_rows", raw.get("max_table_rows", 25), minimum=1))
+                       max_table_rows=_as_int("slack.max_table_rows", raw.get("max_table_rows", 25), minimum=1),
+                       native_charts=_as_flag("slack.native_charts", raw.get("native_charts", False)))
+
+
+def _as_flag(key: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(key, f"{value!r} is not true or false", "write true or false")
 
 
 def _scheduler(data: dict) -> SchedulerConfig:

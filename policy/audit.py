@@ -2,7 +2,8 @@
 
 Who asked, where, the question, the playbook and its parameters, the SQL's hash, how many rows came
 back, how long it took and the outcome (answered / allowed / refused and why / failed / unclear;
-"allowed": an action that shows no rows was checked and let through, e.g. Show SQL or a new schedule).
+"allowed": an action that shows no rows was checked and let through, e.g. Show SQL or a new schedule;
+"feedback": a person's verdict on an answer, good or bad, as the reason).
 Never result rows, never secrets: parameters are the parsed, typed values; SQL only as a hash.
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table,
 
 from state.db import StateDB, metadata
 
-OUTCOMES = ("answered", "allowed", "refused", "failed", "unclear")
+OUTCOMES = ("answered", "allowed", "refused", "failed", "unclear", "feedback")
 
 audit_log = Table(
     "audit_log", metadata,

@@ -187,6 +187,20 @@ class AnswerService:
         kind = Kind.LIMITED if decision.kind == "rate_limit" else Kind.DENIED
         return Refusal(question, decision.reason, decision.where(), kind, request, decision)
 
+    def record_feedback(self, subject: Subject, request: Request, verdict: str) -> None:
+        """A person's verdict on an answer they saw (a Slack feedback button): one audit row, outcome
+        `feedback`, the verdict (good | bad) as its reason. Nothing is answered or checked again."""
+        if self.audit is None:
+            return
+        entry = AuditEntry(at=utc_now(), source=subject.source, team=subject.team, user_id=subject.user,
+                           channel=subject.channel, private=subject.private, outcome="feedback", reason=verdict,
+                           question=_label(f"feedback {verdict}", request.question or request.playbook)[:2000],
+                           playbook=request.playbook, params=json.dumps(json_safe(request.params), sort_keys=True))
+        try:
+            self.audit.record(entry)
+        except Exception:  # noqa: BLE001 - as in _record: loud in logs, never lost by the clicker
+            log.exception("could not write the feedback row for user=%s", subject.user)
+
     # ---- the audit log ----
     def _record(self, subject: Subject, question: str, outcome: Outcome | Decision, started: float,
                 request: Request | None = None) -> None:

@@ -1,4 +1,6 @@
-"""Slack state: Events API dedupe, thread context and answer messages, on the shared state database.
+"""Slack state: Events API dedupe, thread context, answer messages and their chart files, the requests
+behind open modals (Slack's private_metadata holds only their id), and feedback on answers; on the shared
+state database.
 
 Only JSON text and Slack ids live here (no rows): a stored request is re-run when a button asks for it.
 """
@@ -41,6 +43,32 @@ slack_answers = Table(
 )
 
 
+slack_answer_charts = Table(  # the uploaded chart shown in an answer message (Refresh replaces it)
+    "slack_answer_charts", metadata,
+    Column("answer_id", String(32), primary_key=True),
+    Column("file_id", String(32), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+slack_modal_requests = Table(  # what an open modal is about: private_metadata holds only the id
+    "slack_modal_requests", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32)),
+    Column("payload_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+slack_feedback = Table(  # one verdict per person per answer: the last click counts
+    "slack_feedback", metadata,
+    Column("answer_id", String(32), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("verdict", String(8), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+MODAL_REQUEST_DAYS = 7  # a modal left open longer than this is answered "open it again"
+
+
 @dataclass(frozen=True)
 class AnswerMessage:
     id: str
@@ -50,6 +78,7 @@ class AnswerMessage:
     user_id: str | None
     request_json: str
     sql_json: str | None = None
+    created_at: datetime | None = None
 
 
 def _now() -> datetime:
@@ -120,5 +149,61 @@ class SlackState:
             row = con.execute(select(slack_answers).where(slack_answers.c.id == answer_id)).mappings().first()
         if row is None:
             return None
-        return AnswerMessage(row["id"], row["channel"], row["ts"], row["thread_ts"], row["user_id"], row["request_json"],
-                             row["sql_json"])
+        return _answer(row)
+
+    def recent_answers(self, user_id: str, limit: int = 5) -> list[AnswerMessage]:
+        """The person's latest answers that were posted (newest first), for App Home."""
+        query = (select(slack_answers).where(slack_answers.c.user_id == user_id, slack_answers.c.ts.is_not(None))
+                 .order_by(slack_answers.c.created_at.desc()).limit(limit))
+        with self.db.engine.connect() as con:
+            return [_answer(row) for row in con.execute(query).mappings()]
+
+    # ---- the chart file shown in an answer ----
+    def chart_file(self, answer_id: str) -> str | None:
+        with self.db.engine.connect() as con:
+            return con.execute(select(slack_answer_charts.c.file_id).where(
+                slack_answer_charts.c.answer_id == answer_id)).scalar()
+
+    def set_chart_file(self, answer_id: str, file_id: str) -> None:
+        self._upsert(slack_answer_charts, {"answer_id": answer_id}, {"file_id": file_id, "updated_at": _now()})
+
+    # ---- modal requests ----
+    def new_modal_request(self, user_id: str | None, payload_json: str) -> str:
+        request_id = uuid.uuid4().hex
+        with self.db.engine.begin() as con:
+            con.execute(insert(slack_modal_requests).values(id=request_id, user_id=user_id, payload_json=payload_json,
+                                                            created_at=_now()))
+            con.execute(delete(slack_modal_requests).where(
+                slack_modal_requests.c.created_at < _now() - timedelta(days=MODAL_REQUEST_DAYS)))
+        return request_id
+
+    def modal_request(self, request_id: str) -> tuple[str | None, str] | None:
+        """(who opened it, its JSON), or None when unknown or expired."""
+        with self.db.engine.connect() as con:
+            row = con.execute(select(slack_modal_requests).where(slack_modal_requests.c.id == request_id)).mappings().first()
+        return (row["user_id"], row["payload_json"]) if row else None
+
+    # ---- feedback ----
+    def record_feedback(self, answer_id: str, user_id: str, verdict: str) -> None:
+        self._upsert(slack_feedback, {"answer_id": answer_id, "user_id": user_id}, {"verdict": verdict, "at": _now()})
+
+    def feedback(self, answer_id: str) -> dict[str, str]:
+        with self.db.engine.connect() as con:
+            rows = con.execute(select(slack_feedback).where(slack_feedback.c.answer_id == answer_id)).mappings()
+            return {r["user_id"]: r["verdict"] for r in rows}
+
+    def _upsert(self, table: Table, key: dict, values: dict) -> None:
+        where = [table.c[k] == v for k, v in key.items()]
+        with self.db.engine.begin() as con:
+            if con.execute(update(table).where(*where).values(**values)).rowcount:
+                return
+            try:
+                with con.begin_nested():
+                    con.execute(insert(table).values(**key, **values))
+            except IntegrityError:  # another worker inserted it first: last writer wins
+                con.execute(update(table).where(*where).values(**values))
+
+
+def _answer(row) -> AnswerMessage:
+    return AnswerMessage(row["id"], row["channel"], row["ts"], row["thread_ts"], row["user_id"], row["request_json"],
+                         row["sql_json"], row["created_at"])

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .block_limits import IMAGE_NAME, length, problems
+
 BOT_TOKEN = "xoxb-test-1234-abcdefghijkl"
 APP_TOKEN = "xapp-1-test-abcdefghijkl"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -33,35 +35,28 @@ class Call:
 
 
 class SlackError(Exception):
-    def __init__(self, error: str):
+    def __init__(self, error: str, messages: list[str] | None = None):
         super().__init__(error)
-        self.error = error
+        self.error, self.messages = error, messages or []
 
 
-def _check_blocks(blocks: Any) -> None:
+def _check_blocks(blocks: Any, surface: str = "message", file_ok=None) -> None:
+    """Slack's answer to blocks it rejects: invalid_blocks (tests/block_limits.py has the limits)."""
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
-    if not isinstance(blocks, list) or len(blocks) > 50:
-        raise SlackError("invalid_blocks")
-    tables = 0
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "header" and (block["text"]["type"] != "plain_text" or len(block["text"]["text"]) > 150):
-            raise SlackError("invalid_blocks")
-        if kind == "section" and len(block["text"]["text"]) > 3000:
-            raise SlackError("invalid_blocks")
-        if kind == "context" and (not block["elements"] or len(block["elements"]) > 10):
-            raise SlackError("invalid_blocks")
-        if kind == "actions" and (len(block["elements"]) > 25 or any(
-                len(e["text"]["text"]) > 75 or len(e.get("value", "")) > 2000 for e in block["elements"])):
-            raise SlackError("invalid_blocks")
-        if kind == "table":
-            tables += 1
-            rows = block["rows"]
-            if len(rows) > 100 or any(len(r) > 20 for r in rows) or any(not c.get("text") for r in rows for c in r):
-                raise SlackError("invalid_blocks")
-    if tables > 1:
-        raise SlackError("invalid_blocks")  # only one table per message
+    found = problems(blocks, surface, file_ok)
+    if found:
+        raise SlackError("invalid_blocks", found)
+
+
+def _listed(value) -> list[str]:
+    """A list argument as Slack takes it: a JSON array (JSON body) or comma-separated text (a form)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    text = str(value)
+    return [str(v) for v in json.loads(text)] if text.startswith("[") else [v for v in text.split(",") if v]
 
 
 class SlackStandIn:
@@ -75,7 +70,17 @@ class SlackStandIn:
         self.not_in_channels: set[str] = set()
         self.usergroups: dict[str, list[str]] = {}  # user-group ID -> member user IDs
         self.socket_url: str | None = None
+        self.statuses: dict[tuple[str, str], str] = {}  # (channel, thread_ts) -> the assistant status shown
+        self.prompts: dict[str, dict] = {}  # DM channel -> its suggested prompts (agent view)
+        self.titles: dict[tuple[str, str], str] = {}  # (channel, thread_ts) -> thread title
+        self.homes: dict[str, dict] = {}  # user -> published App Home view
+        self.views: dict[str, dict] = {}  # view id -> open modal
+        self.user_timezones: dict[str, str] = {}  # users.info: tz per user (default America/New_York)
+        self.delays: dict[str, float] = {}  # method -> seconds Slack takes to answer it
+        self.trigger_seconds = 3.0  # a trigger_id expires this long after Slack sent it
+        self._triggers: dict[str, float] = {}
         self._faults: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self._errors: dict[str, list[str]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
@@ -106,6 +111,21 @@ class SlackStandIn:
         """The next `times` calls of `method` answer with HTTP `status` (429 carries Retry-After)."""
         headers = {"Retry-After": str(retry_after)} if status == 429 else {}
         self._faults.setdefault(method, []).extend([(status, headers)] * times)
+
+    def error(self, method: str, error: str, times: int = 1) -> None:
+        """The next `times` calls of `method` answer HTTP 200 with {"ok": false, "error": error}."""
+        self._errors.setdefault(method, []).extend([error] * times)
+
+    def trigger(self) -> str:
+        """A trigger_id as Slack sends one with an interaction (valid for `trigger_seconds`)."""
+        trigger_id = f"{next(self._ids)}.{int(time.time())}.trigger"
+        self._triggers[trigger_id] = time.monotonic()
+        return trigger_id
+
+    def shares(self, file_id: str) -> list[tuple[str, str]]:
+        """Where a file is shown: (channel, ts) of each message it is attached to."""
+        with self._cond:
+            return [(c, ts) for (c, ts), m in self.messages.items() if file_id in (m.get("files") or [])]
 
     def response_url(self) -> str:
         return f"{self.base}/response/{next(self._ids)}"
@@ -155,14 +175,21 @@ class SlackStandIn:
             status, headers = faults.pop(0)
             self._record(f"{method}#{status}", args)
             return self._reply(h, status, b'{"ok": false, "error": "ratelimited"}', headers=headers)
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
         token = (h.headers.get("Authorization") or "").removeprefix("Bearer ")
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         try:
-            if token != expected:
-                raise SlackError("invalid_auth")
-            body = {"ok": True, **getattr(self, "_m_" + method.replace(".", "_"), self._unknown)(args)}
+            with self._cond:
+                if token != expected:
+                    raise SlackError("invalid_auth")
+                if self._errors.get(method):
+                    raise SlackError(self._errors[method].pop(0))
+                body = {"ok": True, **getattr(self, "_m_" + method.replace(".", "_"), self._unknown)(args)}
         except SlackError as exc:
             body = {"ok": False, "error": exc.error}
+            if exc.messages:
+                body["response_metadata"] = {"messages": [f"[ERROR] {m}" for m in exc.messages]}
         self._record(method, args, body)
         self._reply(h, 200, json.dumps(body).encode())
 
@@ -185,6 +212,11 @@ class SlackStandIn:
         with self._cond:
             if file_id not in self.files:
                 return self._reply(h, 404, b"no such upload", "text/plain")
+            faults = self._faults.get("upload")
+            if faults:
+                status, _ = faults.pop(0)
+                self.calls.append(Call(f"upload#{status}", {"file_id": file_id}))
+                return self._reply(h, status, b"upstream error", "text/plain")
             self.files[file_id]["bytes"] = raw
         self._record("upload", {"file_id": file_id, "length": len(raw)})
         self._reply(h, 200, f"OK - {len(raw)}".encode(), "text/plain")
@@ -204,13 +236,22 @@ class SlackStandIn:
             raise SlackError("not_in_channel")
         return channel
 
-    def _message_args(self, args) -> None:
+    def _message_args(self, args, channel: str, attaching: list[str] | None = None) -> None:
         if not args.get("text") and not args.get("blocks"):
             raise SlackError("no_text")
-        if len(args.get("text") or "") > 40000:
+        if length(args.get("text") or "") > 40000:
             raise SlackError("msg_too_long")
         if args.get("blocks"):
-            _check_blocks(args["blocks"])
+            _check_blocks(args["blocks"], "message", lambda fid: self._file_visible(fid, channel, attaching or []))
+
+    def _file_visible(self, file_id: str, channel: str, attaching: list[str]) -> bool:
+        """An image block may show a Slack file that is an image, fully uploaded, not deleted, and either
+        shared in this channel or attached to this very message (file_ids): a file uploaded without a
+        channel is the uploader's alone (Slack answers invalid_blocks, "invalid slack file")."""
+        f = self.files.get(file_id)
+        if f is None or f.get("deleted") or not f.get("completed") or not IMAGE_NAME.search(f["filename"]):
+            return False
+        return file_id in attaching or any(c == channel for c, _ in self.shares(file_id))
 
     def _m_auth_test(self, args):
         return {"url": "https://playbot-test.slack.com/", "team": "Test", "user": "playbot", "team_id": "T0TEST",
@@ -218,28 +259,39 @@ class SlackStandIn:
 
     def _m_chat_postMessage(self, args):
         channel = self._channel(args)
-        self._message_args(args)
+        self._message_args(args, channel)
         thread = args.get("thread_ts")
         if thread and (channel, thread) not in self.messages:
             raise SlackError("thread_not_found")
         ts = self._next_ts()
         self.messages[(channel, ts)] = {**args, "ts": ts}
+        if thread:
+            self.statuses.pop((channel, thread), None)  # the app replied: Slack clears its status
         return {"channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
 
     def _m_chat_update(self, args):
+        """file_ids: "new file ids that will be sent with this message": the message's files become these."""
         channel = self._channel(args)
-        self._message_args(args)
         key = (channel, args.get("ts"))
         if key not in self.messages:
             raise SlackError("message_not_found")
-        self.messages[key] = {**self.messages[key], **args}
+        file_ids = _listed(args.get("file_ids"))
+        for file_id in file_ids:
+            f = self.files.get(file_id)
+            if f is None or f.get("deleted") or not f.get("completed"):
+                raise SlackError("file_not_found")
+        self._message_args(args, channel, file_ids)
+        updated = {**self.messages[key], **{k: v for k, v in args.items() if k != "file_ids"}}
+        if "file_ids" in args:
+            updated["files"] = file_ids
+        self.messages[key] = updated
         return {"channel": channel, "ts": args["ts"], "text": args.get("text")}
 
     def _m_chat_postEphemeral(self, args):
-        self._channel(args)
+        channel = self._channel(args)
         if not args.get("user"):
             raise SlackError("user_not_in_channel")
-        self._message_args(args)
+        self._message_args(args, channel)
         return {"message_ts": self._next_ts()}
 
     def _m_conversations_open(self, args):
@@ -253,23 +305,99 @@ class SlackStandIn:
         return {"users": list(self.usergroups[args["usergroup"]])}
 
     def _m_users_info(self, args):
-        return {"user": {"id": args.get("user"), "name": "someone", "tz": "America/New_York"}}
+        user = args.get("user")
+        return {"user": {"id": user, "name": "someone", "tz": self.user_timezones.get(user, "America/New_York")}}
+
+    # ---- the assistant surface ----
+    def _m_assistant_threads_setStatus(self, args):
+        """Required: channel_id, thread_ts, status ("" clears it); loading_messages at most 10."""
+        channel = self._channel({"channel": args.get("channel_id")})
+        thread = args.get("thread_ts")
+        if not thread or "status" not in args:
+            raise SlackError("invalid_arguments")
+        if (channel, thread) not in self.messages:
+            raise SlackError("invalid_thread_ts")
+        if len(_listed(args.get("loading_messages"))) > 10:
+            raise SlackError("invalid_arguments")
+        if args["status"]:
+            self.statuses[(channel, thread)] = args["status"]
+        else:
+            self.statuses.pop((channel, thread), None)
+        return {}
+
+    def _m_assistant_threads_setSuggestedPrompts(self, args):
+        """Up to four prompts, each a title and a message. An agent app that passes thread_ts is ignored
+        without an error (Slack: "will cause the call to silently fail")."""
+        channel = self._channel({"channel": args.get("channel_id")})
+        prompts = args.get("prompts")
+        prompts = json.loads(prompts) if isinstance(prompts, str) else prompts
+        if not prompts or len(prompts) > 4 or any(not p.get("title") or not p.get("message") for p in prompts):
+            raise SlackError("invalid_arguments")
+        if not args.get("thread_ts"):
+            self.prompts[channel] = {"title": args.get("title"), "prompts": prompts}
+        return {}
+
+    def _m_assistant_threads_setTitle(self, args):
+        channel = self._channel({"channel": args.get("channel_id")})
+        if not args.get("thread_ts") or not args.get("title"):
+            raise SlackError("invalid_arguments")
+        self.titles[(channel, args["thread_ts"])] = args["title"]
+        return {}
+
+    # ---- views: modals and App Home ----
+    def _check_view(self, view, surface: str) -> dict:
+        view = json.loads(view) if isinstance(view, str) else view
+        if not isinstance(view, dict) or view.get("type") != surface:
+            raise SlackError("invalid_arguments", [f"view type must be {surface}"])
+        found = []
+        if length(view.get("private_metadata", "")) > 3000:
+            found.append("failed to match all allowed schemas [json-pointer:/view/private_metadata] "
+                         "must be less than 3001 characters")
+        for key in ("title", "submit", "close") if surface == "modal" else ():
+            if key in view and length(view[key].get("text", "")) > 24:
+                found.append(f"{key} must be at most 24 characters")
+        found += problems(view.get("blocks") or [], surface)
+        if found:
+            raise SlackError("invalid_arguments", found)
+        return view
 
     def _m_views_open(self, args):
-        if not args.get("trigger_id") or not args.get("view"):
+        issued = self._triggers.get(args.get("trigger_id") or "")
+        if issued is None:
+            raise SlackError("invalid_trigger_id")
+        if time.monotonic() - issued > self.trigger_seconds:
+            raise SlackError("expired_trigger_id")
+        view = self._check_view(args.get("view"), "modal")
+        view_id = f"V{next(self._ids):08d}"
+        self.views[view_id] = view
+        return {"view": {"id": view_id, **view}}
+
+    def _m_views_update(self, args):
+        if args.get("view_id") not in self.views:
+            raise SlackError("not_found")
+        self.views[args["view_id"]] = self._check_view(args.get("view"), "modal")
+        return {"view": {"id": args["view_id"], **self.views[args["view_id"]]}}
+
+    def _m_views_publish(self, args):
+        if not args.get("user_id"):
             raise SlackError("invalid_arguments")
-        return {"view": {"id": f"V{next(self._ids)}"}}
+        self.homes[args["user_id"]] = self._check_view(args.get("view"), "home")
+        return {"view": {"id": f"V{next(self._ids):08d}"}}
 
-    _m_views_update = _m_views_open
-
+    # ---- files ----
     def _m_files_getUploadURLExternal(self, args):
         if not args.get("filename") or int(args.get("length") or 0) <= 0:
             raise SlackError("invalid_arguments")
+        if length(args.get("alt_txt") or "") > 1000:
+            raise SlackError("alt_txt_too_large")
         file_id = f"F{next(self._ids):08d}"
-        self.files[file_id] = {"filename": args["filename"], "length": int(args["length"]), "bytes": None}
+        self.files[file_id] = {"filename": args["filename"], "length": int(args["length"]), "bytes": None,
+                               "completed": False, "deleted": False, "alt_txt": args.get("alt_txt")}
         return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
     def _m_files_completeUploadExternal(self, args):
+        """With channel_id the file is shared there by a message of its own (in thread_ts, if given);
+        without, "the file will be private": shown nowhere until a message attaches it."""
         files = args["files"] if isinstance(args.get("files"), list) else json.loads(args.get("files") or "[]")
         args["files"] = files
         channel = args.get("channel_id")
@@ -280,9 +408,23 @@ class SlackStandIn:
             stored = self.files.get(f["id"])
             if stored is None or stored["bytes"] is None or len(stored["bytes"]) != stored["length"]:
                 raise SlackError("file_not_found")  # completed before the bytes were uploaded
-            stored.update(title=f.get("title"), channel=channel, thread_ts=args.get("thread_ts"))
+            stored.update(title=f.get("title"), channel=channel, thread_ts=args.get("thread_ts"), completed=True)
             out.append({"id": f["id"], "title": f.get("title"), "name": stored["filename"]})
+        if channel:
+            ts = self._next_ts()
+            self.messages[(channel, ts)] = {"channel": channel, "ts": ts, "subtype": "file_share", "text": "",
+                                            "thread_ts": args.get("thread_ts"), "files": [f["id"] for f in files]}
         return {"files": out}
+
+    def _m_files_delete(self, args):
+        f = self.files.get(args.get("file") or "")
+        if f is None or f.get("deleted"):
+            raise SlackError("file_not_found")
+        f["deleted"] = True
+        for message in self.messages.values():
+            if args["file"] in (message.get("files") or []):
+                message["files"] = [x for x in message["files"] if x != args["file"]]
+        return {}
 
     def _m_apps_connections_open(self, args):
         if not self.socket_url:
@@ -333,7 +475,7 @@ class SlackSender:
         form = {"token": "legacy", "team_id": team, "team_domain": "test", "channel_id": channel,
                 "channel_name": "directmessage" if channel.startswith("D") else "analytics", "user_id": user,
                 "user_name": "alice", "command": command, "text": text, "api_app_id": "A0PLAYBOT",
-                "response_url": self.standin.response_url(), "trigger_id": f"{next(self._ids)}.trigger"}
+                "response_url": self.standin.response_url(), "trigger_id": self.standin.trigger()}
         return self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
 
     def event(self, event: dict, event_id: str | None = None, retry: int | None = None, **kw) -> Sent:
@@ -364,12 +506,41 @@ class SlackSender:
         payload = {"type": "block_actions", "user": {"id": user, "username": "bob", "team_id": "T0TEST"},
                    "api_app_id": "A0PLAYBOT", "token": "legacy", "team": {"id": "T0TEST", "domain": "test"},
                    "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
-                   "channel": {"id": channel, "name": "analytics"}, "trigger_id": f"{next(self._ids)}.trigger",
+                   "channel": {"id": channel, "name": "analytics"}, "trigger_id": self.standin.trigger(),
                    "response_url": self.standin.response_url(), "message": {"ts": message_ts, "type": "message"},
                    "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button",
                                 "action_ts": str(time.time())}]}
+        return self.interaction(payload)
+
+    def interaction(self, payload: dict) -> Sent:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")
+
+    def feedback(self, value: str, channel: str, message_ts: str, user: str = "U0BOB") -> Sent:
+        """A click on a feedback_buttons element (positive or negative: its value says which)."""
+        payload = {"type": "block_actions", "user": {"id": user, "username": "bob", "team_id": "T0TEST"},
+                   "api_app_id": "A0PLAYBOT", "token": "legacy", "team": {"id": "T0TEST", "domain": "test"},
+                   "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
+                   "channel": {"id": channel, "name": "analytics"}, "trigger_id": self.standin.trigger(),
+                   "response_url": self.standin.response_url(), "message": {"ts": message_ts, "type": "message"},
+                   "actions": [{"action_id": "playbot_feedback", "block_id": "f", "value": value,
+                                "type": "feedback_buttons", "action_ts": str(time.time())}]}
+        return self.interaction(payload)
+
+    def shortcut(self, text: str, channel: str, message_ts: str, user: str = "U0BOB",
+                 thread_ts: str | None = None) -> Sent:
+        """The message shortcut "Ask Playbot" on a message someone wrote."""
+        message = {"type": "message", "user": "U0CAROL", "ts": message_ts, "text": text,
+                   **({"thread_ts": thread_ts} if thread_ts else {})}
+        payload = {"type": "message_action", "callback_id": "playbot_ask", "trigger_id": self.standin.trigger(),
+                   "team": {"id": "T0TEST", "domain": "test"}, "user": {"id": user, "name": "bob"},
+                   "channel": {"id": channel, "name": "analytics"}, "message_ts": message_ts, "message": message,
+                   "response_url": self.standin.response_url(), "token": "legacy", "action_ts": str(time.time())}
+        return self.interaction(payload)
+
+    def home_opened(self, user: str, tab: str = "home", channel: str = "D0HOME") -> Sent:
+        return self.event({"type": "app_home_opened", "user": user, "channel": channel, "tab": tab,
+                           "event_ts": str(time.time())})
 
 
 class SocketModeStandIn:

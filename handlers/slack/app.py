@@ -1,5 +1,6 @@
 """The Bolt app: listeners of a few lines each. They ack at once and hand the work to the Replier's
-bounded pool, so a slow warehouse never delays anyone's ack."""
+bounded pool, so a slow warehouse never delays anyone's ack. Text from Slack is decoded here
+(handlers/slack/text.py: entities, mentions, the bot's own mention) before the service reads it."""
 
 from __future__ import annotations
 
@@ -14,13 +15,25 @@ from service import AnswerService
 from state.slack import SlackState
 
 from .access import use_slack_groups
-from .blocks import ACTION_CSV, ACTION_POST, ACTION_REFRESH, ACTION_SCHEDULE, ACTION_SQL, help_blocks
+from .blocks import (
+    ACTION_CSV,
+    ACTION_FEEDBACK,
+    ACTION_POST,
+    ACTION_REFRESH,
+    ACTION_SCHEDULE,
+    ACTION_SQL,
+    help_blocks,
+    refusal_blocks,
+)
+from .home import publish_home, set_prompts
 from .replies import Asker, Replier
+from .text import read_text
 
 log = logging.getLogger("playbot.slack")
 
 # One command per common playbook: command -> words put before the user's text.
 PLAYBOOK_COMMANDS = {"/retention": "retention", "/active-users": "active users", "/volume": ""}
+SHORTCUT_ASK = "playbot_ask"  # the message shortcut "Ask Playbot"
 MENTION_RE = re.compile(r"<@([A-Z0-9]+)(\|[^>]*)?>")
 PRIVATE_RE = re.compile(r"(?:^|\s)--private(?=\s|$)")
 
@@ -34,7 +47,7 @@ def command_names(config: SlackConfig) -> dict[str, str]:
 
 
 def create_app(service: AnswerService, state: SlackState, client: WebClient, config: SlackConfig, *,
-               signing_secret: str | None = None, schedules=None) -> tuple[App, Replier]:
+               signing_secret: str | None = None, schedules=None, status_every: float | None = None) -> tuple[App, Replier]:
     """Build the Bolt app. `signing_secret` None means Socket Mode (requests arrive over the socket).
     `service` answers everything (policies, rate limits and the audit log included).
     `schedules` (handlers.slack.schedules.ScheduleCommands) adds the schedule commands, buttons and modal."""
@@ -42,15 +55,26 @@ def create_app(service: AnswerService, state: SlackState, client: WebClient, con
               request_verification_enabled=signing_secret is not None, name="playbot")
     use_slack_groups(service, client)
     replier = Replier(service, state, client, workers=config.workers, max_rows=config.max_table_rows,
-                      command=config.command, schedule=schedules is not None)
+                      command=config.command, schedule=schedules is not None, native_charts=config.native_charts,
+                      **({"status_every": status_every} if status_every else {}))
     state.forget_events_before(days=2)  # Slack retries within minutes; old event ids can go
+    _command_listeners(app, replier, config, schedules)
+    _event_listeners(app, replier, state)
+    _button_listeners(app, replier)
+    _home_listeners(app, replier, config, schedules)
+    if schedules is not None:
+        _schedule_listeners(app, replier, schedules)
+    return app, replier
+
+
+def _command_listeners(app: App, replier: Replier, config: SlackConfig, schedules) -> None:
     commands = command_names(config)
 
     def command_listener(prefix: str):
         def on_command(ack, body):
-            text = (body.get("text") or "").strip()
+            text = read_text(body.get("text"))
             if not prefix and text.lower() in ("", "help", "?"):
-                hint, blocks = help_blocks(service.library, config.command, commands)
+                hint, blocks = help_blocks(replier.service.library, config.command, commands)
                 ack(text=hint, blocks=blocks)
                 return
             ack()
@@ -66,13 +90,16 @@ def create_app(service: AnswerService, state: SlackState, client: WebClient, con
     for name, prefix in commands.items():
         app.command(name)(command_listener(prefix))
 
+
+def _event_listeners(app: App, replier: Replier, state: SlackState) -> None:
     @app.event("app_mention")
-    def on_mention(body, event):
+    def on_mention(body, event, context):
         if not state.claim_event(body.get("event_id") or event["ts"]):
             return  # an Events API retry: answered already
         thread = event.get("thread_ts")
         asker = Asker(event.get("user"), event["channel"], thread or event["ts"], team=body.get("team_id"))
-        replier.submit(replier.question, asker, event.get("text", ""), replier.previous_in_thread(event["channel"], thread))
+        replier.submit(replier.question, asker, read_text(event.get("text"), context.bot_user_id),
+                       replier.previous_in_thread(event["channel"], thread))
 
     @app.event("message")
     def on_message(body, event, context):
@@ -86,22 +113,51 @@ def create_app(service: AnswerService, state: SlackState, client: WebClient, con
             return  # a thread that is not ours
         if not state.claim_event(body.get("event_id") or event["ts"]):
             return
-        asker = Asker(event["user"], event["channel"], thread, None, is_dm, body.get("team_id"))
-        replier.submit(replier.question, asker, event.get("text", ""), previous)
+        # a DM is answered in its own thread (the agent view's timeline): status, title, follow-ups there
+        asker = Asker(event["user"], event["channel"], thread or (event["ts"] if is_dm else None), None, is_dm,
+                      body.get("team_id"))
+        replier.submit(replier.question, asker, read_text(event.get("text"), context.bot_user_id), previous)
 
+    @app.shortcut(SHORTCUT_ASK)
+    def on_ask_shortcut(ack, body, context):
+        """"Ask Playbot" on a message: its text is the question, answered in that message's thread."""
+        ack()
+        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id", "")
+        thread = message.get("thread_ts") or message.get("ts")
+        asker = Asker((body.get("user") or {}).get("id"), channel, thread, body.get("response_url"),
+                      channel.startswith("D"), (body.get("team") or {}).get("id"))
+        text = read_text(message.get("text"), context.bot_user_id)
+        if not text:
+            replier.submit(replier.tell, asker, refusal_blocks("That message has no text I can read as a question."))
+            return
+        replier.submit(replier.question, asker, text, replier.previous_in_thread(channel, thread))
+
+
+def _button_listeners(app: App, replier: Replier) -> None:
     def button_listener(method):
         def on_button(ack, body):
             ack()
-            replier.submit(method, _button_asker(body), body["actions"][0]["value"])
+            replier.submit(method, _button_asker(body), body["actions"][0].get("value", ""))
         return on_button
 
     for action_id, method in ((ACTION_REFRESH, replier.refresh), (ACTION_SQL, replier.show_sql), (ACTION_CSV, replier.csv),
-                              (ACTION_POST, replier.post_to_channel)):
+                              (ACTION_POST, replier.post_to_channel), (ACTION_FEEDBACK, replier.feedback)):
         app.action(action_id)(button_listener(method))
 
-    if schedules is not None:
-        _schedule_listeners(app, replier, schedules)
-    return app, replier
+
+def _home_listeners(app: App, replier: Replier, config: SlackConfig, schedules) -> None:
+    rows = schedules.rows_for_owner if schedules is not None else None
+
+    @app.event("app_home_opened")
+    def on_home_opened(event):
+        """The Home tab: playbooks, my schedules, recent answers. The Messages tab (the agent view's DM):
+        suggested prompts from the playbooks' examples and the person's recent questions."""
+        user = event.get("user", "")
+        if event.get("tab") == "messages":
+            replier.submit(set_prompts, replier.client, replier.service.library, replier.state, event["channel"], user)
+        else:
+            replier.submit(publish_home, replier.client, replier.service.library, replier.state, user, config.command,
+                           rows)
 
 
 def _schedule_listeners(app: App, replier: Replier, schedules) -> None:
@@ -112,7 +168,8 @@ def _schedule_listeners(app: App, replier: Replier, schedules) -> None:
     def schedule_button(action_id: str):
         def on_button(ack, body):
             ack()
-            replier.submit(schedules.on_button, action_id, _button_asker(body), body["actions"][0]["value"])
+            replier.submit(_then_home, _button_asker(body), action_id, body["actions"][0]["value"], replier,
+                           schedules, body)
         return on_button
 
     for action_id in (ACTION_PAUSE, ACTION_RESUME, ACTION_RUN, ACTION_DELETE):
@@ -137,8 +194,17 @@ def _schedule_listeners(app: App, replier: Replier, schedules) -> None:
             ack()
 
 
+def _then_home(asker: Asker, action_id: str, value: str, replier: Replier, schedules, body: dict) -> None:
+    """A schedule button; pressed in App Home, the home view is published again to show what changed."""
+    schedules.on_button(action_id, asker, value)
+    if (body.get("container") or {}).get("type") == "view" or (body.get("view") or {}).get("type") == "home":
+        user = (body.get("user") or {}).get("id", "")
+        publish_home(replier.client, replier.service.library, replier.state, user, replier.command,
+                     schedules.rows_for_owner)
+
+
 def _button_asker(body: dict) -> Asker:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
     team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
     return Asker((body.get("user") or {}).get("id"), channel, None, body.get("response_url"),
                  bool(channel and channel.startswith("D")), team)

@@ -7,7 +7,7 @@ import yaml
 from config import SlackConfig
 from playbooks import Library
 
-from .app import PLAYBOOK_COMMANDS, command_names
+from .app import PLAYBOOK_COMMANDS, SHORTCUT_ASK, command_names
 from .server import EVENTS_PATH
 
 BOT_SCOPES = (
@@ -16,13 +16,17 @@ BOT_SCOPES = (
     "groups:history",  # ... and in private channels it was invited to
     "im:history",  # DMs to the bot
     "im:write",  # open a DM (e.g. to say it is not in a channel)
-    "chat:write",  # answers
-    "commands",  # slash commands
-    "files:write",  # charts and CSV (files_upload_v2)
+    "chat:write",  # answers; the "is working on…" status in threads (assistant.threads.setStatus)
+    "commands",  # slash commands and the "Ask Playbot" message shortcut
+    "files:write",  # the chart in the answer (uploaded, then shown in it) and CSV files
+)
+# Scopes that serve only an optional feature: a workspace may install without them (`bot_optional`).
+OPTIONAL_BOT_SCOPES = (
     "usergroups:read",  # policies that name user groups (usergroups.users.list)
     "users:read",  # a schedule made in Slack runs in its creator's timezone (users.info)
+    "assistant:write",  # the DM's suggested prompts and thread titles (agent view)
 )
-BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
+BOT_EVENTS = ("app_mention", "app_home_opened", "message.channels", "message.groups", "message.im")
 
 
 def manifest(config: SlackConfig, library: Library | None = None, *, socket_mode: bool = True,
@@ -54,11 +58,14 @@ def manifest(config: SlackConfig, library: Library | None = None, *, socket_mode
     return {
         "display_information": {"name": name, "description": description[:140], "background_color": "#2c3e50"},
         "features": {
-            "app_home": {"messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
+            "agent_view": {"agent_description": "Ask a data question; I answer with reviewed SQL, a table and a chart."},
             "bot_user": {"display_name": name.lower(), "always_online": True},
+            "shortcuts": [{"name": "Ask Playbot", "type": "message", "callback_id": SHORTCUT_ASK,
+                           "description": "Answer this message as a data question"}],
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES), "bot_optional": list(OPTIONAL_BOT_SCOPES)}},
         "settings": settings,
     }
 

@@ -36,8 +36,19 @@ from service import AnswerService, Refusal
 from state.slack import SlackState
 
 from .access import refusal_message
-from .blocks import Message, button, clarification_blocks, context, esc, failure_blocks, refusal_blocks, section
+from .blocks import (
+    Message,
+    button,
+    clarification_blocks,
+    confirm,
+    context,
+    failure_blocks,
+    notice,
+    refusal_blocks,
+    section,
+)
 from .replies import NOT_IN_CHANNEL, Asker, post_answer
+from .text import cut, esc, neutralize
 
 log = logging.getLogger("playbot.slack")
 
@@ -58,16 +69,19 @@ _WHEN_START = re.compile(r"\b(every|daily|weekdays?|weekly|monthly|hourly|cron|o
 class SlackPoster:
     """scheduler.Poster for Slack: messages by channel ID, answers with their chart, DMs to owners."""
 
-    def __init__(self, client: WebClient, state: SlackState | None = None, max_rows: int = 25):
-        self.client, self.state, self.max_rows = client, state, max_rows
+    def __init__(self, client: WebClient, state: SlackState | None = None, max_rows: int = 25, native: bool = False):
+        self.client, self.state, self.max_rows, self.native = client, state, max_rows, native
 
     def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> str:
-        return self._call(lambda: self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+        """`text` is the runner's mrkdwn (its channel links kept): no broadcast in it, within the limits."""
+        text = neutralize(text)
+        return self._call(lambda: self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=cut(text, 4000),
                                                                blocks=[section(text)])["ts"], channel)
 
     def post_answer(self, channel: str, answer: Answer, thread_ts: str | None = None) -> str:
+        """The answer is posted once: a chart Slack refuses is said in the message, never retried as a run."""
         return self._call(lambda: post_answer(self.client, channel, answer, thread_ts, state=self.state,
-                                              max_rows=self.max_rows).ts, channel)
+                                              max_rows=self.max_rows, native=self.native).ts, channel)
 
     def notify_owner(self, owner: str, text: str) -> None:
         if not owner:
@@ -75,7 +89,8 @@ class SlackPoster:
             return
         try:
             dm = self.client.conversations_open(users=owner)["channel"]["id"]
-            self.client.chat_postMessage(channel=dm, text=text, blocks=[section(text)])
+            text = neutralize(text)
+            self.client.chat_postMessage(channel=dm, text=cut(text, 4000), blocks=[section(text)])
         except SlackApiError as exc:
             log.warning("could not DM the schedule owner %s: %s", owner, exc.response.get("error"))
 
@@ -229,13 +244,21 @@ class ScheduleCommands:
                 if last else "not run yet"
             blocks.append(section(f"*{esc(s.name)}* `{s.id}` · {s.kind} · {esc(s.when.text)} {s.timezone} · owner "
                                   f"<@{s.owner}>\nNext: {nxt} · Last: {outcome}"[:3000]))
-            toggle = button("Resume", ACTION_RESUME, s.id) if s.paused else button("Pause", ACTION_PAUSE, s.id)
-            blocks.append({"type": "actions", "elements": [toggle, button("Run now", ACTION_RUN, s.id),
-                                                           button("Edit", ACTION_EDIT, s.id),
-                                                           button("Delete", ACTION_DELETE, s.id, style="danger")]})
+            blocks.append(schedule_buttons(s))
         if len(items) > 15:
             blocks.append(context(f"… and {len(items) - 15} more (`python bot.py schedules` lists all)."))
         return f"{len(items)} schedule(s) in this channel", blocks
+
+    def rows_for_owner(self, user: str) -> list[dict]:
+        """App Home's "My schedules": the person's own schedules in every channel, with their buttons."""
+        blocks: list[dict] = []
+        for item in [i for i in list_schedules(self.store, self.clock()) if i.schedule.owner == user][:15]:
+            s = item.schedule
+            nxt = "paused" if s.paused else (f"{item.next_run:%a %d %b %H:%M %Z}" if item.next_run else "never")
+            blocks.append(section(f"*{esc(s.name)}* · {s.kind} · {esc(s.when.text)} {s.timezone} · <#{s.channel}>\n"
+                                  f"Next: {nxt}"))
+            blocks.append(schedule_buttons(s))
+        return blocks
 
     def on_button(self, action: str, asker: Asker, schedule_id: str) -> None:
         schedule = self.store.get(schedule_id)
@@ -243,8 +266,8 @@ class ScheduleCommands:
             self.tell(asker, refusal_blocks("That schedule no longer exists."))
             return
         if not can_change(schedule, asker.user or "", self.admins):
-            self.tell(asker, refusal_blocks(f"Only <@{schedule.owner}> (the owner) or a Playbot admin can change "
-                                            f"*{esc(schedule.name)}*."))
+            self.tell(asker, notice(f"Only <@{schedule.owner}> (the owner) or a Playbot admin can change "
+                                    f"*{esc(schedule.name)}*."))
             return
         now = self.clock()
         if action == ACTION_DELETE:
@@ -263,12 +286,12 @@ class ScheduleCommands:
         schedule = self.store.get(schedule_id)
         refusal = self._edit_refusal(schedule, asker.user or "")
         if refusal:
-            self.tell(asker, refusal_blocks(refusal))
+            self.tell(asker, notice(refusal))
             return
         condition = _CONDITION_WORDS[schedule.alert.op].format(f"{schedule.alert.threshold:g}") if schedule.alert else ""
-        self.client.views_open(trigger_id=trigger_id, view=modal_view(
-            schedule.questions[0], schedule.channel, schedule.timezone, when=schedule.when.text, kind=schedule.kind,
-            condition=condition, schedule_id=schedule.id))
+        self._open(trigger_id, asker, {"question": schedule.questions[0], "channel": schedule.channel,
+                                       "schedule_id": schedule.id},
+                   timezone=schedule.timezone, when=schedule.when.text, kind=schedule.kind, condition=condition)
 
     def _edit_refusal(self, schedule: Schedule | None, user: str) -> str:
         if schedule is None:
@@ -279,8 +302,9 @@ class ScheduleCommands:
             return f"*{esc(schedule.name)}* is declared in playbot.yaml: change it there."
         return ""
 
-    # ---- the Schedule… modal ----
     def open_modal(self, trigger_id: str, asker: Asker, answer_id: str) -> None:
+        """The Schedule… button of an answer. views.open comes first (the trigger id lives 3 seconds); the
+        creator's own timezone (users.info) is filled in afterwards with views.update."""
         stored = self.state.answer_message(answer_id)
         try:
             request = request_from_json(stored.request_json, self.service.library) if stored else None
@@ -289,13 +313,40 @@ class ScheduleCommands:
         if request is None:
             self.tell(asker, refusal_blocks("I can't find that answer any more. Ask the question again."))
             return
-        question = request.question or request.playbook
-        self.client.views_open(trigger_id=trigger_id, view=modal_view(question, asker.channel,
-                                                                      self._user_timezone(asker.user)))
+        payload = {"question": request.question or request.playbook, "channel": asker.channel}
+        opened = self._open(trigger_id, asker, payload, timezone=self.timezone)
+        if opened is None:
+            return
+        view_id, request_id = opened
+        timezone = self._user_timezone(asker.user)
+        if timezone != self.timezone:
+            try:
+                self.client.views_update(view_id=view_id, view=modal_view(payload["question"], asker.channel, timezone,
+                                                                          request_id=request_id))
+            except SlackApiError as exc:  # the form still works with the bot's timezone in it
+                log.info("modal timezone not filled in: %s", exc.response.get("error"))
+
+    def _open(self, trigger_id: str, asker: Asker, payload: dict, **fields) -> tuple[str, str] | None:
+        """Keep the request server-side, open the modal with its id; Slack's refusal is told, not lost."""
+        request_id = self.state.new_modal_request(asker.user, json.dumps(payload))
+        view = modal_view(payload["question"], payload["channel"], request_id=request_id,
+                          editing=bool(payload.get("schedule_id")), **fields)
+        try:
+            done = self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            error = exc.response.get("error") or "error"
+            log.warning("views.open failed: %s %s", error, exc.response.get("response_metadata"))
+            self.tell(asker, refusal_blocks(
+                f"I couldn't open the schedule form (Slack said {error}). Try the button again, or type "
+                f'`{self.command} schedule "{cut(payload["question"], 200)}" every monday 9:00`.'))
+            return None
+        return (done.get("view") or {}).get("id", ""), request_id
 
     def submit_modal(self, user: str, view: dict) -> dict[str, str]:
         """Create the schedule from the modal. Returns Slack's {block_id: error} (empty when created)."""
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = self._modal_payload(user, view)
+        if isinstance(meta, str):
+            return {"when": meta}
         values = view.get("state", {}).get("values", {})
 
         def value(block: str) -> str:
@@ -345,15 +396,43 @@ class ScheduleCommands:
                         self.clock())
         return {}
 
+    def _modal_payload(self, user: str, view: dict) -> dict | str:
+        """The request the modal was opened for (by its id), or why it can't be used."""
+        try:
+            request_id = json.loads(view.get("private_metadata") or "{}").get("request", "")
+        except ValueError:
+            request_id = ""
+        stored = self.state.modal_request(request_id) if request_id else None
+        if stored is None:
+            return "This form has expired: open it again from the answer or the schedule list."
+        opener, payload = stored
+        if opener and opener != user:
+            return "This form was opened by someone else: open your own from the answer."
+        return json.loads(payload)
 
-def modal_view(question: str, channel: str, timezone: str, *, when: str = "every monday 9:00", kind: str = "digest",
-               condition: str = "", schedule_id: str | None = None) -> dict:
+
+def schedule_buttons(s: Schedule) -> dict:
+    """Pause / Resume, Run now, Edit, Delete; Pause and Delete ask first (Slack's confirm dialog)."""
+    name = cut(s.name, 120)
+    toggle = button("Resume", ACTION_RESUME, s.id) if s.paused else button(
+        "Pause", ACTION_PAUSE, s.id, confirm_with=confirm("Pause this schedule?", f"“{name}” stops posting until "
+                                                          "someone resumes it.", "Pause"))
+    delete = button("Delete", ACTION_DELETE, s.id, style="danger", confirm_with=confirm(
+        "Delete this schedule?", f"“{name}” and its run log are deleted. This can't be undone.", "Delete", danger=True))
+    return {"type": "actions", "elements": [toggle, button("Run now", ACTION_RUN, s.id), button("Edit", ACTION_EDIT, s.id),
+                                            delete]}
+
+
+def modal_view(question: str, channel: str, timezone: str = "UTC", *, request_id: str, when: str = "every monday 9:00",
+               kind: str = "digest", condition: str = "", editing: bool = False) -> dict:
+    """The Schedule modal. private_metadata holds only the id of the request kept server-side (Slack's
+    limit is 3,000 characters; a long question alone can pass it). One default for the channel picker."""
     def text_input(block: str, label: str, initial: str = "", placeholder: str = "", optional: bool = False) -> dict:
         element = {"type": "plain_text_input", "action_id": "value"}
         if initial:
-            element["initial_value"] = initial
+            element["initial_value"] = cut(initial, 3000)
         if placeholder:
-            element["placeholder"] = {"type": "plain_text", "text": placeholder}
+            element["placeholder"] = {"type": "plain_text", "text": cut(placeholder, 150)}
         return {"type": "input", "block_id": block, "optional": optional, "element": element,
                 "label": {"type": "plain_text", "text": label}}
 
@@ -361,19 +440,17 @@ def modal_view(question: str, channel: str, timezone: str, *, when: str = "every
         return {"text": {"type": "plain_text", "text": text}, "value": value}
 
     kinds = [option("digest", "Digest: post the answer"), option("alert", "Alert: post only when…")]
-    metadata = {"question": question, "channel": channel, **({"schedule_id": schedule_id} if schedule_id else {})}
     return {
-        "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": json.dumps(metadata),
-        "title": {"type": "plain_text", "text": "Edit schedule" if schedule_id else "Schedule"},
-        "submit": {"type": "plain_text", "text": "Save" if schedule_id else "Schedule"},
+        "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": json.dumps({"request": request_id}),
+        "title": {"type": "plain_text", "text": "Edit schedule" if editing else "Schedule"},
+        "submit": {"type": "plain_text", "text": "Save" if editing else "Schedule"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(f"*{esc(question)}*"),
             text_input("when", "When", when, "daily 8:30 · weekdays 9am · monthly on day 1 · 0 9 * * 1"),
             text_input("timezone", "Timezone (IANA)", timezone),
             {"type": "input", "block_id": "channel", "label": {"type": "plain_text", "text": "Post to"},
-             "element": {"type": "conversations_select", "action_id": "value", "initial_conversation": channel,
-                         "default_to_current_conversation": True}},
+             "element": {"type": "conversations_select", "action_id": "value", "initial_conversation": channel}},
             {"type": "input", "block_id": "kind", "label": {"type": "plain_text", "text": "Kind"},
              "element": {"type": "static_select", "action_id": "value",
                          "initial_option": kinds[1] if kind == "alert" else kinds[0], "options": kinds}},

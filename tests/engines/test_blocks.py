@@ -3,6 +3,9 @@ Block Kit limits, the state tables (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 
 from answers import Answer
@@ -36,20 +39,37 @@ def test_stored_request_that_no_longer_fits(answerers):
 
 def test_answer_blocks_fit_slack_limits(answerers):
     answer = ask(answerers[("duckdb", "messenger")], "messages sent last 30 days")
-    assert isinstance(answer, Answer) and len(answer.table.rows) > 5
+    assert isinstance(answer, Answer) and len(answer.table.rows) > 10
     text, blocks = answer_blocks(answer, "a" * 32, max_rows=5)
     assert len(blocks) <= MAX_BLOCKS and text
-    table = next(b for b in blocks if b["type"] == "table")
-    assert len(table["rows"]) == 6  # header + 5
-    more = f"{len(answer.table.rows) - 5:,} more rows"
-    assert any(more in b["elements"][0]["text"] for b in blocks if b["type"] == "context")
+    [table] = [b for b in blocks if b["type"] in ("table", "data_table")]
+    assert table["type"] == "data_table" and table["page_size"] == 5  # more than 10 rows: pages of 5
+    assert len(table["rows"]) == len(answer.table.rows) + 1 and table["caption"] == answer.title
+    assert not any("more rows" in json.dumps(b) for b in blocks)  # every row is in the table
     reading = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"
                and b["elements"][0]["text"].startswith("How I read this: event_volume")]
     assert len(reading) == 1 and "event Message Sent ← “messages sent”" in reading[0], blocks
-    assert [e["action_id"] for e in blocks[-1]["elements"]] == ["playbot_refresh", "playbot_sql", "playbot_csv"]
+    assert [e["action_id"] for e in blocks[-2]["elements"]] == ["playbot_refresh", "playbot_sql", "playbot_csv"]
+    assert blocks[-1]["type"] == "context_actions" and blocks[-1]["elements"][0]["type"] == "feedback_buttons"
     _, with_schedule = answer_blocks(answer, "a" * 32, schedule=True)
-    assert with_schedule[-1]["elements"][-1]["action_id"] == "playbot_schedule"
+    assert with_schedule[-2]["elements"][-1]["action_id"] == "playbot_schedule"
     _, no_buttons = answer_blocks(answer, None)
-    assert all(b["type"] != "actions" for b in no_buttons)
+    assert all(b["type"] not in ("actions", "context_actions") for b in no_buttons)
     _, sql = sql_blocks("SELECT 1\n" * 2000, {"start": "2026-01-01"})
     assert len(sql) <= MAX_BLOCKS and all(len(b["text"]["text"]) <= SECTION_CHARS for b in sql if b["type"] == "section")
+
+
+def test_long_results_keep_their_total_and_send_the_rest_to_csv(answerers):
+    """150 rows and a Total: the data_table holds 100 (the Total among them, last), the rest is the CSV's."""
+    answer = ask(answerers[("duckdb", "messenger")], "messages sent last 30 days")
+    rows = tuple((f"day {i}", f"{i:,}", "1") for i in range(150)) + (("Total", "11,175", "150"),)
+    long = replace(answer, table=replace(answer.table, rows=rows))
+    _, blocks = answer_blocks(long, None, max_rows=25)
+    [table] = [b for b in blocks if b["type"] == "data_table"]
+    assert len(table["rows"]) == 101 and [c["text"] for c in table["rows"][-1]] == ["Total", "11,175", "150"]
+    assert table["rows"][-1][1] == {"type": "raw_number", "value": 11175, "text": "11,175"}  # sorts as a number
+    assert any("51 more rows: *CSV* has them all" in json.dumps(b) for b in blocks)
+    few = replace(answer, table=replace(answer.table, rows=rows[:3] + (("Total", "", "3"),)))
+    _, compact = answer_blocks(few, None)
+    [small] = [b for b in compact if b["type"] in ("table", "data_table")]
+    assert small["type"] == "table" and small["rows"][-1][1] == {"type": "raw_text", "text": " "}  # blanks padded

@@ -47,3 +47,22 @@ def test_state_tables(slack_state):
         "C1", "2.2", "U1", '{"q": 1}', '{"sql": "SELECT 1"}')
     assert slack_state.answer_message("nope") is None
     assert slack_state.forget_events_before(days=0) == 2
+
+
+def test_chart_files_modal_requests_feedback_and_recent_answers(slack_state):
+    first = slack_state.new_answer("C1", None, "U1", '{"question": "dau"}')
+    slack_state.set_answer_ts(first, "3.3")
+    unposted = slack_state.new_answer("C1", None, "U1", '{"question": "never shown"}')
+    assert slack_state.chart_file(first) is None
+    slack_state.set_chart_file(first, "F0000001")
+    slack_state.set_chart_file(first, "F0000002")  # Refresh: the message's chart is the new one
+    assert slack_state.chart_file(first) == "F0000002" and slack_state.chart_file(unposted) is None
+    request_id = slack_state.new_modal_request("U1", '{"question": "' + "q" * 3500 + '"}')
+    assert slack_state.modal_request(request_id) == ("U1", '{"question": "' + "q" * 3500 + '"}')
+    assert slack_state.modal_request("nope") is None
+    slack_state.record_feedback(first, "U2", "good")
+    slack_state.record_feedback(first, "U2", "bad")  # the last click counts
+    slack_state.record_feedback(first, "U3", "good")
+    assert slack_state.feedback(first) == {"U2": "bad", "U3": "good"}
+    assert [a.id for a in slack_state.recent_answers("U1")] == [first]  # posted answers only
+    assert slack_state.recent_answers("U9") == []

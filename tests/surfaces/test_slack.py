@@ -65,6 +65,14 @@ class Bot:
         return self.standin.wait_for(done)
 
 
+def settle(replier) -> None:
+    """Wait until every reply queued so far is done (charts included): all workers free at once."""
+    workers = replier.pool._max_workers
+    barrier = threading.Barrier(workers)
+    for future in [replier.pool.submit(barrier.wait, 60) for _ in range(workers)]:
+        future.result()
+
+
 def _has_buttons(message: dict) -> bool:
     return any(b["type"] == "actions" for b in _blocks(message))
 
@@ -75,7 +83,7 @@ def _blocks(message: dict) -> list[dict]:
 
 
 def _table(message: dict) -> list[list[str]]:
-    table = next(b for b in _blocks(message) if b["type"] == "table")
+    table = next(b for b in _blocks(message) if b["type"] in ("table", "data_table"))
     return [[c["text"] for c in row] for row in table["rows"]]
 
 
@@ -86,6 +94,31 @@ def _text(message: dict) -> str:
 def _button_value(message: dict, action_id: str) -> str:
     actions = next(b for b in _blocks(message) if b["type"] == "actions")
     return next(e["value"] for e in actions["elements"] if e["action_id"] == action_id)
+
+
+def _image(message: dict) -> dict | None:
+    return next((b for b in _blocks(message) if b["type"] == "image"), None)
+
+
+def with_chart(standin: SlackStandIn, channel: str, ts: str) -> dict:
+    """Wait until the answer message at (channel, ts) shows its chart; return the message."""
+    return standin.wait_for(lambda s: _image(s.messages[(channel, ts)]) and s.messages[(channel, ts)])
+
+
+def check_chart(standin: SlackStandIn, message: dict) -> str:
+    """The message holds its chart: an image block of a real PNG that Slack shows only in this message
+    (uploaded shared nowhere, attached by file_ids). Returns the file id."""
+    image = _image(message)
+    file_id = image["slack_file"]["id"]
+    assert message.get("files") == [file_id]
+    assert standin.shares(file_id) == [(message["channel"], message["ts"])]  # nowhere else: no second chart
+    stored = standin.files[file_id]
+    assert stored["completed"] and not stored["deleted"] and stored["channel"] is None  # never posted on its own
+    png = matplotlib.image.imread(io.BytesIO(stored["bytes"]), format="png")
+    assert png.shape[0] > 100 and png.shape[1] > 100 and png.std() > 0  # a real, non-blank picture
+    assert not [m for m in standin.messages.values() if m.get("subtype") == "file_share"
+                and any(standin.files[f]["filename"].endswith(".png") for f in m["files"])]  # no chart of its own
+    return file_id
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +139,8 @@ def expect(answerer: Answerer, question: str, previous=None) -> Answer:
     return outcome
 
 
-def check_answer_message(message: dict, answer: Answer, max_rows: int = 25) -> None:
-    """The Slack message shows the Answer's own title, key number, changes and table rows."""
+def check_answer_message(message: dict, answer: Answer) -> None:
+    """The Slack message shows the Answer's own title, key number, changes and every table row (up to 100)."""
     blocks = _blocks(message)
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": answer.title, "emoji": True}}
     assert answer.headline.replace("&", "&amp;") in blocks[1]["text"]["text"]
@@ -115,11 +148,13 @@ def check_answer_message(message: dict, answer: Answer, max_rows: int = 25) -> N
         assert change.text in blocks[1]["text"]["text"]
     rows = _table(message)
     assert rows[0] == list(answer.table.columns)
-    assert rows[1:] == [[c if c != "" else " " for c in r] for r in answer.table.rows[:max_rows]]
-    assert message["text"].startswith(answer.title)
+    assert rows[1:] == [[c if c != "" else " " for c in r] for r in answer.table.rows[:100]]
+    assert message["text"].startswith(answer.title.replace("&", "&amp;"))
 
 
 def test_slash_command_end_to_end(bot, answerer):
+    """A slash command has no thread (Slack allows none): a "working on it" message, replaced by the answer,
+    which then holds its chart. One message in the channel, nothing else."""
     calls_before = len(bot.standin.calls)
     sent = bot.send.command("invites last 7 days", channel="C0CMD")
     assert sent.status == 200 and sent.body == b""  # an empty ack: nothing shown until the answer is ready
@@ -129,13 +164,12 @@ def test_slash_command_end_to_end(bot, answerer):
     posts = [c for c in bot.standin.calls[calls_before:] if c.method == "chat.postMessage"]
     assert len(posts) == 1 and "Working on" in posts[0].args["text"]  # one message, then replaced (chat.update)
     assert posts[0].args["_result"]["ts"] == message["ts"]
-    complete = bot.standin.wait_for(lambda s: [c for c in s.calls_of("files.completeUploadExternal")
-                                               if c.args.get("channel_id") == "C0CMD"])
-    [file] = complete[0].args["files"]
-    png = bot.standin.files[file["id"]]["bytes"]
-    image = matplotlib.image.imread(io.BytesIO(png), format="png")
-    assert image.shape[0] > 100 and image.shape[1] > 100 and image.std() > 0  # a real, non-blank picture
-    assert complete[0].args.get("thread_ts") in (None, "")  # same place as the answer: the channel
+    message = with_chart(bot.standin, "C0CMD", message["ts"])
+    check_chart(bot.standin, message)
+    check_answer_message(message, expected)
+    assert [ts for (c, ts) in bot.standin.messages if c == "C0CMD"] == [message["ts"]]  # the one message
+    [upload] = [c for c in bot.standin.calls[calls_before:] if c.method == "files.completeUploadExternal"]
+    assert not upload.args.get("channel_id") and not upload.args.get("channels")  # uploaded shared nowhere
 
 
 @pytest.mark.parametrize("engine", ["postgres"])
@@ -167,11 +201,20 @@ def test_unknown_question_only_to_the_asker(bot):
 
 
 def test_mention_answered_in_thread_and_follow_up(bot, answerer):
+    """A mention: Slack's "is working on…" status in the thread (no placeholder message), then one answer
+    message holding its chart; a reply in the thread is a follow-up, answered the same way."""
     _, ts = bot.send.mention("invites last 7 days", channel="C0THREAD")
     [first] = bot.answered("C0THREAD")
     assert first["thread_ts"] == ts
     check_answer_message(first, expect(answerer, "invites last 7 days"))
-    bot.standin.wait_for(lambda s: [c for c in s.calls_of("files.completeUploadExternal") if c.args.get("thread_ts") == ts])
+    first = with_chart(bot.standin, "C0THREAD", first["ts"])
+    check_chart(bot.standin, first)
+    [status, *_] = [c for c in bot.standin.calls_of("assistant.threads.setStatus") if c.args["channel_id"] == "C0THREAD"]
+    assert status.args["thread_ts"] == ts and status.args["status"] and status.args["loading_messages"]
+    assert status.at < next(c.at for c in bot.standin.calls_of("chat.postMessage") if c.args.get("channel") == "C0THREAD")
+    assert ("C0THREAD", ts) not in bot.standin.statuses  # cleared by the answer
+    assert not [c for c in bot.standin.calls_of("chat.postMessage")
+                if c.args.get("channel") == "C0THREAD" and "Working on" in c.args.get("text", "")]
     # a reply in the thread (no mention) is a follow-up: the event stays, the range changes
     assert bot.send.message("last 30 days", channel="C0THREAD", thread_ts=ts).status == 200
     answers = bot.answered("C0THREAD", 2)
@@ -179,6 +222,7 @@ def test_mention_answered_in_thread_and_follow_up(bot, answerer):
     assert second["thread_ts"] == ts
     check_answer_message(second, expect(answerer, "last 30 days", previous=answerer.parse("invites last 7 days")))
     assert "Invite Sent" in second["text"]
+    check_chart(bot.standin, with_chart(bot.standin, "C0THREAD", second["ts"]))
 
 
 def test_channel_chatter_is_ignored(bot):
@@ -189,13 +233,24 @@ def test_channel_chatter_is_ignored(bot):
 
 
 def test_direct_message_answered_in_dm_with_follow_up(bot, answerer):
+    """A DM (the agent view): answered in the thread of the person's message, with status and a title;
+    the next DM is a follow-up of the previous one, and so is a reply in the thread."""
     assert bot.send.message("signups last 7 days", channel="D0ALICE", channel_type="im").status == 200
     [first] = bot.answered("D0ALICE")
-    assert not first.get("thread_ts")
+    asked = next(ts for (c, ts), m in bot.standin.messages.items() if c == "D0ALICE" and m.get("user") == "U0ALICE")
+    assert first["thread_ts"] == asked
     check_answer_message(first, expect(answerer, "signups last 7 days"))
+    check_chart(bot.standin, with_chart(bot.standin, "D0ALICE", first["ts"]))
+    assert bot.standin.titles[("D0ALICE", asked)] == "signups last 7 days"
+    assert [c.args["thread_ts"] for c in bot.standin.calls_of("assistant.threads.setStatus")
+            if c.args["channel_id"] == "D0ALICE"][:1] == [asked]
     assert bot.send.message("weekly", channel="D0ALICE", channel_type="im").status == 200
     second = next(m for m in bot.answered("D0ALICE", 2) if m["ts"] != first["ts"])
     check_answer_message(second, expect(answerer, "weekly", previous=answerer.parse("signups last 7 days")))
+    assert bot.send.message("last 30 days", channel="D0ALICE", channel_type="im", thread_ts=asked).status == 200
+    third = next(m for m in bot.answered("D0ALICE", 3) if m["ts"] not in (first["ts"], second["ts"]))
+    assert third["thread_ts"] == asked
+    check_answer_message(third, expect(answerer, "last 30 days", previous=answerer.parse("signups last 7 days")))
 
 
 def test_event_retry_answers_once(bot):
@@ -225,6 +280,7 @@ def test_buttons_refresh_show_sql_csv(bot, answerer):
     [message] = bot.answered("C0BUTTONS")
     expected = expect(answerer, "messages sent last 30 days by platform")
     check_answer_message(message, expected)
+    first_chart = check_chart(bot.standin, with_chart(bot.standin, "C0BUTTONS", message["ts"]))
     answer_id = _button_value(message, ACTION_REFRESH)
     # Show SQL: only to the clicker, the SQL as it ran
     assert bot.send.click(ACTION_SQL, answer_id, "C0BUTTONS", message["ts"]).status == 200
@@ -241,12 +297,19 @@ def test_buttons_refresh_show_sql_csv(bot, answerer):
     rows = list(csv.reader(io.StringIO(data)))
     assert rows[0] == list(expected.columns) and len(rows) - 1 == len(expected.rows)
     assert rows[1:] == [["" if v is None else str(json_safe(v)) for v in r] for r in expected.rows]
-    # Refresh: the same message is updated and says when
+    # Refresh: the same message is updated, says when, and its chart is replaced in place
     assert bot.send.click(ACTION_REFRESH, answer_id, "C0BUTTONS", message["ts"]).status == 200
     refreshed = bot.standin.wait_for(lambda s: "Refreshed" in _text(s.messages[("C0BUTTONS", message["ts"])])
+                                     and _image(s.messages[("C0BUTTONS", message["ts"])])
                                      and s.messages[("C0BUTTONS", message["ts"])])
     check_answer_message(refreshed, expected)
+    second_chart = check_chart(bot.standin, refreshed)
+    assert second_chart != first_chart
+    bot.standin.wait_for(lambda s: s.files[first_chart]["deleted"])  # deleted right after the new one is shown
     assert len([c for c in bot.standin.calls_of("chat.postMessage") if c.args.get("channel") == "C0BUTTONS"]) == 1
+    charts = [m for m in bot.standin.messages.values() if m["channel"] == "C0BUTTONS"
+              and any(bot.standin.files[f]["filename"].endswith(".png") for f in m.get("files") or [])]
+    assert [m["ts"] for m in charts] == [message["ts"]]  # Refresh left no second chart (the CSV is in the thread)
 
 
 def test_rate_limited_post_is_retried_and_delivered(bot, answerer):
@@ -339,6 +402,13 @@ def test_manifest_lists_every_command_and_scope():
     assert {"app_mention", "message.im", "message.channels"} <= set(socket["settings"]["event_subscriptions"]["bot_events"])
     assert {"chat:write", "commands", "files:write", "app_mentions:read", "im:history"} <= set(
         socket["oauth_config"]["scopes"]["bot"])
+    assert "app_home_opened" in socket["settings"]["event_subscriptions"]["bot_events"]
+    assert socket["features"]["app_home"]["home_tab_enabled"] and socket["features"]["agent_view"]["agent_description"]
+    assert socket["features"]["shortcuts"] == [{"name": "Ask Playbot", "type": "message", "callback_id": "playbot_ask",
+                                                "description": "Answer this message as a data question"}]
+    optional = set(socket["oauth_config"]["scopes"]["bot_optional"])
+    assert {"assistant:write", "users:read", "usergroups:read"} == optional
+    assert not optional & set(socket["oauth_config"]["scopes"]["bot"])
     http = manifest(config, socket_mode=False, request_url="https://bot.example.org/")
     assert http["settings"]["socket_mode_enabled"] is False
     assert http["settings"]["event_subscriptions"]["request_url"] == "https://bot.example.org/slack/events"

@@ -163,7 +163,11 @@ def test_schedule_command_creates_and_the_digest_posts_with_thread(bot, oracles)
     assert answer.args["thread_ts"] == parent_ts
     assert any(b["type"] == "table" for b in _blocks(answer.args))
     [upload] = bot.standin.wait_calls("files.completeUploadExternal")
-    assert upload.args["thread_ts"] == parent_ts and upload.args["channel_id"] == CHANNEL
+    assert not upload.args.get("channel_id")  # uploaded shared nowhere, then shown in the answer itself
+    posted = bot.standin.messages[(CHANNEL, answer.args["_result"]["ts"])]
+    [image] = [b for b in _blocks(posted) if b["type"] == "image"]
+    assert posted["files"] == [image["slack_file"]["id"]] and posted["thread_ts"] == parent_ts
+    assert bot.standin.shares(image["slack_file"]["id"]) == [(CHANNEL, posted["ts"])]
     oracle = oracles[("duckdb", "messenger")]
     p = ask(bot.commands.service.answerer, "invites yesterday").request.params
     _, (total, _) = oracle.volume("Invite Sent", p["start"], p["end"], "day")
@@ -218,7 +222,17 @@ def test_schedule_button_opens_modal_and_submission_creates(bot):
     view = opened.args["view"] if isinstance(opened.args["view"], dict) else json.loads(opened.args["view"])
     assert view["callback_id"] == MODAL_CALLBACK
     metadata = json.loads(view["private_metadata"])
-    assert metadata == {"question": "invites yesterday", "channel": CHANNEL}
+    assert set(metadata) == {"request"}  # only an id: the request itself is kept server-side
+    assert json.loads(bot.state.modal_request(metadata["request"])[1]) == {"question": "invites yesterday",
+                                                                          "channel": CHANNEL}
+    picker = next(b for b in view["blocks"] if b.get("block_id") == "channel")["element"]
+    assert picker["initial_conversation"] == CHANNEL and "default_to_current_conversation" not in picker
+    # views.open first (the trigger id lives 3 s), then the creator's timezone is filled in
+    [info] = bot.standin.wait_calls("users.info")
+    assert opened.at < info.at
+    [updated] = bot.standin.wait_calls("views.update")
+    tz = next(b for b in updated.args["view"]["blocks"] if b.get("block_id") == "timezone")["element"]["initial_value"]
+    assert tz == "America/New_York"
 
     def values(when, tz, kind="digest", condition=""):
         return {"when": {"value": {"value": when}}, "timezone": {"value": {"value": tz}},
@@ -293,14 +307,98 @@ def test_edit_button_opens_prefilled_modal_and_saves_for_owner_only(bot):
     assert initial == {"when": "daily 8:00", "timezone": "America/New_York", "channel": None, "kind": "alert",
                        "condition": "drops below 50"}
     metadata = json.loads(view["private_metadata"])
-    assert metadata["schedule_id"] == schedule.id
+    assert json.loads(bot.state.modal_request(metadata["request"])[1])["schedule_id"] == schedule.id
     values = {"when": {"value": {"value": "weekdays 7:30"}}, "timezone": {"value": {"value": "Europe/Berlin"}},
               "channel": {"value": {"selected_conversation": CHANNEL}},
               "kind": {"value": {"selected_option": {"value": "alert"}}},
               "condition": {"value": {"value": "drops below 40"}}}
     forged = bot.submit_view("U0BOB", values, metadata)
-    assert "Only <@U0ALICE>" in forged.json()["errors"]["when"]
+    assert "opened by someone else" in forged.json()["errors"]["when"]
     assert bot.submit_view("U0ALICE", values, metadata).status == 200
     [edited] = bot.store.all()
     assert (edited.id, edited.owner, edited.when.fields, edited.timezone, edited.alert.threshold) == (
         schedule.id, "U0ALICE", {"day_of_week": "mon-fri", "hour": "7", "minute": "30"}, "Europe/Berlin", 40)
+
+
+def _answer_with_schedule_button(bot, question: str, channel: str = CHANNEL) -> dict:
+    bot.send.command(question, channel=channel, user="U0ALICE")
+    return bot.standin.wait_for(lambda s: [m for (c, _), m in s.messages.items()
+                                           if c == channel and ACTION_SCHEDULE in _buttons(m)])[0]
+
+
+def test_a_3500_character_question_opens_the_schedule_modal(bot):
+    """The whole question no longer rides in private_metadata (3,000 characters at most): a long one
+    opens the modal, and the schedule it creates keeps the whole question."""
+    question = "invites yesterday " + " ".join(["please"] * 600)
+    question = question[:3500]
+    assert len(question) == 3500
+    answer = _answer_with_schedule_button(bot, question)
+    bot.send.click(ACTION_SCHEDULE, _buttons(answer)[ACTION_SCHEDULE], CHANNEL, answer["ts"], user="U0ALICE")
+    [opened] = bot.standin.wait_calls("views.open")
+    assert opened.args["_result"]["ok"], opened.args["_result"]
+    view = bot.standin.views[opened.args["_result"]["view"]["id"]]
+    assert len(view["private_metadata"]) < 100
+    values = {"when": {"value": {"value": "daily 9:00"}}, "timezone": {"value": {"value": "UTC"}},
+              "channel": {"value": {"selected_conversation": CHANNEL}},
+              "kind": {"value": {"selected_option": {"value": "digest"}}}, "condition": {"value": {"value": ""}}}
+    assert bot.submit_view("U0ALICE", values, json.loads(view["private_metadata"])).status == 200
+    [schedule] = bot.store.all()
+    assert schedule.questions == (" ".join(question.split()),)
+
+
+def test_modal_opens_even_when_users_info_is_slow_and_slack_refusals_are_told(bot):
+    bot.standin.delays["users.info"] = 3.5  # longer than a trigger id lives
+    answer = _answer_with_schedule_button(bot, "invites yesterday")
+    bot.send.click(ACTION_SCHEDULE, _buttons(answer)[ACTION_SCHEDULE], CHANNEL, answer["ts"], user="U0ALICE")
+    [opened] = bot.standin.wait_calls("views.open")
+    assert opened.args["_result"]["ok"], opened.args["_result"]
+    bot.standin.wait_calls("views.update")
+    bot.standin.delays.clear()
+    bot.standin.error("views.open", "invalid_arguments")
+    bot.send.click(ACTION_SCHEDULE, _buttons(answer)[ACTION_SCHEDULE], CHANNEL, answer["ts"], user="U0ALICE")
+    [told] = bot.standin.wait_for(lambda s: [c for c in s.calls_of("response_url")
+                                             if "couldn't open the schedule form" in c.args.get("text", "")])
+    assert "invalid_arguments" in told.args["text"] and '/playbot schedule "invites yesterday"' in told.args["text"]
+
+
+def test_pause_and_delete_ask_first_and_app_home_lists_my_schedules(bot):
+    bot.send.command('schedule "invites yesterday" every monday 9:00', channel=CHANNEL, user="U0ALICE")
+    bot.told(1)
+    bot.send.command("schedules", channel=CHANNEL, user="U0ALICE")
+    listing = bot.told(2)[1]
+    buttons = {e["action_id"]: e for b in _blocks(listing) if b["type"] == "actions" for e in b["elements"]}
+    assert buttons[ACTION_DELETE]["confirm"]["style"] == "danger" and "can't be undone" in json.dumps(buttons[ACTION_DELETE])
+    assert buttons[ACTION_PAUSE]["confirm"]["confirm"]["text"] == "Pause"
+    bot.send.home_opened("U0ALICE")
+    home = bot.standin.wait_for(lambda s: s.homes.get("U0ALICE"))
+    [schedule] = bot.store.all()
+    mine = {e["action_id"]: e["value"] for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert mine[ACTION_PAUSE] == schedule.id and "invites yesterday" in json.dumps(home["blocks"])
+    # Pause pressed in App Home: done, and the home view shows it paused
+    payload = {"type": "block_actions", "user": {"id": "U0ALICE", "team_id": "T0TEST"}, "team": {"id": "T0TEST"},
+               "api_app_id": "A0PLAYBOT", "token": "legacy", "trigger_id": bot.standin.trigger(),
+               "container": {"type": "view", "view_id": "V0HOME"}, "view": {"id": "V0HOME", "type": "home"},
+               "actions": [{"action_id": ACTION_PAUSE, "block_id": "b", "value": schedule.id, "type": "button"}]}
+    before = len(bot.standin.calls_of("views.publish"))
+    assert bot.send.interaction(payload).status == 200
+    bot.standin.wait_for(lambda s: len(s.calls_of("views.publish")) > before)
+    assert bot.store.get(schedule.id).paused
+    assert "Resume" in json.dumps(bot.standin.homes["U0ALICE"]["blocks"])
+
+
+def test_scheduled_answer_whose_chart_slack_refuses_is_posted_once(bot):
+    """Uploads disabled, or 5xx past the client's retries: the run is ok, the answer posted once in the
+    digest's thread without the chart, saying why; no retry posts it again."""
+    bot.send.command('schedule "invites yesterday" daily 9:00', channel=CHANNEL, user="U0ALICE")
+    bot.told(1)
+    [schedule] = bot.store.all()
+    for slot, refuse in ((14, lambda: bot.standin.error("files.getUploadURLExternal", "file_uploads_disabled")),
+                         (15, lambda: bot.standin.fail("files.getUploadURLExternal", status=503, times=12))):
+        before = len(bot.standin.calls_of("chat.postMessage"))
+        refuse()
+        outcome = bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, slot, tzinfo=UTC))
+        assert outcome.status == "ok", outcome
+        parent, answer = bot.standin.calls_of("chat.postMessage")[before:]
+        posted = bot.standin.messages[(CHANNEL, answer.args["_result"]["ts"])]
+        note = json.dumps(_blocks(posted))
+        assert "The chart isn't shown" in note and not any(b["type"] == "image" for b in _blocks(posted))
