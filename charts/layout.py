@@ -80,6 +80,8 @@ class Frame:
             top = self.bottom - top_gap - (outer.y1 - inner.y1)
             if right - left < 40 or top - bottom < 40:  # nothing sensible fits: keep what there is
                 break
+            if max(abs(left - inner.x0), abs(right - inner.x1), abs(bottom - inner.y0), abs(top - inner.y1)) < 0.5:
+                break  # already in place: another round would measure the same
             for ax in axes:
                 ax.set_position((left / self.width, bottom / self.height, (right - left) / self.width,
                                  (top - bottom) / self.height))
