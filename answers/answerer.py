@@ -28,9 +28,13 @@ from warehouse import Result, Warehouse
 
 from .formatting import behind
 from .model import Answer, Failure, PresentEnv, QueryRun
+from .periods import Timeline, asked_window
 from .presenters import PRESENTERS
 
 log = logging.getLogger("playbot.answer")
+
+# data this far ahead of now is a clock problem worth saying (less is batching and drift between clocks)
+CLOCK_TOLERANCE = timedelta(hours=1)
 
 
 class Answerer:
@@ -134,14 +138,16 @@ class Answerer:
         try:
             catalog = self.catalog(refresh=refresh)
             warehouse = self.warehouse_for(playbook)
-            today, now = self.today(), self.now()
-            ctx = RenderContext(segment=self.config.segment, catalog=catalog, quote=warehouse.quote,
-                                timezone=self.config.timezone, week_start=self.config.week_start,
-                                today=today, now=now)
+            today = self.today()
             queries: list[QueryRun] = []
             lookups = fetch_lookups(playbook, self.warehouses, warehouse, refresh) if playbook.lookups else {}
             latest = self.source_freshness(catalog, refresh=refresh)
             version = tuple(sorted(latest.items()))
+            read = {source: latest.get(source) for source in self.sources_read(playbook, request, catalog)}
+            timeline = self.timeline(catalog, read)
+            ctx = RenderContext(segment=self.config.segment, catalog=catalog, quote=warehouse.quote,
+                                timezone=self.config.timezone, week_start=self.config.week_start,
+                                today=today, now=timeline.as_of)
 
             def run(overrides: dict[str, Any], label: str) -> Result:
                 params = {**request.params, **overrides}
@@ -153,20 +159,21 @@ class Answerer:
 
             main = run({}, "main")
             presenter = PRESENTERS[playbook.presenter]  # the header's presenter is checked when the playbook loads
-            env = PresentEnv(request=request, playbook=playbook, result=main, run=run, today=today, now=now,
-                             timezone=self.config.timezone, week_start=self.config.week_start, catalog=catalog,
-                             freshness=latest, library=self.library, now_utc=self._utc_now())
+            env = PresentEnv(request=request, playbook=playbook, result=main, run=run, today=today,
+                             now=timeline.as_of, timezone=self.config.timezone, week_start=self.config.week_start,
+                             catalog=catalog, freshness=latest, library=self.library, now_utc=self._utc_now(),
+                             timeline=timeline)
             shown = presenter(env)
         except PlaybotError as exc:
             log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, exc.kind, exc.message)
             return Failure(request.question, exc.message, exc.next_step, exc.kind, request)
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
-        read = {source: latest.get(source) for source in self.sources_read(playbook, request, catalog)}
-        stale = self.stale_warnings(read)
-        warnings = list(request.notes) + stale + list(shown.warnings)  # how the question was read, first
-        if main.truncated:
-            warnings.append(f"Only the first {len(main.rows):,} rows were read (row cap).")
+        stale = self.stale_warnings(read) + self.clock_warnings(read, catalog)
+        warnings = list(request.notes) + stale + self.before_data_warnings(request, timeline) + list(shown.warnings)
+        shown_rows = next(q for q in reversed(queries) if q.label == "main").result
+        if shown_rows.truncated:
+            warnings.append(f"Only the first {len(shown_rows.rows):,} rows were read (row cap).")
         summary = "\n".join([shown.headline, *shown.lines])
         chart = None if playbook.chart == "none" else shown.chart
         return Answer(request=request, playbook=playbook, title=shown.title, headline=shown.headline,
@@ -174,6 +181,51 @@ class Answerer:
                       definitions=definitions, warnings=warnings, queries=queries,
                       elapsed_ms=(time.perf_counter() - started) * 1000, answered_at=self.now(), freshness=read,
                       stale=stale)
+
+    # ---- the moment of the question, and where the data starts ----
+    def local(self, utc: datetime) -> datetime:
+        """A naive UTC moment as naive local wall time in the configured timezone."""
+        return utc.replace(tzinfo=UTC).astimezone(self.config.tz).replace(tzinfo=None)
+
+    def timeline(self, catalog: Catalog, latest: dict[str, datetime | None]) -> Timeline:
+        """What an answer's windows are measured against (answers/periods.py): the moment of the question,
+        to the minute (never past the latest data of the sources read, so a warehouse that is behind is not
+        compared with complete earlier windows), and the first event of those sources."""
+        now = self.now().replace(second=0, microsecond=0)
+        received = [self.local(t) for t in latest.values() if t is not None]
+        as_of = min(now, max(received).replace(second=0, microsecond=0)) if received else now
+        first = catalog.first_data(tuple(latest))
+        return Timeline(as_of=as_of, first_data=None if first is None else self.local(first),
+                        week_start=self.config.week_start, behind=as_of < now)
+
+    def clock_warnings(self, latest: dict[str, datetime | None], catalog: Catalog) -> list[str]:
+        """A source read whose latest event (received, or timestamped) is more than CLOCK_TOLERANCE after
+        now: a clock is off somewhere. Those events are never counted (the answer stops at now)."""
+        now_utc = self._utc_now()
+        out = []
+        for source, received in latest.items():
+            ahead = max((t for t in (received, catalog.latest_timestamp.get(source)) if t is not None), default=None)
+            if ahead is not None and ahead - now_utc > CLOCK_TOLERANCE:
+                out.append(f"Source `{source}` holds events timestamped up to {ahead:%Y-%m-%d %H:%M} UTC, "
+                           f"{behind(ahead - now_utc)} after now: a clock is off (the source's, a device's or this "
+                           "server's). Events after now are not counted.")
+        return out
+
+    @staticmethod
+    def before_data_warnings(request: Request, timeline: Timeline) -> list[str]:
+        """A range wholly or partly before the first event of the sources read: said, so an empty or small
+        number is not read as a real one."""
+        p = request.params
+        if timeline.first_data is None or not isinstance(p.get("start"), date) or not isinstance(p.get("end"), date):
+            return []
+        window = asked_window(p["start"], p["end"], timeline)
+        coverage = timeline.coverage(window.start, window.end)
+        if coverage == "none":
+            return [f"No data for this range: the data starts {timeline.data_start_words()}."]
+        if coverage == "partial":
+            return [f"The range starts before the data (first event {timeline.data_start_words()}): its first "
+                    "part has no data."]
+        return []
 
     # ---- footer and warnings ----
     def _footer(self, request: Request, playbook: Playbook) -> list[str]:

@@ -16,13 +16,31 @@ from questions import Clarification, Request
 from segment import Catalog
 from warehouse import Result
 
+from .formatting import fmt_number
+from .periods import Timeline
+
 
 @dataclass(frozen=True)
 class Change:
+    """One comparison of a key number (answers/periods.py decides which): made, or said why not."""
+
     label: str  # "vs the day before (Wed 25 Nov)"
     other: float | None  # the number compared with
-    text: str  # "▲ 8.1%"
+    text: str  # "▲ 8.1%"; "Not compared" when `note` says why
     pct: float | None = None  # relative change (or points for rates)
+    window: tuple[datetime, datetime] | None = None  # the other window [start, end), local time
+    note: str = ""  # why it was not compared ("it has no data (the data starts …)")
+
+    @property
+    def compared(self) -> bool:
+        return not self.note
+
+    def phrase(self, fmt: str = "int") -> str:
+        """The one wording of a change, in answers, digest lines and alerts alike:
+        '▲ 8.1% vs the day before (Wed 25 Nov): 1,203' or 'Not compared with the month before (…): it has no data …'."""
+        if self.note:
+            return f"{self.text} with {self.label.removeprefix('vs ')}: {self.note}"
+        return f"{self.text} {self.label}: {fmt_number(self.other, fmt)}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +88,9 @@ class Answer:
 
     @property
     def main(self) -> QueryRun:
-        return self.queries[0]
+        """The query whose rows the answer shows: the first run, or the last one labelled "main" when the
+        presenter ran the playbook again in the shape the question needs (rolling WAU for one day)."""
+        return next((q for q in reversed(self.queries) if q.label == "main"), self.queries[0])
 
     @property
     def sql(self) -> str:
@@ -98,7 +118,8 @@ class Answer:
             "key": None if self.key is None else {
                 "label": self.key.label, "value": json_safe(self.key.value),
                 "changes": [{"label": c.label, "other": json_safe(c.other), "change": c.text,
-                             "pct": json_safe(c.pct)} for c in self.key.changes]},
+                             "pct": json_safe(c.pct), "window": json_safe(list(c.window) if c.window else None),
+                             "note": c.note or None} for c in self.key.changes]},
             "definitions": self.definitions,
             "warnings": self.warnings,
             "freshness": {source: json_safe(latest) for source, latest in self.freshness.items()},
@@ -140,6 +161,11 @@ class PresentEnv:
     freshness: dict[str, datetime | None] = field(default_factory=dict)  # latest received_at per source (UTC)
     library: Library | None = None
     now_utc: datetime | None = None
+    timeline: Timeline | None = None  # the moment of the question and the first data (answers/periods.py)
+
+    @property
+    def clock(self) -> Timeline:
+        return self.timeline or Timeline(as_of=self.now, week_start=self.week_start)
 
 
 @dataclass

@@ -27,8 +27,13 @@ class LineChart:
     y_format: str = "int"  # int | pct | money | float
     right_format: str = "pct"
     highlight: tuple[date | datetime, date | datetime] | None = None  # [from, to) shaded: the asked range
-    partial_from: int | None = None  # index of the first partial (incomplete) point
+    partial_from: int | None = None  # index of the first period not over yet: dotted from there
     marker: tuple[date | datetime | int, str] | None = None  # a labelled vertical line (e.g. a launch)
+    cut: tuple[int, ...] = ()  # points of periods the range cuts (or the data starts in): hollow markers
+    y_label: str = ""  # what the left axis counts ("people", "events")
+    x_label: str = ""  # said for a numeric x axis ("days from the email")
+    right_label: str = ""
+    note: str = ""  # a footnote (e.g. "no data before 3 Jun 2026")
     kind: str = field(default="line", init=False)
 
 
@@ -59,6 +64,8 @@ class BarChart:
     value_format: str = "int"
     annotations: tuple[str, ...] = ()  # one per label, drawn at the bar's end
     line: Series | None = None  # a second measure drawn as a line on a right axis (vertical bars)
+    value_label: str = ""  # what the value axis measures
+    note: str = ""  # a footnote
     kind: str = field(default="bar", init=False)
 
 

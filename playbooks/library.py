@@ -230,7 +230,7 @@ def _lookahead(meta: dict, params: list[ParamSpec], path, line: int) -> str:
 
 
 # Bound by the runtime in every playbook: time bounds of the events relation, today, the timezone.
-_RUNTIME_PARAMS = {"today", "now", "tomorrow", "_tz", "_ts_lo", "_ts_hi", "_recv_lo", "_recv_hi", "_lo", "_hi"}
+_RUNTIME_PARAMS = {"today", "now", "tomorrow", "_tz", "_ts_now", "_ts_lo", "_ts_hi", "_recv_lo", "_recv_hi", "_lo", "_hi"}
 
 
 def _strip_sql_comments(sql: str) -> str:

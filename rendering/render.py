@@ -69,7 +69,7 @@ class RenderContext:
     timezone: str
     week_start: str
     today: date  # local
-    now: datetime  # local, naive
+    now: datetime  # local, naive: the moment of the question; no event after it is read
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,8 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     on_segment = playbook.warehouse in (None, ctx.segment.warehouse)
     # time bounds of the events relation, from the playbook's `events_between` parameters
     binds.update({"today": datetime.combine(ctx.today, time()),
-                  "tomorrow": datetime.combine(ctx.today + timedelta(days=1), time()), "now": ctx.now})
+                  "tomorrow": datetime.combine(ctx.today + timedelta(days=1), time()), "now": ctx.now,
+                  "_ts_now": to_utc(ctx.now, ctx.timezone)})
     first, last = playbook.events_between
     lo = _as_datetime(params.get(first) if first in params else _runtime(first, ctx))
     hi = _as_datetime(params.get(last) if last in params else _runtime(last, ctx))
@@ -218,6 +219,8 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         if playbook.lookahead:  # e.g. a funnel's conversion window runs past the range's end
             ahead = params.get(playbook.lookahead)
             hi += timedelta(days=int(ahead if ahead is not None else playbook.param(playbook.lookahead).default or 0))
+        # never an event after the moment of the question (a clock that is off, data generated ahead)
+        hi = min(hi, ctx.now)
         ts_lo, ts_hi = to_utc(lo, ctx.timezone), to_utc(hi, ctx.timezone)
         binds.update({
             "_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,

@@ -19,11 +19,15 @@ _CONDITIONS = (
     ("below", rf"\b(?:drops?|falls?|goes|go|is|are|gets?)?\s*(?:below|under|less than)\s+{_NUMBER}\b(?!\s*%)"),
     ("above", rf"\b(?:rises?|goes|go|is|are|gets?|climbs?)?\s*(?:above|over|more than|exceeds?)\s+{_NUMBER}\b(?!\s*%)"),
 )
-# the period the watched number covers, from words like "daily" or "week over week"
+# the period the watched number covers, from words like "daily" or "week over week"; "weekly" in "weekly
+# active users" names the metric (WAU), so it stays in the question and only sets the period
+_METRIC = r"(?=\s+active\b)"
 _PERIODS = (
-    (r"\bday over day\b|\bdaily\b|\bper day\b|\beach day\b", "yesterday"),
-    (r"\bweek over week\b|\bwow\b|\bweekly\b|\bper week\b|\beach week\b", "last week"),
-    (r"\bmonth over month\b|\bmom\b|\bmonthly\b|\bper month\b|\beach month\b", "last month"),
+    (r"\bday over day\b|\bdaily\b(?!\s+active\b)|\bper day\b|\beach day\b", rf"\bdaily{_METRIC}|\bdau\b", "yesterday"),
+    (r"\bweek over week\b|\bwow\b|\bweekly\b(?!\s+active\b)|\bper week\b|\beach week\b", rf"\bweekly{_METRIC}|\bwau\b",
+     "last week"),
+    (r"\bmonth over month\b|\bmom\b|\bmonthly\b(?!\s+active\b)|\bper month\b|\beach month\b",
+     rf"\bmonthly{_METRIC}|\bmau\b", "last month"),
 )
 _TIME_WORDS = re.compile(r"\b(yesterday|today|last|this|past|since|between|in|on)\b")
 
@@ -59,10 +63,13 @@ def parse_alert(text: str) -> tuple[str, AlertRule]:
 
 def _question(subject: str) -> str:
     period = None
-    for pattern, words in _PERIODS:
+    for pattern, _, words in _PERIODS:  # said outright ("week over week") first, then the metric's own period
         if re.search(pattern, subject):
             period = period or words
             subject = re.sub(pattern, " ", subject)
+    for _, metric, words in _PERIODS:
+        if period is None and re.search(metric, subject):
+            period = words
     subject = " ".join(subject.split())
     if not subject:
         raise AlertError("The alert does not say which number to watch, e.g. `daily signups drop below 100`.")
@@ -85,12 +92,14 @@ def check(rule: AlertRule, answer: Answer) -> Check:
         holds = value < rule.threshold if rule.op == "below" else value > rule.threshold
         word = ("below" if holds else "not below") if rule.op == "below" else ("above" if holds else "not above")
         return Check(holds, value, f"{answer.title}: {shown}, {word} {limit}")
-    change = next((c for c in key.changes if c.pct is not None), None)
-    if change is None:
-        return Check(None, value, f"{answer.title}: {shown}, no earlier period to compare with")
+    # the answer's first comparison, as the answer and the digest say it (answers/periods.py decides which)
+    change = key.changes[0] if key.changes else None
+    if change is None or change.pct is None:
+        why = change.phrase(key.fmt) if change is not None else "no earlier period to compare with"
+        why = why[:1].lower() + why[1:]
+        return Check(None, value, f"{answer.title}: {shown}, {why}")
     pct = 100 * change.pct  # percent for counts; percentage points for rates
     holds = {"change": abs(pct) > rule.threshold, "drop": -pct > rule.threshold, "rise": pct > rule.threshold}[rule.op]
     verb = {"change": "a change", "drop": "a drop", "rise": "a rise"}[rule.op]
-    return Check(holds, value, f"{answer.title}: {shown}, {change.text} {change.label} "
-                               f"({fmt_number(change.other, key.fmt)}): {'' if holds else 'not '}"
+    return Check(holds, value, f"{answer.title}: {shown}, {change.phrase(key.fmt)} — {'' if holds else 'not '}"
                                f"{verb} of more than {rule.threshold:g}%")

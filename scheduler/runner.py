@@ -216,7 +216,8 @@ def is_empty(answer: Answer) -> bool:
 
 
 def digest_lines(answers: list[Answer]) -> list[str]:
-    """One line per item: its key number and its first change, as the answer states them."""
+    """One line per item: its key number and its first comparison, in the answer's own words (Change.phrase:
+    the same window, the same number, or the same reason it is not compared)."""
     lines = []
     for answer in answers:
         key = answer.key
@@ -225,8 +226,7 @@ def digest_lines(answers: list[Answer]) -> list[str]:
             continue
         line = f"• {answer.title}: *{fmt_number(key.value, key.fmt)}* {key.label}"
         if key.changes:
-            change = key.changes[0]
-            line += f" ({change.text} {change.label})"
+            line += f" ({key.changes[0].phrase(key.fmt)})"
         lines.append(line)
     return lines
 

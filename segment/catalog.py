@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from errors import PlaybotError
 from warehouse import Warehouse
@@ -42,7 +42,16 @@ class Catalog:
     window_days: int
     # profiled values of low-cardinality columns: {"context_os_name": [("iOS", 1234), ...], "plan": [...]}
     values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # per source: its first event ever (`timestamp`, UTC): periods before it are no data, not zero
+    first_seen: dict[str, datetime | None] = field(default_factory=dict)
+    # per source: its latest event `timestamp` (UTC) in the catalog window: after now means a clock is off
+    latest_timestamp: dict[str, datetime | None] = field(default_factory=dict)
     discovered_at: float = field(default_factory=time.time)
+
+    def first_data(self, sources: tuple[str, ...] | list[str]) -> datetime | None:
+        """The first event of any of these sources (UTC): the answer's data starts there."""
+        found = [self.first_seen[s] for s in sources if self.first_seen.get(s) is not None]
+        return min(found) if found else None
 
     def has_table(self, schema: str, table: str) -> bool:
         return (schema, table) in self.tables
@@ -66,6 +75,8 @@ class Catalog:
                                "last_seen": moment(e.last_seen), "tables": list(e.tables)}
                            for n, e in sorted(self.events.items())},
                 "freshness": {s: moment(v) for s, v in sorted(self.freshness.items())},
+                "first_seen": {s: moment(v) for s, v in sorted(self.first_seen.items())},
+                "latest_timestamp": {s: moment(v) for s, v in sorted(self.latest_timestamp.items())},
                 "values": {c: [list(pair) for pair in v] for c, v in sorted(self.values.items())}}
 
     @classmethod
@@ -77,7 +88,9 @@ class Catalog:
                    events={n: EventInfo(n, e["kind"], e["key"], tuple(e["sources"]), e["count"], moment(e["last_seen"]),
                                         tuple(e["tables"])) for n, e in data["events"].items()},
                    freshness={s: moment(v) for s, v in data["freshness"].items()}, window_days=data["window_days"],
-                   values={c: [tuple(pair) for pair in v] for c, v in data["values"].items()})
+                   values={c: [tuple(pair) for pair in v] for c, v in data["values"].items()},
+                   first_seen={s: moment(v) for s, v in data.get("first_seen", {}).items()},
+                   latest_timestamp={s: moment(v) for s, v in data.get("latest_timestamp", {}).items()})
 
 
 class CatalogError(PlaybotError):
@@ -102,51 +115,103 @@ def discover(warehouse: Warehouse, sources: tuple[str, ...], now_utc: datetime, 
     since = now_utc - timedelta(days=window_days)
     found: dict[str, dict] = {}
     freshness: dict[str, datetime | None] = {}
+    first_seen: dict[str, datetime | None] = {}
+    latest_timestamp: dict[str, datetime | None] = {}
     for schema in sources:
-        latest: datetime | None = None
-        if (schema, "tracks") in tables:
-            sql = (f"SELECT event, event_text, COUNT(*) AS n, MAX(received_at) AS last_seen "
-                   f"FROM {warehouse.quote(schema, 'tracks')} WHERE received_at >= :since "
-                   f"GROUP BY event, event_text")
-            for slug, text, n, last in warehouse.run(warehouse.translate(sql), {"since": since}).rows:
-                if not text and not slug:
-                    continue
-                name = str(text or slug)
-                entry = found.setdefault(name, {"kind": "track", "key": slug, "sources": [], "count": 0,
-                                                "last": None, "tables": []})
-                if schema in entry["sources"]:  # one name, several slugs here: no single table holds it
-                    entry["tables"] = [s for s in entry["tables"] if s != schema]
-                else:
-                    entry["sources"].append(schema)
-                    if slug and slug == entry["key"] and (schema, slug) in tables:
-                        entry["tables"].append(schema)
-                entry["count"] += int(n)
-                entry["last"] = _later(entry["last"], last)
-                latest = _later(latest, last)
-        for view in VIEW_TABLES:
-            table, kind = view.table, view.kind
-            expr = label_sql(tables.get((schema, table), {}))
-            if expr is None:
-                continue
-            sql = (f"SELECT {expr} AS label, COUNT(*) AS n, MAX(received_at) AS last_seen "
-                   f"FROM {warehouse.quote(schema, table)} WHERE received_at >= :since GROUP BY {expr}")
-            for label_value, n, last in warehouse.run(warehouse.translate(sql), {"since": since}).rows:
-                if not label_value:
-                    continue
-                name = view.event_name(str(label_value))
-                entry = found.setdefault(name, {"kind": kind, "key": str(label_value), "sources": [], "count": 0,
-                                                "last": None, "tables": []})
-                entry["sources"].append(schema)
-                entry["count"] += int(n)
-                entry["last"] = _later(entry["last"], last)
-                latest = _later(latest, last)
-        freshness[schema] = latest
+        tracked = _track_events(warehouse, schema, tables, since, found)
+        viewed = _view_events(warehouse, schema, tables, since, found)
+        freshness[schema] = _later(tracked[0], viewed[0])
+        latest_timestamp[schema] = _later(tracked[1], viewed[1])
+        first_seen[schema] = _first_event(warehouse, schema, tables)
     events = {name: EventInfo(name=name, kind=e["kind"], key=e["key"], sources=tuple(e["sources"]), count=e["count"],
                               last_seen=e["last"], tables=tuple(e["tables"])) for name, e in found.items()}
     values = _profile(warehouse, sources, tables, since, profile_columns, trait_columns, max_values)
     log.info("catalog warehouse=%s sources=%d events=%d", warehouse.name, len(sources), len(events))
     return Catalog(warehouse=warehouse.name, schemas=tuple(sources), tables=tables, events=events,
-                   freshness=freshness, window_days=window_days, values=values)
+                   freshness=freshness, window_days=window_days, values=values, first_seen=first_seen,
+                   latest_timestamp=latest_timestamp)
+
+
+Latest = tuple[datetime | None, datetime | None]  # (latest received_at, latest timestamp)
+
+
+def _entry(found: dict, name: str, kind: str, key: str) -> dict:
+    return found.setdefault(name, {"kind": kind, "key": key, "sources": [], "count": 0, "last": None, "tables": []})
+
+
+def _track_events(warehouse: Warehouse, schema: str, tables: dict, since: datetime, found: dict) -> Latest:
+    """The track events of one source in the window, added to `found`; its latest received_at and timestamp."""
+    latest = latest_ts = None
+    if (schema, "tracks") not in tables:
+        return latest, latest_ts
+    sql = (f"SELECT event, event_text, COUNT(*) AS n, MAX(received_at) AS last_seen, "
+           f"{_max_ts(tables, schema, 'tracks')} AS last_ts FROM {warehouse.quote(schema, 'tracks')} "
+           f"WHERE received_at >= :since GROUP BY event, event_text")
+    for slug, text, n, last, last_ts in warehouse.run(warehouse.translate(sql), {"since": since}).rows:
+        latest_ts = _later(latest_ts, _naive(last_ts))
+        if not text and not slug:
+            continue
+        entry = _entry(found, str(text or slug), "track", slug)
+        if schema in entry["sources"]:  # one name, several slugs here: no single table holds it
+            entry["tables"] = [s for s in entry["tables"] if s != schema]
+        else:
+            entry["sources"].append(schema)
+            if slug and slug == entry["key"] and (schema, slug) in tables:
+                entry["tables"].append(schema)
+        entry["count"] += int(n)
+        entry["last"] = _later(entry["last"], last)
+        latest = _later(latest, last)
+    return latest, latest_ts
+
+
+def _view_events(warehouse: Warehouse, schema: str, tables: dict, since: datetime, found: dict) -> Latest:
+    """The page and screen names of one source in the window, added to `found`; its latest received/timestamp."""
+    latest = latest_ts = None
+    for view in VIEW_TABLES:
+        table, kind = view.table, view.kind
+        expr = label_sql(tables.get((schema, table), {}))
+        if expr is None:
+            continue
+        sql = (f"SELECT {expr} AS label, COUNT(*) AS n, MAX(received_at) AS last_seen, "
+               f"{_max_ts(tables, schema, table)} AS last_ts "
+               f"FROM {warehouse.quote(schema, table)} WHERE received_at >= :since GROUP BY {expr}")
+        for label_value, n, last, last_ts in warehouse.run(warehouse.translate(sql), {"since": since}).rows:
+            latest_ts = _later(latest_ts, _naive(last_ts))
+            if not label_value:
+                continue
+            entry = _entry(found, view.event_name(str(label_value)), kind, str(label_value))
+            entry["sources"].append(schema)
+            entry["count"] += int(n)
+            entry["last"] = _later(entry["last"], last)
+            latest = _later(latest, last)
+    return latest, latest_ts
+
+
+def _max_ts(tables: dict, schema: str, table: str) -> str:
+    return 'MAX("timestamp")' if "timestamp" in tables.get((schema, table), {}) else "CAST(NULL AS TIMESTAMP)"
+
+
+def _first_event(warehouse: Warehouse, schema: str, tables: dict) -> datetime | None:
+    """A source's first event ever (MIN of `timestamp` over tracks, pages and screens), all history: one
+    column read once per discovery (measured in bench/: see docs/decisions/issue-15.md)."""
+    parts = [f'SELECT MIN("timestamp") AS first_ts FROM {warehouse.quote(schema, t)}'
+             for t in ("tracks", "pages", "screens") if "timestamp" in tables.get((schema, t), {})]
+    if not parts:
+        return None
+    sql = "SELECT MIN(first_ts) FROM (\n  " + "\n  UNION ALL\n  ".join(parts) + "\n) f"
+    rows = warehouse.run(warehouse.translate(sql)).rows
+    return _naive(rows[0][0]) if rows else None
+
+
+def _naive(value) -> datetime | None:
+    """A warehouse timestamp as naive UTC (drivers may return aware values or strings)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def _profile(warehouse: Warehouse, sources: tuple[str, ...], tables: dict, since: datetime,

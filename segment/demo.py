@@ -47,6 +47,9 @@ class DemoSpec:
     # product_viewed, order_completed) or "v1" (Viewed Product, Completed Order, tables viewed_product,
     # completed_order): warehouses that started on the old spec still have the old names
     ecommerce_spec: str = "v2"
+    # a server whose clock runs ahead: its events (Email Sent, from analytics-node) are timestamped this many
+    # hours late, so the warehouse holds events "from the future" (Segment keeps a server library's timestamp)
+    server_clock_ahead_hours: float = 0.0
 
     @property
     def start(self) -> datetime:
@@ -57,6 +60,8 @@ class DemoSpec:
         data["end"] = self.end.isoformat()
         if data["ecommerce_spec"] == "v2":  # the default: demo files built before the option stay valid
             del data["ecommerce_spec"]
+        if not data["server_clock_ahead_hours"]:
+            del data["server_clock_ahead_hours"]
         data["generator"] = GENERATOR_VERSION  # a demo file written by an older generator is rebuilt
         return json.dumps(data, sort_keys=True)
 
@@ -444,7 +449,7 @@ _COMMON = """
     {prefix} || lpad(CAST(r.idx AS VARCHAR), 10, '0') AS id,
     d.anonymous_id AS anonymous_id,
     CASE WHEN r.identified = 1 THEN u.user_id END AS user_id,
-    make_timestamp(r.ts) AS "timestamp",
+    make_timestamp(r.ts + CASE WHEN r.device = -1 THEN {ahead} ELSE 0 END) AS "timestamp",
     make_timestamp(r.ts + CAST(coalesce(d.skew_ms, 0) AS BIGINT) * 1000) AS original_timestamp,
     make_timestamp(r.ts + CAST(coalesce(d.skew_ms, 0) AS BIGINT) * 1000 + CAST(r.lag_ms AS BIGINT) * 900) AS sent_at,
     make_timestamp(r.ts + CAST(r.lag_ms AS BIGINT) * 1000) AS received_at,
@@ -567,7 +572,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sim: _Simulation) -> None:
     for platform, schema in spec.sources.items():
         s = _q(schema)
         prefix = f"'{platform}-'"
-        common = _COMMON.format(prefix=prefix)
+        common = _COMMON.format(prefix=prefix, ahead=int(spec.server_clock_ahead_hours * 3_600_000_000))
         con.execute(f"CREATE SCHEMA {s}")
         where = f"WHERE d.source = '{schema}'"
         con.execute(f"""CREATE TABLE {s}.tracks AS SELECT {common}, ev.slug AS event, ev.name AS event_text

@@ -347,6 +347,8 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
     def branch(source: str, table: str, where: str = "") -> str:
         cols = catalog.columns(source, table)
         channel = "a.context_campaign_source" if "context_campaign_source" in cols else "CAST(NULL AS VARCHAR)"
+        # nobody activates after the moment of the question (events timestamped ahead of it are not read)
+        where = f"WHERE a.\"timestamp\" < :_ts_now{' AND ' + where if where else ''}"
         return (f"SELECT {uid} AS user_id, a.\"timestamp\" AS ts, {channel} AS channel{_dims('a', cols, dimensions, source)} "
                 f"FROM {quote(source, table)} a {join} {where}").rstrip()
 
@@ -356,7 +358,7 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
             if source in info.tables:
                 branches.append(branch(source, info.key))
             else:
-                branches.append(branch(source, "tracks", "WHERE a.event = :_activation"))
+                branches.append(branch(source, "tracks", "a.event = :_activation"))
     else:
         # No activation event: a user is activated by their first event ever (scans all history).
         for source in segment.sources:

@@ -64,11 +64,30 @@ DATASETS = {
 }
 
 
+# Two more, for the rules about time (answers/periods.py), with schema names of their own (one PostgreSQL
+# database holds every dataset):
+EDGE_DATASETS = {
+    # a warehouse whose data starts mid-range: 45 days up to 20 Nov (the first event 6 Oct, UTC), so a year
+    # of months or a comparison window before 5 Oct finds no data; Los Angeles time (DST ended 1 Nov)
+    "late_start": Dataset("late_start", DemoSpec(end=datetime(2026, 11, 20, 16, 30), seed=19, events=30_000, days=45,
+                                                 sources={"web": "late_web", "ios": "late_app"}),
+                          "America/Los_Angeles", "monday",
+                          datetime(2026, 11, 20, 8, 0, tzinfo=ZoneInfo("America/Los_Angeles"))),
+    # a warehouse holding events after now: the bot's clock 10 h before the data ends, and a server whose
+    # clock runs 30 h ahead (its Email Sent events are timestamped up to 40 h after now); UTC
+    "future": Dataset("future", DemoSpec(end=datetime(2026, 11, 20, 16, 30), seed=29, events=30_000, days=60,
+                                         sources={"web": "future_web", "ios": "future_app"},
+                                         server_clock_ahead_hours=30),
+                      "UTC", "monday", datetime(2026, 11, 20, 6, 30, tzinfo=ZoneInfo("UTC"))),
+}
+ALL_DATASETS = {**DATASETS, **EDGE_DATASETS}
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> dict[str, Path]:
     """Each dataset built once into its own DuckDB file."""
     out = {}
-    for name, ds in DATASETS.items():
+    for name, ds in ALL_DATASETS.items():
         folder = tmp_path_factory.mktemp(f"demo-{name}")
         build_demo(folder / "segment.duckdb", folder / "product.duckdb", ds.spec)
         out[name] = folder / "segment.duckdb"
@@ -88,7 +107,7 @@ def pg_url(built) -> str:
     dsn = f"{base}/{dbname}"
     try:
         for name, path in built.items():
-            copy_to_postgres(path, dsn, schemas=list(DATASETS[name].sources))
+            copy_to_postgres(path, dsn, schemas=list(ALL_DATASETS[name].sources))
         yield dsn
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
@@ -143,7 +162,7 @@ def late_clock(engine: str, built, pg_url: str, oracles, hours: int = 36) -> Lat
 def answerers(built, pg_url):
     """{(engine, dataset): Answerer} for every engine and dataset."""
     out = {}
-    for name, ds in DATASETS.items():
+    for name, ds in ALL_DATASETS.items():
         out[("duckdb", name)] = make_answerer(f"duckdb:///{built[name]}", ds)
         out[("postgres", name)] = make_answerer(pg_url.replace("postgresql://", "postgresql+psycopg://"), ds)
     yield out
@@ -156,17 +175,17 @@ def answerers(built, pg_url):
 def oracles(built, pg_url, tmp_path_factory):
     """{(engine, dataset): Oracle} built from each engine's own raw rows."""
     out = {}
-    for name, ds in DATASETS.items():
+    for name, ds in ALL_DATASETS.items():
         # a byte copy of the file, opened by plain duckdb: nothing shared with the bot's connections
         copy = tmp_path_factory.mktemp(f"oracle-{name}") / "segment.duckdb"
         shutil.copyfile(built[name], copy)
         con = duckdb.connect(str(copy), read_only=True)
         out[("duckdb", name)] = Oracle(lambda q, c=con: c.execute(q).fetchall(), list(ds.sources), ds.timezone,
-                                       ds.week_start, exclude_activity=("Email Sent",))
+                                       ds.week_start, exclude_activity=("Email Sent",), now=ds.clock)
         con.close()
         with psycopg.connect(pg_url, autocommit=True) as pg:
             out[("postgres", name)] = Oracle(lambda q, c=pg: c.execute(q).fetchall(), list(ds.sources),
-                                             ds.timezone, ds.week_start, exclude_activity=("Email Sent",))
+                                             ds.timezone, ds.week_start, exclude_activity=("Email Sent",), now=ds.clock)
     return out
 
 

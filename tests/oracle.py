@@ -49,8 +49,11 @@ def _fetch(run, schema: str, table: str, columns: list[str]) -> list[dict]:
 
 class Oracle:
     def __init__(self, run, sources: list[str], tz: str, week_start: str = "monday",
-                 activation_event: str = "Signed Up", exclude_activity: tuple[str, ...] = ()):
-        """`run(sql) -> list[tuple]` reads rows; everything else happens here in Python."""
+                 activation_event: str = "Signed Up", exclude_activity: tuple[str, ...] = (),
+                 now: datetime | None = None, catalog_days: int = 90):
+        """`run(sql) -> list[tuple]` reads rows; everything else happens here in Python. `now` (aware): the
+        moment questions are asked; nothing timestamped after it counts (the events, orders and signups
+        kept here stop there; `all_events` keeps every row)."""
         self.tz = ZoneInfo(tz)
         self.week_start = week_start
         self.exclude = set(exclude_activity)
@@ -58,6 +61,10 @@ class Oracle:
         raw: list[tuple] = []
         latest_traits: dict[str, tuple[datetime, str]] = {}
         self.latest_received: dict[str, datetime] = {}  # per source: the latest received_at of its events
+        self.first_timestamp: dict[str, datetime] = {}  # per source: its first event's timestamp (UTC)
+        self.latest_timestamp: dict[str, datetime] = {}  # per source: the latest timestamp received in the window
+        self._now_utc = None if now is None else now.astimezone(UTC).replace(tzinfo=None)
+        self._since = None if self._now_utc is None else self._now_utc - timedelta(days=catalog_days)
         for s in sources:
             for r in _fetch(run, s, "identifies", ["anonymous_id", "user_id", "timestamp"]):
                 if r["anonymous_id"] is None or r["user_id"] is None:
@@ -68,7 +75,7 @@ class Oracle:
             context = ["context_library_name", "context_os_name"]
             for r in _fetch(run, s, "tracks", ["anonymous_id", "user_id", "event_text", "timestamp",
                                                 "context_campaign_source", "received_at", *context]):
-                self._received(s, r["received_at"])
+                self._received(s, r["received_at"], r["timestamp"])
                 raw.append((r["anonymous_id"], r["user_id"], r["event_text"], r["timestamp"], s,
                             r["context_library_name"], r["context_os_name"], r["context_campaign_source"]))
             for table, suffix in (("pages", "Page"), ("screens", "Screen")):
@@ -77,7 +84,7 @@ class Oracle:
                 except Exception:  # noqa: BLE001 - the source has no such table
                     continue
                 for r in rows:
-                    self._received(s, r["received_at"])
+                    self._received(s, r["received_at"], r["timestamp"])
                     raw.append((r["anonymous_id"], r["user_id"], f"Viewed {r['name']} {suffix}", r["timestamp"], s,
                                 r["context_library_name"], r["context_os_name"], None))
             for r in _fetch(run, s, "users", ["id", "received_at", "plan"]):
@@ -85,6 +92,8 @@ class Oracle:
                 if prev is None or r["received_at"] > prev[0]:
                     latest_traits[r["id"]] = (r["received_at"], r["plan"])
         self.identity = {a: u for a, (_, u) in ids.items()}
+        self.as_of = self._as_of(now)
+        self.all_events: list[Ev] = []
         self.events: list[Ev] = []
         activation: dict[str, datetime] = {}
         channel: dict[str, str | None] = {}
@@ -92,7 +101,11 @@ class Oracle:
             stitched = uid if uid is not None else self.identity.get(anon)
             key = stitched if stitched is not None else anon
             local = self.local(ts)
-            self.events.append(Ev(key, stitched is None, name, local, source, library, os_name))
+            ev = Ev(key, stitched is None, name, local, source, library, os_name)
+            self.all_events.append(ev)
+            if self.as_of is not None and local >= self.as_of:
+                continue  # after the moment of the question: never counted
+            self.events.append(ev)
             first = activation.get(stitched)
             if name == activation_event and stitched is not None and (first is None or local < first):
                 activation[stitched] = local
@@ -113,6 +126,8 @@ class Oracle:
                     stitched = r["user_id"] if r["user_id"] is not None else self.identity.get(r["anonymous_id"])
                     ev = Ev(stitched if stitched is not None else r["anonymous_id"], stitched is None, table,
                             self.local(r["timestamp"]), s, r["context_library_name"], r["context_os_name"])
+                    if self.as_of is not None and ev.local >= self.as_of:
+                        continue
                     self.orders.append(Order(ev, _number(r["revenue"]), _number(r["total"]), table, r["order_id"]))
         # an order tracked more than once counts once, at its first event (repeats come seconds apart here)
         self.order_rows = len(self.orders)
@@ -123,9 +138,29 @@ class Oracle:
         self.orders = [x for x in self.orders if x.order_id is None or first[x.order_id] is x]
 
     # ---- helpers ----
-    def _received(self, source: str, received: datetime | None) -> None:
+    def _received(self, source: str, received: datetime | None, ts: datetime | None = None) -> None:
         if received is not None and (source not in self.latest_received or received > self.latest_received[source]):
             self.latest_received[source] = received
+        if ts is not None and (source not in self.first_timestamp or ts < self.first_timestamp[source]):
+            self.first_timestamp[source] = ts
+        if ts is not None and received is not None and (self._since is None or received >= self._since) and (
+                source not in self.latest_timestamp or ts > self.latest_timestamp[source]):
+            self.latest_timestamp[source] = ts
+
+    def _as_of(self, now: datetime | None) -> datetime | None:
+        """The moment of the question in local time, to the minute: now, or the latest data when earlier."""
+        if now is None:
+            return None
+        local_now = now.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0)
+        if not self.latest_received:
+            return local_now
+        latest = self.local(max(self.latest_received.values())).replace(second=0, microsecond=0)
+        return min(local_now, latest)
+
+    def first_data(self, sources: list[str] | None = None) -> datetime | None:
+        """The first event of these sources (all by default), local time."""
+        found = [t for s, t in self.first_timestamp.items() if sources is None or s in sources]
+        return self.local(min(found)) if found else None
 
     def local(self, ts: datetime) -> datetime:
         return ts.replace(tzinfo=UTC).astimezone(self.tz).replace(tzinfo=None)

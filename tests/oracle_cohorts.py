@@ -245,3 +245,53 @@ def intervention_impact(o: Oracle, event: str, start: date, end: date,
         if -30 <= offset <= 30 and e.local >= _dt(start) - timedelta(days=30):
             seen[(group[e.user], offset)].add(e.user)
     return dict(people), {k: len(v) for k, v in seen.items()}
+
+
+STEP_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+def retention_since_signup(o: Oracle, start, end, unit: str, now: datetime, dimension: str | None = None,
+                           top: int = 5, filters: dict[str, str] | None = None,
+                           max_period: int = 12) -> dict[tuple, tuple[int, int, int]]:
+    """Periods since each person's own signup (Mode's SQL, Amplitude): period k of a person is
+    [signup + k·w, signup + (k+1)·w), w = 1, 7 or 30 days, and counts once it is over (by `now`, local).
+    {(segment, cohort, k): (cohort size, people whose period k is over, of them active in it)}."""
+    step = timedelta(days=STEP_DAYS[unit])
+    members = signups(o, start, end, dimension, top, filters)
+    sizes: dict[tuple, int] = defaultdict(int)
+    for t, s in members.values():
+        sizes[(s, o.trunc(t, unit))] += 1
+    active: dict[str, set[int]] = defaultdict(set)
+    for user, times in activity_days(o, _dt(start), now).items():
+        if user in members:
+            signed = members[user][0]
+            active[user] = {int((when - signed) / step) for when in times if when >= signed}
+    out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for user, (t, s) in members.items():
+        for k in range(max_period + 1):
+            if t + (k + 1) * step > now:
+                break
+            cell = out[(s, o.trunc(t, unit), k)]
+            cell[0] += 1
+            cell[1] += int(k in active.get(user, set()))
+    return {key: (sizes[key[:2]], v[0], v[1]) for key, v in out.items()}
+
+
+def nday_since_signup(o: Oracle, start, end, now: datetime, dimension: str, top: int,
+                      filters: dict[str, str] | None = None, on_or_after: bool = False,
+                      days: tuple[int, ...] = (1, 7, 14, 28)) -> dict[tuple[str, int], tuple[int, int]]:
+    """Day N as the N-th 24 hours after each person's signup moment: {(segment, N): (people whose day N is
+    over by `now`, of them active in it [or any time after])}."""
+    members = signups(o, start, end, dimension, top, filters)
+    times = activity_days(o, _dt(start), now)
+    out: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for user, (t, segment) in members.items():
+        for n in days:
+            if t + timedelta(days=n + 1) > now:
+                continue
+            cell = out[(segment, n)]
+            cell[0] += 1
+            lo, hi = t + timedelta(days=n), t + timedelta(days=n + 1)
+            if any((lo <= w < hi) or (on_or_after and w >= lo) for w in times.get(user, [])):
+                cell[1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}

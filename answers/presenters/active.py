@@ -2,98 +2,160 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from charts.spec import LineChart, Series
-from questions.timerange import shift
+from questions.timerange import period_start, shift
 from segment.dimensions import DIMENSIONS
 
-from ..formatting import as_datetime, fmt_number, period_label, unit_noun
+from ..formatting import (
+    as_datetime,
+    count,
+    fmt_moment,
+    fmt_number,
+    period_end,
+    period_label,
+    period_words,
+    range_words,
+)
 from ..model import Change, KeyNumber, Presentation, PresentEnv, Table
-from .common import as_float, changes_line, complete, densify, filter_phrase, make_change, partial_index, range_phrase
+from ..periods import COMPLETE, NO_DATA, RUNNING, key_period, midnight
+from .common import (
+    as_float,
+    cell,
+    changes_line,
+    chart_marks,
+    filter_phrase,
+    known_periods,
+    no_data_note,
+    period_changes,
+    period_text,
+    range_phrase,
+    series,
+)
+
+ROLLING_COLUMNS = ["dau", "wau", "mau", "stickiness"]
+NAMES = {"dau": "DAU", "wau": "WAU (rolling 7 days)", "mau": "MAU (rolling 28 days)",
+         "stickiness": "Stickiness (DAU/MAU)"}
+CALENDAR_NAMES = {"day": "Daily active users", "week": "Weekly active users", "month": "Monthly active users"}
+
+
+def inside_one_period(env: PresentEnv, unit: str) -> bool:
+    """A range shorter than one calendar `unit` that is not the start of one running now ("weekly active
+    users yesterday"): no calendar week fits in it, so the answer is the rolling WAU/MAU on its days."""
+    p = env.request.params
+    start, end = p["start"], p["end"]
+    if end > shift(period_start(start, unit, env.week_start), unit, 1):
+        return False
+    running_start = period_start(start, unit, env.week_start) == start and midnight(end) > env.clock.as_of
+    return not running_start and not (period_start(start, unit, env.week_start) == start
+                                      and shift(start, unit, 1) == end)
+
+
+def last_value(metric: str):
+    """The metric of the last period a comparison query returned (0 when nobody was active)."""
+    def measure(result) -> float:
+        rows = result.as_dicts()
+        return float(rows[-1][metric] or 0) if rows else 0.0
+    return measure
 
 
 def present_active_users(env: PresentEnv) -> Presentation:
     p = env.request.params
-    unit, start, end = p["interval"], p["start"], p["end"]
     if p.get("group_by"):
         return _present_active_breakdown(env)
-    rolling = unit == "day" or p.get("rolling") or p.get("metric") == "stickiness"  # DAU/MAU is a daily ratio
+    unit = p["interval"]
+    rolling = unit == "day" or bool(p.get("rolling")) or p.get("metric") == "stickiness"  # DAU/MAU is daily
+    result, overrides = env.result, {}
+    if not rolling and inside_one_period(env, unit):
+        rolling, overrides = True, {"rolling": True}
+        result = env.run(overrides, "main")
+    step = "day" if rolling else unit
     metric = "stickiness" if p.get("metric") == "stickiness" else (
         {"day": "dau", "week": "wau", "month": "mau"}[unit] if rolling else "active_users")
-    cols = ["dau", "wau", "mau", "stickiness"] if rolling else ["active_users"]
-    step = "day" if rolling else unit
-    series = densify(env.result.as_dicts(), start, end, step, env.week_start, cols)
+    name = NAMES.get(metric) or CALENDAR_NAMES.get(unit, "Active users")
+    cols = ROLLING_COLUMNS if rolling else ["active_users"]
+    shown = series(result.as_dicts(), env, step, cols)
+    chart_rows = _with_context(env, shown, step, cols, overrides)
     fmt = "pct" if metric == "stickiness" else "int"
-    names = {"dau": "DAU", "wau": "WAU (rolling 7 days)" if unit == "day" or rolling else "WAU",
-             "mau": "MAU (rolling 28 days)", "stickiness": "Stickiness (DAU/MAU)", "active_users": {
-                 "week": "Weekly active users", "month": "Monthly active users"}.get(unit, "Active users")}
-    if rolling and unit == "week":
-        names["wau"] = "WAU (rolling 7 days)"
-
-    # the key period: the latest complete one in the range (or the latest, marked "so far")
-    done = [r for r in series if complete(r["period"], step, env.now)]
-    key_row = (done or series or [None])[-1]
+    key_row = key_period(shown)
     changes: list[Change] = []
-    chart_rows = series
     if key_row is not None:
-        key_bucket = key_row["period"]
-        want = [shift(key_bucket.date(), step, -1)] + ([key_bucket.date() - timedelta(days=7)] if step == "day" else [])
-        have = {r["period"].date(): r for r in series}
-        if any(w not in have for w in want) or len(series) < 3:
-            n = 14 if step == "day" else 8
-            ctx_start = shift(key_bucket.date(), step, -(n - 1))
-            ctx_end = shift(key_bucket.date(), step, 1)
-            ctx = env.run({"start": ctx_start, "end": ctx_end}, "context").as_dicts()
-            ctx_series = densify(ctx, ctx_start, ctx_end, step, env.week_start, cols)
-            have.update({r["period"].date(): r for r in ctx_series})
-            if len(series) < 3:
-                chart_rows = ctx_series
-        prev = shift(key_bucket.date(), step, -1)
-        compare = p.get("compare")  # asked for: only that comparison ("vs last week" on a weekly series is the week before)
-        if prev in have and (compare in (None, "previous") or (compare == "week" and step == "week")):
-            changes.append(make_change(f"vs the {step} before ({period_label(prev, step)})", key_row[metric],
-                                   have[prev][metric], fmt))
-        if step == "day" and key_bucket.date() - timedelta(days=7) in have and compare in (None, "week"):
-            lw = key_bucket.date() - timedelta(days=7)
-            changes.append(make_change(f"vs the same day last week ({period_label(lw, 'day')})", key_row[metric],
-                                   have[lw][metric], fmt))
-    key_value = None if key_row is None else key_row[metric]
-    key_label = "" if key_row is None else period_label(key_row["period"], step)
-    so_far = key_row is not None and not complete(key_row["period"], step, env.now)
-    when = f"on {key_label}" if step == "day" else f"in {key_label}"
-    headline = f"{names[metric]}{filter_phrase(p)}: {fmt_number(key_value, fmt)} {when}" + (" (so far)" if so_far else "")
+        known = known_periods(chart_rows, step, metric)
+        changes = period_changes(env, key_row, step, key_row[metric], last_value(metric), fmt, known, overrides)
     lines = [changes_line(changes, fmt)] if changes else []
-    complete_rows = [r for r in series if complete(r["period"], step, env.now)]
+    complete_rows = [r for r in shown if r["state"] == COMPLETE]
     if len(complete_rows) > 1:
         avg = sum(float(r[metric] or 0) for r in complete_rows) / len(complete_rows)
-        lines.append(f"Average {names[metric]} over {range_phrase(env)}: {fmt_number(avg, fmt)} "
-                     f"({len(complete_rows)} complete {unit_noun(step, len(complete_rows))})")
+        lines.append(f"Average {name} over {range_phrase(env)}: {fmt_number(avg, fmt)} "
+                     f"({count(len(complete_rows), 'complete ' + step)})")
     if rolling and key_row is not None and metric != "stickiness" and key_row.get("stickiness") is not None:
-        lines.append(f"Stickiness (DAU/MAU) on {key_label}: {fmt_number(key_row['stickiness'], 'pct')}")
+        lines.append(f"Stickiness (DAU/MAU) {period_words(key_row['period'], 'day')}: "
+                     f"{fmt_number(key_row['stickiness'], 'pct')}")
+    return Presentation(
+        title=f"{name} · {range_phrase(env)}", headline=_headline(env, name, key_row, metric, step, fmt),
+        key=KeyNumber(name, None if key_row is None else as_float(key_row[metric]), fmt, tuple(changes)),
+        table=_table(env, shown, rolling, step, name),
+        chart=_chart(env, chart_rows, rolling, metric, step, name, fmt, key_row if chart_rows is not shown else None),
+        lines=lines, definitions=_definitions(env, rolling, step, shown))
+
+
+def _with_context(env: PresentEnv, shown: list[dict], step: str, cols: list[str], overrides: dict) -> list[dict]:
+    """A series of one or two periods says little alone: the chart shows the periods before it too."""
+    if len(shown) >= 3 or not shown:
+        return shown
+    key = key_period(shown) or shown[-1]
+    n = 14 if step == "day" else 8
+    ctx_start = shift(key["period"].date(), step, -(n - 1))
+    ctx_end = min(env.request.params["end"], period_end(key["period"], step).date())
+    if ctx_end <= key["period"].date():
+        ctx_end = shift(key["period"].date(), step, 1)
+    rows = env.run({**overrides, "start": ctx_start, "end": ctx_end}, "context").as_dicts()
+    return series(rows, env, step, cols, ctx_start, ctx_end)
+
+
+def _headline(env: PresentEnv, name: str, key_row: dict | None, metric: str, step: str, fmt: str) -> str:
+    p = env.request.params
+    if key_row is None:
+        return f"{name}{filter_phrase(p)}: no data {range_words(range_phrase(env))}"
+    so_far = f" so far (to {fmt_moment(env.clock.as_of)})" if key_row["state"] == RUNNING else ""
+    return f"{name}{filter_phrase(p)}: {fmt_number(key_row[metric], fmt)} {period_words(key_row['period'], step)}{so_far}"
+
+
+def _table(env: PresentEnv, shown: list[dict], rolling: bool, step: str, name: str) -> Table:
     if rolling:
-        table = Table(("Day", "DAU", "WAU (7d)", "MAU (28d)", "DAU/MAU"), tuple(
-            (period_label(r["period"], "day"), fmt_number(r["dau"]), fmt_number(r["wau"]), fmt_number(r["mau"]),
-             fmt_number(r["stickiness"], "pct")) for r in series), (False, True, True, True, True))
-        chart_series = ((Series("DAU/MAU", tuple(as_float(r["stickiness"]) for r in chart_rows)),) if metric == "stickiness"
-                        else (Series("DAU", tuple(as_float(r["dau"]) for r in chart_rows)),
-                              Series("WAU (7d)", tuple(as_float(r["wau"]) for r in chart_rows)),
-                              Series("MAU (28d)", tuple(as_float(r["mau"]) for r in chart_rows))))
+        return Table(("Day", "DAU", "WAU (7d)", "MAU (28d)", "DAU/MAU"), tuple(
+            (period_text(r, "day", env), cell(r, "dau"), cell(r, "wau"), cell(r, "mau"), cell(r, "stickiness", "pct"))
+            for r in shown), (False, True, True, True, True))
+    return Table((step.capitalize(), name), tuple((period_text(r, step, env), cell(r, "active_users")) for r in shown),
+                 (False, True))
+
+
+def _chart(env: PresentEnv, rows: list[dict], rolling: bool, metric: str, step: str, name: str, fmt: str,
+           asked: dict | None = None) -> LineChart:
+    """The series (or, around a period or two, the periods before them too, with the asked one shaded)."""
+    if rolling and metric == "stickiness":
+        lines = (Series("DAU/MAU", tuple(as_float(r["stickiness"]) for r in rows)),)
+    elif rolling:
+        lines = (Series("DAU", tuple(as_float(r["dau"]) for r in rows)),
+                 Series("WAU (7d)", tuple(as_float(r["wau"]) for r in rows)),
+                 Series("MAU (28d)", tuple(as_float(r["mau"]) for r in rows)))
     else:
-        table = Table((unit.capitalize(), names[metric]), tuple(
-            (period_label(r["period"], unit), fmt_number(r["active_users"])) for r in series), (False, True))
-        chart_series = (Series(names[metric], tuple(as_float(r["active_users"]) for r in chart_rows)),)
-    chart = LineChart(title=names[metric], subtitle=range_phrase(env), x=tuple(r["period"] for r in chart_rows),
-                      series=chart_series, granularity=step, y_format=fmt,
-                      partial_from=partial_index(chart_rows, step, env.now,
-                                                 chart_rows[0]["period"].date() if chart_rows else start, end))
+        lines = (Series(name, tuple(as_float(r["active_users"]) for r in rows)),)
+    highlight = None if asked is None else (asked["period"], period_end(asked["period"], step))
+    return LineChart(title=name, subtitle=range_phrase(env), x=tuple(r["period"] for r in rows), series=lines,
+                     granularity=step, y_format=fmt, y_label="share" if fmt == "pct" else "people",
+                     highlight=highlight, **chart_marks(rows))
+
+
+def _definitions(env: PresentEnv, rolling: bool, step: str, shown: list[dict]) -> list[str]:
+    p = env.request.params
     event_note = f" doing {p['event']}" if p.get("event") else ""
     anon = "including anonymous visitors" if p.get("include_anonymous") else "signed-in people only"
-    return Presentation(
-        title=f"{names[metric]} · {range_phrase(env)}", headline=headline,
-        key=KeyNumber(names[metric], None if key_value is None else float(key_value), fmt, tuple(changes)),
-        table=table, chart=chart, lines=lines,
-        definitions=[f"Active: at least one event{event_note} in the period ({anon}); days in {env.timezone}."])
+    out = [f"Active: at least one event{event_note} in the period ({anon}); days in {env.timezone}."]
+    if rolling and p["interval"] != "day":
+        shorter = range_phrase(env)
+        out.append(f"{shorter[:1].upper() + shorter[1:]} is shorter than a calendar {p['interval']}: WAU/MAU here are "
+                   "rolling (the 7/28 days ending on each day).")
+    return out + no_data_note(env, shown)
 
 
 def _present_active_breakdown(env: PresentEnv) -> Presentation:
@@ -114,47 +176,53 @@ def present_active_by_lookup(env: PresentEnv) -> Presentation:
                                    "database today; people it does not know are shown as such.")
 
 
+def _everyone(result) -> float:
+    rows = [r for r in result.as_dicts() if r["segment"] is None]
+    return float(rows[-1]["active_users"] or 0) if rows else 0.0
+
+
 def present_active_segments(env: PresentEnv, label: str, definition: str) -> Presentation:
     """Rows (period, segment, active_users), with segment NULL for everyone once: lines per segment."""
     p = env.request.params
-    unit, start, end = p["interval"], p["start"], p["end"]
+    unit = p["interval"]
     rows = env.result.as_dicts()
-    totals = densify([r for r in rows if r["segment"] is None], start, end, unit, env.week_start, ["active_users"])
+    totals = series([r for r in rows if r["segment"] is None], env, unit, ["active_users"])
     grid = {(as_datetime(r["period"]), r["segment"]): int(r["active_users"]) for r in rows if r["segment"] is not None}
     seg_totals: dict[str, int] = {}
     for (_, seg), n in grid.items():
         seg_totals[seg] = seg_totals.get(seg, 0) + n
     segments = sorted(seg_totals, key=lambda seg: (seg == "Other", -seg_totals[seg], seg))
-    name = {"day": "Daily active users", "week": "Weekly active users",
-            "month": "Monthly active users"}.get(unit, "Active users")
-    done = [r for r in totals if complete(r["period"], unit, env.now)]
-    key_row = (done or totals or [None])[-1]
+    name = CALENDAR_NAMES.get(unit, "Active users")
+    key_row = key_period(totals)
     changes: list[Change] = []
     lines: list[str] = []
     if key_row is not None:
-        idx = totals.index(key_row)
-        if idx > 0:
-            prev = totals[idx - 1]
-            changes.append(make_change(f"vs the {unit} before ({period_label(prev['period'], unit)})",
-                                   key_row["active_users"], prev["active_users"]))
+        changes = period_changes(env, key_row, unit, key_row["active_users"], _everyone,
+                                 known=known_periods(totals, unit, "active_users"))
         lines.append(f"{period_label(key_row['period'], unit)} by {label.lower()}: " + " · ".join(
             f"{seg} {fmt_number(grid.get((key_row['period'], seg), 0))}" for seg in segments))
     key_value = None if key_row is None else key_row["active_users"]
-    when = period_label(key_row["period"], unit) if key_row else "–"
-    headline = f"{name}{filter_phrase(p)}: {fmt_number(key_value)} {'on' if unit == 'day' else 'in'} {when}"
+    when = period_words(key_row["period"], unit) if key_row else range_phrase(env)
+    so_far = f" so far (to {fmt_moment(env.clock.as_of)})" if key_row and key_row["state"] == RUNNING else ""
+    headline = f"{name}{filter_phrase(p)}: {fmt_number(key_value)} {when}{so_far}"
+
+    def value(r: dict, seg) -> str:
+        return "no data" if r["state"] == NO_DATA else fmt_number(grid.get((r["period"], seg), 0))
+
     cols = (unit.capitalize(),) + tuple(str(seg) for seg in segments) + ("All",)
-    table_rows = tuple((period_label(r["period"], unit),) + tuple(fmt_number(grid.get((r["period"], seg), 0))
-                                                                   for seg in segments)
-                       + (fmt_number(r["active_users"]),) for r in totals)
+    table_rows = tuple((period_text(r, unit, env),) + tuple(value(r, seg) for seg in segments)
+                       + (cell(r, "active_users"),) for r in totals)
     chart = LineChart(
         title=f"{name} by {label.lower()}", subtitle=range_phrase(env) + filter_phrase(p),
         x=tuple(r["period"] for r in totals),
-        series=tuple(Series(str(seg), tuple(float(grid.get((r["period"], seg), 0)) for r in totals)) for seg in segments)
-        + (Series("All", tuple(float(r["active_users"] or 0) for r in totals), style="dashed"),),
-        granularity=unit, partial_from=partial_index(totals, unit, env.now, start, end))
+        series=tuple(Series(str(seg), tuple(None if r["state"] == NO_DATA else float(grid.get((r["period"], seg), 0))
+                                            for r in totals)) for seg in segments)
+        + (Series("All", tuple(as_float(r["active_users"]) for r in totals), style="dashed"),),
+        granularity=unit, y_label="people", **chart_marks(totals))
     return Presentation(
         title=f"{name} by {label.lower()} · {range_phrase(env)}", headline=headline,
-        key=KeyNumber(name, None if key_value is None else float(key_value), "int", tuple(changes)),
+        key=KeyNumber(name, as_float(key_value), "int", tuple(changes)),
         table=Table(cols, table_rows, (False,) + (True,) * (len(cols) - 1)), chart=chart,
         lines=([changes_line(changes)] if changes else []) + lines,
-        definitions=[definition])
+        definitions=[definition] + no_data_note(env, totals))
+

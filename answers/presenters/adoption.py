@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 from charts.spec import LineChart, Series
 
-from ..formatting import as_datetime, fmt_number, period_end, period_label
+from ..formatting import as_datetime, count, fmt_day, fmt_number, period_end, period_label, period_words, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
-from .common import buckets, complete, partial_index, range_phrase
+from ..periods import COMPLETE, NO_DATA, RUNNING, key_period
+from .common import cell, chart_marks, no_data_note, period_text, range_phrase, series
 
 ANY = "Any of these"
 
@@ -41,51 +42,52 @@ def present_feature_adoption(env: PresentEnv) -> Presentation:
     def users(period: datetime, feature: str) -> int:
         return data.get((period, None if feature == ANY or len(events) == 1 else feature), 0)
 
-    series = []
-    for b in buckets(p["start"], p["end"], unit, env.week_start):
-        n = active.get(b, 0)
-        row = {"period": b, "active": n, "complete": complete(b, unit, env.now)}
+    rows = []
+    for b in series([], env, unit, []):
+        n = active.get(b["period"], 0)
+        row = {**b, "active": n, "complete": b["state"] == COMPLETE}
         for f in features:
-            row[f] = users(b, f)
-        row["share"] = users(b, ANY) / n if n else None
-        series.append(row)
+            row[f] = None if b["state"] == NO_DATA else users(b["period"], f)
+        row["share"] = users(b["period"], ANY) / n if n else None
+        rows.append(row)
+    series_rows = rows
     label = events[0] if len(events) == 1 else " or ".join(events)
     launch, found = p.get("launch_date"), False
-    if launch is None:  # the first period with any use, after periods without any
-        used = [r for r in series if r[features[-1]] > 0]
-        if used and used[0] is not series[0]:
+    with_data = [r for r in series_rows if r["state"] != NO_DATA]
+    if launch is None:  # the first period with any use, after periods (with data) without any
+        used = [r for r in with_data if r[features[-1]] > 0]
+        if used and used[0] is not with_data[0]:
             launch, found = used[0]["period"].date(), True
-    done = [r for r in series if r["complete"]]
-    key_row = (done or series or [None])[-1]
+    key_row = key_period(series_rows)
     phrase = range_phrase(env)
     lines: list[str] = []
     if key_row is None or not key_row["active"]:
-        headline = f"No active users {phrase}"
+        headline = f"No active users {range_words(phrase)}"
         key_value = None
     else:
         key_value = key_row["share"]
-        headline = (f"{label}: {fmt_number(key_row[features[-1]])} people in {period_label(key_row['period'], unit)}, "
-                    f"{fmt_number(key_value, 'pct')} of {fmt_number(key_row['active'])} active users")
+        headline = (f"{label}: {count(key_row[features[-1]], 'person')} {period_words(key_row['period'], unit)}"
+                    f"{' so far' if key_row['state'] == RUNNING else ''}, {fmt_number(key_value, 'pct')} of "
+                    f"{count(key_row['active'], 'active user')}")
     if launch is not None:
-        before, after = launch_split(series, launch, unit)
+        before, after = launch_split(series_rows, launch, unit)
         how = "first used" if found else "launch"
         if before and after:
-            lines.append(f"Before {how} ({launch.isoformat()}): {fmt_number(mean_share(before), 'pct')} of active users "
-                         f"per {unit} on average ({len(before)} {unit}s) · after: {fmt_number(mean_share(after), 'pct')} "
-                         f"({len(after)} {unit}s)")
+            lines.append(f"Before {how} ({fmt_day(launch, year=True)}): {fmt_number(mean_share(before), 'pct')} of "
+                         f"active users per {unit} on average ({count(len(before), unit)}) · after: "
+                         f"{fmt_number(mean_share(after), 'pct')} ({count(len(after), unit)})")
     if len(events) > 1 and key_row is not None and key_row["active"]:
         lines.append(f"{period_label(key_row['period'], unit)}: " + " · ".join(
             f"{e} {fmt_number(key_row[e])} ({fmt_number(key_row[e] / key_row['active'], 'pct')})" for e in events))
     cols = ("Period", "Active users") + tuple(features) + ("Share",)
-    table_rows = tuple((period_label(r["period"], unit) + ("" if r["complete"] else " (so far)"), fmt_number(r["active"]),
-                        *(fmt_number(r[f]) for f in features), fmt_number(r["share"], "pct")) for r in series)
+    table_rows = tuple((period_text(r, unit, env), cell(r, "active"), *(cell(r, f) for f in features),
+                        "no data" if r["state"] == NO_DATA else fmt_number(r["share"], "pct")) for r in series_rows)
     chart = LineChart(
         title=f"{label}: share of active users per {unit}", subtitle=phrase,
-        x=tuple(r["period"] for r in series),
-        series=tuple(Series(f, tuple(r[f] / r["active"] if r["active"] else None for r in series),
+        x=tuple(r["period"] for r in series_rows),
+        series=tuple(Series(f, tuple(r[f] / r["active"] if r["active"] else None for r in series_rows),
                             style="dashed" if f == ANY else "solid") for f in features),
-        granularity=unit, y_format="pct",
-        partial_from=partial_index(series, unit, env.now, p["start"], p["end"]),
+        granularity=unit, y_format="pct", y_label="share of active users", **chart_marks(series_rows),
         marker=(datetime.combine(launch, datetime.min.time()), "first used" if found else "launch") if launch else None)
     definitions = [f"Active users: signed-in people with any qualifying event in the {unit}."]
     if launch is not None:
@@ -95,4 +97,4 @@ def present_feature_adoption(env: PresentEnv) -> Presentation:
         title=f"Feature adoption: {label} · {phrase}", headline=headline,
         key=KeyNumber(f"{label}: share of active users", key_value, "pct"),
         table=Table(cols, table_rows, (False,) + (True,) * (len(cols) - 1)), chart=chart, lines=lines,
-        definitions=definitions)
+        definitions=definitions + no_data_note(env, series_rows))

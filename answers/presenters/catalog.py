@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from charts.spec import BarChart, Series
 
-from ..formatting import as_datetime, behind, fmt_number
+from ..formatting import as_datetime, behind, count, fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
 from .common import range_phrase
 
@@ -25,7 +25,8 @@ def freshness_lines(env: PresentEnv) -> list[str]:
             out.append(f"Source {source}: nothing received in the last {env.catalog.window_days} days")
         else:
             ago = (env.now_utc - received) if env.now_utc else None
-            when = f" ({behind(ago)} ago)" if ago is not None and ago.total_seconds() >= 0 else ""
+            when = "" if ago is None else f" ({behind(ago)} ago)" if ago.total_seconds() >= 0 else (
+                f" ({behind(-ago)} after now: a clock is off)")
             out.append(f"Source {source}: last event received {received:%Y-%m-%d %H:%M} UTC{when}")
     return out
 
@@ -55,12 +56,12 @@ def present_top_events(env: PresentEnv) -> Presentation:
         return fmt_number(int(n) / occurrences if occurrences else None, "pct")
 
     if events:
-        headline = (f"{fmt_number(len(events))} events tracked {phrase}: {fmt_number(occurrences)} occurrences by "
-                    f"{fmt_number(total['people'])} people")
+        headline = (f"{count(len(events), 'event')} tracked {range_words(phrase)}: {count(occurrences, 'occurrence')} by "
+                    f"{count(total['people'], 'person')}")
         best = events[0]
         lines = [f"Most common: {best['event_name']} ({fmt_number(best['occurrences'])}, {share(best['occurrences'])})"]
     else:
-        headline, lines = f"No events {phrase}", []
+        headline, lines = f"No events {range_words(phrase)}", []
     lines += freshness_lines(env)
     if p.get("guide"):
         lines += guide_lines(env)

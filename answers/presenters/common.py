@@ -1,15 +1,33 @@
-"""Helpers every presenter shares: periods, zero-filling, comparison windows, change wording."""
+"""Helpers every presenter shares: the periods of a series and their states, the comparisons of a key
+number (by the one rule in answers/periods.py), change wording."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from questions.timerange import describe, period_start, shift
 from segment.dimensions import DIMENSIONS
+from warehouse import Result
 
-from ..formatting import as_datetime, fmt_change, fmt_number, pct_change, period_end
+from ..formatting import as_datetime, fmt_change, fmt_moment, fmt_number, noun, pct_change, period_end, period_label
 from ..model import Change, PresentEnv
+from ..periods import (
+    COMPLETE,
+    CUT,
+    DATA_STARTS,
+    FUTURE,
+    NO_DATA,
+    RUNNING,
+    Comparison,
+    comparisons,
+    key_comparisons,
+    midnight,
+    period_state,
+    range_grain,
+    state_note,
+)
 
 CALENDAR_UNITS = ("day", "week", "month", "quarter")
 
@@ -34,37 +52,70 @@ def buckets(start: date, end: date, unit: str, week_start: str) -> list[datetime
     return out
 
 
-def densify(rows: list[dict], start: date, end: date, unit: str, week_start: str,
-            columns: list[str]) -> list[dict]:
-    """One row per period, zeros where the warehouse returned none."""
+def series(rows: list[dict], env: PresentEnv, unit: str, columns: list[str], start: date | None = None,
+           end: date | None = None) -> list[dict]:
+    """One row per period of [start, end) (the asked range by default) up to the moment of the question,
+    each with its `state` (answers/periods.py): zeros where the warehouse returned no row for a period with
+    data; None ("no data") for periods before the first event. Periods that have not started are left out."""
+    p = env.request.params
+    start, end = start or p["start"], end or p["end"]
     by_period = {as_datetime(r["period"]): r for r in rows if r.get("period") is not None}
     out = []
-    for b in buckets(start, end, unit, week_start):
+    for b in buckets(start, end, unit, env.week_start):
+        state = period_state(b, unit, start, end, env.clock)
+        if state == FUTURE:
+            continue
         row = by_period.get(b)
-        out.append({"period": b, **{c: (row.get(c) if row else 0) for c in columns}})
+        values = {c: (None if state == NO_DATA else (row.get(c) if row else 0)) for c in columns}
+        out.append({"period": b, "state": state, **values})
     return out
+
+
+def period_text(row: dict, unit: str, env: PresentEnv, start: date | None = None, end: date | None = None) -> str:
+    """A period's label for a table: 'wk of 28 Sep (to Wed 30 Sep)', 'Dec 2026 (so far)'."""
+    p = env.request.params
+    return period_label(row["period"], unit) + state_note(row["period"], unit, row["state"], start or p["start"],
+                                                          end or p["end"], env.clock)
+
+
+def cell(row: dict, column: str, fmt: str = "int") -> str:
+    """A number in a series table: "no data" before the data starts, never a zero."""
+    return "no data" if row.get("state") == NO_DATA else fmt_number(row[column], fmt)
+
+
+def chart_marks(rows: list[dict]) -> dict:
+    """LineChart arguments marking a series' periods: dotted from the first not over yet; hollow markers for
+    those the range cuts or the data starts in; a note for the periods with no data."""
+    running = next((i for i, r in enumerate(rows) if r["state"] == RUNNING), None)
+    cut = tuple(i for i, r in enumerate(rows) if r["state"] in (CUT, DATA_STARTS))
+    return {"partial_from": running, "cut": cut}
+
+
+def bar_note(env: PresentEnv, rows: list[dict], unit: str) -> str:
+    """Under a per-period bar chart (bars cannot be dotted): which bars are not whole periods."""
+    notes = [period_text(r, unit, env).replace("wk of ", "") for r in rows if r["state"] in (RUNNING, CUT, DATA_STARTS)]
+    return ("Not whole " + noun(unit, len(notes)) + ": " + ", ".join(notes)) if notes else ""
+
+
+def no_data_note(env: PresentEnv, rows: list[dict]) -> list[str]:
+    """A definition line when a series starts before the data: what "no data" means there."""
+    if env.clock.first_data is None or not any(r["state"] in (NO_DATA, DATA_STARTS) for r in rows):
+        return []
+    return [f"No data before {env.clock.data_start_words()} (the first event of the sources read): earlier "
+            "periods show “no data”, not zero; the period it starts in is marked."]
+
+
+def cut_words(env: PresentEnv) -> str:
+    """'; counted up to Tue 1 Dec 22:36 (now)' when the range runs past the moment of the question."""
+    p = env.request.params
+    if midnight(p["end"]) <= env.clock.as_of:
+        return ""
+    why = "the latest data" if env.clock.behind else "now"
+    return f"; counted up to {fmt_moment(env.clock.as_of)} ({why}), nothing timestamped later"
 
 
 def is_single_period(start: date, end: date, unit: str, week_start: str) -> bool:
     return unit in CALENDAR_UNITS and period_start(start, unit, week_start) == start and shift(start, unit, 1) == end
-
-
-def complete(bucket: datetime, unit: str, now: datetime) -> bool:
-    return period_end(bucket, unit) <= now
-
-
-def partial_index(series: list[dict], unit: str, now: datetime, start: date, end: date) -> int | None:
-    """Index of the first period that is cut by the range or not over yet."""
-    first_cut = None
-    range_start = datetime.combine(start, datetime.min.time())
-    range_end = datetime.combine(end, datetime.min.time())
-    for i, row in enumerate(series):
-        b = row["period"]
-        if i == 0 and b < range_start:
-            continue  # a clipped first period is noted in the footer, not faded
-        if period_end(b, unit) > min(now, range_end) and first_cut is None:
-            first_cut = i
-    return first_cut
 
 
 def range_phrase(env: PresentEnv) -> str:
@@ -72,62 +123,11 @@ def range_phrase(env: PresentEnv) -> str:
     return env.request.range_label or describe(p["start"], p["end"])
 
 
-def comparison_windows(env: PresentEnv) -> list[tuple[str, dict]]:
-    """Windows to compare a range's total with: the period before (same length, or the calendar
-    period(s) before) and, for ranges under a week, the same days a week earlier. A range that
-    runs into today is compared up to the same moment of the earlier period."""
+def grain(env: PresentEnv) -> str | None:
+    """The calendar unit the question's range was asked in (periods.range_grain)."""
     p = env.request.params
-    if p.get("compare") in ("week", "year"):  # asked for: "vs last week", "year over year"
-        return [shifted_window(env, p["compare"])]
-    windows = _default_windows(env)
-    return windows[:1] if p.get("compare") == "previous" else windows
-
-
-def shifted_window(env: PresentEnv, unit: str) -> tuple[str, dict]:
-    """The same range a week or a year earlier (up to the same moment when the range runs into today)."""
-    p = env.request.params
-    lo = shift(p["start"], unit, -1)
-    if datetime.combine(p["end"], datetime.min.time()) > env.now:
-        hi = datetime.combine(shift(env.now.date(), unit, -1), env.now.time())
-        return f"vs the same time a {unit} earlier (from {describe(lo, lo + timedelta(days=1))})", {"start": lo, "end": hi}
-    hi = shift(p["end"], unit, -1)
-    return f"vs a {unit} earlier ({describe(lo, hi)})", {"start": lo, "end": hi}
-
-
-def _default_windows(env: PresentEnv) -> list[tuple[str, dict]]:
-    p = env.request.params
-    start, end = p["start"], p["end"]
-    days = (end - start).days
-    now = env.now
-    start_dt = datetime.combine(start, datetime.min.time())
-    if datetime.combine(end, datetime.min.time()) > now:  # runs into today: compare like with like
-        elapsed = now - start_dt
-        if days == 1:
-            return [("vs yesterday at the same time", {"start": start - timedelta(days=1), "end": now - timedelta(days=1)}),
-                    ("vs the same time last week", {"start": start - timedelta(days=7), "end": now - timedelta(days=7)})]
-        for unit in ("week", "month", "quarter", "year"):
-            if period_start(start, unit, env.week_start) == start and shift(start, unit, 1) >= end:
-                prev = shift(start, unit, -1)
-                prev_dt = datetime.combine(prev, datetime.min.time())
-                return [(f"vs the same point last {unit}", {"start": prev, "end": prev_dt + elapsed})]
-        prev = start - timedelta(days=days)
-        return [(f"vs the {days} days before ({describe(prev, start)}), to the same time",
-                 {"start": prev, "end": datetime.combine(prev, datetime.min.time()) + elapsed})]
-    if start.day == 1 and end.day == 1:
-        months = (end.year - start.year) * 12 + end.month - start.month
-        prev_start = shift(start, "month", -months)
-        label = f"vs {describe(prev_start, start)}"
-    else:
-        prev_start = start - (end - start)
-        before = "the day before" if days == 1 else (
-            "the week before" if is_single_period(start, end, "week", env.week_start) else f"the {days} days before")
-        label = f"vs {before} ({describe(prev_start, start)})"
-    windows = [(label, {"start": prev_start, "end": start})]
-    if days < 7:
-        label = (f"vs the same day last week ({describe(start - timedelta(days=7), end - timedelta(days=7))})"
-                 if days == 1 else "vs the same days a week earlier")
-        windows.append((label, {"start": start - timedelta(days=7), "end": end - timedelta(days=7)}))
-    return windows
+    words = next((r.words for r in env.request.readings if r.name == "start"), None)
+    return range_grain(words, p["start"], p["end"], p.get("interval"), env.today, env.week_start)
 
 
 def grand_total(rows: list[dict]) -> dict:
@@ -135,13 +135,54 @@ def grand_total(rows: list[dict]) -> dict:
     return next((r for r in rows if r["period"] is None and r.get("segment") is None), {"events": 0, "users": 0})
 
 
+Known = dict[tuple[datetime, datetime], float | None]
+
+
+def changes_for(env: PresentEnv, found: list[Comparison], current: float | None,
+                measure: Callable[[Result], float | None], fmt: str = "int", known: Known | None = None,
+                overrides: dict | None = None) -> list[Change]:
+    """A Change per comparison: the number over the other window (from `known` values when the presenter has
+    it already, else the playbook run over that window, with the presenter's `overrides`), or the reason it
+    is not compared."""
+    out = []
+    for c in found:
+        window = (c.window.start, c.window.end)
+        if c.problem:
+            out.append(Change(label=c.label, other=None, text="Not compared", window=window, note=c.problem))
+            continue
+        if known is not None and window in known:
+            other = known[window]
+        else:
+            other = measure(env.run({**(overrides or {}), **c.window.params}, "comparison"))
+        out.append(make_change(c.label, current, other, fmt, window))
+    return out
+
+
+def total_changes(env: PresentEnv, current: float | None, measure: Callable[[Result], float | None],
+                  fmt: str = "int", known: Known | None = None) -> list[Change]:
+    """The comparisons of a whole range's total, by the one rule (answers/periods.py)."""
+    p = env.request.params
+    found = comparisons(p["start"], p["end"], env.clock, p.get("compare"), grain(env))
+    return changes_for(env, found, current, measure, fmt, known)
+
+
 def window_changes(env: PresentEnv, current: float) -> list[Change]:
-    """Re-run the playbook over each comparison window and compare its grand total."""
-    changes = []
-    for label, window in comparison_windows(env):
-        other = grand_total(env.run(window, "comparison").as_dicts())
-        changes.append(make_change(label, current, other["events"]))
-    return changes
+    """Event totals: re-run the playbook over each comparison window and compare its grand total."""
+    return total_changes(env, current, lambda result: grand_total(result.as_dicts())["events"])
+
+
+def period_changes(env: PresentEnv, row: dict, unit: str, current: float | None,
+                   measure: Callable[[Result], float | None], fmt: str = "int", known: Known | None = None,
+                   overrides: dict | None = None) -> list[Change]:
+    """The comparisons of one period of a series (the headline's), by the one rule."""
+    p = env.request.params
+    found = key_comparisons(row["period"], unit, p["start"], p["end"], env.clock, p.get("compare"))
+    return changes_for(env, found, current, measure, fmt, known, overrides)
+
+
+def known_periods(rows: list[dict], unit: str, column: str) -> Known:
+    """Complete periods of a series as comparison values, so no query runs for what is already there."""
+    return {(r["period"], period_end(r["period"], unit)): r[column] for r in rows if r["state"] == COMPLETE}
 
 
 def filter_phrase(p: dict) -> str:
@@ -149,17 +190,19 @@ def filter_phrase(p: dict) -> str:
     return "".join(f" ({DIMENSIONS[d].label.lower()}: {v})" for d, v in filters)
 
 
-def make_change(label: str, current: float | None, other: float | None, kind: str = "int") -> Change:
+def make_change(label: str, current: float | None, other: float | None, kind: str = "int",
+                window: tuple[datetime, datetime] | None = None) -> Change:
     other_v = None if other is None else float(other)
     if kind == "pct":  # rates change by points, not percent
         pct = None if current is None or other_v is None else float(current) - other_v
     else:
         pct = pct_change(current, other_v)
-    return Change(label=label, other=other_v, text=fmt_change(current, other_v, kind), pct=pct)
+    return Change(label=label, other=other_v, text=fmt_change(current, other_v, kind), pct=pct, window=window)
 
 
 def changes_line(changes: list[Change], kind: str = "int") -> str:
-    return " · ".join(f"{c.text} {c.label} ({fmt_number(c.other, kind)})" for c in changes)
+    """The changes as the answer, the digest and the alert all say them (Change.phrase)."""
+    return " · ".join(c.phrase(kind) for c in changes)
 
 
 def as_float(value: Any) -> float | None:

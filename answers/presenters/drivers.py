@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from charts.spec import BarChart, Series
 
-from ..formatting import fmt_number
+from ..formatting import fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
 from .common import range_phrase
 
@@ -40,10 +40,10 @@ def present_retention_drivers(env: PresentEnv) -> Presentation:
         return f"{d['event']} ≥ {d['threshold']}×"
 
     if best is None:
-        headline = (f"No early action separates who stays among the {people:,} people who signed up {phrase} "
-                    f"and reached day 35" if people else f"No one who signed up {phrase} has reached day 35 yet")
+        headline = (f"No early action separates who stays among the {people:,} people who signed up {range_words(phrase)} "
+                    f"and reached day 35" if people else f"No one who signed up {range_words(phrase)} has reached day 35 yet")
     else:
-        headline = (f"Strongest early signal: {best['event']} at least {best['threshold']}× in the first {days} days — "
+        headline = (f"Strongest early signal: {best['event']} at least {best['threshold']}× in the first {days} × 24 hours — "
                     f"{fmt_number(best['with'], 'pct')} still active a month later (n={best['did']:,}) vs "
                     f"{fmt_number(best['without'], 'pct')} of the rest (n={best['rest']:,}), lift {best['lift']:.2f}×, "
                     f"{fmt_number(best['coverage'], 'pct')} of signups do it")
@@ -56,10 +56,10 @@ def present_retention_drivers(env: PresentEnv) -> Presentation:
                        for d in shown)
     top = [d for d in drivers if d["lift"] is not None][:12]
     chart = BarChart(
-        title=f"Retention lift of early actions (first {days} days)", subtitle=f"signups {phrase} · lift = retained "
-        "if did it / retained if not · correlation, not cause",
+        title=f"Retention lift of early actions (first {days} days)", subtitle=f"signups {phrase} · 24-hour days from "
+        "signup · lift = retained if did it / if not",
         labels=tuple(name(d) for d in top), series=(Series("lift", tuple(d["lift"] for d in top)),),
-        value_format="float",
+        value_format="float", value_label="lift (× the retention of the rest)",
         annotations=tuple(f"{d['lift']:.2f}× · {fmt_number(d['coverage'], 'pct')} (n={d['did']:,})" for d in top))
     return Presentation(
         title=f"Retention drivers · signups {phrase}", headline=headline,
@@ -67,5 +67,5 @@ def present_retention_drivers(env: PresentEnv) -> Presentation:
         table=Table(("Early action", f"Times in {days} days", "People", "Coverage", "Retained if did",
                      "Retained if not", "Lift"), table_rows, (False, False, True, True, True, True, True)),
         chart=chart, lines=lines,
-        definitions=[f"Early action: the event done at least N times in the first {days} days after signup. * fewer "
+        definitions=[f"Early action: the event done at least N times in the first {days} × 24 hours after signing up. * fewer "
                      f"than {MIN_GROUP} people on one side; never called the strongest signal."])

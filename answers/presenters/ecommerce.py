@@ -3,25 +3,28 @@ ltv_by_channel: revenue per customer in their first N days, by acquisition chann
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from charts.spec import BarChart, LineChart, Series
 from questions.timerange import describe, shift
 from segment.dimensions import DIMENSIONS
 from segment.relations import describe_order_tables, order_tables
 
-from ..formatting import as_datetime, fmt_number, period_label
-from ..model import Change, KeyNumber, Presentation, PresentEnv, Table
+from ..formatting import as_datetime, count, fmt_day, fmt_number, period_label, range_words
+from ..model import KeyNumber, Presentation, PresentEnv, Table
+from ..periods import NO_DATA, midnight
 from .common import (
-    buckets,
+    bar_note,
     changes_line,
-    comparison_windows,
-    densify,
+    chart_marks,
+    cut_words,
     filter_phrase,
     is_single_period,
-    make_change,
-    partial_index,
+    no_data_note,
+    period_text,
     range_phrase,
+    series,
+    total_changes,
 )
 
 MEASURES = ["orders", "buyers", "revenue", "valued_orders", "fallback_orders"]
@@ -61,19 +64,19 @@ def _order_notes(env: PresentEnv, total: dict, measure: str) -> tuple[list[str],
         definitions.append(described)
     other = "revenue" if measure == "total" else "total"
     if total.get("fallback_orders"):
-        definitions.append(f"{fmt_number(total['fallback_orders'])} of {fmt_number(total['orders'])} orders had no "
+        definitions.append(f"{fmt_number(total['fallback_orders'])} of {count(total['orders'], 'order')} had no "
                            f"`{measure}`: their `{other}` was used.")
     warnings = []
     valued = total.get("valued_orders")
     if valued is not None and total["orders"] and valued < total["orders"]:
-        warnings.append(f"{fmt_number(total['orders'] - valued)} orders had neither revenue nor total: counted as "
+        warnings.append(f"{count(total['orders'] - valued, 'order')} had neither revenue nor total: counted as "
                         "orders, left out of revenue and the average order value.")
     return definitions, warnings
 
 
 def present_ecommerce(env: PresentEnv) -> Presentation:
     p = env.request.params
-    unit, metric, start, end = p["interval"], p["metric"], p["start"], p["end"]
+    unit, metric = p["interval"], p["metric"]
     label, fmt = METRICS[metric]
     rows = env.result.as_dicts()
     total = _whole_range(rows)
@@ -81,35 +84,32 @@ def present_ecommerce(env: PresentEnv) -> Presentation:
     phrase = range_phrase(env)
     dim = DIMENSIONS[p["group_by"]] if p.get("group_by") else None
 
-    changes: list[Change] = []
-    for window_label, window in comparison_windows(env):
-        other = _whole_range(env.run(window, "comparison").as_dicts())
-        changes.append(make_change(window_label, current, metric_value(other, metric), fmt))
+    changes = total_changes(env, current, lambda result: metric_value(_whole_range(result.as_dicts()), metric), fmt)
 
     aov = metric_value(total, "aov")
     money = fmt_number(total["revenue"] or 0, "money")
-    counts = f"{fmt_number(total['orders'])} orders by {fmt_number(total['buyers'])} buyers"
-    where = f"{phrase}{filter_phrase(p)}"
+    orders, buyers = count(total["orders"], "order"), count(total["buyers"], "buyer")
+    where = f"{range_words(phrase)}{filter_phrase(p)}"
     headline = {
-        "revenue": f"{money} revenue {where} from {counts}; average order value {fmt_number(aov, 'money')}",
-        "orders": f"{fmt_number(total['orders'])} orders {where} by {fmt_number(total['buyers'])} buyers: {money} "
-                  f"revenue, average order value {fmt_number(aov, 'money')}",
-        "buyers": f"{fmt_number(total['buyers'])} buyers {where} placed {fmt_number(total['orders'])} orders: {money} "
-                  f"revenue, average order value {fmt_number(aov, 'money')}",
-        "aov": f"Average order value {fmt_number(aov, 'money')} {where} ({money} over {counts})",
+        "revenue": f"{money} revenue {where} from {orders} by {buyers}; average order value {fmt_number(aov, 'money')}",
+        "orders": f"{orders} {where} by {buyers}: {money} revenue, average order value {fmt_number(aov, 'money')}",
+        "buyers": f"{buyers} {where} placed {orders}: {money} revenue, average order value {fmt_number(aov, 'money')}",
+        "aov": f"Average order value {fmt_number(aov, 'money')} {where} ({money} over {orders} by {buyers})",
     }[metric] if total["orders"] else f"No completed orders {where}"
     lines = [changes_line(changes, fmt)] if changes else []
 
     def cells(r: dict) -> tuple[str, ...]:
+        if r.get("state") == NO_DATA:
+            return ("no data",) * 4
         return (fmt_number(r["orders"]), fmt_number(r["buyers"]), fmt_number(r["revenue"] or 0, "money"),
                 fmt_number(metric_value(r, "aov"), "money"))
 
     head = ("Orders", "Buyers", "Revenue", "Avg order value")
+    shown = series([r for r in rows if r["period"] is not None], env, unit, MEASURES)
     if dim is None:
-        series = densify([r for r in rows if r["period"] is not None], start, end, unit, env.week_start, MEASURES)
-        table = Table((unit.capitalize(),) + head, tuple((period_label(r["period"], unit),) + cells(r) for r in series)
+        table = Table((unit.capitalize(),) + head, tuple((period_text(r, unit, env),) + cells(r) for r in shown)
                       + (("Total",) + cells(total),), (False,) + (True,) * 4)
-        chart = _trend_chart(env, series, metric, where)
+        chart = _trend_chart(env, shown, metric, where)
     else:
         per_segment = sorted((r for r in rows if r["period"] is None and r["segment"] is not None),
                              key=lambda r: (r["segment"] == "Other", -float(r["revenue"] or 0), str(r["segment"])))
@@ -126,9 +126,10 @@ def present_ecommerce(env: PresentEnv) -> Presentation:
     definitions = [
         "Orders: completed orders, each order_id once (an order tracked again within a day counts at its first "
         "event), counted per "
-        f"{unit} by the order's timestamp in {env.timezone}. Buyers: distinct people with an order (stitched across "
-        "devices; a guest checkout counts per device). Average order value = revenue ÷ orders with a value.",
-    ]
+        f"{unit} by the order's timestamp in {env.timezone}{cut_words(env)}. Buyers: distinct people with an order "
+        "(stitched across devices; a guest checkout counts per device). Average order value = revenue ÷ orders with "
+        "a value.",
+    ] + no_data_note(env, shown)
     notes, warnings = _order_notes(env, total, p["measure"])
     definitions += notes
     if dim is not None:
@@ -141,57 +142,61 @@ def present_ecommerce(env: PresentEnv) -> Presentation:
         table=table, chart=chart, lines=lines, definitions=definitions, warnings=warnings)
 
 
-def _trend_chart(env: PresentEnv, series: list[dict], metric: str, where: str) -> LineChart:
+def _trend_chart(env: PresentEnv, rows: list[dict], metric: str, where: str) -> LineChart:
     """The metric per period (left axis) with orders, or revenue when orders are the metric, on the right."""
     p = env.request.params
     unit, start, end = p["interval"], p["start"], p["end"]
     highlight = None
-    if is_single_period(start, end, unit, env.week_start) and datetime.combine(end, datetime.min.time()) <= env.now:
+    if is_single_period(start, end, unit, env.week_start) and midnight(end) <= env.now and unit != "quarter":
         # one whole day/week/month: a point means nothing alone, so draw the periods before it too
         n = {"day": 14, "week": 12, "month": 13}[unit]
         ctx_start = shift(start, unit, -(n - 1))
         context = env.run({"start": ctx_start, "end": end}, "context").as_dicts()
-        series = densify([r for r in context if r["period"] is not None], ctx_start, end, unit, env.week_start, MEASURES)
-        highlight = (datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.min.time()))
+        rows = series([r for r in context if r["period"] is not None], env, unit, MEASURES, ctx_start, end)
+        highlight = (midnight(start), midnight(end))
     label, fmt = METRICS[metric]
     second, second_fmt = ("revenue", "money") if metric == "orders" else ("orders", "int")
+
+    def values(measure: str) -> tuple[float | None, ...]:
+        return tuple(None if r["state"] == NO_DATA else metric_value(r, measure) for r in rows)
+
     return LineChart(
         title=f"{label[0].upper() + label[1:]} per {unit}{filter_phrase(p)}", subtitle=where,
-        x=tuple(r["period"] for r in series),
-        series=(Series(label, tuple(metric_value(r, metric) for r in series)),
-                Series(f"{second} (right)", tuple(metric_value(r, second) for r in series), style="dashed",
-                       axis="right")),
-        granularity=unit, y_format=fmt, right_format=second_fmt, highlight=highlight,
-        partial_from=partial_index(series, unit, env.now, series[0]["period"].date() if series else start, end))
+        x=tuple(r["period"] for r in rows),
+        series=(Series(label, values(metric)), Series(f"{second} (right)", values(second), style="dashed", axis="right")),
+        granularity=unit, y_format=fmt, right_format=second_fmt, highlight=highlight, y_label=label,
+        right_label=second, **chart_marks(rows))
 
 
 def _segment_chart(env: PresentEnv, rows: list[dict], per_segment: list[dict], dim_label: str, metric: str,
                    where: str) -> LineChart | BarChart:
     """A few periods: revenue or orders stacked by segment per period (they add up), buyers and AOV as lines
     (they do not); many periods (daily over weeks): one ranked bar per segment, a daily tangle says nothing."""
-    p = env.request.params
-    unit, start, end = p["interval"], p["start"], p["end"]
+    unit = env.request.params["interval"]
     label, fmt = METRICS[metric]
     title = f"{label[0].upper() + label[1:]} by {dim_label}"
-    periods = buckets(start, end, unit, env.week_start)
+    periods = series([], env, unit, [])
     grid = {(as_datetime(r["period"]), r["segment"]): r for r in rows if r["period"] is not None}
     empty = {m: 0 for m in MEASURES}
+
+    def values(segment) -> tuple[float | None, ...]:
+        return tuple(None if b["state"] == NO_DATA else metric_value(grid.get((b["period"], segment), empty), metric)
+                     for b in periods)
+
     if 1 < len(periods) <= 16 and metric in ("revenue", "orders"):
         return BarChart(
             title=f"{title} per {unit}", subtitle=where, horizontal=False, stacked=True, value_format=fmt,
-            labels=tuple(period_label(b, unit).replace("wk of ", "") for b in periods),
-            series=tuple(Series(str(r["segment"]), tuple(metric_value(grid.get((b, r["segment"]), empty), metric)
-                                                        for b in periods)) for r in per_segment))
+            labels=tuple(period_label(b["period"], unit).replace("wk of ", "") for b in periods),
+            series=tuple(Series(str(r["segment"]), values(r["segment"])) for r in per_segment), value_label=label,
+            note=bar_note(env, periods, unit))
     if 1 < len(periods) <= 16:
         return LineChart(
-            title=f"{title} per {unit}", subtitle=where, x=tuple(periods),
-            series=tuple(Series(str(r["segment"]), tuple(metric_value(grid.get((b, r["segment"]), empty), metric)
-                                                        for b in periods)) for r in per_segment),
-            granularity=unit, y_format=fmt,
-            partial_from=partial_index([{"period": b} for b in periods], unit, env.now, start, end))
+            title=f"{title} per {unit}", subtitle=where, x=tuple(b["period"] for b in periods),
+            series=tuple(Series(str(r["segment"]), values(r["segment"])) for r in per_segment),
+            granularity=unit, y_format=fmt, y_label=label, **chart_marks(periods))
     return BarChart(title=title, subtitle=where, labels=tuple(str(r["segment"]) for r in per_segment),
                     series=(Series(label, tuple(metric_value(r, metric) for r in per_segment)),), value_format=fmt,
-                    annotations=tuple(f"{fmt_number(metric_value(r, metric), fmt)} · {fmt_number(r['orders'])} orders"
+                    annotations=tuple(f"{fmt_number(metric_value(r, metric), fmt)} · {count(r['orders'], 'order')}"
                                       for r in per_segment))
 
 
@@ -216,18 +221,19 @@ def present_ltv(env: PresentEnv) -> Presentation:
     named = [r for r in ranked if r["segment"] != "Other" and r["customers"]]
     best = next((r for r in named if r["customers"] >= SMALL_N), named[0] if named else None)
     if not total["people"]:
-        headline = (f"Nobody who signed up {phrase} has had {days} days yet: people count once their first {days} "
-                    f"days are over (signed up before {last_counted:%d %b %Y})")
+        headline = (f"Nobody who signed up {range_words(phrase)} has had {days} days yet: people count once their first {days} "
+                    f"days are over (signed up before {fmt_day(last_counted, year=True)})")
     elif best is None:
-        headline = f"None of the {fmt_number(total['people'])} people who signed up {phrase} ordered in their first {days} days"
+        headline = (f"None of the {count(total['people'], 'person')} who signed up {range_words(phrase)} ordered in "
+                    f"their first {days} days")
     else:
         few = "" if best["customers"] >= SMALL_N else ", too few to be sure"
         # groups ranked above it on fewer than SMALL_N customers are named, not crowned
         above = [str(r["segment"]) for r in named[:named.index(best)]]
         among = f" among {dim_name}s with {SMALL_N}+ customers" if above else ""
         headline = (f"Highest revenue per customer in their first {days} days{among}: {best['segment']}, "
-                    f"{fmt_number(per_customer(best), 'money')} (n={fmt_number(best['customers'])} customers{few}), vs "
-                    f"{fmt_number(overall, 'money')} across all {fmt_number(total['customers'])} customers"
+                    f"{fmt_number(per_customer(best), 'money')} (n={count(best['customers'], 'customer')}{few}), vs "
+                    f"{fmt_number(overall, 'money')} across all {count(total['customers'], 'customer')}"
                     + (f" ({', '.join(above)} higher on fewer customers)" if above else ""))
     lines = []
     if ranked:
@@ -236,8 +242,8 @@ def present_ltv(env: PresentEnv) -> Presentation:
         lines.append("Revenue per person acquired (customers or not): " + " · ".join(
             f"{r['segment']} {fmt_number(_ratio(r['revenue'] or 0, r['people']), 'money')}" for r in ranked))
     if waiting:
-        lines.append(f"Not counted yet: {fmt_number(waiting)} people who signed up from {last_counted:%d %b %Y} on "
-                     f"(their {days} days are not over)")
+        lines.append(f"Not counted yet: {count(waiting, 'person')} who signed up from {fmt_day(last_counted, year=True)} "
+                     f"on (their {days} days are not over)")
 
     def cells(r: dict) -> tuple[str, ...]:
         return (fmt_number(r["people"]), fmt_number(r["customers"]),
@@ -254,7 +260,7 @@ def present_ltv(env: PresentEnv) -> Presentation:
     chart = BarChart(
         title=f"Revenue per customer in their first {days} days, by {dim_name}",
         subtitle=(f"people who signed up {describe(p['start'], min(p['end'], last_counted))}, whose {days} days are over"
-                  if p["start"] < last_counted else f"nobody who signed up {phrase} has had {days} days yet"),
+                  if p["start"] < last_counted else f"nobody who signed up {range_words(phrase)} has had {days} days yet"),
         labels=tuple(str(r["segment"]) for r in shown),
         series=(Series("revenue per customer", tuple(per_customer(r) for r in shown)),), value_format="money",
         annotations=tuple(f"{fmt_number(per_customer(r), 'money')} · n={fmt_number(r['customers'])}"
@@ -265,7 +271,7 @@ def present_ltv(env: PresentEnv) -> Presentation:
     definitions = [
         f"Lifetime value: revenue of the completed orders a person placed in their first {days} days from signup "
         f"(first_days=N to change). People count only once those days are over by today: signed up before "
-        f"{last_counted:%d %b %Y}.",
+        f"{fmt_day(last_counted, year=True)}.",
         f"Customers: people with at least one order in their window. Revenue per customer = revenue ÷ customers; "
         f"per person = revenue ÷ everyone acquired. {dim.label}: {who}; the top {p['top']} by people, the rest as "
         f"Other. Fewer than {SMALL_N} customers is marked (small n).",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from charts.spec import FunnelChart, Series
 from segment.dimensions import DIMENSIONS
 
-from ..formatting import fmt_duration, fmt_number
+from ..formatting import count, fmt_duration, fmt_moment, fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
 from .common import filter_phrase, range_phrase
 
@@ -35,9 +35,9 @@ def present_funnel(env: PresentEnv) -> Presentation:
     conversion = _ratio(finished, entered)
     arrow = " → ".join(steps)
     phrase = range_phrase(env)
-    headline = (f"{fmt_number(conversion, 'pct')} of {fmt_number(entered)} people who did {steps[0]}{filter_phrase(p)} "
-                f"went on to {steps[-1]} within {window} days ({fmt_number(finished)})" if entered else
-                f"Nobody did {steps[0]}{filter_phrase(p)} in {phrase}, so nobody entered the funnel")
+    headline = (f"{fmt_number(conversion, 'pct')} of {count(entered, 'person')} who did {steps[0]}{filter_phrase(p)} "
+                f"went on to {steps[-1]} within {count(window, 'day')} ({fmt_number(finished)})" if entered else
+                f"Nobody did {steps[0]}{filter_phrase(p)} {range_words(phrase)}, so nobody entered the funnel")
     lines = []
     if entered and n > 2:
         kept = [(_ratio(overall[i], overall[i - 1]), i) for i in range(1, n) if overall[i - 1]]
@@ -75,7 +75,7 @@ def present_funnel(env: PresentEnv) -> Presentation:
     warnings = []
     late = datetime.combine(p["end"], datetime.min.time()) - timedelta(days=window)
     if datetime.combine(p["end"], datetime.min.time()) > env.now - timedelta(days=window) and late < env.now:
-        warnings.append(f"People who entered after {max(late, datetime.combine(p['start'], datetime.min.time())):%d %b %H:%M} "
+        warnings.append(f"People who entered after {fmt_moment(max(late, datetime.combine(p['start'], datetime.min.time())))} "
                         f"have had less than {window} days to finish, so the latest conversion is still rising.")
     who = (f"{dim.label.lower()} is the value on the entering event" if dim is not None and dim.level == "event" else
            f"{dim.label.lower()} is the person's" if dim is not None else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from charts.spec import LineChart, Series
 
-from ..formatting import fmt_number
+from ..formatting import count, fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
 from .common import range_phrase
 
@@ -35,14 +35,14 @@ def present_intervention_impact(env: PresentEnv) -> Presentation:
     before, after = range(-30, 0), range(1, 31)
     phrase = range_phrase(env)
     if not people[ALL]:
-        headline = f"No one got {event} {phrase} with 30 days since"
+        headline = f"No one got {event} {range_words(phrase)} with 30 days since"
         key = None
     else:
         b, a = window_mean(shares[ALL], before), window_mean(shares[ALL], after)
         key = a - b
         headline = (f"After {event}, people were active on {fmt_number(a, 'pct')} of days in the next 30 vs "
                     f"{fmt_number(b, 'pct')} in the 30 before ({'+' if key >= 0 else '−'}{abs(key) * 100:.1f} pts, "
-                    f"n={people[ALL]:,} people)")
+                    f"n={count(people[ALL], 'person')})")
     lines = [f"User age {g}: {fmt_number(window_mean(shares[g], before), 'pct')} before → "
              f"{fmt_number(window_mean(shares[g], after), 'pct')} after (n={people[g]:,})" for g in groups if people[g]]
     table_rows = tuple((g, f"{people[g]:,}", fmt_number(window_mean(shares[g], before), "pct"),
@@ -53,7 +53,8 @@ def present_intervention_impact(env: PresentEnv) -> Presentation:
         "lines by user age",
         x=OFFSETS, series=tuple(Series(g, tuple(shares[g][d] for d in OFFSETS),
                                        style="dashed" if g == ALL else "solid") for g in groups + [ALL] if people[g]),
-        y_format="pct", marker=(0, event))
+        y_format="pct", marker=(0, event), y_label="share of people active that day",
+        x_label=f"days from each person's first {event}")
     return Presentation(
         title=f"Intervention impact: {event} · {phrase}", headline=headline,
         key=KeyNumber("Change in daily active share (after − before)", key, "pct"),

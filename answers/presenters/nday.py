@@ -5,7 +5,7 @@ from __future__ import annotations
 from charts.spec import Heatmap
 from segment.dimensions import DIMENSIONS, OTHER_LABEL
 
-from ..formatting import fmt_number
+from ..formatting import fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
 from .common import filter_phrase, range_phrase
 
@@ -43,8 +43,9 @@ def present_nday_retention(env: PresentEnv) -> Presentation:
     overall = rate(ALL_LABEL, key_day)
     headline = (" · ".join(f"D{n} {fmt_number(rate(ALL_LABEL, n), 'pct')} (n={cells[(ALL_LABEL, n)][0]:,})"
                            for n in days if cells.get((ALL_LABEL, n), (0, 0))[0])
-                or f"No one who signed up {phrase} has reached day {days[0]} yet")
-    headline = f"N-day retention of people who signed up {phrase}{filter_phrase(p)}: {headline}"
+                or f"No one who signed up {range_words(phrase)} has reached day {days[0]} yet")
+    kind = "24-hour days since signup" if p.get("periods") == "since_signup" else "calendar days"
+    headline = f"N-day retention ({kind}) of people who signed up {range_words(phrase)}{filter_phrase(p)}: {headline}"
     ranked = [(rate(s, key_day), s) for s in segments[:-1] if rate(s, key_day) is not None]
     lines = []
     if len(ranked) >= 2:
@@ -56,20 +57,30 @@ def present_nday_retention(env: PresentEnv) -> Presentation:
     table_rows = tuple((s, *(f"{fmt_number(rate(s, n), 'pct')} (n={cells.get((s, n), (0, 0))[0]:,})" for n in days))
                        for s in segments)
     chart = Heatmap(
-        title=f"N-day retention by {dim.label.lower()}", subtitle=f"signups {phrase}{filter_phrase(p)}",
+        title=f"N-day retention by {dim.label.lower()}", subtitle=f"{kind} · signups {phrase}{filter_phrase(p)}",
         row_labels=tuple(segments), col_labels=tuple(f"day {n}" for n in days),
         values=tuple(tuple(rate(s, n) for n in days) for s in segments),
         row_notes=tuple(f"n={size.get(s, 0):,}" for s in segments),
-        x_label="days since signup", y_label=dim.label.lower(), scale_from=0)
-    how = ("on day N or any day after it (up to today)" if p.get("retained") == "on_or_after"
-           else "on day N itself")
+        x_label="24-hour days since signup" if p.get("periods") == "since_signup" else "calendar days since signup",
+        y_label=dim.label.lower(), scale_from=0)
+    since = p.get("periods") == "since_signup"
+    if since:
+        how = ("in the N-th 24 hours after signing up or any time after (up to now)" if p.get("retained") == "on_or_after"
+               else "in the N-th 24 hours after signing up (from N x 24 to (N+1) x 24 hours after the signup moment)")
+    else:
+        how = ("on day N or any day after it (up to today)" if p.get("retained") == "on_or_after"
+               else "on day N itself")
     event_note = f"doing {p['event']}" if p.get("event") else "with any event"
     return Presentation(
         title=f"N-day retention by {dim.label.lower()} · signups {phrase}{filter_phrase(p)}", headline=headline,
         key=KeyNumber(f"D{key_day} retention", overall, "pct"),
         table=Table(cols, table_rows, (False,) + (True,) * len(days)), chart=chart, lines=lines,
         definitions=[f"Retained on day N: active ({event_note}) {how}. A person counts for day N only once "
-                     f"day N is over (as of {env.today.isoformat()}), so n shrinks for longer windows.",
+                     f"day N is over (as of {env.now:%Y-%m-%d %H:%M}), so n shrinks for longer windows.",
+                     ("Day N: 24-hour windows from each person's signup moment (periods=since_signup, Amplitude's "
+                      "n-day); the default counts calendar days." if since else
+                      "Day N: the N-th calendar day after the signup day, in the configured timezone (day 0 = the "
+                      "signup day); periods=since_signup counts 24-hour windows from the signup moment instead."),
                      f"{dim.label}: the value on the person's signup event; the top {p.get('top')} by signups are "
                      "shown, the rest as Other. n in a cell: the people whose day N is over; beside the chart: "
                      "the people in the segment whose day 1 is over."])

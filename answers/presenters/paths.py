@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from charts.spec import PathChart
 
-from ..formatting import fmt_number
+from ..formatting import count, fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
 from .common import range_phrase
 
@@ -40,7 +40,7 @@ def _present(env: PresentEnv, title: str, noun: str, count_col: str, label, defi
         headline = empty
     covered = sum(n for _, n, _ in shown)
     lines = [f"The top {len(shown)} cover {fmt_number(covered / total, 'pct')} of {fmt_number(total)} {noun} by "
-             f"{fmt_number(people)} people"] if shown and total else []
+             f"{count(people, 'person')}"] if shown and total else []
     table = Table(("#", "Path", noun.capitalize(), "Share", "People"), tuple(
         (str(i + 1), path, fmt_number(n), fmt_number(n / total if total else None, "pct"), fmt_number(u))
         for i, (path, n, u) in enumerate(shown)), (True, False, True, True, True))
@@ -72,7 +72,7 @@ def present_user_path(env: PresentEnv) -> Presentation:
         [f"Path: the {steps} events just {word} each {target} in the same session, oldest first; repeats are kept; "
          f"{cut} fewer than {steps} events away. Ties at the cut-off are all shown.",
          _session_definition(p)],
-        f"Nobody did {target} in {range_phrase(env)}")
+        f"Nobody did {target} {range_words(range_phrase(env))}")
 
 
 def present_session_flows(env: PresentEnv) -> Presentation:
@@ -87,4 +87,4 @@ def present_session_flows(env: PresentEnv) -> Presentation:
         env, f"How sessions start: the first {steps} events", "sessions", "sessions", label,
         [f"Path: the first {steps} events of each session that started in the range; {END} means the session had "
          f"fewer events. Ties at the cut-off are all shown.", _session_definition(p)],
-        f"No sessions started in {range_phrase(env)}")
+        f"No sessions started {range_words(range_phrase(env))}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from charts.spec import BarChart, LineChart, Series
 from segment.dimensions import DIMENSIONS
 
-from ..formatting import fmt_duration, fmt_number, period_label
+from ..formatting import count, fmt_duration, fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
-from .common import densify, partial_index, range_phrase
+from ..periods import NO_DATA
+from .common import as_float, chart_marks, no_data_note, period_text, range_phrase, series
 from .paths import _session_definition
 
 MEASURES = ["sessions", "users", "median_seconds", "mean_seconds", "events", "page_landings", "bounces"]
@@ -18,6 +19,8 @@ def _ratio(part, whole) -> float | None:
 
 
 def _cells(r: dict) -> tuple[str, ...]:
+    if r.get("state") == NO_DATA:
+        return ("no data",) * 5
     return (fmt_number(r["sessions"]), fmt_number(r["users"]), fmt_duration(r["median_seconds"]),
             fmt_number(_ratio(r["events"], r["sessions"]), "float"),
             f"{fmt_number(_ratio(r['bounces'], r['page_landings']), 'pct')} (n={fmt_number(r['page_landings'] or 0)})")
@@ -28,11 +31,11 @@ def present_sessions(env: PresentEnv) -> Presentation:
     unit = p["interval"]
     rows = env.result.as_dicts()
     total = next((r for r in rows if r["period"] is None and r["segment"] is None), None) or {m: 0 for m in MEASURES}
-    series = densify([r for r in rows if r["period"] is not None], p["start"], p["end"], unit, env.week_start, MEASURES)
+    shown = series([r for r in rows if r["period"] is not None], env, unit, MEASURES)
     bounce = _ratio(total["bounces"], total["page_landings"])
     phrase = range_phrase(env)
     per_session = fmt_number(_ratio(total["events"], total["sessions"]), "float")
-    headline = (f"{fmt_number(total['sessions'])} sessions by {fmt_number(total['users'])} people {phrase}: median "
+    headline = (f"{count(total['sessions'], 'session')} by {count(total['users'], 'person')} {range_words(phrase)}: median "
                 f"length {fmt_duration(total['median_seconds'])}, {per_session} events per session")
     lines = [f"Web bounce rate: {fmt_number(bounce, 'pct')} of {fmt_number(total['page_landings'] or 0)} sessions that "
              "landed on a page"] if total["page_landings"] else []
@@ -55,13 +58,13 @@ def present_sessions(env: PresentEnv) -> Presentation:
                                               if r["page_landings"] else "") for r in segs))
     else:
         table = Table((unit.capitalize(),) + head, tuple(
-            (period_label(r["period"], unit),) + _cells(r) for r in series) + (("Total",) + _cells(total),),
+            (period_text(r, unit, env),) + _cells(r) for r in shown) + (("Total",) + _cells(total),),
             (False,) + (True,) * 5)
-        chart = LineChart(title=f"Sessions per {unit}", subtitle=phrase, x=tuple(r["period"] for r in series),
-                          series=(Series("sessions", tuple(float(r["sessions"] or 0) for r in series)),
+        chart = LineChart(title=f"Sessions per {unit}", subtitle=phrase, x=tuple(r["period"] for r in shown),
+                          series=(Series("sessions", tuple(as_float(r["sessions"]) for r in shown)),
                                   Series("bounce rate (web)", tuple(_ratio(r["bounces"], r["page_landings"])
-                                                                    for r in series), axis="right")),
-                          granularity=unit, partial_from=partial_index(series, unit, env.now, p["start"], p["end"]))
+                                                                    for r in shown), axis="right")),
+                          granularity=unit, y_label="sessions", right_label="bounce rate (web)", **chart_marks(shown))
     who = (f" {dim.label} is the value on the session's first event." if dim is not None and dim.level == "event" else
            f" {dim.label} is the person's." if dim is not None else "")
     return Presentation(
@@ -70,4 +73,4 @@ def present_sessions(env: PresentEnv) -> Presentation:
         definitions=[_session_definition(p),
                      "Counted by the period the session started in. Length: first to last event (a one-event session "
                      "lasts 0 s). Bounce: a session that landed on a web page (its first event a page view) and had "
-                     "no other event; the rate is over sessions that landed on a page." + who])
+                     "no other event; the rate is over sessions that landed on a page." + who] + no_data_note(env, shown))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from charts.spec import Heatmap
 
-from ..formatting import fmt_number
+from ..formatting import fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
 from .common import range_phrase
 
@@ -33,7 +33,7 @@ def present_slipping_away(env: PresentEnv) -> Presentation:
     key = rate(ALL, key_day)
     n_key = cells.get((ALL, key_day), (0, 0))[0]
     if key is None:
-        headline = f"Not enough history for {event} {phrase}: no 4-week window after {key_day} idle days is over yet"
+        headline = f"Not enough history for {event} {range_words(phrase)}: no 4-week window after {key_day} idle days is over yet"
     else:
         headline = (f"After {key_day} idle days, {fmt_number(key, 'pct')} of people who did {event} did it again within "
                     f"4 weeks (n={n_key:,} idle spells)")

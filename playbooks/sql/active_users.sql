@@ -27,7 +27,7 @@ params:
   group_by: {type: dimension, help: "active users per platform, plan, channel, ... (calendar periods)"}
   top: {type: int, default: 5, min: 1, max: 20}
   filters: {type: filters, help: "only activity matching, e.g. platform:iOS"}
-  compare: {type: enum, choices: [previous, week], help: "the one comparison to show: the period before, or a week earlier"}
+  compare: {type: enum, choices: [previous, week, year], help: "the one comparison to show: the period before, a week or a year earlier"}
 default_range: {day: 30, week: 12, month: 12}
 lookback_days: 27
 words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky,

@@ -21,6 +21,13 @@ params:
     default: on_day
     help: "on_day: active on day N itself; on_or_after: active on day N or any day since"
     words: {on_or_after: [or later, on or after, unbounded, or after]}
+  periods:
+    type: enum
+    choices: [calendar, since_signup]
+    default: calendar
+    help: "calendar: day N is the N-th calendar day after the signup day; since_signup: the N-th 24 hours after the signup moment"
+    words: {since_signup: [since signup, since their signup, since each signup, since sign up, 24-hour days,
+                           24 hour days, since their own signup, amplitude style]}
 events_between: [start, tomorrow]
 default_range: {day: 90}
 words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 retention, d7 retention,
@@ -31,8 +38,7 @@ words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 
         come back the next day, came back the next day, back the next day, a week later, a day later, a month later,
         exactly a week later, day n, at d7, at d1, at d30, d1 retention rate, d7 return, day after they sign up,
         the day after they sign up, after their first day, day after signup, day after signing up, next day after]
-definitions:
-  - "Day N: the N-th calendar day after the signup day, in the configured timezone (day 0 = the signup day)."
+definitions: []
 examples:
   - n-day retention
   - d7 retention by channel
@@ -40,17 +46,39 @@ examples:
   - 28 day retention by platform last 60 days
   - d1 d7 d28 by plan
   - 7 day retention or later for ios users
+  - d1 d7 retention since signup
 */
 WITH {% include "signups.sql" %},
 windows AS (
   SELECT 1 AS day_n UNION ALL SELECT 7 UNION ALL SELECT 14 UNION ALL SELECT 28
 ),
+{% if periods == 'since_signup' %}
+-- day N: the N-th 24 hours after the signup moment, over once signup + (N + 1) x 24 h is at or before now
 eligible AS (
-  -- day N is over: the signup day + N + 1 days is at or before the start of today
+  SELECT s.user_id, s.segment, w.day_n, s.activated_at
+  FROM signups s
+  CROSS JOIN windows w
+  WHERE EXTRACT(EPOCH FROM (:now - s.activated_at)) >= (w.day_n + 1) * 86400
+),
+coming_back AS (
+  SELECT user_id, occurred_at
+{% include "coming_back.sql" %}
+),
+retained AS (
+  SELECT DISTINCT e.user_id, e.day_n, e.segment
+  FROM eligible e
+  JOIN coming_back a ON a.user_id = e.user_id AND a.occurred_at >= e.activated_at
+   AND {% if retained == 'on_or_after' %}EXTRACT(EPOCH FROM (a.occurred_at - e.activated_at)) >= e.day_n * 86400
+       {%- else %}FLOOR(EXTRACT(EPOCH FROM (a.occurred_at - e.activated_at)) / 86400) = e.day_n{% endif %}
+
+),
+{% else %}
+eligible AS (
+  -- day N is over: the signup day + N + 1 days is at or before the start of the day of the question
   SELECT s.user_id, s.segment, w.day_n, CAST({{ trunc('s.activated_at', 'day') }} AS DATE) AS signup_day
   FROM signups s
   CROSS JOIN windows w
-  WHERE w.day_n + 1 <= {{ periods_between(trunc('s.activated_at', 'day'), ':today', 'day') }}
+  WHERE w.day_n + 1 <= {{ periods_between(trunc('s.activated_at', 'day'), trunc(':now', 'day'), 'day') }}
 ),
 active_days AS (
   SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
@@ -62,6 +90,7 @@ retained AS (
   JOIN active_days a ON a.user_id = e.user_id
    AND a.day {{ '>=' if retained == 'on_or_after' else '=' }} e.signup_day + e.day_n
 ),
+{% endif %}
 -- counted side by side rather than eligible LEFT JOIN retained: PostgreSQL estimates these CTEs at
 -- a row or two and turned that join into a nested loop over eligible x retained (minutes at 1M events)
 marks AS (

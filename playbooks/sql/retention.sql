@@ -3,9 +3,13 @@ id: retention
 title: Cohort retention
 question: Of the people who signed up in each week or month, how many came back in later periods?
 description: >
-  Mode's "Describing Retention": users grouped by the week or month they activated (the
-  activation event, Signed Up by default); for each later period, how many were active.
-  Period 0 is the cohort itself. Periods that have not ended yet are marked partial.
+  The cohort triangle (Mode's "Describing Retention" report): users grouped by the week or month
+  they activated (the activation event, Signed Up by default); for each later period, how many were
+  active. Two definitions, named in every answer: calendar periods (default: period k is the k-th
+  calendar week or month after the signup one; period 0 is the cohort itself, periods not over yet are
+  marked partial) or periods since each person's own signup (periods=since_signup: period k is days
+  [k·w, (k+1)·w) after their signup moment, w = 1, 7 or 30 days, as Mode's SQL and Amplitude's n-day
+  retention count it; a person counts for period k once it is over).
 presenter: retention
 chart: heatmap
 params:
@@ -16,12 +20,20 @@ params:
   group_by: {type: dimension, help: "retention curves per platform, channel, plan, signup weekday, ... (the value on the signup event)"}
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest segments; the rest are Other"}
   filters: {type: filters, help: "only people whose signup matches, e.g. platform:iOS, channel:google"}
+  periods:
+    type: enum
+    choices: [calendar, since_signup]
+    default: calendar
+    help: "calendar: the k-th calendar week/month after the signup one; since_signup: whole 1/7/30-day steps since each person's signup"
+    words: {since_signup: [since signup, since their signup, since each signup, since sign up, since each person's signup,
+                           since their own signup, since their start, since each person's start, whole weeks since signup,
+                           whole periods since signup, mode style, amplitude style]}
 events_between: [start, tomorrow]
 default_range: {day: 14, week: 12, month: 6}
 words: [retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around,
         coming back, keep coming back, keeps coming back, retaining]
 definitions:
-  - "Cohort: users by the period of their first activation event; retention k = cohort members active in period k / cohort size."
+  - "Cohort: users by the period of their first activation event; retention k = cohort members retained in period k / the cohort members it is over for (all of them, for calendar periods that have ended)."
   - "Churn k = (retained k-1 - retained k) / cohort size."
 examples:
   - retention weekly
@@ -32,8 +44,54 @@ examples:
   - weekly retention by channel
   - retention by platform top 3
   - monthly retention for pro users
+  - weekly retention since signup
 */
 {% set seg = 'segment, ' if group_by else '' %}
+{% if periods == 'since_signup' %}
+{#- whole steps of 1, 7 or 30 days since each person's own signup moment; a person counts for period k
+    once it is over (signup + (k+1) steps <= now), so cells are over the people whose period k is over -#}
+{% set step = {'day': 86400, 'week': 604800, 'month': 2592000}[interval] %}
+WITH {% include "signups.sql" %},
+cohorts AS (
+  SELECT user_id, activated_at, {{ trunc('activated_at') }} AS cohort, segment,
+         CAST(FLOOR(EXTRACT(EPOCH FROM (:now - activated_at)) / {{ step }}) AS INTEGER) AS periods_over
+  FROM signups
+),
+cohort_sizes AS (
+  SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
+),
+coming_back AS (
+  SELECT user_id, occurred_at
+{% include "coming_back.sql" %}
+),
+-- each person's periods with activity, counted only once they are over
+activity AS (
+  SELECT DISTINCT c.user_id, c.cohort, c.segment, c.periods_over,
+         CAST(FLOOR(EXTRACT(EPOCH FROM (e.occurred_at - c.activated_at)) / {{ step }}) AS INTEGER) AS period_number
+  FROM cohorts c
+  JOIN coming_back e ON e.user_id = c.user_id AND e.occurred_at >= c.activated_at
+),
+retained AS (
+  SELECT {{ seg }}cohort, period_number, COUNT(*) AS users
+  FROM activity
+  WHERE period_number < periods_over AND period_number <= 12
+  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
+),
+eligible AS (
+  SELECT {{ 'c.segment, ' if group_by else '' }}c.cohort, n.n AS period_number, COUNT(*) AS eligible
+  FROM cohorts c
+  JOIN numbers n ON n.n < c.periods_over AND n.n <= 12
+  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
+)
+SELECT {{ 's.segment, ' if group_by else '' }}s.cohort, e.period_number, s.cohort_size, COALESCE(r.users, 0) AS users,
+       e.eligible, CAST(COALESCE(r.users, 0) AS DOUBLE PRECISION) / e.eligible AS retention
+FROM cohort_sizes s
+JOIN eligible e ON e.cohort = s.cohort{% if group_by %} AND e.segment = s.segment{% endif %}
+
+LEFT JOIN retained r ON r.cohort = e.cohort AND r.period_number = e.period_number{% if group_by %} AND r.segment = e.segment{% endif %}
+
+ORDER BY {{ '1, 2, 3' if group_by else '1, 2' }}
+{% else %}
 WITH {% include "signups.sql" %},
 cohorts AS (
   SELECT user_id, {{ trunc('activated_at') }} AS cohort, segment FROM signups
@@ -58,3 +116,4 @@ FROM cohort_sizes s
 JOIN retained r ON r.cohort = s.cohort{% if group_by %} AND r.segment = s.segment{% endif %}
 
 ORDER BY {{ '1, 2, 3' if group_by else '1, 2' }}
+{% endif %}

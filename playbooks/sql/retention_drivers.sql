@@ -26,7 +26,7 @@ words: [retention drivers, drivers of retention, what drives retention, early ac
         matter for retention, retained customers, stay longer, first few days, go along with, goes along with,
         users staying, people staying]
 definitions:
-  - "Retained: active (any qualifying event) between day 28 and day 35 after signing up; only people whose day 35 is over are counted."
+  - "Windows are 24-hour steps from each person's signup moment (not calendar days, unlike nday_retention's default): the first N days = the N x 24 hours after signing up; retained = active (any qualifying event) between 28 x 24 and 35 x 24 hours after it; only people whose 35 x 24 hours are over are counted."
   - "Lift = retention of those who did it / retention of the rest; coverage = the share of signups who did it. Correlation, not cause: people who were going to stay anyway may simply do more."
 examples:
   - retention drivers

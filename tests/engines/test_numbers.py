@@ -48,9 +48,12 @@ def test_event_volume_matches_oracle(answerers, oracles, engine, dataset, questi
     assert len(total_row) == 1 and tuple(total_row[0][1:]) == (total, total_users)
     assert answer.key.value == total
     assert total > 0, "the demo data should have this event in the range"
-    # every comparison is the same count over its own window
-    for change, run in zip(answer.key.changes, [q for q in answer.queries if q.label == "comparison"]):
-        lo, hi = run.params["start"], run.params["end"]
+    # every comparison is the same count over its own window, or said and not made before the data
+    for change in answer.key.changes:
+        lo, hi = change.window
+        if not change.compared:
+            assert lo < oracle.first_data() and change.other is None
+            continue
         _, (other, _) = oracle.volume(event, lo, hi, p["interval"])
         assert change.other == other
         assert change.pct == pytest.approx((total - other) / other if other else None)
@@ -244,14 +247,19 @@ def test_a_comparison_asked_for_uses_its_own_window(answerers, oracles, engine, 
     p = answer.request.params
     assert p["compare"] == unit and p["event"] == event
     (change,) = answer.key.changes
-    (run,) = [q for q in answer.queries if q.label == "comparison"]
-    lo, hi = run.params["start"], run.params["end"]
+    lo, hi = change.window
     assert _d(lo) == shift(p["start"], unit, -1)
-    now = DATASETS[dataset].clock.replace(tzinfo=None)
+    now = oracle.as_of  # the moment of the question: the clock, or the latest data when that is earlier
     if datetime.combine(p["end"], datetime.min.time()) <= now:
         assert _d(hi) == shift(p["end"], unit, -1)
     else:  # runs into today: up to the same moment a week earlier
         assert hi == datetime.combine(shift(now.date(), unit, -1), now.time())
+    assert unit in change.label or "last week" in change.label
+    runs = [q for q in answer.queries if q.label == "comparison"]
+    if not change.compared:  # a window before the first event is said, not compared (and not queried)
+        assert lo < oracle.first_data() and not runs and "data starts" in change.note
+        return
+    (run,) = runs
+    assert (run.params["start"], run.params["end"]) == (lo, hi) or _d(run.params["start"]) == _d(lo)
     _, (other, _) = oracle.volume(event, lo, hi, p["interval"])
     assert change.other == other
-    assert unit in change.label

@@ -257,6 +257,28 @@ def test_week_over_week_change_alert(store, answerers, oracles):
         assert f"{fmt_change(now, before)} vs the week before" in poster.parents[0].text
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("question", ["weekly active users this week", "mau this month", "weekly active users yesterday"])
+def test_digest_and_alert_show_the_answers_own_comparison(store, answerers, oracles, engine, question):
+    """A digest line and an alert on WAU say the comparison the answer says: the same window, cut at the
+    same point ("vs the same point last week (…): 374"), never the whole week before."""
+    answerer = answerers[(engine, "messenger")]
+    answer = ask(answerer, question)
+    change = answer.key.changes[0]
+    assert "same point" in change.label or "day before" in change.label
+    digest = add(store, [question])
+    poster = RecordingPoster()
+    assert runner(store, answerer, poster).run_slot(digest.id, MONDAY_9_BERLIN).status == "ok"
+    assert f"({change.phrase()})" in poster.parents[0].text and change.phrase() in answer.summary
+    text, rule = parse_alert(f"when {question} change more than 0.01%")
+    alert = add(store, [question], kind="alert", alert=rule, name="WAU watch")
+    alerts = RecordingPoster()
+    outcome = runner(store, answerer, alerts).run_slot(alert.id, MONDAY_9_BERLIN)
+    assert outcome.status == "ok" and change.phrase() in outcome.detail
+    if alerts.parents:
+        assert change.phrase() in alerts.parents[0].text
+
+
 def _fields(schedule: Schedule) -> dict:
     return {k: getattr(schedule, k) for k in Schedule.__dataclass_fields__}
 
