@@ -95,6 +95,7 @@ class SchedulerConfig:
     max_attempts: int = 3
     retry_seconds: int = 60  # first retry delay, doubled each time
     run_timeout_minutes: int = 30  # a run still "running" after this is recorded as timed out
+    min_interval_minutes: int = 1  # no schedule may run more often than this (cron has no seconds field)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ _DEMO_KEYS = {"data_dir", "seed", "events", "days"}
 _CHARTS_KEYS = {"dir"}
 _PLAYBOOKS_KEYS = {"dirs"}
 _SLACK_KEYS = {"command", "playbook_commands", "workers", "max_table_rows"}
-_SCHEDULER_KEYS = {"admins", "grace_minutes", "max_attempts", "retry_seconds", "run_timeout_minutes"}
+_SCHEDULER_KEYS = {"admins", "grace_minutes", "max_attempts", "retry_seconds", "run_timeout_minutes",
+                   "min_interval_minutes"}
 
 
 def _check_keys(section: str, data: dict, allowed: set[str]) -> None:
@@ -365,6 +367,9 @@ def _scheduler(data: dict) -> SchedulerConfig:
         admins = [admins]
     numbers = {key: _as_int(f"scheduler.{key}", raw.get(key, getattr(SchedulerConfig, key)), minimum=1)
                for key in _SCHEDULER_KEYS - {"admins"}}
+    if numbers["min_interval_minutes"] > 1440:
+        raise ConfigError("scheduler.min_interval_minutes",
+                          f"must be at most 1440 (a day), got {numbers['min_interval_minutes']}")
     return SchedulerConfig(admins=tuple(str(a) for a in admins), **numbers)
 
 

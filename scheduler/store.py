@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from state.db import StateDB, metadata
 
-from .triggers import When
+from .triggers import When, stored_when
 
 schedules = Table(
     "schedules", metadata,
@@ -41,7 +41,7 @@ schedules = Table(
     Column("kind", String(10), nullable=False),  # digest | alert
     Column("questions", Text, nullable=False),  # JSON list of questions
     Column("when_text", String(200), nullable=False),
-    Column("trigger", Text, nullable=False),  # JSON CronTrigger fields
+    Column("trigger", Text, nullable=False),  # JSON: the five cron fields (scheduler/cron.py)
     Column("timezone", String(64), nullable=False),
     Column("channel", String(64), nullable=False),  # Slack channel ID
     Column("owner", String(64), nullable=False),  # Slack user ID (or "yaml")
@@ -308,7 +308,7 @@ def _schedule(row) -> Schedule:
     created = row["created_at"]
     return Schedule(
         id=row["id"], name=row["name"], kind=row["kind"], questions=tuple(json.loads(row["questions"])),
-        when=When(row["when_text"], json.loads(row["trigger"])), timezone=row["timezone"], channel=row["channel"],
+        when=stored_when(row["when_text"], json.loads(row["trigger"])), timezone=row["timezone"], channel=row["channel"],
         owner=row["owner"], paused=bool(row["paused"]), source=row["source"],
         skip_when_empty=bool(options.get("skip_when_empty")), notify_recovery=bool(options.get("notify_recovery")),
         alert=AlertRule(alert["op"], float(alert["threshold"]), alert.get("text", "")) if alert else None,

@@ -29,12 +29,11 @@ from scheduler import (
 )
 from scheduler.service import JOB_FUNC, JOBS_TABLE
 from scheduler.store import schedule_runs
-from scheduler.triggers import When
 from state.db import open_state
 
 from ..conftest import DATASETS, ENGINES, late_clock, make_answerer
 from ..helpers import ask, service_for
-from ..scheduling import RecordingPoster, postgres_state
+from ..scheduling import PerSecondScheduler, RecordingPoster, postgres_state
 
 FAST = RunPolicy(max_attempts=3, backoff_seconds=0.01, grace=timedelta(hours=1), run_timeout=timedelta(minutes=30))
 MONDAY_9_BERLIN = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # Mon 16 Nov 2026 09:00 CET
@@ -294,7 +293,7 @@ def test_two_runners_race_for_the_same_slots_on_postgres(answerer):
     with postgres_state() as url:
         states = [open_state(url), open_state(url)]
         stores = [ScheduleStore(s) for s in states]
-        schedule = add(stores[0], when=When("every minute", {"minute": "*"}), timezone="UTC")
+        schedule = add(stores[0], when=parse_when("* * * * *"), timezone="UTC")
         poster = RecordingPoster()
         runners = [runner(s, answerer, poster, name=f"p{i}") for i, s in enumerate(stores)]
         slots = [datetime(2026, 11, 16, 9, m, tzinfo=UTC) for m in range(6)]
@@ -320,15 +319,14 @@ def test_two_runners_race_for_the_same_slots_on_postgres(answerer):
 
 
 def test_two_services_on_postgres_one_leader_takeover_no_duplicates(answerer):
-    """Real APScheduler on a real PostgreSQL job store, a per-second schedule, two bot processes:
-    one leads; when it dies without releasing the lease the other takes over; every slot posts once."""
+    """Real APScheduler on a real PostgreSQL job store, slots every second (tests.scheduling), two bot
+    processes: one leads; when it dies without releasing the lease the other takes over; every slot posts once."""
     with postgres_state() as url:
         states = [open_state(url), open_state(url)]
         stores = [ScheduleStore(s) for s in states]
-        schedule = add(stores[0], ["invites yesterday"], when=When("every second", {"second": "*"}), timezone="UTC",
-                       created=datetime.now(UTC))
+        schedule = add(stores[0], ["invites yesterday"], when="* * * * *", timezone="UTC", created=datetime.now(UTC))
         poster = RecordingPoster()
-        services = [SchedulerService(s, runner(s, answerer, poster, name=f"bot{i}"), holder=f"bot{i}",
+        services = [PerSecondScheduler(s, runner(s, answerer, poster, name=f"bot{i}"), holder=f"bot{i}",
                                      lease_seconds=3, heartbeat_seconds=0.3) for i, s in enumerate(stores)]
         for service in services:
             service.start()
@@ -364,6 +362,22 @@ def test_two_services_on_postgres_one_leader_takeover_no_duplicates(answerer):
         assert len({r.slot for r in runs}) == len(runs)
         for s in states:
             s.dispose()
+
+
+def test_every_minute_cron_fires_once_a_minute_in_real_apscheduler(store, answerer):
+    """Finding 2 end to end: `* * * * *` in the real loop (APScheduler, SQLAlchemy job store) for 3.5 s
+    runs at most once, on a whole minute; it used to post a digest every second."""
+    schedule = add(store, when="* * * * *", timezone="UTC", created=datetime.now(UTC))
+    poster = RecordingPoster()
+    service = SchedulerService(store, runner(store, answerer, poster), heartbeat_seconds=0.2)
+    service.start()
+    try:
+        time.sleep(3.5)
+    finally:
+        service.stop()
+    ran = [r for r in store.runs(schedule.id) if r.status == "ok"]
+    assert len(ran) <= 1 and len(poster.parents) == len(ran)
+    assert all(r.slot.second == 0 for r in ran)
 
 
 def _posted_slots(store: ScheduleStore, schedule_id: str) -> list:
@@ -540,7 +554,7 @@ def test_scheduled_run_goes_through_the_answer_service_and_is_audited(store, ans
 
 def test_killed_process_loses_no_schedule_and_posts_no_duplicate(built, tmp_path):
     """Two real bot processes one after the other on a PostgreSQL state DB: the first is killed (-9)
-    while scheduling a per-second digest; the second takes over from the same tables."""
+    while scheduling a digest (on whole seconds, tests.scheduling); the second takes over from the same tables."""
     import json
     import os
     import signal
@@ -568,8 +582,7 @@ def test_killed_process_loses_no_schedule_and_posts_no_duplicate(built, tmp_path
     with postgres_state() as url:
         state = open_state(url)
         store = ScheduleStore(state)
-        schedule = add(store, ["invites yesterday"], when=When("every second", {"second": "*"}), timezone="UTC",
-                       created=datetime.now(UTC))
+        schedule = add(store, ["invites yesterday"], when="* * * * *", timezone="UTC", created=datetime.now(UTC))
         first = start("first")
         try:
             wait(lambda: len(parents("first")) >= 2)
@@ -614,6 +627,7 @@ def test_the_documented_example_schedules_are_valid():
 
     config = load_config(ROOT / "playbot.example.yaml", env={})
     declared = {s.name: s for s in yaml_schedules(config)}
-    assert declared["Monday KPIs"].when.fields == {"day_of_week": "mon", "hour": "9", "minute": "0"}
+    assert declared["Monday KPIs"].when.fields == {"day_of_week": "mon", "hour": "9", "minute": "0", "day": "*",
+                                                   "month": "*"}
     assert declared["Signups alert"].alert.threshold == 100 and declared["Signups alert"].owner == "U01OWNER0"
     assert config.scheduler.admins == ("U01ADMIN0",)

@@ -153,7 +153,8 @@ def test_schedule_command_creates_and_the_digest_posts_with_thread(bot, oracles)
     assert "Schedule *invites yesterday*" in told["text"] and "Next run Mon" in told["text"]
     [schedule] = bot.store.all()
     assert (schedule.channel, schedule.owner, schedule.timezone, schedule.when.fields) == (
-        CHANNEL, "U0ALICE", "America/New_York", {"day_of_week": "mon", "hour": "9", "minute": "0"})
+        CHANNEL, "U0ALICE", "America/New_York", {"day_of_week": "mon", "hour": "9", "minute": "0", "day": "*",
+                                                 "month": "*"})
     # the slot fires: parent message with the number, the answer and its chart in the thread
     outcome = bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, 14, tzinfo=UTC))
     assert outcome.status == "ok", outcome
@@ -303,4 +304,5 @@ def test_edit_button_opens_prefilled_modal_and_saves_for_owner_only(bot):
     assert bot.submit_view("U0ALICE", values, metadata).status == 200
     [edited] = bot.store.all()
     assert (edited.id, edited.owner, edited.when.fields, edited.timezone, edited.alert.threshold) == (
-        schedule.id, "U0ALICE", {"day_of_week": "mon-fri", "hour": "7", "minute": "30"}, "Europe/Berlin", 40)
+        schedule.id, "U0ALICE", {"day_of_week": "mon,tue,wed,thu,fri", "hour": "7", "minute": "30", "day": "*",
+                                 "month": "*"}, "Europe/Berlin", 40)
