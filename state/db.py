@@ -6,12 +6,25 @@ SQLite gets WAL and a busy timeout so a Slack worker thread and the scheduler ca
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 
 metadata = MetaData()
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(text: str) -> str:
+    """Text every state database stores as given: NUL (PostgreSQL refuses it in text) and lone surrogates
+    (not UTF-8: both drivers refuse them) become U+FFFD; a surrogate pair becomes the character it encodes.
+    Whatever a question holds, its audit row is written."""
+    if not _UNSTORABLE.search(text):
+        return text
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text.replace("\x00", REPLACEMENT)
 
 
 class StateDB:
