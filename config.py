@@ -31,6 +31,33 @@ DEMO_NON_ACTIVITY_EVENTS = ("Email Sent",)
 DEMO_STALE_AFTER_HOURS = 48.0
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
+# ---- secrets in URLs and connection strings, masked wherever one is shown (errors, logs) ----
+MASKED = "***"
+_SECRET_KEYS = (r"password|passwd|pwd|pass|sslpassword|secret|client_secret|secret_access_key|"
+                r"aws_secret_access_key|session_token|aws_session_token|access_token|token|api_key|apikey|"
+                r"private_key|private_key_passphrase|credentials|credentials_base64")
+# user:password@ in a URL, with or without a scheme, with or without a user; the password runs to the
+# last @ of the word (it may hold @, : and /)
+_URL_PASSWORD = re.compile(r"(?<![\w@:/.%+-])(?P<head>(?:[A-Za-z][\w+.-]*://)?[^\s:/@'\"<>]*):(?!//)"
+                           r"(?P<secret>[^\s'\"<>]*)@(?=[^\s@'\"<>]*(?:[\s'\"<>]|$))")
+# ?password=..., &secret_access_key=..., password=... in a DSN, "password": "..." in JSON or a repr
+_KEY_VALUE = re.compile(rf"(?i)(?P<head>(?<![\w-])(?:{_SECRET_KEYS})(?:['\"]?\s*[=:]\s*|=))"
+                        r"(?P<secret>'[^']*'|\"[^\"]*\"|(?![\[*])[^\s&;,'\")}\]]+)")  # not one masked already
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every password or secret of a URL or connection string replaced by ***: scheme://user:pw@,
+    user:pw@host without a scheme, :pw@ without a user, ?password=, &secret_access_key=, password=... in a
+    DSN. (SQLAlchemy's own URL repr already shows ***; tokens are masked by handlers/redact.py.)"""
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}:{MASKED}@", text)
+    return _KEY_VALUE.sub(lambda m: m.group("head") + _masked_value(m.group("secret")), text)
+
+
+def _masked_value(value: str) -> str:
+    if value[:1] in "'\"" and value[-1:] == value[:1] and len(value) > 1:
+        return value[0] + MASKED + value[0]
+    return MASKED
+
 
 @dataclass(frozen=True)
 class WarehouseConfig:
@@ -47,7 +74,7 @@ class WarehouseConfig:
     @property
     def safe_url(self) -> str:
         """The URL with any password masked, for logs and messages."""
-        return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", self.url)
+        return mask_secrets(self.url)
 
 
 @dataclass(frozen=True)
@@ -335,7 +362,7 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
     synonyms = _as_mapping("synonyms", data.get("synonyms"))
     state_db = str(env.get("PLAYBOT_STATE_DB") or data.get("state_db") or Config.state_db)
     if "://" not in state_db:
-        raise ConfigError("state_db", f"{state_db!r} is not a SQLAlchemy URL",
+        raise ConfigError("state_db", f"{mask_secrets(repr(state_db))} is not a SQLAlchemy URL",
                           "e.g. sqlite:///var/state.sqlite or postgresql+psycopg://bot@db:5432/playbot")
     return Config(
         warehouses=warehouses, segment=segment, timezone=timezone, week_start=week_start, demo=demo,
@@ -384,7 +411,7 @@ def _warehouse(name: str, raw: dict) -> WarehouseConfig:
     key = f"warehouses.{name}"
     url = str(raw["url"])
     if "://" not in url:
-        raise ConfigError(f"{key}.url", f"{url!r} is not a SQLAlchemy URL",
+        raise ConfigError(f"{key}.url", f"{mask_secrets(repr(url))} is not a SQLAlchemy URL",
                           "e.g. postgresql+psycopg://user@host:5432/db or duckdb:///path/file.duckdb")
     timeout = _seconds(f"{key}.timeout_seconds", raw.get("timeout_seconds", 60), positive=True)
     connect_timeout = _seconds(f"{key}.connect_timeout_seconds", raw.get("connect_timeout_seconds", 5), positive=True)

@@ -22,7 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from config import WarehouseConfig
+from config import WarehouseConfig, mask_secrets
+from errors import ConfigError
 
 from .cache import ResultCache, cache_key
 from .dialects import SQLRefused, SQLUntranslatable, check_read_only, sqlglot_dialect, translate
@@ -54,12 +55,16 @@ class Warehouse:
     def __init__(self, config: WarehouseConfig):
         self.config = config
         self.name = config.name
-        url = make_url(config.url)
+        url = _parse_url(config)
         self.backend = url.get_backend_name()
         self.dialect = sqlglot_dialect(self.backend)
         self.kind = engine_for(self.backend)  # what differs per engine (warehouse/engines/)
         self._semaphore = threading.BoundedSemaphore(config.max_concurrent_queries)
-        self.engine = self.kind.create(url, config)
+        try:
+            self.engine = self.kind.create(url, config)
+        except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
+            raise ConfigError(f"warehouses.{config.name}.url", f"no driver for {url.drivername}: {mask_secrets(str(exc))}",
+                              "install the dialect's package (see docs/warehouses.md) or fix the URL") from None
         self.cache = ResultCache(config.cache_ttl_seconds)
         self._count_lock = threading.Lock()
         self.executions = 0  # statements sent to the warehouse (cache hits and shared waits excluded)
@@ -162,7 +167,7 @@ class Warehouse:
                 timer.cancel()
 
     def _classify(self, exc: sa.exc.DBAPIError, timed_out: bool, timeout: float) -> WarehouseError:
-        text = str(exc.orig) if exc.orig is not None else str(exc)
+        text = mask_secrets(str(exc.orig) if exc.orig is not None else str(exc))
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         lowered = text.lower()
         if timed_out or self.kind.is_timeout(lowered):
@@ -203,7 +208,7 @@ class Warehouse:
             raise self._unreachable(exc) from None
 
     def _unreachable(self, exc: BaseException) -> WarehouseUnavailable:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0] or type(exc).__name__
+        first = (mask_secrets(str(exc)).strip().splitlines() or [type(exc).__name__])[0] or type(exc).__name__
         return WarehouseUnavailable(f"The {self.name} warehouse ({self.config.safe_url}) is not reachable: {first}",
                                     "Check that it is running and that the URL in playbot.yaml is right.")
 
@@ -216,6 +221,14 @@ class Warehouse:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _parse_url(config: WarehouseConfig) -> sa.URL:
+    try:
+        return make_url(config.url)
+    except (sa.exc.ArgumentError, ValueError):
+        raise ConfigError(f"warehouses.{config.name}.url", f"{config.safe_url!r} cannot be read as a SQLAlchemy URL",
+                          "e.g. postgresql+psycopg://user@host:5432/db (percent-encode @ : / in a password)") from None
 
 
 class _Dropped(Exception):
