@@ -68,6 +68,19 @@ schedule_runs = Table(
     UniqueConstraint("schedule_id", "slot", name="uq_schedule_runs_slot"),
 )
 
+# every message a run posted (its parent, each answer): a retry posts only what is not here
+schedule_run_posts = Table(
+    "schedule_run_posts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule_id", String(64), nullable=False, index=True),
+    Column("slot", DateTime, nullable=False),  # the run's slot (local wall time)
+    Column("item", String(32), nullable=False),  # parent | answer 1 | answer 2 ...
+    Column("ts", String(64)),  # the message's id (Slack ts)
+    Column("posted_at", DateTime, nullable=False),  # UTC
+    Column("detail", Text),  # what failed after the message was posted (its chart, say)
+    UniqueConstraint("schedule_id", "slot", "item", name="uq_schedule_run_posts_item"),
+)
+
 schedule_alerts = Table(
     "schedule_alerts", metadata,
     Column("schedule_id", String(64), primary_key=True),
@@ -127,6 +140,14 @@ class Schedule:
     def _definition(self) -> tuple:
         return (self.name, self.questions, self.when, self.timezone, self.channel, self.owner, self.kind,
                 self.options_json())
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    item: str
+    ts: str | None
+    posted_at: datetime
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +212,7 @@ class ScheduleStore:
     def delete(self, schedule_id: str) -> bool:
         with self.engine.begin() as conn:
             conn.execute(delete(schedule_alerts).where(schedule_alerts.c.schedule_id == schedule_id))
+            conn.execute(delete(schedule_run_posts).where(schedule_run_posts.c.schedule_id == schedule_id))
             conn.execute(delete(schedule_runs).where(schedule_runs.c.schedule_id == schedule_id))
             return bool(conn.execute(delete(schedules).where(schedules.c.id == schedule_id)).rowcount)
 
@@ -227,6 +249,25 @@ class ScheduleStore:
                 update(schedule_runs).where(schedule_runs.c.schedule_id == schedule_id, schedule_runs.c.slot == slot,
                                             schedule_runs.c.status == "running")
                 .values(status=status, detail=detail, finished_at=utc_naive(now))).rowcount)
+
+    def record_post(self, schedule_id: str, slot: datetime, item: str, ts: str | None, now: datetime,
+                    detail: str | None = None) -> None:
+        """A message of this run is in the channel (recorded once; a second record of the same item is ignored)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(schedule_run_posts).values(schedule_id=schedule_id, slot=slot, item=item, ts=ts,
+                                                               posted_at=utc_naive(now), detail=detail))
+        except IntegrityError:
+            pass
+
+    def posts(self, schedule_id: str, slot: datetime) -> dict[str, PostRecord]:
+        """{item: PostRecord} of what this run has posted so far."""
+        query = (select(schedule_run_posts).where(schedule_run_posts.c.schedule_id == schedule_id,
+                                                  schedule_run_posts.c.slot == slot)
+                 .order_by(schedule_run_posts.c.id))
+        with self.engine.connect() as conn:
+            return {r["item"]: PostRecord(r["item"], r["ts"], r["posted_at"], r["detail"])
+                    for r in conn.execute(query).mappings()}
 
     def runs(self, schedule_id: str, limit: int = 50) -> list[Run]:
         query = (select(schedule_runs).where(schedule_runs.c.schedule_id == schedule_id)
@@ -322,4 +363,4 @@ def _run(row) -> Run:
                finished_at=row["finished_at"], detail=row["detail"])
 
 
-__all__ = ["AlertRule", "FINAL", "Run", "Schedule", "ScheduleStore", "utc_naive"]
+__all__ = ["AlertRule", "FINAL", "PostRecord", "Run", "Schedule", "ScheduleStore", "utc_naive"]

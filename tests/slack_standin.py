@@ -76,6 +76,7 @@ class SlackStandIn:
         self.usergroups: dict[str, list[str]] = {}  # user-group ID -> member user IDs
         self.socket_url: str | None = None
         self._faults: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self._refusals: dict[str, list[str]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
@@ -106,6 +107,11 @@ class SlackStandIn:
         """The next `times` calls of `method` answer with HTTP `status` (429 carries Retry-After)."""
         headers = {"Retry-After": str(retry_after)} if status == 429 else {}
         self._faults.setdefault(method, []).extend([(status, headers)] * times)
+
+    def refuse(self, method: str, error: str, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `{"ok": false, "error": error}` (HTTP 200), as Slack does
+        for file_uploads_disabled, missing_scope and the like."""
+        self._refusals.setdefault(method, []).extend([error] * times)
 
     def response_url(self) -> str:
         return f"{self.base}/response/{next(self._ids)}"
@@ -155,6 +161,11 @@ class SlackStandIn:
             status, headers = faults.pop(0)
             self._record(f"{method}#{status}", args)
             return self._reply(h, status, b'{"ok": false, "error": "ratelimited"}', headers=headers)
+        refusals = self._refusals.get(method)
+        if refusals:
+            body = {"ok": False, "error": refusals.pop(0)}
+            self._record(method, args, body)
+            return self._reply(h, 200, json.dumps(body).encode())
         token = (h.headers.get("Authorization") or "").removeprefix("Bearer ")
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         try:

@@ -181,6 +181,48 @@ def test_posting_error_is_retried_without_posting_twice(store, answerer):
     assert store.runs(schedule.id)[0].attempts == 1  # one failed attempt recorded before the success
 
 
+class _ChartFails(RecordingPoster):
+    """Posts each answer, then (for the answers named) fails after it is out, as an upload failure would."""
+
+    def __init__(self, after: set[int], retryable: bool = True, before: dict[int, int] | None = None):
+        super().__init__()
+        self.after, self.retryable_after, self.before = after, retryable, dict(before or {})
+        self.answers = 0
+
+    def post_answer(self, channel, answer, thread_ts=None):
+        from scheduler import PostError
+
+        self.answers += 1
+        index = int(answer.request.question.split("#")[-1]) if "#" in answer.request.question else self.answers
+        if self.before.get(index, 0) > 0:  # fails before anything is posted: worth a retry of this one
+            self.before[index] -= 1
+            raise PostError("503 from Slack", retryable=True)
+        ts = super().post_answer(channel, answer, thread_ts)
+        if index in self.after:
+            raise PostError("its chart could not be uploaded: Slack answered 503", retryable=self.retryable_after,
+                            posted=ts)
+        return ts
+
+
+def test_each_message_posts_once_and_a_retry_posts_only_what_failed(store, answerer):
+    """Exactly once per message: a message that went out before its chart failed is never posted again;
+    an answer that failed before it went out is the only thing the retry posts. Each is recorded."""
+    schedule = add(store, ["invites yesterday", "signups last week", "messages yesterday"])
+    poster = _ChartFails(after={1})
+    poster.before = {3: 1}  # the third answer fails once before it is posted (the third call)
+    outcome = runner(store, answerer, poster).run_slot(schedule.id, MONDAY_9_BERLIN)
+    assert outcome.status == "ok", outcome
+    assert "answer 1: its chart could not be uploaded" in outcome.detail
+    [parent] = poster.parents
+    thread = [p for p in poster.posts if p.thread_ts == parent.ts]
+    assert [p.answer.request.question for p in thread] == ["invites yesterday", "signups last week", "messages yesterday"]
+    posts = store.posts(schedule.id, datetime(2026, 11, 16, 9, 0))
+    assert list(posts) == ["parent", "answer 1", "answer 2", "answer 3"]
+    assert posts["answer 1"].detail.startswith("its chart") and posts["answer 2"].detail is None
+    assert [p.ts for p in posts.values()] == [parent.ts, *[p.ts for p in thread]]
+    assert store.runs(schedule.id)[0].attempts == 1  # the one failed attempt before the retry
+
+
 def test_question_no_longer_understood_fails_at_once(store, answerer):
     schedule = add(store, ["sent yesterday"])  # ambiguous: a clarification, not a retryable failure
     poster = RecordingPoster()

@@ -27,6 +27,7 @@ from handlers.slack.schedules import (
 )
 from handlers.slack.server import HttpServer
 from scheduler import RunPolicy, ScheduleRunner, ScheduleStore
+from scheduler.triggers import local_slot
 from service import AnswerService
 from state.db import open_state
 from state.slack import SlackState
@@ -248,6 +249,28 @@ def test_failed_post_is_reported_to_owner_by_dm(bot):
     assert opened.args["users"] == "U0ALICE"
     dm = next(c for c in bot.standin.calls_of("chat.postMessage") if c.args["channel"].startswith("D"))
     assert "invites yesterday" in dm.args["text"] and "/invite @Playbot" in dm.args["text"]
+
+
+@pytest.mark.parametrize("error", ["file_uploads_disabled", "file_uploads_except_images_disabled",
+                                   "file_type_not_allowed", "file_upload_size_restricted", "missing_scope"])
+def test_a_permanent_upload_error_is_not_retried_into_duplicate_answers(bot, error):
+    """Finding 3: with uploads refused, one run put three identical answers in the thread (each retry posted
+    the answer again before its chart failed again). A permanent error is not retried."""
+    bot.send.command('schedule "invites yesterday" daily 9:00', channel=CHANNEL, user="U0ALICE")
+    bot.told(1)
+    [schedule] = bot.store.all()
+    runner = ScheduleRunner(bot.store, bot.service, bot.runner.poster, policy=RunPolicy(max_attempts=3, backoff_seconds=0),
+                            sleep=lambda s: None)
+    bot.standin.refuse("files.getUploadURLExternal", error, times=3)
+    due = datetime(2026, 11, 16, 14, tzinfo=UTC)
+    runner.run_slot(schedule.id, due)
+    posts = [c for c in bot.standin.calls_of("chat.postMessage") if c.args["channel"] == CHANNEL]
+    parents = [c for c in posts if not c.args.get("thread_ts")]
+    assert len(parents) == 1
+    assert len([c for c in posts if c.args.get("thread_ts") == parents[0].args["_result"]["ts"]]) == 1
+    assert len(bot.standin.calls_of("files.getUploadURLExternal")) == 1  # not retried
+    recorded = bot.store.posts(schedule.id, local_slot(due, schedule.timezone))
+    assert recorded["parent"].ts == parents[0].args["_result"]["ts"]
 
 
 def test_rate_limited_post_is_retried_by_the_client(bot):
