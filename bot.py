@@ -157,7 +157,7 @@ def build_slack(config: Config, env, service=None):
 
 
 def cmd_slack(config: Config, env) -> int:
-    app, _replier, scheduler = build_slack(config, env)
+    app, replier, scheduler = build_slack(config, env)
     scheduler.start()  # every process runs one; the lease in the state DB picks the one that schedules
     try:
         if env.get("SLACK_APP_TOKEN"):
@@ -168,7 +168,8 @@ def cmd_slack(config: Config, env) -> int:
             return 0
         from handlers.slack.server import HttpServer
 
-        HttpServer(app, port=int(env.get("PORT") or 3000)).serve_forever()
+        # a replayed trigger_id is answered once across every replica sharing the state database
+        HttpServer(app, port=int(env.get("PORT") or 3000), claim=replier.state.claim_event).serve_forever()
         return 0
     finally:
         scheduler.stop()
