@@ -67,6 +67,11 @@ class WarehouseConfig:
     row_cap: int = 50_000
     max_concurrent_queries: int = 4
     connect_timeout_seconds: float = 5.0  # a warehouse that is down is reported within this
+    # what one question may hold in memory: the rows fetched (and DuckDB's working memory); over it the
+    # question is refused with the next step
+    memory_budget_mb: int = 1024
+    # how many periods (range / interval; a retention triangle counts its cells) one question may ask for
+    max_buckets: int = 10_000
     cache_ttl_seconds: float = 300.0  # identical questions reuse a result this long (0: no cache)
     # answers reading a Segment source whose latest received_at is older than this carry a warning
     stale_after_hours: float = 6.0
@@ -159,7 +164,7 @@ class Config:
 _TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db",
               "policies", "scheduler", "schedules"}
 _WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries", "connect_timeout_seconds",
-                   "cache_ttl_seconds", "stale_after"}
+                   "cache_ttl_seconds", "stale_after", "memory_budget_mb", "max_buckets"}
 _SEGMENT_KEYS = {
     "warehouse", "sources", "activation_event", "stitch_identities", "events_sql", "users_sql",
     "late_arrival_hours", "catalog_days", "activity_exclude_events",
@@ -422,6 +427,9 @@ def _warehouse(name: str, raw: dict) -> WarehouseConfig:
         stale_after_hours=parse_hours(f"{key}.stale_after", raw.get("stale_after", "6h")),
         row_cap=_as_int(f"{key}.row_cap", raw.get("row_cap", 50_000), minimum=1),
         max_concurrent_queries=_as_int(f"{key}.max_concurrent_queries", raw.get("max_concurrent_queries", 4), minimum=1),
+        memory_budget_mb=_as_int(f"{key}.memory_budget_mb", raw.get("memory_budget_mb", WarehouseConfig.memory_budget_mb),
+                                 minimum=16),
+        max_buckets=_as_int(f"{key}.max_buckets", raw.get("max_buckets", WarehouseConfig.max_buckets), minimum=10),
     )
 
 

@@ -25,3 +25,9 @@ class QueryRefused(WarehouseError):
 
 class QueryFailed(WarehouseError):
     kind = Kind.FAILED
+
+
+class QueryTooBig(WarehouseError):
+    """The question would need more memory or work than the warehouse's budget allows."""
+
+    kind = Kind.TOO_BIG
