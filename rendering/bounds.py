@@ -5,7 +5,7 @@ hours; it used 2.36 GB before failing. A question over the bound is refused with
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from errors import Kind, PlaybotError
@@ -15,6 +15,8 @@ PERIOD_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 365.25 / 12, "q
                "year": 365.25}
 COARSER = ("hour", "day", "week", "month", "quarter", "year")
 TRIANGLES = ("retention",)  # presenters whose result is cohorts x periods since each cohort
+ADVERBS = {"hour": "hourly", "day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly",
+           "year": "yearly"}
 
 
 class TooMuchWork(PlaybotError):
@@ -43,8 +45,9 @@ def check_work(playbook: Playbook, params: dict[str, Any], max_buckets: int) -> 
         return
     interval = params["interval"]
     n = periods(params["start"], params["end"], interval)
-    what = f"{n:,} {interval}s" if playbook.presenter not in TRIANGLES else f"{n:,} {interval}ly cohorts ({asked:,} cells)"
-    raise TooMuchWork(f"That question asks for {what} from {_day(params['start'])} to {_day(params['end'])}; "
+    what = f"{n:,} {interval}s" if playbook.presenter not in TRIANGLES else f"{n:,} {ADVERBS[interval]} cohorts ({asked:,} cells)"
+    last = params["end"] - timedelta(days=1) if not isinstance(params["end"], datetime) else params["end"]
+    raise TooMuchWork(f"That question asks for {what} from {_day(params['start'])} to {_day(last)}; "
                       f"one question may cover at most {max_buckets:,}.", _next_step(playbook, params, max_buckets))
 
 
@@ -52,11 +55,14 @@ def _next_step(playbook: Playbook, params: dict[str, Any], max_buckets: int) -> 
     interval = params["interval"]
     fits = max_buckets if playbook.presenter not in TRIANGLES else int((math.isqrt(8 * max_buckets + 1) - 1) // 2)
     span = fits * PERIOD_DAYS[interval]
-    longest = f"{span / 365.25:,.0f} years" if span >= 730 else f"{span:,.0f} days"
+    if span >= 730:
+        longest = f" (about {span / 365.25:,.0f} years)"
+    else:
+        longest = f" (about {span:,.0f} days)" if interval != "day" else ""
     choices = [c for c in COARSER[COARSER.index(interval) + 1:] if _choice_allowed(playbook, c)
                and buckets(playbook, {**params, "interval": c}) <= max_buckets]
     coarser = f"ask by {choices[0]} instead, or " if choices else ""
-    return f"Try a shorter range: {coarser}at most {fits:,} {interval}s (about {longest}) at a time."
+    return f"Try a shorter range: {coarser}at most {fits:,} {interval}s{longest} at a time."
 
 
 def _choice_allowed(playbook: Playbook, interval: str) -> bool:

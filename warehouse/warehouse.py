@@ -35,7 +35,15 @@ from .cache import ResultCache, cache_key
 from .deadline import Deadline, attach_new_connection
 from .dialects import SQLRefused, SQLUntranslatable, check_read_only, sqlglot_dialect, translate, with_row_limit
 from .engines import engine_for
-from .errors import QueryFailed, QueryRefused, QueryTimeout, QueryTooBig, WarehouseError, WarehouseUnavailable
+from .errors import (
+    QueryCancelled,
+    QueryFailed,
+    QueryRefused,
+    QueryTimeout,
+    QueryTooBig,
+    WarehouseError,
+    WarehouseUnavailable,
+)
 
 log = logging.getLogger("playbot.warehouse")
 
@@ -77,6 +85,7 @@ class Warehouse:
         for name in ("first_connect", "connect"):
             sa_event.listen(self.engine, name, attach_new_connection, insert=True)
         self._running: set[Any] = set()  # DB-API connections running a statement now (cancelled on close)
+        self._closing = False
         self._running_lock = threading.Lock()
         self.cache = ResultCache(config.cache_ttl_seconds)
         self._count_lock = threading.Lock()
@@ -250,6 +259,9 @@ class Warehouse:
         text = mask_secrets(str(exc.orig) if exc.orig is not None else str(exc))
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         lowered = text.lower()
+        if "due to user request" in lowered or ("interrupted" in lowered and self._closing):
+            return QueryCancelled(f"The query was stopped on the {self.name} warehouse: Playbot is shutting down.",
+                                  "Ask again once Playbot is back.")
         if self.kind.is_timeout(lowered):
             return QueryTimeout(f"The query took longer than {timeout:g} s and was cancelled on the {self.name} warehouse.",
                                 "Try a shorter time range, or ask an admin to raise timeout_seconds.")
@@ -305,6 +317,7 @@ class Warehouse:
     def cancel_running(self) -> int:
         """Ask the warehouse to stop every statement running now (the bot is stopping: nobody will read the
         answers). Returns how many were cancelled."""
+        self._closing = True
         with self._running_lock:
             running = list(self._running)
         for raw in running:
