@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from answers import Answer, Failure
 from policy.audit import AuditLog
+from policy.limits import RateLimiter
 from policy.rules import Subject
 from questions import Clarification
 from service import AnswerService
@@ -42,17 +43,21 @@ FUZZ = settings(max_examples=250, deadline=None, derandomize=True, database=None
 def audited(answerers, tmp_path_factory):
     state = open_state(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'state.sqlite'}")
     audit = AuditLog(state)
-    yield AnswerService(answerers[("duckdb", "messenger")], audit=audit), audit
+    kinds: dict[str, int] = {}
+    # no rate limit: 250 questions from one channel would be 240 refusals
+    yield AnswerService(answerers[("duckdb", "messenger")], audit=audit, limiter=RateLimiter(None, None)), audit, kinds
     state.dispose()
+    assert kinds.get("Answer", 0) >= 5 and kinds.get("Clarification", 0) >= 20, kinds  # the fuzz reached both
 
 
 @FUZZ
 @given(question=QUESTIONS)
 def test_any_question_gets_an_outcome_and_an_audit_row(audited, question):
-    service, audit = audited
+    service, audit, kinds = audited
     user = f"Ufuzz{abs(hash(question)) % 10**12}"
     outcome = service.ask(Subject.in_channel(user, "C0FUZZ", "T0TEST", source="slack"), question)
     assert isinstance(outcome, Answer | Clarification | Failure), outcome
+    kinds[type(outcome).__name__] = kinds.get(type(outcome).__name__, 0) + 1
     assert getattr(outcome, "kind", None) != "internal", outcome
     assert len(audit.entries(user=user)) >= 1
 
