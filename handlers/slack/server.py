@@ -178,7 +178,17 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
-        self.server.close()
-        self.server.task_dispatcher.shutdown()
-        if self._thread is not None:
+        """Close the server from its own loop (closing its sockets from another thread while the loop
+        selects on them ended the loop thread with EBADF), then wait for the loop to end."""
+        if self._thread is not None and self._thread.is_alive():
+            self.server.trigger.pull_trigger(self._close_everything)
             self._thread.join(timeout=5)
+        else:
+            self.server.close()
+        self.server.task_dispatcher.shutdown()
+
+    def _close_everything(self) -> None:
+        for channel in list(self.server._map.values()):
+            if channel is not self.server.trigger and channel is not self.server:
+                channel.close()
+        self.server.close()  # the listening socket and the trigger: the loop's map is empty, so it ends

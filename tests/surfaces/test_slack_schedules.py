@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -71,7 +72,7 @@ class ScheduleBot:
         view = {"id": "V1", "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": json.dumps(metadata),
                 "state": {"values": values}}
         payload = {"type": "view_submission", "team": {"id": "T0TEST"}, "user": {"id": user}, "api_app_id": "A0PLAYBOT",
-                   "token": "legacy", "trigger_id": "9.trigger", "view": view}
+                   "token": "legacy", "trigger_id": f"{uuid.uuid4().hex}.trigger", "view": view}  # new per submission
         return self.send.post(urllib.parse.urlencode({"payload": json.dumps(payload)}).encode(),
                               "application/x-www-form-urlencoded")
 
