@@ -53,12 +53,14 @@ def _progress(done: int, total: int) -> None:
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     service = build_service(config, progress=None if args.json else _progress)
+    stop_queries_on_signal(service)
     return terminal.ask_once(service, " ".join(args.question).strip(), as_json=args.json, show_explain=args.explain,
                              chart=args.chart, draw=not args.no_chart)
 
 
 def cmd_repl(config: Config) -> int:
     service = build_service(config, progress=_progress)
+    stop_queries_on_signal(service)
     label = f"the {config.segment.warehouse} warehouse ({'demo data' if config.is_demo else 'configured'})"
     return terminal.run_prompt(service, label)
 
@@ -142,6 +144,7 @@ def build_slack(config: Config, env, service=None):
 
     install(secrets=tuple(env.get(k, "") for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")))
     client = make_client(env["SLACK_BOT_TOKEN"], api_url(env))
+    check_slack_api(client, api_url(env))  # before anything else is opened: one line if Slack cannot be reached
     socket_mode = bool(env.get("SLACK_APP_TOKEN"))
     store, _ = open_store(config)
     state = SlackState(store.state)
@@ -156,8 +159,46 @@ def build_slack(config: Config, env, service=None):
     return app, replier, SchedulerService(store, runner)
 
 
+def check_slack_api(client, url: str) -> None:
+    """auth.test: a ConfigError in one line when the Slack API cannot be reached or refuses the token
+    (Bolt's own check at start ended in a traceback)."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    quiet = logging.getLogger("slack_sdk.web.base_client")
+    level, quiet.level = quiet.level, logging.CRITICAL  # its retries would each log an ERROR line
+    try:
+        WebClient(token=client.token, base_url=client.base_url, timeout=10).auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else str(exc)
+        raise ConfigError("SLACK_BOT_TOKEN", f"the Slack API at {url} refused the bot token ({error})",
+                          "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page") from None
+    except Exception as exc:  # noqa: BLE001 - URLError, timeouts, DNS: the network, said in one line
+        reason = getattr(exc, "reason", None) or exc
+        raise ConfigError("SLACK_API_URL", f"cannot reach the Slack API at {url}: {reason}",
+                          "check the network (and SLACK_API_URL if set), then start again") from None
+    finally:
+        quiet.setLevel(level)
+
+
+def stop_queries_on_signal(service) -> None:
+    """SIGTERM / SIGHUP: cancel the warehouse queries still running (nobody will read their answers; the
+    server would otherwise run them to their statement timeout), then exit."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum, _frame):
+        for warehouse in service.answerer.warehouses.values():
+            warehouse.close()
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+
+
 def cmd_slack(config: Config, env) -> int:
-    app, _replier, scheduler = build_slack(config, env)
+    app, replier, scheduler = build_slack(config, env)
+    stop_queries_on_signal(replier.service)
     scheduler.start()  # every process runs one; the lease in the state DB picks the one that schedules
     try:
         if env.get("SLACK_APP_TOKEN"):
@@ -168,7 +209,8 @@ def cmd_slack(config: Config, env) -> int:
             return 0
         from handlers.slack.server import HttpServer
 
-        HttpServer(app, port=int(env.get("PORT") or 3000)).serve_forever()
+        # a replayed trigger_id is answered once across every replica sharing the state database
+        HttpServer(app, port=int(env.get("PORT") or 3000), claim=replier.state.claim_event).serve_forever()
         return 0
     finally:
         scheduler.stop()

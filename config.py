@@ -31,6 +31,33 @@ DEMO_NON_ACTIVITY_EVENTS = ("Email Sent",)
 DEMO_STALE_AFTER_HOURS = 48.0
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
+# ---- secrets in URLs and connection strings, masked wherever one is shown (errors, logs) ----
+MASKED = "***"
+_SECRET_KEYS = (r"password|passwd|pwd|pass|sslpassword|secret|client_secret|secret_access_key|"
+                r"aws_secret_access_key|session_token|aws_session_token|access_token|token|api_key|apikey|"
+                r"private_key|private_key_passphrase|credentials|credentials_base64")
+# user:password@ in a URL, with or without a scheme, with or without a user; the password runs to the
+# last @ of the word (it may hold @, : and /)
+_URL_PASSWORD = re.compile(r"(?<![\w@:/.%+-])(?P<head>(?:[A-Za-z][\w+.-]*://)?[^\s:/@'\"<>]*):(?!//)"
+                           r"(?P<secret>[^\s'\"<>]*)@(?=[^\s@'\"<>]*(?:[\s'\"<>]|$))")
+# ?password=..., &secret_access_key=..., password=... in a DSN, "password": "..." in JSON or a repr
+_KEY_VALUE = re.compile(rf"(?i)(?P<head>(?<![\w-])(?:{_SECRET_KEYS})(?:['\"]?\s*[=:]\s*|=))"
+                        r"(?P<secret>'[^']*'|\"[^\"]*\"|(?![\[*])[^\s&;,'\")}\]]+)")  # not one masked already
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every password or secret of a URL or connection string replaced by ***: scheme://user:pw@,
+    user:pw@host without a scheme, :pw@ without a user, ?password=, &secret_access_key=, password=... in a
+    DSN. (SQLAlchemy's own URL repr already shows ***; tokens are masked by handlers/redact.py.)"""
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}:{MASKED}@", text)
+    return _KEY_VALUE.sub(lambda m: m.group("head") + _masked_value(m.group("secret")), text)
+
+
+def _masked_value(value: str) -> str:
+    if value[:1] in "'\"" and value[-1:] == value[:1] and len(value) > 1:
+        return value[0] + MASKED + value[0]
+    return MASKED
+
 
 @dataclass(frozen=True)
 class WarehouseConfig:
@@ -40,6 +67,11 @@ class WarehouseConfig:
     row_cap: int = 50_000
     max_concurrent_queries: int = 4
     connect_timeout_seconds: float = 5.0  # a warehouse that is down is reported within this
+    # what one question may hold in memory: the rows fetched (and DuckDB's working memory); over it the
+    # question is refused with the next step
+    memory_budget_mb: int = 1024
+    # how many periods (range / interval; a retention triangle counts its cells) one question may ask for
+    max_buckets: int = 10_000
     cache_ttl_seconds: float = 300.0  # identical questions reuse a result this long (0: no cache)
     # answers reading a Segment source whose latest received_at is older than this carry a warning
     stale_after_hours: float = 6.0
@@ -47,7 +79,7 @@ class WarehouseConfig:
     @property
     def safe_url(self) -> str:
         """The URL with any password masked, for logs and messages."""
-        return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", self.url)
+        return mask_secrets(self.url)
 
 
 @dataclass(frozen=True)
@@ -96,6 +128,7 @@ class SchedulerConfig:
     max_attempts: int = 3
     retry_seconds: int = 60  # first retry delay, doubled each time
     run_timeout_minutes: int = 30  # a run still "running" after this is recorded as timed out
+    min_interval_minutes: int = 1  # no schedule may run more often than this (cron has no seconds field)
 
 
 @dataclass(frozen=True)
@@ -132,7 +165,7 @@ class Config:
 _TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db",
               "policies", "scheduler", "schedules"}
 _WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries", "connect_timeout_seconds",
-                   "cache_ttl_seconds", "stale_after"}
+                   "cache_ttl_seconds", "stale_after", "memory_budget_mb", "max_buckets"}
 _SEGMENT_KEYS = {
     "warehouse", "sources", "activation_event", "stitch_identities", "events_sql", "users_sql",
     "late_arrival_hours", "catalog_days", "activity_exclude_events",
@@ -141,7 +174,8 @@ _DEMO_KEYS = {"data_dir", "seed", "events", "days"}
 _CHARTS_KEYS = {"dir"}
 _PLAYBOOKS_KEYS = {"dirs"}
 _SLACK_KEYS = {"command", "playbook_commands", "workers", "max_table_rows", "native_charts"}
-_SCHEDULER_KEYS = {"admins", "grace_minutes", "max_attempts", "retry_seconds", "run_timeout_minutes"}
+_SCHEDULER_KEYS = {"admins", "grace_minutes", "max_attempts", "retry_seconds", "run_timeout_minutes",
+                   "min_interval_minutes"}
 
 
 def _check_keys(section: str, data: dict, allowed: set[str]) -> None:
@@ -334,7 +368,7 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
     synonyms = _as_mapping("synonyms", data.get("synonyms"))
     state_db = str(env.get("PLAYBOT_STATE_DB") or data.get("state_db") or Config.state_db)
     if "://" not in state_db:
-        raise ConfigError("state_db", f"{state_db!r} is not a SQLAlchemy URL",
+        raise ConfigError("state_db", f"{mask_secrets(repr(state_db))} is not a SQLAlchemy URL",
                           "e.g. sqlite:///var/state.sqlite or postgresql+psycopg://bot@db:5432/playbot")
     return Config(
         warehouses=warehouses, segment=segment, timezone=timezone, week_start=week_start, demo=demo,
@@ -373,6 +407,9 @@ def _scheduler(data: dict) -> SchedulerConfig:
         admins = [admins]
     numbers = {key: _as_int(f"scheduler.{key}", raw.get(key, getattr(SchedulerConfig, key)), minimum=1)
                for key in _SCHEDULER_KEYS - {"admins"}}
+    if numbers["min_interval_minutes"] > 1440:
+        raise ConfigError("scheduler.min_interval_minutes",
+                          f"must be at most 1440 (a day), got {numbers['min_interval_minutes']}")
     return SchedulerConfig(admins=tuple(str(a) for a in admins), **numbers)
 
 
@@ -387,7 +424,7 @@ def _warehouse(name: str, raw: dict) -> WarehouseConfig:
     key = f"warehouses.{name}"
     url = str(raw["url"])
     if "://" not in url:
-        raise ConfigError(f"{key}.url", f"{url!r} is not a SQLAlchemy URL",
+        raise ConfigError(f"{key}.url", f"{mask_secrets(repr(url))} is not a SQLAlchemy URL",
                           "e.g. postgresql+psycopg://user@host:5432/db or duckdb:///path/file.duckdb")
     timeout = _seconds(f"{key}.timeout_seconds", raw.get("timeout_seconds", 60), positive=True)
     connect_timeout = _seconds(f"{key}.connect_timeout_seconds", raw.get("connect_timeout_seconds", 5), positive=True)
@@ -398,6 +435,9 @@ def _warehouse(name: str, raw: dict) -> WarehouseConfig:
         stale_after_hours=parse_hours(f"{key}.stale_after", raw.get("stale_after", "6h")),
         row_cap=_as_int(f"{key}.row_cap", raw.get("row_cap", 50_000), minimum=1),
         max_concurrent_queries=_as_int(f"{key}.max_concurrent_queries", raw.get("max_concurrent_queries", 4), minimum=1),
+        memory_budget_mb=_as_int(f"{key}.memory_budget_mb", raw.get("memory_budget_mb", WarehouseConfig.memory_budget_mb),
+                                 minimum=16),
+        max_buckets=_as_int(f"{key}.max_buckets", raw.get("max_buckets", WarehouseConfig.max_buckets), minimum=10),
     )
 
 

@@ -19,6 +19,7 @@ from errors import Kind, PlaybotError
 from playbooks import Library, Playbook
 from questions import Clarification, ParseContext, Request, parse
 from rendering import RenderContext, RenderError, render
+from rendering.bounds import check_work
 from rendering.lookups import fetch_lookups
 from rendering.render import event_scope, to_utc
 from segment import Catalog, CatalogCache, discover
@@ -52,10 +53,13 @@ class Answerer:
         self._catalogs = CatalogCache(catalog_loader or self._discover, ttl_seconds=catalog_ttl)
         self._lock = threading.Lock()
         # the latest received_at per source (the result cache's freshness token, the stale-data
-        # warning's input) is re-read at most this often
+        # warning's input) is re-read at most this often, in the background once there is one to serve
         self.freshness_check_seconds = 10.0
         self._freshness: tuple[float, dict[str, datetime | None]] | None = None
-        self._freshness_lock = threading.Lock()
+        self._freshness_lock = threading.Lock()  # guards the two fields below, never held across a query
+        self._freshness_reading: threading.Thread | None = None
+        self._freshness_error: PlaybotError | None = None
+        self.freshness_wait_seconds = 2.0  # a question waits this long for a new reading, then uses the last
 
     # ---- time ----
     def now(self) -> datetime:
@@ -94,18 +98,58 @@ class Answerer:
 
     def source_freshness(self, catalog: Catalog, refresh: bool = False) -> dict[str, datetime | None]:
         """{source: latest received_at (UTC, naive) since catalog_days ago, or None}: one small query on
-        Segment's sort key for all sources, re-read at most every `freshness_check_seconds`."""
+        Segment's sort key for all sources, re-read at most every `freshness_check_seconds`. The reading
+        runs in a thread of its own (one at a time) and a question waits for it at most
+        `freshness_wait_seconds` before using the last reading: a silent warehouse held every asker,
+        cached answers included, behind this lock. No lock is held while the query runs."""
         with self._freshness_lock:
-            if not refresh and self._freshness and time.monotonic() - self._freshness[0] < self.freshness_check_seconds:
-                return self._freshness[1]
-            sql = freshness_sql(self.config.segment, catalog, self.segment.quote)
-            latest: dict[str, datetime | None] = {}
-            if sql is not None:
-                since = self._utc_now() - timedelta(days=self.config.segment.catalog_days)
-                rows = self.segment.run(self.segment.translate(sql), {"since": since}).rows
-                latest = {str(source): _naive_utc(value) for source, value in rows}
-            self._freshness = (time.monotonic(), latest)
-            return latest
+            known = self._freshness
+            if not refresh and known and time.monotonic() - known[0] < self.freshness_check_seconds:
+                return known[1]
+            reading = self._freshness_reading
+            if reading is None:
+                reading = threading.Thread(target=self._read_freshness_in_background, args=(catalog,),
+                                           name="freshness", daemon=True)
+                self._freshness_reading = reading
+                reading.start()
+        reading.join(None if known is None else self.freshness_wait_seconds)
+        with self._freshness_lock:
+            if self._freshness is None:  # the first reading failed: say why, as the warehouse did
+                raise self._freshness_error or PlaybotError("The sources' freshness could not be read.")
+            if refresh and not reading.is_alive() and self._freshness_error is not None:
+                raise self._freshness_error  # "Refresh" says the warehouse could not be read
+            return self._freshness[1]
+
+    def _read_freshness(self, catalog: Catalog) -> dict[str, datetime | None]:
+        sql = freshness_sql(self.config.segment, catalog, self.segment.quote)
+        latest: dict[str, datetime | None] = {}
+        if sql is not None:
+            since = self._utc_now() - timedelta(days=self.config.segment.catalog_days)
+            rows = self.segment.run(self.segment.translate(sql), {"since": since}).rows
+            latest = {str(source): _naive_utc(value) for source, value in rows}
+        return latest
+
+    def _read_freshness_in_background(self, catalog: Catalog) -> None:
+        latest, error = None, None
+        try:
+            latest = self._read_freshness(catalog)
+        except PlaybotError as exc:  # the last reading is kept; the next question tries again
+            log.warning("could not read the sources' freshness, keeping the last reading: %s", exc.message)
+            error = exc
+        except Exception:  # noqa: BLE001 - told to the waiting question as an internal failure
+            log.exception("reading the sources' freshness failed")
+            error = PlaybotError("The sources' freshness could not be read.", "Try again in a minute.", Kind.INTERNAL)
+        with self._freshness_lock:
+            if latest is not None:
+                self._freshness = (time.monotonic(), latest)
+            self._freshness_error = error
+            self._freshness_reading = None
+
+    def wait_for_freshness(self, timeout: float = 30.0) -> None:
+        """Until a background freshness reading in progress has finished (tests, shutdown)."""
+        reading = self._freshness_reading
+        if reading is not None:
+            reading.join(timeout)
 
     def sources_read(self, playbook: Playbook, request: Request, catalog: Catalog) -> tuple[str, ...]:
         """The Segment sources an answer reads: all configured ones, or only those holding the events
@@ -138,6 +182,7 @@ class Answerer:
         try:
             catalog = self.catalog(refresh=refresh)
             warehouse = self.warehouse_for(playbook)
+            check_work(playbook, request.params, warehouse.config.max_buckets)  # before any SQL runs
             today = self.today()
             queries: list[QueryRun] = []
             lookups = fetch_lookups(playbook, self.warehouses, warehouse, refresh) if playbook.lookups else {}

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import re
 
-# Slack tokens (bot, user, app-level, config, refresh), Authorization headers, signing secrets in URLs/query strings
+from config import mask_secrets
+
+# Slack tokens (bot, user, app-level, config, refresh) and Authorization headers; passwords and secrets in
+# URLs and connection strings, whatever their form, are masked by config.mask_secrets
 TOKEN_RE = re.compile(r"\bx(?:ox[abprseo]|app)-[A-Za-z0-9-]{6,}")
 BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}")
-PASSWORD_URL_RE = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 MASK = "[redacted]"
 
 
@@ -22,7 +24,7 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
             text = text.replace(secret, MASK)
     text = TOKEN_RE.sub(MASK, text)
     text = BEARER_RE.sub(lambda m: m.group(1) + MASK, text)
-    return PASSWORD_URL_RE.sub(lambda m: m.group(1) + "***@", text)
+    return mask_secrets(text)
 
 
 class RedactingFilter(logging.Filter):

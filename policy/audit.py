@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table, Text, select
 
-from state.db import StateDB, metadata
+from state.db import StateDB, metadata, storable
 
 OUTCOMES = ("answered", "allowed", "refused", "failed", "unclear", "feedback")
 
@@ -74,8 +74,10 @@ class AuditLog:
         self.state = state
 
     def record(self, entry: AuditEntry) -> None:
+        """One row, whatever characters the question holds (NUL and lone surrogates become U+FFFD)."""
+        values = {k: storable(v) if isinstance(v, str) else v for k, v in asdict(entry).items()}
         with self.state.engine.begin() as conn:
-            conn.execute(audit_log.insert().values(**asdict(entry)))
+            conn.execute(audit_log.insert().values(**values))
 
     def entries(self, since: datetime | None = None, user: str | None = None, outcome: str | None = None,
                 limit: int = 1000) -> list[AuditEntry]:

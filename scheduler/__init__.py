@@ -1,6 +1,7 @@
 """Scheduled digests and alerts: durable, exactly once per (schedule, slot), led by one process.
 
-    triggers.py        "every monday 9:00" / cron -> APScheduler cron fields; slots in IANA time
+    cron.py            cron evaluated as cron does it (every field explicit, the day-of-month/weekday OR rule)
+    triggers.py        "every monday 9:00" / cron -> the five cron fields; slots in IANA time; minimum interval
     store.py           schedules, run log (unique per slot), alert state, leader lease (state DB)
     alerts.py          "daily signups drop below 100" -> question + rule; checking an Answer
     runner.py          one slot: claim, answer with the Answerer, post via a Poster, retry, tell the owner
@@ -21,13 +22,13 @@ from .alerts import AlertError, parse_alert
 from .runner import Poster, PostError, RunOutcome, RunPolicy, ScheduleRunner, utc_now
 from .service import SchedulerService
 from .store import AlertRule, Run, Schedule, ScheduleStore
-from .triggers import When, WhenError, next_fire_time, parse_when
+from .triggers import When, WhenError, next_fire_time, parse_when, set_minimum_interval
 from .yaml_schedules import sync_yaml_schedules, yaml_schedules
 
 __all__ = [
     "AlertError", "AlertRule", "PostError", "Poster", "Run", "RunOutcome", "RunPolicy", "Schedule",
     "ScheduleListing", "ScheduleRunner", "ScheduleStore", "SchedulerService", "When", "WhenError",
-    "can_change", "list_schedules", "open_store", "parse_alert", "parse_when", "policy_from_config",     "sync_yaml_schedules",
+    "can_change", "list_schedules", "open_store", "parse_alert", "parse_when", "policy_from_config", "sync_yaml_schedules",
     "yaml_schedules",
 ]
 
@@ -61,7 +62,9 @@ def policy_from_config(config) -> RunPolicy:
 
 
 def open_store(config, now: datetime | None = None) -> tuple[ScheduleStore, dict[str, list[str]]]:
-    """Open the state DB, create the tables and sync the YAML schedules (ConfigError on a bad one)."""
+    """Open the state DB, create the tables and sync the YAML schedules (ConfigError on a bad one). Sets
+    the minimum interval every new schedule is checked against (scheduler.min_interval_minutes)."""
+    set_minimum_interval(config.scheduler.min_interval_minutes)
     declared = yaml_schedules(config)
     store = ScheduleStore(open_state(config.state_db))
     return store, sync_yaml_schedules(store, declared, now or utc_now())

@@ -2,6 +2,12 @@
 service (as the schedule's owner, for its channel), post through a Poster (the Slack handler implements
 it), retry with backoff, tell the owner on failure.
 
+Exactly once per message, not only per slot: each message a run posts (its parent, each answer) is
+recorded in the state database as it goes out, and a retry posts only what is not recorded. A Poster
+that got a message out but failed after it (its chart would not upload) says so with
+`PostError(posted=ts)`: the message counts as posted and is never sent again. An error a retry cannot
+fix (`retryable=False`) is not retried.
+
 No Slack types here: a Poster gets channel IDs, text and Answers.
 """
 
@@ -39,11 +45,14 @@ class Poster(Protocol):
 
 
 class PostError(Exception):
-    """A Poster could not post. `retryable=False` for errors a retry cannot fix (channel gone, not invited)."""
+    """A Poster could not post. `retryable=False` for errors a retry cannot fix (channel gone, not invited,
+    uploads disabled). `posted`: the id of the message that did go out before the failure (a retry must
+    not post it again)."""
 
-    def __init__(self, message: str, retryable: bool = True):
+    def __init__(self, message: str, retryable: bool = True, posted: str | None = None):
         super().__init__(message)
         self.retryable = retryable
+        self.posted = posted
 
 
 class RunProblem(Exception):
@@ -75,11 +84,12 @@ class RunOutcome:
 
 @dataclass
 class _Progress:
-    """What an attempt already did, so a retry after a posting error does not post twice."""
+    """One run's answers (asked once, shared by its attempts) and what went wrong after a message was out."""
 
+    schedule: Schedule
+    slot: datetime
     answers: list[Answer] | None = None
-    parent: str | None = None
-    posted: set[int] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
 
 
 def utc_now() -> datetime:
@@ -123,7 +133,7 @@ class ScheduleRunner:
         return outcome
 
     def _attempts(self, schedule: Schedule, slot: datetime) -> RunOutcome:
-        progress = _Progress()
+        progress = _Progress(schedule, slot)
         delay = self.policy.backoff_seconds
         for attempt in range(1, self.policy.max_attempts + 1):
             try:
@@ -175,17 +185,40 @@ class ScheduleRunner:
                                                 outcome.next_step) if p))
         return outcome
 
+    # ---- posting: each message once ----
+    def _post(self, progress: _Progress, item: str, post: Callable[[], str | None]) -> str:
+        """Post one message of this run unless it is recorded as posted; record it once it is out."""
+        schedule, slot = progress.schedule, progress.slot
+        done = self.store.posts(schedule.id, slot).get(item)
+        if done is not None:
+            return done.ts or ""
+        try:
+            ts = post() or ""
+        except PostError as exc:
+            if exc.posted is None:
+                raise
+            # the message is in the channel; what failed after it is noted, never retried by posting again
+            self.store.record_post(schedule.id, slot, item, exc.posted, self.clock(), detail=str(exc))
+            progress.notes.append(f"{item}: {exc}")
+            log.warning("posted with a problem schedule=%s slot=%s %s: %s", schedule.id, slot, item, exc)
+            return exc.posted
+        self.store.record_post(schedule.id, slot, item, ts, self.clock())
+        return ts
+
+    def _posted(self, progress: _Progress, count: int) -> str:
+        done = f"posted {count} item{'s' if count != 1 else ''}"
+        return "; ".join([done, *progress.notes])
+
     def _digest(self, schedule: Schedule, progress: _Progress) -> RunOutcome:
         answers = self._answers(schedule, progress)
         if schedule.skip_when_empty and all(is_empty(a) for a in answers):
             return RunOutcome("skipped", "no data for any item")
-        if progress.parent is None:
-            progress.parent = self.poster.post_text(schedule.channel, digest_text(schedule, answers)) or ""
+        parent = self._post(progress, "parent", lambda: self.poster.post_text(schedule.channel,
+                                                                             digest_text(schedule, answers)))
         for i, answer in enumerate(answers):
-            if i not in progress.posted:
-                self.poster.post_answer(schedule.channel, answer, thread_ts=progress.parent or None)
-                progress.posted.add(i)
-        return RunOutcome("ok", f"posted {len(answers)} item{'s' if len(answers) != 1 else ''}")
+            self._post(progress, f"answer {i + 1}",
+                       lambda a=answer: self.poster.post_answer(schedule.channel, a, thread_ts=parent or None))
+        return RunOutcome("ok", self._posted(progress, len(answers)))
 
     def _alert(self, schedule: Schedule, progress: _Progress) -> RunOutcome:
         assert schedule.alert is not None
@@ -197,15 +230,15 @@ class ScheduleRunner:
         if result.holds == firing:
             return RunOutcome("ok", ("still firing: " if firing else "quiet: ") + result.reason)
         if result.holds or schedule.notify_recovery:
-            if progress.parent is None:
-                head = (f"🔔 *{schedule.name}* fired: {result.reason}." if result.holds
-                        else f"✅ *{schedule.name}* recovered: {result.reason}.")
-                progress.parent = self.poster.post_text(schedule.channel, f"{head}\nAlert: {schedule.alert.text}") or ""
-            if 0 not in progress.posted:
-                self.poster.post_answer(schedule.channel, answer, thread_ts=progress.parent or None)
-                progress.posted.add(0)
+            head = (f"🔔 *{schedule.name}* fired: {result.reason}." if result.holds
+                    else f"✅ *{schedule.name}* recovered: {result.reason}.")
+            parent = self._post(progress, "parent", lambda: self.poster.post_text(
+                schedule.channel, f"{head}\nAlert: {schedule.alert.text}"))
+            self._post(progress, "answer 1",
+                       lambda: self.poster.post_answer(schedule.channel, answer, thread_ts=parent or None))
         self.store.set_alert_state(schedule.id, result.holds, result.value, result.reason, self.clock())
-        return RunOutcome("ok", ("fired: " if result.holds else "recovered: ") + result.reason)
+        return RunOutcome("ok", "; ".join([("fired: " if result.holds else "recovered: ") + result.reason,
+                                           *progress.notes]))
 
 
 def is_empty(answer: Answer) -> bool:

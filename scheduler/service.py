@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from .runner import ScheduleRunner, failure_message, utc_now
 from .store import Schedule, ScheduleStore
-from .triggers import fire_times, latest_fire_time, local_slot, next_fire_time
+from .triggers import Slots, local_slot
 
 log = logging.getLogger("playbot.scheduler")
 
@@ -154,7 +154,7 @@ class SchedulerService:
             definition = (tuple(sorted(schedule.when.fields.items())), schedule.timezone)
             if self._jobs.get(schedule.id) == definition:
                 continue
-            scheduler.add_job(JOB_FUNC, trigger=schedule.when.trigger(schedule.timezone), id=job_id(schedule.id),
+            scheduler.add_job(JOB_FUNC, trigger=self.slots(schedule).trigger(), id=job_id(schedule.id),
                               name=schedule.name, kwargs={"holder": self.holder, "schedule_id": schedule.id},
                               replace_existing=True)
             self._jobs[schedule.id] = definition
@@ -165,10 +165,10 @@ class SchedulerService:
             return
         now = self.clock()
         # the job runs a moment after its fire time (up to the grace period when the pool was busy)
-        due = latest_fire_time(schedule.when, schedule.timezone, now + timedelta(seconds=1),
-                               self.policy.grace + timedelta(minutes=1))
-        if due is not None:
-            self.runner.run_slot(schedule.id, due)
+        until = now + timedelta(seconds=1)
+        due = self.slots(schedule).recent(until - self.policy.grace - timedelta(minutes=1), until, 1)
+        if due:
+            self.runner.run_slot(schedule.id, due[-1])
 
     def _missed(self, event: JobExecutionEvent) -> None:
         schedule_id = event.job_id.removeprefix("playbot-schedule:")
@@ -187,11 +187,11 @@ class SchedulerService:
                 continue
             since = max(filter(None, (self.store.last_scheduled_due(schedule.id), schedule.created_at,
                                       now - CATCH_UP_HORIZON)))
-            slots = fire_times(schedule.when, schedule.timezone, since, now)
+            slots = self.slots(schedule).recent(since, now, MAX_MISSED_RECORDED + 1)
             if not slots:
                 continue
             *older, latest = slots
-            for due in older[-MAX_MISSED_RECORDED:]:
+            for due in older:
                 self._record_missed(schedule, due, now)
             if now - latest <= self.policy.grace:
                 if self._scheduler is not None:
@@ -215,7 +215,11 @@ class SchedulerService:
                 self.runner.poster.notify_owner(schedule.owner, failure_message(schedule, run.slot, "it timed out"))
 
     def next_run(self, schedule: Schedule) -> datetime | None:
-        return None if schedule.paused else next_fire_time(schedule.when, schedule.timezone, self.clock())
+        return None if schedule.paused else self.slots(schedule).next(self.clock())
+
+    def slots(self, schedule: Schedule) -> Slots:
+        """When a schedule's slots are (its cron in its timezone)."""
+        return Slots(schedule.when, schedule.timezone)
 
 
 def _duration(delta: timedelta) -> str:

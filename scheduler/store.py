@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from state.db import StateDB, metadata
 
-from .triggers import When
+from .triggers import When, stored_when
 
 schedules = Table(
     "schedules", metadata,
@@ -41,7 +41,7 @@ schedules = Table(
     Column("kind", String(10), nullable=False),  # digest | alert
     Column("questions", Text, nullable=False),  # JSON list of questions
     Column("when_text", String(200), nullable=False),
-    Column("trigger", Text, nullable=False),  # JSON CronTrigger fields
+    Column("trigger", Text, nullable=False),  # JSON: the five cron fields (scheduler/cron.py)
     Column("timezone", String(64), nullable=False),
     Column("channel", String(64), nullable=False),  # Slack channel ID
     Column("owner", String(64), nullable=False),  # Slack user ID (or "yaml")
@@ -66,6 +66,19 @@ schedule_runs = Table(
     Column("detail", Text),
     Column("runner", String(64)),
     UniqueConstraint("schedule_id", "slot", name="uq_schedule_runs_slot"),
+)
+
+# every message a run posted (its parent, each answer): a retry posts only what is not here
+schedule_run_posts = Table(
+    "schedule_run_posts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule_id", String(64), nullable=False, index=True),
+    Column("slot", DateTime, nullable=False),  # the run's slot (local wall time)
+    Column("item", String(32), nullable=False),  # parent | answer 1 | answer 2 ...
+    Column("ts", String(64)),  # the message's id (Slack ts)
+    Column("posted_at", DateTime, nullable=False),  # UTC
+    Column("detail", Text),  # what failed after the message was posted (its chart, say)
+    UniqueConstraint("schedule_id", "slot", "item", name="uq_schedule_run_posts_item"),
 )
 
 schedule_alerts = Table(
@@ -130,6 +143,14 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class PostRecord:
+    item: str
+    ts: str | None
+    posted_at: datetime
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
 class Run:
     schedule_id: str
     slot: datetime
@@ -191,6 +212,7 @@ class ScheduleStore:
     def delete(self, schedule_id: str) -> bool:
         with self.engine.begin() as conn:
             conn.execute(delete(schedule_alerts).where(schedule_alerts.c.schedule_id == schedule_id))
+            conn.execute(delete(schedule_run_posts).where(schedule_run_posts.c.schedule_id == schedule_id))
             conn.execute(delete(schedule_runs).where(schedule_runs.c.schedule_id == schedule_id))
             return bool(conn.execute(delete(schedules).where(schedules.c.id == schedule_id)).rowcount)
 
@@ -227,6 +249,25 @@ class ScheduleStore:
                 update(schedule_runs).where(schedule_runs.c.schedule_id == schedule_id, schedule_runs.c.slot == slot,
                                             schedule_runs.c.status == "running")
                 .values(status=status, detail=detail, finished_at=utc_naive(now))).rowcount)
+
+    def record_post(self, schedule_id: str, slot: datetime, item: str, ts: str | None, now: datetime,
+                    detail: str | None = None) -> None:
+        """A message of this run is in the channel (recorded once; a second record of the same item is ignored)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(schedule_run_posts).values(schedule_id=schedule_id, slot=slot, item=item, ts=ts,
+                                                               posted_at=utc_naive(now), detail=detail))
+        except IntegrityError:
+            pass
+
+    def posts(self, schedule_id: str, slot: datetime) -> dict[str, PostRecord]:
+        """{item: PostRecord} of what this run has posted so far."""
+        query = (select(schedule_run_posts).where(schedule_run_posts.c.schedule_id == schedule_id,
+                                                  schedule_run_posts.c.slot == slot)
+                 .order_by(schedule_run_posts.c.id))
+        with self.engine.connect() as conn:
+            return {r["item"]: PostRecord(r["item"], r["ts"], r["posted_at"], r["detail"])
+                    for r in conn.execute(query).mappings()}
 
     def runs(self, schedule_id: str, limit: int = 50) -> list[Run]:
         query = (select(schedule_runs).where(schedule_runs.c.schedule_id == schedule_id)
@@ -308,7 +349,7 @@ def _schedule(row) -> Schedule:
     created = row["created_at"]
     return Schedule(
         id=row["id"], name=row["name"], kind=row["kind"], questions=tuple(json.loads(row["questions"])),
-        when=When(row["when_text"], json.loads(row["trigger"])), timezone=row["timezone"], channel=row["channel"],
+        when=stored_when(row["when_text"], json.loads(row["trigger"])), timezone=row["timezone"], channel=row["channel"],
         owner=row["owner"], paused=bool(row["paused"]), source=row["source"],
         skip_when_empty=bool(options.get("skip_when_empty")), notify_recovery=bool(options.get("notify_recovery")),
         alert=AlertRule(alert["op"], float(alert["threshold"]), alert.get("text", "")) if alert else None,
@@ -322,4 +363,4 @@ def _run(row) -> Run:
                finished_at=row["finished_at"], detail=row["detail"])
 
 
-__all__ = ["AlertRule", "FINAL", "Run", "Schedule", "ScheduleStore", "utc_naive"]
+__all__ = ["AlertRule", "FINAL", "PostRecord", "Run", "Schedule", "ScheduleStore", "utc_naive"]

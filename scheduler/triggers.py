@@ -1,29 +1,37 @@
-"""When a schedule runs: plain words ("every monday 9:00") or cron, turned into APScheduler cron fields.
+"""When a schedule runs: plain words ("every monday 9:00") or cron, turned into the five cron fields.
 
-A schedule's trigger is stored as a small dict of `CronTrigger` keyword arguments
-({"day_of_week": "mon", "hour": "9", "minute": "0"}), so it survives code changes and can be rebuilt.
-Slots are computed in the schedule's IANA timezone, so 9:00 Europe/Berlin is 9:00 local on both sides
-of a DST change. A slot is identified by its local wall time: the repeated hour when clocks go back
-gives the same slot twice, and the run log's unique key makes it run once.
+A schedule's trigger is stored as the five cron fields, every one explicit ({"minute": "0", "hour": "9",
+"day": "*", "month": "*", "day_of_week": "mon"}), and evaluated by scheduler/cron.py exactly as cron does
+(a `*` field is every value; day-of-month OR day-of-week when both are restricted). Slots are computed
+in the schedule's IANA timezone, so 9:00 Europe/Berlin is 9:00 local on both sides of a DST change. A
+slot is identified by its local wall time: the repeated hour when clocks go back gives the same slot
+twice, and the run log's unique key makes it run once. No schedule fires more often than the minimum
+interval (`scheduler.min_interval_minutes`, 1 minute by default): there is no seconds field.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
+
+from .cron import FIELDS, CronError, CronSlotTrigger, parse_cron, shortest_gap, spec_from_fields
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_WORDS = {d: d for d in DAYS} | {
     "monday": "mon", "tuesday": "tue", "tues": "tue", "wednesday": "wed", "thursday": "thu", "thur": "thu",
     "thurs": "thu", "friday": "fri", "saturday": "sat", "sunday": "sun",
 }
-_CRON_DAY_NUMBERS = {0: "sun", 1: "mon", 2: "tue", 3: "wed", 4: "thu", 5: "fri", 6: "sat", 7: "sun"}
 _TIME_RE = re.compile(r"(?:\bat\s+)?\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b(?!\s*(?:st|nd|rd|th)\b)")
-_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
+_CRON_RE = re.compile(r"[\d*/,\-a-z]+( [\d*/,\-a-z]+){4,5}")
+EVERY = {"minute": "*", "hour": "*", "day": "*", "month": "*", "day_of_week": "*"}
+DEFAULT_MINIMUM_INTERVAL = timedelta(minutes=1)
+# the shortest time allowed between two runs of one schedule: set from scheduler.min_interval_minutes at
+# start (scheduler.open_store), so every way a schedule is made (playbot.yaml, Slack, the CLI) checks it
+minimum_interval = DEFAULT_MINIMUM_INTERVAL
 
 
 class WhenError(ValueError):
@@ -36,30 +44,51 @@ EXAMPLES = ("every monday 9:00", "daily 8:30", "weekdays 9am", "monthly on day 1
 @dataclass(frozen=True)
 class When:
     text: str  # as the user wrote it (shown in lists)
-    fields: dict[str, str]  # CronTrigger keyword arguments
+    fields: dict[str, str]  # the five cron fields, all explicit (scheduler/cron.py)
 
-    def trigger(self, timezone: str) -> CronTrigger:
-        return CronTrigger(timezone=ZoneInfo(timezone), **self.fields)
+    def trigger(self, timezone: str) -> CronSlotTrigger:
+        return CronSlotTrigger(self.fields, timezone)
 
 
-def parse_when(text: str) -> When:
+def set_minimum_interval(minutes: int) -> None:
+    global minimum_interval
+    minimum_interval = timedelta(minutes=minutes)
+
+
+def parse_when(text: str, minimum: timedelta | None = None) -> When:
     """Read "every monday 9:00", "daily", "weekdays at 8:30", "monthly on day 15 9am", "every hour",
-    or a 5-field cron expression (optionally prefixed by `cron`). Raises WhenError."""
+    or a 5-field cron expression (optionally prefixed by `cron`, or @daily, @hourly, ...). Raises
+    WhenError, also for a schedule that would run more often than `minimum` (default: the configured
+    minimum interval)."""
+    when = _read_when(text)
+    shortest = shortest_gap(spec_from_fields(when.fields))
+    floor = minimum if minimum is not None else minimum_interval
+    if shortest < floor:
+        raise WhenError(f"{when.text!r} would run every {_minutes(shortest)}; schedules may run at most every "
+                        f"{_minutes(floor)} (scheduler.min_interval_minutes).")
+    return when
+
+
+def _read_when(text: str) -> When:
     raw = " ".join(str(text).split())
     low = raw.lower().removeprefix("cron ").strip()
-    if re.fullmatch(r"[\d*/,\-a-z]+( [\d*/,\-a-z]+){4}", low) and not re.search(r"[a-z]{4,}", low):
+    if low.startswith("@") or (_CRON_RE.fullmatch(low) and not re.search(r"[a-z]{4,}", low)):
         return When(raw, _from_crontab(low))
     words = low.removeprefix("every ").strip()
+    if re.search(r"\bsec(ond)?s?\b", words):
+        raise WhenError("Schedules run at most once a minute. Try " + ", ".join(f"`{e}`" for e in EXAMPLES) + ".")
+    if words in ("minute", "minutely"):
+        return When(raw, dict(EVERY))
     if words in ("hour", "hourly"):
-        return When(raw, {"minute": "0"})
+        return When(raw, EVERY | {"minute": "0"})
     hour, minute, rest = _take_time(words)
     rest = re.sub(r"\b(every|on|at|the|of|each)\b", " ", rest)
     rest = " ".join(rest.replace(",", " ").split())
-    fields = {"minute": str(minute), "hour": str(hour)}
+    fields = EVERY | {"minute": str(minute), "hour": str(hour)}
     if rest in ("", "day", "daily", "days"):
         return When(raw, fields)
     if rest in ("weekday", "weekdays", "workday", "workdays", "weekdays mon-fri"):
-        return When(raw, fields | {"day_of_week": "mon-fri"})
+        return When(raw, fields | {"day_of_week": "mon,tue,wed,thu,fri"})
     month = re.fullmatch(r"(?:monthly|month)\s*(?:day\s*)?(\d{1,2})(?:st|nd|rd|th)?(?:\s*day)?", rest) or \
         re.fullmatch(r"(?:day\s*)?(\d{1,2})(?:st|nd|rd|th)?(?:\s*day)?\s*(?:monthly|month)", rest)
     if month:
@@ -76,6 +105,27 @@ def parse_when(text: str) -> When:
     if rest in ("weekly", "week"):
         return When(raw, fields | {"day_of_week": "mon"})
     raise WhenError(f"I could not read when to run: {raw!r}. Try " + ", ".join(f"`{e}`" for e in EXAMPLES) + ".")
+
+
+def stored_when(text: str, fields: dict[str, str]) -> When:
+    """A When read back from the state database. Fields stored before every field was explicit (an
+    APScheduler CronTrigger's keyword arguments, which filled gaps with '*' or the minimum) are read
+    again from the text the user wrote, so `* * * * *` means every minute and not every second."""
+    if set(fields) == set(FIELDS):
+        return When(text, dict(fields))
+    try:
+        return _read_when(text)
+    except (WhenError, CronError):
+        return When(text, EVERY | {k: v for k, v in fields.items() if k in FIELDS})
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} day{'s' if minutes > 1440 else ''}"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hour{'s' if minutes > 60 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _take_time(words: str) -> tuple[int, int, str]:
@@ -102,46 +152,11 @@ def _take_time(words: str) -> tuple[int, int, str]:
 
 
 def _from_crontab(expr: str) -> dict[str, str]:
-    minute, hour, day, month, dow = expr.split()
-    fields = {"minute": minute, "hour": hour, "day": day, "month": month, "day_of_week": _cron_days(dow)}
-    fields = {k: v for k, v in fields.items() if v != "*"}
     try:
-        CronTrigger(timezone=UTC, **fields)
-    except ValueError as exc:
-        raise WhenError(f"Not a valid cron expression {expr!r}: {exc}. Fields: minute hour day month weekday.") from None
-    return fields
-
-
-def _cron_days(field: str) -> str:
-    """Crontab weekdays (0 or 7 = Sunday) -> APScheduler 3 names (its numbers start at Monday)."""
-    if field == "*":
-        return field
-    names: list[str] = []
-    for part in field.split(","):
-        step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
-            step = int(step_text) if step_text.isdigit() else 0
-        if part == "*":
-            lo, hi = 0, 6
-        elif "-" in part:
-            lo_text, hi_text = part.split("-", 1)
-            lo, hi = _cron_day(lo_text), _cron_day(hi_text)
-        else:
-            lo = hi = _cron_day(part)
-        if step < 1 or lo > hi:
-            raise WhenError(f"Cannot read the weekday field {field!r}: use 0-6 (0 = Sunday) or mon-sun.")
-        names += [_CRON_DAY_NUMBERS[n] for n in range(lo, hi + 1, step)]
-    return ",".join(d for d in DAYS if d in names)
-
-
-def _cron_day(token: str) -> int:
-    if token.isdigit() and int(token) <= 7:
-        return int(token)
-    name = _DAY_WORDS.get(token)
-    if name is None:
-        raise WhenError(f"{token!r} is not a weekday: use 0-6 (0 = Sunday) or mon-sun.")
-    return (DAYS.index(name) + 1) % 7
+        return parse_cron(expr).fields()
+    except CronError as exc:
+        raise WhenError(f"Not a valid cron expression {expr!r}: {exc}. Fields: minute hour day month weekday "
+                        "(0 or 7 = Sunday).") from None
 
 
 # ---- slots ----
@@ -174,5 +189,34 @@ def next_fire_time(when: When, timezone: str, now: datetime) -> datetime | None:
 
 def latest_fire_time(when: When, timezone: str, now: datetime, lookback: timedelta) -> datetime | None:
     """The most recent fire time at or before `now`, looking back at most `lookback`."""
-    times = fire_times(when, timezone, now - lookback, now)
+    times = recent_fire_times(when, timezone, now - lookback, now, 1)
     return times[-1] if times else None
+
+
+def recent_fire_times(when: When, timezone: str, after: datetime, until: datetime, count: int) -> list[datetime]:
+    """The last `count` fire times in (after, until], oldest first: read from windows that grow back from
+    `until`, so an every-minute schedule after a month away lists its latest slots, not its first."""
+    window = timedelta(hours=1)
+    while True:
+        start = max(after, until - window)
+        times = fire_times(when, timezone, start, until, limit=10 * count + 10_000)
+        if len(times) >= count or start == after:
+            return times[-count:]
+        window *= 8
+
+
+class Slots:
+    """When one schedule's slots are: its cron fields in its timezone. The scheduling loop asks this,
+    never the fields directly, so a test can run the loop on a faster rule of its own."""
+
+    def __init__(self, when: When, timezone: str):
+        self.when, self.timezone = when, timezone
+
+    def trigger(self) -> BaseTrigger:
+        return self.when.trigger(self.timezone)
+
+    def recent(self, after: datetime, until: datetime, count: int) -> list[datetime]:
+        return recent_fire_times(self.when, self.timezone, after, until, count)
+
+    def next(self, now: datetime) -> datetime | None:
+        return next_fire_time(self.when, self.timezone, now)

@@ -4,7 +4,7 @@ into the schedules table at start: added, updated and removed by name, touching 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config import Config, ConfigError
@@ -22,6 +22,7 @@ def yaml_schedules(config: Config) -> list[Schedule]:
     out: list[Schedule] = []
     names: set[str] = set()
     owner_default = config.scheduler.admins[0] if config.scheduler.admins else ""
+    minimum = timedelta(minutes=config.scheduler.min_interval_minutes)
     for i, raw in enumerate(config.schedules):
         key = f"schedules[{i}]"
         unknown = sorted(set(raw) - _KEYS)
@@ -37,7 +38,7 @@ def yaml_schedules(config: Config) -> list[Schedule]:
         if not when_text:
             raise ConfigError(f"{key}.cron", "missing", "e.g. cron: \"0 9 * * 1\" or cron: every monday 9:00")
         try:
-            when = parse_when(str(when_text))
+            when = parse_when(str(when_text), minimum)
         except WhenError as exc:
             raise ConfigError(f"{key}.cron", str(exc)) from None
         timezone = str(raw.get("timezone") or config.timezone)

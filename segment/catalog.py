@@ -255,19 +255,43 @@ class CatalogCache:
                  max_stale_seconds: float = 3600.0):
         self._loader = loader
         self._ttl, self._min_refresh, self._max_stale = ttl_seconds, min_refresh_seconds, max_stale_seconds
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields; never held while discovering
+        self._load_lock = threading.Lock()  # one discovery at a time for questions with nothing to serve
         self._catalog: Catalog | None = None
         self._reloading: threading.Thread | None = None
 
     def get(self, refresh: bool = False) -> Catalog:
         with self._lock:
-            age = None if self._catalog is None else time.time() - self._catalog.discovered_at
-            if age is None or age > max(self._max_stale, self._ttl):
-                self._catalog = self._loader()  # nothing (fit) to serve yet: this question waits
-            elif (age > self._ttl or (refresh and age > self._min_refresh)) and self._reloading is None:
-                self._reloading = threading.Thread(target=self._reload, name="catalog-discovery", daemon=True)
-                self._reloading.start()
-            return self._catalog
+            if self._fit(self._catalog):
+                age = time.time() - self._catalog.discovered_at
+                if (age > self._ttl or (refresh and age > self._min_refresh)) and self._reloading is None:
+                    self._reloading = threading.Thread(target=self._reload, name="catalog-discovery", daemon=True)
+                    self._reloading.start()
+                return self._catalog
+        return self._load_now()
+
+    def _fit(self, catalog: Catalog | None) -> bool:
+        return catalog is not None and time.time() - catalog.discovered_at <= max(self._max_stale, self._ttl)
+
+    def _load_now(self) -> Catalog:
+        """Nothing (fit) to serve: this question waits for a discovery (one at a time; the others wait for
+        it, not for a lock that readers need). If it fails, a catalog there is, however old, is served."""
+        with self._load_lock:
+            with self._lock:
+                if self._fit(self._catalog):  # discovered while this question waited
+                    return self._catalog
+                old = self._catalog
+            try:
+                catalog = self._loader()
+            except Exception as exc:
+                if old is None:
+                    raise
+                log.warning("catalog discovery failed, serving the catalog of %s: %s",
+                            time.strftime("%H:%M", time.localtime(old.discovered_at)), exc)
+                return old
+            with self._lock:
+                self._catalog = catalog
+            return catalog
 
     def _reload(self) -> None:
         try:

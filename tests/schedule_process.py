@@ -9,11 +9,12 @@ import os
 import sys
 import threading
 
-from scheduler import RunPolicy, SchedulerService, ScheduleRunner, ScheduleStore
+from scheduler import RunPolicy, ScheduleRunner, ScheduleStore
 from service import AnswerService
 from state.db import open_state
 
 from .conftest import DATASETS, make_answerer
+from .scheduling import PerSecondScheduler
 
 
 class FilePoster:
@@ -42,7 +43,7 @@ def main(state_url: str, segment: str, out: str, holder: str) -> None:
     answerer = make_answerer(f"duckdb:///{segment}", DATASETS["messenger"])
     runner = ScheduleRunner(store, AnswerService(answerer), FilePoster(out, holder), policy=RunPolicy(max_attempts=1),
                             name=holder)
-    SchedulerService(store, runner, holder=holder, lease_seconds=1.5, heartbeat_seconds=0.2).start()
+    PerSecondScheduler(store, runner, holder=holder, lease_seconds=1.5, heartbeat_seconds=0.2).start()
     print("started", flush=True)
     threading.Event().wait()
 

@@ -1,4 +1,6 @@
-"""Helpers for scheduler tests: a Poster that records what would be posted, state databases."""
+"""Helpers for scheduler tests: a Poster that records what would be posted, state databases, and a
+scheduling loop on whole seconds (real schedules run at most once a minute; the multi-process tests
+would take minutes)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,14 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import psycopg
+from apscheduler.triggers.cron import CronTrigger
 
 from answers import Answer
-from scheduler import PostError
+from scheduler import PostError, SchedulerService
+from scheduler.triggers import Slots
 from state.db import open_state
 
 from .conftest import PG_ADMIN
@@ -73,3 +78,28 @@ def postgres_state():
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class EverySecond(Slots):
+    """A test-only slot rule: every whole second (APScheduler's own cron trigger on the seconds field)."""
+
+    def __init__(self, timezone: str = "UTC"):
+        self.timezone = timezone
+
+    def trigger(self):
+        return CronTrigger(second="*", timezone=self.timezone)
+
+    def recent(self, after: datetime, until: datetime, count: int) -> list[datetime]:
+        last = until.replace(microsecond=0)
+        times = [last - timedelta(seconds=i) for i in range(count)]
+        return sorted(t for t in times if t > after)
+
+    def next(self, now: datetime) -> datetime | None:
+        return now.replace(microsecond=0) + timedelta(seconds=1)
+
+
+class PerSecondScheduler(SchedulerService):
+    """The real scheduling loop (lease, APScheduler, job store, catch-up) with every schedule on whole seconds."""
+
+    def slots(self, schedule) -> Slots:
+        return EverySecond(schedule.timezone)

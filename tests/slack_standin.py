@@ -127,6 +127,10 @@ class SlackStandIn:
         with self._cond:
             return [(c, ts) for (c, ts), m in self.messages.items() if file_id in (m.get("files") or [])]
 
+    def refuse(self, method: str, error: str, times: int = 1) -> None:
+        """The same as `error`: Slack's {"ok": false} answers (file_uploads_disabled, missing_scope, ...)."""
+        self.error(method, error, times)
+
     def response_url(self) -> str:
         return f"{self.base}/response/{next(self._ids)}"
 

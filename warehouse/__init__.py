@@ -3,8 +3,8 @@ queries with bound parameters, a result cache and dialect translation. Knows not
 playbooks, Slack or charts.
 """
 
-from .errors import QueryFailed, QueryRefused, QueryTimeout, WarehouseError, WarehouseUnavailable
+from .errors import QueryFailed, QueryRefused, QueryTimeout, QueryTooBig, WarehouseError, WarehouseUnavailable
 from .warehouse import Result, Warehouse
 
-__all__ = ["QueryFailed", "QueryRefused", "QueryTimeout", "Result", "Warehouse", "WarehouseError",
+__all__ = ["QueryFailed", "QueryRefused", "QueryTimeout", "QueryTooBig", "Result", "Warehouse", "WarehouseError",
            "WarehouseUnavailable"]

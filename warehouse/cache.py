@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -43,9 +44,11 @@ class ResultCache:
         self._inflight: dict[tuple, Future] = {}
         self.hits = self.misses = self.shared = 0
 
-    def get_or_load(self, key: tuple, load: Callable[[], T], refresh: bool = False) -> tuple[T, str]:
+    def get_or_load(self, key: tuple, load: Callable[[], T], refresh: bool = False,
+                    wait: float | None = None) -> tuple[T, str]:
         """(value, how): how is 'hit' (stored), 'shared' (joined a running load) or 'miss' (loaded).
-        `refresh` skips the stored value (and does not join a load that started before it)."""
+        `refresh` skips the stored value (and does not join a load that started before it). Joining a
+        running load waits at most `wait` seconds (TimeoutError after). No lock is held while loading."""
         running: Future | None = None
         with self._lock:
             if not refresh:
@@ -62,7 +65,10 @@ class ResultCache:
             else:
                 self.shared += 1
         if running is not None:
-            return running.result(), "shared"
+            try:
+                return running.result(timeout=wait), "shared"
+            except FutureTimeout:
+                raise TimeoutError("the identical query being run is still running") from None
         try:
             value = load()
         except BaseException as exc:

@@ -11,6 +11,8 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
+from .forbidden import forbidden_function, forbidden_relation
+
 SOURCE_DIALECT = "postgres"
 
 # SQLAlchemy dialect name -> sqlglot dialect name
@@ -35,7 +37,11 @@ _WRITE_NODES = (
 
 
 class SQLRefused(ValueError):
-    """The SQL is not a single read-only query."""
+    """The SQL is not a single read-only query, or calls what no playbook may (`next_step` says what to do)."""
+
+    def __init__(self, message: str, next_step: str = ""):
+        super().__init__(message)
+        self.next_step = next_step
 
 
 class SQLUntranslatable(ValueError):
@@ -76,7 +82,9 @@ def _keep_placeholder(node: exp.Expression) -> exp.Expression:
 
 @lru_cache(maxsize=512)
 def check_read_only(sql: str, dialect: str = SOURCE_DIALECT) -> None:
-    """Refuse anything but exactly one read-only query, before it reaches the warehouse."""
+    """Refuse anything but exactly one read-only query that calls no forbidden function or relation
+    (warehouse/forbidden.py), before it reaches the warehouse."""
+    _check_calls(sql, dialect)
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except sqlglot.errors.SqlglotError as exc:
@@ -91,3 +99,66 @@ def check_read_only(sql: str, dialect: str = SOURCE_DIALECT) -> None:
             raise SQLRefused(f"only read-only queries may run; found {node.key.upper()}")
         if isinstance(node, exp.Into):
             raise SQLRefused("SELECT ... INTO writes a table; only read-only queries may run")
+        _check_names(node)
+
+
+NEXT_STEP = ("Playbooks may use ordinary SQL functions on the warehouse's tables only: remove {name} from the "
+             "playbook (docs/reliability.md, \"Custom playbooks\").")
+
+
+def _check_names(node: exp.Expression) -> None:
+    """Refuse a file, admin, session, dynamic-SQL or remote function, or a relation that holds secrets
+    or names a file (warehouse/forbidden.py), whatever the engine: a playbook runs on every engine."""
+    if isinstance(node, exp.Func):
+        for name in _function_names(node):
+            reason = forbidden_function(name)
+            if reason:
+                raise SQLRefused(f"the function {name.lower()} is not allowed: it {reason}",
+                                 NEXT_STEP.format(name=name.lower()))
+    elif isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
+        reason = forbidden_relation(node.name)
+        if reason:
+            raise SQLRefused(f"the table {node.name!r} is not allowed: it {reason}", NEXT_STEP.format(name=node.name))
+
+
+def _check_calls(sql: str, dialect: str) -> None:
+    """Every name followed by `(`, from the tokens: a forbidden call is refused with its name also where
+    the parser would fail on it (GLOB is an operator to PostgreSQL's grammar, a table function to DuckDB)."""
+    try:
+        tokens = sqlglot.tokenize(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return  # the parse says why
+    for token, following in zip(tokens, tokens[1:]):
+        if following.token_type == sqlglot.TokenType.L_PAREN and forbidden_function(token.text):
+            raise SQLRefused(f"the function {token.text.lower()} is not allowed: it {forbidden_function(token.text)}",
+                             NEXT_STEP.format(name=token.text.lower()))
+
+
+def _function_names(node: exp.Func) -> list[str]:
+    if isinstance(node, exp.Anonymous):
+        return [node.name]
+    return [node.sql_name(), *getattr(type(node), "_sql_names", ())]
+
+
+@lru_cache(maxsize=512)
+def with_row_limit(sql: str, dialect: str, limit: int) -> str:
+    """The query to send for at most `limit` rows: with a LIMIT appended when its outermost query has none
+    (and the result still parses as one query with that limit), so the warehouse stops producing rows and
+    no driver buffers more than the cap. (Server-side cursors would hide the query from pg_stat_activity
+    behind FETCH and split its statement timeout between fetches; redshift_connector has none.) The limit
+    is Playbot's own row cap, an int, never a value from a question. A query with its own LIMIT is sent
+    as it is: the fetch stops at the cap."""
+    try:
+        statement = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return sql
+    if not isinstance(statement, exp.Query) or any(statement.args.get(k) for k in ("limit", "offset", "fetch")):
+        return sql
+    body = sql.rstrip()
+    body = body[:-1] if body.endswith(";") else body
+    capped = f"{body}\nLIMIT {int(limit)}"  # on its own line: a trailing -- comment ends before it
+    try:
+        parsed = [s for s in sqlglot.parse(capped, read=dialect) if s is not None]
+    except sqlglot.errors.SqlglotError:
+        return sql
+    return capped if len(parsed) == 1 and parsed[0].args.get("limit") is not None else sql

@@ -25,3 +25,15 @@ class QueryRefused(WarehouseError):
 
 class QueryFailed(WarehouseError):
     kind = Kind.FAILED
+
+
+class QueryTooBig(WarehouseError):
+    """The question would need more memory or work than the warehouse's budget allows."""
+
+    kind = Kind.TOO_BIG
+
+
+class QueryCancelled(WarehouseError):
+    """The query was stopped because nobody will read its answer (the bot is stopping)."""
+
+    kind = Kind.CANCELLED

@@ -1,18 +1,23 @@
 """One warehouse behind one small interface: run a read-only query, describe the schema.
 
-Every query: read-only (refused before it reaches the engine if it writes, and the session is
-read-only too where the engine has such a setting), bound parameters, a statement timeout that
-cancels on the warehouse, a row cap, and at most N concurrent queries per warehouse. Connections
-are pooled and checked before use (pre-ping); a connection that drops during a query is replaced
-and the query retried once; connecting gives up after connect_timeout_seconds. Callers may opt
-into the result cache (warehouse/cache.py): keyed by SQL, parameters and a freshness token, with
-identical concurrent queries sharing one execution.
+Every query: read-only (refused before it reaches the engine if it writes or calls a file, admin or
+session function, and the session is read-only too where the engine has such a setting), bound
+parameters, a statement timeout that cancels on the warehouse, a row cap the warehouse itself applies
+(a LIMIT of cap + 1 on a query without one, so no driver ever buffers more) and a memory budget on
+what is fetched, and at most N concurrent queries per warehouse. The whole call, from checkout (connecting, the health
+check) to the last row, runs under one deadline (timeout + the engine's grace): past it the call is
+stopped (warehouse/deadline.py), so a warehouse that goes silent gives each asker a clear message in
+seconds instead of holding them. A connection that drops during a query is replaced and the query
+retried once. Callers may opt into the result cache (warehouse/cache.py): keyed by SQL, parameters and
+a freshness token, with identical concurrent queries sharing one execution; no lock is held while a
+query runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 import threading
 import time
 from collections.abc import Hashable
@@ -20,14 +25,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 
-from config import WarehouseConfig
+from config import WarehouseConfig, mask_secrets
+from errors import ConfigError
 
 from .cache import ResultCache, cache_key
-from .dialects import SQLRefused, SQLUntranslatable, check_read_only, sqlglot_dialect, translate
+from .deadline import Deadline, attach_new_connection
+from .dialects import SQLRefused, SQLUntranslatable, check_read_only, sqlglot_dialect, translate, with_row_limit
 from .engines import engine_for
-from .errors import QueryFailed, QueryRefused, QueryTimeout, WarehouseError, WarehouseUnavailable
+from .errors import (
+    QueryCancelled,
+    QueryFailed,
+    QueryRefused,
+    QueryTimeout,
+    QueryTooBig,
+    WarehouseError,
+    WarehouseUnavailable,
+)
 
 log = logging.getLogger("playbot.warehouse")
 
@@ -54,12 +70,23 @@ class Warehouse:
     def __init__(self, config: WarehouseConfig):
         self.config = config
         self.name = config.name
-        url = make_url(config.url)
+        url = _parse_url(config)
         self.backend = url.get_backend_name()
         self.dialect = sqlglot_dialect(self.backend)
         self.kind = engine_for(self.backend)  # what differs per engine (warehouse/engines/)
         self._semaphore = threading.BoundedSemaphore(config.max_concurrent_queries)
-        self.engine = self.kind.create(url, config)
+        try:
+            self.engine = self.kind.create(url, config)
+        except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
+            raise ConfigError(f"warehouses.{config.name}.url", f"no driver for {url.drivername}: {mask_secrets(str(exc))}",
+                              "install the dialect's package (see docs/warehouses.md) or fix the URL") from None
+        # first among the connect listeners (before the dialect's first queries and the session settings):
+        # a connection opened during a call is stopped by that call's deadline
+        for name in ("first_connect", "connect"):
+            sa_event.listen(self.engine, name, attach_new_connection, insert=True)
+        self._running: set[Any] = set()  # DB-API connections running a statement now (cancelled on close)
+        self._closing = False
+        self._running_lock = threading.Lock()
         self.cache = ResultCache(config.cache_ttl_seconds)
         self._count_lock = threading.Lock()
         self.executions = 0  # statements sent to the warehouse (cache hits and shared waits excluded)
@@ -77,7 +104,7 @@ class Warehouse:
         try:
             check_read_only(sql, "postgres")
         except SQLRefused as exc:
-            raise QueryRefused(f"Refused: {exc}.", "Playbooks may only read data.") from None
+            raise _refused(exc) from None
         try:
             return translate(sql, self.dialect)
         except SQLUntranslatable as exc:
@@ -96,13 +123,17 @@ class Warehouse:
         try:
             check_read_only(sql, self.dialect)
         except SQLRefused as exc:
-            raise QueryRefused(f"Refused: {exc}.", "Playbooks may only read data.") from None
+            raise _refused(exc) from None
         cap = row_cap or self.config.row_cap
         timeout = timeout or self.config.timeout_seconds
         if not cache:
             return self._run_now(sql, params, cap, timeout)
         key = cache_key(self.name, sql, params, (freshness, cap))
-        result, how = self.cache.get_or_load(key, lambda: self._run_now(sql, params, cap, timeout), refresh=refresh)
+        try:
+            result, how = self.cache.get_or_load(key, lambda: self._run_now(sql, params, cap, timeout), refresh=refresh,
+                                                 wait=2 * timeout + self.kind.cancel_grace_seconds + 5)
+        except TimeoutError:  # the identical query it joined is still running (it is bounded by its own deadline)
+            raise self._past_deadline(timeout) from None
         if how != "miss":
             log.info("query warehouse=%s cache=%s", self.name, how)
             return dataclasses.replace(result, cached=True, elapsed_ms=0.0)
@@ -123,7 +154,7 @@ class Warehouse:
                 try:
                     columns, rows, truncated = self._execute(sql, params, cap, timeout)
                 except _Dropped as again:
-                    raise self._classify(again.error, False, timeout) from None
+                    raise self._classify(again.error, timeout) from None
         finally:
             self._semaphore.release()
         elapsed = (time.perf_counter() - started) * 1000
@@ -132,42 +163,112 @@ class Warehouse:
                       elapsed_ms=elapsed, truncated=truncated)
 
     def _execute(self, sql: str, params: dict[str, Any], cap: int, timeout: float):
-        timer: threading.Timer | None = None
-        timed_out = threading.Event()
+        """One attempt, from checkout to the last row, under one deadline. PostgreSQL and Redshift cancel
+        on the server through statement_timeout; the deadline (a few seconds later) frees a call whose
+        network went silent. DuckDB has no statement timeout: its deadline is the timeout."""
         with self._count_lock:
             self.executions += 1
+        deadline = Deadline(timeout + self.kind.cancel_grace_seconds, self.kind.abort, self.name)
+        conn: sa.Connection | None = None
         try:
-            with self.engine.connect() as conn:
-                raw = conn.connection.dbapi_connection
-                # DuckDB has no statement timeout: interrupt it from a timer thread. PostgreSQL and
-                # Redshift cancel on the server through statement_timeout; the timer is a backstop.
-                timer = threading.Timer(timeout + self.kind.cancel_grace_seconds, self._cancel, (raw, timed_out))
-                timer.daemon = True
-                timer.start()
-                result = conn.execute(sa.text(sql), params)
-                columns = list(result.keys())
-                rows = [tuple(r) for r in result.fetchmany(cap + 1)]
-                truncated = len(rows) > cap
-                result.close()
+            with deadline:
+                conn = self._checkout(deadline)
+                capped = with_row_limit(sql, self.dialect, cap + 1)
+                with self._statement(conn.connection.dbapi_connection):
+                    result = conn.execute(sa.text(capped), params)
+                    columns = list(result.keys())
+                    rows, truncated = self._fetch(result, cap)
+                    result.close()
                 conn.rollback()
-                return columns, rows[:cap], truncated
+                return columns, rows, truncated
         except sa.exc.DBAPIError as exc:
-            if exc.connection_invalidated and not timed_out.is_set() and not self.kind.is_timeout(str(exc.orig or exc)):
+            if deadline.fired.is_set():
+                raise self._past_deadline(timeout) from None
+            if exc.connection_invalidated and not self.kind.is_timeout(str(exc.orig or exc)):
                 raise _Dropped(exc) from None
-            raise self._classify(exc, timed_out.is_set(), timeout) from None
+            raise self._classify(exc, timeout) from None
         except OSError as exc:  # drivers that let socket errors through (redshift_connector while connecting)
-            raise self._unreachable(exc) from None
+            raise (self._past_deadline(timeout) if deadline.fired.is_set() else self._unreachable(exc)) from None
         finally:
-            if timer is not None:
-                timer.cancel()
+            if conn is not None:
+                if deadline.fired.is_set() and not conn.invalidated and self.kind.cancel_grace_seconds:
+                    conn.invalidate()  # it was cut: never back into the pool
+                conn.close()
 
-    def _classify(self, exc: sa.exc.DBAPIError, timed_out: bool, timeout: float) -> WarehouseError:
-        text = str(exc.orig) if exc.orig is not None else str(exc)
-        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-        lowered = text.lower()
-        if timed_out or self.kind.is_timeout(lowered):
+    def _checkout(self, deadline: Deadline) -> sa.Connection:
+        """A pooled connection, checked under the deadline (SQLAlchemy's own pre-ping ran before any timer
+        could watch it); a dead one is replaced once, without counting as a failed attempt."""
+        for attempt in (1, 2):
+            conn = self.engine.connect()  # a new one attaches itself to the deadline (engine events)
+            deadline.attach(conn.connection.dbapi_connection)
+            if not self.kind.checks_connections:
+                return conn
+            try:
+                conn.exec_driver_sql("SELECT 1").close()
+                return conn
+            except sa.exc.DBAPIError as exc:
+                conn.close()
+                if attempt == 2 or not exc.connection_invalidated or deadline.fired.is_set():
+                    raise
+        raise AssertionError("unreachable")
+
+    def _statement(self, raw: Any):
+        """While a statement runs on `raw`: listed, so closing the warehouse cancels it."""
+        warehouse = self
+
+        class _Running:
+            def __enter__(self):
+                with warehouse._running_lock:
+                    warehouse._running.add(raw)
+
+            def __exit__(self, *exc):
+                with warehouse._running_lock:
+                    warehouse._running.discard(raw)
+
+        return _Running()
+
+    def _fetch(self, result: sa.CursorResult, cap: int) -> tuple[list[tuple], bool]:
+        """Up to `cap` rows, a batch at a time, within the memory budget (QueryTooBig past it)."""
+        budget = self.config.memory_budget_mb * 1024 * 1024
+        rows: list[tuple] = []
+        held = 0
+        while len(rows) <= cap:
+            batch = [tuple(r) for r in result.fetchmany(min(FETCH_BATCH, cap + 1 - len(rows)))]
+            if not batch:
+                break
+            held += _approx_bytes(batch)
+            if held > budget:
+                raise QueryTooBig(f"The result is larger than the {self.config.memory_budget_mb:,} MB memory budget "
+                                  f"of the {self.name} warehouse ({len(rows) + len(batch):,} rows read so far).",
+                                  "Ask for a shorter time range, a coarser interval or fewer groups; an admin can "
+                                  "raise memory_budget_mb.")
+            rows.extend(batch)
+        return rows[:cap], len(rows) > cap
+
+    def _past_deadline(self, timeout: float) -> WarehouseError:
+        if not self.kind.cancel_grace_seconds:  # the deadline is the engine's timeout (DuckDB)
             return QueryTimeout(f"The query took longer than {timeout:g} s and was cancelled on the {self.name} warehouse.",
                                 "Try a shorter time range, or ask an admin to raise timeout_seconds.")
+        waited = timeout + self.kind.cancel_grace_seconds
+        return WarehouseUnavailable(
+            f"The {self.name} warehouse did not answer within {waited:g} s, so I stopped waiting (the query is "
+            f"cancelled on the warehouse at its own {timeout:g} s timeout).",
+            "Try again in a minute; if it keeps happening, check that the warehouse and the network to it are up.")
+
+    def _classify(self, exc: sa.exc.DBAPIError, timeout: float) -> WarehouseError:
+        text = mask_secrets(str(exc.orig) if exc.orig is not None else str(exc))
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        lowered = text.lower()
+        if "due to user request" in lowered or ("interrupted" in lowered and self._closing):
+            return QueryCancelled(f"The query was stopped on the {self.name} warehouse: Playbot is shutting down.",
+                                  "Ask again once Playbot is back.")
+        if self.kind.is_timeout(lowered):
+            return QueryTimeout(f"The query took longer than {timeout:g} s and was cancelled on the {self.name} warehouse.",
+                                "Try a shorter time range, or ask an admin to raise timeout_seconds.")
+        if self.kind.is_out_of_memory(lowered):
+            return QueryTooBig(f"The {self.name} warehouse ran out of memory for this question: {first}",
+                               "Ask for a shorter time range, a coarser interval or fewer groups; an admin can "
+                               "raise memory_budget_mb.")
         if exc.connection_invalidated or (isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError))
                                           and self.kind.looks_unreachable(lowered)):
             return WarehouseUnavailable(f"The {self.name} warehouse is not reachable: {first}",
@@ -194,28 +295,65 @@ class Warehouse:
 
     def ping(self) -> None:
         """Raise WarehouseUnavailable within seconds if the warehouse cannot be reached."""
+        seconds = self.config.connect_timeout_seconds + max(self.kind.cancel_grace_seconds, 1.0)
+        deadline = Deadline(seconds, self.kind.abort, self.name)
         try:
-            with self.engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
+            with deadline:
+                conn = self._checkout(deadline)
+                try:
+                    conn.exec_driver_sql("SELECT 1").close()
+                finally:
+                    conn.close()
         except sa.exc.DBAPIError as exc:
             raise self._unreachable(exc.orig or exc) from None
         except OSError as exc:
             raise self._unreachable(exc) from None
 
     def _unreachable(self, exc: BaseException) -> WarehouseUnavailable:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0] or type(exc).__name__
+        first = (mask_secrets(str(exc)).strip().splitlines() or [type(exc).__name__])[0] or type(exc).__name__
         return WarehouseUnavailable(f"The {self.name} warehouse ({self.config.safe_url}) is not reachable: {first}",
                                     "Check that it is running and that the URL in playbot.yaml is right.")
 
-    def _cancel(self, raw: Any, timed_out: threading.Event) -> None:
-        timed_out.set()
-        try:
-            self.kind.cancel(raw)
-        except Exception:  # noqa: BLE001 - best effort: the server's own timeout still applies
-            log.warning("cancel failed on warehouse=%s", self.name)
+    def cancel_running(self) -> int:
+        """Ask the warehouse to stop every statement running now (the bot is stopping: nobody will read the
+        answers). Returns how many were cancelled."""
+        self._closing = True
+        with self._running_lock:
+            running = list(self._running)
+        for raw in running:
+            try:
+                self.kind.cancel(raw)
+            except Exception as exc:  # noqa: BLE001 - best effort: the server's own timeout still applies
+                log.warning("cancel failed on warehouse=%s: %s", self.name, exc)
+        return len(running)
 
     def close(self) -> None:
+        self.cancel_running()
         self.engine.dispose()
+
+
+FETCH_BATCH = 1000
+
+
+def _approx_bytes(batch: list[tuple]) -> int:
+    """What a batch of rows holds in Python, from a few rows of it (measuring every value would cost more
+    than the fetch)."""
+    step = max(1, len(batch) // 8)
+    sample = batch[::step]
+    per_row = sum(sys.getsizeof(row) + sum(sys.getsizeof(v) for v in row) for row in sample) / len(sample)
+    return int(per_row * len(batch))
+
+
+def _refused(exc: SQLRefused) -> QueryRefused:
+    return QueryRefused(f"Refused: {exc}.", getattr(exc, "next_step", "") or "Playbooks may only read data.")
+
+
+def _parse_url(config: WarehouseConfig) -> sa.URL:
+    try:
+        return make_url(config.url)
+    except (sa.exc.ArgumentError, ValueError):
+        raise ConfigError(f"warehouses.{config.name}.url", f"{config.safe_url!r} cannot be read as a SQLAlchemy URL",
+                          "e.g. postgresql+psycopg://user@host:5432/db (percent-encode @ : / in a password)") from None
 
 
 class _Dropped(Exception):

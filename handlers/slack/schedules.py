@@ -61,8 +61,11 @@ _CONDITION_WORDS = {"below": "drops below {}", "above": "rises above {}", "chang
                     "drop": "drops more than {}%", "rise": "rises more than {}%"}
 MODAL_CALLBACK = "playbot_schedule_modal"
 MAX_DIGEST_QUESTIONS = 10
+# Slack errors a retry cannot fix: the run stops at once (and its owner is told) instead of posting again
 PERMANENT_ERRORS = (*NOT_IN_CHANNEL, "invalid_auth", "account_inactive", "token_revoked", "invalid_blocks",
-                    "msg_too_long", "no_text", "user_not_found")
+                    "msg_too_long", "no_text", "user_not_found", "file_uploads_disabled",
+                    "file_uploads_except_images_disabled", "file_type_not_allowed", "file_upload_size_restricted",
+                    "missing_scope")
 _WHEN_START = re.compile(r"\b(every|daily|weekdays?|weekly|monthly|hourly|cron|on day)\b|(?:^|\s)[\d*/,\-]+( [\d*/,\-a-z]+){4}$")
 
 

@@ -45,8 +45,13 @@ def test_postgres_session_is_read_only(pg_url):
         admin.execute("CREATE SEQUENCE IF NOT EXISTS playbot_probe_seq")
     wh = pg_warehouse(pg_url)
     with pytest.raises(QueryRefused) as info:
-        wh.run("SELECT nextval('playbot_probe_seq')")  # passes the SQL check; the session refuses it
-    assert "read-only" in info.value.message
+        wh.run("SELECT nextval('playbot_probe_seq')")  # the SQL check refuses it first (warehouse/forbidden.py)
+    assert "nextval is not allowed" in info.value.message
+    import sqlalchemy as sa
+
+    with wh.engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="read-only transaction"):
+        conn.exec_driver_sql("SELECT nextval('playbot_probe_seq')")  # past the check, the session refuses it
+    wh.close()
 
 
 def test_postgres_session_settings(pg_url):

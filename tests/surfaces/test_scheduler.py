@@ -29,12 +29,11 @@ from scheduler import (
 )
 from scheduler.service import JOB_FUNC, JOBS_TABLE
 from scheduler.store import schedule_runs
-from scheduler.triggers import When
 from state.db import open_state
 
 from ..conftest import DATASETS, ENGINES, late_clock, make_answerer
 from ..helpers import ask, service_for
-from ..scheduling import RecordingPoster, postgres_state
+from ..scheduling import PerSecondScheduler, RecordingPoster, postgres_state
 
 FAST = RunPolicy(max_attempts=3, backoff_seconds=0.01, grace=timedelta(hours=1), run_timeout=timedelta(minutes=30))
 MONDAY_9_BERLIN = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # Mon 16 Nov 2026 09:00 CET
@@ -182,6 +181,48 @@ def test_posting_error_is_retried_without_posting_twice(store, answerer):
     assert store.runs(schedule.id)[0].attempts == 1  # one failed attempt recorded before the success
 
 
+class _ChartFails(RecordingPoster):
+    """Posts each answer, then (for the answers named) fails after it is out, as an upload failure would."""
+
+    def __init__(self, after: set[int], retryable: bool = True, before: dict[int, int] | None = None):
+        super().__init__()
+        self.after, self.retryable_after, self.before = after, retryable, dict(before or {})
+        self.answers = 0
+
+    def post_answer(self, channel, answer, thread_ts=None):
+        from scheduler import PostError
+
+        self.answers += 1
+        index = int(answer.request.question.split("#")[-1]) if "#" in answer.request.question else self.answers
+        if self.before.get(index, 0) > 0:  # fails before anything is posted: worth a retry of this one
+            self.before[index] -= 1
+            raise PostError("503 from Slack", retryable=True)
+        ts = super().post_answer(channel, answer, thread_ts)
+        if index in self.after:
+            raise PostError("its chart could not be uploaded: Slack answered 503", retryable=self.retryable_after,
+                            posted=ts)
+        return ts
+
+
+def test_each_message_posts_once_and_a_retry_posts_only_what_failed(store, answerer):
+    """Exactly once per message: a message that went out before its chart failed is never posted again;
+    an answer that failed before it went out is the only thing the retry posts. Each is recorded."""
+    schedule = add(store, ["invites yesterday", "signups last week", "messages yesterday"])
+    poster = _ChartFails(after={1})
+    poster.before = {3: 1}  # the third answer fails once before it is posted (the third call)
+    outcome = runner(store, answerer, poster).run_slot(schedule.id, MONDAY_9_BERLIN)
+    assert outcome.status == "ok", outcome
+    assert "answer 1: its chart could not be uploaded" in outcome.detail
+    [parent] = poster.parents
+    thread = [p for p in poster.posts if p.thread_ts == parent.ts]
+    assert [p.answer.request.question for p in thread] == ["invites yesterday", "signups last week", "messages yesterday"]
+    posts = store.posts(schedule.id, datetime(2026, 11, 16, 9, 0))
+    assert list(posts) == ["parent", "answer 1", "answer 2", "answer 3"]
+    assert posts["answer 1"].detail.startswith("its chart") and posts["answer 2"].detail is None
+    assert [p.ts for p in posts.values()] == [parent.ts, *[p.ts for p in thread]]
+    assert store.runs(schedule.id)[0].attempts == 1  # the one failed attempt before the retry
+
+
 def test_question_no_longer_understood_fails_at_once(store, answerer):
     schedule = add(store, ["sent yesterday"])  # ambiguous: a clarification, not a retryable failure
     poster = RecordingPoster()
@@ -316,7 +357,7 @@ def test_two_runners_race_for_the_same_slots_on_postgres(answerer):
     with postgres_state() as url:
         states = [open_state(url), open_state(url)]
         stores = [ScheduleStore(s) for s in states]
-        schedule = add(stores[0], when=When("every minute", {"minute": "*"}), timezone="UTC")
+        schedule = add(stores[0], when=parse_when("* * * * *"), timezone="UTC")
         poster = RecordingPoster()
         runners = [runner(s, answerer, poster, name=f"p{i}") for i, s in enumerate(stores)]
         slots = [datetime(2026, 11, 16, 9, m, tzinfo=UTC) for m in range(6)]
@@ -342,15 +383,14 @@ def test_two_runners_race_for_the_same_slots_on_postgres(answerer):
 
 
 def test_two_services_on_postgres_one_leader_takeover_no_duplicates(answerer):
-    """Real APScheduler on a real PostgreSQL job store, a per-second schedule, two bot processes:
-    one leads; when it dies without releasing the lease the other takes over; every slot posts once."""
+    """Real APScheduler on a real PostgreSQL job store, slots every second (tests.scheduling), two bot
+    processes: one leads; when it dies without releasing the lease the other takes over; every slot posts once."""
     with postgres_state() as url:
         states = [open_state(url), open_state(url)]
         stores = [ScheduleStore(s) for s in states]
-        schedule = add(stores[0], ["invites yesterday"], when=When("every second", {"second": "*"}), timezone="UTC",
-                       created=datetime.now(UTC))
+        schedule = add(stores[0], ["invites yesterday"], when="* * * * *", timezone="UTC", created=datetime.now(UTC))
         poster = RecordingPoster()
-        services = [SchedulerService(s, runner(s, answerer, poster, name=f"bot{i}"), holder=f"bot{i}",
+        services = [PerSecondScheduler(s, runner(s, answerer, poster, name=f"bot{i}"), holder=f"bot{i}",
                                      lease_seconds=3, heartbeat_seconds=0.3) for i, s in enumerate(stores)]
         for service in services:
             service.start()
@@ -386,6 +426,22 @@ def test_two_services_on_postgres_one_leader_takeover_no_duplicates(answerer):
         assert len({r.slot for r in runs}) == len(runs)
         for s in states:
             s.dispose()
+
+
+def test_every_minute_cron_fires_once_a_minute_in_real_apscheduler(store, answerer):
+    """Finding 2 end to end: `* * * * *` in the real loop (APScheduler, SQLAlchemy job store) for 3.5 s
+    runs at most once, on a whole minute; it used to post a digest every second."""
+    schedule = add(store, when="* * * * *", timezone="UTC", created=datetime.now(UTC))
+    poster = RecordingPoster()
+    service = SchedulerService(store, runner(store, answerer, poster), heartbeat_seconds=0.2)
+    service.start()
+    try:
+        time.sleep(3.5)
+    finally:
+        service.stop()
+    ran = [r for r in store.runs(schedule.id) if r.status == "ok"]
+    assert len(ran) <= 1 and len(poster.parents) == len(ran)
+    assert all(r.slot.second == 0 for r in ran)
 
 
 def _posted_slots(store: ScheduleStore, schedule_id: str) -> list:
@@ -562,7 +618,7 @@ def test_scheduled_run_goes_through_the_answer_service_and_is_audited(store, ans
 
 def test_killed_process_loses_no_schedule_and_posts_no_duplicate(built, tmp_path):
     """Two real bot processes one after the other on a PostgreSQL state DB: the first is killed (-9)
-    while scheduling a per-second digest; the second takes over from the same tables."""
+    while scheduling a digest (on whole seconds, tests.scheduling); the second takes over from the same tables."""
     import json
     import os
     import signal
@@ -590,8 +646,7 @@ def test_killed_process_loses_no_schedule_and_posts_no_duplicate(built, tmp_path
     with postgres_state() as url:
         state = open_state(url)
         store = ScheduleStore(state)
-        schedule = add(store, ["invites yesterday"], when=When("every second", {"second": "*"}), timezone="UTC",
-                       created=datetime.now(UTC))
+        schedule = add(store, ["invites yesterday"], when="* * * * *", timezone="UTC", created=datetime.now(UTC))
         first = start("first")
         try:
             wait(lambda: len(parents("first")) >= 2)
@@ -636,6 +691,7 @@ def test_the_documented_example_schedules_are_valid():
 
     config = load_config(ROOT / "playbot.example.yaml", env={})
     declared = {s.name: s for s in yaml_schedules(config)}
-    assert declared["Monday KPIs"].when.fields == {"day_of_week": "mon", "hour": "9", "minute": "0"}
+    assert declared["Monday KPIs"].when.fields == {"day_of_week": "mon", "hour": "9", "minute": "0", "day": "*",
+                                                   "month": "*"}
     assert declared["Signups alert"].alert.threshold == 100 and declared["Signups alert"].owner == "U01OWNER0"
     assert config.scheduler.admins == ("U01ADMIN0",)

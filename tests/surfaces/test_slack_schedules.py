@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -27,6 +28,7 @@ from handlers.slack.schedules import (
 )
 from handlers.slack.server import HttpServer
 from scheduler import RunPolicy, ScheduleRunner, ScheduleStore
+from scheduler.triggers import local_slot
 from service import AnswerService
 from state.db import open_state
 from state.slack import SlackState
@@ -70,7 +72,7 @@ class ScheduleBot:
         view = {"id": "V1", "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": json.dumps(metadata),
                 "state": {"values": values}}
         payload = {"type": "view_submission", "team": {"id": "T0TEST"}, "user": {"id": user}, "api_app_id": "A0PLAYBOT",
-                   "token": "legacy", "trigger_id": "9.trigger", "view": view}
+                   "token": "legacy", "trigger_id": f"{uuid.uuid4().hex}.trigger", "view": view}  # new per submission
         return self.send.post(urllib.parse.urlencode({"payload": json.dumps(payload)}).encode(),
                               "application/x-www-form-urlencoded")
 
@@ -153,7 +155,8 @@ def test_schedule_command_creates_and_the_digest_posts_with_thread(bot, oracles)
     assert "Schedule *invites yesterday*" in told["text"] and "Next run Mon" in told["text"]
     [schedule] = bot.store.all()
     assert (schedule.channel, schedule.owner, schedule.timezone, schedule.when.fields) == (
-        CHANNEL, "U0ALICE", "America/New_York", {"day_of_week": "mon", "hour": "9", "minute": "0"})
+        CHANNEL, "U0ALICE", "America/New_York", {"day_of_week": "mon", "hour": "9", "minute": "0", "day": "*",
+                                                 "month": "*"})
     # the slot fires: parent message with the number, the answer and its chart in the thread
     outcome = bot.runner.run_slot(schedule.id, datetime(2026, 11, 16, 14, tzinfo=UTC))
     assert outcome.status == "ok", outcome
@@ -263,6 +266,28 @@ def test_failed_post_is_reported_to_owner_by_dm(bot):
     assert "invites yesterday" in dm.args["text"] and "/invite @Playbot" in dm.args["text"]
 
 
+@pytest.mark.parametrize("error", ["file_uploads_disabled", "file_uploads_except_images_disabled",
+                                   "file_type_not_allowed", "file_upload_size_restricted", "missing_scope"])
+def test_a_permanent_upload_error_is_not_retried_into_duplicate_answers(bot, error):
+    """Finding 3: with uploads refused, one run put three identical answers in the thread (each retry posted
+    the answer again before its chart failed again). A permanent error is not retried."""
+    bot.send.command('schedule "invites yesterday" daily 9:00', channel=CHANNEL, user="U0ALICE")
+    bot.told(1)
+    [schedule] = bot.store.all()
+    runner = ScheduleRunner(bot.store, bot.service, bot.runner.poster, policy=RunPolicy(max_attempts=3, backoff_seconds=0),
+                            sleep=lambda s: None)
+    bot.standin.refuse("files.getUploadURLExternal", error, times=3)
+    due = datetime(2026, 11, 16, 14, tzinfo=UTC)
+    runner.run_slot(schedule.id, due)
+    posts = [c for c in bot.standin.calls_of("chat.postMessage") if c.args["channel"] == CHANNEL]
+    parents = [c for c in posts if not c.args.get("thread_ts")]
+    assert len(parents) == 1
+    assert len([c for c in posts if c.args.get("thread_ts") == parents[0].args["_result"]["ts"]]) == 1
+    assert len(bot.standin.calls_of("files.getUploadURLExternal")) == 1  # not retried
+    recorded = bot.store.posts(schedule.id, local_slot(due, schedule.timezone))
+    assert recorded["parent"].ts == parents[0].args["_result"]["ts"]
+
+
 def test_rate_limited_post_is_retried_by_the_client(bot):
     bot.send.command('schedule "invites yesterday" daily 9:00', channel=CHANNEL, user="U0ALICE")
     bot.told(1)
@@ -317,7 +342,8 @@ def test_edit_button_opens_prefilled_modal_and_saves_for_owner_only(bot):
     assert bot.submit_view("U0ALICE", values, metadata).status == 200
     [edited] = bot.store.all()
     assert (edited.id, edited.owner, edited.when.fields, edited.timezone, edited.alert.threshold) == (
-        schedule.id, "U0ALICE", {"day_of_week": "mon-fri", "hour": "7", "minute": "30"}, "Europe/Berlin", 40)
+        schedule.id, "U0ALICE", {"day_of_week": "mon,tue,wed,thu,fri", "hour": "7", "minute": "30", "day": "*",
+                                 "month": "*"}, "Europe/Berlin", 40)
 
 
 def _answer_with_schedule_button(bot, question: str, channel: str = CHANNEL) -> dict:
@@ -402,3 +428,4 @@ def test_scheduled_answer_whose_chart_slack_refuses_is_posted_once(bot):
         posted = bot.standin.messages[(CHANNEL, answer.args["_result"]["ts"])]
         note = json.dumps(_blocks(posted))
         assert "The chart isn't shown" in note and not any(b["type"] == "image" for b in _blocks(posted))
+

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .base import on_connect
-from .postgres import PostgreSQL
+from .postgres import PostgreSQL, shutdown_socket
 
 
 class Redshift(PostgreSQL):
@@ -28,6 +28,16 @@ class Redshift(PostgreSQL):
         on_connect(engine, [f"SET statement_timeout TO {timeout_ms}", "SET timezone TO 'UTC'"],
                    lambda raw: getattr(raw, "_usock", None) and raw._usock.settimeout(read_timeout))
         return engine
+
+    def cancel(self, raw: Any) -> None:
+        """redshift_connector has no cancel request: the statement ends at Redshift's statement_timeout
+        (and when its connection is cut, which `abort` does)."""
+        self.abort(raw)
+
+    def abort(self, raw: Any) -> None:
+        sock = getattr(raw, "_usock", None)
+        if sock is not None:
+            shutdown_socket(sock.fileno())
 
 
 def _typed(value: str | tuple[str, ...]) -> Any:
