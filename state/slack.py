@@ -7,6 +7,7 @@ Only JSON text and Slack ids live here (no rows): a stored request is re-run whe
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -64,6 +65,14 @@ slack_feedback = Table(  # one verdict per person per answer: the last click cou
     Column("user_id", String(32), primary_key=True),
     Column("verdict", String(8), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+slack_pending_choices = Table(  # a question asked back in a thread: a reply naming a choice answers it
+    "slack_pending_choices", metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("thread_ts", String(32), primary_key=True),
+    Column("choices_json", Text, nullable=False),  # [[label, answer id], ...]
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 MODAL_REQUEST_DAYS = 7  # a modal left open longer than this is answered "open it again"
@@ -124,6 +133,31 @@ class SlackState:
         with self.db.engine.connect() as con:
             return con.execute(select(slack_threads.c.request_json).where(
                 slack_threads.c.channel == channel, slack_threads.c.thread_ts == thread_ts)).scalar()
+
+    # ---- choices asked back (buttons carry the answer id; a typed reply may name the label) ----
+    def remember_choices(self, channel: str, thread_ts: str, choices: list[tuple[str, str]]) -> None:
+        self._upsert(slack_pending_choices, {"channel": channel, "thread_ts": thread_ts},
+                     {"choices_json": json.dumps(choices), "updated_at": _now()})
+
+    def has_pending_choices(self, channel: str, thread_ts: str | None) -> bool:
+        with self.db.engine.connect() as con:
+            return thread_ts is not None and con.execute(select(slack_pending_choices.c.channel).where(
+                slack_pending_choices.c.channel == channel, slack_pending_choices.c.thread_ts == thread_ts)).first() is not None
+
+    def pending_choice(self, channel: str, thread_ts: str, said: str) -> str | None:
+        """The answer id of the choice a reply names (its number or its label), and forget the question."""
+        with self.db.engine.begin() as con:
+            where = (slack_pending_choices.c.channel == channel, slack_pending_choices.c.thread_ts == thread_ts)
+            stored = con.execute(select(slack_pending_choices.c.choices_json).where(*where)).scalar()
+            if stored is None:
+                return None
+            choices = json.loads(stored)
+            said = said.strip().rstrip(".").lower()
+            picked = next((aid for i, (label, aid) in enumerate(choices, 1)
+                           if said == label.lower() or said == str(i)), None)
+            if picked is not None:
+                con.execute(delete(slack_pending_choices).where(*where))
+            return picked
 
     # ---- answer messages (buttons refer to them by id) ----
     def new_answer(self, channel: str, thread_ts: str | None, user_id: str | None, request_json: str,

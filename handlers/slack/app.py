@@ -16,6 +16,7 @@ from state.slack import SlackState
 
 from .access import use_slack_groups
 from .blocks import (
+    ACTION_CHOICE,
     ACTION_CSV,
     ACTION_FEEDBACK,
     ACTION_POST,
@@ -109,8 +110,8 @@ def _event_listeners(app: App, replier: Replier, state: SlackState) -> None:
         if not is_dm and (thread is None or _mentions(event.get("text", ""), context.bot_user_id)):
             return  # channel chatter, or a mention (answered by on_mention)
         previous = replier.previous_in_thread(event["channel"], thread if thread else ("" if is_dm else None))
-        if not is_dm and previous is None:
-            return  # a thread that is not ours
+        if not is_dm and previous is None and not state.has_pending_choices(event["channel"], thread):
+            return  # a thread that is not ours (nor one where we asked something back)
         if not state.claim_event(body.get("event_id") or event["ts"]):
             return
         # a DM is answered in its own thread (the agent view's timeline): status, title, follow-ups there
@@ -141,7 +142,8 @@ def _button_listeners(app: App, replier: Replier) -> None:
         return on_button
 
     for action_id, method in ((ACTION_REFRESH, replier.refresh), (ACTION_SQL, replier.show_sql), (ACTION_CSV, replier.csv),
-                              (ACTION_POST, replier.post_to_channel), (ACTION_FEEDBACK, replier.feedback)):
+                              (ACTION_POST, replier.post_to_channel), (ACTION_FEEDBACK, replier.feedback),
+                              (ACTION_CHOICE, replier.choose)):
         app.action(action_id)(button_listener(method))
 
 

@@ -38,6 +38,7 @@ ACTION_CSV = "playbot_csv"
 ACTION_SCHEDULE = "playbot_schedule"
 ACTION_POST = "playbot_post"  # a private answer's "Post to channel"
 ACTION_FEEDBACK = "playbot_feedback"
+ACTION_CHOICE = "playbot_choice"  # a choice of a question asked back: answers the whole question with it
 
 Message = tuple[str, list[dict]]
 NUMBER = re.compile(r"^[-+−]?[$€£]?\d[\d,]*(\.\d+)?%?$")
@@ -229,16 +230,22 @@ def failure_blocks(failure: Failure) -> Message:
     return fallback(failure.message), [section("\n".join(lines))]
 
 
-def clarification_blocks(c: Clarification, command: str = "/playbot") -> Message:
+def clarification_blocks(c: Clarification, command: str = "/playbot", option_ids: tuple[str, ...] = ()) -> Message:
+    """What to ask back. With `option_ids` (one stored request per option), each choice is a button that
+    answers the whole question read with it."""
     lines = [f":thinking_face: {esc(c.message)}"]
-    if c.choices:
+    if c.choices and not option_ids:
         lines.append("Choose one: " + ", ".join(f"`{esc(x)}`" for x in c.choices))
     if c.suggestions:
         lines.append("Did you mean: " + ", ".join(f"`{esc(x)}`" for x in c.suggestions))
     if c.example:
         lines.append(f"Try: `{command} {esc(c.example)}`")
     lines.append(f"`{command} help` lists what I can answer.")
-    return fallback(c.message), [section("\n".join(lines))]
+    blocks = [section("\n".join(lines))]
+    if option_ids:
+        blocks.append({"type": "actions", "elements": [button(o.label, ACTION_CHOICE, oid)
+                                                       for o, oid in zip(c.options[:25], option_ids)]})
+    return fallback(c.message), blocks
 
 
 def refusal_blocks(message: str) -> Message:

@@ -330,8 +330,24 @@ class Replier:
 
     # ---- questions ----
     def question(self, asker: Asker, text: str, previous: Request | None = None) -> None:
-        """A question typed in Slack (slash command, mention, DM, thread reply, the message shortcut)."""
+        """A question typed in Slack (slash command, mention, DM, thread reply, the message shortcut). A reply
+        that names a choice of the question asked back in its thread ("Invite Sent", "2") answers that."""
+        picked = self.state.pending_choice(asker.channel, asker.thread_ts or "", text) if asker.thread_ts else None
+        if picked is not None:
+            self.choose(asker, picked)
+            return
         self.answer(asker, text=text, previous=previous)
+
+    def choose(self, asker: Asker, answer_id: str) -> None:
+        """A choice of a question asked back (a button, or its name typed in the thread): the whole question."""
+        where = self.state.answer_message(answer_id)
+        if where is None:
+            self.tell(asker, refusal_blocks("I can't find that question any more. Ask it again."))
+            return
+        request = self._request(asker, where)
+        if request is not None:
+            self.answer(Asker(asker.user, where.channel, where.thread_ts, asker.response_url,
+                              where.channel.startswith("D"), asker.team), request=request, purpose="choice")
 
     def answer(self, asker: Asker, *, text: str | None = None, request: Request | None = None,
                previous: Request | None = None, purpose: str = "") -> None:
@@ -349,7 +365,7 @@ class Replier:
                                    purpose=purpose, on_start=on_start)
         if not started:  # refused, unclear or failed before anything was shown: only the asker hears it
             if getattr(outcome, "kind", None) != Kind.CANCELLED:  # cancelled: the asker was told already
-                self.tell(asker, self.outcome_message(outcome))
+                self.tell(asker, self.outcome_message(outcome, asker))
             return
         self._finish(asker, started[0], outcome)
 
@@ -407,7 +423,7 @@ class Replier:
                 if block is None:
                     self._chart(asker.channel, ts, started.answer_id, outcome, render)
             else:
-                text, blocks = self.outcome_message(outcome)
+                text, blocks = self.outcome_message(outcome, asker)
                 self._show(asker, started, text, blocks)
                 posted = True
         except Exception:
@@ -430,12 +446,22 @@ class Replier:
         if file_id:
             self.state.set_chart_file(answer_id, file_id)
 
-    def outcome_message(self, outcome) -> Message:
+    def outcome_message(self, outcome, asker: Asker | None = None) -> Message:
         if isinstance(outcome, Refusal):
             return refusal_message(outcome)
         if isinstance(outcome, Clarification):
-            return clarification_blocks(outcome, self.command)
+            return clarification_blocks(outcome, self.command, self._options(outcome, asker))
         return failure_blocks(outcome)
+
+    def _options(self, c: Clarification, asker: Asker | None) -> tuple[str, ...]:
+        """Each option of a question asked back, stored as a request a button (or a typed reply) re-runs."""
+        if asker is None or not c.options:
+            return ()
+        ids = tuple(self.state.new_answer(asker.channel, asker.thread_ts, asker.user, dumps(o.request))
+                    for o in c.options)
+        if asker.thread_ts:
+            self.state.remember_choices(asker.channel, asker.thread_ts, [(o.label, i) for o, i in zip(c.options, ids)])
+        return ids
 
     def preview(self, asker: Asker, *, text: str | None = None, request: Request | None = None,
                 previous: Request | None = None) -> None:

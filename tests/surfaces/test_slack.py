@@ -17,13 +17,14 @@ from answers import Answer
 from answers.answerer import Answerer
 from config import SlackConfig
 from handlers.slack.app import command_names, create_app
-from handlers.slack.blocks import ACTION_CSV, ACTION_REFRESH, ACTION_SQL
+from handlers.slack.blocks import ACTION_CHOICE, ACTION_CSV, ACTION_REFRESH, ACTION_SQL
 from handlers.slack.client import make_client
 from handlers.slack.server import HttpServer
 from playbooks.params import json_safe
 from policy.audit import AuditLog
 from policy.limits import RateLimiter
 from policy.settings import DEFAULT_POLICIES, PolicySettings, parse_policies
+from questions import Clarification
 from service import AnswerService
 from state.db import open_state
 from state.slack import SlackState
@@ -547,3 +548,43 @@ def test_warehouse_timeout_replaces_the_working_message(pg_url, tmp_path):
     finally:
         running.stop()
         warehouse.close()
+
+
+def _choices(call) -> dict[str, str]:
+    """The choice buttons of a question asked back: label -> value (the stored request's id)."""
+    blocks = call.args.get("blocks")
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    actions = [b for b in blocks if b["type"] == "actions"]
+    return {e["text"]["text"]: e["value"] for a in actions for e in a["elements"] if e["action_id"] == ACTION_CHOICE}
+
+
+def test_a_choice_asked_back_is_a_button_and_a_reply(bot, answerer):
+    """"sent last week" is asked back (which event?): each choice is a button answering the whole question
+    read with it; in a thread, typing the choice's name (or its number) answers the same way."""
+    asked = answerer.parse("sent last week")
+    assert isinstance(asked, Clarification) and "Invite Sent" in [o.label for o in asked.options]
+    # a slash command: the question only the asker sees, one button per choice
+    assert bot.send.command("sent last week", channel="C0CHOICE").status == 200
+    [told] = bot.standin.wait_for(lambda s: [c for c in s.calls_of("response_url") if _choices(c)])
+    assert told.args["response_type"] == "ephemeral"
+    buttons = _choices(told)
+    assert list(buttons) == [o.label for o in asked.options]
+    assert bot.send.click(ACTION_CHOICE, buttons["Invite Sent"], "C0CHOICE", "1764299000.000001").status == 200
+    [message] = bot.answered("C0CHOICE")
+    picked = next(o.request for o in asked.options if o.label == "Invite Sent")
+    expected = answerer.answer(picked)
+    check_answer_message(message, expected)
+    assert expected.request.params["event"] == "Invite Sent" and "thread_ts" not in message
+    # a mention: asked back in its thread; the reply "Message Sent" there is the choice
+    _, ts = bot.send.mention("sent last week", channel="C0CHOICE2")
+    bot.standin.wait_for(lambda s: [c for c in s.calls_of("chat.postEphemeral")
+                                    if c.args.get("channel") == "C0CHOICE2" and _choices(c)])
+    assert bot.send.message("Message Sent", channel="C0CHOICE2", thread_ts=ts).status == 200
+    [answer] = bot.answered("C0CHOICE2")
+    assert answer["thread_ts"] == ts
+    check_answer_message(answer, answerer.answer(next(o.request for o in asked.options if o.label == "Message Sent")))
+    # the choice is used up: "2" in the thread now is a follow-up of the answer, not the second choice
+    assert bot.send.message("2", channel="C0CHOICE2", thread_ts=ts).status == 200
+    settle(bot.replier)
+    answers = [m for (c, _), m in bot.standin.messages.items() if c == "C0CHOICE2" and _has_buttons(m)]
+    assert len(answers) == 1 and not bot.replier.state.has_pending_choices("C0CHOICE2", ts)
