@@ -53,8 +53,14 @@ def param_of_type(pb: Playbook | None, ptype: str):
 
 @lru_cache(maxsize=8192)
 def phrase_re(phrase: str) -> re.Pattern:
-    """A phrase as a whole-word pattern, compiled once (some 600 header phrases are tried per question)."""
-    return re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])")
+    """A phrase as a whole-word pattern, compiled once (some 600 header phrases are tried per question).
+    A question loses its "'s" before reading ("last month's"), so a header phrase does too."""
+    return re.compile(rf"(?<![\w-]){re.escape(as_read(phrase))}(?![\w-])")
+
+
+def as_read(phrase: str) -> str:
+    """A header phrase as the question's text holds it: without "'s"."""
+    return re.sub(r"(?<=\w)'s\b", "", phrase.replace("’", "'"))
 
 
 @lru_cache(maxsize=4096)
@@ -228,7 +234,7 @@ def read_choice_words(state: ReadingState, ctx: ParseContext) -> None:
         if spec.name in state.params or not spec.extra.get("words") or spec.type == "events":
             continue
         for choice, phrases in spec.extra["words"].items():
-            hit = next((w for w in phrases if phrase_re(w).search(state.full)), None)
+            hit = next((as_read(w) for w in phrases if phrase_re(w).search(state.full)), None)
             if hit:
                 state.set(spec.name, choice, hit)
                 state.take(hit)

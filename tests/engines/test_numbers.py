@@ -33,10 +33,10 @@ def ask(answerers, engine, dataset, question) -> Answer:
     ("signups per week since 2026-09-02", "Signed Up"),
     ("photos shared this month", "Photo Shared"),
     ("inbox page views last 14 days", "Viewed Inbox Page"),
-    ("orders monthly", "Order Completed"),
+    ("order completed events monthly", "Order Completed"),
 ])
 def test_event_volume_matches_oracle(answerers, oracles, engine, dataset, question, event):
-    event = DATASETS[dataset].event(event)  # "orders" are Completed Order on the spec v1 dataset
+    event = DATASETS[dataset].event(event)  # "order completed" is Completed Order on the spec v1 dataset
     answer = ask(answerers, engine, dataset, question)
     oracle = oracles[(engine, dataset)]
     p = answer.request.params
@@ -193,7 +193,7 @@ def test_volume_breakdown_matches_oracle(answerers, oracles, engine, dataset, qu
 @pytest.mark.parametrize("question,event,filters", [
     ("photos shared on ios last 30 days", "Photo Shared", {"platform": "iOS"}),
     ("messages sent for pro users last 7 days", "Message Sent", {"plan": "pro"}),
-    ("orders from google last 60 days", "Order Completed", {"channel": "google"}),
+    ("order completed events from google last 60 days", "Order Completed", {"channel": "google"}),
 ])
 def test_volume_filters_match_oracle(answerers, oracles, engine, dataset, question, event, filters):
     event = DATASETS[dataset].event(event)

@@ -295,6 +295,7 @@ def spec_of(dataset: str) -> str:
     ("weekly revenue by channel top 3 last 8 weeks", "week", "revenue", "revenue", "channel", None),
     ("average order value by platform last 60 days", "day", "aov", "revenue", "platform", None),
     ("monthly buyers including tax on web since 2026-08-01", "month", "buyers", "total", None, {"platform": "Web"}),
+    ("orders from google last 60 days", "day", "orders", "revenue", None, {"channel": "google"}),  # each order_id once
 ])
 def test_ecommerce_matches_oracle(answerers, oracles, engine, dataset, question, unit, metric, measure, dimension,
                                   filters):

@@ -3,6 +3,7 @@ changed. Each case is one a user met; the property and fuzz tests at the end hol
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import string
@@ -190,12 +191,15 @@ def test_combinations_never_raise_and_account_for_every_word(pb, when, by, where
         assert _accounted(outcome, text), (text, outcome.readings, outcome.notes)
 
 
-def test_ten_thousand_fuzzed_inputs_never_raise():
-    rng = random.Random(2026)
+FUZZ_CASES = int(os.environ.get("PLAYBOT_FUZZ_CASES", "3000"))  # 100000 for a deep run (docs/testing.md)
+
+
+def test_fuzzed_inputs_never_raise():
+    rng = random.Random(int(os.environ.get("PLAYBOT_FUZZ_SEED", "2026")))
     alphabet = string.ascii_letters + string.digits + " ->,.?!'\"=<>&@#%*()[]{}:;/\\\u00e9\u2019\u2192\x00"
     words = [w for pb in PLAYBOOK_WORDS for w in pb.split()] + TIME + BREAKDOWNS + FILTERS + MODIFIERS
     ctx = ParseContext(LIBRARY, snapshot("messenger"), TODAY)
-    for i in range(10_000):
+    for i in range(FUZZ_CASES):
         if i % 2:
             text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
         else:
