@@ -25,7 +25,7 @@ from rendering.render import event_scope, to_utc
 from segment import Catalog, CatalogCache, discover
 from segment.dimensions import PROFILED_CONTEXT_COLUMNS, TRAIT_COLUMNS
 from segment.relations import freshness_sql
-from warehouse import Result, Warehouse
+from warehouse import Result, Warehouse, expand
 
 from .formatting import behind
 from .model import Answer, Failure, PresentEnv, QueryRun
@@ -198,8 +198,9 @@ class Answerer:
                 params = {**request.params, **overrides}
                 rendered = render(playbook, params, ctx, lookups)
                 sql = warehouse.translate(rendered.sql)
-                result = warehouse.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version)
-                queries.append(QueryRun(label, sql, rendered.params, result))
+                result = warehouse.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
+                                       repeats=rendered.repeats)
+                queries.append(QueryRun(label, expand(sql, rendered.repeats), rendered.params, result))
                 return result
 
             main = run({}, "main")

@@ -16,7 +16,7 @@ from typing import Any
 from config import IDENTIFIER_RE
 from errors import Kind, PlaybotError
 from playbooks import Lookup, Playbook
-from warehouse import Warehouse
+from warehouse import RepeatedRows, Warehouse
 
 
 class LookupFailed(PlaybotError):
@@ -83,19 +83,15 @@ def fetch_lookups(playbook: Playbook, warehouses: dict[str, Warehouse],
     return out
 
 
-def lookup_cte(rows: LookupRows) -> tuple[str, dict[str, Any]]:
-    """`name(col, ...) AS (VALUES (:_lk_name_0_0, ...), ...)` and its bound values."""
+def lookup_cte(rows: LookupRows) -> tuple[str, dict[str, Any], RepeatedRows | None]:
+    """`name(col, ...) AS (VALUES (:_lk_name_0_0, ...), (:_lk_name_1_0, ...))`, every row's bound values,
+    and the rows past the second, which the text leaves out until the query runs (warehouse/rows.py)."""
     name, cols = rows.lookup.name, rows.columns
     if not rows.rows:  # an empty relation with the right columns
         nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in cols)
-        return f"{name} AS (SELECT {nulls} WHERE 1 = 0)", {}
-    binds: dict[str, Any] = {}
-    tuples = []
-    for i, row in enumerate(rows.rows):
-        names = []
-        for j, value in enumerate(row):
-            key = f"_lk_{name}_{i}_{j}"
-            binds[key] = value
-            names.append(f":{key}")
-        tuples.append(f"({', '.join(names)})")
-    return f"{name}({', '.join(cols)}) AS (VALUES {', '.join(tuples)})", binds
+        return f"{name} AS (SELECT {nulls} WHERE 1 = 0)", {}, None
+    prefix = f"_lk_{name}"
+    binds = {f"{prefix}_{i}_{j}": value for i, row in enumerate(rows.rows) for j, value in enumerate(row)}
+    tuples = [f"({', '.join(f':{prefix}_{i}_{j}' for j in range(len(cols)))})" for i in range(min(2, len(rows.rows)))]
+    repeat = RepeatedRows(prefix, len(rows.rows), len(cols)) if len(rows.rows) > 2 else None
+    return f"{name}({', '.join(cols)}) AS (VALUES {', '.join(tuples)})", binds, repeat

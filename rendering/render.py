@@ -27,6 +27,7 @@ from playbooks.params import STRUCTURAL_TYPES
 from segment import Catalog, EventInfo
 from segment.dimensions import DIMENSIONS, Dimension
 from segment.relations import RelationPlan, build_ctes
+from warehouse import RepeatedRows
 
 from .lookups import LookupRows, lookup_cte
 
@@ -76,6 +77,7 @@ class RenderContext:
 class RenderedQuery:
     sql: str  # PostgreSQL dialect, :name placeholders
     params: dict[str, Any]  # bound values
+    repeats: tuple[RepeatedRows, ...] = ()  # rows of long VALUES lists the text carries two of
 
 
 def trunc_sql(expr: str, unit: str, week_start: str) -> str:
@@ -244,15 +246,18 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         if info is not None:
             binds["_activation"] = info.key
     ctes = build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan)
-    if lookups:
-        for name, rows in lookups.items():
-            if _references(body, name):
-                cte, values = lookup_cte(rows)
-                ctes.insert(0, cte)
-                binds.update(values)
+    repeats: list[RepeatedRows] = []
+    for name, rows in (lookups or {}).items():
+        if _references(body, name):
+            cte, values, repeat = lookup_cte(rows)
+            ctes.insert(0, cte)
+            binds.update(values)
+            repeats += [repeat] if repeat else []
     sql = _prepend_ctes(body.strip().rstrip(";"), ctes)
     used = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql))
-    return RenderedQuery(sql=sql, params={k: v for k, v in binds.items() if k in used})
+    kept = tuple(r.prefix + "_" for r in repeats)
+    return RenderedQuery(sql=sql, params={k: v for k, v in binds.items() if k in used or k.startswith(kept)},
+                         repeats=tuple(repeats))
 
 
 def _runtime(name: str, ctx: RenderContext) -> date | datetime | None:

@@ -4,7 +4,8 @@ playbooks, Slack or charts.
 """
 
 from .errors import QueryFailed, QueryRefused, QueryTimeout, QueryTooBig, WarehouseError, WarehouseUnavailable
+from .rows import RepeatedRows, expand
 from .warehouse import Result, Warehouse
 
-__all__ = ["QueryFailed", "QueryRefused", "QueryTimeout", "QueryTooBig", "Result", "Warehouse", "WarehouseError",
-           "WarehouseUnavailable"]
+__all__ = ["QueryFailed", "QueryRefused", "QueryTimeout", "QueryTooBig", "RepeatedRows", "Result", "Warehouse",
+           "WarehouseError", "WarehouseUnavailable", "expand"]

@@ -44,6 +44,7 @@ from .errors import (
     WarehouseError,
     WarehouseUnavailable,
 )
+from .rows import RepeatedRows, expand
 
 log = logging.getLogger("playbot.warehouse")
 
@@ -113,12 +114,13 @@ class Warehouse:
 
     def run(self, sql: str, params: dict[str, Any] | None = None, *, row_cap: int | None = None,
             timeout: float | None = None, cache: bool = False, refresh: bool = False,
-            freshness: Hashable = None) -> Result:
+            freshness: Hashable = None, repeats: tuple[RepeatedRows, ...] = ()) -> Result:
         """Run one read-only query written in this warehouse's dialect, with `:name` parameters.
 
         With `cache`, a result stored for the same (SQL, parameters, freshness token) within the
         TTL is returned (`cached=True`) and identical concurrent calls share one execution;
-        `refresh` skips the stored result and stores the new one."""
+        `refresh` skips the stored result and stores the new one. `repeats`: the rows of long VALUES
+        lists the text carries two of (warehouse/rows.py), written in after every check."""
         params = dict(params or {})
         try:
             check_read_only(sql, self.dialect)
@@ -127,10 +129,10 @@ class Warehouse:
         cap = row_cap or self.config.row_cap
         timeout = timeout or self.config.timeout_seconds
         if not cache:
-            return self._run_now(sql, params, cap, timeout)
+            return self._run_now(sql, params, cap, timeout, repeats)
         key = cache_key(self.name, sql, params, (freshness, cap))
         try:
-            result, how = self.cache.get_or_load(key, lambda: self._run_now(sql, params, cap, timeout), refresh=refresh,
+            result, how = self.cache.get_or_load(key, lambda: self._run_now(sql, params, cap, timeout, repeats), refresh=refresh,
                                                  wait=2 * timeout + self.kind.cancel_grace_seconds + 5)
         except TimeoutError:  # the identical query it joined is still running (it is bounded by its own deadline)
             raise self._past_deadline(timeout) from None
@@ -139,20 +141,21 @@ class Warehouse:
             return dataclasses.replace(result, cached=True, elapsed_ms=0.0)
         return result
 
-    def _run_now(self, sql: str, params: dict[str, Any], cap: int, timeout: float) -> Result:
+    def _run_now(self, sql: str, params: dict[str, Any], cap: int, timeout: float,
+                 repeats: tuple[RepeatedRows, ...] = ()) -> Result:
         started = time.perf_counter()
         if not self._semaphore.acquire(timeout=timeout):
             raise QueryTimeout(f"The {self.name} warehouse is busy ({self.config.max_concurrent_queries} queries running).",
                                "Try again in a minute.")
         try:
             try:
-                columns, rows, truncated = self._execute(sql, params, cap, timeout)
+                columns, rows, truncated = self._execute(sql, params, cap, timeout, repeats)
             except _Dropped as dropped:
                 # the connection died under the query (warehouse restart, idle kill, failover):
                 # the pool has discarded it; one retry on a fresh connection
                 log.warning("connection dropped warehouse=%s; retrying once: %s", self.name, dropped.first_line)
                 try:
-                    columns, rows, truncated = self._execute(sql, params, cap, timeout)
+                    columns, rows, truncated = self._execute(sql, params, cap, timeout, repeats)
                 except _Dropped as again:
                     raise self._classify(again.error, timeout) from None
         finally:
@@ -162,7 +165,8 @@ class Warehouse:
         return Result(columns=columns, rows=rows, sql=sql, params=params, warehouse=self.name,
                       elapsed_ms=elapsed, truncated=truncated)
 
-    def _execute(self, sql: str, params: dict[str, Any], cap: int, timeout: float):
+    def _execute(self, sql: str, params: dict[str, Any], cap: int, timeout: float,
+                 repeats: tuple[RepeatedRows, ...] = ()):
         """One attempt, from checkout to the last row, under one deadline. PostgreSQL and Redshift cancel
         on the server through statement_timeout; the deadline (a few seconds later) frees a call whose
         network went silent. DuckDB has no statement timeout: its deadline is the timeout."""
@@ -173,7 +177,7 @@ class Warehouse:
         try:
             with deadline:
                 conn = self._checkout(deadline)
-                capped = with_row_limit(sql, self.dialect, cap + 1)
+                capped = expand(with_row_limit(sql, self.dialect, cap + 1), repeats)
                 with self._statement(conn.connection.dbapi_connection):
                     result = conn.execute(sa.text(capped), params)
                     columns = list(result.keys())
