@@ -74,8 +74,10 @@ CONVERSIONS = (
     re.compile(r"\b(?:lose|losing|lost|drop|dropping|drop-off|dropoff|fall off|leak|leaking)\b.*?\bbetween (?P<first>.+?) "
                r"and (?P<then>.+)$"),
     # "what share of checkouts turn into orders"
-    re.compile(r"\b(?:share|percent(?:age)?|%|fraction) of (?P<first>.+?) (?:turn|turned|turns|convert|converted|converts)"
-               r" (?:into|to) (?P<then>.+)$"),
+    re.compile(r"(?:\b(?:share|percent(?:age)?|fraction)|%) of (?P<first>.+?) (?:turn|turned|turns|convert|converted|converts"
+               r"|become|became|becomes|lead|leads|led) (?:into|to) (?P<then>.+)$"),
+    # "Added Product to Completed Order within 1 day": two events named in full, "to" between them
+    re.compile(r"^(?:from )?(?P<exact>.+? to .+?)(?= within| in | by | for | on | among |,|$)"),
 )
 
 
@@ -98,6 +100,8 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         parts = _conversion_parts(m)
         if len(parts) < 2 or COMING_BACK.search(parts[-1]) or NOT_A_STEP.match(parts[-1]):
             continue  # "how many of them came back a week later": retention, not a next step
+        if m.groupdict().get("exact") and not all(p in ctx.matcher.by_name for p in parts):
+            continue  # "X to Y" without a word of conversion: only events named in full
         pb = state.playbook or takers[0]
         spec = param_of_type(pb, "events")
         steps = match_steps(state.raw, parts, spec.name, pb, ctx)
@@ -124,8 +128,8 @@ def _conversion_parts(m: re.Match) -> list[str]:
         parts = ["signed up", found["then"]]
     elif found.get("hyphen"):
         parts = found["hyphen"].split("-to-")
-    elif found.get("steps"):
-        parts = re.split(r" to | into | -> ", found["steps"])
+    elif found.get("steps") or found.get("exact"):
+        parts = re.split(r" to | into | -> ", found.get("steps") or found["exact"])
     else:
         parts = [found["first"], *re.split(r" (?:and then|then|and later|and also) ", found["then"])]
     parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also|actually)\s+", "", p.strip(" ,.?")) for p in parts]

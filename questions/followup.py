@@ -19,7 +19,7 @@ from .context import ParseContext
 from .request import Reading, Request
 from .state import ReadingState
 from .steps import param_of_type, read_choice_words
-from .timerange import DateRange, describe
+from .timerange import DateRange, describe, period_start
 
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
@@ -124,7 +124,10 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
         old_days = (previous.params["end"] - previous.params["start"]).days
         # "monthly" after "invites yesterday": one cut-off month says nothing, so a coarser interval
         # than the old range can show gets that interval's default range instead
-        if interval is None or old_days >= 2 * _UNIT_DAYS.get(interval, 1):
+        start, end = previous.params["start"], previous.params["end"]
+        whole = interval is not None and interval != "hour" and period_start(start, interval, ctx.week_start) == start \
+            and period_start(end, interval, ctx.week_start) == end  # "monthly" after "october": October, by month
+        if interval is None or old_days >= 2 * _UNIT_DAYS.get(interval, 1) or whole:
             state.rng = DateRange(previous.params["start"], previous.params["end"], previous.range_label)
         else:
             state.explicit -= {"start", "end"}

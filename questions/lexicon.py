@@ -12,7 +12,7 @@ PLATFORM_WORDS = {
     "ios": "iOS", "iphone": "iOS", "iphones": "iOS", "ios app": "iOS", "iphone app": "iOS",
     "android": "Android", "android app": "Android", "server": "Server", "backend": "Server",
     "in the app": "iOS", "on the app": "iOS", "mobile app": "iOS", "the mobile app": "iOS", "app only": "iOS",
-    "only the app": "iOS",
+    "only the app": "iOS", "app": "iOS",
 }
 OS_WORDS = {
     "mac": "Mac OS X", "macs": "Mac OS X", "macos": "Mac OS X", "mac os": "Mac OS X", "mac os x": "Mac OS X",
@@ -76,7 +76,7 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     "channel": CHANNEL_WORDS, "plan": PLAN_WORDS,
 }
 # a two-letter country code alone ("in", "it", "de") is an English word too: only after a preposition
-AMBIGUOUS_ALONE = {"us", "in", "it", "de", "es", "ca", "br", "jp", "gb", "fr", "au", "mx", "nl", "cn", "kr",
+AMBIGUOUS_ALONE = {"app", "us", "in", "it", "de", "es", "ca", "br", "jp", "gb", "fr", "au", "mx", "nl", "cn", "kr",
                    "pro", "team", "free", "plus", "basic", "business", "direct", "paid", "email", "meta", "site",
                    "server", "backend", "phone", "computer", "english", "organic", "trial", "premium", "starter"}
 
@@ -87,7 +87,7 @@ how many much what which who whom whose when where why whats what's whos is are 
 done doing have has had having get gets got getting can could would should will shall may might must
 i me my mine we us our ours you your yours they them their theirs he she his her it its this that these those
 there here please pls plz thanks thx thank ty hey hi hello yo ok okay so just also really actually quick quickly
-show tell give see look find pull fetch get grab run check want need like know let lets let's
+show tell give see look find pull fetch get grab run check want need like know let lets let's make
 number numbers count counts total totals amount figure figures stats stat data numbers metric metrics report
 all any some every each both either neither other another more most less least lot lots
 and or but than then vs versus compared compare comparing against

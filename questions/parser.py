@@ -67,6 +67,9 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
     outcome, fresh = _read(text, replace(ctx, previous=None), follow=False)
     if ctx.previous is None or fresh is None:
         return _with_options(outcome, ctx, options)
+    earlier = _the_event_before(outcome, text, ctx)
+    if earlier is not None:
+        return earlier
     how = decide(fresh, ctx)
     if how == NEW and SAME_RANGE.search(fresh.full):
         outcome, _ = _read(text, ctx, follow=False)  # a new question over the previous one's range
@@ -78,6 +81,33 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
     if how == ASK:
         return _ask_which(text, outcome, ctx)
     return _with_options(outcome, ctx, options)
+
+
+PRONOUN = re.compile(r"\b(?:one|it|that|those|them|this|these)\b")
+
+
+def _the_event_before(outcome: Request | Clarification, text: str, ctx: ParseContext) -> Request | None:
+    """"what do people do right before they send one?" after invites: the action said ("send") is the
+    previous question's event, which the pronoun points at; said back in the reading."""
+    before = ctx.previous.params.get("event")
+    if not (before and isinstance(outcome, Clarification) and PRONOUN.search(clean(text))):
+        return None
+    if outcome.param == "event" and outcome.replace and before in outcome.choices:  # "before they send one"
+        pattern = re.compile(rf"(?<![\w-]){re.escape(outcome.replace)}(?![\w-])", re.IGNORECASE)
+        rewritten, said = pattern.sub(before, clean(text), count=1), f"“{outcome.replace}”"
+    elif outcome.param and not outcome.replace and _takes_events(ctx, outcome.param):  # "what share do that"
+        rewritten, said = f"{clean(text)} {outcome.param}='{before}'", "“that”"
+    else:
+        return None
+    reread, _ = _read(rewritten, replace(ctx, previous=None), follow=False)
+    if not isinstance(reread, Request):
+        return None
+    note = f"Read {said} as {before}, the event of the question before."
+    return replace(reread, question=text, notes=(*reread.notes, note))
+
+
+def _takes_events(ctx: ParseContext, param: str) -> bool:
+    return any((spec := pb.param(param)) is not None and spec.type in ("event", "events") for pb in ctx.library.all())
 
 
 def clean(text: str) -> str:
@@ -92,10 +122,17 @@ def clean(text: str) -> str:
     return re.sub(r"(?:\s*\.)+$", "", text).strip()
 
 
+OFF_TOPIC = re.compile(r"^(?:(?:can|could|would) you |please |pls )?(?:write|compose|draft|make up|tell|give|sing)(?: me| us)? "
+                       r"(?:a|an|some)(?: \w+)? (?:haiku|poem|song|joke|story|limerick|essay|rap|sonnet|riddle)s?\b")
+
+
 def _read(raw: str, ctx: ParseContext, follow: bool) -> tuple[Request | Clarification, ReadingState | None]:
     text = clean(raw)
     if not text or text in ("help", "?"):
         return Clarification(raw, "Ask me about your product's data.", _playbook_suggestions(ctx), _example(ctx)), None
+    if OFF_TOPIC.search(text):  # "write me a haiku about churn": not a question about the data
+        return Clarification(raw, "I answer questions about your product's data, not writing requests.",
+                             _playbook_suggestions(ctx), _example(ctx)), None
     state = ReadingState(raw=raw, text=text, full=text, today=ctx.today)
     correct_typos(state, ctx)
     for step in READING_STEPS:

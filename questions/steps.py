@@ -97,7 +97,18 @@ def read_kinds(state: ReadingState, ctx: ParseContext) -> None:
     state.kinds, state.text = find_kinds(state.text, ctx.today)
 
 
+# the future: what will happen is not in the data (a forecast is not a count)
+FUTURE = re.compile(r"(?<![\w-])(?:tomorrow|forecasts?|forecasted|projected|projections?|will (?:we|there|it|they) "
+                    r"(?:get|have|see|make|hit|be|do)|(?:are|is) (?:we|it) going to (?:get|have|see|make|hit|be)|"
+                    r"(?<!the )(?<!back )next (?:week|month|quarter|year))(?![\w-])")
+
+
 def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    future = FUTURE.search(state.text)
+    if future:
+        return Clarification(state.raw, f"“{future.group(0)}” is in the future: I count what has happened and "
+                             "don't forecast. Ask about a range up to today.", example="signups last 30 days",
+                             param="start")
     weekday = SIGNUP_WEEKDAY.search(state.text)  # "signed up on a sunday" is who, not when
     hidden = state.text if weekday is None else state.text.replace(weekday.group(0), " § ")
     rng, text = find_range(hidden, ctx.today, ctx.week_start)
@@ -113,7 +124,7 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return None
     if rng.start > ctx.today:  # "black friday" in the week before it: not yet, and last year's is offered
         holiday = next((h for h in HOLIDAYS if h in rng.words), None)
-        return Clarification(state.raw, f"{rng.label} is after today: there is no data for it yet.",
+        return Clarification(state.raw, f"{rng.label.removesuffix(' so far')} is after today: there is no data for it yet.",
                              choices=(f"{holiday} {rng.start.year - 1}",) if holiday else (), param="start",
                              replace=rng.words if holiday else "", example="signups since 2026-09-01")
     state.rng, state.text = rng, text
@@ -256,6 +267,9 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
         versus = versus_breakdown(state.text, ctx.catalog) or versus_breakdown(state.full, ctx.catalog)
         if versus is not None:
             dim, named = DIMENSIONS[versus[0]], versus[1]
+            split = r"(?:(?:split|broken down|broken out|grouped|segmented) )?(?:by|per) "
+            said = re.search(split + re.escape(named), state.full)
+            named = said.group(0) if said else named  # "split by free/pro/team": the words of the split too
     if dim is None:
         return None
     pb = state.playbook
@@ -313,7 +327,7 @@ _NOT_A_BREAKDOWN = STOPWORDS | {"day", "week", "month", "hour", "quarter", "year
 
 def unknown_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """"by age", "split by browser": a breakdown this data has no column for is said, not shown as (none)."""
-    m = re.search(r"\b(?:by|per|split by|broken down by|grouped by|segmented by) ([a-z]+(?: [a-z]+)?)\b", state.text)
+    m = re.search(r"\b(?:by|per|split by|broken down by|grouped by|segmented by) ([a-z][a-z_]*(?: [a-z]+)?)\b", state.text)
     if m is None or m.group(1).split()[0] in _NOT_A_BREAKDOWN or m.group(1).split()[0] in FILLER:
         return None
     if state.playbook is not None and stem(m.group(1).split()[0]) in own_stems(state.playbook):

@@ -27,6 +27,7 @@ NUM_RE = r"(\d{1,6}|" + "|".join(NUMBER_WORDS) + r")"
 FULL = r"(?:\s+(?:full|complete|completed|whole|entire))?"
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_MONTH_NAMES_RE = f"({_MONTH_NAMES})"  # a month name captured
 # "2026-11-03", "nov 3", "november 3rd", "3 nov", "3rd of november 2026", "nov 3, 2026"
 DATE_RE = (r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
            rf"|(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
@@ -324,6 +325,51 @@ def _to_date(m, today, ws):
     return start, today + timedelta(days=1), f"{unit} to date ({describe(start, today + timedelta(days=1))})", None
 
 
+def _start_of_this(m, today, ws):
+    """"since the start of the month", "from the beginning of this week": this one so far."""
+    unit = m.group(1)
+    start = period_start(today, unit, ws)
+    return start, today + timedelta(days=1), f"this {unit} so far ({describe(start, today + timedelta(days=1))})", None
+
+
+def _latest_year(month: int, day: int, today: date) -> int:
+    return today.year if date(today.year, month, day) <= today else today.year - 1
+
+
+def _day_range(m, today, ws):
+    """"oct 1-15", "1-15 oct": days of one month (the most recent such month, not after today)."""
+    month_word, first, last = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(4), m.group(5))
+    month, a, b = MONTHS[month_word], int(first), int(last)
+    if not 1 <= a <= b <= 31:
+        return None
+    year = _latest_year(month, a, today)
+    start, end = date(year, month, a), date(year, month, b) + timedelta(days=1)
+    return start, end, describe(start, end), None
+
+
+def _month_range(m, today, ws):
+    """"aug-oct", "aug through oct", "from august to october 2026": whole months, the last the most
+    recent such month not after today (so far, if it is this one), the first before it."""
+    first, last = MONTHS[m.group(1)], MONTHS[m.group(3)]
+    last_year = int(m.group(4)) if m.group(4) else _latest_year(last, 1, today)
+    first_year = int(m.group(2)) if m.group(2) else (last_year if first <= last else last_year - 1)
+    start, last_start = date(first_year, first, 1), date(last_year, last, 1)
+    if last_start < start or start > today:
+        return None
+    end = add_months(last_start, 1)
+    return start, end, describe(start, end) + (" so far" if end > today + timedelta(days=1) else ""), "month"
+
+
+def _dotted(m, today, ws):
+    """"20.10.", "20.10.2026": day.month, as written in much of Europe."""
+    day, month = (int(m.group(1)), int(m.group(2))) if m.group(1) else (int(m.group(4)), int(m.group(5)))
+    try:
+        d = date(int(m.group(3)), month, day) if m.group(3) else date(_latest_year(month, day, today), month, day)
+    except ValueError:
+        return None
+    return (d, d + timedelta(days=1), _fmt(d), "day") if d <= today else None
+
+
 def _since(m, today, ws):
     d = parse_date(m.group(2), today)
     if d is None or d > today:
@@ -366,8 +412,8 @@ def _month_name(m, today, ws):
     month = MONTHS[m.group(1)]
     year = int(m.group(2)) if m.group(2) else (today.year if month <= today.month else today.year - 1)
     start = date(year, month, 1)
-    if start > today:
-        return None
+    if start > today and not m.group(2):
+        return None  # (a month named with a future year is kept: the range step says it is after today)
     end = add_months(start, 1)
     return start, end, f"{start:%B %Y}" + (" so far" if end > today else ""), "month"
 
@@ -380,15 +426,13 @@ def _quarter(m, today, ws):
     start = date(year, 3 * (q - 1) + 1, 1)
     if start > today and not m.group(2):
         start = date(year - 1, 3 * (q - 1) + 1, 1)
-    if start > today:
-        return None
     end = add_months(start, 3)
     return start, end, f"Q{q} {start.year}" + (" so far" if end > today else ""), "quarter"
 
 
 def _year(m, today, ws):
     year = int(m.group(1))
-    if not 2000 <= year <= today.year:
+    if not 2000 <= year <= today.year + 10:
         return None
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     return start, end, f"{year}" + (" so far" if end > today else ""), "year"
@@ -432,6 +476,14 @@ _PATTERNS = [
     (rf"{_B}(?:on\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _holiday),
     (rf"{_B}(?:in\s+|during\s+)?the\s+(first|second)\s+half\s+of\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _half_month),
     (rf"{_B}(?:on\s+)?({DATE_RE})\b(?:\s+\S+){{0,30}}?\s+(?:that day )?and the day before{_E}", _and_the_day_before),
+    (rf"{_B}(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(week|month|quarter|year){_E}",
+     _start_of_this),
+    (rf"{_B}(?:(?:from|between)\s+)?({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?\s*(?:-|–|to|through|thru|until|and)\s*"
+     rf"({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _month_range),
+    (rf"{_B}(?:(?:{_MONTH_NAMES_RE})\.?\s+(\d{{1,2}})\s*(?:-|–|to|through|thru)\s*(\d{{1,2}})"
+     rf"|(\d{{1,2}})\s*(?:-|–)\s*(\d{{1,2}})\s+({_MONTH_NAMES}))(?![\w-]|/)", _day_range),
+    (r"(?<![\w.-])(?:on\s+)?(\d{1,2})\.(\d{1,2})\.(\d{4})?(?!\d)|(?<![\w.-])on\s+(\d{1,2})\.(\d{1,2})(?![\d.])",
+     _dotted),
     (rf"{_B}(between|from)\s+({DATE_RE})\s+(?:and|to|until|through|-|–)\s+({DATE_RE}){_E}", _between),
     (rf"{_B}()({DATE_RE})\s*(?:to|until|through|-|–)\s*({DATE_RE}){_E}", _between),
     (rf"{_B}since\s+(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _since_week_of),

@@ -43,11 +43,11 @@ def data_values(catalog: Catalog) -> dict[str, dict[str, str]]:
 
 def _pattern(word: str, dim: str, raw_upper: bool) -> str | None:
     w = re.escape(word)
-    if len(word) <= 2:  # country codes: only "in the US", "from DE", typed in capitals
-        return rf"(?<![\w-]){PREP}{w}(?![\w-])" if raw_upper else None
-    if word in AMBIGUOUS_ALONE or dim in ("channel", "country", "locale", "app_version", "segment_source"):
+    if len(word) <= 2:  # country codes: only "in the US", "from DE", "UK only", typed in capitals ("uk" is no word)
+        return rf"(?<![\w-])(?:{PREP}{w}|{w}{NOUN})(?![\w-])" if raw_upper or word not in AMBIGUOUS_ALONE else None
+    if word in AMBIGUOUS_ALONE or dim in ("channel", "locale", "app_version", "segment_source"):
         return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN})(?![\w-])"
-    if dim in BARE_OK:
+    if dim in BARE_OK or dim == "country":  # "germans", "brazil signups": a country's name is distinctive
         return rf"(?<![\w-])(?:{PREP})?{w}{NOUN}?(?![\w-])"
     return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN})(?![\w-])"
 
@@ -82,8 +82,8 @@ def _candidates(dim: str, data: dict[str, str]) -> dict[str, str]:
         out.setdefault(word, canonical.lower())
     if dim == "locale":
         for language, prefix in LANGUAGES.items():
-            out.setdefault(language + " speakers", prefix)
-            out.setdefault(language + " speaking", prefix)
+            for said in ("speakers", "speaking", "locale", "-locale", "language", "-language"):
+                out.setdefault(language + ("" if said.startswith("-") else " ") + said, prefix)
     return out
 
 
@@ -107,19 +107,31 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
             if m is None:
                 continue
             stored = _stored(dim, canonical, data)
-            if stored is not None:
-                found.append((dim, stored, m.group(0).strip()))
+            if stored is not None:  # "german signups": the signups are the event, not part of the filter
+                found.append((dim, stored, re.sub(r"\s+(?:signups?|sign-ups)$", "", m.group(0).strip())))
                 taken.add(word)
                 break
             if missing is None and not _elsewhere(word, dim, values):
                 missing = (dim, word, list(data.values()))
-    return found, missing
+    return [_the_app(f, values, text) for f in found], missing
+
+
+def _the_app(found: tuple[str, str, str], values: dict[str, dict[str, str]], text: str) -> tuple[str, str, str]:
+    """"in the app" where one Segment source is the app ("acme_app"): that source, every platform it
+    sends from; else the lexicon's platform."""
+    dim, _, words = found
+    named = r"\b(?:ios|iphone|android|mobile)\b"
+    if dim != "platform" or "app" not in words.split() or re.search(named, words) or re.search(named + " app", text):
+        return found
+    apps = [v for k, v in (values.get("segment_source") or {}).items() if "app" in re.split(r"[_\W]+", k)]
+    return ("segment_source", apps[0], words) if len(apps) == 1 else found
 
 
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 SIGNUP_WEEKDAY = re.compile(rf"\b(?:signed up|signing up|signups?|sign-ups|sign ups|joined|registered) on (?:a ({_DAYS})\b"
                             rf"|({_DAYS})s\b)|\b({_DAYS}) (?:signups|sign-ups|sign ups|cohorts?)\b")
-APP_VERSION = re.compile(r"(?<![\w.])(?:(?:on |for |in )?(?:the )?(?:app )?version |v)(\d+(?:\.\d+){1,3})(?![\w.])")
+APP_VERSION = re.compile(r"(?<![\w.])(?:(?:(?:on |for |in )?(?:the )?(?:app )?version |v)(\d+(?:\.\d+){1,3})"
+                         r"|(?:(?:on|for|in) (?:the )?)?(?!\d{4}\.)(\d+\.\d+\.\d+(?:\.\d+)?))(?![\w.])")  # "v3.3", "on 3.4.0"
 
 
 def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tuple | None]:
@@ -128,7 +140,7 @@ def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tup
     if m is None:
         return [], None
     data = values.get("app_version") or {}
-    said = m.group(1)
+    said = m.group(1) or m.group(2)
     stored = data.get(said) or next((v for k, v in data.items() if k.startswith(said + ".") or k == said), None)
     if stored is None:
         return [], ("app_version", said, list(data.values()))
@@ -168,8 +180,8 @@ def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
 
 COMPARATIVE = re.compile(r"(?<![\w-])(\w[\w.-]*)\b(?: [\w'-]+){0,5} (?:better|worse|more|less|higher|lower|faster|slower)"
                          r"(?: [\w'-]+){0,2} than (\w[\w.-]*)(?![\w-])")
-VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?) (?:vs\.?|versus|v\.?|compared to|against|or|and) "
-                    r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")
+VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versus|v\.?|compared to|against|or|and) |/)"
+                    r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")  # "pro vs free", "free/pro/team"
 
 
 def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
@@ -187,7 +199,8 @@ def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
                 dims = _dims_of(a, catalog) & _dims_of(b, catalog)
                 if dims and value_of(a, catalog) != value_of(b, catalog):
                     dim = next(d for d in ORDER if d in dims)
-                    return dim, f"{a} {m.group(0)[len(left):len(m.group(0)) - len(right)].strip()} {b}"
+                    between = m.group(0)[len(left):len(m.group(0)) - len(right)]
+                    return dim, f"{a}{between}{b}" if between == "/" else f"{a} {between.strip()} {b}"
     return None
 
 

@@ -62,6 +62,8 @@ SYNONYMS = {
     "launch": ["Application Opened"], "login": ["Signed In", "Logged In", "Application Opened"],
     "cart": ["Product Added", "Added Product"], "checkout": ["Checkout Started", "Started Checkout"],
     "dm": ["Message Sent"], "conversation": ["Message Sent"],
+    # e-commerce shorthand: product detail page, add to cart
+    "pdp": ["Product Viewed", "Viewed Product"], "atc": ["Product Added", "Added Product"],
 }
 
 
@@ -189,8 +191,9 @@ class EventMatcher:
         for w in wset:
             for name in SYNONYMS.get(w, []):
                 info = self.catalog.event(name)
-                if info is not None:
-                    scored.append((2.2, event_terms(info), {w}))
+                if info is not None:  # "app opens": the synonym and the event's own action ("open")
+                    terms = event_terms(info)
+                    scored.append((2.2, terms, {w} | (terms.verbs & wset)))
                     break
         if not scored:
             verbs = wset & VERBS - {"page", "screen", "in", "up", "out"}

@@ -27,7 +27,7 @@ words: [by payment plan, payment plan, payment plans, per payment plan, by billi
         by billing tier, by subscription tier, by subscription plan, by payment tier, per billing tier,
         per subscription tier, from the billing data, plan they pay for, plan they're paying for,
         plan they are paying for, paying for, pricing tier, per pricing tier, by pricing tier, paid subscribers,
-        what plan they pay]
+        what plan they pay, billing db, from the billing db, billing database, paying customers]
 definitions:
   - "Active user: a signed-in person with at least one qualifying event in the period; the plan is the one in the product database now."
 examples:

@@ -21,7 +21,9 @@ words: [feature adoption, adoption, adopted, feature usage, feature use, feature
         how many people use, people using, of weekly actives, of monthly actives, of daily actives, among actives,
         among monthly actives, among weekly actives, share of actives, percent of actives, take off, took off,
         taking off, since they launched, after the launch, since it launched, uptake, adopting, adopt,
-        since we shipped, since we launched, shipped, "% of active users", percent of active users, have tried, tried]
+        since we shipped, since we launched, shipped, "% of active users", percent of active users, have tried,
+        tried, of actives who use, of active users who use, active users have adopted, have adopted, picked them up,
+        have picked up, share of active users who, actives who use]
 definitions:
   - "Feature users: people who did the event in the period; share = feature users / active users in the same period."
 examples:

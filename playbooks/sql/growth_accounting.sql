@@ -22,7 +22,9 @@ words: [growth accounting, quick ratio, new retained resurrected churned, resurr
         new and churned, reactivated, reactivated users, returning vs new, new vs returning users, win back,
         won back, are we growing, lifecycle, replacing churn, new actives, losing, we're losing, who we're losing,
         gain vs lose, gained, user base growing, growing, replacing the people who churn, gain and lose, gaining,
-        net new]
+        net new, new retained and resurrected, retained and resurrected, new and resurrected, gained vs lost,
+        gained and lost, gained lost, lost vs gained, churned vs new, new vs lost, gained vs churned, growth healthy,
+        is growth healthy, new retained resurrected]
 definitions:
   - "Active: a signed-in person with a qualifying event in the period, counting only activity from their signup on."
   - "New: signed up in the period. Retained: active in this and the previous period. Resurrected: active now, not in the previous period, signed up before. Churned: active in the previous period, not in this one (shown negative)."

@@ -25,7 +25,9 @@ words: [intervention, interventions, intervention impact, email impact, effect o
         how long they've been, how long they have been, email on engagement, email program, email campaign,
         email campaigns, lift from, getting an email, changed behavior, changed behaviour, emails that went out,
         use the app more, after an email, after getting an email, pre/post, pre post, pre and post, before/after,
-        before and after]
+        before and after, make people more active, more active after, more engaged after, engaged in the days after,
+        after they got an email, got an email, email bump, bump activity, email lift, lift from email,
+        sending emails]
 definitions:
   - "Active on a day: any qualifying event that day other than the intervention itself (signed-in people)."
   - "User age: whole days from signup to the intervention day; people with no signup event are left out."

@@ -32,12 +32,14 @@ events_between: [start, tomorrow]
 default_range: {day: 90}
 words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 retention, d7 retention,
         d14 retention, d28 retention, day 1 retention, day 7 retention, day 14 retention, day 28 retention,
-        1 day retention, 7 day retention, 14 day retention, 28 day retention, retention cohorts, d1 d7 d28,
-        day-7 retention, next-day, next day, next-day return, next day return, return rate, day 1, day-1, day 7,
-        day-7, day 14, day 28, day 30, day-30, d30, d3, d2, day 2, day 3, come back on day, came back on day,
-        come back the next day, came back the next day, back the next day, a week later, a day later, a month later,
-        exactly a week later, day n, at d7, at d1, at d30, d1 retention rate, d7 return, day after they sign up,
-        the day after they sign up, after their first day, day after signup, day after signing up, next day after]
+        1 day retention, 7 day retention, 14 day retention, 28 day retention, d1 d7 d28, day-7 retention, next-day,
+        next day, next-day return, next day return, return rate, day 1, day-1, day 7, day-7, day 14, day 28, day 30,
+        day-30, d30, d3, d2, day 2, day 3, come back on day, came back on day, come back the next day,
+        came back the next day, back the next day, a week later, a day later, a month later, exactly a week later,
+        day n, at d7, at d1, at d30, d1 retention rate, d7 return, day after they sign up,
+        the day after they sign up, after their first day, day after signup, day after signing up, next day after,
+        7 days later, 1 day later, 14 days later, 28 days later, 30 days later, came back 7 days later,
+        come back 7 days later, came back 1 day later, came back 30 days later, back 7 days later]
 definitions: []
 examples:
   - n-day retention

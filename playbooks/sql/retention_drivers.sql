@@ -21,10 +21,13 @@ default_range: {day: 120}
 words: [retention drivers, drivers of retention, what drives retention, early actions, aha moment, magic number,
         predicts retention, predict retention, leading indicators, metrics that matter, actions that matter,
         go with retention, correlate with retention, early behaviors, early behaviour, early behaviours,
-        early behavior, sticking around, stick around, what makes people stay, makes people stay, first-week actions,
+        early behavior, stick around, what makes people stay, makes people stay, first-week actions,
         first week actions, correlate, correlates, correlated, do early, early on, in week 1, in week one, week one,
         matter for retention, retained customers, stay longer, first few days, go along with, goes along with,
-        users staying, people staying]
+        users staying, people staying, what separates retained, separates retained, separates retained users,
+        tied to retention, linked to retention, early tied to retention, from the ones who churn,
+        retained users from, early behaviors predict, behaviors predict, behaviours predict, predict someone,
+        early behaviours predict]
 definitions:
   - "Windows are 24-hour steps from each person's signup moment (not calendar days, unlike nday_retention's default): the first N days = the N x 24 hours after signing up; retained = active (any qualifying event) between 28 x 24 and 35 x 24 hours after it; only people whose 35 x 24 hours are over are counted."
   - "Lift = retention of those who did it / retention of the rest; coverage = the share of signups who did it. Correlation, not cause: people who were going to stay anyway may simply do more."

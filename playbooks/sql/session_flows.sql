@@ -25,7 +25,8 @@ words: [session flows, session flow, move through, navigate, navigation, first e
         flow through, typical session, within sessions, per session sequences, click path, click paths,
         sessions usually start, sessions start with, session start with, start with, journeys through, journeys thru,
         paths through a session, first thing in a session, first thing people do in a session, first thing they do,
-        typical paths through]
+        typical paths through, start their visits, how do people start, in-session journeys, in-session,
+        in session journeys, visits usually start, start their visit]
 examples:
   - how do users move through the product
   - session flows last 7 days
