@@ -482,10 +482,11 @@ class SlackSender:
                 "response_url": self.standin.response_url(), "trigger_id": self.standin.trigger()}
         return self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
 
-    def event(self, event: dict, event_id: str | None = None, retry: int | None = None, **kw) -> Sent:
-        envelope = {"token": "legacy", "team_id": "T0TEST", "api_app_id": "A0PLAYBOT", "event": event,
+    def event(self, event: dict, event_id: str | None = None, retry: int | None = None, team: str = "T0TEST",
+              **kw) -> Sent:
+        envelope = {"token": "legacy", "team_id": team, "api_app_id": "A0PLAYBOT", "event": event,
                     "type": "event_callback", "event_id": event_id or f"Ev{next(self._ids):08d}",
-                    "event_time": int(time.time()), "authorizations": [{"team_id": "T0TEST", "user_id": BOT_USER,
+                    "event_time": int(time.time()), "authorizations": [{"team_id": team, "user_id": BOT_USER,
                                                                         "is_bot": True}]}
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         return self.post(json.dumps(envelope).encode(), "application/json", headers=headers, **kw)
@@ -506,9 +507,10 @@ class SlackSender:
         self.standin.user_message(channel, ts, text, user)
         return self.event(event, **kw)
 
-    def click(self, action_id: str, value: str, channel: str, message_ts: str, user: str = "U0BOB") -> Sent:
-        payload = {"type": "block_actions", "user": {"id": user, "username": "bob", "team_id": "T0TEST"},
-                   "api_app_id": "A0PLAYBOT", "token": "legacy", "team": {"id": "T0TEST", "domain": "test"},
+    def click(self, action_id: str, value: str, channel: str, message_ts: str, user: str = "U0BOB",
+              team: str = "T0TEST") -> Sent:
+        payload = {"type": "block_actions", "user": {"id": user, "username": "bob", "team_id": team},
+                   "api_app_id": "A0PLAYBOT", "token": "legacy", "team": {"id": team, "domain": "test"},
                    "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
                    "channel": {"id": channel, "name": "analytics"}, "trigger_id": self.standin.trigger(),
                    "response_url": self.standin.response_url(), "message": {"ts": message_ts, "type": "message"},
