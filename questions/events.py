@@ -185,6 +185,8 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
                                                     f"{state.rng.words if state.rng else 'last 7 days'}",
                              replace=match.words)
     if match.event:
+        if match.by_action:
+            state.guessed_event = match.words
         name = "event" if list_spec is None or pb.param("event") is not None else list_spec.name
         state.set(name, match.event if name == "event" else (match.event,), match.words)
         for word in match.words.split():

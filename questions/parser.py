@@ -261,6 +261,11 @@ def unused_words(state: ReadingState) -> list[str]:
                               and stem(w) not in own))
 
 
+# words left over that do not name a thing acted on ("sign ups came from germany"): particles, plain verbs
+_NOT_A_THING = frozenset("up ups in ins out outs on off came come comes coming got get gets did do does done went go "
+                         "goes made make makes happen happened happening".split())
+
+
 def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """Word soup is asked about; a few unused words are said back with the answer."""
     unused = unused_words(state)
@@ -272,6 +277,15 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         choices = tuple(dict.fromkeys([event, *ctx.matcher.suggestions(f"{event} {other}")]))[:4]
         return Clarification(state.raw, f"I found {event}, but not “{other}” in this warehouse's events: which one do "
                                         "you mean?", choices=choices, param="event", example=_example(ctx))
+    taken = set(state.guessed_event.split())
+    nouns = [w for w in unused if not set(re.split(r"[-']", w)) & taken  # "sign-ups": its "sign" was read
+             and w not in _NOT_A_THING and not w.endswith("ed")]
+    if isinstance(event, str) and state.guessed_event and nouns:  # "video calls started": not Checkout Started
+        shown = " ".join(nouns[:4])
+        choices = tuple(dict.fromkeys([*ctx.matcher.suggestions(f"{shown} {state.guessed_event}"), event]))[:4]
+        return Clarification(state.raw, f"I found no event for “{shown}” in this warehouse; “{state.guessed_event}” "
+                                        f"alone would be {event}. Which one do you mean?", choices=choices,
+                             param="event", example=_example(ctx))
     content = [w for w in state.full.split() if w not in FILLER and w not in STOPWORDS]
     understood = max(0, len(content) - len(unused))
     if len(unused) >= 6 and len(unused) > 3 * understood:  # mostly words no step used: not a question read

@@ -66,8 +66,10 @@ def _interval(state: ReadingState, pb: Playbook) -> str | None | Clarification:
     try:
         return spec.coerce(interval) if interval else spec.coerce(spec.default or "day")
     except ParamError as exc:
-        return Clarification(state.raw, exc.message, choices=tuple(exc.choices), param="interval",
-                             example=_example_for(pb))
+        choices = list(exc.choices)
+        said = ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else "".join(choices)
+        message = f"I count {pb.title[0].lower() + pb.title[1:]} per {said}, not per {interval}." if choices else exc.message
+        return Clarification(state.raw, message, choices=tuple(choices), param="interval", example=_example_for(pb))
 
 
 def _range(state: ReadingState, pb: Playbook, interval: str | None,

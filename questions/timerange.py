@@ -22,7 +22,7 @@ WEEKDAYS.update({name.lower(): i for i, name in enumerate(calendar.day_abbr)})
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "thirty": 30,
                 "ninety": 90, "couple": 2, "few": 3}
-UNIT_RE = r"(hour|day|week|month|quarter|year)s?"
+UNIT_RE = r"(hour|day|week|month|quarter|year|yr|wk|mo|hr)s?"
 NUM_RE = r"(\d{1,6}|" + "|".join(NUMBER_WORDS) + r")"
 FULL = r"(?:\s+(?:full|complete|completed|whole|entire))?"
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -308,13 +308,13 @@ def _so_far_this(m, today, ws):
 
 
 def _this(m, today, ws):
-    unit = m.group(2)
+    unit = _unit(m.group(2))
     start = period_start(today, unit, ws)
     return start, today + timedelta(days=1), f"this {unit} so far ({describe(start, today + timedelta(days=1))})", unit
 
 
 def _last_unit(m, today, ws):
-    unit = m.group(2)
+    unit = _unit(m.group(2))
     start, end = last_complete_periods(today, unit, 1, ws)
     return start, end, f"last {unit} ({describe(start, end)})", unit
 
@@ -439,12 +439,12 @@ def _year(m, today, ws):
 
 
 def _ago(m, today, ws):
-    n, unit = _num(m.group(1)), m.group(2)
+    n, unit = _num(m.group(1)), _unit(m.group(2))
     if unit == "hour" or not 1 <= n <= 520:
         return None
     start = shift(period_start(today, unit, ws), unit, -n)
     end = shift(start, unit, 1)
-    return start, end, f"{m.group(0).strip()} ({describe(start, end)})", unit
+    return start, end, f"{n} {unit}{'s' if n > 1 else ''} ago ({describe(start, end)})", unit
 
 
 def _since_month(m, today, ws):
@@ -495,7 +495,7 @@ _PATTERNS = [
     (rf"{_B}{NUM_RE}\s+{UNIT_RE}\s+ago{_E}", _ago),
     (rf"{_B}day before yesterday{_E}", _day_before_yesterday),
     (rf"{_B}today{_E}", _today),
-    (rf"{_B}yesterday{_E}", _yesterday),
+    (rf"{_B}(?:yesterday|yday|yesterdays?)(?:'s)?{_E}", _yesterday),
     (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior)\s+fortnight{_E}", _fortnight),
     (rf"{_B}(?:the\s+)?week\s+before\s+last{_E}", _week_before_last),
     (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+|last\s+|this\s+past\s+)weekend{_E}", _weekend),

@@ -123,6 +123,7 @@ class EventMatch:
     choices: tuple[str, ...] = ()  # when ambiguous
     score: float = 0.0
     verb_only: bool = False  # only an action was said ("sent", "views"): the thing acted on was not
+    by_action: bool = False  # the one event with that action ("started" -> Checkout Started): a guess
 
 
 class EventMatcher:
@@ -205,7 +206,7 @@ class EventMatcher:
                 if len(choices) > 1:
                     return EventMatch(None, said, tuple(choices[:6]), verb_only=True)
                 if len(choices) == 1:
-                    return EventMatch(choices[0], said, score=1)
+                    return EventMatch(choices[0], said, score=1, by_action=True)
             return None
         scored.sort(key=lambda s: (-s[0], -s[1].info.count, s[1].info.name))
         best = scored[0]

@@ -218,3 +218,26 @@ def test_an_event_missing_from_the_catalog_is_never_matched_to_a_lookalike():
     assert read("video calls yesterday", catalog=with_calls).params["event"] == "Video Call Started"
     assert not isinstance(read("video calls yesterday"), Request) or read("video calls yesterday").params.get(
         "event") != "Video Call Started"
+
+
+# ---- an event found by its action alone is a guess: asked about when other words named something else ----
+
+def test_an_event_guessed_from_its_action_alone_is_asked_about_when_the_thing_is_unknown():
+    asked = read("video calls started last week")
+    assert isinstance(asked, Clarification) and "video calls" in asked.message and "Checkout Started" in asked.choices
+    assert read("checkouts started last week").params["event"] == "Checkout Started"  # the thing was said
+
+
+@pytest.mark.parametrize("text,label", [("dau yday", "yesterday"), ("signups last yr", "last year"),
+                                        ("signups this yr", "this year so far"), ("invites 2 wks ago", "2 weeks ago"),
+                                        ("dau last mo", "last month")])
+def test_short_time_words_are_read(text, label):
+    request = read(text)
+    assert isinstance(request, Request) and request.range_label.startswith(label), request
+    assert not any(r.name == "ignored" for r in request.readings)
+
+
+def test_an_interval_a_playbook_lacks_is_asked_about_in_words_with_the_choices():
+    asked = read("dau hourly")
+    assert isinstance(asked, Clarification) and asked.choices == ("day", "week", "month")
+    assert asked.message == "I count active users per day, week or month, not per hour."
