@@ -193,7 +193,7 @@ def _max_ts(tables: dict, schema: str, table: str) -> str:
 
 def _first_event(warehouse: Warehouse, schema: str, tables: dict) -> datetime | None:
     """A source's first event ever (MIN of `timestamp` over tracks, pages and screens), all history: one
-    column read once per discovery (measured in bench/: see docs/decisions/issue-15.md)."""
+    column read once per discovery (measured in bench/: see docs/decisions/fair-numbers.md)."""
     parts = [f'SELECT MIN("timestamp") AS first_ts FROM {warehouse.quote(schema, t)}'
              for t in ("tracks", "pages", "screens") if "timestamp" in tables.get((schema, t), {})]
     if not parts:
