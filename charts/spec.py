@@ -1,4 +1,4 @@
-"""What to draw, as plain data. Playbooks build these; charts/render.py draws them.
+"""What to draw, as plain data. Presenters (answers/presenters/) build these; charts/render.py draws them.
 
 No matplotlib import here, so `playbooks/` can build a chart without knowing how it is drawn.
 """

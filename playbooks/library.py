@@ -45,7 +45,7 @@ CHART_KINDS = ("auto", "none", "line", "bar", "heatmap", "funnel", "paths")
 
 @dataclass(frozen=True)
 class Lookup:
-    """Rows a playbook reads from another named warehouse (playbooks/federation.py), joined in by name."""
+    """Rows a playbook reads from another named warehouse (rendering/lookups.py), joined in by name."""
 
     name: str  # the relation the playbook's SQL reads (FROM plans)
     warehouse: str  # a warehouse name from playbot.yaml

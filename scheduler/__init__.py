@@ -4,7 +4,7 @@
     triggers.py        "every monday 9:00" / cron -> the five cron fields; slots in IANA time; minimum interval
     store.py           schedules, run log (unique per slot), alert state, leader lease (state DB)
     alerts.py          "daily signups drop below 100" -> question + rule; checking an Answer
-    runner.py          one slot: claim, answer with the Answerer, post via a Poster, retry, tell the owner
+    runner.py          one slot: claim, answer through the AnswerService, post via a Poster, retry, tell the owner
     service.py         APScheduler + SQLAlchemy job store, lease, catch-up, stuck-run timeouts
     yaml_schedules.py  schedules declared in playbot.yaml, validated and synced at start
 No Slack types in here: handlers/ implements the Poster.

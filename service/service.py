@@ -3,7 +3,7 @@ asks this service, with who asks and where, and renders the Outcome it gets back
 
     service.ask(subject, text, previous=...)          a question typed anywhere
     service.ask(subject, request=stored, purpose=...)  a button or a scheduled run re-running a request
-    service.authorize(subject, request, purpose)       an action that shows no rows (Show SQL, a new schedule)
+    service.authorize(subject, request, purpose)       an action that shows no rows (Show SQL)
 
 Every call, in this order and only here: admission (the workspace, the rate limit) -> reading the
 question -> the policy on the request -> the answer -> the policy on the result (its columns and
