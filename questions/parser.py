@@ -79,7 +79,7 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
             followed = outcome  # "messages vs last week" after a funnel: it reads on its own
         return _with_options(followed, ctx, options)
     if how == ASK:
-        return _ask_which(text, outcome, ctx)
+        return _ask_which(text, outcome, ctx, options)
     return _with_options(outcome, ctx, options)
 
 
@@ -117,6 +117,7 @@ def clean(text: str) -> str:
     text = text.replace("’", "'").replace("→", " -> ").lower()
     text = re.sub(r"[?!]+", " . ", text)  # a sentence boundary: a phrase does not run across it
     text = re.sub(r"\bthru\b", "through", text)
+    text = re.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
     text = re.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"(?:\s*\.)+$", "", text).strip()
@@ -297,11 +298,12 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     return None
 
 
-def _ask_which(text: str, fresh: Request | Clarification, ctx: ParseContext) -> Request | Clarification:
+def _ask_which(text: str, fresh: Request | Clarification, ctx: ParseContext,
+               options: bool = True) -> Request | Clarification:
     """A reply that reads both as a follow-up and as a new question: ask, with both as choices."""
     followed, _ = _read(text, ctx, follow=True)
     if not isinstance(followed, Request):
-        return _with_options(fresh, ctx)
+        return _with_options(fresh, ctx, options)
     if not isinstance(fresh, Request):
         return followed
     prev = ctx.library.get(followed.playbook)
