@@ -23,11 +23,11 @@ from .vocabulary import STOPWORDS, stem
 
 INTERVAL_WORDS = [
     (r"\b(hourly|per hour|by hour|each hour|every hour|hour by hour)\b", "hour"),
-    (r"\b(daily|per day|by day|each day|every day|day by day|(?:times|once|twice) a day|dau|day over day|dod)\b",
+    (r"\b(daily|per day|by day|each day|every day|day by day|day to day|(?:times|once|twice) a day|dau|day over day|dod)\b",
      "day"),
-    (r"\b(weekly|per week|by week|each week|every week|week by week|week over week|wow|a week(?! later| ago| after)"
+    (r"\b(weekly|per week|by week|each week|every week|week by week|week to week|week over week|wow|a week(?! later| ago| after)"
      r"|wau|week[- ]\d{1,2}|w\d{1,2})\b", "week"),
-    (r"\b(monthly|per month|by month|each month|every month|month by month|month over month|mom"
+    (r"\b(monthly|per month|by month|each month|every month|month by month|month to month|month over month|mom"
      r"|(?:times|once|twice) a month|mau|month[- ]\d{1,2}|m\d{1,2})\b", "month"),
     (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
     (r"\b(by signup month|signup months?|by the month they (?:joined|signed up)|monthly cohorts?|cohort months?"

@@ -33,7 +33,7 @@ lookback_days: 27
 words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky,
         user count, people using, unique users, active user count, active user, were active, actives, used the app,
         used the product, logged in, log in, who logged in, users do we have, users did we have, using the app,
-        engaged users, daily actives, weekly actives, monthly actives, user base, people used]
+        engaged users, how many actives, daily actives, weekly actives, monthly actives, user base, people used]
 definitions:
   - "Active user: a signed-in person with at least one event in the period (identity stitched across devices)."
   - "Rolling WAU/MAU: distinct active users in the 7/28 days ending on each day; stickiness = DAU / rolling MAU."

@@ -31,7 +31,7 @@ params:
 events_between: [start, tomorrow]
 default_range: {day: 14, week: 12, month: 6}
 words: [retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around,
-        coming back, keep coming back, keeps coming back, retaining, sticking around]
+        coming back, keep coming back, keeps coming back, retaining, sticking around, keeping new users, keeping users, keep users]
 definitions:
   - "Cohort: users by the period of their first activation event; retention k = cohort members retained in period k / the cohort members it is over for (all of them, for calendar periods that have ended)."
   - "Churn k = (retained k-1 - retained k) / cohort size."

@@ -19,7 +19,7 @@ events_between: [start, tomorrow]
 dimensions: [signed_up_at]  # each event carries its person's signup time: no users x events join
 default_range: {day: 120}
 words: [retention drivers, drivers of retention, what drives retention, early actions, aha moment, magic number,
-        predicts retention, predict retention, leading indicators, metrics that matter, actions that matter,
+        predicts retention, predict retention, actions predict, predict people, predicts who, leading indicators, metrics that matter, actions that matter,
         go with retention, correlate with retention, early behaviors, early behaviour, early behaviours,
         early behavior, stick around, what makes people stay, makes people stay, first-week actions,
         first week actions, correlate, correlates, correlated, do early, early on, in week 1, in week one, week one,
