@@ -25,9 +25,11 @@ INTERVAL_WORDS = [
     (r"\b(hourly|per hour|by hour|each hour|every hour|hour by hour)\b", "hour"),
     (r"\b(daily|per day|by day|each day|every day|day by day|day to day|(?:times|once|twice) a day|dau|day over day|dod)\b",
      "day"),
-    (r"\b(weekly|per week|by week|each week|every week|week by week|week to week|week over week|wow|a week(?! later| ago| after)"
+    (r"\b(weekly|per week|by week|each week|every week|week by week|week to week|(?:the )?following week"
+     r"|the next week|week over week|wow|a week(?! later| ago| after)"
      r"|wau|week[- ]\d{1,2}|w\d{1,2})\b", "week"),
-    (r"\b(monthly|per month|by month|each month|every month|month by month|month to month|month over month|mom"
+    (r"\b(monthly|per month|by month|each month|every month|month by month|month to month|(?:the )?following month"
+     r"|the next month|month over month|mom"
      r"|(?:times|once|twice) a month|mau|month[- ]\d{1,2}|m\d{1,2})\b", "month"),
     (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
     (r"\b(by signup month|signup months?|by the month they (?:joined|signed up)|monthly cohorts?|cohort months?"
@@ -39,7 +41,7 @@ BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:i
          r"|for every|split(?: it)? by|across) ([a-z][a-z ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
-         r"|also|now|only|then|again)\b|[,.])")
+         r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z ])")
 TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
 
 

@@ -457,6 +457,19 @@ def _since_weekday(m, today, ws):
     return d, today + timedelta(days=1), f"since {_fmt(d)}", None
 
 
+def _since_day_of_month(m, today, ws):
+    """"since the 1st", "since the 15th": that day of this month, or of last month when it is still ahead."""
+    day = int(m.group(1))
+    month_start = today.replace(day=1)
+    if day > today.day:
+        month_start = (month_start - timedelta(days=1)).replace(day=1)
+    last = calendar.monthrange(month_start.year, month_start.month)[1]
+    if day > last:
+        return None
+    d = month_start.replace(day=day)
+    return d, today + timedelta(days=1), f"since {_fmt(d)}", None
+
+
 def _since_period(m, today, ws):
     start, _ = last_complete_periods(today, m.group(1), 1, ws)
     return start, today + timedelta(days=1), f"since the start of last {m.group(1)} ({_fmt(start)})", None
@@ -491,6 +504,7 @@ _PATTERNS = [
     (rf"{_B}(since|after|starting|from)\s+({DATE_RE}){_E}", _since),
     (rf"{_B}since\s+({'|'.join(n for n in MONTHS if len(n) > 2)})(?:\s+(\d{{4}}))?{_E}", _since_month),
     (rf"{_B}since\s+(last\s+)?({_WEEKDAY_NAMES}){_E}", _since_weekday),
+    (rf"{_B}since\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}", _since_day_of_month),
     (rf"{_B}since\s+(?:the\s+start\s+of\s+)?last\s+(week|month|quarter|year){_E}", _since_period),
     (rf"{_B}{NUM_RE}\s+{UNIT_RE}\s+ago{_E}", _ago),
     (rf"{_B}day before yesterday{_E}", _day_before_yesterday),

@@ -113,6 +113,9 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
                 break
             if missing is None and not _elsewhere(word, dim, values):
                 missing = (dim, word, list(data.values()))
+    if missing is None and not any(f[0] == "locale" for f in found):  # "fr-FR users": a code the lexicon lacks
+        code, missing = locale_code(text, values)
+        found += code
     return [_the_app(f, values, text) for f in found], missing
 
 
@@ -145,6 +148,22 @@ def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tup
     if stored is None:
         return [], ("app_version", said, list(data.values()))
     return [("app_version", stored, m.group(0).strip())], None
+
+
+_LANGUAGE_CODES = "en|de|fr|es|it|pt|ja|zh|ko|nl|sv|da|nb|no|fi|pl|ru|tr|ar|he|hi|id|th|vi|cs|uk|el|hu|ro"
+LOCALE_CODE = re.compile(rf"(?<![\w-])(?:(?:in|for|from|with) )?(?:the )?((?:{_LANGUAGE_CODES})[-_][a-z]{{2}})(?![\w-])")
+
+
+def locale_code(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tuple | None]:
+    """"fr-FR users", "en_GB": a locale said as its code, as stored; or missing, with the locales there are."""
+    m = LOCALE_CODE.search(text)
+    if m is None or "locale" not in values:
+        return [], None
+    data = values["locale"]
+    said = m.group(1).replace("_", "-")
+    if said not in data:
+        return [], ("locale", said[:3] + said[3:].upper(), list(data.values()))
+    return [("locale", data[said], m.group(0).strip())], None
 
 
 def _stored(dim: str, canonical: str, data: dict[str, str]) -> str | None:

@@ -143,12 +143,23 @@ class EventMatcher:
             return self._normalized[word]
         s = stem(word)
         if not (s in self.vocabulary or len(s) < 4 or s in STOPWORDS):
-            close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8)
-            # an English word is read as an event word only one letter away ("messager"), not "came" as camera
-            if close and not (is_english(word) and distance(s, close[0], 1) > 1):
+            close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8) or self._one_edit_away(word, s)
+            # an English word is read as an event word only one letter added or dropped ("messager"), not
+            # "came" as camera, nor "older" as order (a letter changed turns one English word into another)
+            if close and not (is_english(word) and (distance(s, close[0], 1) > 1 or len(s) == len(close[0]))):
                 s = close[0]
         self._normalized[word] = s
         return s
+
+    def _one_edit_away(self, word: str, s: str) -> list[str]:
+        """"veiws" -> view, "invties" -> invite: letters swapped, which difflib's ratio forgives too little;
+        only a word with the same first letter, and only when it is the one that close."""
+        if is_english(word):
+            return []
+        limit = 1 if len(word) <= 6 else 2
+        near = {v for v in self.vocabulary if v[:1] == s[:1] and len(v) >= 4
+                and (distance(s, v, 1) <= 1 or distance(word, v, limit) <= limit)}
+        return list(near) if len(near) == 1 else []
 
     def match(self, text: str) -> EventMatch | None:
         """The best event for the words in `text`, an ambiguity, or None."""
@@ -225,7 +236,7 @@ class EventMatcher:
         matchers = [difflib.SequenceMatcher(b=w) for w in words]  # each word's index built once
         ranked = []
         for t in self.terms:
-            best = 0.0
+            best = 0.5  # below it nothing is suggested: no ratio is worked out for what cannot reach it
             for m in matchers:
                 for o in t.objects | t.compounds | t.verbs:
                     m.set_seq1(o)

@@ -25,7 +25,7 @@ words: [feature adoption, adoption, adopted, feature usage, feature use, feature
         tried, of actives who use, of active users who use, active users have adopted, have adopted, picked them up,
         have picked up, share of active users who, actives who use, actives use, actives using, actives are using,
         active users use, active users using, anyone using, anyone actually using, anybody using, share of wau,
-        share of dau, share of mau, "% of actives", "% of wau", wau that, of our actives]
+        share of dau, share of mau, widely adopted, adopted among, among active users, "% of actives", "% of wau", wau that, of our actives]
 definitions:
   - "Feature users: people who did the event in the period; share = feature users / active users in the same period."
 examples:

@@ -261,6 +261,16 @@ def test_a_reply_that_asks_which_event_after_a_funnel_asks_once():
     ("are we keeping users month to month", "retention", {"interval": "month"}),
     ("first events in a session last week", "session_flows", {"start": date(2026, 11, 9)}),
     ("how many actives yesterday", "active_users", {"start": date(2026, 11, 19), "end": date(2026, 11, 20)}),
+    # set E's
+    ("signups by os if possible", "event_volume", {"group_by": "os"}),
+    ("weekly retention by os 🙏", "retention", {"group_by": "os", "interval": "week"}),
+    ("invtie sent last week", "event_volume", {"event": "Invite Sent"}),
+    ("how many product veiws yesterday", "event_volume", {"event": "Product Viewed"}),
+    ("messages since the 1st", "event_volume", {"start": date(2026, 11, 1), "end": date(2026, 11, 21)}),
+    ("invites since the 25th", "event_volume", {"start": date(2026, 10, 25)}),
+    ("what share of signups come back the following week", "retention", {"interval": "week"}),
+    ("when do photo sharers drift off", "slipping_away", {"event": "Photo Shared"}),
+    ("how widely adopted are stickers among active users", "feature_adoption", {"events": ("Sticker Sent",)}),
 ])
 def test_phrasings_of_the_classes_set_d_missed(text, playbook, expect):
     request = read(text)
@@ -272,3 +282,15 @@ def test_compare_w_is_compare_with():
     reply = read("compare w last week", previous=read("invites per day this week"))
     assert reply.playbook == "event_volume" and reply.params["compare"] == "week"
     assert reply.params["start"] == date(2026, 11, 16)  # the range asked before, compared with a week earlier
+
+
+def test_an_english_word_one_letter_from_an_event_word_is_not_that_event():
+    """"older" is a word, not a typo of "order": changing a letter of an English word makes another word."""
+    reply = read("did emails bring back older users more than new ones", catalog=snapshot("acme"))
+    assert reply.playbook == "intervention_impact" and reply.params["event"] == "Email Sent"
+
+
+def test_a_locale_code_the_data_lacks_is_asked_about():
+    reply = read("messages from fr-FR users", catalog=snapshot("acme"))
+    assert isinstance(reply, Clarification) and "fr-FR" in reply.message and "de-DE" in reply.message
+    assert read("messages from de-DE users", catalog=snapshot("acme")).params["filters"] == (("locale", "de-DE"),)
