@@ -19,12 +19,12 @@ run: $(VENV)/.installed
 # (DuckDB files and PostgreSQL on 127.0.0.1:5432) and the surfaces (Slack through its stand-in, the scheduler)
 test: $(VENV)/.installed
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q tests/fast
-	$(PY) -m pytest -q tests/engines tests/surfaces
+	$(PY) -m pytest -q -n 2 tests/fast
+	$(PY) -m pytest -q -n 2 --dist loadfile tests/engines tests/surfaces
 
 # the fast tier alone: parsing, time ranges, parameters, SQL rendering, policy rules, blocks, config
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -q tests/fast
+	$(PY) -m pytest -q -n 2 tests/fast
 
 demo: $(VENV)/.installed
 	$(PY) bot.py demo --rebuild

@@ -24,17 +24,21 @@ EXECUTED = ("duckdb", "postgres")
 
 
 def rendered_examples(answerer):
-    """(playbook id, example, rendered query) for every example of every playbook."""
+    """(playbook id, example, rendered query) for every example of every playbook, each distinct SQL
+    text once (examples that render the same statement translate the same way)."""
     catalog = answerer.catalog()
     ctx = RenderContext(answerer.config.segment, catalog, answerer.segment.quote, answerer.config.timezone,
                         answerer.config.week_start, answerer.today(), answerer.now())
-    out, covered = [], set()
+    out, covered, seen = [], set(), set()
     for playbook in answerer.library.all():
         for example in playbook.examples:
             request = answerer.parse(example)
             if isinstance(request, Request):
-                out.append((playbook.id, example, render(answerer.library.get(request.playbook), request.params, ctx)))
+                rendered = render(answerer.library.get(request.playbook), request.params, ctx)
                 covered.add(request.playbook)
+                if rendered.sql not in seen:
+                    seen.add(rendered.sql)
+                    out.append((playbook.id, example, rendered))
     missing = {p.id for p in answerer.library.all()} - covered
     assert not missing, f"playbooks with no example that parses: {missing}"
     return out
