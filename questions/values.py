@@ -113,6 +113,8 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
                 break
             if missing is None and not _elsewhere(word, dim, values):
                 missing = (dim, word, list(data.values()))
+    if missing is None and not any(f[0] == "plan" for f in found):  # "on the gold plan": a plan the lexicon lacks
+        missing = unknown_plan(text, values)
     if missing is None and not any(f[0] == "locale" for f in found):  # "fr-FR users": a code the lexicon lacks
         code, missing = locale_code(text, values)
         found += code
@@ -133,7 +135,7 @@ def _the_app(found: tuple[str, str, str], values: dict[str, dict[str, str]], tex
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 SIGNUP_WEEKDAY = re.compile(rf"\b(?:signed up|signing up|signups?|sign-ups|sign ups|joined|registered) on (?:a ({_DAYS})\b"
                             rf"|({_DAYS})s\b)|\b({_DAYS}) (?:signups|sign-ups|sign ups|cohorts?)\b")
-APP_VERSION = re.compile(r"(?<![\w.])(?:(?:(?:on |for |in )?(?:the )?(?:app )?version |v)(\d+(?:\.\d+){1,3})"
+APP_VERSION = re.compile(r"(?<![\w.])(?:(?:(?:on |for |in )?(?:the )?(?:app )?version (\d+(?:\.\d+){0,3})|v(\d+(?:\.\d+){1,3}))"
                          r"|(?:(?:on|for|in) (?:the )?)?(?!\d{4}\.)(\d+\.\d+\.\d+(?:\.\d+)?))(?![\w.])")  # "v3.3", "on 3.4.0"
 
 
@@ -143,8 +145,11 @@ def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tup
     if m is None:
         return [], None
     data = values.get("app_version") or {}
-    said = m.group(1) or m.group(2)
-    stored = data.get(said) or next((v for k, v in data.items() if k.startswith(said + ".") or k == said), None)
+    said = m.group(1) or m.group(2) or m.group(3)
+    under = [v for k, v in data.items() if k.startswith(said + ".")]
+    if said not in data and len(under) > 1:  # "version 3" over 3.4.0, 3.3.1 and 3.2.0: not one of them silently
+        return [], None
+    stored = data.get(said) or next(iter(under), None)
     if stored is None:
         return [], ("app_version", said, list(data.values()))
     return [("app_version", stored, m.group(0).strip())], None
@@ -152,6 +157,20 @@ def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tup
 
 _LANGUAGE_CODES = "en|de|fr|es|it|pt|ja|zh|ko|nl|sv|da|nb|no|fi|pl|ru|tr|ar|he|hi|id|th|vi|cs|uk|el|hu|ro"
 LOCALE_CODE = re.compile(rf"(?<![\w-])(?:(?:in|for|from|with) )?(?:the )?((?:{_LANGUAGE_CODES})[-_][a-z]{{2}})(?![\w-])")
+
+
+PLAN_NAMED = re.compile(r"\b(?:on|for|in) (?:the |a )?([a-z]+) (?:plan|tier)\b")
+_NOT_A_PLAN = frozenset("""payment pricing price paid paying same current each every their our my your his her this that
+    which what any new old monthly annual yearly subscription billing""".split())
+
+
+def unknown_plan(text: str, values: dict[str, dict[str, str]]) -> tuple | None:
+    """"active users on the gold plan": a plan named that this warehouse's plan values do not have."""
+    m = PLAN_NAMED.search(text)
+    data = values.get("plan")
+    if m is None or not data or m.group(1) in _NOT_A_PLAN or m.group(1) in data:
+        return None
+    return "plan", m.group(1), list(data.values())
 
 
 def locale_code(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tuple | None]:

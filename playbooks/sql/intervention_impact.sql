@@ -18,9 +18,9 @@ lookback_days: 30
 default_range: {day: 90}
 words: [intervention, interventions, intervention impact, email impact, effect of emails, emails work,
         did the email work, after the email, after emails, before and after the email, re-engagement, reengagement,
-        campaign impact, push impact, effect of the email, email effect, effect of email, emails move, move activity,
+        campaign impact, effect of the email, email effect, effect of email, emails move, move activity,
         after they get an email, get an email, around email, engage more, did the emails, did our emails,
-        newsletter help, did the newsletter, push notifications work, tenure, user tenure, user age, account age,
+        newsletter help, did the newsletter, tenure, user tenure, user age, account age,
         before vs after the email, week after they get, lifecycle emails, impact of email, impact of emails,
         how long they've been, how long they have been, email on engagement, email program, email campaign,
         email campaigns, lift from, getting an email, changed behavior, changed behaviour, emails that went out,

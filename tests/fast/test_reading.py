@@ -294,3 +294,23 @@ def test_a_locale_code_the_data_lacks_is_asked_about():
     reply = read("messages from fr-FR users", catalog=snapshot("acme"))
     assert isinstance(reply, Clarification) and "fr-FR" in reply.message and "de-DE" in reply.message
     assert read("messages from de-DE users", catalog=snapshot("acme")).params["filters"] == (("locale", "de-DE"),)
+
+
+@pytest.mark.parametrize("text,said", [
+    ("active users on the gold plan", "“gold”"),          # a plan the data does not have, named as a plan
+    ("retention for app version 5", "“5”"),              # a whole-number version none of the versions is under
+])
+def test_a_value_named_by_its_kind_that_the_data_lacks_is_asked_about(text, said):
+    reply = read(text, catalog=snapshot("acme"))
+    assert isinstance(reply, Clarification) and said in reply.message
+
+
+def test_a_whole_number_version_over_several_is_not_narrowed_to_one():
+    reply = read("retention for app version 3", catalog=snapshot("acme"))
+    assert not any(d == "app_version" for d, _ in (reply.params.get("filters") or ()))
+
+
+def test_a_push_is_not_answered_as_the_email():
+    """No push event here: "did the push notification work" must not be the email's impact, said nowhere."""
+    reply = read("did the push notification work?")
+    assert not isinstance(reply, Request) or reply.params.get("event") != "Email Sent"
