@@ -44,6 +44,9 @@ def _expand_one(sql: str, r: RepeatedRows) -> str:
     bare = re.sub(rf":{re.escape(r.prefix)}_1_\d+(?!\w)", "", row)
     if not _SEPARATOR.fullmatch(separator) or not _PUNCTUATION.fullmatch(bare):
         raise QueryFailed(f"The rows of {r.prefix} could not be joined into the query.", "Report this to your admin.")
-    one = re.compile(rf":{re.escape(r.prefix)}_1_(\d+)(?!\w)")
-    more = "".join(separator + one.sub(rf":{r.prefix}_{i}_\1", row) for i in range(2, r.rows))
+    # row 1 split once at its placeholders (text, column, text, ...): each row is that text with its own
+    # number (a regex substitution per row compiled its template 40,000 times: 9 s of a 25 s answer)
+    parts = re.split(rf":{re.escape(r.prefix)}_1_(\d+)(?!\w)", row)
+    more = "".join(separator + "".join(p if k % 2 == 0 else f":{r.prefix}_{i}_{p}" for k, p in enumerate(parts))
+                   for i in range(2, r.rows))
     return sql[:last1.end()] + more + sql[last1.end():]
