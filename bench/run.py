@@ -5,6 +5,12 @@ through Slack (bench/slack_bench.py): question to answer, and ack latency under 
     make bench                                   # = .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --sizes 1M,4M,10M,16M --pg-sizes 1M,4M --repeat 5   # the same, spelled out
     .venv/bin/python bench/run.py --resume       # reuse sections already measured (var/bench/results/)
+    .venv/bin/python bench/run.py --mode-repo /work/mode-playbook   # only Mode's own Playbook SQL beside Playbot
+
+--mode-repo DIR: DIR is a checkout of https://github.com/mode/playbook; each Mode report's SQL is read from
+it, adapted to the demo warehouse (bench/mode_playbook.py) and timed beside Playbot's answer for the same
+report at --mode-sizes (default 1M,4M) on --mode-engines (default duckdb,postgres); only that section of
+bench/RESULTS.md is rewritten.
 
 Demo warehouses are built once per size and cached under var/bench/<size>/ (fixed seed and end
 time, so a cached file is reused). PostgreSQL copies go into databases `playbot_bench_<size>` on
@@ -317,7 +323,13 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true",
                     help="reuse the sections (engine, size, Slack) already saved under var/bench/results/")
     ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    ap.add_argument("--mode-repo", metavar="DIR", help="a checkout of github.com/mode/playbook: run only Mode's "
+                    "report SQL beside Playbot's answers (bench/mode_playbook.py)")
+    ap.add_argument("--mode-sizes", default="1M,4M", help="sizes for --mode-repo (default 1M,4M)")
+    ap.add_argument("--mode-engines", default="duckdb,postgres", help="engines for --mode-repo (default both)")
     args = ap.parse_args()
+    if args.mode_repo:
+        sys.exit(mode_comparison(args))
     started = datetime.utcnow()
     load_start = os.getloadavg()
     duck_sizes = sorted(parse_events_count(s) for s in args.sizes.split(",") if s)
@@ -364,6 +376,47 @@ def main() -> None:
                   (load_start, os.getloadavg()), slack, slack_label, versions)
     Path(args.out).write_text(text + "\n")
     print("\n" + text)
+
+
+def mode_comparison(args: argparse.Namespace) -> int:
+    """--mode-repo: every Mode report beside Playbot's answer, per engine and size -> RESULTS.md section."""
+    import subprocess
+
+    import mode_playbook
+
+    problems = mode_playbook.check_repo(args.mode_repo)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 2
+    commit = subprocess.run(["git", "-C", args.mode_repo, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    started, load_start = datetime.utcnow(), os.getloadavg()
+    engines = [e.strip() for e in args.mode_engines.split(",") if e.strip()]
+    results: dict[tuple[str, str], list[dict]] = {}
+    for n in sorted(parse_events_count(s) for s in args.mode_sizes.split(",") if s):
+        segment = demo_for(n)
+        for engine in engines:
+            saved = SAVED / f"mode-{engine}-{label(n)}.json"
+            if args.resume and saved.exists():
+                results[(engine, label(n))] = json.loads(saved.read_text())
+                continue
+            url = f"duckdb:///{segment}" if engine == "duckdb" else pg_for(n, segment)
+            answerer = answerer_for(url, args.timeout, segment.with_name("product.duckdb"))
+            answerer.catalog()
+            try:
+                rows = mode_playbook.compare(answerer, args.mode_repo, list(SOURCES), args.repeat, args.timeout,
+                                             END, engine)
+            finally:
+                for w in answerer.warehouses.values():
+                    w.close()
+            SAVED.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(rows, default=str))
+            results[(engine, label(n))] = rows
+    text = mode_playbook.section(results, args.repeat, (load_start, os.getloadavg()), started, commit)
+    mode_playbook.write_section(Path(args.out), text)
+    print("\n" + text + "\n\nWhere Mode's SQL is faster:\n  " + ("\n  ".join(mode_playbook.when_slower(results))
+                                                              or "nowhere"))
+    return 0
 
 
 def _duckdb_version() -> str:
