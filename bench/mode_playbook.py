@@ -56,31 +56,38 @@ CONTRACT_CTES = ("users", "events", "interventions")
 class ModeReport:
     name: str
     path: str  # inside the Mode checkout
-    question: str  # the Playbot question that answers it
+    question: str  # the Playbot question that answers it over Mode's window ({start}: the data's first day)
+    everyday: str  # the same question as people ask it (Playbot's default range)
     names: dict[str, str] = field(default_factory=dict)  # Mode sample event name -> the demo's event_text
     note: str = ""
 
 
+# Mode's five sample features, as five of the demo's tracked features
 FEATURES = {"home_page": "Application Opened", "search_run": "Friend Added", "send_message": "Message Sent",
             "like_message": "Sticker Sent", "view_inbox": "Photo Shared"}
+FIVE = "application opened, friend added, message sent, sticker sent, photo shared"
 REPORTS = [
     ModeReport("Describing Retention", "retention_playbook/describing_retention/postgres.sql",
-               "monthly retention since signup"),
-    ModeReport("Retention Cohorts", "retention_playbook/retention_cohorts/postgres.sql", "n-day retention"),
+               "monthly retention since signup since {start}", "monthly retention since signup"),
+    ModeReport("Retention Cohorts", "retention_playbook/retention_cohorts/postgres.sql",
+               "n-day retention since {start}", "n-day retention"),
     ModeReport("Metrics That Matter (part 1)", "retention_playbook/metrics_that_matter_p1/postgres.sql",
-               "retention drivers", FEATURES),
+               f"retention drivers of {FIVE} since {{start}}", "retention drivers", FEATURES),
     ModeReport("Metrics That Matter (part 2)", "retention_playbook/metrics_that_matter_p2/postgres.sql",
-               "retention drivers", FEATURES, "the same SQL as part 1 in Mode's repository"),
+               f"retention drivers of {FIVE} since {{start}}", "retention drivers", FEATURES,
+               "the same SQL as part 1 in Mode's repository"),
     ModeReport("How Users Move Through Your Product",
                "user_behavior_playbook/how_users_move_through_your_product/postgres.sql",
+               "how do users move through the product since {start} session_gap_minutes=10",
                "how do users move through the product"),
     ModeReport("Measuring Feature Use", "user_behavior_playbook/measuring_feature_use/postgres.sql",
-               "sticker adoption", FEATURES),
+               f"daily adoption of {FIVE} since {{start}}", "sticker adoption", FEATURES),
     ModeReport("When Do Users Slip Away", "user_behavior_playbook/when_do_users_slip_away/postgres.sql",
-               "when do message senders slip away", {"send_message": "Message Sent"}),
+               "when do message senders slip away since {start}", "when do message senders slip away",
+               {"send_message": "Message Sent"}),
     ModeReport("How Effective Are Interventions",
                "user_behavior_playbook/how_effective_are_interventions/postgres.sql",
-               "intervention impact", {"login": "Application Opened"}),
+               "intervention impact since {start}", "intervention impact", {"login": "Application Opened"}),
 ]
 # Reports Playbot has that Mode's repository has no SQL for (growth accounting; the User Path report is
 # described in Mode's blog post only)
@@ -274,18 +281,23 @@ def _first_line(exc: BaseException) -> str:
 
 
 def compare(answerer, repo: Path | str, sources: list[str], repeat: int, timeout: float, now: datetime,
-            engine: str) -> list[dict]:
-    """Every Mode report beside Playbot's answer on the answerer's Segment warehouse: one row each."""
+            start: date, engine: str) -> list[dict]:
+    """Every Mode report beside Playbot's answer on the answerer's Segment warehouse: one row each.
+    `start`: the data's first day (Mode's reports read all of it; Playbot is asked for the same window)."""
     warehouse = answerer.warehouses["segment"]
     tables = set(warehouse.columns(sources))
     rows = []
     for report in REPORTS:
         sql, params = mode_sql(repo, report, sources, tables, warehouse.quote, now)
         mode = time_mode(warehouse, sql, repeat, timeout)
-        bot = time_playbot(answerer, report.question, repeat)
-        rows.append({"report": report.name, "file": report.path, "question": report.question, "params": params,
-                     "mode": mode, "playbot": bot, "note": report.note})
-        print(f"  mode {engine:8} {report.name:40} mode {_cell(mode)} ms, playbot {_cell(bot)} ms", flush=True)
+        question = report.question.format(start=start.isoformat())
+        bot = time_playbot(answerer, question, repeat)
+        everyday = time_playbot(answerer, report.everyday, repeat)
+        rows.append({"report": report.name, "file": report.path, "question": question, "params": params,
+                     "mode": mode, "playbot": bot, "everyday": everyday, "everyday_question": report.everyday,
+                     "note": report.note})
+        print(f"  mode {engine:8} {report.name:40} mode {_cell(mode)} ms, playbot {_cell(bot)} ms, "
+              f"everyday {_cell(everyday)} ms", flush=True)
     return rows
 
 
@@ -316,7 +328,8 @@ def section(results: dict[tuple[str, str], list[dict]], repeat: int, loads: tupl
         if not sizes:
             continue
         lines += [f"### {engine}", "", "| report | Mode file | Playbot question | events | Mode ms | Playbot ms "
-                  "| Playbot in queries ms | Mode / Playbot |", "|---|---|---|---|---|---|---|---|"]
+                  "| Playbot in queries ms | Mode / Playbot | Playbot ms, default range (question) |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for size in sizes:
             for row in results[(engine, size)]:
                 lines.append(_line(row, size))
@@ -333,8 +346,11 @@ def _line(row: dict, size: str) -> str:
     bot_ms = f"{bot['median']:.0f}" if "median" in bot else f"error: {bot['error']}"
     in_q = f"{bot['queries_ms']:.0f}" if "median" in bot else "–"
     ratio = f"{mode['median'] / bot['median']:.2f}" if "median" in mode and "median" in bot else "–"
+    day = row["everyday"]
+    everyday = f"{day['median']:.0f}" if "median" in day else f"error: {day['error']}"
     cells = [report, f"`{row['file']}`", f"{row['question']} ({bot.get('playbook', '?')})", size,
-             mode_ms.replace("|", "/"), bot_ms.replace("|", "/"), in_q, ratio]
+             mode_ms.replace("|", "/"), bot_ms.replace("|", "/"), in_q, ratio,
+             f"{everyday} ({row['everyday_question']})".replace("|", "/")]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -28,7 +28,7 @@ import platform
 import statistics
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,7 @@ from warehouse import Warehouse  # noqa: E402
 
 END = datetime(2026, 11, 27, 18, 0)  # UTC; the bot's clock is set to this moment
 SOURCES = ("messenger_web", "messenger_ios")
+DAYS = 180  # of demo history, ending at END
 PG_ADMIN = os.environ.get("PLAYBOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 # the questions people ask most (README "Asking questions"), then each playbook's first example
 SAVED = ROOT / "var" / "bench" / "results"  # each section's numbers, for --resume
@@ -62,7 +63,7 @@ def label(n: int) -> str:
 def demo_for(events: int) -> Path:
     folder = ROOT / "var" / "bench" / label(events)
     segment, product = folder / "segment.duckdb", folder / "product.duckdb"
-    spec = DemoSpec(end=END, seed=7, events=events, days=180)
+    spec = DemoSpec(end=END, seed=7, events=events, days=DAYS)
     if needs_rebuild(segment, product, spec, END):  # missing, or written by an older generator
         started = time.perf_counter()
         print(f"building the {label(events)}-event demo warehouse in {folder} ...", flush=True)
@@ -405,7 +406,7 @@ def mode_comparison(args: argparse.Namespace) -> int:
             answerer.catalog()
             try:
                 rows = mode_playbook.compare(answerer, args.mode_repo, list(SOURCES), args.repeat, args.timeout,
-                                             END, engine)
+                                             END, (END - timedelta(days=DAYS)).date(), engine)
             finally:
                 for w in answerer.warehouses.values():
                     w.close()
