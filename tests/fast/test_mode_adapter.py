@@ -101,7 +101,7 @@ def test_the_main_query_is_mode_s_own_with_the_clock_and_the_data_s_dates():
     assert "e.event_name = 'send_message'" in text and "COUNT(DISTINCT e.user_id) AS people" in text
     assert "'2026-11-27'" in text and "2014" not in text  # the sample data's last day -> the data's last day
     assert "CAST('2026-11-27 18:00:00' AS TIMESTAMP)" in text and "CURRENT_TIMESTAMP" not in text
-    assert mp.MODE_DATA_END == date(2014, 10, 31)
+    assert date(2014, 10, 31) == mp.MODE_DATA_END
 
 
 def test_mode_tables_outside_the_contract_or_unknown_ones_are_refused():
