@@ -334,6 +334,10 @@ def section(results: dict[tuple[str, str], list[dict]], repeat: int, loads: tupl
             for row in results[(engine, size)]:
                 lines.append(_line(row, size))
         lines.append("")
+    if any("division by zero" in str(row["mode"].get("error", "")) for rows in results.values() for row in rows):
+        lines += ["Division by zero: Interventions divides each user-age column by the people that old at their "
+                  "email; nobody is 151 days old or more 30 days before the demo's end (it has 180 days of history), "
+                  "and PostgreSQL stops at x / 0 where DuckDB returns NaN (that column is empty there).", ""]
     lines += ["Mode's repository has no SQL for growth accounting or the User Path report (Playbot: "
               + ", ".join(f"`{q}` ({p})" for q, p in NOT_IN_MODE.items()) + "): not compared.", "", END_MARK]
     return "\n".join(lines)
