@@ -295,7 +295,7 @@ def compare(answerer, repo: Path | str, sources: list[str], repeat: int, timeout
         everyday = time_playbot(answerer, report.everyday, repeat)
         rows.append({"report": report.name, "file": report.path, "question": question, "params": params,
                      "mode": mode, "playbot": bot, "everyday": everyday, "everyday_question": report.everyday,
-                     "note": report.note})
+                     "note": report.note, "n": repeat})
         print(f"  mode {engine:8} {report.name:40} mode {_cell(mode)} ms, playbot {_cell(bot)} ms, "
               f"everyday {_cell(everyday)} ms", flush=True)
     return rows
@@ -317,7 +317,7 @@ def section(results: dict[tuple[str, str], list[dict]], repeat: int, loads: tupl
              f"Mode's own report SQL, read at run time from a checkout of {MODE_URL} (commit {repo_commit}), "
              "its contract CTEs adapted to the Segment warehouse (bench/mode_playbook.py says how), run in the "
              "same process on the same data as Playbot's answer to the question that answers the same report. "
-             f"Medians of N = {repeat} runs after one warm-up each; Mode ms is its one query through "
+             "Medians of N runs (the N column) after one warm-up each; Mode ms is its one query through "
              "`Warehouse.run`, Playbot ms is question to answer through `Answerer.answer` with the result cache "
              "off (in queries: the part spent in the warehouse). Ratio = Mode / Playbot: above 1, Playbot is "
              "faster. Load average (1/5/15 min, `uptime`) "
@@ -328,11 +328,11 @@ def section(results: dict[tuple[str, str], list[dict]], repeat: int, loads: tupl
         if not sizes:
             continue
         lines += [f"### {engine}", "", "| report | Mode file | Playbot question | events | Mode ms | Playbot ms "
-                  "| Playbot in queries ms | Mode / Playbot | Playbot ms, default range (question) |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| Playbot in queries ms | Mode / Playbot | Playbot ms, default range (question) | N |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for size in sizes:
             for row in results[(engine, size)]:
-                lines.append(_line(row, size))
+                lines.append(_line(row, size, repeat))
         lines.append("")
     if any("division by zero" in str(row["mode"].get("error", "")) for rows in results.values() for row in rows):
         lines += ["Division by zero: Interventions divides each user-age column by the people that old at their "
@@ -343,7 +343,7 @@ def section(results: dict[tuple[str, str], list[dict]], repeat: int, loads: tupl
     return "\n".join(lines)
 
 
-def _line(row: dict, size: str) -> str:
+def _line(row: dict, size: str, repeat: int) -> str:
     mode, bot = row["mode"], row["playbot"]
     report = row["report"] + (f" ({row['note']})" if row["note"] else "")
     mode_ms = f"{mode['median']:.0f}" if "median" in mode else f"cannot run: {mode['error']}"
@@ -354,7 +354,7 @@ def _line(row: dict, size: str) -> str:
     everyday = f"{day['median']:.0f}" if "median" in day else f"error: {day['error']}"
     cells = [report, f"`{row['file']}`", f"{row['question']} ({bot.get('playbook', '?')})", size,
              mode_ms.replace("|", "/"), bot_ms.replace("|", "/"), in_q, ratio,
-             f"{everyday} ({row['everyday_question']})".replace("|", "/")]
+             f"{everyday} ({row['everyday_question']})".replace("|", "/"), str(row.get("n", repeat))]
     return "| " + " | ".join(cells) + " |"
 
 
