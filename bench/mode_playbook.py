@@ -281,13 +281,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 def compare(answerer, repo: Path | str, sources: list[str], repeat: int, timeout: float, now: datetime,
-            start: date, engine: str) -> list[dict]:
+            start: date, engine: str, only: tuple[str, ...] = ()) -> list[dict]:
     """Every Mode report beside Playbot's answer on the answerer's Segment warehouse: one row each.
     `start`: the data's first day (Mode's reports read all of it; Playbot is asked for the same window)."""
     warehouse = answerer.warehouses["segment"]
     tables = set(warehouse.columns(sources))
     rows = []
-    for report in REPORTS:
+    for report in selected(only):
         sql, params = mode_sql(repo, report, sources, tables, warehouse.quote, now)
         mode = time_mode(warehouse, sql, repeat, timeout)
         question = report.question.format(start=start.isoformat())
@@ -299,6 +299,17 @@ def compare(answerer, repo: Path | str, sources: list[str], repeat: int, timeout
         print(f"  mode {engine:8} {report.name:40} mode {_cell(mode)} ms, playbot {_cell(bot)} ms, "
               f"everyday {_cell(everyday)} ms", flush=True)
     return rows
+
+
+def selected(only: tuple[str, ...] = ()) -> list[ModeReport]:
+    """The reports whose name contains one of `only` (case-insensitive), or all of them."""
+    return [r for r in REPORTS if not only or any(o.lower() in r.name.lower() for o in only)]
+
+
+def merge(old: list[dict], new: list[dict]) -> list[dict]:
+    """Rows re-measured (`new`) replace the same reports in `old`; the order is REPORTS'."""
+    by_name = {row["report"]: row for row in old} | {row["report"]: row for row in new}
+    return [by_name[r.name] for r in REPORTS if r.name in by_name]
 
 
 def _cell(row: dict) -> str:
@@ -334,6 +345,10 @@ def section(results: dict[tuple[str, str], list[dict]], repeat: int, loads: tupl
             for row in results[(engine, size)]:
                 lines.append(_line(row, size, repeat))
         lines.append("")
+    if any(row.get("from_log") for rows in results.values() for row in rows):
+        lines += ["Rows without an in-queries figure are from the first run's log (N = 5): that run was stopped "
+                  "during the PostgreSQL 4M section to finish in time, and the rest of that section was measured "
+                  "again with N = 3 (`--resume --mode-reports`).", ""]
     if any("division by zero" in str(row["mode"].get("error", "")) for rows in results.values() for row in rows):
         lines += ["Division by zero: Interventions divides each user-age column by the people that old at their "
                   "email; nobody is 151 days old or more 30 days before the demo's end (it has 180 days of history), "
@@ -346,9 +361,12 @@ def section(results: dict[tuple[str, str], list[dict]], repeat: int, loads: tupl
 def _line(row: dict, size: str, repeat: int) -> str:
     mode, bot = row["mode"], row["playbot"]
     report = row["report"] + (f" ({row['note']})" if row["note"] else "")
+    if row.get("skipped"):
+        return "| " + " | ".join([report, f"`{row['file']}`", row["question"], size] + [row["skipped"]]
+                                 + ["–"] * 5) + " |"
     mode_ms = f"{mode['median']:.0f}" if "median" in mode else f"cannot run: {mode['error']}"
     bot_ms = f"{bot['median']:.0f}" if "median" in bot else f"error: {bot['error']}"
-    in_q = f"{bot['queries_ms']:.0f}" if "median" in bot else "–"
+    in_q = f"{bot['queries_ms']:.0f}" if bot.get("queries_ms") is not None else "–"
     ratio = f"{mode['median'] / bot['median']:.2f}" if "median" in mode and "median" in bot else "–"
     day = row["everyday"]
     everyday = f"{day['median']:.0f}" if "median" in day else f"error: {day['error']}"

@@ -328,6 +328,8 @@ def main() -> None:
                     "report SQL beside Playbot's answers (bench/mode_playbook.py)")
     ap.add_argument("--mode-sizes", default="1M,4M", help="sizes for --mode-repo (default 1M,4M)")
     ap.add_argument("--mode-engines", default="duckdb,postgres", help="engines for --mode-repo (default both)")
+    ap.add_argument("--mode-reports", default="", help="with --resume: re-measure only these reports (names, "
+                    "comma-separated, a part is enough), keeping the others' saved rows")
     args = ap.parse_args()
     if args.mode_repo:
         sys.exit(mode_comparison(args))
@@ -392,21 +394,31 @@ def mode_comparison(args: argparse.Namespace) -> int:
     commit = subprocess.run(["git", "-C", args.mode_repo, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip() or "unknown"
     started, load_start = datetime.utcnow(), os.getloadavg()
+    meta = SAVED / "mode-meta.json"  # when the measuring began, kept by --resume
+    if args.resume and meta.exists():
+        kept_meta = json.loads(meta.read_text())
+        started, load_start = datetime.fromisoformat(kept_meta["started"]), tuple(kept_meta["load_start"])
+    else:
+        SAVED.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"started": started.isoformat(), "load_start": load_start}))
     engines = [e.strip() for e in args.mode_engines.split(",") if e.strip()]
+    only = tuple(r.strip() for r in args.mode_reports.split(",") if r.strip())
     results: dict[tuple[str, str], list[dict]] = {}
     for n in sorted(parse_events_count(s) for s in args.mode_sizes.split(",") if s):
         segment = demo_for(n)
         for engine in engines:
             saved = SAVED / f"mode-{engine}-{label(n)}.json"
-            if args.resume and saved.exists():
-                results[(engine, label(n))] = json.loads(saved.read_text())
+            kept = json.loads(saved.read_text()) if args.resume and saved.exists() else []
+            if kept and not only:
+                results[(engine, label(n))] = kept
                 continue
             url = f"duckdb:///{segment}" if engine == "duckdb" else pg_for(n, segment)
             answerer = answerer_for(url, args.timeout, segment.with_name("product.duckdb"))
             answerer.catalog()
             try:
-                rows = mode_playbook.compare(answerer, args.mode_repo, list(SOURCES), args.repeat, args.timeout,
-                                             END, (END - timedelta(days=DAYS)).date(), engine)
+                rows = mode_playbook.merge(kept, mode_playbook.compare(
+                    answerer, args.mode_repo, list(SOURCES), args.repeat, args.timeout, END,
+                    (END - timedelta(days=DAYS)).date(), engine, only))
             finally:
                 for w in answerer.warehouses.values():
                     w.close()
