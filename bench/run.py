@@ -5,6 +5,12 @@ through Slack (bench/slack_bench.py): question to answer, and ack latency under 
     make bench                                   # = .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --sizes 1M,4M,10M,16M --pg-sizes 1M,4M --repeat 5   # the same, spelled out
     .venv/bin/python bench/run.py --resume       # reuse sections already measured (var/bench/results/)
+    .venv/bin/python bench/run.py --mode-repo /work/mode-playbook   # only Mode's own Playbook SQL beside Playbot
+
+--mode-repo DIR: DIR is a checkout of https://github.com/mode/playbook; each Mode report's SQL is read from
+it, adapted to the demo warehouse (bench/mode_playbook.py) and timed beside Playbot's answer for the same
+report at --mode-sizes (default 1M,4M) on --mode-engines (default duckdb,postgres); only that section of
+bench/RESULTS.md is rewritten.
 
 Demo warehouses are built once per size and cached under var/bench/<size>/ (fixed seed and end
 time, so a cached file is reused). PostgreSQL copies go into databases `playbot_bench_<size>` on
@@ -22,7 +28,7 @@ import platform
 import statistics
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -40,6 +46,7 @@ from warehouse import Warehouse  # noqa: E402
 
 END = datetime(2026, 11, 27, 18, 0)  # UTC; the bot's clock is set to this moment
 SOURCES = ("messenger_web", "messenger_ios")
+DAYS = 180  # of demo history, ending at END
 PG_ADMIN = os.environ.get("PLAYBOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 # the questions people ask most (README "Asking questions"), then each playbook's first example
 SAVED = ROOT / "var" / "bench" / "results"  # each section's numbers, for --resume
@@ -56,7 +63,7 @@ def label(n: int) -> str:
 def demo_for(events: int) -> Path:
     folder = ROOT / "var" / "bench" / label(events)
     segment, product = folder / "segment.duckdb", folder / "product.duckdb"
-    spec = DemoSpec(end=END, seed=7, events=events, days=180)
+    spec = DemoSpec(end=END, seed=7, events=events, days=DAYS)
     if needs_rebuild(segment, product, spec, END):  # missing, or written by an older generator
         started = time.perf_counter()
         print(f"building the {label(events)}-event demo warehouse in {folder} ...", flush=True)
@@ -317,7 +324,15 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true",
                     help="reuse the sections (engine, size, Slack) already saved under var/bench/results/")
     ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    ap.add_argument("--mode-repo", metavar="DIR", help="a checkout of github.com/mode/playbook: run only Mode's "
+                    "report SQL beside Playbot's answers (bench/mode_playbook.py)")
+    ap.add_argument("--mode-sizes", default="1M,4M", help="sizes for --mode-repo (default 1M,4M)")
+    ap.add_argument("--mode-engines", default="duckdb,postgres", help="engines for --mode-repo (default both)")
+    ap.add_argument("--mode-reports", default="", help="with --resume: re-measure only these reports (names, "
+                    "comma-separated, a part is enough), keeping the others' saved rows")
     args = ap.parse_args()
+    if args.mode_repo:
+        sys.exit(mode_comparison(args))
     started = datetime.utcnow()
     load_start = os.getloadavg()
     duck_sizes = sorted(parse_events_count(s) for s in args.sizes.split(",") if s)
@@ -364,6 +379,57 @@ def main() -> None:
                   (load_start, os.getloadavg()), slack, slack_label, versions)
     Path(args.out).write_text(text + "\n")
     print("\n" + text)
+
+
+def mode_comparison(args: argparse.Namespace) -> int:
+    """--mode-repo: every Mode report beside Playbot's answer, per engine and size -> RESULTS.md section."""
+    import subprocess
+
+    import mode_playbook
+
+    problems = mode_playbook.check_repo(args.mode_repo)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 2
+    commit = subprocess.run(["git", "-C", args.mode_repo, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    started, load_start = datetime.utcnow(), os.getloadavg()
+    meta = SAVED / "mode-meta.json"  # when the measuring began, kept by --resume
+    if args.resume and meta.exists():
+        kept_meta = json.loads(meta.read_text())
+        started, load_start = datetime.fromisoformat(kept_meta["started"]), tuple(kept_meta["load_start"])
+    else:
+        SAVED.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"started": started.isoformat(), "load_start": load_start}))
+    engines = [e.strip() for e in args.mode_engines.split(",") if e.strip()]
+    only = tuple(r.strip() for r in args.mode_reports.split(",") if r.strip())
+    results: dict[tuple[str, str], list[dict]] = {}
+    for n in sorted(parse_events_count(s) for s in args.mode_sizes.split(",") if s):
+        segment = demo_for(n)
+        for engine in engines:
+            saved = SAVED / f"mode-{engine}-{label(n)}.json"
+            kept = json.loads(saved.read_text()) if args.resume and saved.exists() else []
+            if kept and not only:
+                results[(engine, label(n))] = kept
+                continue
+            url = f"duckdb:///{segment}" if engine == "duckdb" else pg_for(n, segment)
+            answerer = answerer_for(url, args.timeout, segment.with_name("product.duckdb"))
+            answerer.catalog()
+            try:
+                rows = mode_playbook.merge(kept, mode_playbook.compare(
+                    answerer, args.mode_repo, list(SOURCES), args.repeat, args.timeout, END,
+                    (END - timedelta(days=DAYS)).date(), engine, only))
+            finally:
+                for w in answerer.warehouses.values():
+                    w.close()
+            SAVED.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(rows, default=str))
+            results[(engine, label(n))] = rows
+    text = mode_playbook.section(results, args.repeat, (load_start, os.getloadavg()), started, commit)
+    mode_playbook.write_section(Path(args.out), text)
+    print("\n" + text + "\n\nWhere Mode's SQL is faster:\n  " + ("\n  ".join(mode_playbook.when_slower(results))
+                                                              or "nowhere"))
+    return 0
 
 
 def _duckdb_version() -> str:
