@@ -51,6 +51,7 @@ class RelationPlan:
     only_events: tuple[EventInfo, ...] | None = None  # restrict branches to these events' tables
     dimensions: tuple[Dimension, ...] = ()  # breakdown/filter columns the events relation must carry
     event_filters: tuple[tuple[Dimension, str], ...] = ()  # (dimension, bind name): only events matching all
+    user_dimensions: tuple[Dimension, ...] = ()  # columns only the users relation carries (not joined to events)
 
 
 class RelationError(PlaybotError):
@@ -92,7 +93,7 @@ def _relation_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[...
         ctes.append(_identity_cte(_identity_sources(segment, catalog), quote))
     person_dims = any(d.level == "user" for d in plan.dimensions)
     if plan.need_users or ((plan.need_events or plan.need_orders) and person_dims):
-        ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch), plan.dimensions))
+        ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch), plan.dimensions + plan.user_dimensions))
     if plan.need_events:
         ctes.append(_events_cte(segment, catalog, quote, tz, plan, bool(stitch)))
     if plan.need_orders:
@@ -199,17 +200,27 @@ def _identity_cte(sources: list[str], quote) -> str:
     unions = "\n  UNION ALL\n  ".join(
         f'SELECT anonymous_id, user_id, "timestamp" AS ts FROM {quote(s, "identifies")} '
         "WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL" for s in sources)
-    # the last user_id identify() tied to each anonymous_id. GROUP BY rather than ROW_NUMBER() = 1:
-    # planners estimate grouped rows well and a "rank = 1" filter badly (it led PostgreSQL into
-    # nested loops over every event).
     return f"""identify_calls AS (
   {unions}
 ),
-identity AS (
+{_lookup_cte("identity")}"""
+
+
+def _lookup_cte(name: str, anonymous_ids: str = "") -> str:
+    """The last user_id identify() tied to each anonymous_id (only those of `anonymous_ids`, a
+    subquery, when given). GROUP BY rather than ROW_NUMBER() = 1: planners estimate grouped rows
+    well and a "rank = 1" filter badly (it led PostgreSQL into nested loops over every event)."""
+    only = f"""
+    WHERE anonymous_id IN (
+        {anonymous_ids}
+    )""" if anonymous_ids else ""
+    return f"""{name} AS (
   SELECT c.anonymous_id, MAX(c.user_id) AS user_id
   FROM identify_calls c
-  JOIN (SELECT anonymous_id, MAX(ts) AS ts FROM identify_calls GROUP BY anonymous_id) latest
-    ON latest.anonymous_id = c.anonymous_id AND latest.ts = c.ts
+  JOIN (
+    SELECT anonymous_id, MAX(ts) AS ts FROM identify_calls{only}
+    GROUP BY anonymous_id
+  ) latest ON latest.anonymous_id = c.anonymous_id AND latest.ts = c.ts
   GROUP BY c.anonymous_id
 )"""
 
@@ -299,30 +310,21 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
     # just the anonymous ids of those calls in the range (their tables are small, so the extra pass
     # is cheap) instead of for every anonymous id ever identified, most of the cost of a small
     # question; over all events that extra pass would cost more than it saves (a row store reads
-    # the range twice), so those use the full lookup.
+    # the range twice), so those use the full lookup. Either way the events relation has a lookup
+    # of its own, read once: PostgreSQL materialises a CTE read twice (`identity`, which `users`
+    # reads too), and on tables never analysed it then probed that CTE scan once per event (a
+    # nested loop, minutes at 1M events) where a subquery of its own is hashed.
     narrow = stitch and wanted is not None
-    lookup_name = "event_identity" if narrow else "identity"
+    lookup_name = "event_identity" if narrow else "call_identity"
     joins = (f"LEFT JOIN {lookup_name} i ON i.anonymous_id = CASE WHEN r.user_id IS NULL THEN r.anonymous_id END"
              if stitch else "")
     if any(d.level == "user" for d in plan.dimensions):
         joins += f"\n  LEFT JOIN users u ON u.user_id = {known}"
     lookup = ""
-    if narrow:
+    if stitch:
         anonymous = "\n        UNION ALL\n        ".join(f"SELECT t.anonymous_id FROM {scan} AND t.user_id IS NULL"
-                                                       for scan in scans)
-        lookup = f"""event_identity AS (
-  SELECT c.anonymous_id, MAX(c.user_id) AS user_id
-  FROM identify_calls c
-  JOIN (
-    SELECT anonymous_id, MAX(ts) AS ts FROM identify_calls
-    WHERE anonymous_id IN (
-        {anonymous}
-    )
-    GROUP BY anonymous_id
-  ) latest ON latest.anonymous_id = c.anonymous_id AND latest.ts = c.ts
-  GROUP BY c.anonymous_id
-),
-"""
+                                                       for scan in scans) if narrow else ""
+        lookup = _lookup_cte(lookup_name, anonymous) + ",\n"
     where = " AND ".join(f"r.{d.name} = :{bind}" if d.level == "event" else f"u.{d.column} = :{bind}"
                          for d, bind in plan.event_filters)
     return f"""{lookup}events AS (

@@ -11,9 +11,9 @@ chart: heatmap
 params:
   start: {type: date, help: first signup day (inclusive)}
   end: {type: date, help: day after the last signup day (exclusive)}
-  group_by: {type: dimension, default: signup_weekday, help: "signup weekday (default), channel, platform, plan, ..."}
+  group_by: {type: dimension, applies: users, default: signup_weekday, help: "signup weekday (default), channel, platform, plan, ..."}
   top: {type: int, default: 7, min: 1, max: 20, help: "the N largest segments; the rest are Other"}
-  filters: {type: filters, help: "only people whose signup matches, e.g. platform:iOS"}
+  filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. platform:iOS"}
   event: {type: event, help: "what counts as coming back (default: any event)"}
   retained:
     type: enum

@@ -17,9 +17,9 @@ params:
   end: {type: date, help: day after the last cohort (exclusive)}
   interval: {type: interval, default: week, choices: [day, week, month]}
   event: {type: event, help: "what counts as coming back (default: any event)"}
-  group_by: {type: dimension, help: "retention curves per platform, channel, plan, signup weekday, ... (the value on the signup event)"}
+  group_by: {type: dimension, applies: users, help: "retention curves per platform, channel, plan, signup weekday, ... (the value on the signup event)"}
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest segments; the rest are Other"}
-  filters: {type: filters, help: "only people whose signup matches, e.g. platform:iOS, channel:google"}
+  filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. platform:iOS, channel:google"}
   periods:
     type: enum
     choices: [calendar, since_signup]
