@@ -83,15 +83,47 @@ eligible AS (
   WHERE w.day_n + 1 <= {{ periods_between(trunc('s.activated_at', 'day'), trunc(':now', 'day'), 'day') }}
 ),
 active_days AS (
-  SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
+  SELECT DISTINCT CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day, user_id
 {% include "coming_back.sql" %}
 ),
-retained AS (
-  SELECT DISTINCT e.user_id, e.day_n, e.segment
-  FROM eligible e
-  JOIN active_days a ON a.user_id = e.user_id
-   AND a.day {{ '>=' if retained == 'on_or_after' else '=' }} e.signup_day + e.day_n
+-- each person's signup set beside their active days (UNION ALL and a window per person) rather than
+-- joined to them: a join of two inputs whose sizes PostgreSQL guesses (tables never analysed) can
+-- become a nested loop over both (docs/warehouses.md "Plans that do not depend on statistics")
+placed AS (
+  SELECT day, MAX(signup_day) OVER (PARTITION BY user_id) AS signup_day,
+         MAX(segment) OVER (PARTITION BY user_id) AS segment, user_id
+  FROM (
+    SELECT user_id, CAST({{ trunc('activated_at', 'day') }} AS DATE) AS signup_day, segment, CAST(NULL AS DATE) AS day
+    FROM signups
+    UNION ALL
+    SELECT user_id, NULL, NULL, day FROM active_days
+  ) side_by_side
 ),
+{% if retained == 'on_or_after' %}
+last_days AS (
+  -- on day N or any day since: only each person's last active day matters
+  SELECT user_id, segment, signup_day, MAX(day) AS last_day
+  FROM placed
+  WHERE day IS NOT NULL AND signup_day IS NOT NULL
+  GROUP BY 1, 2, 3
+),
+retained AS (
+  SELECT l.user_id, w.day_n, l.segment
+  FROM last_days l
+  CROSS JOIN windows w
+  WHERE l.last_day >= l.signup_day + w.day_n
+    AND w.day_n + 1 <= {{ periods_between('l.signup_day', trunc(':now', 'day'), 'day') }}
+),
+{% else %}
+retained AS (
+  -- one active day is day N of at most one N: each (person, N) once
+  SELECT p.user_id, w.day_n, p.segment
+  FROM placed p
+  JOIN windows w ON w.day_n = p.day - p.signup_day
+  WHERE p.day IS NOT NULL AND p.signup_day IS NOT NULL
+    AND w.day_n + 1 <= {{ periods_between('p.signup_day', trunc(':now', 'day'), 'day') }}
+),
+{% endif %}
 {% endif %}
 -- counted side by side rather than eligible LEFT JOIN retained: PostgreSQL estimates these CTEs at
 -- a row or two and turned that join into a nested loop over eligible x retained (minutes at 1M events)
