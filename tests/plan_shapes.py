@@ -2,7 +2,8 @@
 EXPLAIN (FORMAT JSON), no execution. Without statistics the planner guesses a few rows for every
 bounded scan of the event tables, and a nested loop between two inputs that both come from tables
 then costs their product (minutes at 1M events). A nested loop over constants (a VALUES list, the
-`windows` or `idle` CTE of a playbook), or over a CTE that ends in a LIMIT, is linear and allowed.
+`windows` or `idle` CTE of a playbook), or over a LIMIT or an aggregate without GROUP BY (a row), is
+linear and allowed.
 """
 
 from __future__ import annotations
@@ -30,25 +31,24 @@ def _cte_definitions(root: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _reads_tables(node: dict[str, Any], ctes: dict[str, dict[str, Any]], seen: frozenset[str] = frozenset()) -> bool:
     """Whether the subtree's rows come from a table: a table scan, or a scan of a CTE that reads
-    one (a CTE whose plan ends in a Limit is bounded and counts as constants)."""
-    for n in _walk(node):
-        kind = n.get("Node Type")
-        if kind in TABLE_SCANS:
+    one. A Limit or an aggregate without GROUP BY bounds what is under it (counted as constants)."""
+    if _bounded(node):
+        return False
+    kind = node.get("Node Type")
+    if kind in TABLE_SCANS:
+        return True
+    if kind == "CTE Scan":
+        name = node.get("CTE Name", "")
+        body = ctes.get(name)
+        if body is not None and name not in seen and _reads_tables(body, ctes, seen | {name}):
             return True
-        if kind == "CTE Scan":
-            name = n.get("CTE Name", "")
-            body = ctes.get(name)
-            if body is None or name in seen or _bounded(body):
-                continue
-            if _reads_tables(body, ctes, seen | {name}):
-                return True
-    return False
+    return any(_reads_tables(child, ctes, seen) for child in node.get("Plans", ())
+               if not child.get("Subplan Name", "").startswith("CTE "))
 
 
 def _bounded(node: dict[str, Any]) -> bool:
-    while node.get("Node Type") in ("Subquery Scan", "Sort", "Result") and node.get("Plans"):
-        node = node["Plans"][0]
-    return node.get("Node Type") == "Limit"
+    return node.get("Node Type") == "Limit" or (node.get("Node Type") == "Aggregate"
+                                                 and node.get("Strategy") == "Plain")
 
 
 def risky_nested_loops(explain_json: Any) -> list[str]:

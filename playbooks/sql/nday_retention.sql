@@ -62,18 +62,55 @@ eligible AS (
   CROSS JOIN windows w
   WHERE EXTRACT(EPOCH FROM (:now - s.activated_at)) >= (w.day_n + 1) * 86400
 ),
-coming_back AS (
-  SELECT user_id, occurred_at
+-- each person's days with activity, their first and last event: a calendar day spans at most two of
+-- these 24-hour days, so its first and last events (those at or after the signup) name every one it
+-- touches; set beside each person's signup by a window, not joined to it (docs/warehouses.md)
+active_days AS (
+  SELECT CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day, user_id, MIN(occurred_at) AS first_at,
+         MAX(occurred_at) AS last_at
 {% include "coming_back.sql" %}
+  GROUP BY 1, 2
+),
+placed AS (
+  SELECT first_at, last_at, user_id, MAX(activated_at) OVER (PARTITION BY user_id) AS activated_at,
+         MAX(segment) OVER (PARTITION BY user_id) AS segment
+  FROM (
+    SELECT user_id, activated_at, segment, CAST(NULL AS TIMESTAMP) AS first_at, CAST(NULL AS TIMESTAMP) AS last_at
+    FROM signups
+    UNION ALL
+    SELECT user_id, NULL, NULL, first_at, last_at FROM active_days
+  ) side_by_side
+),
+{% if retained == 'on_or_after' %}
+last_seen AS (
+  SELECT user_id, segment, activated_at, MAX(last_at) AS last_at
+  FROM placed
+  WHERE last_at >= activated_at
+  GROUP BY 1, 2, 3
 ),
 retained AS (
-  SELECT DISTINCT e.user_id, e.day_n, e.segment
-  FROM eligible e
-  JOIN coming_back a ON a.user_id = e.user_id AND a.occurred_at >= e.activated_at
-   AND {% if retained == 'on_or_after' %}EXTRACT(EPOCH FROM (a.occurred_at - e.activated_at)) >= e.day_n * 86400
-       {%- else %}FLOOR(EXTRACT(EPOCH FROM (a.occurred_at - e.activated_at)) / 86400) = e.day_n{% endif %}
-
+  SELECT l.user_id, w.day_n, l.segment
+  FROM last_seen l
+  CROSS JOIN windows w
+  WHERE EXTRACT(EPOCH FROM (l.last_at - l.activated_at)) >= w.day_n * 86400
+    AND EXTRACT(EPOCH FROM (:now - l.activated_at)) >= (w.day_n + 1) * 86400
 ),
+{% else %}
+retained AS (
+  SELECT DISTINCT t.user_id, w.day_n, t.segment
+  FROM (
+    SELECT user_id, segment, activated_at, FLOOR(EXTRACT(EPOCH FROM (first_at - activated_at)) / 86400) AS day_n
+    FROM placed
+    WHERE first_at >= activated_at
+    UNION ALL
+    SELECT user_id, segment, activated_at, FLOOR(EXTRACT(EPOCH FROM (last_at - activated_at)) / 86400) AS day_n
+    FROM placed
+    WHERE last_at >= activated_at
+  ) t
+  JOIN windows w ON w.day_n = t.day_n
+  WHERE EXTRACT(EPOCH FROM (:now - t.activated_at)) >= (w.day_n + 1) * 86400
+),
+{% endif %}
 {% else %}
 eligible AS (
   -- day N is over: the signup day + N + 1 days is at or before the start of the day of the question

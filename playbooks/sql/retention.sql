@@ -60,16 +60,42 @@ cohorts AS (
 cohort_sizes AS (
   SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
 ),
-coming_back AS (
-  SELECT user_id, occurred_at
+-- each person's days with activity since :start, their first and last event: a calendar day spans at
+-- most two of these steps (1, 7 or 30 days), so its first and last events (those at or after the
+-- signup) name every step it touches. Set beside each person's signup by a window, not joined to it
+-- (docs/warehouses.md "Plans that do not depend on statistics").
+active_days AS (
+  SELECT CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day, user_id, MIN(occurred_at) AS first_at,
+         MAX(occurred_at) AS last_at
 {% include "coming_back.sql" %}
+  GROUP BY 1, 2
+),
+placed AS (
+  SELECT first_at, last_at, user_id, MAX(activated_at) OVER (PARTITION BY user_id) AS activated_at,
+         MAX(cohort) OVER (PARTITION BY user_id) AS cohort, MAX(segment) OVER (PARTITION BY user_id) AS segment,
+         MAX(periods_over) OVER (PARTITION BY user_id) AS periods_over
+  FROM (
+    SELECT user_id, activated_at, cohort, segment, periods_over, CAST(NULL AS TIMESTAMP) AS first_at,
+           CAST(NULL AS TIMESTAMP) AS last_at
+    FROM cohorts
+    UNION ALL
+    SELECT user_id, NULL, NULL, NULL, NULL, first_at, last_at FROM active_days
+  ) side_by_side
 ),
 -- each person's periods with activity, counted only once they are over
 activity AS (
-  SELECT DISTINCT c.user_id, c.cohort, c.segment, c.periods_over,
-         CAST(FLOOR(EXTRACT(EPOCH FROM (e.occurred_at - c.activated_at)) / {{ step }}) AS INTEGER) AS period_number
-  FROM cohorts c
-  JOIN coming_back e ON e.user_id = c.user_id AND e.occurred_at >= c.activated_at
+  SELECT DISTINCT user_id, cohort, segment, periods_over, period_number
+  FROM (
+    SELECT user_id, cohort, segment, periods_over,
+           CAST(FLOOR(EXTRACT(EPOCH FROM (first_at - activated_at)) / {{ step }}) AS INTEGER) AS period_number
+    FROM placed
+    WHERE first_at >= activated_at
+    UNION ALL
+    SELECT user_id, cohort, segment, periods_over,
+           CAST(FLOOR(EXTRACT(EPOCH FROM (last_at - activated_at)) / {{ step }}) AS INTEGER) AS period_number
+    FROM placed
+    WHERE last_at >= activated_at
+  ) touched
 ),
 retained AS (
   SELECT {{ seg }}cohort, period_number, COUNT(*) AS users
@@ -100,14 +126,24 @@ cohort_sizes AS (
   SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
 ),
 activity AS (
-  SELECT DISTINCT user_id, {{ trunc('occurred_at') }} AS period
+  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id
 {% include "coming_back.sql" %}
 ),
+-- each person's cohort set beside their active periods by a window, not joined to them
+-- (docs/warehouses.md "Plans that do not depend on statistics")
+placed AS (
+  SELECT period, MAX(cohort) OVER (PARTITION BY user_id) AS cohort, MAX(segment) OVER (PARTITION BY user_id) AS segment
+  FROM (
+    SELECT user_id, cohort, segment, CAST(NULL AS TIMESTAMP) AS period FROM cohorts
+    UNION ALL
+    SELECT user_id, NULL, NULL, period FROM activity
+  ) side_by_side
+),
 retained AS (
-  SELECT {{ 'c.segment, ' if group_by else '' }}c.cohort, {{ periods_between('c.cohort', 'a.period') }} AS period_number,
-         COUNT(DISTINCT c.user_id) AS users
-  FROM cohorts c
-  JOIN activity a ON a.user_id = c.user_id AND a.period >= c.cohort
+  -- one row per person and active period: COUNT(*) counts people
+  SELECT {{ seg }}cohort, {{ periods_between('cohort', 'period') }} AS period_number, COUNT(*) AS users
+  FROM placed
+  WHERE period >= cohort
   GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
 )
 SELECT {{ 's.segment, ' if group_by else '' }}s.cohort, r.period_number, s.cohort_size, r.users,
