@@ -380,40 +380,62 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
   ) activation_rows
   WHERE user_id IS NOT NULL
 )"""]
-    trait_select, trait_join = "", ""
-    if traits:
-        def trait_branch(s: str) -> str:
-            cols = catalog.columns(s, "users")
-            picked = ", ".join(f"CAST(u.{t} AS VARCHAR) AS {t}" if t in cols else f"CAST(NULL AS VARCHAR) AS {t}"
-                               for t in traits)
-            order = "u.received_at" if "received_at" in cols else "u.id"
-            return f"SELECT u.id AS user_id, {order} AS seen_at, {picked} FROM {quote(s, 'users')} u"
-
-        ctes.append("trait_rows AS (\n  " + "\n  UNION ALL\n  ".join(trait_branch(s) for s in trait_sources) + "\n)")
-        trait_select = "".join(f", t.{t}" for t in traits)
-        trait_max = ", ".join(f"MAX(r.{t}) AS {t}" for t in traits)
-        trait_join = f"""
-  LEFT JOIN (
-    SELECT r.user_id, {trait_max}
-    FROM trait_rows r
-    JOIN (SELECT user_id, MAX(seen_at) AS seen_at FROM trait_rows GROUP BY user_id) latest
-      ON latest.user_id = r.user_id AND latest.seen_at = r.seen_at
-    GROUP BY r.user_id
-  ) t ON t.user_id = f.user_id"""
     weekday = (f"CASE EXTRACT(DOW FROM {local_time('f.ts', tz)}) WHEN 0 THEN 'Sunday' WHEN 1 THEN 'Monday' "
                "WHEN 2 THEN 'Tuesday' WHEN 3 THEN 'Wednesday' WHEN 4 THEN 'Thursday' WHEN 5 THEN 'Friday' "
                "ELSE 'Saturday' END")
-    ctes.append(f"""users AS (
-  SELECT f.user_id, {local_time('f.ts', tz)} AS activated_at, f.channel,
-         {weekday} AS signup_weekday{trait_select}{"".join(f", f.{d}" for d in signup_dims)}
-  FROM (
-    -- each user's first activation, with the UTM source (and the dimensions asked for) it carried
-    SELECT a.user_id, a.ts, MAX(a.channel) AS channel{"".join(f", MAX(a.{d}) AS {d}" for d in signup_dims)}
+    dims = "".join(f", MAX(a.{d}) AS {d}" for d in signup_dims)
+    first = f"""SELECT a.user_id, a.ts, MAX(a.channel) AS channel{dims}
     FROM activation_events a
     JOIN (SELECT user_id, MIN(ts) AS ts FROM activation_events GROUP BY user_id) first_seen
       ON first_seen.user_id = a.user_id AND first_seen.ts = a.ts
-    GROUP BY a.user_id, a.ts
-  ) f{trait_join}
+    GROUP BY a.user_id, a.ts"""
+    if not traits:
+        ctes.append(f"""users AS (
+  SELECT f.user_id, {local_time('f.ts', tz)} AS activated_at, f.channel,
+         {weekday} AS signup_weekday{"".join(f", f.{d}" for d in signup_dims)}
+  FROM (
+    -- each user's first activation, with the UTM source (and the dimensions asked for) it carried
+    {first}
+  ) f
+)""")
+        return ",\n".join(ctes)
+
+    def trait_branch(s: str) -> str:
+        cols = catalog.columns(s, "users")
+        picked = ", ".join(f"CAST(u.{t} AS VARCHAR) AS {t}" if t in cols else f"CAST(NULL AS VARCHAR) AS {t}"
+                           for t in traits)
+        order = "u.received_at" if "received_at" in cols else "u.id"
+        return f"SELECT u.id AS user_id, {order} AS seen_at, {picked} FROM {quote(s, 'users')} u"
+
+    ctes.append("trait_rows AS (\n  " + "\n  UNION ALL\n  ".join(trait_branch(s) for s in trait_sources) + "\n)")
+    nulls = "".join(f", CAST(NULL AS VARCHAR) AS {t}" for t in traits)
+    carried = "".join(f", CAST(NULL AS VARCHAR) AS {d}" for d in signup_dims)
+    # the first activation and the latest traits side by side, one row per user by GROUP BY, not
+    # joined: a join of the two, each sized by guess on tables never analysed, became a nested loop
+    # (docs/warehouses.md "Plans that do not depend on statistics"); a trait row without an
+    # activation makes no user
+    ctes.append(f"""users AS (
+  SELECT f.user_id, {local_time('f.ts', tz)} AS activated_at, f.channel,
+         {weekday} AS signup_weekday{"".join(f", f.{t}" for t in traits)}{"".join(f", f.{d}" for d in signup_dims)}
+  FROM (
+    SELECT user_id, MAX(ts) AS ts, MAX(channel) AS channel{"".join(f", MAX({t}) AS {t}" for t in traits)}{
+        "".join(f", MAX({d}) AS {d}" for d in signup_dims)}
+    FROM (
+      -- each user's first activation, with the UTM source (and the dimensions asked for) it carried
+      SELECT first_rows.*{nulls}, 1 AS activation FROM (
+    {first}
+      ) first_rows
+      UNION ALL
+      -- the latest traits per user from Segment's `users` tables
+      SELECT r.user_id, CAST(NULL AS TIMESTAMP), CAST(NULL AS VARCHAR){carried}, {", ".join(f"MAX(r.{t})" for t in traits)}, 0
+      FROM trait_rows r
+      JOIN (SELECT user_id, MAX(seen_at) AS seen_at FROM trait_rows GROUP BY user_id) latest
+        ON latest.user_id = r.user_id AND latest.seen_at = r.seen_at
+      GROUP BY r.user_id
+    ) side_by_side
+    GROUP BY user_id
+    HAVING MAX(activation) = 1
+  ) f
 )""")
     return ",\n".join(ctes)
 

@@ -46,7 +46,6 @@ examples:
   - monthly retention for pro users
   - weekly retention since signup
 */
-{% set seg = 'segment, ' if group_by else '' %}
 {% if periods == 'since_signup' %}
 {#- whole steps of 1, 7 or 30 days since each person's own signup moment; a person counts for period k
     once it is over (signup + (k+1) steps <= now), so cells are over the people whose period k is over -#}
@@ -58,7 +57,7 @@ cohorts AS (
   FROM signups
 ),
 cohort_sizes AS (
-  SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
+  SELECT segment, cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY segment, cohort
 ),
 -- each person's days with activity since :start, their first and last event: a calendar day spans at
 -- most two of these steps (1, 7 or 30 days), so its first and last events (those at or after the
@@ -98,24 +97,40 @@ activity AS (
   ) touched
 ),
 retained AS (
-  SELECT {{ seg }}cohort, period_number, COUNT(*) AS users
+  SELECT segment, cohort, period_number, COUNT(*) AS users
   FROM activity
   WHERE period_number < periods_over AND period_number <= 12
-  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
+  GROUP BY 1, 2, 3
 ),
 eligible AS (
-  SELECT {{ 'c.segment, ' if group_by else '' }}c.cohort, n.n AS period_number, COUNT(*) AS eligible
+  SELECT c.segment, c.cohort, n.n AS period_number, COUNT(*) AS eligible
   FROM cohorts c
   JOIN numbers n ON n.n < c.periods_over AND n.n <= 12
-  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
+  GROUP BY 1, 2, 3
+),
+-- the cells (every period someone is eligible for) with their retained people and cohort size, set
+-- side by side and grouped rather than joined (per cohort: no join whose plan depends on guessed counts)
+cells AS (
+  SELECT segment, cohort, period_number, MAX(eligible) AS eligible, MAX(users) AS users, MAX(cohort_size) AS cohort_size
+  FROM (
+    SELECT segment, cohort, period_number, eligible, CAST(NULL AS BIGINT) AS users, CAST(NULL AS BIGINT) AS cohort_size
+    FROM eligible
+    UNION ALL
+    SELECT segment, cohort, period_number, NULL, users, NULL FROM retained
+    UNION ALL
+    SELECT segment, cohort, NULL, NULL, NULL, cohort_size FROM cohort_sizes
+  ) side_by_side
+  GROUP BY 1, 2, 3
+),
+sized AS (
+  SELECT segment, cohort, period_number, eligible, users,
+         MAX(cohort_size) OVER (PARTITION BY segment, cohort) AS cohort_size
+  FROM cells
 )
-SELECT {{ 's.segment, ' if group_by else '' }}s.cohort, e.period_number, s.cohort_size, COALESCE(r.users, 0) AS users,
-       e.eligible, CAST(COALESCE(r.users, 0) AS DOUBLE PRECISION) / e.eligible AS retention
-FROM cohort_sizes s
-JOIN eligible e ON e.cohort = s.cohort{% if group_by %} AND e.segment = s.segment{% endif %}
-
-LEFT JOIN retained r ON r.cohort = e.cohort AND r.period_number = e.period_number{% if group_by %} AND r.segment = e.segment{% endif %}
-
+SELECT {{ 'segment, ' if group_by else '' }}cohort, period_number, cohort_size, COALESCE(users, 0) AS users,
+       eligible, CAST(COALESCE(users, 0) AS DOUBLE PRECISION) / eligible AS retention
+FROM sized
+WHERE eligible IS NOT NULL
 ORDER BY {{ '1, 2, 3' if group_by else '1, 2' }}
 {% else %}
 WITH {% include "signups.sql" %},
@@ -123,7 +138,7 @@ cohorts AS (
   SELECT user_id, {{ trunc('activated_at') }} AS cohort, segment FROM signups
 ),
 cohort_sizes AS (
-  SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
+  SELECT segment, cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY segment, cohort
 ),
 activity AS (
   SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id
@@ -141,15 +156,23 @@ placed AS (
 ),
 retained AS (
   -- one row per person and active period: COUNT(*) counts people
-  SELECT {{ seg }}cohort, {{ periods_between('cohort', 'period') }} AS period_number, COUNT(*) AS users
+  SELECT segment, cohort, {{ periods_between('cohort', 'period') }} AS period_number, COUNT(*) AS users
   FROM placed
   WHERE period >= cohort
-  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
+  GROUP BY 1, 2, 3
+),
+-- each cell with its cohort's size by a window over both, not a join (per cohort)
+sized AS (
+  SELECT segment, cohort, period_number, users, MAX(cohort_size) OVER (PARTITION BY segment, cohort) AS cohort_size
+  FROM (
+    SELECT segment, cohort, period_number, users, CAST(NULL AS BIGINT) AS cohort_size FROM retained
+    UNION ALL
+    SELECT segment, cohort, NULL, NULL, cohort_size FROM cohort_sizes
+  ) side_by_side
 )
-SELECT {{ 's.segment, ' if group_by else '' }}s.cohort, r.period_number, s.cohort_size, r.users,
-       CAST(r.users AS DOUBLE PRECISION) / s.cohort_size AS retention
-FROM cohort_sizes s
-JOIN retained r ON r.cohort = s.cohort{% if group_by %} AND r.segment = s.segment{% endif %}
-
+SELECT {{ 'segment, ' if group_by else '' }}cohort, period_number, cohort_size, users,
+       CAST(users AS DOUBLE PRECISION) / cohort_size AS retention
+FROM sized
+WHERE period_number IS NOT NULL
 ORDER BY {{ '1, 2, 3' if group_by else '1, 2' }}
 {% endif %}
