@@ -154,9 +154,12 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         if not isinstance(words, dict) or (ptype != "events" and any(str(k).lower() not in allowed for k in words)):
             raise PlaybookError(path, where, f"parameter {name!r}: words must map each choice to phrases")
         applies = str(spec.get("applies", "template"))
-        if applies not in ("template", "events") or (applies == "events" and ptype != "filters"):
+        if applies not in ("template", "events", "users") or (applies == "events" and ptype != "filters"):
             raise PlaybookError(path, where, f"parameter {name!r}: applies: events is for filters only "
                                              "(they then narrow the whole events relation)")
+        if applies == "users" and ptype not in ("filters", "dimension"):
+            raise PlaybookError(path, where, f"parameter {name!r}: applies: users is for dimensions and filters "
+                                             "(read from the users relation only; events do not carry them)")
         params.append(ParamSpec(name=str(name), type=ptype, required=bool(spec.get("required", False)),
                                 default=spec.get("default"), choices=choices, minimum=spec.get("min"),
                                 maximum=spec.get("max"), help=str(spec.get("help", "")),

@@ -159,6 +159,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     structural: dict[str, Any] = {}
     binds: dict[str, Any] = {}
     dimensions: list[Dimension] = []
+    user_dimensions: list[Dimension] = []  # `applies: users`: columns of the users relation only
     event_filters: list[tuple[Dimension, str]] = []
     for spec in playbook.params:
         value = params.get(spec.name)
@@ -171,11 +172,11 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         elif spec.type == "dimension":
             structural[spec.name] = value or None  # a registry name, also the column's name in `events`
             if value:
-                dimensions.append(DIMENSIONS[value])
+                (user_dimensions if spec.extra.get("applies") == "users" else dimensions).append(DIMENSIONS[value])
         elif spec.type == "filters":
             clauses = []
             for i, (dim_name, dim_value) in enumerate(value or ()):
-                dimensions.append(DIMENSIONS[dim_name])
+                (user_dimensions if spec.extra.get("applies") == "users" else dimensions).append(DIMENSIONS[dim_name])
                 clauses.append(f"AND {dim_name} = :_{spec.name}{i}")
                 binds[f"_{spec.name}{i}"] = dim_value
                 if spec.extra.get("applies") == "events":  # narrows the events relation itself
@@ -186,7 +187,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
             binds[spec.name] = _bind_value(value)
             if spec.type == "events":
                 binds.update({f"{spec.name}_{i}": item for i, item in enumerate(value or ())})
-    refused = [d.label for d in dimensions if d.sensitive]
+    refused = [d.label for d in dimensions + user_dimensions if d.sensitive]
     if refused:  # the policy refuses these before rendering; this is the last line of defence
         raise RenderError(f"{refused[0]} is a sensitive column: it is never used for breakdowns or filters.",
                           "Ask for another breakdown.")
@@ -240,6 +241,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         need_numbers=_references(body, "numbers"), need_orders=on_segment and _references(body, "orders"),
         only_events=event_scope(playbook, params, ctx.catalog),
         dimensions=tuple(dict.fromkeys(dimensions)), event_filters=tuple(event_filters),
+        user_dimensions=tuple(d for d in dict.fromkeys(user_dimensions) if d not in dimensions),
     )
     if ctx.segment.activation_event and plan.need_users:
         info = ctx.catalog.event(ctx.segment.activation_event)

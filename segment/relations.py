@@ -51,6 +51,7 @@ class RelationPlan:
     only_events: tuple[EventInfo, ...] | None = None  # restrict branches to these events' tables
     dimensions: tuple[Dimension, ...] = ()  # breakdown/filter columns the events relation must carry
     event_filters: tuple[tuple[Dimension, str], ...] = ()  # (dimension, bind name): only events matching all
+    user_dimensions: tuple[Dimension, ...] = ()  # columns only the users relation carries (not joined to events)
 
 
 class RelationError(PlaybotError):
@@ -92,7 +93,7 @@ def _relation_ctes(segment: SegmentConfig, catalog: Catalog, quote: Callable[...
         ctes.append(_identity_cte(_identity_sources(segment, catalog), quote))
     person_dims = any(d.level == "user" for d in plan.dimensions)
     if plan.need_users or ((plan.need_events or plan.need_orders) and person_dims):
-        ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch), plan.dimensions))
+        ctes.append(_users_cte(segment, catalog, quote, tz, bool(stitch), plan.dimensions + plan.user_dimensions))
     if plan.need_events:
         ctes.append(_events_cte(segment, catalog, quote, tz, plan, bool(stitch)))
     if plan.need_orders:
@@ -199,17 +200,27 @@ def _identity_cte(sources: list[str], quote) -> str:
     unions = "\n  UNION ALL\n  ".join(
         f'SELECT anonymous_id, user_id, "timestamp" AS ts FROM {quote(s, "identifies")} '
         "WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL" for s in sources)
-    # the last user_id identify() tied to each anonymous_id. GROUP BY rather than ROW_NUMBER() = 1:
-    # planners estimate grouped rows well and a "rank = 1" filter badly (it led PostgreSQL into
-    # nested loops over every event).
     return f"""identify_calls AS (
   {unions}
 ),
-identity AS (
+{_lookup_cte("identity")}"""
+
+
+def _lookup_cte(name: str, anonymous_ids: str = "") -> str:
+    """The last user_id identify() tied to each anonymous_id (only those of `anonymous_ids`, a
+    subquery, when given). GROUP BY rather than ROW_NUMBER() = 1: planners estimate grouped rows
+    well and a "rank = 1" filter badly (it led PostgreSQL into nested loops over every event)."""
+    only = f"""
+    WHERE anonymous_id IN (
+        {anonymous_ids}
+    )""" if anonymous_ids else ""
+    return f"""{name} AS (
   SELECT c.anonymous_id, MAX(c.user_id) AS user_id
   FROM identify_calls c
-  JOIN (SELECT anonymous_id, MAX(ts) AS ts FROM identify_calls GROUP BY anonymous_id) latest
-    ON latest.anonymous_id = c.anonymous_id AND latest.ts = c.ts
+  JOIN (
+    SELECT anonymous_id, MAX(ts) AS ts FROM identify_calls{only}
+    GROUP BY anonymous_id
+  ) latest ON latest.anonymous_id = c.anonymous_id AND latest.ts = c.ts
   GROUP BY c.anonymous_id
 )"""
 
@@ -299,30 +310,21 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
     # just the anonymous ids of those calls in the range (their tables are small, so the extra pass
     # is cheap) instead of for every anonymous id ever identified, most of the cost of a small
     # question; over all events that extra pass would cost more than it saves (a row store reads
-    # the range twice), so those use the full lookup.
+    # the range twice), so those use the full lookup. Either way the events relation has a lookup
+    # of its own, read once: PostgreSQL materialises a CTE read twice (`identity`, which `users`
+    # reads too), and on tables never analysed it then probed that CTE scan once per event (a
+    # nested loop, minutes at 1M events) where a subquery of its own is hashed.
     narrow = stitch and wanted is not None
-    lookup_name = "event_identity" if narrow else "identity"
+    lookup_name = "event_identity" if narrow else "call_identity"
     joins = (f"LEFT JOIN {lookup_name} i ON i.anonymous_id = CASE WHEN r.user_id IS NULL THEN r.anonymous_id END"
              if stitch else "")
     if any(d.level == "user" for d in plan.dimensions):
         joins += f"\n  LEFT JOIN users u ON u.user_id = {known}"
     lookup = ""
-    if narrow:
+    if stitch:
         anonymous = "\n        UNION ALL\n        ".join(f"SELECT t.anonymous_id FROM {scan} AND t.user_id IS NULL"
-                                                       for scan in scans)
-        lookup = f"""event_identity AS (
-  SELECT c.anonymous_id, MAX(c.user_id) AS user_id
-  FROM identify_calls c
-  JOIN (
-    SELECT anonymous_id, MAX(ts) AS ts FROM identify_calls
-    WHERE anonymous_id IN (
-        {anonymous}
-    )
-    GROUP BY anonymous_id
-  ) latest ON latest.anonymous_id = c.anonymous_id AND latest.ts = c.ts
-  GROUP BY c.anonymous_id
-),
-"""
+                                                       for scan in scans) if narrow else ""
+        lookup = _lookup_cte(lookup_name, anonymous) + ",\n"
     where = " AND ".join(f"r.{d.name} = :{bind}" if d.level == "event" else f"u.{d.column} = :{bind}"
                          for d, bind in plan.event_filters)
     return f"""{lookup}events AS (
@@ -378,40 +380,62 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
   ) activation_rows
   WHERE user_id IS NOT NULL
 )"""]
-    trait_select, trait_join = "", ""
-    if traits:
-        def trait_branch(s: str) -> str:
-            cols = catalog.columns(s, "users")
-            picked = ", ".join(f"CAST(u.{t} AS VARCHAR) AS {t}" if t in cols else f"CAST(NULL AS VARCHAR) AS {t}"
-                               for t in traits)
-            order = "u.received_at" if "received_at" in cols else "u.id"
-            return f"SELECT u.id AS user_id, {order} AS seen_at, {picked} FROM {quote(s, 'users')} u"
-
-        ctes.append("trait_rows AS (\n  " + "\n  UNION ALL\n  ".join(trait_branch(s) for s in trait_sources) + "\n)")
-        trait_select = "".join(f", t.{t}" for t in traits)
-        trait_max = ", ".join(f"MAX(r.{t}) AS {t}" for t in traits)
-        trait_join = f"""
-  LEFT JOIN (
-    SELECT r.user_id, {trait_max}
-    FROM trait_rows r
-    JOIN (SELECT user_id, MAX(seen_at) AS seen_at FROM trait_rows GROUP BY user_id) latest
-      ON latest.user_id = r.user_id AND latest.seen_at = r.seen_at
-    GROUP BY r.user_id
-  ) t ON t.user_id = f.user_id"""
     weekday = (f"CASE EXTRACT(DOW FROM {local_time('f.ts', tz)}) WHEN 0 THEN 'Sunday' WHEN 1 THEN 'Monday' "
                "WHEN 2 THEN 'Tuesday' WHEN 3 THEN 'Wednesday' WHEN 4 THEN 'Thursday' WHEN 5 THEN 'Friday' "
                "ELSE 'Saturday' END")
-    ctes.append(f"""users AS (
-  SELECT f.user_id, {local_time('f.ts', tz)} AS activated_at, f.channel,
-         {weekday} AS signup_weekday{trait_select}{"".join(f", f.{d}" for d in signup_dims)}
-  FROM (
-    -- each user's first activation, with the UTM source (and the dimensions asked for) it carried
-    SELECT a.user_id, a.ts, MAX(a.channel) AS channel{"".join(f", MAX(a.{d}) AS {d}" for d in signup_dims)}
+    dims = "".join(f", MAX(a.{d}) AS {d}" for d in signup_dims)
+    first = f"""SELECT a.user_id, a.ts, MAX(a.channel) AS channel{dims}
     FROM activation_events a
     JOIN (SELECT user_id, MIN(ts) AS ts FROM activation_events GROUP BY user_id) first_seen
       ON first_seen.user_id = a.user_id AND first_seen.ts = a.ts
-    GROUP BY a.user_id, a.ts
-  ) f{trait_join}
+    GROUP BY a.user_id, a.ts"""
+    if not traits:
+        ctes.append(f"""users AS (
+  SELECT f.user_id, {local_time('f.ts', tz)} AS activated_at, f.channel,
+         {weekday} AS signup_weekday{"".join(f", f.{d}" for d in signup_dims)}
+  FROM (
+    -- each user's first activation, with the UTM source (and the dimensions asked for) it carried
+    {first}
+  ) f
+)""")
+        return ",\n".join(ctes)
+
+    def trait_branch(s: str) -> str:
+        cols = catalog.columns(s, "users")
+        picked = ", ".join(f"CAST(u.{t} AS VARCHAR) AS {t}" if t in cols else f"CAST(NULL AS VARCHAR) AS {t}"
+                           for t in traits)
+        order = "u.received_at" if "received_at" in cols else "u.id"
+        return f"SELECT u.id AS user_id, {order} AS seen_at, {picked} FROM {quote(s, 'users')} u"
+
+    ctes.append("trait_rows AS (\n  " + "\n  UNION ALL\n  ".join(trait_branch(s) for s in trait_sources) + "\n)")
+    nulls = "".join(f", CAST(NULL AS VARCHAR) AS {t}" for t in traits)
+    carried = "".join(f", CAST(NULL AS VARCHAR) AS {d}" for d in signup_dims)
+    # the first activation and the latest traits side by side, one row per user by GROUP BY, not
+    # joined: a join of the two, each sized by guess on tables never analysed, became a nested loop
+    # (docs/warehouses.md "Plans that do not depend on statistics"); a trait row without an
+    # activation makes no user
+    ctes.append(f"""users AS (
+  SELECT f.user_id, {local_time('f.ts', tz)} AS activated_at, f.channel,
+         {weekday} AS signup_weekday{"".join(f", f.{t}" for t in traits)}{"".join(f", f.{d}" for d in signup_dims)}
+  FROM (
+    SELECT user_id, MAX(ts) AS ts, MAX(channel) AS channel{"".join(f", MAX({t}) AS {t}" for t in traits)}{
+        "".join(f", MAX({d}) AS {d}" for d in signup_dims)}
+    FROM (
+      -- each user's first activation, with the UTM source (and the dimensions asked for) it carried
+      SELECT first_rows.*{nulls}, 1 AS activation FROM (
+    {first}
+      ) first_rows
+      UNION ALL
+      -- the latest traits per user from Segment's `users` tables
+      SELECT r.user_id, CAST(NULL AS TIMESTAMP), CAST(NULL AS VARCHAR){carried}, {", ".join(f"MAX(r.{t})" for t in traits)}, 0
+      FROM trait_rows r
+      JOIN (SELECT user_id, MAX(seen_at) AS seen_at FROM trait_rows GROUP BY user_id) latest
+        ON latest.user_id = r.user_id AND latest.seen_at = r.seen_at
+      GROUP BY r.user_id
+    ) side_by_side
+    GROUP BY user_id
+    HAVING MAX(activation) = 1
+  ) f
 )""")
     return ",\n".join(ctes)
 

@@ -59,9 +59,6 @@ WITH activity AS (
   SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
 {{ qualifying(':_lo') }}
 ),
-days AS (
-  SELECT DISTINCT day FROM activity WHERE day >= :start
-),
 -- Rolling WAU/MAU without joining each day to every active day of the window before it (that
 -- join grows with days x people): each person's active days become covered intervals
 -- [first day, last day + window), days less than a window apart merged into one interval; the
@@ -89,7 +86,7 @@ changes AS (
   UNION ALL SELECT end_day, -1, 0 FROM covered7
   UNION ALL SELECT first_day, 0, 1 FROM covered28
   UNION ALL SELECT end_day, 0, -1 FROM covered28
-  UNION ALL SELECT day, 0, 0 FROM days
+  UNION ALL SELECT DISTINCT day, 0, 0 FROM activity WHERE day >= :start
 ),
 running AS (
   SELECT day,
@@ -98,14 +95,24 @@ running AS (
   FROM changes
   GROUP BY day
 ),
-daily AS (
-  SELECT day, COUNT(*) AS dau FROM activity GROUP BY day
+-- the day's count beside its running WAU/MAU, grouped by day rather than joined (no join whose plan
+-- depends on guessed row counts: docs/warehouses.md "Plans that do not depend on statistics")
+per_day AS (
+  SELECT day, COUNT(*) AS dau, CAST(NULL AS BIGINT) AS wau, CAST(NULL AS BIGINT) AS mau
+  FROM activity
+  WHERE day >= :start
+  GROUP BY day
+  UNION ALL
+  SELECT day, NULL, wau, mau FROM running
+),
+shown AS (
+  SELECT day, MAX(dau) AS dau, MAX(wau) AS wau, MAX(mau) AS mau
+  FROM per_day
+  GROUP BY day
 )
-SELECT d.day AS period, dl.dau, r.wau, r.mau,
-       CAST(dl.dau AS DOUBLE PRECISION) / NULLIF(r.mau, 0) AS stickiness
-FROM days d
-JOIN daily dl ON dl.day = d.day
-JOIN running r ON r.day = d.day
+SELECT day AS period, dau, wau, mau, CAST(dau AS DOUBLE PRECISION) / NULLIF(mau, 0) AS stickiness
+FROM shown
+WHERE dau IS NOT NULL
 ORDER BY 1
 {% elif group_by %}
 WITH matched AS (

@@ -38,33 +38,49 @@ examples:
   - user growth since 2026-09-01
 */
 {% set step = {'day': "INTERVAL '1 day'", 'week': "INTERVAL '7 days'", 'month': "INTERVAL '1 month'"}[interval] %}
-WITH activity AS (
-  -- activity before a person's signup (stitched anonymous visits) does not count: "new" means first active
-  SELECT DISTINCT e.user_id, {{ trunc('e.occurred_at') }} AS period
-  FROM events e
-  LEFT JOIN users u ON u.user_id = e.user_id
-  WHERE e.occurred_at >= :_lo AND e.occurred_at < :end
-    AND NOT e.is_anonymous
-    AND e.counts_as_activity
-    AND (u.activated_at IS NULL OR e.occurred_at >= u.activated_at)
-    {% if event %}AND e.event_name = :event{% endif %}
+-- Written so that no plan depends on the warehouse's statistics (docs/warehouses.md "Plans that do
+-- not depend on statistics"): events become one row per person-period first, each person's signup is
+-- set beside those rows (UNION ALL and a window per person, no join on guessed row counts), and the
+-- previous and next active periods come from LAG/LEAD instead of joining the activity to itself.
+WITH person_periods AS (
+  SELECT {{ trunc('occurred_at') }} AS period, user_id, MAX(occurred_at) AS last_at
+  FROM events
+  WHERE occurred_at >= :_lo AND occurred_at < :end
+    AND NOT is_anonymous
+    AND counts_as_activity
+    {% if event %}AND event_name = :event{% endif %}
+  GROUP BY 1, 2
+),
+with_signup AS (
+  SELECT user_id, period, last_at, MAX(activated_at) OVER (PARTITION BY user_id) AS activated_at
+  FROM (
+    SELECT user_id, period, last_at, CAST(NULL AS TIMESTAMP) AS activated_at FROM person_periods
+    UNION ALL
+    SELECT user_id, NULL, NULL, activated_at FROM users
+  ) side_by_side
+),
+activity AS (
+  -- activity before a person's signup (stitched anonymous visits) does not count: "new" means first
+  -- active; a period counts when its last event is at or after the signup
+  SELECT user_id, period, activated_at,
+         LAG(period) OVER (PARTITION BY user_id ORDER BY period NULLS FIRST) AS prev_period,
+         LEAD(period) OVER (PARTITION BY user_id ORDER BY period NULLS FIRST) AS next_period
+  FROM with_signup
+  WHERE period IS NOT NULL AND (activated_at IS NULL OR last_at >= activated_at)
 ),
 statuses AS (
-  SELECT a.period,
-         CASE WHEN {{ trunc('u.activated_at') }} = a.period THEN 'new'
-              WHEN prev.user_id IS NOT NULL THEN 'retained'
+  SELECT period,
+         CASE WHEN {{ trunc('activated_at') }} = period THEN 'new'
+              WHEN prev_period = period - {{ step }} THEN 'retained'
               ELSE 'resurrected' END AS status
-  FROM activity a
-  LEFT JOIN users u ON u.user_id = a.user_id
-  LEFT JOIN activity prev ON prev.user_id = a.user_id AND prev.period = a.period - {{ step }}
-  WHERE a.period >= {{ trunc(':start') }}
+  FROM activity
+  WHERE period >= {{ trunc(':start') }}
   UNION ALL
-  SELECT p.period + {{ step }} AS period, 'churned' AS status
-  FROM activity p
-  LEFT JOIN activity nxt ON nxt.user_id = p.user_id AND nxt.period = p.period + {{ step }}
-  WHERE nxt.user_id IS NULL
-    AND p.period + {{ step }} >= {{ trunc(':start') }}
-    AND p.period + {{ step }} < :end
+  SELECT period + {{ step }} AS period, 'churned' AS status
+  FROM activity
+  WHERE (next_period IS NULL OR next_period <> period + {{ step }})
+    AND period + {{ step }} >= {{ trunc(':start') }}
+    AND period + {{ step }} < :end
 )
 SELECT period, status, COUNT(*) AS users
 FROM statuses

@@ -44,30 +44,58 @@ WITH interventions AS (
   WHERE event_name = :event AND occurred_at >= :start AND occurred_at < :end AND NOT is_anonymous
   GROUP BY user_id
 ),
+-- each person's signup, intervention day and active days set side by side by windows per person, not
+-- joined to each other: a join of inputs whose sizes PostgreSQL guesses (tables never analysed) can
+-- become a nested loop over both (docs/warehouses.md "Plans that do not depend on statistics")
 treated AS (
-  SELECT i.user_id, i.day,
-         CASE WHEN i.day - CAST({{ trunc('u.activated_at', 'day') }} AS DATE) < 30 THEN '0-29 days'
-              WHEN i.day - CAST({{ trunc('u.activated_at', 'day') }} AS DATE) < 60 THEN '30-59 days'
+  SELECT user_id, day,
+         CASE WHEN day - signup_day < 30 THEN '0-29 days'
+              WHEN day - signup_day < 60 THEN '30-59 days'
               ELSE '60+ days' END AS user_age
-  FROM interventions i
-  JOIN users u ON u.user_id = i.user_id
-  WHERE i.day + INTERVAL '31 days' <= :today
+  FROM (
+    SELECT user_id, day, MAX(signup_day) OVER (PARTITION BY user_id) AS signup_day
+    FROM (
+      SELECT user_id, day, CAST(NULL AS DATE) AS signup_day FROM interventions
+      UNION ALL
+      SELECT user_id, NULL, CAST({{ trunc('activated_at', 'day') }} AS DATE) FROM users
+    ) side_by_side
+  ) placed
+  WHERE day IS NOT NULL AND signup_day IS NOT NULL
+    AND day + INTERVAL '31 days' <= :today
 ),
 group_sizes AS (
   SELECT user_age, COUNT(*) AS people FROM treated GROUP BY user_age
 ),
 active_days AS (
-  SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
+  SELECT DISTINCT CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day, user_id
   FROM events
   WHERE occurred_at >= :_lo AND counts_as_activity AND NOT is_anonymous AND event_name <> :event
 ),
 daily AS (
-  SELECT t.user_age, a.day - t.day AS day_offset, COUNT(DISTINCT a.user_id) AS active
-  FROM treated t
-  JOIN active_days a ON a.user_id = t.user_id AND a.day - t.day BETWEEN -30 AND 30
+  -- one row per person and active day: COUNT(*) counts people
+  SELECT user_age, day - treated_day AS day_offset, COUNT(*) AS active
+  FROM (
+    SELECT day, MAX(treated_day) OVER (PARTITION BY user_id) AS treated_day,
+           MAX(user_age) OVER (PARTITION BY user_id) AS user_age
+    FROM (
+      SELECT user_id, CAST(NULL AS DATE) AS day, day AS treated_day, user_age FROM treated
+      UNION ALL
+      SELECT user_id, day, NULL, NULL FROM active_days
+    ) side_by_side
+  ) placed
+  WHERE day IS NOT NULL AND treated_day IS NOT NULL AND day - treated_day BETWEEN -30 AND 30
   GROUP BY 1, 2
 )
-SELECT g.user_age, d.day_offset, COALESCE(d.active, 0) AS active, g.people
-FROM group_sizes g
-LEFT JOIN daily d ON d.user_age = g.user_age
+-- every group, with a row of its own (no day) when none of its people was active near the day
+SELECT user_age, day_offset, COALESCE(active, 0) AS active, people
+FROM (
+  SELECT user_age, day_offset, active, MAX(people) OVER (PARTITION BY user_age) AS people,
+         COUNT(day_offset) OVER (PARTITION BY user_age) AS offsets
+  FROM (
+    SELECT user_age, people, CAST(NULL AS INTEGER) AS day_offset, CAST(NULL AS BIGINT) AS active FROM group_sizes
+    UNION ALL
+    SELECT user_age, NULL, day_offset, active FROM daily
+  ) side_by_side
+) cells
+WHERE day_offset IS NOT NULL OR offsets = 0
 ORDER BY 1, 2

@@ -11,9 +11,9 @@ chart: heatmap
 params:
   start: {type: date, help: first signup day (inclusive)}
   end: {type: date, help: day after the last signup day (exclusive)}
-  group_by: {type: dimension, default: signup_weekday, help: "signup weekday (default), channel, platform, plan, ..."}
+  group_by: {type: dimension, applies: users, default: signup_weekday, help: "signup weekday (default), channel, platform, plan, ..."}
   top: {type: int, default: 7, min: 1, max: 20, help: "the N largest segments; the rest are Other"}
-  filters: {type: filters, help: "only people whose signup matches, e.g. platform:iOS"}
+  filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. platform:iOS"}
   event: {type: event, help: "what counts as coming back (default: any event)"}
   retained:
     type: enum
@@ -62,18 +62,55 @@ eligible AS (
   CROSS JOIN windows w
   WHERE EXTRACT(EPOCH FROM (:now - s.activated_at)) >= (w.day_n + 1) * 86400
 ),
-coming_back AS (
-  SELECT user_id, occurred_at
+-- each person's days with activity, their first and last event: a calendar day spans at most two of
+-- these 24-hour days, so its first and last events (those at or after the signup) name every one it
+-- touches; set beside each person's signup by a window, not joined to it (docs/warehouses.md)
+active_days AS (
+  SELECT CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day, user_id, MIN(occurred_at) AS first_at,
+         MAX(occurred_at) AS last_at
 {% include "coming_back.sql" %}
+  GROUP BY 1, 2
+),
+placed AS (
+  SELECT first_at, last_at, user_id, MAX(activated_at) OVER (PARTITION BY user_id) AS activated_at,
+         MAX(segment) OVER (PARTITION BY user_id) AS segment
+  FROM (
+    SELECT user_id, activated_at, segment, CAST(NULL AS TIMESTAMP) AS first_at, CAST(NULL AS TIMESTAMP) AS last_at
+    FROM signups
+    UNION ALL
+    SELECT user_id, NULL, NULL, first_at, last_at FROM active_days
+  ) side_by_side
+),
+{% if retained == 'on_or_after' %}
+last_seen AS (
+  SELECT user_id, segment, activated_at, MAX(last_at) AS last_at
+  FROM placed
+  WHERE last_at >= activated_at
+  GROUP BY 1, 2, 3
 ),
 retained AS (
-  SELECT DISTINCT e.user_id, e.day_n, e.segment
-  FROM eligible e
-  JOIN coming_back a ON a.user_id = e.user_id AND a.occurred_at >= e.activated_at
-   AND {% if retained == 'on_or_after' %}EXTRACT(EPOCH FROM (a.occurred_at - e.activated_at)) >= e.day_n * 86400
-       {%- else %}FLOOR(EXTRACT(EPOCH FROM (a.occurred_at - e.activated_at)) / 86400) = e.day_n{% endif %}
-
+  SELECT l.user_id, w.day_n, l.segment
+  FROM last_seen l
+  CROSS JOIN windows w
+  WHERE EXTRACT(EPOCH FROM (l.last_at - l.activated_at)) >= w.day_n * 86400
+    AND EXTRACT(EPOCH FROM (:now - l.activated_at)) >= (w.day_n + 1) * 86400
 ),
+{% else %}
+retained AS (
+  SELECT DISTINCT t.user_id, w.day_n, t.segment
+  FROM (
+    SELECT user_id, segment, activated_at, FLOOR(EXTRACT(EPOCH FROM (first_at - activated_at)) / 86400) AS day_n
+    FROM placed
+    WHERE first_at >= activated_at
+    UNION ALL
+    SELECT user_id, segment, activated_at, FLOOR(EXTRACT(EPOCH FROM (last_at - activated_at)) / 86400) AS day_n
+    FROM placed
+    WHERE last_at >= activated_at
+  ) t
+  JOIN windows w ON w.day_n = t.day_n
+  WHERE EXTRACT(EPOCH FROM (:now - t.activated_at)) >= (w.day_n + 1) * 86400
+),
+{% endif %}
 {% else %}
 eligible AS (
   -- day N is over: the signup day + N + 1 days is at or before the start of the day of the question
@@ -83,15 +120,47 @@ eligible AS (
   WHERE w.day_n + 1 <= {{ periods_between(trunc('s.activated_at', 'day'), trunc(':now', 'day'), 'day') }}
 ),
 active_days AS (
-  SELECT DISTINCT user_id, CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day
+  SELECT DISTINCT CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day, user_id
 {% include "coming_back.sql" %}
 ),
-retained AS (
-  SELECT DISTINCT e.user_id, e.day_n, e.segment
-  FROM eligible e
-  JOIN active_days a ON a.user_id = e.user_id
-   AND a.day {{ '>=' if retained == 'on_or_after' else '=' }} e.signup_day + e.day_n
+-- each person's signup set beside their active days (UNION ALL and a window per person) rather than
+-- joined to them: a join of two inputs whose sizes PostgreSQL guesses (tables never analysed) can
+-- become a nested loop over both (docs/warehouses.md "Plans that do not depend on statistics")
+placed AS (
+  SELECT day, MAX(signup_day) OVER (PARTITION BY user_id) AS signup_day,
+         MAX(segment) OVER (PARTITION BY user_id) AS segment, user_id
+  FROM (
+    SELECT user_id, CAST({{ trunc('activated_at', 'day') }} AS DATE) AS signup_day, segment, CAST(NULL AS DATE) AS day
+    FROM signups
+    UNION ALL
+    SELECT user_id, NULL, NULL, day FROM active_days
+  ) side_by_side
 ),
+{% if retained == 'on_or_after' %}
+last_days AS (
+  -- on day N or any day since: only each person's last active day matters
+  SELECT user_id, segment, signup_day, MAX(day) AS last_day
+  FROM placed
+  WHERE day IS NOT NULL AND signup_day IS NOT NULL
+  GROUP BY 1, 2, 3
+),
+retained AS (
+  SELECT l.user_id, w.day_n, l.segment
+  FROM last_days l
+  CROSS JOIN windows w
+  WHERE l.last_day >= l.signup_day + w.day_n
+    AND w.day_n + 1 <= {{ periods_between('l.signup_day', trunc(':now', 'day'), 'day') }}
+),
+{% else %}
+retained AS (
+  -- one active day is day N of at most one N: each (person, N) once
+  SELECT p.user_id, w.day_n, p.segment
+  FROM placed p
+  JOIN windows w ON w.day_n = p.day - p.signup_day
+  WHERE p.day IS NOT NULL AND p.signup_day IS NOT NULL
+    AND w.day_n + 1 <= {{ periods_between('p.signup_day', trunc(':now', 'day'), 'day') }}
+),
+{% endif %}
 {% endif %}
 -- counted side by side rather than eligible LEFT JOIN retained: PostgreSQL estimates these CTEs at
 -- a row or two and turned that join into a nested loop over eligible x retained (minutes at 1M events)

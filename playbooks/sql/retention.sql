@@ -17,9 +17,9 @@ params:
   end: {type: date, help: day after the last cohort (exclusive)}
   interval: {type: interval, default: week, choices: [day, week, month]}
   event: {type: event, help: "what counts as coming back (default: any event)"}
-  group_by: {type: dimension, help: "retention curves per platform, channel, plan, signup weekday, ... (the value on the signup event)"}
+  group_by: {type: dimension, applies: users, help: "retention curves per platform, channel, plan, signup weekday, ... (the value on the signup event)"}
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest segments; the rest are Other"}
-  filters: {type: filters, help: "only people whose signup matches, e.g. platform:iOS, channel:google"}
+  filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. platform:iOS, channel:google"}
   periods:
     type: enum
     choices: [calendar, since_signup]
@@ -46,7 +46,6 @@ examples:
   - monthly retention for pro users
   - weekly retention since signup
 */
-{% set seg = 'segment, ' if group_by else '' %}
 {% if periods == 'since_signup' %}
 {#- whole steps of 1, 7 or 30 days since each person's own signup moment; a person counts for period k
     once it is over (signup + (k+1) steps <= now), so cells are over the people whose period k is over -#}
@@ -58,38 +57,84 @@ cohorts AS (
   FROM signups
 ),
 cohort_sizes AS (
-  SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
+  SELECT segment, cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY segment, cohort
 ),
-coming_back AS (
-  SELECT user_id, occurred_at
+-- each person's days with activity since :start, their first and last event: a calendar day spans at
+-- most two of these steps (1, 7 or 30 days), so its first and last events (those at or after the
+-- signup) name every step it touches. Set beside each person's signup by a window, not joined to it
+-- (docs/warehouses.md "Plans that do not depend on statistics").
+active_days AS (
+  SELECT CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day, user_id, MIN(occurred_at) AS first_at,
+         MAX(occurred_at) AS last_at
 {% include "coming_back.sql" %}
+  GROUP BY 1, 2
+),
+placed AS (
+  SELECT first_at, last_at, user_id, MAX(activated_at) OVER (PARTITION BY user_id) AS activated_at,
+         MAX(cohort) OVER (PARTITION BY user_id) AS cohort, MAX(segment) OVER (PARTITION BY user_id) AS segment,
+         MAX(periods_over) OVER (PARTITION BY user_id) AS periods_over
+  FROM (
+    SELECT user_id, activated_at, cohort, segment, periods_over, CAST(NULL AS TIMESTAMP) AS first_at,
+           CAST(NULL AS TIMESTAMP) AS last_at
+    FROM cohorts
+    UNION ALL
+    SELECT user_id, NULL, NULL, NULL, NULL, first_at, last_at FROM active_days
+  ) side_by_side
 ),
 -- each person's periods with activity, counted only once they are over
 activity AS (
-  SELECT DISTINCT c.user_id, c.cohort, c.segment, c.periods_over,
-         CAST(FLOOR(EXTRACT(EPOCH FROM (e.occurred_at - c.activated_at)) / {{ step }}) AS INTEGER) AS period_number
-  FROM cohorts c
-  JOIN coming_back e ON e.user_id = c.user_id AND e.occurred_at >= c.activated_at
+  SELECT DISTINCT user_id, cohort, segment, periods_over, period_number
+  FROM (
+    SELECT user_id, cohort, segment, periods_over,
+           CAST(FLOOR(EXTRACT(EPOCH FROM (first_at - activated_at)) / {{ step }}) AS INTEGER) AS period_number
+    FROM placed
+    WHERE first_at >= activated_at
+    UNION ALL
+    SELECT user_id, cohort, segment, periods_over,
+           CAST(FLOOR(EXTRACT(EPOCH FROM (last_at - activated_at)) / {{ step }}) AS INTEGER) AS period_number
+    FROM placed
+    WHERE last_at >= activated_at
+  ) touched
 ),
 retained AS (
-  SELECT {{ seg }}cohort, period_number, COUNT(*) AS users
+  SELECT segment, cohort, period_number, COUNT(*) AS users
   FROM activity
   WHERE period_number < periods_over AND period_number <= 12
-  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
+  GROUP BY 1, 2, 3
+),
+-- periods 0 to 12 as constants: a join to all of `numbers` (10,000 rows) cost 10,000 probes per signup
+steps AS (
+  SELECT 0 AS n{% for k in range(1, 13) %} UNION ALL SELECT {{ k }}{% endfor %}
 ),
 eligible AS (
-  SELECT {{ 'c.segment, ' if group_by else '' }}c.cohort, n.n AS period_number, COUNT(*) AS eligible
+  SELECT c.segment, c.cohort, n.n AS period_number, COUNT(*) AS eligible
   FROM cohorts c
-  JOIN numbers n ON n.n < c.periods_over AND n.n <= 12
-  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
+  JOIN steps n ON n.n < c.periods_over
+  GROUP BY 1, 2, 3
+),
+-- the cells (every period someone is eligible for) with their retained people and cohort size, set
+-- side by side and grouped rather than joined (per cohort: no join whose plan depends on guessed counts)
+cells AS (
+  SELECT segment, cohort, period_number, MAX(eligible) AS eligible, MAX(users) AS users, MAX(cohort_size) AS cohort_size
+  FROM (
+    SELECT segment, cohort, period_number, eligible, CAST(NULL AS BIGINT) AS users, CAST(NULL AS BIGINT) AS cohort_size
+    FROM eligible
+    UNION ALL
+    SELECT segment, cohort, period_number, NULL, users, NULL FROM retained
+    UNION ALL
+    SELECT segment, cohort, NULL, NULL, NULL, cohort_size FROM cohort_sizes
+  ) side_by_side
+  GROUP BY 1, 2, 3
+),
+sized AS (
+  SELECT segment, cohort, period_number, eligible, users,
+         MAX(cohort_size) OVER (PARTITION BY segment, cohort) AS cohort_size
+  FROM cells
 )
-SELECT {{ 's.segment, ' if group_by else '' }}s.cohort, e.period_number, s.cohort_size, COALESCE(r.users, 0) AS users,
-       e.eligible, CAST(COALESCE(r.users, 0) AS DOUBLE PRECISION) / e.eligible AS retention
-FROM cohort_sizes s
-JOIN eligible e ON e.cohort = s.cohort{% if group_by %} AND e.segment = s.segment{% endif %}
-
-LEFT JOIN retained r ON r.cohort = e.cohort AND r.period_number = e.period_number{% if group_by %} AND r.segment = e.segment{% endif %}
-
+SELECT {{ 'segment, ' if group_by else '' }}cohort, period_number, cohort_size, COALESCE(users, 0) AS users,
+       eligible, CAST(COALESCE(users, 0) AS DOUBLE PRECISION) / eligible AS retention
+FROM sized
+WHERE eligible IS NOT NULL
 ORDER BY {{ '1, 2, 3' if group_by else '1, 2' }}
 {% else %}
 WITH {% include "signups.sql" %},
@@ -97,23 +142,41 @@ cohorts AS (
   SELECT user_id, {{ trunc('activated_at') }} AS cohort, segment FROM signups
 ),
 cohort_sizes AS (
-  SELECT {{ seg }}cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY {{ seg }}cohort
+  SELECT segment, cohort, COUNT(*) AS cohort_size FROM cohorts GROUP BY segment, cohort
 ),
 activity AS (
-  SELECT DISTINCT user_id, {{ trunc('occurred_at') }} AS period
+  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id
 {% include "coming_back.sql" %}
 ),
+-- each person's cohort set beside their active periods by a window, not joined to them
+-- (docs/warehouses.md "Plans that do not depend on statistics")
+placed AS (
+  SELECT period, MAX(cohort) OVER (PARTITION BY user_id) AS cohort, MAX(segment) OVER (PARTITION BY user_id) AS segment
+  FROM (
+    SELECT user_id, cohort, segment, CAST(NULL AS TIMESTAMP) AS period FROM cohorts
+    UNION ALL
+    SELECT user_id, NULL, NULL, period FROM activity
+  ) side_by_side
+),
 retained AS (
-  SELECT {{ 'c.segment, ' if group_by else '' }}c.cohort, {{ periods_between('c.cohort', 'a.period') }} AS period_number,
-         COUNT(DISTINCT c.user_id) AS users
-  FROM cohorts c
-  JOIN activity a ON a.user_id = c.user_id AND a.period >= c.cohort
-  GROUP BY {{ '1, 2, 3' if group_by else '1, 2' }}
+  -- one row per person and active period: COUNT(*) counts people
+  SELECT segment, cohort, {{ periods_between('cohort', 'period') }} AS period_number, COUNT(*) AS users
+  FROM placed
+  WHERE period >= cohort
+  GROUP BY 1, 2, 3
+),
+-- each cell with its cohort's size by a window over both, not a join (per cohort)
+sized AS (
+  SELECT segment, cohort, period_number, users, MAX(cohort_size) OVER (PARTITION BY segment, cohort) AS cohort_size
+  FROM (
+    SELECT segment, cohort, period_number, users, CAST(NULL AS BIGINT) AS cohort_size FROM retained
+    UNION ALL
+    SELECT segment, cohort, NULL, NULL, cohort_size FROM cohort_sizes
+  ) side_by_side
 )
-SELECT {{ 's.segment, ' if group_by else '' }}s.cohort, r.period_number, s.cohort_size, r.users,
-       CAST(r.users AS DOUBLE PRECISION) / s.cohort_size AS retention
-FROM cohort_sizes s
-JOIN retained r ON r.cohort = s.cohort{% if group_by %} AND r.segment = s.segment{% endif %}
-
+SELECT {{ 'segment, ' if group_by else '' }}cohort, period_number, cohort_size, users,
+       CAST(users AS DOUBLE PRECISION) / cohort_size AS retention
+FROM sized
+WHERE period_number IS NOT NULL
 ORDER BY {{ '1, 2, 3' if group_by else '1, 2' }}
 {% endif %}

@@ -16,7 +16,6 @@ params:
   start: {type: date, help: first signup day}
   end: {type: date, help: day after the last signup day}
 events_between: [start, tomorrow]
-dimensions: [signed_up_at]  # each event carries its person's signup time: no users x events join
 default_range: {day: 120}
 words: [retention drivers, drivers of retention, what drives retention, early actions, aha moment, magic number,
         predicts retention, predict retention, actions predict, predict people, predicts who, leading indicators, metrics that matter, actions that matter,
@@ -46,43 +45,60 @@ WITH cohort AS (
   WHERE activated_at >= :start AND activated_at < :end
     AND activated_at + INTERVAL '35 days' <= :now
 ),
+-- each person's signup time set beside their events by a window, not joined to them: a join of two
+-- inputs whose sizes PostgreSQL guesses (tables never analysed) can become a nested loop over both
+-- (docs/warehouses.md "Plans that do not depend on statistics")
+placed AS (
+  SELECT user_id, event_name, occurred_at, MAX(activated_at) OVER (PARTITION BY user_id) AS signed_up_at
+  FROM (
+    SELECT user_id, CAST(NULL AS VARCHAR) AS event_name, CAST(NULL AS TIMESTAMP) AS occurred_at, activated_at
+    FROM cohort
+    UNION ALL
+    SELECT user_id, event_name, occurred_at, NULL
+    FROM events
+    WHERE occurred_at >= :start AND counts_as_activity AND NOT is_anonymous
+  ) side_by_side
+),
 cohort_events AS (
-  -- qualifying events of people in the cohort, with their signup time
-  SELECT user_id, event_name, occurred_at, signed_up_at
-  FROM events
-  WHERE signed_up_at >= :start AND signed_up_at < :end
-    AND signed_up_at + INTERVAL '35 days' <= :now
-    AND counts_as_activity AND NOT is_anonymous
+  -- qualifying events of people in the cohort, with their signup time and whether they were active
+  -- a month later (days 28 to 35 after signup; a window again, over the same rows)
+  SELECT user_id, event_name, occurred_at, signed_up_at,
+         MAX(CASE WHEN occurred_at >= signed_up_at + INTERVAL '28 days'
+                   AND occurred_at < signed_up_at + INTERVAL '35 days' THEN 1 ELSE 0 END)
+           OVER (PARTITION BY user_id) AS is_retained
+  FROM placed
+  WHERE signed_up_at IS NOT NULL
 ),
 early AS (
   -- how many times each person did each event in their first days
-  SELECT user_id, event_name, COUNT(*) AS times
+  SELECT user_id, event_name, is_retained, COUNT(*) AS times
   FROM cohort_events
   WHERE occurred_at >= signed_up_at AND occurred_at < signed_up_at + INTERVAL '{{ first_days }} days'
     {% if events %}AND event_name IN ({{ in_list }}){% endif %}
-  GROUP BY 1, 2
+  GROUP BY 1, 2, 3
 ),
 candidates AS (
   SELECT event_name FROM early GROUP BY event_name ORDER BY COUNT(*) DESC, event_name LIMIT 12
 ),
-retained AS (
-  SELECT DISTINCT user_id
-  FROM cohort_events
-  WHERE occurred_at >= signed_up_at + INTERVAL '28 days' AND occurred_at < signed_up_at + INTERVAL '35 days'
+cohort_totals AS (
+  -- everyone who signed up then (a row each, events or not) and how many of them were retained
+  SELECT COUNT(*) AS people, SUM(is_retained) AS retained
+  FROM (SELECT user_id, MAX(is_retained) AS is_retained FROM cohort_events GROUP BY user_id) people
 ),
 thresholds AS (
   {% if threshold %}SELECT {{ threshold }} AS threshold
   {% else %}SELECT 1 AS threshold UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 5 UNION ALL SELECT 10{% endif %}
 )
+-- per candidate and threshold, over the (person, event) counts: joined only to the 12 candidates,
+-- the thresholds and the one row of totals, never person to person
 SELECT k.event_name AS event, t.threshold,
-       COUNT(*) AS people,
-       SUM(CASE WHEN COALESCE(x.times, 0) >= t.threshold THEN 1 ELSE 0 END) AS did,
-       SUM(CASE WHEN COALESCE(x.times, 0) >= t.threshold AND r.user_id IS NOT NULL THEN 1 ELSE 0 END) AS did_retained,
-       SUM(CASE WHEN r.user_id IS NOT NULL THEN 1 ELSE 0 END) AS retained
-FROM cohort c
-CROSS JOIN candidates k
+       MAX(c.people) AS people,
+       SUM(CASE WHEN x.times >= t.threshold THEN 1 ELSE 0 END) AS did,
+       SUM(CASE WHEN x.times >= t.threshold AND x.is_retained = 1 THEN 1 ELSE 0 END) AS did_retained,
+       MAX(c.retained) AS retained
+FROM candidates k
 CROSS JOIN thresholds t
-LEFT JOIN early x ON x.user_id = c.user_id AND x.event_name = k.event_name
-LEFT JOIN retained r ON r.user_id = c.user_id
+CROSS JOIN cohort_totals c
+LEFT JOIN early x ON x.event_name = k.event_name
 GROUP BY 1, 2
 ORDER BY 1, 2

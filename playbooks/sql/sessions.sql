@@ -42,12 +42,15 @@ session_rows AS (
 in_range AS (
   SELECT * FROM session_rows WHERE started_at >= :start AND started_at < :end
 ){% if group_by %},
-ranked AS (
-  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(*) DESC, segment) AS segment_rank FROM in_range GROUP BY segment
+-- segments ranked by windows (DENSE_RANK over (sessions, segment), unique per segment), not by joining
+-- each session to its segment's rank: no join whose plan depends on guessed row counts
+sized AS (
+  SELECT s.*, COUNT(*) OVER (PARTITION BY segment) AS segment_sessions FROM in_range s
 ),
 labelled AS (
-  SELECT s.*, CASE WHEN r.segment_rank <= :top THEN s.segment ELSE 'Other' END AS label
-  FROM in_range s JOIN ranked r ON r.segment = s.segment
+  SELECT z.*, CASE WHEN DENSE_RANK() OVER (ORDER BY segment_sessions DESC, segment) <= :top THEN segment
+                   ELSE 'Other' END AS label
+  FROM sized z
 ){% endif %}
 {% macro measures() %}COUNT(*) AS sessions, COUNT(DISTINCT user_id) AS users,
        PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (ended_at - started_at))) AS median_seconds,

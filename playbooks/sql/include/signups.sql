@@ -12,15 +12,17 @@ signup_rows AS (
     {{ filters }}
 ),
 {% if group_by %}
-segment_ranks AS (
-  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(*) DESC, segment) AS segment_rank
+-- ranked by windows rather than by joining each signup to its segment's rank: no join whose plan
+-- depends on guessed row counts (DENSE_RANK over (people, segment), unique per segment, numbers
+-- the segments as ROW_NUMBER over the grouped segments would)
+segment_sizes AS (
+  SELECT user_id, activated_at, segment, COUNT(*) OVER (PARTITION BY segment) AS people
   FROM signup_rows
-  GROUP BY segment
 ),
 signups AS (
-  SELECT s.user_id, s.activated_at, CASE WHEN r.segment_rank <= :top THEN s.segment ELSE 'Other' END AS segment
-  FROM signup_rows s
-  JOIN segment_ranks r ON r.segment = s.segment
+  SELECT user_id, activated_at,
+         CASE WHEN DENSE_RANK() OVER (ORDER BY people DESC, segment) <= :top THEN segment ELSE 'Other' END AS segment
+  FROM segment_sizes
 )
 {% else %}
 signups AS (SELECT user_id, activated_at, segment FROM signup_rows)
