@@ -254,23 +254,14 @@ def time_mode(warehouse, sql: str, repeat: int, timeout: float) -> dict:
 
 def time_playbot(answerer, text: str, repeat: int) -> dict:
     """Median ms of Playbot's answer (result cache off, after a warm-up), and the part spent in queries."""
+    from answer_timing import uncached_answer_times
+
     from answers import Answer
 
     request = answerer.parse(text)
-    cache = answerer.segment.cache
-    ttl, cache.ttl = cache.ttl, 0
-    try:
-        first = answerer.answer(request)
-        if not isinstance(first, Answer):
-            return {"error": getattr(first, "message", str(first))}
-        total, queries = [], []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            answer = answerer.answer(request)
-            total.append((time.perf_counter() - t0) * 1000)
-            queries.append(sum(q.result.elapsed_ms for q in answer.queries))
-    finally:
-        cache.ttl = ttl
+    first, total, queries = uncached_answer_times(answerer, request, repeat)
+    if not isinstance(first, Answer):
+        return {"error": getattr(first, "message", str(first))}
     return {"median": statistics.median(total), "queries_ms": statistics.median(queries),
             "playbook": request.playbook}
 

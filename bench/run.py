@@ -35,6 +35,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from answer_timing import uncached_answer_times  # noqa: E402
+
 from answers import Answer  # noqa: E402
 from answers.answerer import Answerer  # noqa: E402
 from charts import render_png  # noqa: E402
@@ -149,23 +151,13 @@ def bench_engine(engine: str, url: str, repeat: int, timeout: float, product: Pa
     question not asked in the last few minutes; `warehouse` is the part of it spent in the queries."""
     answerer = answerer_for(url, timeout, product)
     answerer.catalog()
-    cache = answerer.segment.cache
-    ttl = cache.ttl
     out: dict[str, dict] = {}
     for text, request in questions(answerer, common_only):
-        cache.ttl = 0
-        first = answerer.answer(request)  # warm the engine's own caches (file pages, plans)
+        first, cold, in_queries = uncached_answer_times(answerer, request, repeat)
         if not isinstance(first, Answer):
             out[text] = {"error": getattr(first, "message", str(first))}
             print(f"  {engine:8} {text:40} {out[text]['error']}", flush=True)
             continue
-        cold, in_queries = [], []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            answer = answerer.answer(request)
-            cold.append((time.perf_counter() - t0) * 1000)
-            in_queries.append(sum(q.result.elapsed_ms for q in answer.queries))
-        cache.ttl = ttl
         answerer.answer(request)  # stored
         hit = timed(lambda r=request: answerer.answer(r), repeat)
         row = {"playbook": request.playbook, "median": statistics.median(cold), "p95": p95(cold),
