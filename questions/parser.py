@@ -314,11 +314,14 @@ def _ask_which(text: str, fresh: Request | Clarification, ctx: ParseContext,
                          param="playbook", options=options)
 
 
+OPTION_WORDS = 80  # up to this many words, each choice is read with the whole question in advance
+
+
 def _with_options(outcome: Request | Clarification, ctx: ParseContext, wanted: bool = True) -> Request | Clarification:
     """Choices that stand for words of the question become options that answer the whole question."""
     if not wanted or not isinstance(outcome, Clarification) or not outcome.choices or outcome.options \
-            or not (outcome.replace or outcome.param):
-        return outcome
+            or not (outcome.replace or outcome.param) or len(outcome.question.split()) > OPTION_WORDS:
+        return outcome  # (a question of paragraphs: its choices are listed, not each read in advance)
     pattern = re.compile(rf"(?<![\w-]){re.escape(outcome.replace)}(?![\w-])", re.IGNORECASE) if outcome.replace else None
     options = []
     for choice in outcome.choices:

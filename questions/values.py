@@ -201,14 +201,27 @@ def _elsewhere(word: str, dim: str, values: dict[str, dict[str, str]]) -> bool:
     return False
 
 
+_MAPS: dict[int, tuple[Catalog, list]] = {}
+
+
+def _candidate_maps(catalog: Catalog) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+    """[(dimension, its stored values, {said word: canonical})] for every dimension, once per catalog."""
+    cached = _MAPS.get(id(catalog))
+    if cached is None or cached[0] is not catalog:
+        values = data_values(catalog)
+        maps = [(dim, values.get(dim) or {}, _candidates(dim, values.get(dim) or {})) for dim in ORDER]
+        if len(_MAPS) > 16:
+            _MAPS.clear()
+        cached = _MAPS[id(catalog)] = (catalog, maps)
+    return cached[1]
+
+
 def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
     """[(dimension, value)] the words may stand for, in the data (a versus side: "mac", "web users")."""
     words = re.sub(NOUN + r"$", "", words.strip())
-    values = data_values(catalog)
     out = []
-    for dim in ORDER:
-        data = values.get(dim) or {}
-        canonical = _candidates(dim, data).get(words)
+    for dim, data, candidates in _candidate_maps(catalog):
+        canonical = candidates.get(words)
         if canonical is not None:
             stored = _stored(dim, canonical, data)
             if stored is not None:

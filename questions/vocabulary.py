@@ -126,6 +126,9 @@ class EventMatch:
     by_action: bool = False  # the one event with that action ("started" -> Checkout Started): a guess
 
 
+FUZZY_WORDS = 60  # content words of one span looked up for typos; a real question has a dozen
+
+
 class EventMatcher:
     """Built once per catalog; matches word spans against every event."""
 
@@ -141,6 +144,8 @@ class EventMatcher:
     def normalize(self, word: str) -> str:
         if word in self._normalized:
             return self._normalized[word]
+        if len(self._normalized) > 20_000:  # shared by every question: bounded
+            self._normalized.clear()
         s = stem(word)
         if not (s in self.vocabulary or len(s) < 4 or s in STOPWORDS):
             close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8) or self._one_edit_away(word, s)
@@ -174,7 +179,9 @@ class EventMatcher:
         raw = _content_words(lowered)
         if not raw:
             return None
-        words = [self.normalize(t) for t in raw]
+        # word soup: only the first FUZZY_WORDS content words are worth a close-match search (by position,
+        # so the reading of a text never depends on what was asked before)
+        words = [self.normalize(t) if i < FUZZY_WORDS else stem(t) for i, t in enumerate(raw)]
         joined = {words[i] + words[i + 1] for i in range(len(words) - 1)} | {
             raw[i] + raw[i + 1] for i in range(len(raw) - 1)}
         wset = set(words)
