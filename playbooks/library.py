@@ -30,7 +30,7 @@ HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", r
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
-         "dimensions", "lookups", "lookahead"}
+         "dimensions", "lookups", "lookahead", "breakdown_of"}
 _PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words", "applies"}
 _LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
@@ -181,6 +181,11 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
     if unknown_dims:
         raise PlaybookError(path, line_of("dimensions"), f"unknown dimension {unknown_dims[0]!r}; "
                                                          f"known: {', '.join(DIMENSIONS)}")
+    of = meta.get("breakdown_of")
+    if of is not None and not (isinstance(of, dict) and {"playbook", "dimension"} <= set(of)
+                               <= {"playbook", "dimension", "note"} and of["dimension"] in DIMENSIONS):
+        raise PlaybookError(path, line_of("breakdown_of"), "breakdown_of must be {playbook: <id>, dimension: <one of "
+                                                           f"{', '.join(DIMENSIONS)}>, note: <what the answer says>}}")
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):
         raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")

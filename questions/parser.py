@@ -117,6 +117,7 @@ def clean(text: str) -> str:
     text = text.replace("’", "'").replace("→", " -> ").lower()
     text = re.sub(r"[?!]+", " . ", text)  # a sentence boundary: a phrase does not run across it
     text = re.sub(r"\bthru\b", "through", text)
+    text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
     text = re.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
     text = re.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
     text = re.sub(r"\s+", " ", text).strip()
@@ -169,6 +170,7 @@ def _finish(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
     if state.playbook is None:
         return not_understood(state, ctx)
     _one_step_funnel(state, ctx)
+    _breakdown_playbook(state, ctx)
     asked = _apply_kinds(state, ctx) or _fit_event_param(state) or unknown_breakdown(state, ctx) \
         or _left_over(state, ctx)
     if asked is not None:
@@ -234,6 +236,29 @@ def _apply_kinds(state: ReadingState, ctx: ParseContext) -> Clarification | None
         return Clarification(state.raw, f"{pb.title} can't be filtered by {dim} (“{value}”) yet; "
                                         "this answer would count everyone.", example=_example_for(pb))
     return None
+
+
+def _breakdown_playbook(state: ReadingState, ctx: ParseContext) -> None:
+    """"mau by plan": a playbook whose header says it answers this breakdown of another (`breakdown_of`: the
+    plan people pay for, from the product database, rather than Segment's plan trait) answers it, when it
+    takes everything else the question set; the answer says so."""
+    pb, dim = state.playbook, state.params.get("group_by")
+    if pb is None or dim is None or state.by_id or "group_by" in state.given:
+        return
+    for other in ctx.library.all():
+        of = other.meta.get("breakdown_of") or {}
+        if (of.get("playbook"), of.get("dimension")) != (pb.id, dim):
+            continue
+        if any(other.param(name) is None for name in state.params if name != "group_by"):
+            return  # it cannot take all of the question: the breakdown stays as read
+        said = next((r.words for r in state.readings if r.name == "group_by"), dim)
+        del state.params["group_by"]
+        state.explicit.discard("group_by")
+        state.readings = [r for r in state.readings if r.name not in ("playbook", "group_by")]
+        state.readings.append(Reading("playbook", other.id, said))
+        state.notes.append(f"Read “{said}” as {of.get('note') or other.title.lower()}.")
+        state.playbook = other
+        return
 
 
 def _one_step_funnel(state: ReadingState, ctx: ParseContext) -> None:

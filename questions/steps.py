@@ -276,6 +276,9 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
         return None
     pb = state.playbook
     dim_param = next((s.name for s in pb.params if s.type == "dimension"), None) if pb else None
+    if pb is not None and dim_param is None and (pb.meta.get("breakdown_of") or {}).get("dimension") == dim.name:
+        state.take(named)  # "actives split free/pro/team from the billing data": the playbook's own breakdown
+        return None
     if pb is not None and dim_param is None:
         return Clarification(state.raw, f"{pb.title} can't be broken down by {dim.label.lower()} yet.",
                              example=_example_for(pb))

@@ -251,8 +251,17 @@ def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
                 if dims and value_of(a, catalog) != value_of(b, catalog):
                     dim = next(d for d in ORDER if d in dims)
                     between = m.group(0)[len(left):len(m.group(0)) - len(right)]
-                    return dim, f"{a}{between}{b}" if between == "/" else f"{a} {between.strip()} {b}"
+                    words = f"{a}{between}{b}" if between == "/" else f"{a} {between.strip()} {b}"
+                    return dim, words + _more_sides(text[m.end() - len(right) + len(b):], dim, catalog)
     return None
+
+
+def _more_sides(rest: str, dim: str, catalog: Catalog) -> str:
+    """" vs team" of "pro vs free vs team": the further values of the same dimension, one after another."""
+    said = ""
+    while (m := re.match(r"(?: (?:vs\.?|versus|or|and) |/)(\w[\w.-]*)(?![\w-])", rest)) and dim in _dims_of(m.group(1), catalog):
+        said, rest = said + m.group(0), rest[m.end():]
+    return said
 
 
 def _dims_of(words: str, catalog: Catalog) -> set[str]:

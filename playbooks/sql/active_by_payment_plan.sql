@@ -7,6 +7,9 @@ description: >
   product's own database (the `product` warehouse, table users, column payment_plan). The plans
   are read first and joined inside the Segment warehouse's query, whatever engine each one runs.
 presenter: active_by_lookup
+# "mau by plan", "free vs pro active users": the plan people pay for is this one, not Segment's plan trait
+breakdown_of: {playbook: active_users, dimension: plan,
+               note: "the plan people pay for, from the product database (not the plan trait of Segment's identify calls)"}
 chart: line
 params:
   start: {type: date}
@@ -27,7 +30,10 @@ words: [by payment plan, payment plan, payment plans, per payment plan, by billi
         by billing tier, by subscription tier, by subscription plan, by payment tier, per billing tier,
         per subscription tier, from the billing data, plan they pay for, plan they're paying for,
         plan they are paying for, paying for, pricing tier, per pricing tier, by pricing tier, paid subscribers,
-        what plan they pay, billing db, from the billing db, billing database, paying customers]
+        what plan they pay, billing db, from the billing db, billing database, paying customers,
+        plan tier,
+        plan tiers, per plan tier, by plan tier, pricing plan, pricing plans, by pricing plan, plan mix,
+        paying users active, paying users]
 definitions:
   - "Active user: a signed-in person with at least one qualifying event in the period; the plan is the one in the product database now."
 examples:

@@ -37,6 +37,8 @@ def test_builtins_load_with_examples():
     ("/* playbook\nid: x1\ntitle: t\nquestion: q\n*/\nSELECT 1\nFROM events\nWHERE x = :nope", 8, ":nope"),
     ("/* playbook\nid: x1\ntitle: [unclosed\n*/\nSELECT 1", 3, "not valid YAML"),
     ("/* playbook\nid: Bad-Id\ntitle: t\nquestion: q\n*/\nSELECT 1", 2, "lowercase"),
+    ("/* playbook\nid: x1\ntitle: t\nquestion: q\nbreakdown_of: {playbook: active_users, dimension: colour}\n*/\n"
+     "SELECT 1", 5, "breakdown_of must be"),
 ])
 def test_mistakes_name_file_and_line(text, line, words):
     with pytest.raises(PlaybookError) as info:
