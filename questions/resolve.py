@@ -7,6 +7,7 @@ is asked about, never replaced by something close.
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -61,8 +62,11 @@ def _interval(state: ReadingState, pb: Playbook) -> str | None | Clarification:
         return None
     interval = state.interval or state.params.get("interval")
     if interval is None and state.rng is not None and "interval" not in state.explicit:
-        interval = _interval_for_range(state.rng, spec.choices)
-        state.readings.append(Reading("interval", interval, "(fits the range)"))
+        if spec.extra.get("of_range") and state.rng.grain in spec.choices:  # "lost last week": weekly
+            interval, why = state.rng.grain, f"(one {state.rng.grain}: “{state.rng.words}”)"
+        else:
+            interval, why = _interval_for_range(state.rng, spec.choices), "(fits the range)"
+        state.readings.append(Reading("interval", interval, why))
     try:
         return spec.coerce(interval) if interval else spec.coerce(spec.default or "day")
     except ParamError as exc:
@@ -86,6 +90,10 @@ def _range(state: ReadingState, pb: Playbook, interval: str | None,
         label = ""
     elif state.rng is not None:
         start, end, label = state.rng.start, state.rng.end, state.rng.label
+        weeks = re.fullmatch(r"last (\d+) complete weeks", label)
+        if weeks and interval != "week" and int(weeks.group(1)) <= 4:  # "the last 2 weeks", not per week: 14 days
+            days = 7 * int(weeks.group(1))
+            start, end, label = ctx.today - timedelta(days=days), ctx.today, f"last {days} complete days"
     else:
         start, end = default_range(pb, interval or "day", ctx)
         n = pb.default_range.get(interval or "day")

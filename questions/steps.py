@@ -23,13 +23,13 @@ from .vocabulary import STOPWORDS, stem
 
 INTERVAL_WORDS = [
     (r"\b(hourly|per hour|by hour|each hour|every hour|hour by hour)\b", "hour"),
-    (r"\b(daily|per day|by day|each day|every day|day by day|day to day|(?:times|once|twice) a day|dau|day over day|dod)\b",
+    (r"\b(daily|per day|by day|each day|every day|day by day|day to day|(?:times|once|twice) a day|dau|day over day|dod|d/d)\b",
      "day"),
     (r"\b(weekly|per week|by week|each week|every week|week by week|week to week|(?:the )?following week"
-     r"|the next week|week over week|wow|a week(?! later| ago| after)"
+     r"|the next week|week over week|wow|w/w|a week(?! later| ago| after)"
      r"|wau|week[- ]\d{1,2}|w\d{1,2})\b", "week"),
     (r"\b(monthly|per month|by month|each month|every month|month by month|month to month|(?:the )?following month"
-     r"|the next month|month over month|mom"
+     r"|the next month|month over month|mom|m/m"
      r"|(?:times|once|twice) a month|mau|month[- ]\d{1,2}|m\d{1,2})\b", "month"),
     (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
     (r"\b(by signup month|signup months?|by the month they (?:joined|signed up)|monthly cohorts?|cohort months?"
@@ -295,6 +295,8 @@ def read_top(state: ReadingState, ctx: ParseContext) -> None:
     if top and (state.playbook is None or state.playbook.param("top") is not None):
         state.set("top", int(top.group(1)), top.group(0))
         state.take(top.group(0))
+    elif state.playbook is not None and state.playbook.param("top") is not None:
+        state.take("top")  # "the top session starting events": what it shows, the top ones
 
 
 def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None:

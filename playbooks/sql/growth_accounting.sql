@@ -12,7 +12,7 @@ chart: bar
 params:
   start: {type: date, help: first period (inclusive)}
   end: {type: date, help: day after the last period (exclusive)}
-  interval: {type: interval, default: week, choices: [day, week, month]}
+  interval: {type: interval, default: week, choices: [day, week, month], of_range: true}
   event: {type: event, help: "what counts as active (default: any event)"}
 lookback_days: 31
 default_range: {day: 30, week: 12, month: 6}

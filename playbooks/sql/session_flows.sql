@@ -26,7 +26,11 @@ words: [session flows, session flow, sequences within sessions, event sequences 
         sessions usually start, sessions start with, session start with, start with, journeys through, journeys thru,
         paths through a session, first thing in a session, first thing people do in a session, first thing they do,
         typical paths through, start their visits, how do people start, in-session journeys, in-session,
-        in session journeys, visits usually start, start their visit]
+        in session journeys, visits usually start, start their visit, first in a session, do first in a session,
+        most common event sequences, common event sequences, common sequences, session starting events,
+        session-starting events, starting events of sessions, paths people take, paths people take through,
+        paths through the product, typical paths, when they start a session, they start a session,
+        do first in sessions, first in their session, first thing in their session]
 examples:
   - how do users move through the product
   - session flows last 7 days
