@@ -16,7 +16,7 @@ from .kinds import split_sequence
 from .request import Clarification, Reading
 from .state import ReadingState
 from .steps import INTERVAL_WORDS, own_stems, param_of_type, phrase_re
-from .vocabulary import stem
+from .vocabulary import STOPWORDS, stem
 
 _NONE = SimpleNamespace(kind="")
 # the event is an optional filter of these: "how sticky is the product" names no event, and "retention of
@@ -61,6 +61,9 @@ CONVERSIONS = (
     # "what % of people who land on the sign up page actually sign up", "how many people who signed up went on to buy"
     re.compile(rf"\b{_SHARE} (?:of )?{_WHO}? ?who (?P<first>.+?) (?:then|later|also|actually|eventually|(?:went|go|goes)"
                rf" on to|ended up|end up) (?P<then>.+)$"),
+    # "what % of product viewers end up buying": the doers of the first step, then the next
+    re.compile(rf"\b{_SHARE} of (?:the |our |all )?(?P<first>[a-z][a-z ]*?(?:ers|ors)) (?:then|later|also|actually|eventually"
+               rf"|(?:went|go|goes) on to|ended up|end up) (?P<then>.+)$"),
     # "what % of new users invite a friend in their first week": new users are the signups
     re.compile(rf"\b{_SHARE} (?:of )?(?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers"
                rf"|new accounts|new customers)\b,? (?:who |that )?{_THEN}(?P<then>.+)$"),
@@ -76,6 +79,8 @@ CONVERSIONS = (
     # "what share of checkouts turn into orders"
     re.compile(r"(?:\b(?:share|percent(?:age)?|fraction)|%) of (?P<first>.+?) (?:turn|turned|turns|convert|converted|converts"
                r"|become|became|becomes|lead|leads|led) (?:into|to) (?P<then>.+)$"),
+    # "what % of people who view the pricing page sign up": no connector; split where both sides are events
+    re.compile(rf"\b{_SHARE} (?:of )?{_WHO} (?:who|that) (?P<both>[a-z ]+?)(?=,| within| in their| by | for | on | among |$)"),
     # "Added Product to Completed Order within 1 day": two events named in full, "to" between them
     re.compile(r"^(?:from )?(?P<exact>.+? to .+?)(?= within| in | by | for | on | among |,|$)"),
 )
@@ -97,7 +102,7 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         m = pattern.search(state.text)
         if m is None:
             continue
-        parts = _conversion_parts(m)
+        parts = _conversion_parts(m) if not m.groupdict().get("both") else _split_both(m.group("both"), ctx)
         if len(parts) < 2 or COMING_BACK.search(parts[-1]) or NOT_A_STEP.match(parts[-1]):
             continue  # "how many of them came back a week later": retention, not a next step
         if m.groupdict().get("exact") and not all(p in ctx.matcher.by_name for p in parts):
@@ -115,11 +120,29 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         state.set(spec.name, steps, " → ".join(parts))
         for part in parts:  # the steps' words (what qualifies them, "on their iphone", is read by later steps)
             state.take(part)
-        for connector in ("went on to", "go on to", "turn into", "turned into", "to", "into", "then", "actually"):
+        for connector in ("went on to", "go on to", "turn into", "turned into", "ended up", "end up", "to", "into", "then",
+                          "actually", "eventually", "later"):
             if re.search(rf"\b{connector}\b", m.group(0)):
                 state.take(connector)
         return None
     return None
+
+
+def _split_both(words: str, ctx: ParseContext) -> list[str]:
+    """"view the pricing page sign up" -> ["view the pricing page", "sign up"]: the one place to split where
+    each side reads as a different event on its own (else no steps: the rest of the reading decides)."""
+    tokens = words.split()
+
+    def reads_whole(side: list[str]):  # the event that every content word of the side was read into
+        found = ctx.matcher.match(" ".join(side))
+        used = set(found.words.split()) if found and found.event else set()
+        return found.event if found and found.event and all(w in used for w in side if w not in STOPWORDS) else None
+
+    for i in range(len(tokens) - 1, 0, -1):  # a word shared by both goes with the step before ("page" of pricing)
+        first, then = reads_whole(tokens[:i]), reads_whole(tokens[i:])
+        if first and then and first != then:
+            return [" ".join(tokens[:i]), " ".join(tokens[i:])]
+    return []
 
 
 def _conversion_parts(m: re.Match) -> list[str]:

@@ -91,9 +91,9 @@ show tell give see look find pull fetch get grab run check want need like know l
 number numbers count counts total totals amount figure figures stats stat data numbers metric metrics report
 all any some every each both either neither other another more most less least lot lots
 and or but than then vs versus compared compare comparing against
-people users user folks persons person ones one guys customers customer members member accounts visitors
+people ppl peeps users user folks persons person ones one guys customers customer members member accounts visitors
 did does happen happened happening going go goes went ever still yet already now currently
-about around roughly approx approximately like basically kind sort type stuff things thing
+about around roughly approx approximately like basically kind sort type stuff things thing even
 our the company team product app apps site platform service
 doing look looking looked
 avg average averages mean typical typically usual usually trend trends trending overall breakdown

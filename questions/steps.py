@@ -198,9 +198,11 @@ def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[
             if phrase not in text and bare not in plain and stem_form not in stems:
                 continue  # a substring test first: a regex over a long question for each of ~900 phrases is slow
             pattern = phrase_re(phrase)
-            exact = pattern.search(text) or phrase_re(bare).search(plain)
+            whole = pattern.search(text)
+            exact = whole or phrase_re(bare).search(plain)
             if exact or phrase_re(stem_form).search(stems):
-                score = len(phrase.split()) + len(phrase) / 100 + bonus - (0 if exact else 0.05)
+                said = phrase if whole else bare  # "do we even have" said as "do we have": three words
+                score = len(said.split()) + len(said) / 100 + bonus - (0 if exact else 0.05)
                 if score > best[0]:
                     best = (score, pb, _as_said(phrase, text))
     return best[1], best[2]

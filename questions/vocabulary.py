@@ -151,7 +151,8 @@ class EventMatcher:
             close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8) or self._one_edit_away(word, s)
             # an English word is read as an event word only one letter added or dropped ("messager"), not
             # "came" as camera, nor "older" as order (a letter changed turns one English word into another)
-            if close and not (is_english(word) and (distance(s, close[0], 1) > 1 or len(s) == len(close[0]))):
+            if close and not (is_english(word) and (distance(s, close[0], 1) > 1 or len(s) == len(close[0])
+                                                    or len(close[0]) < 5)):  # "pick" (up) is not "pic"
                 s = close[0]
         self._normalized[word] = s
         return s

@@ -31,7 +31,9 @@ params:
 events_between: [start, tomorrow]
 default_range: {day: 14, week: 12, month: 6}
 words: [retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around,
-        coming back, keep coming back, keeps coming back, retaining, sticking around, keeping new users, keeping users, keep users]
+        coming back, keep coming back, keeps coming back, retaining, sticking around, keeping new users, keeping users, keep users,
+        come back after signing up, come back after they sign up, come back after signup, come back after joining,
+        come back after they join, coming back after signing up]
 definitions:
   - "Cohort: users by the period of their first activation event; retention k = cohort members retained in period k / the cohort members it is over for (all of them, for calendar periods that have ended)."
   - "Churn k = (retained k-1 - retained k) / cohort size."
