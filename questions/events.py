@@ -207,6 +207,13 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
                              param="event", example=f"{match.choices[0].lower()} "
                                                     f"{state.rng.words if state.rng else 'last 7 days'}",
                              replace=match.words)
+    if match.event and match.proxy:  # "logins": no login event here; its stand-in is offered, not assumed
+        choices = tuple(dict.fromkeys([match.event, *ctx.matcher.suggestions(match.words)]))[:4]
+        typed = _as_typed(match.words, state.raw)
+        return Clarification(state.raw, f"No event in this warehouse records “{typed}”; the closest is "
+                                        f"{match.event}." + (" Count that instead?" if len(choices) == 1 else " Which one do you mean?"),
+                             choices=choices, param="event", replace=typed,
+                             example=f"{match.event.lower()} last 7 days")
     if match.event:
         if match.by_action:
             state.guessed_event = match.words
@@ -246,6 +253,13 @@ def read_step_set(state: ReadingState, ctx: ParseContext) -> None:
             state.set(spec.name, steps, hit)
             state.take(hit)
             return
+
+
+def _as_typed(words: str, raw: str) -> str:
+    """The words as the question typed them ("sign ins" for the "signins" it was read as)."""
+    pattern = r"[- ]?".join(re.escape(ch) for ch in words.replace(" ", ""))
+    m = re.search(rf"(?<![\w-]){pattern}\w*", raw, re.IGNORECASE)
+    return m.group(0) if m else words
 
 
 def match_steps(raw: str, parts: list[str], name: str, pb: Playbook, ctx: ParseContext) -> tuple[str, ...] | Clarification:

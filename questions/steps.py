@@ -6,6 +6,7 @@ the ReadingState, takes the words it used, and returns a Clarification when it m
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from playbooks import Library, Playbook
@@ -129,6 +130,11 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return Clarification(state.raw, f"{rng.label.removesuffix(' so far')} is after today: there is no data for it yet.",
                              choices=(f"{holiday} {rng.start.year - 1}",) if holiday else (), param="start",
                              replace=rng.words if holiday else "", example="signups since 2026-09-01")
+    particle = re.search(rf"\b(?:log|logs|logged|logging|sign|signs|signed|signing|check|checked|checking|opt|opted|"
+                         rf"plug|plugged|dial|dialed|tune|tuned|tap|tapped) ({re.escape(rng.words)})", state.text)
+    if particle and rng.words.startswith("in "):  # "logged in last week": the "in" is the verb's, not the range's
+        text = re.sub(r"\s+", " ", state.text[:particle.start(1)] + "in " + state.text[particle.end(1):]).strip()
+        rng = replace(rng, words=rng.words[3:])
     state.rng, state.text = rng, text
     state.readings += [Reading("start", rng.start, rng.words), Reading("end", rng.end, rng.words)]
     state.explicit |= {"start", "end"}

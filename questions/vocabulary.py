@@ -60,11 +60,14 @@ SYNONYMS = {
     "invitation": ["Invite Sent"], "pic": ["Photo Shared"], "picture": ["Photo Shared"], "image": ["Photo Shared"],
     "chat": ["Message Sent"], "text": ["Message Sent"], "app": ["Application Opened"],
     "launch": ["Application Opened"], "login": ["Signed In", "Logged In", "Application Opened"],
+    "signin": ["Signed In", "Logged In", "Application Opened"],
     "cart": ["Product Added", "Added Product"], "checkout": ["Checkout Started", "Started Checkout"],
     "dm": ["Message Sent"], "conversation": ["Message Sent"],
     # e-commerce shorthand: product detail page, add to cart
     "pdp": ["Product Viewed", "Viewed Product"], "atc": ["Product Added", "Added Product"],
 }
+# synonyms that name a stand-in, not the thing itself: asked about, never answered silently
+PROXIES = {"login": "Application Opened", "signin": "Application Opened"}
 
 
 def stem(word: str) -> str:
@@ -124,6 +127,7 @@ class EventMatch:
     score: float = 0.0
     verb_only: bool = False  # only an action was said ("sent", "views"): the thing acted on was not
     by_action: bool = False  # the one event with that action ("started" -> Checkout Started): a guess
+    proxy: str = ""  # a word for something this warehouse does not track, read as its stand-in ("login")
 
 
 FUZZY_WORDS = 60  # content words of one span looked up for typos; a real question has a dozen
@@ -208,12 +212,15 @@ class EventMatcher:
             else:
                 score += 0.1  # a track event is what people usually mean
             scored.append((score, t, hit_objects | hit_verbs | hit_compound))
+        proxies = {}
         for w in wset:
             for name in SYNONYMS.get(w, []):
                 info = self.catalog.event(name)
                 if info is not None:  # "app opens": the synonym and the event's own action ("open")
                     terms = event_terms(info)
                     scored.append((2.2, terms, {w} | (terms.verbs & wset)))
+                    if PROXIES.get(w) == name:
+                        proxies[name] = w
                     break
         if not scored:
             verbs = wset & VERBS - {"page", "screen", "in", "up", "out"}
@@ -235,7 +242,10 @@ class EventMatcher:
         if ties:
             names = [best[1].info.name] + [s[1].info.name for s in ties]
             return EventMatch(None, used, tuple(dict.fromkeys(names))[:6])
-        return EventMatch(best[1].info.name, used, score=best[0])
+        proxy = proxies.get(best[1].info.name, "")
+        if proxy and best[2] - {proxy} - best[1].verbs:
+            proxy = ""  # the event's own words were said too ("app opens after login")
+        return EventMatch(best[1].info.name, used, score=best[0], proxy=proxy)
 
     def suggestions(self, text: str, n: int = 3) -> list[str]:
         """Events whose names look like the words in `text` (for "I don't know that")."""
