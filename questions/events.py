@@ -210,8 +210,9 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if match.event and match.proxy:  # "logins": no login event here; its stand-in is offered, not assumed
         choices = tuple(dict.fromkeys([match.event, *ctx.matcher.suggestions(match.words)]))[:4]
         typed = _as_typed(match.words, state.raw)
+        ask = " Count that instead?" if len(choices) == 1 else " Which one do you mean?"
         return Clarification(state.raw, f"No event in this warehouse records “{typed}”; the closest is "
-                                        f"{match.event}." + (" Count that instead?" if len(choices) == 1 else " Which one do you mean?"),
+                                        f"{match.event}.{ask}",
                              choices=choices, param="event", replace=typed,
                              example=f"{match.event.lower()} last 7 days")
     if match.event:
