@@ -218,6 +218,8 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if match.event:
         if match.by_action:
             state.guessed_event = match.words
+        if match.by_synonym:
+            state.synonym_words = match.words
         name = "event" if list_spec is None or pb.param("event") is not None else list_spec.name
         state.set(name, match.event if name == "event" else (match.event,), match.words)
         for word in match.words.split():

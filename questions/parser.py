@@ -293,6 +293,11 @@ _NOT_A_THING = frozenset("up ups in ins out outs on off came come comes coming g
                          "goes made make makes happen happened happening".split())
 
 
+def _a_state(word: str, text: str) -> bool:
+    """"orders got refunded", "messages were deleted": a state the counted event does not record."""
+    return re.search(rf"\b(?:got|get|gets|getting|were|was|been|being|are|is) {re.escape(word)}\b", text) is not None
+
+
 def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """Word soup is asked about; a few unused words are said back with the answer."""
     unused = unused_words(state)
@@ -307,6 +312,15 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     taken = set(state.guessed_event.split())
     nouns = [w for w in unused if not set(re.split(r"[-']", w)) & taken  # "sign-ups": its "sign" was read
              and w not in _NOT_A_THING and not w.endswith("ed")]
+    state_words = [w for w in unused if w.endswith("ed") and _a_state(w, state.full)]
+    if state_words:  # "orders got refunded": nothing here records it; never all orders instead
+        return Clarification(state.raw, f"No event in this warehouse records “{state_words[0]}”, so I can't count "
+                                        "that. The closest things I can answer are below.",
+                             _playbook_suggestions(ctx), _example(ctx))
+    after = state.synonym_words.split()[-1] if state.synonym_words else ""
+    if isinstance(event, str) and after and not state.guessed_event:  # "app crashes": not every app open
+        state.guessed_event = state.synonym_words
+        nouns = [w for w in nouns if re.search(rf"\b{re.escape(after)} {re.escape(w)}\b", state.full)]
     if isinstance(event, str) and state.guessed_event and nouns:  # "video calls started": not Checkout Started
         shown = " ".join(nouns[:4])
         choices = tuple(dict.fromkeys([*ctx.matcher.suggestions(f"{shown} {state.guessed_event}"), event]))[:4]

@@ -37,6 +37,7 @@ class ReadingState:
     interval: str | None = None
     follow_up: bool = False  # continues the thread's previous question
     notes: list[str] = field(default_factory=list)  # said in the answer: what was read differently than typed
+    synonym_words: str = ""  # the event was found through a built-in synonym ("app"): these words
     guessed_event: str = ""  # the event was found by its action alone ("started"): these words
 
     def take(self, words: str) -> None:

@@ -128,6 +128,7 @@ class EventMatch:
     verb_only: bool = False  # only an action was said ("sent", "views"): the thing acted on was not
     by_action: bool = False  # the one event with that action ("started" -> Checkout Started): a guess
     proxy: str = ""  # a word for something this warehouse does not track, read as its stand-in ("login")
+    by_synonym: bool = False  # found through a built-in synonym only ("app" -> Application Opened)
 
 
 FUZZY_WORDS = 60  # content words of one span looked up for typos; a real question has a dozen
@@ -212,13 +213,14 @@ class EventMatcher:
             else:
                 score += 0.1  # a track event is what people usually mean
             scored.append((score, t, hit_objects | hit_verbs | hit_compound))
-        proxies = {}
+        proxies, by_synonym = {}, set()
         for w in wset:
             for name in SYNONYMS.get(w, []):
                 info = self.catalog.event(name)
                 if info is not None:  # "app opens": the synonym and the event's own action ("open")
                     terms = event_terms(info)
                     scored.append((2.2, terms, {w} | (terms.verbs & wset)))
+                    by_synonym.add(id(scored[-1]))
                     if PROXIES.get(w) == name:
                         proxies[name] = w
                     break
@@ -245,7 +247,7 @@ class EventMatcher:
         proxy = proxies.get(best[1].info.name, "")
         if proxy and best[2] - {proxy} - best[1].verbs:
             proxy = ""  # the event's own words were said too ("app opens after login")
-        return EventMatch(best[1].info.name, used, score=best[0], proxy=proxy)
+        return EventMatch(best[1].info.name, used, score=best[0], proxy=proxy, by_synonym=id(best) in by_synonym)
 
     def suggestions(self, text: str, n: int = 3) -> list[str]:
         """Events whose names look like the words in `text` (for "I don't know that")."""
