@@ -293,6 +293,20 @@ _NOT_A_THING = frozenset("up ups in ins out outs on off came come comes coming g
                          "goes made make makes happen happened happening".split())
 
 
+def _used_thing(state: ReadingState, unused: list[str], products: set[str]) -> str:
+    """The unknown thing of "used voice notes", "tried the new editor", when no event was read for it (the
+    product itself, named as its Segment sources are, "used acme", is the product: active use)."""
+    pb = state.playbook
+    if state.params.get("event") or pb is None or pb.param("event") is None:
+        return ""
+    m = re.search(r"\b(?:use|used|uses|using|tried|try|tries|trying)\s+(?:the |our |a |an |any )?([a-z]+(?: [a-z]+)?)",
+                  state.full)
+    if m is None:
+        return ""
+    words = [w for w in m.group(1).split() if w in unused and w not in _NOT_A_THING and w not in products]
+    return " ".join(words)
+
+
 def _a_state(word: str, text: str) -> bool:
     """"orders got refunded", "messages were deleted": a state the counted event does not record."""
     return re.search(rf"\b(?:got|get|gets|getting|were|was|been|being|are|is) {re.escape(word)}\b", text) is not None
@@ -317,6 +331,10 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return Clarification(state.raw, f"No event in this warehouse records “{state_words[0]}”, so I can't count "
                                         "that. The closest things I can answer are below.",
                              _playbook_suggestions(ctx), _example(ctx))
+    used = _used_thing(state, unused, {schema.split("_")[0] for schema in ctx.catalog.schemas})
+    if used:  # "how many people used voice notes": not everyone active
+        return Clarification(state.raw, f"I found no event for “{used}” in this warehouse. Which one do you mean?",
+                             choices=tuple(ctx.matcher.suggestions(used))[:4], param="event", example=_example(ctx))
     after = state.synonym_words.split()[-1] if state.synonym_words else ""
     if isinstance(event, str) and after and not state.guessed_event:  # "app crashes": not every app open
         state.guessed_event = state.synonym_words
