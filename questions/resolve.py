@@ -62,8 +62,10 @@ def _interval(state: ReadingState, pb: Playbook) -> str | None | Clarification:
         return None
     interval = state.interval or state.params.get("interval")
     if interval is None and state.rng is not None and "interval" not in state.explicit:
-        if spec.extra.get("of_range") and state.rng.grain in spec.choices:  # "lost last week": weekly
-            interval, why = state.rng.grain, f"(one {state.rng.grain}: “{state.rng.words}”)"
+        versus = re.search(r"\b(?:vs|versus|compared|or)\b", state.rng.words)  # "sept vs oct": month by month
+        if (spec.extra.get("of_range") or versus) and state.rng.grain in spec.choices:  # "lost last week": weekly
+            interval = state.rng.grain
+            why = f"(“{state.rng.words}”)" if versus else f"(one {state.rng.grain}: “{state.rng.words}”)"
         else:
             interval, why = _interval_for_range(state.rng, spec.choices), "(fits the range)"
         state.readings.append(Reading("interval", interval, why))

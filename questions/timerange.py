@@ -258,6 +258,23 @@ def _holiday(m, today, ws):
     return day, day + timedelta(days=1), f"{m.group(1).title()} {day.year} ({_fmt(day)})", "day"
 
 
+def _holiday_weekend(m, today, ws):
+    """"halloween weekend", "memorial day weekend", "thanksgiving weekend": the long weekend it falls in or
+    next to (a Monday holiday from the Saturday before, a Thursday or Friday one through Sunday)."""
+    day = _holiday_day(m.group(1), m.group(2) or m.group(3), today)
+    wd = day.weekday()
+    if wd == 0:
+        start, end = day - timedelta(days=2), day + timedelta(days=1)
+    elif wd in (3, 4, 5):
+        start, end = day, day + timedelta(days=7 - wd)
+    elif wd == 6:
+        start, end = day - timedelta(days=1), day + timedelta(days=1)
+    else:  # a Tuesday or Wednesday holiday: the weekend after it
+        start = day + timedelta(days=5 - wd)
+        end = start + timedelta(days=2)
+    return start, end, f"{m.group(1).title()} weekend {day.year} ({describe(start, end)})", "day"
+
+
 def _since_holiday(m, today, ws):
     day = _holiday_day(m.group(1), m.group(2), today)
     if day > today:
@@ -351,6 +368,8 @@ def _month_range(m, today, ws):
     """"aug-oct", "aug through oct", "from august to october 2026": whole months, the last the most
     recent such month not after today (so far, if it is this one), the first before it."""
     first, last = MONTHS[m.group(1)], MONTHS[m.group(3)]
+    if re.search(r"\b(?:vs|versus|compared|or)\b", m.group(0)) and last < first and not (m.group(2) or m.group(4)):
+        first, last = last, first  # "october vs september": the two months, in order
     last_year = int(m.group(4)) if m.group(4) else _latest_year(last, 1, today)
     first_year = int(m.group(2)) if m.group(2) else (last_year if first <= last else last_year - 1)
     start, last_start = date(first_year, first, 1), date(last_year, last, 1)
@@ -486,13 +505,15 @@ _B = r"(?<![\w-])"
 _E = r"(?![\w-])"
 _PATTERNS = [
     (rf"{_B}since\s+({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _since_holiday),
+    (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?\s+(?:long\s+)?weekend(?:\s+(\d{{4}}))?{_E}",
+     _holiday_weekend),
     (rf"{_B}(?:on\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _holiday),
     (rf"{_B}(?:in\s+|during\s+)?the\s+(first|second)\s+half\s+of\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _half_month),
     (rf"{_B}(?:on\s+)?({DATE_RE})\b(?:\s+\S+){{0,30}}?\s+(?:that day )?and the day before{_E}", _and_the_day_before),
     (rf"{_B}(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(week|month|quarter|year){_E}",
      _start_of_this),
-    (rf"{_B}(?:(?:from|between)\s+)?({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?\s*(?:-|–|to|through|thru|until|and)\s*"
-     rf"({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _month_range),
+    (rf"{_B}(?:(?:from|between)\s+)?({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?\s*(?:-|–|to|through|thru|until|and"
+     rf"|vs\.?|versus|compared\s+to|or)\s*({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _month_range),
     (rf"{_B}(?:(?:{_MONTH_NAMES_RE})\.?\s+(\d{{1,2}})\s*(?:-|–|to|through|thru)\s*(\d{{1,2}})"
      rf"|(\d{{1,2}})\s*(?:-|–)\s*(\d{{1,2}})\s+({_MONTH_NAMES}))(?![\w-]|/)", _day_range),
     (r"(?<![\w.-])(?:on\s+)?(\d{1,2})\.(\d{1,2})\.(\d{4})?(?!\d)|(?<![\w.-])on\s+(\d{1,2})\.(\d{1,2})(?![\d.])",
