@@ -43,6 +43,7 @@ BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:i
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
          r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z ])")
+WHICH_DIM = r"\b(?:which|what) (weekday|day of (?:the )?week|country|countries|platform|os|device|channel|locale|plan)\b"
 TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
 
 
@@ -271,6 +272,9 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
         by = next((m for pattern in TOP_DIM_RES for m in re.finditer(pattern, state.text)
                    if dimension_by_word(m.group(1))), None)
         named = by.group(1) if by else ""  # keep "top 5" for the top parameter
+    if by is None:  # "which weekday do we get the most signups on", "which country brings the most orders"
+        by = next((m for m in re.finditer(WHICH_DIM, state.text) if dimension_by_word(m.group(1))), None)
+        named = by.group(0) if by else ""
     dim = dimension_by_word(by.group(1).strip()) if by else None
     versus = None
     if dim is None:  # "mac vs windows", "ios vs web", "pro vs free": the dimension both values belong to

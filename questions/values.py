@@ -235,6 +235,10 @@ VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versu
                     r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")  # "pro vs free", "free/pro/team"
 
 
+REST = re.compile(r"(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) (?:everything|everyone|everybody|anything|all) "
+                  r"else(?![\w-])|(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) the rest(?![\w-])")
+
+
 def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
     """(dimension, words) for "mac vs windows", "ios vs web", "pro vs free", "free or paid", "ios cohorts
     retaining better than web ones" (its words: the two values); one side may be a value this data lacks
@@ -243,6 +247,11 @@ def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
         dims = {d for d, _ in value_of(m.group(1), catalog)} & {d for d, _ in value_of(m.group(2), catalog)}
         if dims:
             return next(d for d in ORDER if d in dims), f"{m.group(1)} {m.group(2)}"
+    rest = REST.search(text)
+    if rest:  # "revenue ios vs everything else": that value against the rest, as a breakdown
+        dims = {d for d, _ in value_of(rest.group(1) or rest.group(2), catalog)}
+        if dims:
+            return next(d for d in ORDER if d in dims), rest.group(0)
     for m in VERSUS.finditer(text):
         left, right = m.group(1), m.group(2)
         for a in (left, left.split()[-1]):

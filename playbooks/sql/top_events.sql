@@ -31,7 +31,7 @@ words: [what can i ask, what can you do, what can you answer, what can you tell 
         how up to date, every event, list every event, in the warehouse, what is in the warehouse,
         whats in the warehouse, what data do we have, source last, event inventory, whats tracked, what's tracked,
         what is tracked, what do we track, events do we even have, what do we even have, full event list,
-        most frequent events, biggest events, what data do you have, most popular events, busiest events,
+        most frequent events, most fired events, fired events, most triggered events, triggered events, biggest events, what data do you have, most popular events, busiest events,
         top events by unique users, events by unique users]
 examples:
   - what can I ask?
