@@ -14,6 +14,7 @@ params:
   end: {type: date, help: day after the last period (exclusive)}
   interval: {type: interval, default: week, choices: [day, week, month], of_range: true}
   event: {type: event, help: "what counts as active (default: any event)"}
+  filters: {type: filters, applies: events, help: "only activity matching, e.g. platform:iOS (each person's signup still counts from wherever it happened)"}
 lookback_days: 31
 default_range: {day: 30, week: 12, month: 6}
 words: [growth accounting, quick ratio, new retained resurrected churned, resurrected, resurrected users,
