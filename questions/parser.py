@@ -118,6 +118,7 @@ def clean(text: str) -> str:
     text = re.sub(r"[?!]+", " . ", text)  # a sentence boundary: a phrase does not run across it
     text = re.sub(r"\bthru\b", "through", text)
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
+    text = re.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
     text = re.sub(r"\b(sign|log)[- ](ins?)\b(?! (?:the|a|to|on|at|with|via|through)\b)", r"\1\2", text)  # "sign ins"
     text = re.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
     text = re.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"

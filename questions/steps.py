@@ -326,6 +326,20 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
         return None
     pb = state.playbook
     spec = param_of_type(pb, "filters")
+    split = pb.param("group_by") if pb is not None else None
+    if pb is not None and spec is None and split is not None and \
+            all(d == (state.params.get("group_by") or split.default) for d, _, _ in found):
+        said = [words for _, _, words in found]
+        for _, _, words in found:  # "is newsletter traffic worth more than facebook": its own split
+            state.take(words)
+        for value in dimension_values(ctx.catalog).get(found[0][0]) or ():  # the other side, said bare
+            bare = str(value).lower()
+            if value not in [v for _, v, _ in found] and re.search(rf"(?<![\w-]){re.escape(bare)}(?![\w-])", state.text):
+                said.append(bare)
+                state.take(bare)
+        label = DIMENSIONS[found[0][0]].label.lower()
+        state.notes.append(f"Shown for every {label}, " + ", ".join(f"“{w}”" for w in said) + " among them.")
+        return None
     if pb is not None and spec is None:
         dim, value, words = found[0]
         return Clarification(state.raw, f"{pb.title} can't be filtered by {DIMENSIONS[dim].label.lower()} "

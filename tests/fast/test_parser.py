@@ -128,13 +128,15 @@ def test_a_follow_up_that_does_not_fit_reads_as_a_new_question(ctx):
 
 
 def test_a_filter_a_playbook_cannot_apply_is_said_not_ignored(ctx):
-    for text in ("growth accounting on ios", "retention drivers for users from google last 30 days"):
+    for text in ("did the email work for pro users", "retention drivers for users from google last 30 days"):
         said = p(ctx, text)
         assert isinstance(said, Clarification) and "can't be filtered by" in said.message, (text, said)
-    growth = p(ctx, "growth accounting weekly")
-    assert isinstance(growth, Request) and growth.playbook == "growth_accounting"
-    follow = p(ctx, "on ios", previous=growth)
+    drivers = p(ctx, "retention drivers")
+    assert isinstance(drivers, Request) and drivers.playbook == "retention_drivers"
+    follow = p(ctx, "on ios", previous=drivers)
     assert isinstance(follow, Clarification) and "can't be filtered by platform" in follow.message, follow
+    growth = p(ctx, "growth accounting on ios")  # one that can, does
+    assert isinstance(growth, Request) and growth.params["filters"] == (("platform", "iOS"),), growth
     web = p(ctx, "web bounce rate")  # a platform said without a preposition is a filter too, and sessions take it
     assert isinstance(web, Request) and web.params["filters"] == (("platform", "Web"),), web
     assert p(ctx, "dau on ios").params["filters"] == (("platform", "iOS"),)  # one that can, does
