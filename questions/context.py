@@ -67,5 +67,7 @@ def speller_for(library: Library, matcher: EventMatcher) -> Speller:
         known = {w for d in DIMENSIONS.values() for phrase in d.words for w in phrase.split()}
         known |= {w for words in VALUE_WORDS.values() for phrase in words for w in phrase.split()} | set(LANGUAGES)
         known |= {str(v).lower() for values in matcher.catalog.values.values() for v, _ in values}
+        # the names of dimensions and their values are words to correct into too ("platfrom", "germnay")
+        vocab |= {w for w in known if w.isalpha() and len(w) >= 4}
         _SPELLERS[key] = Speller(vocab, FILLER | STOPWORDS | event_words | known, event_words)
     return _SPELLERS[key]

@@ -380,5 +380,5 @@ def own_stems(pb: Playbook) -> frozenset[str]:
     cached = _OWN.get(id(pb))
     if cached is None or cached[0] is not pb:
         text = " ".join([*pb.words, pb.title, pb.question, pb.id.replace("_", " ")])
-        cached = _OWN[id(pb)] = (pb, frozenset(stem(w) for w in re.findall(r"[a-z]+", text.lower())))
+        cached = _OWN[id(pb)] = (pb, frozenset(stem(w) for w in re.findall(r"[a-z][a-z0-9]*", text.lower())))
     return cached[1]
