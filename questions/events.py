@@ -46,7 +46,8 @@ def event_text(state: ReadingState) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_WHO = r"(?:those|the people|people|users|the users|everyone|ppl|folks|visitors|customers|signups)"
+_WHO = (r"(?:(?:(?:the|our|all|all the|those|these) )?(?:people|users|folks|ppl|visitors|customers|signups|ones|accounts)"
+        r"|those|everyone|everybody|anyone)")
 _SHARE = r"(?:how many|what ?%|what percent(?:age)?|what share|what fraction|what proportion|how much)"
 _THEN = r"(?:(?:of them|of those) )?(?:then |later |also |actually |eventually |(?:went|go|goes|going) on to |ended up |end up )*"
 CONVERSIONS = (

@@ -294,9 +294,8 @@ _NOT_A_THING = frozenset("up ups in ins out outs on off came come comes coming g
                          "goes made make makes happen happened happening".split())
 
 
-def _used_thing(state: ReadingState, unused: list[str], products: set[str]) -> str:
-    """The unknown thing of "used voice notes", "tried the new editor", when no event was read for it (the
-    product itself, named as its Segment sources are, "used acme", is the product: active use)."""
+def _used_thing(state: ReadingState, unused: list[str]) -> str:
+    """The unknown thing of "used voice notes", "tried the new editor", when no event was read for it."""
     pb = state.playbook
     if state.params.get("event") or pb is None or pb.param("event") is None:
         return ""
@@ -304,7 +303,7 @@ def _used_thing(state: ReadingState, unused: list[str], products: set[str]) -> s
                   state.full)
     if m is None:
         return ""
-    words = [w for w in m.group(1).split() if w in unused and w not in _NOT_A_THING and w not in products]
+    words = [w for w in m.group(1).split() if w in unused and w not in _NOT_A_THING]
     return " ".join(words)
 
 
@@ -314,8 +313,10 @@ def _a_state(word: str, text: str) -> bool:
 
 
 def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
-    """Word soup is asked about; a few unused words are said back with the answer."""
-    unused = unused_words(state)
+    """Word soup is asked about; a few unused words are said back with the answer (the product's own name,
+    as its Segment sources are named, is the product: "have used messenger today")."""
+    products = {schema.split("_")[0] for schema in ctx.catalog.schemas}
+    unused = [w for w in unused_words(state) if w not in products]
     if not unused:
         return None
     event = state.params.get("event")
@@ -332,7 +333,7 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return Clarification(state.raw, f"No event in this warehouse records “{state_words[0]}”, so I can't count "
                                         "that. The closest things I can answer are below.",
                              _playbook_suggestions(ctx), _example(ctx))
-    used = _used_thing(state, unused, {schema.split("_")[0] for schema in ctx.catalog.schemas})
+    used = _used_thing(state, unused)
     if used:  # "how many people used voice notes": not everyone active
         return Clarification(state.raw, f"I found no event for “{used}” in this warehouse. Which one do you mean?",
                              choices=tuple(ctx.matcher.suggestions(used))[:4], param="event", example=_example(ctx))

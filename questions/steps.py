@@ -18,7 +18,7 @@ from .kinds import ARROWS, find_kinds
 from .lexicon import FILLER
 from .request import Clarification, Reading
 from .state import ReadingState
-from .timerange import DATE_RE, HOLIDAYS, find_range, parse_date
+from .timerange import ALL_TIME, DATE_RE, HOLIDAYS, find_range, parse_date
 from .values import SIGNUP_WEEKDAY, said_values, versus_breakdown
 from .vocabulary import STOPWORDS, stem
 
@@ -136,6 +136,11 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if particle and rng.words.startswith("in "):  # "logged in last week": the "in" is the verb's, not the range's
         text = re.sub(r"\s+", " ", state.text[:particle.start(1)] + "in " + state.text[particle.end(1):]).strip()
         rng = replace(rng, words=rng.words[3:])
+    firsts = [v for v in ctx.catalog.first_seen.values() if v is not None]
+    if rng.label == ALL_TIME and firsts:  # from the first event of the sources
+        first = min(firsts)
+        first = first.date() if hasattr(first, "date") else first
+        rng = replace(rng, start=first, label=f"since the data begins ({first:%-d %b %Y})")
     state.rng, state.text = rng, text
     state.readings += [Reading("start", rng.start, rng.words), Reading("end", rng.end, rng.words)]
     state.explicit |= {"start", "end"}
@@ -266,7 +271,7 @@ def read_choice_words(state: ReadingState, ctx: ParseContext) -> None:
 # ---- 4. breakdowns ("by platform", "top 3", "ios vs web") and filters ("on iOS", "for pro users") ----
 
 def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:
-    by = next((m for m in re.finditer(BY_RE, state.text) if dimension_by_word(m.group(1).strip())), None)
+    by = next((m for m in re.finditer(BY_RE, state.text) if dimension_by_word(_bare_dim(m.group(1)))), None)
     named = by.group(0) if by else ""
     if by is None:
         by = next((m for pattern in TOP_DIM_RES for m in re.finditer(pattern, state.text)
@@ -275,7 +280,7 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
     if by is None:  # "which weekday do we get the most signups on", "which country brings the most orders"
         by = next((m for m in re.finditer(WHICH_DIM, state.text) if dimension_by_word(m.group(1))), None)
         named = by.group(0) if by else ""
-    dim = dimension_by_word(by.group(1).strip()) if by else None
+    dim = dimension_by_word(_bare_dim(by.group(1))) if by else None
     versus = None
     if dim is None:  # "mac vs windows", "ios vs web", "pro vs free": the dimension both values belong to
         versus = versus_breakdown(state.text, ctx.catalog) or versus_breakdown(state.full, ctx.catalog)
@@ -300,6 +305,12 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
         for word in named.split():
             state.take(word)
     return None
+
+
+def _bare_dim(words: str) -> str:
+    """"which payment plan", "their country": the dimension's words without what points at them."""
+    words = re.sub(r"^(?:which|what|the|their|each|every|whichever) ", "", words.strip())
+    return re.sub(r"(?: (?:their|they're|theyre|they|they are|people are|users are|are|is|on|in))+$", "", words)
 
 
 def read_top(state: ReadingState, ctx: ParseContext) -> None:

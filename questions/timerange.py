@@ -476,6 +476,23 @@ def _since_weekday(m, today, ws):
     return d, today + timedelta(days=1), f"since {_fmt(d)}", None
 
 
+ALL_TIME = "since the data begins"
+
+
+def _all_time(m, today, ws):
+    """"since we started tracking", "all time": from the first data (the range step knows when that is)."""
+    return date(2000, 1, 1), today + timedelta(days=1), ALL_TIME, None
+
+
+def _the_day_of_month(m, today, ws):
+    """"on the 3rd": that day of this month, or of last month when it is still ahead."""
+    found = _since_day_of_month(m, today, ws)
+    if found is None:
+        return None
+    d = found[0]
+    return d, d + timedelta(days=1), _fmt(d), "day"
+
+
 def _since_day_of_month(m, today, ws):
     """"since the 1st", "since the 15th": that day of this month, or of last month when it is still ahead."""
     day = int(m.group(1))
@@ -526,6 +543,10 @@ _PATTERNS = [
     (rf"{_B}since\s+({'|'.join(n for n in MONTHS if len(n) > 2)})(?:\s+(\d{{4}}))?{_E}", _since_month),
     (rf"{_B}since\s+(last\s+)?({_WEEKDAY_NAMES}){_E}", _since_weekday),
     (rf"{_B}since\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}", _since_day_of_month),
+    (rf"{_B}(?:since\s+(?:we|you|they)\s+(?:started|began)\s+(?:tracking|collecting|recording)(?:\s+(?:data|events|it))?"
+     rf"|since\s+(?:the\s+)?(?:very\s+)?(?:beginning|start)(?:\s+of\s+(?:time|tracking|the\s+data))?|since\s+day\s+(?:one|1)"
+     rf"|(?:of|for|over|in)\s+all[\s-]+time|all[\s-]+time|since\s+forever){_E}", _all_time),
+    (rf"{_B}on\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}(?!\s+(?:day|week|month|step|event|page|time))", _the_day_of_month),
     (rf"{_B}since\s+(?:the\s+start\s+of\s+)?last\s+(week|month|quarter|year){_E}", _since_period),
     (rf"{_B}{NUM_RE}\s+{UNIT_RE}\s+ago{_E}", _ago),
     (rf"{_B}day before yesterday{_E}", _day_before_yesterday),

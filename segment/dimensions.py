@@ -42,7 +42,7 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in [
                "source", "sources", "acquisition", "acquisition source", "traffic source", "utm channel", "utm",
                "utm_source", "marketing source", "where they came from", "referrer", "referral source")),
     Dimension("plan", "Plan", "user", "plan", ("plan", "plans", "pricing plan", "tier", "tiers", "subscription",
-                                                  "plan type", "plan tier")),
+                                                  "plan type", "plan tier", "payment plan", "billing plan")),
     Dimension("country", "Country", "user", "country", ("country", "countries", "geo", "region")),
     Dimension("signup_weekday", "Signup weekday", "user", "signup_weekday",
               ("signup weekday", "signup day", "day of week", "weekday", "signup day of week")),

@@ -32,7 +32,7 @@ default_range: {day: 30, week: 12, month: 12}
 lookback_days: 27
 words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky,
         user count, people using, unique users, active user count, active user, were active, actives, used the app,
-        used the product, app usage, product usage, logged in, log in, who logged in, users logged in, people logged in, people log in,
+        used the product, app usage, product usage, people have used, users have used, have used the app, logged in, log in, who logged in, users logged in, people logged in, people log in,
         users log in, log in daily, logged in daily, ppl logged in, signed in, who signed in, sign in, users signed in,
         people signed in, users do we have, users did we have, using the app,
         engaged users, how many actives, daily actives, weekly actives, monthly actives, user base, people used]
