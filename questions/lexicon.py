@@ -24,6 +24,9 @@ DEVICE_WORDS = {
     "mobile": "mobile", "phone": "mobile", "phones": "mobile", "smartphone": "mobile", "smartphones": "mobile",
     "desktop": "desktop", "desktops": "desktop", "computer": "desktop", "laptop": "desktop", "laptops": "desktop",
     "tablet": "tablet", "tablets": "tablet", "ipad": "tablet", "ipads": "tablet",
+    "smart tv": "tv", "smart tvs": "tv", "tv": "tv", "tvs": "tv", "television": "tv", "televisions": "tv",
+    "smartwatch": "wearable", "smartwatches": "wearable", "wearable": "wearable", "wearables": "wearable",
+    "console": "console", "consoles": "console",
 }
 COUNTRIES = {
     "US": ("us", "usa", "u.s.", "united states", "america", "american", "americans", "the us", "the states"),

@@ -119,6 +119,7 @@ def clean(text: str) -> str:
     text = re.sub(r"\bthru\b", "through", text)
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
     text = re.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
+    text = re.sub(r"\blst\b", "last", text)
     text = re.sub(r"\b(sign|log)[- ](ins?)\b(?! (?:the|a|to|on|at|with|via|through)\b)", r"\1\2", text)  # "sign ins"
     text = re.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
     text = re.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
@@ -294,6 +295,14 @@ _NOT_A_THING = frozenset("up ups in ins out outs on off came come comes coming g
                          "goes made make makes happen happened happening".split())
 
 
+EXPERIMENT = re.compile(r"\b(?:a/b(?: test)?|ab test|split test|experiment(?: group)?s?|variants?|control group|"
+                        r"treatment group|holdout(?: group)?)\b")
+
+
+def _has_experiments(ctx: ParseContext) -> bool:
+    return any(re.search(r"experiment|variant", column) for table in ctx.catalog.tables.values() for column in table)
+
+
 def _used_thing(state: ReadingState, unused: list[str]) -> str:
     """The unknown thing of "used voice notes", "tried the new editor", when no event was read for it."""
     pb = state.playbook
@@ -333,6 +342,11 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return Clarification(state.raw, f"No event in this warehouse records “{state_words[0]}”, so I can't count "
                                         "that. The closest things I can answer are below.",
                              _playbook_suggestions(ctx), _example(ctx))
+    trial = EXPERIMENT.search(state.full)
+    if trial and any(w in unused for w in trial.group(0).split()) and not _has_experiments(ctx):
+        return Clarification(state.raw, f"There is no experiment data in this warehouse (no column of the sources "
+                                        f"holds a variant), so I can't split by “{trial.group(0)}”. The closest "
+                                        "things I can answer are below.", _playbook_suggestions(ctx), _example(ctx))
     used = _used_thing(state, unused)
     if used:  # "how many people used voice notes": not everyone active
         return Clarification(state.raw, f"I found no event for “{used}” in this warehouse. Which one do you mean?",

@@ -82,7 +82,7 @@ def _candidates(dim: str, data: dict[str, str]) -> dict[str, str]:
         out.setdefault(word, canonical.lower())
     if dim == "locale":
         for language, prefix in LANGUAGES.items():
-            for said in ("speakers", "speaking", "locale", "-locale", "language", "-language"):
+            for said in ("speakers", "speaking", "-speaking", "-speakers", "locale", "-locale", "language", "-language"):
                 out.setdefault(language + ("" if said.startswith("-") else " ") + said, prefix)
     return out
 

@@ -131,6 +131,9 @@ class EventMatch:
     by_synonym: bool = False  # found through a built-in synonym only ("app" -> Application Opened)
 
 
+# words that say how to count, never what: not matched to an event even when close to one ("stats" is not "start")
+NOT_EVENT_WORDS = frozenset("stat stats statistic statistics data metric metrics number numbers figure figures report "
+                            "reports kpi kpis total totals count counts summary overview".split())
 FUZZY_WORDS = 60  # content words of one span looked up for typos; a real question has a dozen
 
 
@@ -152,7 +155,7 @@ class EventMatcher:
         if len(self._normalized) > 20_000:  # shared by every question: bounded
             self._normalized.clear()
         s = stem(word)
-        if not (s in self.vocabulary or len(s) < 4 or s in STOPWORDS):
+        if not (s in self.vocabulary or len(s) < 4 or s in STOPWORDS or word in NOT_EVENT_WORDS):
             close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8) or self._one_edit_away(word, s)
             # an English word is read as an event word only one letter added or dropped ("messager"), not
             # "came" as camera, nor "older" as order (a letter changed turns one English word into another)
