@@ -33,6 +33,8 @@ SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|that
                         r"|\bsame (?:period|time frame|range|window)\b|\b(?:of them|of those)\b")
 NEW_QUESTION = re.compile(r"^(?:\S+ )?(?:new q|new question|separate (?:thing|question)|different (?:thing|question)"
                           r"|unrelated|another (?:thing|question)|also,? unrelated)\b")
+SAME_THING = re.compile(r"\b(?:same|that|this) (?:funnel|chart|graph|thing|analysis|query|question|breakdown|report|"
+                        r"numbers?|one|view|table|retention|cohorts?|paths?)\b")
 SHIFT_BACK = re.compile(r"\bthe (week|month|day|quarter|year|period) before\b")
 ONWARD = re.compile(r"\b(?:turned into|turn into|went on to|go on to|then did|then)\b")
 _UNIT_DAYS = {"hour": 0, "day": 1, "week": 7, "month": 28, "quarter": 90}
@@ -68,8 +70,8 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
     if REFERS_BACK.search(fresh.full) and not names_other:
         return FOLLOW  # "and how many of them then invited someone?": about the people of the question before
     if fresh.playbook is not None and fresh.playbook_words:
-        if fresh.playbook.id == prev_pb.id and fresh.rng is None:
-            return FOLLOW  # "what about AOV" after revenue last month: the same playbook, what else it said kept
+        if fresh.playbook.id == prev_pb.id and (fresh.rng is None or SAME_THING.search(fresh.full)):
+            return FOLLOW  # "what about AOV" after revenue last month, "same funnel for last week": what else it said kept
         return NEW  # it names its own playbook or measure
     if _names_event(fresh):
         takes_event = prev_pb.param("event") is not None or param_of_type(prev_pb, "events") is not None
