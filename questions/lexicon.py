@@ -100,5 +100,6 @@ about around roughly approx approximately like basically kind sort type stuff th
 our the company team product app apps site platform service
 doing look looking looked
 avg average averages mean typical typically usual usually trend trends trending overall breakdown
+analysis analyses analytics
 """
 FILLER = frozenset(_FILLER_WORDS.split())

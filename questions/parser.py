@@ -155,12 +155,21 @@ def correct_typos(state: ReadingState, ctx: ParseContext) -> None:
     """"retntion montly" -> "retention monthly": said back in the reading."""
     speller = ctx.speller
     words = state.text.split()
-    fixed = [speller.correct(w) or w for w in words[:80]] + words[80:]
+    fixed = [_corrected(speller, w) for w in words[:80]] + words[80:]
     for typed, read in zip(words, fixed):
         if typed != read:
             state.readings.append(Reading("typo", read, typed))
             state.notes.append(f"Read “{typed}” as “{read}”.")
     state.text = state.full = " ".join(fixed)
+
+
+def _corrected(speller, word: str) -> str:
+    """A word corrected, its punctuation kept ("octber," -> "october,")."""
+    m = re.fullmatch(r"([a-z]+)([,.;:!?)]*)", word)
+    if m is None:
+        return word
+    fixed = speller.correct(m.group(1))
+    return fixed + m.group(2) if fixed else word
 
 
 def _finish(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
@@ -292,7 +301,8 @@ def unused_words(state: ReadingState) -> list[str]:
 
 # words left over that do not name a thing acted on ("sign ups came from germany"): particles, plain verbs
 _NOT_A_THING = frozenset("up ups in ins out outs on off came come comes coming got get gets did do does done went go "
-                         "goes made make makes happen happened happening".split())
+                         "goes made make makes happen happened happening analysis analyses analytics report chart "
+                         "graph view".split())
 
 
 EXPERIMENT = re.compile(r"\b(?:a/b(?: test)?|ab test|split test|experiment(?: group)?s?|variants?|control group|"

@@ -540,11 +540,13 @@ _PATTERNS = [
     (rf"{_B}since\s+(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _since_week_of),
     (rf"{_B}(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _week_of),
     (rf"{_B}(since|after|starting|from)\s+({DATE_RE}){_E}", _since),
-    (rf"{_B}since\s+({'|'.join(n for n in MONTHS if len(n) > 2)})(?:\s+(\d{{4}}))?{_E}", _since_month),
+    (rf"{_B}since\s+(?:the\s+(?:start|beginning)\s+of\s+)?({'|'.join(n for n in MONTHS if len(n) > 2)})(?:\s+(\d{{4}}))?{_E}",
+     _since_month),
     (rf"{_B}since\s+(last\s+)?({_WEEKDAY_NAMES}){_E}", _since_weekday),
     (rf"{_B}since\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}", _since_day_of_month),
     (rf"{_B}(?:since\s+(?:we|you|they)\s+(?:started|began)\s+(?:tracking|collecting|recording)(?:\s+(?:data|events|it))?"
-     rf"|since\s+(?:the\s+)?(?:very\s+)?(?:beginning|start)(?:\s+of\s+(?:time|tracking|the\s+data))?|since\s+day\s+(?:one|1)"
+     rf"|since\s+(?:the\s+)?(?:very\s+)?(?:beginning|start)(?:\s+of\s+(?:time|tracking|the\s+data)|(?!\s+of\b))"
+     rf"|since\s+day\s+(?:one|1)"
      rf"|(?:of|for|over|in)\s+all[\s-]+time|all[\s-]+time|since\s+forever){_E}", _all_time),
     (rf"{_B}on\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}(?!\s+(?:day|week|month|step|event|page|time))", _the_day_of_month),
     (rf"{_B}since\s+(?:the\s+start\s+of\s+)?last\s+(week|month|quarter|year){_E}", _since_period),

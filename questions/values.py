@@ -104,8 +104,8 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
                 continue  # (a substring test first: most words are not in the question at all)
             pattern = _compiled(word, dim, bool(re.search(rf"\b{re.escape(word.upper())}\b", raw)))
             m = pattern.search(text) if pattern else None
-            if m is None:
-                continue
+            if m is None or (word == "app" and re.match(r" (?:opens?|opened|launch(?:es|ed)?|starts?)\b", text[m.end():])):
+                continue  # "app opens" is the event, not a filter on the app
             stored = _stored(dim, canonical, data)
             if stored is not None:  # "german signups": the signups are the event, not part of the filter
                 found.append((dim, stored, re.sub(r"\s+(?:signups?|sign-ups)$", "", m.group(0).strip())))
