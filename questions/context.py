@@ -11,6 +11,7 @@ from segment.dimensions import DIMENSIONS
 
 from .lexicon import FILLER, LANGUAGES, VALUE_WORDS
 from .request import Request
+from .timerange import HOLIDAYS
 from .typos import TIME_WORDS, Speller, vocabulary
 from .vocabulary import STOPWORDS, EventMatcher
 
@@ -67,7 +68,9 @@ def speller_for(library: Library, matcher: EventMatcher) -> Speller:
         known = {w for d in DIMENSIONS.values() for phrase in d.words for w in phrase.split()}
         known |= {w for words in VALUE_WORDS.values() for phrase in words for w in phrase.split()} | set(LANGUAGES)
         known |= {str(v).lower() for values in matcher.catalog.values.values() for v, _ in values}
-        # the names of dimensions and their values are words to correct into too ("platfrom", "germnay")
+        # the names of dimensions and their values, and holidays, are words to correct into too ("platfrom",
+        # "germnay", "veterns day")
+        known |= {w.strip("'") for name in HOLIDAYS for w in name.split()}
         vocab |= {w for w in known if w.isalpha() and len(w) >= 4}
         _SPELLERS[key] = Speller(vocab, FILLER | STOPWORDS | event_words | known, event_words)
     return _SPELLERS[key]

@@ -243,6 +243,19 @@ HOLIDAYS = {  # name -> the day in a year (US calendar where it differs)
     "cyber monday": lambda y: _nth_weekday(y, 11, 3, 4) + timedelta(days=4),
     "christmas eve": lambda y: date(y, 12, 24), "christmas": lambda y: date(y, 12, 25),
     "christmas day": lambda y: date(y, 12, 25), "boxing day": lambda y: date(y, 12, 26),
+    "veterans day": lambda y: date(y, 11, 11), "veterans' day": lambda y: date(y, 11, 11),
+    "columbus day": lambda y: _nth_weekday(y, 10, 0, 2), "indigenous peoples day": lambda y: _nth_weekday(y, 10, 0, 2),
+    "mlk day": lambda y: _nth_weekday(y, 1, 0, 3), "presidents day": lambda y: _nth_weekday(y, 2, 0, 3),
+    "juneteenth": lambda y: date(y, 6, 19), "st patrick's day": lambda y: date(y, 3, 17),
+    "st patricks day": lambda y: date(y, 3, 17), "mother's day": lambda y: _nth_weekday(y, 5, 6, 2),
+    "mothers day": lambda y: _nth_weekday(y, 5, 6, 2), "father's day": lambda y: _nth_weekday(y, 6, 6, 3),
+    "fathers day": lambda y: _nth_weekday(y, 6, 6, 3),
+    # Europe (the acme dataset's Berlin team): German Unity Day, All Saints', Reformation Day, May Day
+    "german unity day": lambda y: date(y, 10, 3), "tag der deutschen einheit": lambda y: date(y, 10, 3),
+    "day of german unity": lambda y: date(y, 10, 3), "all saints day": lambda y: date(y, 11, 1),
+    "all saints' day": lambda y: date(y, 11, 1), "allerheiligen": lambda y: date(y, 11, 1),
+    "reformation day": lambda y: date(y, 10, 31), "may day": lambda y: date(y, 5, 1),
+    "boxing day uk": lambda y: date(y, 12, 26), "singles day": lambda y: date(y, 11, 11),
 }
 _HOLIDAY_NAMES = "|".join(re.escape(h) for h in sorted(HOLIDAYS, key=len, reverse=True))
 
