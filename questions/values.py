@@ -229,8 +229,9 @@ def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
     return out
 
 
-COMPARATIVE = re.compile(r"(?<![\w-])(\w[\w.-]*)\b(?: [\w'-]+){0,5} (?:better|worse|more|less|higher|lower|faster|slower)"
-                         r"(?: [\w'-]+){0,2} than (\w[\w.-]*)(?![\w-])")
+COMPARATIVE = re.compile(r"\b(better|worse|more|less|higher|lower|faster|slower)\b(?: [\w'-]+){0,2} than "
+                         r"(?:(?:the )?(?:ones|those|people|users|folks|customers)(?: (?:from|on|in|who came from|via))? "
+                         r"|(?:from|on|via) )?(\w[\w.-]*)(?![\w-])")
 VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versus|v\.?|compared to|against|or|and) |/)"
                     r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")  # "pro vs free", "free/pro/team"
 
@@ -243,10 +244,12 @@ def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
     """(dimension, words) for "mac vs windows", "ios vs web", "pro vs free", "free or paid", "ios cohorts
     retaining better than web ones" (its words: the two values); one side may be a value this data lacks
     ("referral vs paid")."""
-    for m in COMPARATIVE.finditer(text):
-        dims = {d for d, _ in value_of(m.group(1), catalog)} & {d for d, _ in value_of(m.group(2), catalog)}
-        if dims:
-            return next(d for d in ORDER if d in dims), f"{m.group(1)} {m.group(2)}"
+    for m in COMPARATIVE.finditer(text):  # "ios users retain better than web users": a value before, one after
+        right = {d for d, _ in value_of(m.group(2), catalog)}
+        for left in reversed(text[:m.start()].split()[-7:]):
+            dims = {d for d, _ in value_of(left, catalog)} & right
+            if dims:
+                return next(d for d in ORDER if d in dims), f"{left} {m.group(1)} {m.group(2)}"
     rest = REST.search(text)
     if rest:  # "revenue ios vs everything else": that value against the rest, as a breakdown
         dims = {d for d, _ in value_of(rest.group(1) or rest.group(2), catalog)}

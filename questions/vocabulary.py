@@ -132,7 +132,8 @@ class EventMatch:
 
 
 # words that say how to count, never what: not matched to an event even when close to one ("stats" is not "start")
-NOT_EVENT_WORDS = frozenset("stat stats statistic statistics data metric metrics number numbers figure figures report "
+NOT_EVENT_WORDS = frozenset("stickier sticky stickiness stat stats statistic statistics data metric metrics number "
+                            "numbers figure figures report "
                             "reports kpi kpis total totals count counts summary overview".split())
 FUZZY_WORDS = 60  # content words of one span looked up for typos; a real question has a dozen
 

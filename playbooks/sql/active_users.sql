@@ -18,7 +18,7 @@ params:
     type: enum
     choices: [active, stickiness]
     default: active
-    words: {stickiness: [stickiness, sticky, dau/mau, dau mau ratio]}
+    words: {stickiness: [stickiness, sticky, stickier, getting stickier, more sticky, less sticky, dau/mau, dau mau ratio]}
   rolling:
     type: bool
     default: false
@@ -30,7 +30,8 @@ params:
   compare: {type: enum, choices: [previous, week, year], help: "the one comparison to show: the period before, a week or a year earlier"}
 default_range: {day: 30, week: 12, month: 12}
 lookback_days: 27
-words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky,
+words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky, stickier,
+        getting stickier, more sticky,
         user count, people using, unique users, active user count, active user, were active, actives, used the app,
         used the product, app usage, product usage, people have used, users have used, have used the app, logged in, log in, who logged in, users logged in, people logged in, people log in,
         users log in, log in daily, logged in daily, ppl logged in, signed in, who signed in, sign in, users signed in,

@@ -18,7 +18,7 @@ params:
 lookback_days: 31
 default_range: {day: 30, week: 12, month: 6}
 words: [growth accounting, quick ratio, new retained resurrected churned, resurrected, resurrected users,
-        churned users, actives come from, active users come from, did actives come from, user churn, user growth, growth, new vs returning, where do active users come from,
+        churned users, actives come from, actives coming from, active users coming from, new or coming back, new or returning, new vs coming back, active users come from, did actives come from, user churn, user growth, growth, new vs returning, where do active users come from,
         churned and resurrected, lost users, users did we lose, did we lose, we lost, new vs churned,
         new and churned, reactivated, reactivated users, returning vs new, new vs returning users, win back,
         won back, are we growing, lifecycle, replacing churn, new actives, losing, we're losing, who we're losing,

@@ -26,7 +26,7 @@ params:
   group_by: {type: dimension, default: channel, help: "channel by default; also plan, country, platform at signup, ..."}
   top: {type: int, default: 10, min: 1, max: 20, help: "the N largest groups by people acquired; the rest are Other"}
 default_range: {day: 180}
-words: [lifetime value, ltv, clv, customer lifetime value, highest value customers, most valuable customers,
+words: [better customers, bringing us better customers, best customers long term, customers long term, better customers long term, lifetime value, ltv, clv, customer lifetime value, highest value customers, most valuable customers,
         best customers, revenue per customer, value per customer, customer value, lifetime revenue, ltv by channel,
         channels bring the best customers, most valuable users, valuable users, most valuable, highest-spending,
         highest spending, spend more, spending more, spend the most, spends the most, where they came from,
