@@ -18,6 +18,8 @@ OS_WORDS = {
     "mac": "Mac OS X", "macs": "Mac OS X", "macos": "Mac OS X", "mac os": "Mac OS X", "mac os x": "Mac OS X",
     "os x": "Mac OS X", "osx": "Mac OS X", "windows": "Windows", "windows pc": "Windows", "pc": "Windows",
     "linux": "Linux", "ubuntu": "Linux", "chromeos": "Chrome OS", "chrome os": "Chrome OS",
+    "chromebook": "Chrome OS", "chromebooks": "Chrome OS", "windows phone": "Windows Phone",
+    "blackberry": "BlackBerry",
     "android": "Android", "android phones": "Android", "ios": "iOS", "iphone": "iOS",
 }
 DEVICE_WORDS = {

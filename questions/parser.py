@@ -339,7 +339,8 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if not unused:
         return None
     event = state.params.get("event")
-    other = next((w for w in unused if w in EVENT_VERBS and w not in str(event).lower()), None)
+    other = next((w for w in unused if w in EVENT_VERBS and w not in str(event).lower()
+                  and not (w == "received" and str(event).endswith(" Sent"))), None)  # what is sent is received
     if isinstance(event, str) and other is not None:  # "invites accepted": not the invites that were sent
         choices = tuple(dict.fromkeys([event, *ctx.matcher.suggestions(f"{event} {other}")]))[:4]
         return Clarification(state.raw, f"I found {event}, but not “{other}” in this warehouse's events: which one do "
