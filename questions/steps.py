@@ -325,7 +325,7 @@ def read_top(state: ReadingState, ctx: ParseContext) -> None:
 def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """Values said ("on ios", "german users", "from google") looked up in the warehouse's profiled values:
     one that is not there is asked about with the values there are, never ignored."""
-    found, missing = said_values(state.text, ctx.catalog)
+    found, missing = said_values(state.text, ctx.catalog, state.raw)
     if missing is not None:
         dim, said, there = missing
         label = DIMENSIONS[dim].label.lower()
