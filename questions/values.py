@@ -16,7 +16,8 @@ from segment.dimensions import dimension_values
 
 from .lexicon import AMBIGUOUS_ALONE, LANGUAGES, VALUE_WORDS
 
-PREP = r"(?:on|from|for|in|via|with|using|among|amongst|through|thru|only|just|only for|just for)\s+(?:the\s+|their\s+|our\s+|his\s+|her\s+|my\s+)?"
+PREP = (r"(?:on|from|for|in|via|with|using|among|amongst|through|thru|only|just|only for|just for)\s+"
+        r"(?:the\s+|their\s+|our\s+|his\s+|her\s+|my\s+)?")
 NOUN = r"(?:\s+(?:users?|customers?|people|visitors?|signups?|sign-ups|traffic|accounts?|members?|folks|plan|tier|ones|"
 NOUN += r"subscribers?|devices?|app|phones?|only))"
 ORDER = ("platform", "os", "device", "plan", "channel", "country", "locale", "app_version", "segment_source")
