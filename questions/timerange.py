@@ -489,6 +489,24 @@ def _since_weekday(m, today, ws):
     return d, today + timedelta(days=1), f"since {_fmt(d)}", None
 
 
+def _since_quarter(m, today, ws):
+    """"since the start of Q3", "since q3": from the quarter's first day (last year's, if it is still ahead)."""
+    q = int(m.group(1))
+    year = int(m.group(2)) if m.group(2) else today.year
+    start = date(year, 3 * q - 2, 1)
+    if start > today and not m.group(2):
+        start = date(year - 1, 3 * q - 2, 1)
+    return start, today + timedelta(days=1), f"since the start of Q{q} {start.year}", None
+
+
+def _week_of_holiday(m, today, ws):
+    """"the week of veterans day": the calendar week the holiday falls in."""
+    day = _holiday_day(m.group(1), m.group(2), today)
+    start = week_start_of(day, ws)
+    end = start + timedelta(days=7)
+    return start, end, f"the week of {m.group(1).title()} {day.year} ({describe(start, end)})", "week"
+
+
 ALL_TIME = "since the data begins"
 
 
@@ -537,6 +555,7 @@ _PATTERNS = [
     (rf"{_B}since\s+({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _since_holiday),
     (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?\s+(?:long\s+)?weekend(?:\s+(\d{{4}}))?{_E}",
      _holiday_weekend),
+    (rf"{_B}(?:in\s+|during\s+)?(?:the\s+)?week\s+of\s+({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _week_of_holiday),
     (rf"{_B}(?:on\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _holiday),
     (rf"{_B}(?:in\s+|during\s+)?the\s+(first|second)\s+half\s+of\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _half_month),
     (rf"{_B}(?:on\s+)?({DATE_RE})\b(?:\s+\S+){{0,30}}?\s+(?:that day )?and the day before{_E}", _and_the_day_before),
@@ -557,6 +576,7 @@ _PATTERNS = [
      _since_month),
     (rf"{_B}since\s+(last\s+)?({_WEEKDAY_NAMES}){_E}", _since_weekday),
     (rf"{_B}since\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}", _since_day_of_month),
+    (rf"{_B}since\s+(?:the\s+(?:start|beginning)\s+of\s+)?q([1-4])(?:\s+(\d{{4}}))?{_E}", _since_quarter),
     (rf"{_B}(?:since\s+(?:we|you|they)\s+(?:started|began)\s+(?:tracking|collecting|recording)(?:\s+(?:data|events|it))?"
      rf"|since\s+(?:the\s+)?(?:very\s+)?(?:beginning|start)(?:\s+of\s+(?:time|tracking|the\s+data)|(?!\s+of\b))"
      rf"|since\s+day\s+(?:one|1)"
