@@ -153,7 +153,8 @@ def _conversion_parts(m: re.Match) -> list[str]:
     elif found.get("hyphen"):
         parts = found["hyphen"].split("-to-")
     elif found.get("steps") or found.get("exact"):
-        parts = re.split(r" to | into | -> ", found.get("steps") or found["exact"])
+        steps = found.get("steps") or found["exact"]
+        parts = re.split(r" -> " if " -> " in steps else r" to | into ", steps)  # arrows: "add to cart" is one step
     else:
         parts = [found["first"], *re.split(r" (?:and then|then|and later|and also) ", found["then"])]
     parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also|actually)\s+", "", p.strip(" ,.?")) for p in parts]

@@ -39,11 +39,12 @@ INTERVAL_WORDS = [
 ]
 PARAM_RE = r"\b([a-z_]+)=(\"[^\"]*\"|'[^']*'|[^\s]+)"  # no spaces: "days of inactivity = churned" is a question
 BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:ing)? (?:it )?down )?by|per|for each"
-         r"|for every|split(?: it)? by|across) ([a-z][a-z ]{1,30}?)"
+         r"|on each|in each|for every|split(?: it)? by|across) ([a-z][a-z ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
          r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z ])")
-WHICH_DIM = r"\b(?:which|what) (weekday|day of (?:the )?week|country|countries|platform|os|device|channel|locale|plan)\b"
+WHICH_DIM = (r"\b(?:which|what) (weekdays?|day of (?:the )?week|country|countries|platforms?|os|devices?|channels?|locales?"
+             r"|languages?|plans?|app versions?|versions?)\b")
 TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
 
 

@@ -16,7 +16,7 @@ from segment.dimensions import dimension_values
 
 from .lexicon import AMBIGUOUS_ALONE, LANGUAGES, VALUE_WORDS
 
-PREP = (r"(?:on|from|for|in|via|with|using|among|amongst|through|thru|only|just|only for|just for)\s+"
+PREP = (r"(?:on|from|for|in|via|with|using|among|amongst|through|thru|only|just|only for|just for|about)\s+"
         r"(?:the\s+|their\s+|our\s+|his\s+|her\s+|my\s+)?")
 NOUN = r"(?:\s+(?:users?|customers?|people|visitors?|signups?|sign-ups|traffic|accounts?|members?|folks|plan|tier|ones|"
 NOUN += r"subscribers?|devices?|app|phones?|only))"

@@ -34,7 +34,7 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in [
     Dimension("platform", "Platform", "event", "context_library_name", ("platform", "platforms", "app or web")),
     Dimension("os", "Operating system", "event", "context_os_name", ("os", "operating system", "operating systems")),
     Dimension("device", "Device type", "event", "context_device_type", ("device", "devices", "device type")),
-    Dimension("locale", "Locale", "event", "context_locale", ("locale", "language", "languages")),
+    Dimension("locale", "Locale", "event", "context_locale", ("locale", "locales", "language", "languages")),
     Dimension("app_version", "App version", "event", "context_app_version", ("app version", "version", "versions")),
     Dimension("segment_source", "Segment source", "event", "source", ("segment source", "source schema")),
     Dimension("channel", "Acquisition channel", "user", "channel",
@@ -45,7 +45,8 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in [
                                                   "plan type", "plan tier", "payment plan", "billing plan")),
     Dimension("country", "Country", "user", "country", ("country", "countries", "geo", "region")),
     Dimension("signup_weekday", "Signup weekday", "user", "signup_weekday",
-              ("signup weekday", "signup day", "day of week", "weekday", "signup day of week")),
+              ("signup weekday", "signup day", "day of week", "weekday", "signup day of week", "weekday of signup",
+               "day of signup", "weekday they signed up", "signup weekdays", "weekdays")),
     Dimension("ip", "IP address", "event", "context_ip", ("ip", "ip address"), sensitive=True),
     # not a breakdown (never offered): a column playbooks declare in their header (`dimensions:`) to read
     # each event's person's signup time without joining users to events

@@ -33,7 +33,7 @@ params:
   top: {type: int, default: 5, min: 1, max: 10, help: "with group_by: the N largest segments; the rest are Other"}
   filters: {type: filters, help: "only entries matching, e.g. platform:iOS"}
 default_range: {day: 30}
-words: [funnel, conversion, convert, converted, conversion rate, drop off, drop-off, dropoff, checkout funnel, steps,
+words: [how many make it, make it through, how many make it to, how many get to, funnel, conversion, convert, converted, conversion rate, drop off, drop-off, dropoff, checkout funnel, steps,
         ecommerce funnel, e-commerce funnel, purchase funnel, shopping funnel, convertion, conversions, converts,
         abandonment, abandonment rate, abandon, abandoned, turn into, turned into, went on to, go on to, goes on to,
         then did, to-purchase, view-to-purchase, drop-off rate, drop off rate, completion rate]

@@ -17,7 +17,7 @@ params:
   end: {type: date, help: day after the last signup day}
 events_between: [start, tomorrow]
 default_range: {day: 120}
-words: [retention drivers, correlate with sticking around, correlate with retention, correlate with staying, behaviours correlate, behaviors correlate, first-week behaviours, first-week behaviors, first week behaviours, first week behaviors, drivers of retention, what drives retention, early actions, early actions predict, actions predict, predict sticking around, predicts sticking around, predict retention, predicts retention, aha moment, magic number,
+words: [retention drivers, go with people sticking around, go with sticking around, go with retention, go with staying, goes with retention, correlate with sticking around, correlate with retention, correlate with staying, behaviours correlate, behaviors correlate, first-week behaviours, first-week behaviors, first week behaviours, first week behaviors, drivers of retention, what drives retention, early actions, early actions predict, actions predict, predict sticking around, predicts sticking around, predict retention, predicts retention, aha moment, magic number,
         predicts retention, predict retention, actions predict, predict people, predicts who, leading indicators, metrics that matter, actions that matter,
         go with retention, correlate with retention, early behaviors, early behaviour, early behaviours,
         early behavior, stick around, what makes people stay, makes people stay, first-week actions,
