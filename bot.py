@@ -224,8 +224,20 @@ def cmd_manifest(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that with --json on the command line a mistake is one JSON object on stdout too."""
+
+    json_errors = False
+
+    def error(self, message: str):
+        if _Parser.json_errors:
+            print(json.dumps({"error": f"{self.prog}: {message}", "suggestions": [self.format_usage().strip()]}))
+            self.exit(2)
+        super().error(message)
+
+
 def argument_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bot.py", description="Playbot: data questions answered in Slack.")
+    parser = _Parser(prog="bot.py", description="Playbot: data questions answered in Slack.")
     parser.add_argument("--config", help="path to playbot.yaml (default: $PLAYBOT_CONFIG or ./playbot.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
@@ -261,6 +273,7 @@ COMMANDS = {"ask": cmd_ask, "demo": cmd_demo, "audit": cmd_audit, "manifest": cm
 def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):  # `bot.py ask ... | head` ends quietly
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _Parser.json_errors = "--json" in (sys.argv[1:] if argv is None else argv)
     args = argument_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
