@@ -19,7 +19,7 @@ from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table,
 
 from state.db import StateDB, metadata, storable
 
-OUTCOMES = ("answered", "allowed", "refused", "failed", "unclear", "feedback")
+OUTCOMES = ("answered", "allowed", "refused", "failed", "unclear", "feedback", "changed")
 
 audit_log = Table(
     "audit_log", metadata,

@@ -201,6 +201,20 @@ class AnswerService:
         except Exception:  # noqa: BLE001 - as in _record: loud in logs, never lost by the clicker
             log.exception("could not write the feedback row for user=%s", subject.user)
 
+    def record_change(self, subject: Subject, change: str, schedule_id: str, name: str, refused: str = "") -> None:
+        """A change to a schedule (created, edited, paused, resumed, deleted, run now), or a refused one:
+        one audit row, outcome `changed` (or `refused`, with why), the schedule as its question."""
+        if self.audit is None:
+            return
+        entry = AuditEntry(at=utc_now(), source=subject.source, team=subject.team, user_id=subject.user,
+                           channel=subject.channel, private=subject.private,
+                           outcome="refused" if refused else "changed", reason=refused or change,
+                           question=_label(f"schedule {change}", f"{name} ({schedule_id})")[:2000])
+        try:
+            self.audit.record(entry)
+        except Exception:  # noqa: BLE001 - as in _record: loud in logs, never lost by the clicker
+            log.exception("could not write the schedule-change row for user=%s", subject.user)
+
     # ---- the audit log ----
     def _record(self, subject: Subject, question: str, outcome: Outcome | Decision, started: float,
                 request: Request | None = None) -> None:

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from answers import Answer
+from policy.rules import Subject
 from questions import Clarification, Request
 from questions.persist import StoredRequestError, request_from_json
 from scheduler import (
@@ -35,7 +36,7 @@ from scheduler.triggers import EXAMPLES as WHEN_EXAMPLES
 from service import AnswerService, Refusal
 from state.slack import SlackState
 
-from .access import refusal_message
+from .access import refusal_message, subject_of
 from .blocks import (
     Message,
     button,
@@ -57,6 +58,7 @@ ACTION_RESUME = "playbot_sched_resume"
 ACTION_RUN = "playbot_sched_run"
 ACTION_DELETE = "playbot_sched_delete"
 ACTION_EDIT = "playbot_sched_edit"
+_CHANGES = {ACTION_PAUSE: "paused", ACTION_RESUME: "resumed", ACTION_DELETE: "deleted", ACTION_RUN: "run now"}
 _CONDITION_WORDS = {"below": "drops below {}", "above": "rises above {}", "change": "changes more than {}%",
                     "drop": "drops more than {}%", "rise": "rises more than {}%"}
 MODAL_CALLBACK = "playbot_schedule_modal"
@@ -194,6 +196,7 @@ class ScheduleCommands:
         schedule = self.store.save(Schedule(name=name[:200], questions=questions, when=when,
                                             timezone=self._user_timezone(asker.user), channel=asker.channel,
                                             owner=asker.user or "", source="slack", **kind), self.clock())
+        self.service.record_change(subject_of(self.service, asker), "created", schedule.id, schedule.name)
         self.tell(asker, self.created_message(schedule))
 
     def _understood(self, asker: Asker, question: str, named: bool = False) -> bool:
@@ -268,7 +271,10 @@ class ScheduleCommands:
         if schedule is None:
             self.tell(asker, refusal_blocks("That schedule no longer exists."))
             return
+        change = _CHANGES.get(action, "run now")
+        subject = subject_of(self.service, asker)
         if not can_change(schedule, asker.user or "", self.admins):
+            self.service.record_change(subject, change, schedule.id, schedule.name, refused="not its owner or an admin")
             self.tell(asker, notice(f"Only <@{schedule.owner}> (the owner) or a Playbot admin can change "
                                     f"*{esc(schedule.name)}*."))
             return
@@ -282,6 +288,7 @@ class ScheduleCommands:
         else:
             outcome = self.runner.run_slot(schedule.id, now, trigger="manual")
             text = f"Ran *{esc(schedule.name)}* now: {outcome.status}" + (f" ({esc(outcome.detail)})" if outcome.detail else "")
+        self.service.record_change(subject, change, schedule.id, schedule.name)  # (a run also audits its answer)
         self.tell(asker, (text, [section(text)]))
 
     # ---- the Schedule… modal (new from an answer, or Edit from the list) ----
@@ -393,11 +400,17 @@ class ScheduleCommands:
             questions = existing.questions if kind == "digest" else (question,)
             self.store.save(replace(existing, questions=questions, when=when, timezone=timezone, channel=channel,
                                     kind=kind, alert=rule), self.clock())
+            self._audit_modal(user, channel, "edited", existing)
             return {}
-        self.store.save(Schedule(name=meta.get("question", question)[:200], questions=(question,), when=when,
-                                 timezone=timezone, channel=channel, owner=user, kind=kind, alert=rule, source="slack"),
-                        self.clock())
+        saved = self.store.save(Schedule(name=meta.get("question", question)[:200], questions=(question,), when=when,
+                                         timezone=timezone, channel=channel, owner=user, kind=kind, alert=rule,
+                                         source="slack"), self.clock())
+        self._audit_modal(user, channel, "created", saved)
         return {}
+
+    def _audit_modal(self, user: str, channel: str, change: str, schedule: Schedule) -> None:
+        subject = Subject.in_channel(user, channel, None, self.service.groups_of(user))
+        self.service.record_change(subject, change, schedule.id, schedule.name)
 
     def _modal_payload(self, user: str, view: dict) -> dict | str:
         """The request the modal was opened for (by its id), or why it can't be used."""

@@ -27,6 +27,7 @@ from handlers.slack.schedules import (
     split_questions_and_when,
 )
 from handlers.slack.server import HttpServer
+from policy.audit import AuditLog
 from scheduler import RunPolicy, ScheduleRunner, ScheduleStore
 from scheduler.triggers import local_slot
 from service import AnswerService
@@ -48,7 +49,8 @@ class ScheduleBot:
         db = open_state(state_url)
         self.db, self.store, self.state = db, ScheduleStore(db), SlackState(db)
         client = make_client(BOT_TOKEN, self.standin.url)
-        self.service = service or AnswerService(answerer)  # one service: questions, schedules and runs
+        self.audit = AuditLog(db)
+        self.service = service or AnswerService(answerer, audit=self.audit)  # one service: questions, schedules, runs
         self.runner = ScheduleRunner(self.store, self.service, SlackPoster(client, self.state),
                                      policy=RunPolicy(max_attempts=2, backoff_seconds=0.01))
         self.commands = ScheduleCommands(self.store, self.runner, self.service, client, self.state, admins=admins,
@@ -214,6 +216,13 @@ def test_schedules_list_and_buttons_owner_and_admin_only(bot):
     assert "paused" in json.dumps(_blocks(bot.told(6)[5]))
     bot.send.click(ACTION_DELETE, schedule_id, CHANNEL, "1.0", user="U0ALICE")
     assert "Deleted" in bot.told(7)[6]["text"] and bot.store.get(schedule_id) is None
+    # each change, and the refused one, is one audit row (the run also audits the answer it posted)
+    changes = [(e.user_id, e.outcome, e.reason) for e in reversed(bot.audit.entries())
+               if e.question.startswith("(schedule ")]
+    assert changes == [("U0ALICE", "changed", "created"), ("U0BOB", "refused", "not its owner or an admin"),
+                       ("U0ALICE", "changed", "paused"), ("U0ADMIN", "changed", "run now"),
+                       ("U0ALICE", "changed", "deleted")]
+    assert all(f"({schedule_id})" in e.question for e in bot.audit.entries() if e.question.startswith("(schedule "))
 
 
 def test_schedule_button_opens_modal_and_submission_creates(bot):
