@@ -7,6 +7,7 @@ question --parse--> Request --render--> SQL --warehouse--> Result --presenter-->
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -22,9 +23,11 @@ from rendering import RenderContext, RenderError, render
 from rendering.bounds import check_work
 from rendering.lookups import fetch_lookups
 from rendering.render import event_scope, to_utc
+from rollup import BuildInput, RollupMeta, RollupReader, RollupView, build_rollup
 from segment import Catalog, CatalogCache, discover
 from segment.dimensions import PROFILED_CONTEXT_COLUMNS, TRAIT_COLUMNS
 from segment.relations import freshness_sql
+from segment.rollup import NotCoverable
 from warehouse import Result, Warehouse, expand
 
 from .formatting import behind
@@ -60,6 +63,8 @@ class Answerer:
         self._freshness_reading: threading.Thread | None = None
         self._freshness_error: PlaybotError | None = None
         self.freshness_wait_seconds = 2.0  # a question waits this long for a new reading, then uses the last
+        self.rollup = RollupReader(config)  # the embedded activity rollup (docs/rollup.md)
+        self._rollup_building = threading.Lock()
 
     # ---- time ----
     def now(self) -> datetime:
@@ -193,13 +198,14 @@ class Answerer:
             ctx = RenderContext(segment=self.config.segment, catalog=catalog, quote=warehouse.quote,
                                 timezone=self.config.timezone, week_start=self.config.week_start,
                                 today=today, now=timeline.as_of)
+            view, build = self.rollup.view(version, timeline.as_of) if playbook.meta.get("rollup") else (None, None)
 
             def run(overrides: dict[str, Any], label: str) -> Result:
                 params = {**request.params, **overrides}
-                rendered = render(playbook, params, ctx, lookups)
-                sql = warehouse.translate(rendered.sql)
-                result = warehouse.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
-                                       repeats=rendered.repeats)
+                target, rendered = self._render(playbook, params, ctx, lookups, warehouse, view)
+                sql = target.translate(rendered.sql)
+                result = target.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
+                                    repeats=rendered.repeats)
                 queries.append(QueryRun(label, expand(sql, rendered.repeats), rendered.params, result))
                 return result
 
@@ -214,6 +220,7 @@ class Answerer:
             log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, exc.kind, exc.message)
             return Failure(request.question, exc.message, exc.next_step, exc.kind, request)
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
+        definitions += self._rollup_note(playbook, queries, view, build)
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
         stale = self.stale_warnings(read) + self.clock_warnings(read, catalog)
         warnings = list(request.notes) + stale + self.before_data_warnings(request, timeline) + list(shown.warnings)
@@ -227,6 +234,62 @@ class Answerer:
                       definitions=definitions, warnings=warnings, queries=queries,
                       elapsed_ms=(time.perf_counter() - started) * 1000, answered_at=self.now(), freshness=read,
                       stale=stale)
+
+    # ---- the activity rollup ----
+    def _render(self, playbook: Playbook, params: dict[str, Any], ctx: RenderContext, lookups, warehouse: Warehouse,
+                view: RollupView | None):
+        """(the warehouse to run on, the query): the rollup's when it is fresh and keeps what this query
+        reads (whole days, its dimensions), else the Segment warehouse's raw events."""
+        if view is not None and playbook.reads_events_by_day(params) and not playbook.lookups and _whole_days(params):
+            try:
+                rollup_ctx = dataclasses.replace(ctx, rollup=view.layout, quote=view.warehouse.quote)
+                return view.warehouse, render(playbook, params, rollup_ctx, lookups)
+            except NotCoverable as exc:
+                log.info("rollup not used playbook=%s: %s", playbook.id, exc.message)
+        return warehouse, render(playbook, params, ctx, lookups)
+
+    def _rollup_note(self, playbook: Playbook, queries: list[QueryRun], view: RollupView | None,
+                     build: RollupMeta | None) -> list[str]:
+        """The footer's word on which data was read, for the playbooks the rollup can answer."""
+        if not playbook.meta.get("rollup") or not self.config.rollup.enabled or self.config.segment.events_sql:
+            return []
+        if build is not None and any(q.result.warehouse == "rollup" for q in queries):
+            return [f"From the activity rollup, built {self._built_ago(build)} ago ({build.activity_rows:,} rows, "
+                    f"data up to {build.as_of[:16].replace('T', ' ')})."]
+        if build is None:
+            return ["From raw events (no activity rollup built)."]
+        if view is None:
+            return [f"From raw events: the activity rollup (built {self._built_ago(build)} ago) is older than the data."]
+        return ["From raw events: this question reads more than the activity rollup keeps (times within a day, "
+                "or a dimension it does not keep)."]
+
+    def _built_ago(self, build: RollupMeta) -> str:
+        return behind(self._utc_now() - build.built)
+
+    def build_rollup(self, full: bool = False) -> RollupMeta:
+        """Build (or refresh: only the days since the last build minus rollup.late_days) the embedded
+        activity rollup from the Segment warehouse as it is now. One build at a time per process."""
+        with self._rollup_building:
+            catalog = self.catalog(refresh=True)
+            latest = self.source_freshness(catalog, refresh=True)
+            read = {source: latest.get(source) for source in self.config.segment.sources}
+            timeline = self.timeline(catalog, read)
+            given = BuildInput(self.config, self.segment, catalog, timeline.as_of, tuple(sorted(latest.items())),
+                               self._utc_now())
+            return build_rollup(self.rollup.store, given, full=full)
+
+    def rollup_status(self) -> dict[str, Any]:
+        """The current build and whether answers read it now."""
+        build = self.rollup.current()
+        if build is None:
+            return {"built": False, "enabled": self.config.rollup.enabled, "folder": str(self.rollup.store.folder)}
+        catalog = self.catalog()
+        latest = self.source_freshness(catalog)
+        timeline = self.timeline(catalog, {s: latest.get(s) for s in self.config.segment.sources})
+        view, _ = self.rollup.view(tuple(sorted(latest.items())), timeline.as_of)
+        return {"built": True, "enabled": self.config.rollup.enabled, "fresh": view is not None,
+                "built_ago": self._built_ago(build), "file": str(self.rollup.store.path(build)),
+                **{k: v for k, v in dataclasses.asdict(build).items() if k not in ("file", "version")}}
 
     # ---- the moment of the question, and where the data starts ----
     def local(self, utc: datetime) -> datetime:
@@ -303,6 +366,11 @@ class Answerer:
                 out.append(f"Data from source `{source}` is {behind(now_utc - received)} behind "
                            f"(last event received {received:%Y-%m-%d %H:%M} UTC).")
         return out
+
+
+def _whole_days(params: dict[str, Any]) -> bool:
+    """Every time parameter falls on midnight (a day rollup cannot answer "since 14:00")."""
+    return all(v.time() == datetime.min.time() for v in params.values() if isinstance(v, datetime))
 
 
 def _naive_utc(value: Any) -> datetime | None:

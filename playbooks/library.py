@@ -30,7 +30,7 @@ HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", r
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
-         "dimensions", "lookups", "lookahead"}
+         "dimensions", "lookups", "lookahead", "rollup"}
 _PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words", "applies"}
 _LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
@@ -94,6 +94,15 @@ class Playbook:
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def reads_events_by_day(self, params: dict[str, Any]) -> bool:
+        """The header says the SQL reads events only by day (`rollup: true`, or a mapping `unless: {param:
+        [values]}` naming the parameter values that read finer), so the activity rollup can answer it."""
+        declared = self.meta.get("rollup")
+        if not declared:
+            return False
+        unless = declared.get("unless", {}) if isinstance(declared, dict) else {}
+        return not any(params.get(name) in list(values or ()) for name, values in unless.items())
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -181,6 +190,10 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
     if unknown_dims:
         raise PlaybookError(path, line_of("dimensions"), f"unknown dimension {unknown_dims[0]!r}; "
                                                          f"known: {', '.join(DIMENSIONS)}")
+    rollup = meta.get("rollup")
+    if rollup is not None and not (isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless"}
+                                                                and isinstance(rollup.get("unless", {}), dict))):
+        raise PlaybookError(path, line_of("rollup"), "rollup must be true, false or {unless: {param: [values]}}")
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):
         raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")

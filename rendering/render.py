@@ -27,6 +27,7 @@ from playbooks.params import STRUCTURAL_TYPES
 from segment import Catalog, EventInfo
 from segment.dimensions import DIMENSIONS, Dimension
 from segment.relations import RelationPlan, build_ctes
+from segment.rollup import RollupLayout, rollup_ctes
 from warehouse import RepeatedRows
 
 from .lookups import LookupRows, lookup_cte
@@ -71,6 +72,7 @@ class RenderContext:
     week_start: str
     today: date  # local
     now: datetime  # local, naive: the moment of the question; no event after it is read
+    rollup: RollupLayout | None = None  # read the events and users relations from the activity rollup
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,8 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         info = ctx.catalog.event(ctx.segment.activation_event)
         if info is not None:
             binds["_activation"] = info.key
-    ctes = build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan)
+    ctes = (rollup_ctes(plan, ctx.rollup) if ctx.rollup is not None
+            else build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan))
     repeats: list[RepeatedRows] = []
     for name, rows in (lookups or {}).items():
         if _references(body, name):
