@@ -8,7 +8,7 @@
     python bot.py audit [--since 7d] [--json]   who asked what, where, and what happened
     python bot.py manifest [--http --url URL]   the Slack app manifest (YAML)
     python bot.py schedules [run ID]  list schedules (next run, last outcome), or run one now
-    python bot.py rollup build|refresh|status   the activity rollup in the bot's cache (docs/rollup.md)
+    python bot.py rollup build|refresh|status|sql   the activity rollup (docs/rollup.md)
 
 Wiring only: config -> the answer service -> (Slack app | terminal) -> scheduler. Every question
 from every surface goes through service.AnswerService.
@@ -130,6 +130,9 @@ def cmd_rollup(args: argparse.Namespace, config: Config) -> int:
 
     service = build_service(config, progress=_progress)
     try:
+        if args.action == "sql":
+            print(service.rollup_sql(CLI_SUBJECT, args.engine, args.table), end="")
+            return 0
         status = service.rollup(CLI_SUBJECT, args.action)
     except PlaybotError as exc:
         print(f"{exc.message} {exc.next_step}".strip(), file=sys.stderr)
@@ -266,8 +269,12 @@ def argument_parser() -> argparse.ArgumentParser:
     audit.add_argument("--limit", type=int, default=200, help="at most this many rows, newest first")
     audit.add_argument("--json", action="store_true", help="print a JSON list")
     rollup = sub.add_parser("rollup", help="the activity rollup in the bot's cache (docs/rollup.md)")
-    rollup.add_argument("action", choices=["build", "refresh", "status"],
-                        help="build: all days; refresh: the days since the last build minus rollup.late_days")
+    rollup.add_argument("action", choices=["build", "refresh", "status", "sql"],
+                        help="build: all days; refresh: the days since the last build minus rollup.late_days; "
+                             "sql: print the SQL that builds it as tables in your warehouse")
+    rollup.add_argument("--engine", choices=["duckdb", "postgres", "redshift"],
+                        help="with sql: the warehouse's engine (default: the Segment warehouse's)")
+    rollup.add_argument("--table", help="with sql: schema.table (default: rollup.warehouse_table or playbot.activity_rollup)")
     man = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
     man.add_argument("--http", action="store_true", help="HTTP mode (request URLs) instead of Socket Mode")
     man.add_argument("--url", help="public base URL of the bot in HTTP mode, e.g. https://playbot.example.com")

@@ -24,6 +24,7 @@ from rendering.bounds import check_work
 from rendering.lookups import fetch_lookups
 from rendering.render import event_scope, to_utc
 from rollup import BuildInput, RollupMeta, RollupReader, RollupView, build_rollup
+from rollup.warehouse_table import rollup_sql
 from segment import Catalog, CatalogCache, discover
 from segment.dimensions import PROFILED_CONTEXT_COLUMNS, TRAIT_COLUMNS
 from segment.relations import freshness_sql
@@ -198,11 +199,12 @@ class Answerer:
             ctx = RenderContext(segment=self.config.segment, catalog=catalog, quote=warehouse.quote,
                                 timezone=self.config.timezone, week_start=self.config.week_start,
                                 today=today, now=timeline.as_of)
-            view, build = self.rollup.view(version, timeline.as_of) if playbook.meta.get("rollup") else (None, None)
+            view, build = self._rollup_view(playbook, version, timeline.as_of)
+            on_rollup: list[bool] = []
 
             def run(overrides: dict[str, Any], label: str) -> Result:
                 params = {**request.params, **overrides}
-                target, rendered = self._render(playbook, params, ctx, lookups, warehouse, view)
+                target, rendered = self._render(playbook, params, ctx, lookups, warehouse, view, on_rollup)
                 sql = target.translate(rendered.sql)
                 result = target.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
                                     repeats=rendered.repeats)
@@ -220,7 +222,7 @@ class Answerer:
             log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, exc.kind, exc.message)
             return Failure(request.question, exc.message, exc.next_step, exc.kind, request)
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
-        definitions += self._rollup_note(playbook, queries, view, build)
+        definitions += self._rollup_note(playbook, on_rollup, view, build)
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
         stale = self.stale_warnings(read) + self.clock_warnings(read, catalog)
         warnings = list(request.notes) + stale + self.before_data_warnings(request, timeline) + list(shown.warnings)
@@ -236,35 +238,49 @@ class Answerer:
                       stale=stale)
 
     # ---- the activity rollup ----
+    def _rollup_view(self, playbook: Playbook, version: tuple, as_of: datetime) -> tuple[RollupView | None,
+                                                                                          RollupMeta | None]:
+        """(a fresh rollup to read, the embedded build): the embedded one, else a table in the warehouse."""
+        if not playbook.meta.get("rollup") or playbook.warehouse not in (None, self.config.segment.warehouse):
+            return None, None
+        view, build = self.rollup.view(version, as_of)
+        if view is None:
+            view = self.rollup.warehouse_view(self.segment, version, as_of)
+        return view, build
+
     def _render(self, playbook: Playbook, params: dict[str, Any], ctx: RenderContext, lookups, warehouse: Warehouse,
-                view: RollupView | None):
+                view: RollupView | None, on_rollup: list[bool]):
         """(the warehouse to run on, the query): the rollup's when it is fresh and keeps what this query
         reads (whole days, its dimensions), else the Segment warehouse's raw events."""
         if view is not None and playbook.reads_events_by_day(params) and not playbook.lookups and _whole_days(params):
             try:
                 rollup_ctx = dataclasses.replace(ctx, rollup=view.layout, quote=view.warehouse.quote)
-                return view.warehouse, render(playbook, params, rollup_ctx, lookups)
+                rendered = render(playbook, params, rollup_ctx, lookups)
+                on_rollup.append(True)
+                return view.warehouse, rendered
             except NotCoverable as exc:
                 log.info("rollup not used playbook=%s: %s", playbook.id, exc.message)
+        on_rollup.append(False)
         return warehouse, render(playbook, params, ctx, lookups)
 
-    def _rollup_note(self, playbook: Playbook, queries: list[QueryRun], view: RollupView | None,
+    def _rollup_note(self, playbook: Playbook, on_rollup: list[bool], view: RollupView | None,
                      build: RollupMeta | None) -> list[str]:
         """The footer's word on which data was read, for the playbooks the rollup can answer."""
         if not playbook.meta.get("rollup") or not self.config.rollup.enabled or self.config.segment.events_sql:
             return []
-        if build is not None and any(q.result.warehouse == "rollup" for q in queries):
-            return [f"From the activity rollup, built {self._built_ago(build)} ago ({build.activity_rows:,} rows, "
-                    f"data up to {build.as_of[:16].replace('T', ' ')})."]
+        if view is not None and any(on_rollup):
+            rows = f"{view.meta.activity_rows:,} rows, " if view.meta is not None else ""
+            return [f"From {view.label}, built {self._built_ago(view.built_at)} ago ({rows}data up to "
+                    f"{view.as_of:%Y-%m-%d %H:%M})."]
+        if view is not None:
+            return ["From raw events: this question reads more than the activity rollup keeps (times within a day, "
+                    "or a dimension it does not keep)."]
         if build is None:
             return ["From raw events (no activity rollup built)."]
-        if view is None:
-            return [f"From raw events: the activity rollup (built {self._built_ago(build)} ago) is older than the data."]
-        return ["From raw events: this question reads more than the activity rollup keeps (times within a day, "
-                "or a dimension it does not keep)."]
+        return [f"From raw events: the activity rollup (built {self._built_ago(build.built)} ago) is older than the data."]
 
-    def _built_ago(self, build: RollupMeta) -> str:
-        return behind(self._utc_now() - build.built)
+    def _built_ago(self, built_at: datetime) -> str:
+        return behind(self._utc_now() - built_at)
 
     def build_rollup(self, full: bool = False) -> RollupMeta:
         """Build (or refresh: only the days since the last build minus rollup.late_days) the embedded
@@ -278,6 +294,12 @@ class Answerer:
                                self._utc_now())
             return build_rollup(self.rollup.store, given, full=full)
 
+    def rollup_sql(self, engine: str | None = None, table: str | None = None) -> str:
+        """The script that builds the rollup as tables in the team's warehouse (rollup/warehouse_table.py)."""
+        engine = engine or {"postgresql": "postgres"}.get(self.segment.backend, self.segment.backend)
+        table = table or self.config.rollup.warehouse_table or "playbot.activity_rollup"
+        return rollup_sql(self.config, self.catalog(), engine, table)
+
     def rollup_status(self) -> dict[str, Any]:
         """The current build and whether answers read it now."""
         build = self.rollup.current()
@@ -288,7 +310,7 @@ class Answerer:
         timeline = self.timeline(catalog, {s: latest.get(s) for s in self.config.segment.sources})
         view, _ = self.rollup.view(tuple(sorted(latest.items())), timeline.as_of)
         return {"built": True, "enabled": self.config.rollup.enabled, "fresh": view is not None,
-                "built_ago": self._built_ago(build), "file": str(self.rollup.store.path(build)),
+                "built_ago": self._built_ago(build.built), "file": str(self.rollup.store.path(build)),
                 **{k: v for k, v in dataclasses.asdict(build).items() if k not in ("file", "version")}}
 
     # ---- the moment of the question, and where the data starts ----

@@ -13,19 +13,26 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from config import Config, WarehouseConfig
+from errors import PlaybotError
 from segment.rollup import RollupLayout
 from warehouse import Warehouse
 
 from .store import RollupMeta, RollupStore
+from .warehouse_table import meta_query, read_meta
 
 log = logging.getLogger("playbot.rollup")
 
 
 @dataclass(frozen=True)
 class RollupView:
-    meta: RollupMeta
+    """A fresh rollup to read: where its tables are, on which warehouse, and what to say about it."""
+
     warehouse: Warehouse
     layout: RollupLayout
+    built_at: datetime  # naive UTC, the bot's clock (the embedded one) or the warehouse's (a table there)
+    label: str  # "the activity rollup" | "the warehouse's rollup table playbot.activity_rollup"
+    as_of: datetime  # local: the moment of the data it holds
+    meta: RollupMeta | None = None  # the embedded build
 
 
 def version_token(version: tuple) -> list:
@@ -52,7 +59,25 @@ class RollupReader:
         meta = self.store.current()
         if meta is None or meta.version != version_token(version) or meta.as_of != as_of.isoformat():
             return None, meta
-        return RollupView(meta, self._warehouse(meta), RollupLayout(tuple(meta.dimensions))), meta
+        return RollupView(self._warehouse(meta), RollupLayout(tuple(meta.dimensions)), meta.built, "the activity rollup",
+                          as_of, meta), meta
+
+    def warehouse_view(self, warehouse: Warehouse, version: tuple, as_of: datetime) -> RollupView | None:
+        """The rollup tables the data team keeps in the warehouse (`rollup.warehouse_table`), when their
+        meta table says they were built with this definition from the data as it is now."""
+        table = self.config.rollup.warehouse_table
+        if not table or not self.config.rollup.enabled or self.config.segment.events_sql:
+            return None
+        try:
+            result = warehouse.run(warehouse.translate(meta_query(table, warehouse.quote)), {}, cache=True,
+                                   freshness=version)
+        except PlaybotError as exc:  # not there (yet), or not readable: raw events
+            log.info("no rollup table %s in the %s warehouse: %s", table, warehouse.name, exc.message)
+            return None
+        found = read_meta(result.rows, table, warehouse.quote, self.config)
+        if found is None or found.version != version_token(version) or found.as_of != as_of:
+            return None
+        return RollupView(warehouse, found.layout, found.built_at, f"the warehouse's rollup table {table}", as_of)
 
     def _warehouse(self, meta: RollupMeta) -> Warehouse:
         with self._lock:

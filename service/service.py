@@ -187,6 +187,15 @@ class AnswerService:
         kind = Kind.LIMITED if decision.kind == "rate_limit" else Kind.DENIED
         return Refusal(question, decision.reason, decision.where(), kind, request, decision)
 
+    def rollup_sql(self, subject: Subject, engine: str | None = None, table: str | None = None) -> str:
+        """`bot.py rollup sql`: the script that builds the rollup tables in the warehouse (no query runs)."""
+        if not subject.is_operator:
+            raise PlaybotError("Only the Playbot operator can print the rollup SQL.", "", Kind.DENIED)
+        try:
+            return self.answerer.rollup_sql(engine, table)
+        except ValueError as exc:
+            raise PlaybotError(str(exc), "Pass --engine duckdb, postgres or redshift.") from None
+
     def rollup(self, subject: Subject, action: str) -> dict:
         """The activity rollup (docs/rollup.md): `build` (full), `refresh` (the days since the last build
         minus rollup.late_days), `status`. The operator's (the terminal's) only: it reads the whole
