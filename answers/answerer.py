@@ -191,7 +191,12 @@ class Answerer:
             check_work(playbook, request.params, warehouse.config.max_buckets)  # before any SQL runs
             today = self.today()
             queries: list[QueryRun] = []
-            lookups = fetch_lookups(playbook, self.warehouses, warehouse, refresh) if playbook.lookups else {}
+            lookups: dict = {}  # read only when a query reads raw events (the rollup may hold them synced)
+
+            def fetched() -> dict:
+                if playbook.lookups and not lookups:
+                    lookups.update(fetch_lookups(playbook, self.warehouses, warehouse, refresh))
+                return lookups
             latest = self.source_freshness(catalog, refresh=refresh)
             version = tuple(sorted(latest.items()))
             read = {source: latest.get(source) for source in self.sources_read(playbook, request, catalog)}
@@ -204,7 +209,7 @@ class Answerer:
 
             def run(overrides: dict[str, Any], label: str) -> Result:
                 params = {**request.params, **overrides}
-                target, rendered = self._render(playbook, params, ctx, lookups, warehouse, view, on_rollup)
+                target, rendered = self._render(playbook, params, ctx, fetched, warehouse, view, on_rollup)
                 sql = target.translate(rendered.sql)
                 result = target.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
                                     repeats=rendered.repeats)
@@ -248,20 +253,21 @@ class Answerer:
             view = self.rollup.warehouse_view(self.segment, version, as_of)
         return view, build
 
-    def _render(self, playbook: Playbook, params: dict[str, Any], ctx: RenderContext, lookups, warehouse: Warehouse,
-                view: RollupView | None, on_rollup: list[bool]):
+    def _render(self, playbook: Playbook, params: dict[str, Any], ctx: RenderContext, lookups: Callable[[], dict],
+                warehouse: Warehouse, view: RollupView | None, on_rollup: list[bool]):
         """(the warehouse to run on, the query): the rollup's when it is fresh and keeps what this query
-        reads (whole days, its dimensions), else the Segment warehouse's raw events."""
-        if view is not None and playbook.reads_events_by_day(params) and not playbook.lookups and _whole_days(params):
+        reads (whole days, its dimensions, the lookups synced in), else the Segment warehouse's raw events."""
+        synced = view is not None and all(lk.name in view.layout.lookups for lk in playbook.lookups)
+        if view is not None and synced and playbook.reads_events_by_day(params) and _whole_days(params):
             try:
                 rollup_ctx = dataclasses.replace(ctx, rollup=view.layout, quote=view.warehouse.quote)
-                rendered = render(playbook, params, rollup_ctx, lookups)
+                rendered = render(playbook, params, rollup_ctx, {})
                 on_rollup.append(True)
                 return view.warehouse, rendered
             except NotCoverable as exc:
                 log.info("rollup not used playbook=%s: %s", playbook.id, exc.message)
         on_rollup.append(False)
-        return warehouse, render(playbook, params, ctx, lookups)
+        return warehouse, render(playbook, params, ctx, lookups())
 
     def _rollup_note(self, playbook: Playbook, on_rollup: list[bool], view: RollupView | None,
                      build: RollupMeta | None) -> list[str]:
@@ -270,8 +276,11 @@ class Answerer:
             return []
         if view is not None and any(on_rollup):
             rows = f"{view.meta.activity_rows:,} rows, " if view.meta is not None else ""
+            synced = [f"{lk.name} ({view.meta.lookups[lk.name]['rows']:,} rows) synced from the {lk.warehouse} warehouse "
+                      f"{self._built_ago(datetime.fromisoformat(view.meta.lookups[lk.name]['synced_at']))} ago"
+                      for lk in playbook.lookups if view.meta is not None and lk.name in view.meta.lookups]
             return [f"From {view.label}, built {self._built_ago(view.built_at)} ago ({rows}data up to "
-                    f"{view.as_of:%Y-%m-%d %H:%M})."]
+                    f"{view.as_of:%Y-%m-%d %H:%M})" + (f"; {', '.join(synced)}." if synced else ".")]
         if view is not None:
             return ["From raw events: this question reads more than the activity rollup keeps (times within a day, "
                     "or a dimension it does not keep)."]
@@ -290,8 +299,10 @@ class Answerer:
             latest = self.source_freshness(catalog, refresh=True)
             read = {source: latest.get(source) for source in self.config.segment.sources}
             timeline = self.timeline(catalog, read)
+            synced = tuple((lk, self.warehouses[lk.warehouse]) for pb in self.library.all() if pb.meta.get("rollup")
+                           for lk in pb.lookups if lk.warehouse in self.warehouses)
             given = BuildInput(self.config, self.segment, catalog, timeline.as_of, tuple(sorted(latest.items())),
-                               self._utc_now())
+                               self._utc_now(), synced)
             return build_rollup(self.rollup.store, given, full=full)
 
     def rollup_sql(self, engine: str | None = None, table: str | None = None) -> str:

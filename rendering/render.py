@@ -252,6 +252,9 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     ctes = (rollup_ctes(plan, ctx.rollup) if ctx.rollup is not None
             else build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan))
     repeats: list[RepeatedRows] = []
+    for name in ctx.rollup.lookups if ctx.rollup is not None else ():
+        if _references(body, name) and name not in (lookups or {}):
+            ctes.insert(0, ctx.rollup.lookup_cte(name))  # synced into the rollup: read there, nothing bound
     for name, rows in (lookups or {}).items():
         if _references(body, name):
             cte, values, repeat = lookup_cte(rows)

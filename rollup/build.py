@@ -55,6 +55,7 @@ class BuildInput:
     as_of: datetime  # local, naive (the answers' timeline.as_of)
     version: tuple  # the freshness token
     now_utc: datetime  # the bot's clock, naive UTC
+    lookups: tuple = ()  # ((Lookup, Warehouse), ...): small product tables copied in (playbooks' `lookups:`)
 
 
 def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> RollupMeta:
@@ -84,6 +85,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [datetime.combine(start, datetime.min.time())])
         activity = _read_activity(con, given, dims, start)
         people = _read_people(con, given, dims)
+        synced = _sync_lookups(con, given)
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
     except BaseException:
@@ -97,7 +99,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
         people_rows=people, seconds=round(time.perf_counter() - started, 3),
         kind="refresh" if previous is not None else "full", dimensions=list(dims),
-        previous_file=previous.file if previous is not None else None)
+        previous_file=previous.file if previous is not None else None, lookups=synced)
     store.publish(meta)
     log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
              people, meta.seconds)
@@ -148,6 +150,34 @@ def _read_people(con, given: BuildInput, dims: tuple[str, ...]) -> int:
     _check_cap(result, config)
     con.execute(f"DELETE FROM {PEOPLE_TABLE}")
     return _insert(con, PEOPLE_TABLE, people_columns(dims), result.rows)
+
+
+def _sync_lookups(con, given: BuildInput) -> dict:
+    """Each lookup's rows, whole (up to BUILD_ROW_CAP), into a table `lookup_<name>` of the rollup file, so
+    a question joining them to activity runs inside the cache at any size (no rows bound into SQL)."""
+    synced: dict = {}
+    for lookup, warehouse in given.lookups:
+        if lookup.name in synced:
+            continue
+        result = warehouse.run(warehouse.translate(lookup.sql), {}, row_cap=BUILD_ROW_CAP)
+        _check_cap(result, given.config)
+        table = f"lookup_{lookup.name}"
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        if result.rows:
+            columns = list(zip(*result.rows))
+            chunk = {c: np.array([None if v is None else str(v) for v in col], dtype=object)
+                     for c, col in zip(result.columns, columns)}
+        else:
+            chunk = {c: np.array([], dtype=object) for c in result.columns}
+        con.register("lookup_chunk", chunk)
+        try:
+            cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in result.columns)
+            con.execute(f"CREATE TABLE {table} AS SELECT {cols} FROM lookup_chunk")
+        finally:
+            con.unregister("lookup_chunk")
+        synced[lookup.name] = {"warehouse": lookup.warehouse, "rows": len(result.rows), "sql": lookup.sql,
+                               "synced_at": given.now_utc.isoformat()}
+    return synced
 
 
 def _common_binds(config: Config) -> dict[str, Any]:

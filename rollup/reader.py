@@ -59,7 +59,8 @@ class RollupReader:
         meta = self.store.current()
         if meta is None or meta.version != version_token(version) or meta.as_of != as_of.isoformat():
             return None, meta
-        return RollupView(self._warehouse(meta), RollupLayout(tuple(meta.dimensions)), meta.built, "the activity rollup",
+        layout = RollupLayout(tuple(meta.dimensions), lookups=tuple(meta.lookups))
+        return RollupView(self._warehouse(meta), layout, meta.built, "the activity rollup",
                           as_of, meta), meta
 
     def warehouse_view(self, warehouse: Warehouse, version: tuple, as_of: datetime) -> RollupView | None:

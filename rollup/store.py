@@ -36,6 +36,8 @@ class RollupMeta:
     kind: str  # full | refresh
     dimensions: list[str] = field(default_factory=list)
     previous_file: str | None = None
+    # lookups synced into it: {name: {"warehouse": ..., "rows": n, "synced_at": UTC ISO}}
+    lookups: dict = field(default_factory=dict)
 
     @property
     def built(self) -> datetime:

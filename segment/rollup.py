@@ -44,6 +44,10 @@ class RollupLayout:
     dimensions: tuple[str, ...]
     activity: str = ACTIVITY_TABLE
     people: str = PEOPLE_TABLE
+    lookups: tuple[str, ...] = ()  # lookups synced in (a table lookup_<name> each), read instead of bound rows
+
+    def lookup_cte(self, name: str) -> str:
+        return f"{name} AS (\n  SELECT * FROM lookup_{name}\n)"
 
 
 def activity_columns(dimensions: tuple[str, ...]) -> list[tuple[str, str]]:
