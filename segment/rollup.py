@@ -45,6 +45,9 @@ class RollupLayout:
     activity: str = ACTIVITY_TABLE
     people: str = PEOPLE_TABLE
     lookups: tuple[str, ...] = ()  # lookups synced in (a table lookup_<name> each), read instead of bound rows
+    # read back with times: each row as two events, at its first and its last moment (a playbook that reads
+    # times within a day only as MIN/MAX per person and day or coarser gets them exactly); else at the day
+    times: bool = False
 
     def lookup_cte(self, name: str) -> str:
         return f"{name} AS (\n  SELECT * FROM lookup_{name}\n)"
@@ -54,7 +57,7 @@ def activity_columns(dimensions: tuple[str, ...]) -> list[tuple[str, str]]:
     """(column, type) of the activity table, in order."""
     return ([("user_id", "VARCHAR"), ("is_anonymous", "BOOLEAN"), ("counts_as_activity", "BOOLEAN"),
              ("event_name", "VARCHAR"), ("day", "TIMESTAMP"), ("source", "VARCHAR")]
-            + [(d, "VARCHAR") for d in dimensions] + [("n", "BIGINT")])
+            + [(d, "VARCHAR") for d in dimensions] + [("n", "BIGINT"), ("first_at", "TIMESTAMP"), ("last_at", "TIMESTAMP")])
 
 
 def people_columns(dimensions: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -72,7 +75,7 @@ def activity_build_sql(segment: SegmentConfig, catalog: Catalog, quote: Callable
     keys = ", ".join(str(i) for i in range(1, 7 + len(dimensions)))
     return f"""WITH {ctes}
 SELECT user_id, is_anonymous, counts_as_activity, event_name, DATE_TRUNC('day', occurred_at) AS day, source{dims},
-       COUNT(*) AS n
+       COUNT(*) AS n, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
 FROM events
 WHERE occurred_at >= :_lo AND occurred_at < :_hi
 GROUP BY {keys}"""
@@ -118,9 +121,11 @@ def rollup_ctes(plan: RelationPlan, layout: RollupLayout) -> list[str]:
     join = ("\n  LEFT JOIN users u ON u.user_id = CASE WHEN r.is_anonymous THEN NULL ELSE r.user_id END"
             if person_dims else "")
     where = "".join(f" AND {column(d)} = :{bind}" for d, bind in plan.event_filters)
-    ctes.append(f"""events AS (
-  SELECT r.user_id, r.is_anonymous, r.counts_as_activity, r.event_name, r.day AS occurred_at, r.source, r.n{dims}
-  FROM {layout.activity} r{join}
-  WHERE r.day >= :_lo AND r.day < :_hi{where}
-)""")
+    def rows(moment: str, only: str = "") -> str:
+        return (f"SELECT r.user_id, r.is_anonymous, r.counts_as_activity, r.event_name, {moment} AS occurred_at, "
+                f"r.source, r.n{dims}\n  FROM {layout.activity} r{join}\n  WHERE r.day >= :_lo AND r.day < :_hi{where}{only}")
+
+    body = (rows("r.first_at") + "\n  UNION ALL\n  " + rows("r.last_at", " AND r.last_at > r.first_at")
+            if layout.times else rows("r.day"))
+    ctes.append(f"events AS (\n  {body}\n)")
     return ctes
