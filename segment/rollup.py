@@ -99,8 +99,10 @@ FROM users"""
 def rollup_ctes(plan: RelationPlan, layout: RollupLayout) -> list[str]:
     """The `events` and `users` relations the plan needs, read from the rollup. Raises NotCoverable when
     the rollup does not keep what the plan asks for."""
-    if plan.need_orders or plan.only_events is not None:
-        raise NotCoverable("The activity rollup keeps activity, not orders or a few events' own tables.")
+    # a playbook's `scope:` (only_events) only narrows which tables raw events are read from: its SQL names
+    # the events it reads, so the rollup, which holds them all, needs no narrowing
+    if plan.need_orders:
+        raise NotCoverable("The activity rollup keeps activity, not orders.")
     for d in plan.dimensions + plan.user_dimensions:
         if d.level == "event" and d.column != "source" and d.name not in layout.dimensions:
             raise NotCoverable(f"The activity rollup does not keep {d.label}.")

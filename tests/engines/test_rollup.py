@@ -26,9 +26,11 @@ CASES = [(e, d) for e in ENGINES for d in DATASETS]
 
 # every covered playbook and shape: daily (rolling WAU/MAU, stickiness), calendar, breakdowns by an
 # event dimension and a person one, filters, an event; retention by calendar period and since signup
-# (each day's first and last event), growth accounting, n-day retention, feature adoption
+# (each day's first and last event), growth accounting, n-day retention, feature adoption, slipping away,
+# intervention impact
 CORE = ["dau", "weekly active users by platform top 3", "retention weekly", "weekly retention since signup",
-        "growth accounting", "n-day retention", "sticker adoption"]
+        "growth accounting", "n-day retention", "sticker adoption", "when do message senders slip away",
+        "intervention impact"]
 VARIANTS = [
     "stickiness last 30 days", "weekly active users", "active users monthly", "monthly active users by plan",
     "dau on ios last 14 days", "monthly active users for free users", "daily retention last 14 days",
