@@ -105,6 +105,13 @@ class Playbook:
         return not any(params.get(name) in list(values or ()) for name, values in unless.items())
 
     @property
+    def rollup_days(self) -> bool:
+        """`rollup: {days: true}`: whenever the rendered SQL names no event, source or dimension, every read of
+        events filters on counts_as_activity, so one row per person and day answers it."""
+        declared = self.meta.get("rollup")
+        return isinstance(declared, dict) and bool(declared.get("days"))
+
+    @property
     def rollup_times(self) -> bool:
         """`rollup: {times: true}`: the SQL reads times within a day, but only as MIN/MAX per person and day
         (or coarser): the rollup's first and last moment of each row give them exactly."""
@@ -198,9 +205,11 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         raise PlaybookError(path, line_of("dimensions"), f"unknown dimension {unknown_dims[0]!r}; "
                                                          f"known: {', '.join(DIMENSIONS)}")
     rollup = meta.get("rollup")
-    if rollup is not None and not (isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless", "times"}
-                                                                and isinstance(rollup.get("unless", {}), dict))):
-        raise PlaybookError(path, line_of("rollup"), "rollup must be true, false or {times: true, unless: {param: [values]}}")
+    valid = isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless", "times", "days"}
+                                         and isinstance(rollup.get("unless", {}), dict))
+    if rollup is not None and not valid:
+        raise PlaybookError(path, line_of("rollup"),
+                            "rollup must be true, false or {times: true, days: true, unless: {param: [values]}}")
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):
         raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")

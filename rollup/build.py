@@ -24,6 +24,8 @@ from rendering.render import to_utc
 from segment import Catalog
 from segment.rollup import (
     ACTIVITY_TABLE,
+    DAYS_SQL,
+    DAYS_TABLE,
     PEOPLE_TABLE,
     activity_build_sql,
     activity_columns,
@@ -86,6 +88,8 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         activity = _read_activity(con, given, dims, start)
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given)
+        con.execute(f"DROP TABLE IF EXISTS {DAYS_TABLE}")
+        con.execute(DAYS_SQL)
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
     except BaseException:

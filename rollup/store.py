@@ -50,7 +50,7 @@ def fingerprint(config: Config) -> str:
     warehouse = config.warehouses.get(seg.warehouse)
     parts = [warehouse.safe_url if warehouse else seg.warehouse, list(seg.sources), config.timezone,
              list(seg.activity_exclude_events), seg.activation_event, seg.stitch_identities,
-             list(config.rollup.dimensions), seg.late_arrival_hours, 2]  # the last: the layout's version
+             list(config.rollup.dimensions), seg.late_arrival_hours, 3]  # the last: the layout's version
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:12]
 
 

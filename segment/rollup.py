@@ -16,6 +16,7 @@ the playbook's own SQL runs unchanged over it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from .relations import NUMBERS_CTE, RelationPlan, build_ctes, user_traits
 
 ACTIVITY_TABLE = "rollup_activity"
 PEOPLE_TABLE = "rollup_people"
+DAYS_TABLE = "rollup_days"  # one row per person and day of activity (counts_as_activity), from the activity rows
 PERSON_COLUMNS = ("channel", "signup_weekday", *TRAIT_COLUMNS)
 
 
@@ -48,9 +50,27 @@ class RollupLayout:
     # read back with times: each row as two events, at its first and its last moment (a playbook that reads
     # times within a day only as MIN/MAX per person and day or coarser gets them exactly); else at the day
     times: bool = False
+    days: str | None = None  # the person-day table, where the rollup has one (the embedded one does)
+    # read the person-day table: the query names no event, source or dimension and reads only activity
+    use_days: bool = False
 
     def lookup_cte(self, name: str) -> str:
         return f"{name} AS (\n  SELECT * FROM lookup_{name}\n)"
+
+
+DAYS_SQL = f"""CREATE TABLE {DAYS_TABLE} AS
+SELECT user_id, is_anonymous, day, SUM(n) AS n, MIN(first_at) AS first_at, MAX(last_at) AS last_at
+FROM {ACTIVITY_TABLE}
+WHERE counts_as_activity
+GROUP BY 1, 2, 3
+ORDER BY day"""
+
+
+def reads_only_activity(body: str) -> bool:
+    """A rendered playbook body that never names an event, a source or a dimension column, and filters on
+    counts_as_activity: the person-day table answers it (a playbook opts in with `rollup: {days: true}`)."""
+    text = re.sub(r"--[^\n]*|/\*.*?\*/", " ", body, flags=re.DOTALL)
+    return "counts_as_activity" in text and re.search(r"\b(event_name|source)\b", text) is None
 
 
 def activity_columns(dimensions: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -123,7 +143,13 @@ def rollup_ctes(plan: RelationPlan, layout: RollupLayout) -> list[str]:
     join = ("\n  LEFT JOIN users u ON u.user_id = CASE WHEN r.is_anonymous THEN NULL ELSE r.user_id END"
             if person_dims else "")
     where = "".join(f" AND {column(d)} = :{bind}" for d, bind in plan.event_filters)
+    days = layout.use_days and layout.days is not None and not plan.dimensions and not plan.event_filters
+
     def rows(moment: str, only: str = "") -> str:
+        if days:  # activity only: no event, no source, no dimension to carry
+            return (f"SELECT r.user_id, r.is_anonymous, TRUE AS counts_as_activity, CAST(NULL AS VARCHAR) AS event_name, "
+                    f"{moment} AS occurred_at, CAST(NULL AS VARCHAR) AS source, r.n\n  FROM {layout.days} r\n"
+                    f"  WHERE r.day >= :_lo AND r.day < :_hi{only}")
         return (f"SELECT r.user_id, r.is_anonymous, r.counts_as_activity, r.event_name, {moment} AS occurred_at, "
                 f"r.source, r.n{dims}\n  FROM {layout.activity} r{join}\n  WHERE r.day >= :_lo AND r.day < :_hi{where}{only}")
 

@@ -15,7 +15,7 @@ params:
   interval: {type: interval, default: week, choices: [day, week, month]}
   event: {type: event, help: "what counts as active (default: any event)"}
 lookback_days: 31
-rollup: {times: true}  # by period, and each period's last event (docs/rollup.md)
+rollup: {times: true, days: true}  # by period, and each period's last event (docs/rollup.md)
 default_range: {day: 30, week: 12, month: 6}
 words: [growth accounting, quick ratio, new retained resurrected churned, resurrected, resurrected users,
         churned users, user churn, user growth, growth, new vs returning, where do active users come from,
