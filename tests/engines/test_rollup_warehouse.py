@@ -21,10 +21,10 @@ from rollup.warehouse_table import rollup_sql
 from warehouse import Warehouse
 
 from .. import helpers
-from ..conftest import DATASETS, ENGINES, make_config
+from ..conftest import DATASETS, make_config
 
-QUESTIONS = ["dau", "weekly active users by platform top 3", "monthly active users for free users",
-             "weekly retention by channel"]
+# activity by an event dimension and by a person filter, and the people table
+QUESTIONS = ["weekly active users by platform top 3", "monthly active users for free users", "weekly retention by channel"]
 
 
 def _ask(answerer, question: str) -> Answer:
@@ -33,8 +33,8 @@ def _ask(answerer, question: str) -> Answer:
     return outcome
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("dataset", list(DATASETS))
+# both engines, both datasets' timezones (New York; Berlin with Sunday weeks), two runs of the script
+@pytest.mark.parametrize("engine,dataset", [("duckdb", "messenger"), ("postgres", "acme")])
 def test_the_printed_sql_builds_a_rollup_the_bot_reads(built, pg_url, answerers, tmp_path, engine, dataset):
     ds = DATASETS[dataset]
     raw = answerers[(engine, dataset)]
