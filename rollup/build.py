@@ -87,7 +87,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [datetime.combine(start, datetime.min.time())])
         activity = _read_activity(con, given, dims, start)
         people = _read_people(con, given, dims)
-        synced = _sync_lookups(con, given)
+        synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
         con.execute(f"DROP TABLE IF EXISTS {DAYS_TABLE}")
         con.execute(DAYS_SQL)
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
@@ -156,15 +156,21 @@ def _read_people(con, given: BuildInput, dims: tuple[str, ...]) -> int:
     return _insert(con, PEOPLE_TABLE, people_columns(dims), result.rows)
 
 
-def _sync_lookups(con, given: BuildInput) -> dict:
+def _sync_lookups(con, given: BuildInput, kept: dict) -> dict:
     """Each lookup's rows, whole (up to BUILD_ROW_CAP), into a table `lookup_<name>` of the rollup file, so
     a question joining them to activity runs inside the cache at any size (no rows bound into SQL)."""
     synced: dict = {}
     for lookup, warehouse in given.lookups:
         if lookup.name in synced:
             continue
-        result = warehouse.run(warehouse.translate(lookup.sql), {}, row_cap=BUILD_ROW_CAP)
-        _check_cap(result, given.config)
+        try:
+            result = warehouse.run(warehouse.translate(lookup.sql), {}, row_cap=BUILD_ROW_CAP)
+            _check_cap(result, given.config)
+        except PlaybotError as exc:  # the activity rollup is still built, with the last copy (its age said)
+            log.warning("lookup %s not synced into the rollup: %s", lookup.name, exc.message)
+            if lookup.name in kept:
+                synced[lookup.name] = kept[lookup.name]
+            continue
         table = f"lookup_{lookup.name}"
         con.execute(f"DROP TABLE IF EXISTS {table}")
         if result.rows:
