@@ -24,6 +24,7 @@ from rendering.render import to_utc
 from segment import Catalog
 from segment.rollup import (
     ACTIVITY_TABLE,
+    DAYS_SELECT,
     DAYS_SQL,
     DAYS_TABLE,
     PEOPLE_TABLE,
@@ -88,8 +89,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         activity = _read_activity(con, given, dims, start)
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
-        con.execute(f"DROP TABLE IF EXISTS {DAYS_TABLE}")
-        con.execute(DAYS_SQL)
+        _person_days(con, start)
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
     except BaseException:
@@ -190,6 +190,17 @@ def _sync_lookups(con, given: BuildInput, kept: dict) -> dict:
     return synced
 
 
+def _person_days(con, start: date) -> None:
+    """The person-day table from the activity rows: the days re-read (all of them on a first build)."""
+    exists = con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [DAYS_TABLE]).fetchone()[0]
+    if not exists:
+        con.execute(DAYS_SQL)
+        return
+    since = datetime.combine(start, datetime.min.time())
+    con.execute(f"DELETE FROM {DAYS_TABLE} WHERE day >= ?", [since])
+    con.execute(f"INSERT INTO {DAYS_TABLE} {DAYS_SELECT} ORDER BY day", [since])
+
+
 def _common_binds(config: Config) -> dict[str, Any]:
     binds: dict[str, Any] = {f"_inactive{i}": name for i, name in enumerate(config.segment.activity_exclude_events)}
     if config.timezone != "UTC":
@@ -209,28 +220,31 @@ def _check_cap(result, config: Config) -> None:
                           f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml.")
 
 
-_NUMPY_TYPES = {"BOOLEAN": bool, "BIGINT": np.int64, "TIMESTAMP": "datetime64[us]"}
-
-
 def _insert(con, table: str, columns: list[tuple[str, str]], rows: list[tuple]) -> int:
-    """Rows as columns of numpy arrays, scanned by DuckDB in one INSERT (row by row is 100x slower)."""
+    """Rows as columns of numpy object arrays, scanned by DuckDB in one INSERT (row by row is 100x slower;
+    converting to numpy's own types costs more than DuckDB reading the Python values)."""
     if not rows:
         return 0
-    values = list(zip(*rows))
-    chunk = {}
-    for (name, kind), column in zip(columns, values):
-        dtype = _NUMPY_TYPES.get(kind, object)
-        if kind == "VARCHAR":
-            column = [None if v is None else str(v) for v in column]
-        elif kind == "TIMESTAMP":
-            column = [None if v is None else _naive(v) for v in column]
-        chunk[name] = np.array(column, dtype=dtype)
+    chunk = {name: np.array(_plain(kind, list(column)), dtype=object)
+             for (name, kind), column in zip(columns, zip(*rows))}
     con.register("rollup_chunk", chunk)
     try:
-        con.execute(f"INSERT INTO {table} SELECT {', '.join(n for n, _ in columns)} FROM rollup_chunk")
+        cols = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns)
+        con.execute(f"INSERT INTO {table} SELECT {cols} FROM rollup_chunk")
     finally:
         con.unregister("rollup_chunk")
     return len(rows)
+
+
+def _plain(kind: str, column: list) -> list:
+    """Values as DuckDB reads them: naive datetimes (drivers may give aware ones or strings), text as str;
+    a column whose first value already is one is left as it is (the driver gives every row the same type)."""
+    first = next((v for v in column if v is not None), None)
+    if kind == "TIMESTAMP" and not (isinstance(first, datetime) and first.tzinfo is None):
+        return [None if v is None else _naive(v) for v in column]
+    if kind == "VARCHAR" and not isinstance(first, str):
+        return [None if v is None else str(v) for v in column]
+    return column
 
 
 def _naive(value: Any) -> Any:

@@ -58,11 +58,13 @@ class RollupLayout:
         return f"{name} AS (\n  SELECT * FROM lookup_{name}\n)"
 
 
-DAYS_SQL = f"""CREATE TABLE {DAYS_TABLE} AS
-SELECT user_id, is_anonymous, day, SUM(n) AS n, MIN(first_at) AS first_at, MAX(last_at) AS last_at
+# the person-day rows of the activity rows from day ? on
+DAYS_SELECT = f"""SELECT user_id, is_anonymous, day, SUM(n) AS n, MIN(first_at) AS first_at, MAX(last_at) AS last_at
 FROM {ACTIVITY_TABLE}
-WHERE counts_as_activity
-GROUP BY 1, 2, 3
+WHERE counts_as_activity AND day >= ?
+GROUP BY 1, 2, 3"""
+DAYS_SQL = f"""CREATE TABLE {DAYS_TABLE} AS
+SELECT * FROM ({DAYS_SELECT.replace("?", "CAST('1970-01-01' AS TIMESTAMP)")}) d
 ORDER BY day"""
 
 
