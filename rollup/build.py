@@ -33,7 +33,7 @@ from segment.rollup import (
     people_build_sql,
     people_columns,
 )
-from warehouse import Warehouse
+from warehouse import QueryTooBig, Warehouse
 
 from .store import RollupMeta, RollupStore
 
@@ -135,7 +135,11 @@ def _read_activity(con, given: BuildInput, dims: tuple[str, ...], start: date) -
                  # as rendering/render.py bounds received_at (Segment's sort key on Redshift)
                  "_recv_lo": ts_lo - timedelta(hours=1),
                  "_recv_hi": ts_hi + timedelta(hours=config.segment.late_arrival_hours)}
-        result = warehouse.run(sql, _used(sql, {**binds, **_common_binds(config)}), row_cap=BUILD_ROW_CAP)
+        try:
+            result = warehouse.run(sql, _used(sql, {**binds, **_common_binds(config)}), row_cap=BUILD_ROW_CAP)
+        except QueryTooBig as exc:  # the warehouse's memory budget: fewer days per read
+            raise RollupError(f"{exc.message} (reading {day} to {upto} for the rollup)",
+                              f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml.") from None
         _check_cap(result, config)
         added += _insert(con, ACTIVITY_TABLE, activity_columns(dims), result.rows)
         day = upto
