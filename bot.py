@@ -8,6 +8,7 @@
     python bot.py audit [--since 7d] [--json]   who asked what, where, and what happened
     python bot.py manifest [--http --url URL]   the Slack app manifest (YAML)
     python bot.py schedules [run ID]  list schedules (next run, last outcome), or run one now
+    python bot.py rollup build|refresh|status|sql   the activity rollup (docs/rollup.md)
 
 Wiring only: config -> the answer service -> (Slack app | terminal) -> scheduler. Every question
 from every surface goes through service.AnswerService.
@@ -120,6 +121,24 @@ def _run_schedule_now(config: Config, store, schedule_id: str | None) -> int:
     outcome = runner.run_slot(schedule_id, utc_now(), trigger="manual")
     print(f"{outcome.status}: {outcome.detail}")
     return 0 if outcome.status in ("ok", "skipped") else 1
+
+
+def cmd_rollup(args: argparse.Namespace, config: Config) -> int:
+    """The activity rollup in the bot's cache: build, refresh, status (docs/rollup.md)."""
+    from errors import PlaybotError
+    from service import CLI_SUBJECT
+
+    service = build_service(config, progress=_progress)
+    try:
+        if args.action == "sql":
+            print(service.rollup_sql(CLI_SUBJECT, args.engine, args.table), end="")
+            return 0
+        status = service.rollup(CLI_SUBJECT, args.action)
+    except PlaybotError as exc:
+        print(f"{exc.message} {exc.next_step}".strip(), file=sys.stderr)
+        return 1
+    print(json.dumps(status, default=str, indent=1))
+    return 0
 
 
 def cmd_run(config: Config) -> int:
@@ -261,13 +280,21 @@ def argument_parser() -> argparse.ArgumentParser:
     audit.add_argument("--outcome", choices=list(OUTCOMES))
     audit.add_argument("--limit", type=int, default=200, help="at most this many rows, newest first")
     audit.add_argument("--json", action="store_true", help="print a JSON list")
+    rollup = sub.add_parser("rollup", help="the activity rollup in the bot's cache (docs/rollup.md)")
+    rollup.add_argument("action", choices=["build", "refresh", "status", "sql"],
+                        help="build: all days; refresh: the days since the last build minus rollup.late_days; "
+                             "sql: print the SQL that builds it as tables in your warehouse")
+    rollup.add_argument("--engine", choices=["duckdb", "postgres", "redshift"],
+                        help="with sql: the warehouse's engine (default: the Segment warehouse's)")
+    rollup.add_argument("--table", help="with sql: schema.table (default: rollup.warehouse_table or playbot.activity_rollup)")
     man = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
     man.add_argument("--http", action="store_true", help="HTTP mode (request URLs) instead of Socket Mode")
     man.add_argument("--url", help="public base URL of the bot in HTTP mode, e.g. https://playbot.example.com")
     return parser
 
 
-COMMANDS = {"ask": cmd_ask, "demo": cmd_demo, "audit": cmd_audit, "manifest": cmd_manifest, "schedules": cmd_schedules}
+COMMANDS = {"ask": cmd_ask, "demo": cmd_demo, "audit": cmd_audit, "manifest": cmd_manifest, "schedules": cmd_schedules,
+            "rollup": cmd_rollup}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -132,6 +132,18 @@ class SchedulerConfig:
 
 
 @dataclass(frozen=True)
+class RollupConfig:
+    """The activity rollup (docs/rollup.md): one row per person, local day, dimensions and event."""
+
+    enabled: bool = True  # answers read the rollup when it is fresh (built from the data as it is now)
+    dir: Path = PROJECT_DIR / "var" / "cache"  # the bot's embedded DuckDB cache files live here
+    late_days: int = 3  # a refresh re-reads the days since the last build minus this many (late events)
+    dimensions: tuple[str, ...] = ("platform", "os", "device")  # event-level breakdowns it keeps per row
+    chunk_days: int = 14  # days read from the warehouse per query while building
+    warehouse_table: str | None = None  # schema.table of a rollup the data team keeps in the warehouse
+
+
+@dataclass(frozen=True)
 class Config:
     warehouses: dict[str, WarehouseConfig]
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -151,6 +163,7 @@ class Config:
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     # Schedules declared in the file (validated and synced by scheduler.yaml_schedules at start).
     schedules: tuple[dict, ...] = ()
+    rollup: RollupConfig = field(default_factory=RollupConfig)
 
     @property
     def is_demo(self) -> bool:
@@ -163,7 +176,10 @@ class Config:
 
 # ---- schema of the YAML file: key -> (type, default). Nested dicts validated separately. ----
 _TOP_KEYS = {"timezone", "week_start", "warehouses", "segment", "demo", "charts", "playbooks", "synonyms", "slack", "state_db",
-              "policies", "scheduler", "schedules"}
+              "policies", "scheduler", "schedules", "rollup"}
+# the event-level dimensions of segment/dimensions.py a rollup may keep per row (not imported: config is below segment)
+ROLLUP_DIMENSIONS = ("platform", "os", "device", "locale", "app_version")
+_ROLLUP_KEYS = {"enabled", "dir", "late_days", "dimensions", "chunk_days", "warehouse_table"}
 _WAREHOUSE_KEYS = {"url", "timeout_seconds", "row_cap", "max_concurrent_queries", "connect_timeout_seconds",
                    "cache_ttl_seconds", "stale_after", "memory_budget_mb", "max_buckets"}
 _SEGMENT_KEYS = {
@@ -377,7 +393,30 @@ def _build(data: dict, env: dict[str, str], base: Path, file: Path | None) -> Co
         policies=parse_policies(data.get("policies"), set(warehouses)),
         slack=_slack(_as_mapping("slack", data.get("slack")), env), source_file=file,
         scheduler=_scheduler(data), schedules=_schedules(data),
+        rollup=_rollup(_as_mapping("rollup", data.get("rollup")), base),
     )
+
+
+def _rollup(raw: dict, base: Path) -> RollupConfig:
+    _check_keys("rollup.", raw, _ROLLUP_KEYS)
+    dims = raw.get("dimensions", list(RollupConfig.dimensions))
+    if isinstance(dims, str):
+        dims = [dims]
+    for i, name in enumerate(dims):
+        if name not in ROLLUP_DIMENSIONS:
+            raise ConfigError(f"rollup.dimensions[{i}]", f"{name!r} is not an event dimension the rollup can keep",
+                              f"use some of {', '.join(ROLLUP_DIMENSIONS)} (person-level ones come with every rollup)")
+    table = raw.get("warehouse_table")
+    if table is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?", str(table)):
+        raise ConfigError("rollup.warehouse_table", f"{table!r} is not a table name",
+                          "write schema.table, e.g. playbot.activity_rollup")
+    return RollupConfig(
+        enabled=_as_flag("rollup.enabled", raw.get("enabled", True)),
+        dir=_resolve_path(base, raw.get("dir") or RollupConfig.dir),
+        late_days=_as_int("rollup.late_days", raw.get("late_days", RollupConfig.late_days), minimum=0),
+        dimensions=tuple(str(d) for d in dims),
+        chunk_days=_as_int("rollup.chunk_days", raw.get("chunk_days", RollupConfig.chunk_days), minimum=1),
+        warehouse_table=str(table) if table else None)
 
 
 def _slack(raw: dict, env: dict[str, str]) -> SlackConfig:

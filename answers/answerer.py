@@ -7,6 +7,7 @@ question --parse--> Request --render--> SQL --warehouse--> Result --presenter-->
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -22,9 +23,12 @@ from rendering import RenderContext, RenderError, render
 from rendering.bounds import check_work
 from rendering.lookups import fetch_lookups
 from rendering.render import event_scope, to_utc
+from rollup import BuildInput, RollupMeta, RollupReader, RollupView, build_rollup
+from rollup.warehouse_table import rollup_sql
 from segment import Catalog, CatalogCache, discover
 from segment.dimensions import PROFILED_CONTEXT_COLUMNS, TRAIT_COLUMNS
 from segment.relations import freshness_sql
+from segment.rollup import NotCoverable
 from warehouse import Result, Warehouse, expand
 
 from .formatting import behind
@@ -60,6 +64,8 @@ class Answerer:
         self._freshness_reading: threading.Thread | None = None
         self._freshness_error: PlaybotError | None = None
         self.freshness_wait_seconds = 2.0  # a question waits this long for a new reading, then uses the last
+        self.rollup = RollupReader(config)  # the embedded activity rollup (docs/rollup.md)
+        self._rollup_building = threading.Lock()
 
     # ---- time ----
     def now(self) -> datetime:
@@ -185,7 +191,12 @@ class Answerer:
             check_work(playbook, request.params, warehouse.config.max_buckets)  # before any SQL runs
             today = self.today()
             queries: list[QueryRun] = []
-            lookups = fetch_lookups(playbook, self.warehouses, warehouse, refresh) if playbook.lookups else {}
+            lookups: dict = {}  # read only when a query reads raw events (the rollup may hold them synced)
+
+            def fetched() -> dict:
+                if playbook.lookups and not lookups:
+                    lookups.update(fetch_lookups(playbook, self.warehouses, warehouse, refresh))
+                return lookups
             latest = self.source_freshness(catalog, refresh=refresh)
             version = tuple(sorted(latest.items()))
             read = {source: latest.get(source) for source in self.sources_read(playbook, request, catalog)}
@@ -193,13 +204,15 @@ class Answerer:
             ctx = RenderContext(segment=self.config.segment, catalog=catalog, quote=warehouse.quote,
                                 timezone=self.config.timezone, week_start=self.config.week_start,
                                 today=today, now=timeline.as_of)
+            view, build = self._rollup_view(playbook, version, timeline.as_of)
+            on_rollup: list[bool] = []
 
             def run(overrides: dict[str, Any], label: str) -> Result:
                 params = {**request.params, **overrides}
-                rendered = render(playbook, params, ctx, lookups)
-                sql = warehouse.translate(rendered.sql)
-                result = warehouse.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
-                                       repeats=rendered.repeats)
+                target, rendered = self._render(playbook, params, ctx, fetched, warehouse, view, on_rollup)
+                sql = target.translate(rendered.sql)
+                result = target.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
+                                    repeats=rendered.repeats)
                 queries.append(QueryRun(label, expand(sql, rendered.repeats), rendered.params, result))
                 return result
 
@@ -214,6 +227,7 @@ class Answerer:
             log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, exc.kind, exc.message)
             return Failure(request.question, exc.message, exc.next_step, exc.kind, request)
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
+        definitions += self._rollup_note(playbook, on_rollup, view, build)
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
         stale = self.stale_warnings(read) + self.clock_warnings(read, catalog)
         warnings = list(request.notes) + stale + self.before_data_warnings(request, timeline) + list(shown.warnings)
@@ -227,6 +241,89 @@ class Answerer:
                       definitions=definitions, warnings=warnings, queries=queries,
                       elapsed_ms=(time.perf_counter() - started) * 1000, answered_at=self.now(), freshness=read,
                       stale=stale)
+
+    # ---- the activity rollup ----
+    def _rollup_view(self, playbook: Playbook, version: tuple, as_of: datetime) -> tuple[RollupView | None,
+                                                                                          RollupMeta | None]:
+        """(a fresh rollup to read, the embedded build): the embedded one, else a table in the warehouse."""
+        if not playbook.meta.get("rollup") or playbook.warehouse not in (None, self.config.segment.warehouse):
+            return None, None
+        view, build = self.rollup.view(version, as_of)
+        if view is None:
+            view = self.rollup.warehouse_view(self.segment, version, as_of)
+        return view, build
+
+    def _render(self, playbook: Playbook, params: dict[str, Any], ctx: RenderContext, lookups: Callable[[], dict],
+                warehouse: Warehouse, view: RollupView | None, on_rollup: list[bool]):
+        """(the warehouse to run on, the query): the rollup's when it is fresh and keeps what this query
+        reads (whole days, its dimensions, the lookups synced in), else the Segment warehouse's raw events."""
+        synced = view is not None and all(lk.name in view.layout.lookups for lk in playbook.lookups)
+        if view is not None and synced and playbook.reads_events_by_day(params) and _whole_days(params):
+            try:
+                layout = dataclasses.replace(view.layout, times=playbook.rollup_times, use_days=playbook.rollup_days)
+                rollup_ctx = dataclasses.replace(ctx, rollup=layout, quote=view.warehouse.quote)
+                rendered = render(playbook, params, rollup_ctx, {})
+                on_rollup.append(True)
+                return view.warehouse, rendered
+            except NotCoverable as exc:
+                log.info("rollup not used playbook=%s: %s", playbook.id, exc.message)
+        on_rollup.append(False)
+        return warehouse, render(playbook, params, ctx, lookups())
+
+    def _rollup_note(self, playbook: Playbook, on_rollup: list[bool], view: RollupView | None,
+                     build: RollupMeta | None) -> list[str]:
+        """The footer's word on which data was read, for the playbooks the rollup can answer."""
+        if not playbook.meta.get("rollup") or not self.config.rollup.enabled or self.config.segment.events_sql:
+            return []
+        if view is not None and any(on_rollup):
+            rows = f"{view.meta.activity_rows:,} rows, " if view.meta is not None else ""
+            synced = [f"{lk.name} ({view.meta.lookups[lk.name]['rows']:,} rows) synced from the {lk.warehouse} warehouse "
+                      f"{self._built_ago(datetime.fromisoformat(view.meta.lookups[lk.name]['synced_at']))} ago"
+                      for lk in playbook.lookups if view.meta is not None and lk.name in view.meta.lookups]
+            return [f"From {view.label}, built {self._built_ago(view.built_at)} ago ({rows}data up to "
+                    f"{view.as_of:%Y-%m-%d %H:%M})" + (f"; {', '.join(synced)}." if synced else ".")]
+        if view is not None:
+            return ["From raw events: this question reads more than the activity rollup keeps (times within a day, "
+                    "or a dimension it does not keep)."]
+        if build is None:
+            return ["From raw events (no activity rollup built)."]
+        return [f"From raw events: the activity rollup (built {self._built_ago(build.built)} ago) is older than the data."]
+
+    def _built_ago(self, built_at: datetime) -> str:
+        return behind(self._utc_now() - built_at)
+
+    def build_rollup(self, full: bool = False) -> RollupMeta:
+        """Build (or refresh: only the days since the last build minus rollup.late_days) the embedded
+        activity rollup from the Segment warehouse as it is now. One build at a time per process."""
+        with self._rollup_building:
+            catalog = self.catalog(refresh=True)
+            latest = self.source_freshness(catalog, refresh=True)
+            read = {source: latest.get(source) for source in self.config.segment.sources}
+            timeline = self.timeline(catalog, read)
+            synced = tuple((lk, self.warehouses[lk.warehouse]) for pb in self.library.all() if pb.meta.get("rollup")
+                           for lk in pb.lookups if lk.warehouse in self.warehouses)
+            given = BuildInput(self.config, self.segment, catalog, timeline.as_of, tuple(sorted(latest.items())),
+                               self._utc_now(), synced)
+            return build_rollup(self.rollup.store, given, full=full)
+
+    def rollup_sql(self, engine: str | None = None, table: str | None = None) -> str:
+        """The script that builds the rollup as tables in the team's warehouse (rollup/warehouse_table.py)."""
+        engine = engine or {"postgresql": "postgres"}.get(self.segment.backend, self.segment.backend)
+        table = table or self.config.rollup.warehouse_table or "playbot.activity_rollup"
+        return rollup_sql(self.config, self.catalog(), engine, table)
+
+    def rollup_status(self) -> dict[str, Any]:
+        """The current build and whether answers read it now."""
+        build = self.rollup.current()
+        if build is None:
+            return {"built": False, "enabled": self.config.rollup.enabled, "folder": str(self.rollup.store.folder)}
+        catalog = self.catalog()
+        latest = self.source_freshness(catalog)
+        timeline = self.timeline(catalog, {s: latest.get(s) for s in self.config.segment.sources})
+        view, _ = self.rollup.view(tuple(sorted(latest.items())), timeline.as_of)
+        return {"built": True, "enabled": self.config.rollup.enabled, "fresh": view is not None,
+                "built_ago": self._built_ago(build.built), "file": str(self.rollup.store.path(build)),
+                **{k: v for k, v in dataclasses.asdict(build).items() if k not in ("file", "version")}}
 
     # ---- the moment of the question, and where the data starts ----
     def local(self, utc: datetime) -> datetime:
@@ -303,6 +400,11 @@ class Answerer:
                 out.append(f"Data from source `{source}` is {behind(now_utc - received)} behind "
                            f"(last event received {received:%Y-%m-%d %H:%M} UTC).")
         return out
+
+
+def _whole_days(params: dict[str, Any]) -> bool:
+    """Every time parameter falls on midnight (a day rollup cannot answer "since 14:00")."""
+    return all(v.time() == datetime.min.time() for v in params.values() if isinstance(v, datetime))
 
 
 def _naive_utc(value: Any) -> datetime | None:

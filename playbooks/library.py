@@ -30,7 +30,7 @@ HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", r
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
-         "dimensions", "lookups", "lookahead", "breakdown_of"}
+         "dimensions", "lookups", "lookahead", "breakdown_of", "rollup"}
 _PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words", "applies", "of_range"}
 _LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
@@ -94,6 +94,29 @@ class Playbook:
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def reads_events_by_day(self, params: dict[str, Any]) -> bool:
+        """The header says the SQL reads events only by day (`rollup: true`, or a mapping `unless: {param:
+        [values]}` naming the parameter values that read finer), so the activity rollup can answer it."""
+        declared = self.meta.get("rollup")
+        if not declared:
+            return False
+        unless = declared.get("unless", {}) if isinstance(declared, dict) else {}
+        return not any(params.get(name) in list(values or ()) for name, values in unless.items())
+
+    @property
+    def rollup_days(self) -> bool:
+        """`rollup: {days: true}`: whenever the rendered SQL names no event, source or dimension, every read of
+        events filters on counts_as_activity, so one row per person and day answers it."""
+        declared = self.meta.get("rollup")
+        return isinstance(declared, dict) and bool(declared.get("days"))
+
+    @property
+    def rollup_times(self) -> bool:
+        """`rollup: {times: true}`: the SQL reads times within a day, but only as MIN/MAX per person and day
+        (or coarser): the rollup's first and last moment of each row give them exactly."""
+        declared = self.meta.get("rollup")
+        return isinstance(declared, dict) and bool(declared.get("times"))
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -189,6 +212,12 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
                                <= {"playbook", "dimension", "note"} and of["dimension"] in DIMENSIONS):
         raise PlaybookError(path, line_of("breakdown_of"), "breakdown_of must be {playbook: <id>, dimension: <one of "
                                                            f"{', '.join(DIMENSIONS)}>, note: <what the answer says>}}")
+    rollup = meta.get("rollup")
+    valid = isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless", "times", "days"}
+                                         and isinstance(rollup.get("unless", {}), dict))
+    if rollup is not None and not valid:
+        raise PlaybookError(path, line_of("rollup"),
+                            "rollup must be true, false or {times: true, days: true, unless: {param: [values]}}")
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):
         raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")

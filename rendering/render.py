@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from playbooks.params import STRUCTURAL_TYPES
 from segment import Catalog, EventInfo
 from segment.dimensions import DIMENSIONS, Dimension
 from segment.relations import RelationPlan, build_ctes
+from segment.rollup import RollupLayout, reads_only_activity, rollup_ctes
 from warehouse import RepeatedRows
 
 from .lookups import LookupRows, lookup_cte
@@ -71,6 +72,7 @@ class RenderContext:
     week_start: str
     today: date  # local
     now: datetime  # local, naive: the moment of the question; no event after it is read
+    rollup: RollupLayout | None = None  # read the events and users relations from the activity rollup
 
 
 @dataclass(frozen=True)
@@ -247,8 +249,15 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         info = ctx.catalog.event(ctx.segment.activation_event)
         if info is not None:
             binds["_activation"] = info.key
-    ctes = build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan)
+    layout = ctx.rollup
+    if layout is not None and layout.use_days and not reads_only_activity(body):
+        layout = replace(layout, use_days=False)
+    ctes = (rollup_ctes(plan, layout) if layout is not None
+            else build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan))
     repeats: list[RepeatedRows] = []
+    for name in ctx.rollup.lookups if ctx.rollup is not None else ():
+        if _references(body, name) and name not in (lookups or {}):
+            ctes.insert(0, ctx.rollup.lookup_cte(name))  # synced into the rollup: read there, nothing bound
     for name, rows in (lookups or {}).items():
         if _references(body, name):
             cte, values, repeat = lookup_cte(rows)

@@ -371,8 +371,8 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
         raise RelationError("No table to find when users activated.", "Set segment.activation_event in playbot.yaml.")
     union = "\n  UNION ALL\n  ".join(branches)
     # the latest traits per user from Segment's `users` tables
-    trait_sources = [s for s in segment.sources if catalog.has_table(s, "users") and "id" in catalog.columns(s, "users")]
-    traits = [t for t in TRAIT_COLUMNS if any(t in catalog.columns(s, "users") for s in trait_sources)]
+    trait_sources = _trait_sources(segment, catalog)
+    traits = user_traits(segment, catalog)
     signup_dims = [d.name for d in dimensions if d.level == "event"]
     ctes = [f"""activation_events AS (
   SELECT user_id, ts, channel{"".join(f", {d}" for d in signup_dims)} FROM (
@@ -438,6 +438,15 @@ def _users_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, stitch:
   ) f
 )""")
     return ",\n".join(ctes)
+
+
+def _trait_sources(segment: SegmentConfig, catalog: Catalog) -> list[str]:
+    return [s for s in segment.sources if catalog.has_table(s, "users") and "id" in catalog.columns(s, "users")]
+
+
+def user_traits(segment: SegmentConfig, catalog: Catalog) -> list[str]:
+    """The trait columns (TRAIT_COLUMNS) the users relation carries: those some source's `users` table has."""
+    return [t for t in TRAIT_COLUMNS if any(t in catalog.columns(s, "users") for s in _trait_sources(segment, catalog))]
 
 
 def _custom_ctes(segment: SegmentConfig, plan: RelationPlan) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from answers import Answer, Failure, Outcome
 from answers.answerer import Answerer
-from errors import Kind
+from errors import Kind, PlaybotError
 from playbooks import Library
 from playbooks.params import json_safe
 from policy.audit import AuditEntry, AuditLog, sql_hash, utc_now
@@ -186,6 +186,30 @@ class AnswerService:
     def _refusal(question: str, decision: Decision, request: Request | None = None) -> Refusal:
         kind = Kind.LIMITED if decision.kind == "rate_limit" else Kind.DENIED
         return Refusal(question, decision.reason, decision.where(), kind, request, decision)
+
+    def rollup_sql(self, subject: Subject, engine: str | None = None, table: str | None = None) -> str:
+        """`bot.py rollup sql`: the script that builds the rollup tables in the warehouse (no query runs)."""
+        if not subject.is_operator:
+            raise PlaybotError("Only the Playbot operator can print the rollup SQL.", "", Kind.DENIED)
+        try:
+            return self.answerer.rollup_sql(engine, table)
+        except ValueError as exc:
+            raise PlaybotError(str(exc), "Pass --engine duckdb, postgres or redshift.") from None
+
+    def rollup(self, subject: Subject, action: str) -> dict:
+        """The activity rollup (docs/rollup.md): `build` (full), `refresh` (the days since the last build
+        minus rollup.late_days), `status`. The operator's (the terminal's) only: it reads the whole
+        warehouse. Raises PlaybotError with the next step."""
+        if not subject.is_operator:
+            raise PlaybotError("Only the Playbot operator can build the activity rollup.",
+                               "Run `bot.py rollup build` where the bot runs.", Kind.DENIED)
+        if action == "status":
+            return self.answerer.rollup_status()
+        if action not in ("build", "refresh"):
+            raise PlaybotError(f"Unknown rollup action {action!r}.", "Use build, refresh or status.")
+        meta = self.answerer.build_rollup(full=action == "build")
+        log.info("rollup %s by %s: %d rows in %.2f s", meta.kind, subject.user, meta.activity_rows, meta.seconds)
+        return self.answerer.rollup_status()
 
     def record_feedback(self, subject: Subject, request: Request, verdict: str) -> None:
         """A person's verdict on an answer they saw (a Slack feedback button): one audit row, outcome

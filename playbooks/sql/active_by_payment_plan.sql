@@ -22,6 +22,7 @@ lookups:
     sql: SELECT CAST(id AS VARCHAR) AS user_id, payment_plan FROM users
     max_rows: 50000
 default_range: {day: 30, week: 12, month: 6}
+rollup: true  # by day; the plans are synced into the activity rollup at each build (docs/rollup.md)
 words: [by payment plan, payment plan, payment plans, per payment plan, by billing plan, billing plan,
         active users by payment plan, monthly active users by payment plan, mau by payment plan, paying plan,
         plan from the product database, billing, billing data, billing tier, subscription tier, subscription tiers,

@@ -30,6 +30,7 @@ params:
   compare: {type: enum, choices: [previous, week, year], help: "the one comparison to show: the period before, a week or a year earlier"}
 default_range: {day: 30, week: 12, month: 12}
 lookback_days: 27
+rollup: {days: true}  # reads events only by day: the activity rollup answers it when fresh (docs/rollup.md)
 words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky, stickier,
         getting stickier, more sticky,
         user count, people using, unique users, active user count, active user, were active, actives, used the app,

@@ -16,6 +16,7 @@ params:
   launch_date: {type: date, help: "the launch to compare before and after (default: the first period the feature was used)"}
   filters: {type: filters, applies: events, help: "only activity matching, e.g. platform:iOS, plan:pro (the feature's users and the active users)"}
 default_range: {day: 90, week: 12, month: 6}
+rollup: true  # distinct people per period and event (docs/rollup.md)
 words: [feature adoption, fraction of wau, fraction of dau, fraction of mau, fraction of actives, fraction of active users, how many of our active users, how many of our actives, how many actives use, how many active users use, how many actives are using, adoption, adopted, feature usage, feature use, feature users, uses the feature,
         using the feature, share of active users, launch, since launch, after launch, before and after launch,
         how many people use, people using, of weekly actives, of monthly actives, of daily actives, among actives,

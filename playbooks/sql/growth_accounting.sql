@@ -16,6 +16,7 @@ params:
   event: {type: event, help: "what counts as active (default: any event)"}
   filters: {type: filters, applies: events, help: "only activity matching, e.g. platform:iOS (each person's signup still counts from wherever it happened)"}
 lookback_days: 31
+rollup: {times: true, days: true}  # by period, and each period's last event (docs/rollup.md)
 default_range: {day: 30, week: 12, month: 6}
 words: [growth accounting, quick ratio, new retained resurrected churned, resurrected, resurrected users,
         churned users, actives come from, actives coming from, active users coming from, new or coming back, new or returning, new vs coming back, active users come from, did actives come from, user churn, user growth, growth, new vs returning, where do active users come from,

@@ -15,6 +15,7 @@ params:
   end: {type: date, help: day after the last intervention day}
 events_between: [start, tomorrow]
 lookback_days: 30
+rollup: true  # distinct people per day (docs/rollup.md)
 default_range: {day: 90}
 words: [effect of, effect on activity, impact on activity, effect on engagement, new vs older users, new vs older, newer vs older, new vs old users, new vs existing users, new vs existing, intervention, interventions, intervention impact, email impact, effect of emails, emails work,
         did the email work, after the email, after emails, before and after the email, re-engagement, reengagement,

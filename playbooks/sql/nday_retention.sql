@@ -29,6 +29,7 @@ params:
     words: {since_signup: [since signup, since their signup, since each signup, since sign up, 24-hour days,
                            24 hour days, since their own signup, amplitude style]}
 events_between: [start, tomorrow]
+rollup: {times: true, days: true}  # by day, and each day's first and last event (docs/rollup.md)
 default_range: {day: 90}
 words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 retention, d7 retention,
         d14 retention, d28 retention, day 1 retention, day 7 retention, day 14 retention, day 28 retention,

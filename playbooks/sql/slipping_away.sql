@@ -15,6 +15,7 @@ params:
   end: {type: date, help: day after the range}
   filters: {type: filters, applies: events, help: "only the action's events and activity matching, e.g. platform:iOS"}
 events_between: [start, tomorrow]
+rollup: true  # distinct people per day (docs/rollup.md)
 default_range: {day: 120}
 words: [slip away, slipping away, go quiet before, goes quiet before, how long can, before they are not coming back, before they're not coming back, not coming back, odds of coming back, likelihood of coming back, odds they come back, a week idle, weeks idle, a day idle, after a week idle, idle, slips away, stop using, stopped using, come back after, idle days, days idle, drift off, drifts off, drifting off, not come back, after being idle, being idle, idle a while, idle for,
         days without, chance of coming back, chance to come back, do it again, lapse, lapsed, lapsing, go quiet,

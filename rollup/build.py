@@ -1,0 +1,261 @@
+"""Building the embedded activity rollup: read from the Segment warehouse through the Warehouse layer
+(read-only sessions, bound values, its timeout per query), a few days per query, and written into a new
+DuckDB file of the bot's cache (rollup/store.py). A refresh copies the current file and re-reads only
+the days since the last build minus `rollup.late_days` (events that arrive late land in those), and
+the people table whole (one row per person: small).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from config import Config
+from errors import Kind, PlaybotError
+from rendering.render import to_utc
+from segment import Catalog
+from segment.rollup import (
+    ACTIVITY_TABLE,
+    DAYS_SELECT,
+    DAYS_SQL,
+    DAYS_TABLE,
+    PEOPLE_TABLE,
+    activity_build_sql,
+    activity_columns,
+    people_build_sql,
+    people_columns,
+)
+from warehouse import QueryTooBig, Warehouse
+
+from .store import RollupMeta, RollupStore
+
+log = logging.getLogger("playbot.rollup")
+
+# rows one query of a build may return (the warehouse's memory budget still applies): a chunk of days
+# past it is refused with the fix (fewer rollup.chunk_days)
+BUILD_ROW_CAP = 5_000_000
+
+
+class RollupError(PlaybotError):
+    kind = Kind.CONFIG
+
+
+@dataclass(frozen=True)
+class BuildInput:
+    """What a build reads: the warehouse and catalog, the moment it is cut at and the data's version."""
+
+    config: Config
+    warehouse: Warehouse
+    catalog: Catalog
+    as_of: datetime  # local, naive (the answers' timeline.as_of)
+    version: tuple  # the freshness token
+    now_utc: datetime  # the bot's clock, naive UTC
+    lookups: tuple = ()  # ((Lookup, Warehouse), ...): small product tables copied in (playbooks' `lookups:`)
+
+
+def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> RollupMeta:
+    """A full build (none yet, `full`, or the last one cut later than now) or an incremental refresh."""
+    config = given.config
+    if config.segment.events_sql:
+        raise RollupError("The activity rollup reads Segment's tables; this warehouse is set up with custom events "
+                          "SQL (segment.events_sql).", "Answers read the custom relations directly.")
+    started = time.perf_counter()
+    previous = None if full else store.current()
+    if previous is not None and datetime.fromisoformat(previous.as_of) > given.as_of:
+        previous = None  # the data moved back (a rebuilt warehouse): start again
+    first = given.catalog.first_data(config.segment.sources)
+    if first is None:
+        raise RollupError("The Segment sources hold no events yet: nothing to roll up.", "Build it once data arrives.")
+    first_day = _local(first, config).date()
+    start = first_day
+    if previous is not None:
+        start = max(first_day, datetime.fromisoformat(previous.as_of).date() - timedelta(days=config.rollup.late_days))
+    path = store.new_file()
+    if previous is not None:
+        shutil.copyfile(store.path(previous), path)
+    con = duckdb.connect(str(path))
+    try:
+        dims = tuple(config.rollup.dimensions)
+        _create_tables(con, dims)
+        con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [datetime.combine(start, datetime.min.time())])
+        activity = _read_activity(con, given, dims, start)
+        people = _read_people(con, given, dims)
+        synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
+        _person_days(con, start)
+        total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        path.unlink(missing_ok=True)
+        raise
+    con.close()
+    meta = RollupMeta(
+        file=path.name, built_at=given.now_utc.isoformat(), as_of=given.as_of.isoformat(),
+        version=[[s, v.isoformat() if v is not None else None] for s, v in given.version],
+        first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
+        people_rows=people, seconds=round(time.perf_counter() - started, 3),
+        kind="refresh" if previous is not None else "full", dimensions=list(dims),
+        previous_file=previous.file if previous is not None else None, lookups=synced)
+    store.publish(meta)
+    log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
+             people, meta.seconds)
+    return meta
+
+
+def _local(utc: datetime, config: Config) -> datetime:
+    return utc.replace(tzinfo=UTC).astimezone(config.tz).replace(tzinfo=None)
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection, dims: tuple[str, ...]) -> None:
+    for table, columns in ((ACTIVITY_TABLE, activity_columns(dims)), (PEOPLE_TABLE, people_columns(dims))):
+        cols = ", ".join(f"{name} {kind}" for name, kind in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+
+
+def _read_activity(con, given: BuildInput, dims: tuple[str, ...], start: date) -> int:
+    """Days [start, as_of] in chunks of `rollup.chunk_days`, each one query on the warehouse; rows added."""
+    config, warehouse = given.config, given.warehouse
+    sql = warehouse.translate(activity_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone, dims))
+    end = given.as_of.date() + timedelta(days=1)
+    added, day = 0, start
+    while day < end:
+        upto = min(end, day + timedelta(days=config.rollup.chunk_days))
+        lo = datetime.combine(day, datetime.min.time())
+        hi = min(datetime.combine(upto, datetime.min.time()), given.as_of)  # never past the moment of the data
+        ts_lo, ts_hi = to_utc(lo, config.timezone), to_utc(hi, config.timezone)
+        binds = {"_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,
+                 # as rendering/render.py bounds received_at (Segment's sort key on Redshift)
+                 "_recv_lo": ts_lo - timedelta(hours=1),
+                 "_recv_hi": ts_hi + timedelta(hours=config.segment.late_arrival_hours)}
+        try:
+            result = warehouse.run(sql, _used(sql, {**binds, **_common_binds(config)}), row_cap=BUILD_ROW_CAP)
+        except QueryTooBig as exc:  # the warehouse's memory budget: fewer days per read
+            raise RollupError(f"{exc.message} (reading {day} to {upto} for the rollup)",
+                              f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml.") from None
+        _check_cap(result, config)
+        added += _insert(con, ACTIVITY_TABLE, activity_columns(dims), result.rows)
+        day = upto
+    return added
+
+
+def _read_people(con, given: BuildInput, dims: tuple[str, ...]) -> int:
+    config, warehouse = given.config, given.warehouse
+    sql = warehouse.translate(people_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone, dims))
+    binds = {"_ts_now": to_utc(given.as_of, config.timezone), **_common_binds(config)}
+    if config.segment.activation_event:
+        info = given.catalog.event(config.segment.activation_event)
+        if info is not None:
+            binds["_activation"] = info.key
+    result = warehouse.run(sql, _used(sql, binds), row_cap=BUILD_ROW_CAP)
+    _check_cap(result, config)
+    con.execute(f"DELETE FROM {PEOPLE_TABLE}")
+    return _insert(con, PEOPLE_TABLE, people_columns(dims), result.rows)
+
+
+def _sync_lookups(con, given: BuildInput, kept: dict) -> dict:
+    """Each lookup's rows, whole (up to BUILD_ROW_CAP), into a table `lookup_<name>` of the rollup file, so
+    a question joining them to activity runs inside the cache at any size (no rows bound into SQL)."""
+    synced: dict = {}
+    for lookup, warehouse in given.lookups:
+        if lookup.name in synced:
+            continue
+        try:
+            result = warehouse.run(warehouse.translate(lookup.sql), {}, row_cap=BUILD_ROW_CAP)
+            _check_cap(result, given.config)
+        except PlaybotError as exc:  # the activity rollup is still built, with the last copy (its age said)
+            log.warning("lookup %s not synced into the rollup: %s", lookup.name, exc.message)
+            if lookup.name in kept:
+                synced[lookup.name] = kept[lookup.name]
+            continue
+        table = f"lookup_{lookup.name}"
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        if result.rows:
+            columns = list(zip(*result.rows))
+            chunk = {c: np.array([None if v is None else str(v) for v in col], dtype=object)
+                     for c, col in zip(result.columns, columns)}
+        else:
+            chunk = {c: np.array([], dtype=object) for c in result.columns}
+        con.register("lookup_chunk", chunk)
+        try:
+            cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in result.columns)
+            con.execute(f"CREATE TABLE {table} AS SELECT {cols} FROM lookup_chunk")
+        finally:
+            con.unregister("lookup_chunk")
+        synced[lookup.name] = {"warehouse": lookup.warehouse, "rows": len(result.rows), "sql": lookup.sql,
+                               "synced_at": given.now_utc.isoformat()}
+    return synced
+
+
+def _person_days(con, start: date) -> None:
+    """The person-day table from the activity rows: the days re-read (all of them on a first build)."""
+    exists = con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [DAYS_TABLE]).fetchone()[0]
+    if not exists:
+        con.execute(DAYS_SQL)
+        return
+    since = datetime.combine(start, datetime.min.time())
+    con.execute(f"DELETE FROM {DAYS_TABLE} WHERE day >= ?", [since])
+    con.execute(f"INSERT INTO {DAYS_TABLE} {DAYS_SELECT} ORDER BY day", [since])
+
+
+def _common_binds(config: Config) -> dict[str, Any]:
+    binds: dict[str, Any] = {f"_inactive{i}": name for i, name in enumerate(config.segment.activity_exclude_events)}
+    if config.timezone != "UTC":
+        binds["_tz"] = config.timezone
+    return binds
+
+
+def _used(sql: str, binds: dict[str, Any]) -> dict[str, Any]:
+    """Only the values the statement names (drivers refuse unused ones on some engines)."""
+    named = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql))
+    return {k: v for k, v in binds.items() if k in named}
+
+
+def _check_cap(result, config: Config) -> None:
+    if result.truncated:
+        raise RollupError(f"One read of the rollup build returned more than {BUILD_ROW_CAP:,} rows.",
+                          f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml.")
+
+
+def _insert(con, table: str, columns: list[tuple[str, str]], rows: list[tuple]) -> int:
+    """Rows as columns of numpy object arrays, scanned by DuckDB in one INSERT (row by row is 100x slower;
+    converting to numpy's own types costs more than DuckDB reading the Python values)."""
+    if not rows:
+        return 0
+    chunk = {name: np.array(_plain(kind, list(column)), dtype=object)
+             for (name, kind), column in zip(columns, zip(*rows))}
+    con.register("rollup_chunk", chunk)
+    try:
+        cols = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns)
+        con.execute(f"INSERT INTO {table} SELECT {cols} FROM rollup_chunk")
+    finally:
+        con.unregister("rollup_chunk")
+    return len(rows)
+
+
+def _plain(kind: str, column: list) -> list:
+    """Values as DuckDB reads them: naive datetimes (drivers may give aware ones or strings), text as str;
+    a column whose first value already is one is left as it is (the driver gives every row the same type)."""
+    first = next((v for v in column if v is not None), None)
+    if kind == "TIMESTAMP" and not (isinstance(first, datetime) and first.tzinfo is None):
+        return [None if v is None else _naive(v) for v in column]
+    if kind == "VARCHAR" and not isinstance(first, str):
+        return [None if v is None else str(v) for v in column]
+    return column
+
+
+def _naive(value: Any) -> Any:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)  # sessions are UTC; the relations' times are naive local already
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.min.time())
+    return value
