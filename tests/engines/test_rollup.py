@@ -44,7 +44,7 @@ SHAPES = [
     ["dau on ios last 14 days", "mau", "weekly active users", "active users monthly"],
     ["retention weekly", "weekly retention since signup", "weekly retention by channel",
      "retention event='Message Sent' interval=week"],
-    ["growth accounting", "quick ratio monthly"],
+    ["growth accounting", "quick ratio monthly", "weekly growth accounting on ios", "growth accounting"],
     ["n-day retention", "d1 d7 retention since signup", "d7 retention by channel"],
     ["sticker adoption", "feature usage of stickers and photos by week"],
     ["when do message senders slip away"],
