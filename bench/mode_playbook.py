@@ -262,8 +262,9 @@ def time_playbot(answerer, text: str, repeat: int) -> dict:
     first, total, queries = uncached_answer_times(answerer, request, repeat)
     if not isinstance(first, Answer):
         return {"error": getattr(first, "message", str(first))}
+    read = next((d for d in getattr(first, "definitions", ()) if d.startswith("From ")), "")
     return {"median": statistics.median(total), "queries_ms": statistics.median(queries),
-            "playbook": request.playbook}
+            "playbook": request.playbook, "rollup": read.startswith("From the activity rollup")}
 
 
 def _first_line(exc: BaseException) -> str:
@@ -336,6 +337,12 @@ def section(results: dict[tuple[str, str], list[dict]], repeat: int, loads: tupl
             for row in results[(engine, size)]:
                 lines.append(_line(row, size, repeat))
         lines.append("")
+    builds = {key: rows[0]["rollup_build_s"] for key, rows in results.items() if rows and rows[0].get("rollup_build_s")}
+    if builds:
+        lines += ["Playbot ms marked (rollup): answered from the activity rollup in the bot's embedded DuckDB cache "
+                  "([docs/rollup.md](../docs/rollup.md)), built once before timing (full build: "
+                  + ", ".join(f"{e} {size} {sec:.1f} s" for (e, size), sec in builds.items())
+                  + "); unmarked: from raw events.", ""]
     if any(row.get("from_log") for rows in results.values() for row in rows):
         lines += ["Rows without an in-queries figure are from the first run's log (N = 5): that run was stopped "
                   "during the PostgreSQL 4M section to finish in time, and the rest of that section was measured "
@@ -357,6 +364,7 @@ def _line(row: dict, size: str, repeat: int) -> str:
                                  + ["–"] * 5) + " |"
     mode_ms = f"{mode['median']:.0f}" if "median" in mode else f"cannot run: {mode['error']}"
     bot_ms = f"{bot['median']:.0f}" if "median" in bot else f"error: {bot['error']}"
+    bot_ms += " (rollup)" if bot.get("rollup") else ""
     in_q = f"{bot['queries_ms']:.0f}" if bot.get("queries_ms") is not None else "–"
     ratio = f"{mode['median'] / bot['median']:.2f}" if "median" in mode and "median" in bot else "–"
     day = row["everyday"]

@@ -21,6 +21,7 @@ Results: a markdown table printed and written to bench/RESULTS.md. Not part of `
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -114,6 +115,23 @@ def answerer_for(url: str, timeout: float = 300, product: Path | None = None) ->
         timezone="UTC", week_start="monday", demo=None, chart_dir=ROOT / "var" / "bench" / "charts")
     warehouses = {name: Warehouse(c) for name, c in configs.items()}
     return Answerer(config, warehouses, load_library(), clock=lambda: END.replace(tzinfo=ZoneInfo("UTC")))
+
+
+def _with_rollup(answerer: Answerer, events: int, engine: str) -> tuple[Answerer, float]:
+    """The same bot with the activity rollup built in a bench cache of its own, and the full build's seconds."""
+    import shutil
+
+    from config import RollupConfig
+
+    cache = ROOT / "var" / "bench" / label(events) / f"rollup-cache-mode-{engine}"
+    shutil.rmtree(cache, ignore_errors=True)
+    config = dataclasses.replace(answerer.config, rollup=RollupConfig(dir=cache))
+    answerer = Answerer(config, answerer.warehouses, answerer.library,
+                        clock=lambda: END.replace(tzinfo=ZoneInfo("UTC")))
+    answerer.catalog()
+    t0 = time.perf_counter()
+    answerer.build_rollup(full=True)
+    return answerer, time.perf_counter() - t0
 
 
 def questions(answerer: Answerer, common_only: bool = False) -> list[tuple[str, Request]]:
@@ -320,6 +338,8 @@ def main() -> None:
                     "report SQL beside Playbot's answers (bench/mode_playbook.py)")
     ap.add_argument("--mode-sizes", default="1M,4M", help="sizes for --mode-repo (default 1M,4M)")
     ap.add_argument("--mode-engines", default="duckdb,postgres", help="engines for --mode-repo (default both)")
+    ap.add_argument("--mode-rollup", action="store_true", help="with --mode-repo: build the activity rollup first, "
+                    "so Playbot answers from it where it can (docs/rollup.md)")
     ap.add_argument("--mode-reports", default="", help="with --resume: re-measure only these reports (names, "
                     "comma-separated, a part is enough), keeping the others' saved rows")
     args = ap.parse_args()
@@ -407,10 +427,15 @@ def mode_comparison(args: argparse.Namespace) -> int:
             url = f"duckdb:///{segment}" if engine == "duckdb" else pg_for(n, segment)
             answerer = answerer_for(url, args.timeout, segment.with_name("product.duckdb"))
             answerer.catalog()
+            build_s = None
+            if args.mode_rollup:
+                answerer, build_s = _with_rollup(answerer, n, engine)
             try:
                 rows = mode_playbook.merge(kept, mode_playbook.compare(
                     answerer, args.mode_repo, list(SOURCES), args.repeat, args.timeout, END,
                     (END - timedelta(days=DAYS)).date(), engine, only))
+                for row in rows:
+                    row["rollup_build_s"] = build_s
             finally:
                 for w in answerer.warehouses.values():
                     w.close()

@@ -92,6 +92,11 @@ class RollupReader:
             self._open = (meta.file, opened)
             return opened
 
+    def open_warehouses(self) -> list[Warehouse]:
+        """The embedded build's warehouse, when one is open (the benchmarks turn its result cache off too)."""
+        with self._lock:
+            return [self._open[1]] if self._open is not None else []
+
     def close(self) -> None:
         with self._lock:
             if self._open is not None:
