@@ -94,39 +94,49 @@ ALL_DATASETS = {**DATASETS, **EDGE_DATASETS}
 
 
 @contextmanager
-def _shared(tmp_path_factory):
+def _shared(tmp_path_factory, lock: str = ".lock"):
     """A folder shared by the pytest-xdist workers of one run (the session's own folder without xdist),
-    held under an exclusive lock: what one worker builds there, the others reuse."""
+    held under an exclusive lock (one per name): what one worker builds there, the others reuse."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent
     folder = root / "shared"
     folder.mkdir(exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with open(folder / lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
         yield folder
+
+
+def _worker_order(names) -> list[str]:
+    """`names` rotated by this xdist worker's index, so each worker starts on a different one and the
+    workers build (or copy) the datasets side by side, each under its own lock, instead of one by one."""
+    names = list(names)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    start = (index * len(names) // max(count, 1)) % len(names)
+    return names[start:] + names[:start]
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> dict[str, Path]:
     """Each dataset built once into its own DuckDB file (once per run: the workers share the files, which
     every warehouse opens read-only and every test that writes copies first)."""
-    out = {}
-    with _shared(tmp_path_factory) as shared:
-        for name, ds in ALL_DATASETS.items():
+    for name in _worker_order(ALL_DATASETS):
+        with _shared(tmp_path_factory, f".lock-demo-{name}") as shared:
             folder = shared / f"demo-{name}"
             if not (folder / "built").exists():
                 folder.mkdir(exist_ok=True)
-                build_demo(folder / "segment.duckdb", folder / "product.duckdb", ds.spec)
+                build_demo(folder / "segment.duckdb", folder / "product.duckdb", ALL_DATASETS[name].spec)
                 (folder / "built").touch()
-            out[name] = folder / "segment.duckdb"
-    return out
+    with _shared(tmp_path_factory) as shared:
+        return {name: shared / f"demo-{name}" / "segment.duckdb" for name in ALL_DATASETS}
 
 
 @pytest.fixture(scope="session")
 def pg_url(built, tmp_path_factory) -> str:
-    """A fresh PostgreSQL database holding both datasets, shared by the workers of the run and dropped
-    by the last one to finish."""
+    """A fresh PostgreSQL database holding every dataset, shared by the workers of the run (which copy the
+    datasets into it side by side) and dropped by the last one to finish."""
     try:
         admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:  # pragma: no cover - CI starts PostgreSQL
@@ -138,12 +148,17 @@ def pg_url(built, tmp_path_factory) -> str:
         if held["users"] == 0:  # none yet, or dropped by a worker that finished before this one started
             held["db"] = f"playbot_test_{uuid.uuid4().hex[:10]}"
             admin.execute(f'CREATE DATABASE "{held["db"]}"')
-            for name, path in built.items():
-                copy_to_postgres(path, f"{base}/{held['db']}", schemas=list(ALL_DATASETS[name].sources))
         held["users"] += 1
         marker.write_text(json.dumps(held))
+    url = f"{base}/{held['db']}"
     try:
-        yield f"{base}/{held['db']}"
+        for name in _worker_order(ALL_DATASETS):
+            with _shared(tmp_path_factory, f".lock-pg-{name}") as shared:
+                copied = shared / f"{held['db']}-{name}.copied"
+                if not copied.exists():
+                    copy_to_postgres(built[name], url, schemas=list(ALL_DATASETS[name].sources))
+                    copied.touch()
+        yield url
     finally:
         with _shared(tmp_path_factory) as shared:
             held = json.loads(marker.read_text())
