@@ -22,13 +22,13 @@ from hypothesis import settings
 
 from answers.answerer import Answerer
 from config import Config, SegmentConfig, WarehouseConfig
-from playbooks import load_library
 from segment.demo import DemoSpec, build_demo, event_name
 from state.db import open_state
 from warehouse import Warehouse
 from warehouse.loader import copy_to_postgres
 
 from .fixtures import catalog as snapshot_catalog
+from .helpers import builtin_library
 from .oracle import Oracle
 
 # Property tests draw the same examples on every run, so CI passes or fails the same way twice;
@@ -181,7 +181,7 @@ def make_config(url: str, ds: Dataset, **segment) -> Config:
 def make_answerer(url: str, ds: Dataset, **segment) -> Answerer:
     config = make_config(url, ds, **segment)
     warehouses = {"segment": Warehouse(config.warehouses["segment"])}
-    return Answerer(config, warehouses, load_library(), clock=lambda: ds.clock)
+    return Answerer(config, warehouses, builtin_library(), clock=lambda: ds.clock)
 
 
 ENGINES = ("duckdb", "postgres")
@@ -249,7 +249,7 @@ def snapshot_answerer(name: str) -> Answerer:
     catalog snapshot (tests/fixtures) and never connects to a warehouse: for the fast tier."""
     ds = DATASETS[name]
     config = make_config("duckdb:///:memory:", ds)
-    return Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
+    return Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, builtin_library(),
                     clock=lambda: ds.clock, catalog_loader=lambda: snapshot_catalog(name))
 
 
