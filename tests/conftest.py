@@ -226,22 +226,42 @@ def answerers(built, pg_url):
             w.close()
 
 
+class _Oracles(dict):
+    """{(engine, dataset): Oracle}, each built the first time a test asks for it (a worker builds only
+    those its tests read, and its first test does not wait for all eight)."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key):
+        engine, name = key
+        if engine not in ENGINES or name not in ALL_DATASETS:
+            raise KeyError(key)
+        self[key] = oracle = self._build(engine, ALL_DATASETS[name])
+        return oracle
+
+
 @pytest.fixture(scope="session")
 def oracles(built, pg_url, tmp_path_factory):
     """{(engine, dataset): Oracle} built from each engine's own raw rows."""
-    out = {}
-    for name, ds in ALL_DATASETS.items():
+
+    def build(engine: str, ds: Dataset) -> Oracle:
+        settings = dict(exclude_activity=("Email Sent",), now=ds.clock)
+        if engine == "postgres":
+            with psycopg.connect(pg_url, autocommit=True) as pg:
+                return Oracle(lambda q: pg.execute(q).fetchall(), list(ds.sources), ds.timezone, ds.week_start,
+                              **settings)
         # a byte copy of the file, opened by plain duckdb: nothing shared with the bot's connections
-        copy = tmp_path_factory.mktemp(f"oracle-{name}") / "segment.duckdb"
-        shutil.copyfile(built[name], copy)
+        copy = tmp_path_factory.mktemp(f"oracle-{ds.name}") / "segment.duckdb"
+        shutil.copyfile(built[ds.name], copy)
         con = duckdb.connect(str(copy), read_only=True)
-        out[("duckdb", name)] = Oracle(lambda q, c=con: c.execute(q).fetchall(), list(ds.sources), ds.timezone,
-                                       ds.week_start, exclude_activity=("Email Sent",), now=ds.clock)
-        con.close()
-        with psycopg.connect(pg_url, autocommit=True) as pg:
-            out[("postgres", name)] = Oracle(lambda q, c=pg: c.execute(q).fetchall(), list(ds.sources),
-                                             ds.timezone, ds.week_start, exclude_activity=("Email Sent",), now=ds.clock)
-    return out
+        try:
+            return Oracle(lambda q: con.execute(q).fetchall(), list(ds.sources), ds.timezone, ds.week_start, **settings)
+        finally:
+            con.close()
+
+    return _Oracles(build)
 
 
 def snapshot_answerer(name: str) -> Answerer:
