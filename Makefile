@@ -15,6 +15,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed
 	$(PY) bot.py
 
+# The suite starts many Python processes (pytest workers, the CLI and scheduler tests' bot processes): let them
+# keep bytecode (__pycache__, ignored by git) even where the environment sets PYTHONDONTWRITEBYTECODE, so each
+# compiles the project once, not every process every module (a worker's collection 5.0 -> 3.3 s of CPU).
+test test-fast: export PYTHONDONTWRITEBYTECODE :=
+
 # install everything, then run the whole test suite: the fast tier (no database), then the engines
 # (DuckDB files and PostgreSQL on 127.0.0.1:5432) and the surfaces (Slack through its stand-in, the scheduler)
 test: $(VENV)/.installed

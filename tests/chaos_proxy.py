@@ -79,7 +79,7 @@ class ChaosProxy:
                     if not data:
                         return
                     peers[sock].sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: drop() closed a socket while select() was given it
             return
         finally:
             _close(client)

@@ -22,13 +22,13 @@ from hypothesis import settings
 
 from answers.answerer import Answerer
 from config import Config, SegmentConfig, WarehouseConfig
-from playbooks import load_library
 from segment.demo import DemoSpec, build_demo, event_name
 from state.db import open_state
 from warehouse import Warehouse
 from warehouse.loader import copy_to_postgres
 
 from .fixtures import catalog as snapshot_catalog
+from .helpers import builtin_library
 from .oracle import Oracle
 
 # Property tests draw the same examples on every run, so CI passes or fails the same way twice;
@@ -94,39 +94,49 @@ ALL_DATASETS = {**DATASETS, **EDGE_DATASETS}
 
 
 @contextmanager
-def _shared(tmp_path_factory):
+def _shared(tmp_path_factory, lock: str = ".lock"):
     """A folder shared by the pytest-xdist workers of one run (the session's own folder without xdist),
-    held under an exclusive lock: what one worker builds there, the others reuse."""
+    held under an exclusive lock (one per name): what one worker builds there, the others reuse."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent
     folder = root / "shared"
     folder.mkdir(exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with open(folder / lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
         yield folder
+
+
+def _worker_order(names) -> list[str]:
+    """`names` rotated by this xdist worker's index, so each worker starts on a different one and the
+    workers build (or copy) the datasets side by side, each under its own lock, instead of one by one."""
+    names = list(names)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    start = (index * len(names) // max(count, 1)) % len(names)
+    return names[start:] + names[:start]
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> dict[str, Path]:
     """Each dataset built once into its own DuckDB file (once per run: the workers share the files, which
     every warehouse opens read-only and every test that writes copies first)."""
-    out = {}
-    with _shared(tmp_path_factory) as shared:
-        for name, ds in ALL_DATASETS.items():
+    for name in _worker_order(ALL_DATASETS):
+        with _shared(tmp_path_factory, f".lock-demo-{name}") as shared:
             folder = shared / f"demo-{name}"
             if not (folder / "built").exists():
                 folder.mkdir(exist_ok=True)
-                build_demo(folder / "segment.duckdb", folder / "product.duckdb", ds.spec)
+                build_demo(folder / "segment.duckdb", folder / "product.duckdb", ALL_DATASETS[name].spec)
                 (folder / "built").touch()
-            out[name] = folder / "segment.duckdb"
-    return out
+    with _shared(tmp_path_factory) as shared:
+        return {name: shared / f"demo-{name}" / "segment.duckdb" for name in ALL_DATASETS}
 
 
 @pytest.fixture(scope="session")
 def pg_url(built, tmp_path_factory) -> str:
-    """A fresh PostgreSQL database holding both datasets, shared by the workers of the run and dropped
-    by the last one to finish."""
+    """A fresh PostgreSQL database holding every dataset, shared by the workers of the run (which copy the
+    datasets into it side by side) and dropped by the last one to finish."""
     try:
         admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:  # pragma: no cover - CI starts PostgreSQL
@@ -138,12 +148,17 @@ def pg_url(built, tmp_path_factory) -> str:
         if held["users"] == 0:  # none yet, or dropped by a worker that finished before this one started
             held["db"] = f"playbot_test_{uuid.uuid4().hex[:10]}"
             admin.execute(f'CREATE DATABASE "{held["db"]}"')
-            for name, path in built.items():
-                copy_to_postgres(path, f"{base}/{held['db']}", schemas=list(ALL_DATASETS[name].sources))
         held["users"] += 1
         marker.write_text(json.dumps(held))
+    url = f"{base}/{held['db']}"
     try:
-        yield f"{base}/{held['db']}"
+        for name in _worker_order(ALL_DATASETS):
+            with _shared(tmp_path_factory, f".lock-pg-{name}") as shared:
+                copied = shared / f"{held['db']}-{name}.copied"
+                if not copied.exists():
+                    copy_to_postgres(built[name], url, schemas=list(ALL_DATASETS[name].sources))
+                    copied.touch()
+        yield url
     finally:
         with _shared(tmp_path_factory) as shared:
             held = json.loads(marker.read_text())
@@ -166,7 +181,7 @@ def make_config(url: str, ds: Dataset, **segment) -> Config:
 def make_answerer(url: str, ds: Dataset, **segment) -> Answerer:
     config = make_config(url, ds, **segment)
     warehouses = {"segment": Warehouse(config.warehouses["segment"])}
-    return Answerer(config, warehouses, load_library(), clock=lambda: ds.clock)
+    return Answerer(config, warehouses, builtin_library(), clock=lambda: ds.clock)
 
 
 ENGINES = ("duckdb", "postgres")
@@ -211,22 +226,42 @@ def answerers(built, pg_url):
             w.close()
 
 
+class _Oracles(dict):
+    """{(engine, dataset): Oracle}, each built the first time a test asks for it (a worker builds only
+    those its tests read, and its first test does not wait for all eight)."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key):
+        engine, name = key
+        if engine not in ENGINES or name not in ALL_DATASETS:
+            raise KeyError(key)
+        self[key] = oracle = self._build(engine, ALL_DATASETS[name])
+        return oracle
+
+
 @pytest.fixture(scope="session")
 def oracles(built, pg_url, tmp_path_factory):
     """{(engine, dataset): Oracle} built from each engine's own raw rows."""
-    out = {}
-    for name, ds in ALL_DATASETS.items():
+
+    def build(engine: str, ds: Dataset) -> Oracle:
+        settings = dict(exclude_activity=("Email Sent",), now=ds.clock)
+        if engine == "postgres":
+            with psycopg.connect(pg_url, autocommit=True) as pg:
+                return Oracle(lambda q: pg.execute(q).fetchall(), list(ds.sources), ds.timezone, ds.week_start,
+                              **settings)
         # a byte copy of the file, opened by plain duckdb: nothing shared with the bot's connections
-        copy = tmp_path_factory.mktemp(f"oracle-{name}") / "segment.duckdb"
-        shutil.copyfile(built[name], copy)
+        copy = tmp_path_factory.mktemp(f"oracle-{ds.name}") / "segment.duckdb"
+        shutil.copyfile(built[ds.name], copy)
         con = duckdb.connect(str(copy), read_only=True)
-        out[("duckdb", name)] = Oracle(lambda q, c=con: c.execute(q).fetchall(), list(ds.sources), ds.timezone,
-                                       ds.week_start, exclude_activity=("Email Sent",), now=ds.clock)
-        con.close()
-        with psycopg.connect(pg_url, autocommit=True) as pg:
-            out[("postgres", name)] = Oracle(lambda q, c=pg: c.execute(q).fetchall(), list(ds.sources),
-                                             ds.timezone, ds.week_start, exclude_activity=("Email Sent",), now=ds.clock)
-    return out
+        try:
+            return Oracle(lambda q: con.execute(q).fetchall(), list(ds.sources), ds.timezone, ds.week_start, **settings)
+        finally:
+            con.close()
+
+    return _Oracles(build)
 
 
 def snapshot_answerer(name: str) -> Answerer:
@@ -234,7 +269,7 @@ def snapshot_answerer(name: str) -> Answerer:
     catalog snapshot (tests/fixtures) and never connects to a warehouse: for the fast tier."""
     ds = DATASETS[name]
     config = make_config("duckdb:///:memory:", ds)
-    return Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
+    return Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, builtin_library(),
                     clock=lambda: ds.clock, catalog_loader=lambda: snapshot_catalog(name))
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from weakref import WeakKeyDictionary
 
+from playbooks import Library, load_library
 from service import CLI_SUBJECT, AnswerService
 
 _SERVICES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+@functools.cache
+def builtin_library() -> Library:
+    """The built-in playbooks, parsed once per process (about 0.3 s each time: the YAML headers and templates)
+    and shared by the answerers the tests make: a Library and its playbooks are read-only.
+    (tests/fast/test_library.py calls load_library itself.)"""
+    return load_library()
 
 
 def service_for(answerer) -> AnswerService:

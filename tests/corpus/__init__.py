@@ -9,9 +9,11 @@ from typing import Any
 
 import yaml
 
-from playbooks import Library, load_library
+from playbooks import Library
 from questions import Clarification, Request
 from questions.parser import ParseContext, parse
+
+from ..helpers import builtin_library
 
 HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 20)  # a Friday; the messenger test dataset's "today"
@@ -25,7 +27,7 @@ def load_corpus() -> list[dict[str, Any]]:
 
 def corpus_library() -> Library:
     """The playbooks the corpus is read with: the built-in ones (every playbook the corpus names is built in)."""
-    return load_library()
+    return builtin_library()
 
 
 def run_entry(entry: dict[str, Any], library: Library, catalog) -> Request | Clarification:

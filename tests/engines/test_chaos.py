@@ -16,13 +16,13 @@ import pytest
 
 from answers import Answer, Failure
 from answers.answerer import Answerer
-from playbooks import load_library
 from questions import Clarification
 from service.service import CLI_SUBJECT, AnswerService
 from warehouse import Warehouse
 
 from ..chaos_proxy import ChaosProxy
 from ..conftest import DATASETS, make_config
+from ..helpers import builtin_library
 
 TIMEOUT, CONNECT_TIMEOUT = 3.0, 2.0
 GRACE = 3.0  # PostgreSQL's deadline: the statement timeout plus this (warehouse/engines/base.py)
@@ -38,7 +38,7 @@ def chaos(pg_url):
     config = make_config(url, ds)
     settings = replace(config.warehouses["segment"], timeout_seconds=TIMEOUT, connect_timeout_seconds=CONNECT_TIMEOUT)
     config = replace(config, warehouses={"segment": settings})
-    answerer = Answerer(config, {"segment": Warehouse(settings)}, load_library(), clock=lambda: ds.clock)
+    answerer = Answerer(config, {"segment": Warehouse(settings)}, builtin_library(), clock=lambda: ds.clock)
     answerer.freshness_check_seconds = 0.5  # the freshness token is read again during the stall
     yield proxy, AnswerService(answerer), answerer
     proxy.resume()

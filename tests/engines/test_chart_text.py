@@ -13,13 +13,12 @@ from answers.answerer import Answerer
 from charts.layout import text_overlaps
 from charts.render import draw, render_png
 from config import WarehouseConfig
-from playbooks import load_library
 from warehouse import Warehouse
 
 from .. import helpers
 from ..conftest import ALL_DATASETS, ENGINES, make_config
 
-LIBRARY = load_library()
+LIBRARY = helpers.builtin_library()
 
 
 def breakdown(pb) -> str | None:

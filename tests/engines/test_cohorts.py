@@ -134,7 +134,8 @@ def test_growth_accounting_matches_oracle(answerers, oracles, engine, dataset, q
 
 @pytest.fixture(scope="module")
 def product_pg(built):
-    """Each dataset's product database copied into its own PostgreSQL database (tables in public)."""
+    """The product database of each dataset the cross-database test reads (DATASETS) copied into its own
+    PostgreSQL database (tables in public)."""
     import uuid
 
     import psycopg
@@ -146,7 +147,8 @@ def product_pg(built):
     admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
     urls = {}
     try:
-        for name, path in built.items():
+        for name in DATASETS:
+            path = built[name]
             db = f"playbot_test_product_{uuid.uuid4().hex[:8]}"
             admin.execute(f'CREATE DATABASE "{db}"')
             dsn = f"{PG_ADMIN.rsplit('/', 1)[0]}/{db}"
@@ -173,7 +175,8 @@ def _federated_answerer(segment_url: str, product_url: str, dataset: str, extra_
     config = make_config(segment_url, ds)
     config = replace(config, warehouses={**config.warehouses, "product": WarehouseConfig("product", product_url)})
     warehouses = {name: Warehouse(wc) for name, wc in config.warehouses.items()}
-    return Answerer(config, warehouses, load_library(extra_dirs), clock=lambda: ds.clock)
+    library = load_library(extra_dirs) if extra_dirs else helpers.builtin_library()
+    return Answerer(config, warehouses, library, clock=lambda: ds.clock)
 
 
 def _plans(built, dataset) -> dict[str, str]:

@@ -237,10 +237,9 @@ def test_stale_sources_are_warned_about(built, pg_url, oracles, engine):
     config = make_config(url, late)
     config = replace(config, warehouses={"segment": replace(config.warehouses["segment"], stale_after_hours=48)})
     from answers.answerer import Answerer
-    from playbooks import load_library
     from warehouse import Warehouse
 
-    patient = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
+    patient = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, helpers.builtin_library(),
                        clock=lambda: late.clock)
     try:
         answer = helpers.ask(patient, "invites yesterday")

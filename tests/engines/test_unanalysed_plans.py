@@ -67,9 +67,7 @@ def unanalysed(unanalysed_url):
 
 
 def _examples(playbook_id: str) -> tuple[str, ...]:
-    from playbooks import load_library
-
-    return load_library().get(playbook_id).examples
+    return helpers.builtin_library().get(playbook_id).examples
 
 
 def _questions() -> list[str]:

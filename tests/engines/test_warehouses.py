@@ -25,7 +25,7 @@ from questions import Request
 from warehouse import Warehouse, WarehouseUnavailable
 
 from ..conftest import DATASETS, ENGINES, make_answerer, make_config
-from ..helpers import ask
+from ..helpers import ask, builtin_library
 
 
 def pg_sa(pg_url: str) -> str:
@@ -167,7 +167,7 @@ def test_answers_are_cached_until_new_data_lands(pg_url, fresh_source):
     ds = DATASETS["messenger"]
     ds = replace(ds, spec=replace(ds.spec, sources={"web": fresh_source}))
     config = make_config(pg_sa(pg_url), ds)
-    answerer = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
+    answerer = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, builtin_library(),
                         clock=lambda: ds.clock)
     answerer.freshness_check_seconds = 0  # read the freshness token on every question
     wh = answerer.segment

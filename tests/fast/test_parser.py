@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playbooks import load_library
 from questions import Clarification, Request
 from questions.parser import ParseContext, parse
 from tests.fixtures import catalog as snapshot_catalog
+from tests.helpers import builtin_library
 
 TODAY = date(2026, 11, 20)  # a Friday
 
@@ -17,7 +17,7 @@ TODAY = date(2026, 11, 20)  # a Friday
 @pytest.fixture(scope="module")
 def ctx():
     catalog = snapshot_catalog("messenger")
-    return ParseContext(library=load_library(), catalog=catalog, today=TODAY)
+    return ParseContext(library=builtin_library(), catalog=catalog, today=TODAY)
 
 
 def p(ctx, text, previous=None):

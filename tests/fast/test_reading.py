@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playbooks import load_library
 from questions import Clarification, Request
 from questions.lexicon import FILLER
 from questions.parser import MAX_QUESTION, ParseContext, clean
@@ -22,9 +21,10 @@ from questions.parser import read as read_question
 from questions.vocabulary import STOPWORDS
 from segment import EventInfo
 from tests.fixtures import catalog as snapshot
+from tests.helpers import builtin_library
 
 TODAY = date(2026, 11, 20)  # the messenger dataset's Friday
-LIBRARY = load_library()
+LIBRARY = builtin_library()
 
 
 def read(text: str, previous: Request | None = None, catalog=None) -> Request | Clarification:

@@ -421,9 +421,14 @@ def test_pause_and_delete_ask_first_and_app_home_lists_my_schedules(bot):
     assert "Resume" in json.dumps(bot.standin.homes["U0ALICE"]["blocks"])
 
 
-def test_scheduled_answer_whose_chart_slack_refuses_is_posted_once(bot):
+def test_scheduled_answer_whose_chart_slack_refuses_is_posted_once(bot, monkeypatch):
     """Uploads disabled, or 5xx past the client's retries: the run is ok, the answer posted once in the
     digest's thread without the chart, saying why; no retry posts it again."""
+    from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+
+    # every retry of the client still happens; only its waits (0.5 s doubling, with up to 1 s of jitter:
+    # about 13 s in all here) are cut short
+    monkeypatch.setattr(BackoffRetryIntervalCalculator, "calculate_sleep_duration", lambda self, attempt: 0.01)
     bot.send.command('schedule "invites yesterday" daily 9:00', channel=CHANNEL, user="U0ALICE")
     bot.told(1)
     [schedule] = bot.store.all()
