@@ -13,6 +13,7 @@ it, so a malformed one was a 500 with a traceback, and it logged the body of a f
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -167,6 +168,7 @@ class HttpServer:
                                     ident="playbot", max_request_body_size=MAX_BODY_BYTES + 1)  # waitress refuses >= its limit
         self.port = self.server.effective_port
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def serve_forever(self) -> None:
         log.warning("Playbot listening on port %s: POST %s, GET /healthz", self.port, EVENTS_PATH)
@@ -179,10 +181,22 @@ class HttpServer:
 
     def stop(self) -> None:
         """Close the server from its own loop (closing its sockets from another thread while the loop
-        selects on them ended the loop thread with EBADF), then wait for the loop to end."""
+        selects on them ended the loop thread with EBADF), then wait for the loop to end. Once: a second
+        call does nothing. When the loop cannot be woken (its trigger pipe is already closed), the
+        server is closed from here instead, and that is logged."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._thread is not None and self._thread.is_alive():
-            self.server.trigger.pull_trigger(self._close_everything)
+            try:
+                self.server.trigger.pull_trigger(self._close_everything)
+            except OSError as exc:
+                log.warning("the HTTP server's loop could not be woken to close (%s): closing it from here", exc)
+                with contextlib.suppress(OSError):
+                    self._close_everything()
             self._thread.join(timeout=5)
+            if self._thread.is_alive():
+                log.warning("the HTTP server's loop did not end within 5 s of closing")
         else:
             self.server.close()
         self.server.task_dispatcher.shutdown()
