@@ -215,6 +215,7 @@ def test_schedule_checked_at_creation_and_stops_when_it_loses_permission(answere
         assert runner.run_slot(schedule.id, datetime(2026, 11, 18, 14, tzinfo=UTC)).status == "paused"
         entries = [(e.source, e.channel, e.outcome) for e in reversed(AuditLog(audit_db).entries())]
         assert entries == [("schedule", "C0GENERAL", "refused"), ("schedule", "C0FINANCE", "allowed"),
+                           ("slack", "C0FINANCE", "changed"),  # the schedule created, by whom and where
                            ("schedule", "C0FINANCE", "answered"), ("schedule", "C0FINANCE", "refused")]
     finally:
         bot.stop()
