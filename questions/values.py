@@ -53,21 +53,22 @@ def _pattern(word: str, dim: str, raw_upper: bool) -> str | None:
     return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN})(?![\w-])"
 
 
-_LISTS: dict[int, tuple[Catalog, list]] = {}
+_CANDIDATES: dict[int, tuple[Catalog, list, list]] = {}
 
 
-def _candidate_lists(catalog: Catalog) -> list[tuple[str, dict[str, str], list[tuple[str, str]]]]:
-    """[(dimension, its stored values, [(said word, canonical)] longest first)], worked out once per catalog."""
-    cached = _LISTS.get(id(catalog))
+def _candidate_tables(catalog: Catalog) -> tuple[list, list]:
+    """Worked out once per catalog: [(dimension, its stored values, {said word: canonical})] for every
+    dimension, and the same as [(said word, canonical)] longest first for those read from a question's text."""
+    cached = _CANDIDATES.get(id(catalog))
     if cached is None or cached[0] is not catalog:
         values = data_values(catalog)
-        lists = [(dim, values.get(dim) or {}, sorted(_candidates(dim, values.get(dim) or {}).items(),
-                                                     key=lambda kv: -len(kv[0])))
-                 for dim in ORDER if dim != "app_version"]
-        if len(_LISTS) > 16:
-            _LISTS.clear()
-        cached = _LISTS[id(catalog)] = (catalog, lists)
-    return cached[1]
+        maps = [(dim, values.get(dim) or {}, _candidates(dim, values.get(dim) or {})) for dim in ORDER]
+        lists = [(dim, data, sorted(words.items(), key=lambda kv: -len(kv[0])))
+                 for dim, data, words in maps if dim != "app_version"]
+        if len(_CANDIDATES) > 16:
+            _CANDIDATES.clear()
+        cached = _CANDIDATES[id(catalog)] = (catalog, maps, lists)
+    return cached[1], cached[2]
 
 
 @lru_cache(maxsize=4096)
@@ -99,7 +100,7 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
         day = next(d for d in weekday.groups() if d)
         found.append(("signup_weekday", day.capitalize().rstrip("s"), weekday.group(0)))
     taken: set[str] = set()
-    for dim, data, candidates in _candidate_lists(catalog):
+    for dim, data, candidates in _candidate_tables(catalog)[1]:
         for word, canonical in candidates:
             if word not in text or word in taken or any(word in t.split() for t in taken):
                 continue  # (a substring test first: most words are not in the question at all)
@@ -202,26 +203,11 @@ def _elsewhere(word: str, dim: str, values: dict[str, dict[str, str]]) -> bool:
     return False
 
 
-_MAPS: dict[int, tuple[Catalog, list]] = {}
-
-
-def _candidate_maps(catalog: Catalog) -> list[tuple[str, dict[str, str], dict[str, str]]]:
-    """[(dimension, its stored values, {said word: canonical})] for every dimension, once per catalog."""
-    cached = _MAPS.get(id(catalog))
-    if cached is None or cached[0] is not catalog:
-        values = data_values(catalog)
-        maps = [(dim, values.get(dim) or {}, _candidates(dim, values.get(dim) or {})) for dim in ORDER]
-        if len(_MAPS) > 16:
-            _MAPS.clear()
-        cached = _MAPS[id(catalog)] = (catalog, maps)
-    return cached[1]
-
-
 def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
     """[(dimension, value)] the words may stand for, in the data (a versus side: "mac", "web users")."""
     words = re.sub(NOUN + r"$", "", words.strip())
     out = []
-    for dim, data, candidates in _candidate_maps(catalog):
+    for dim, data, candidates in _candidate_tables(catalog)[0]:
         canonical = candidates.get(words)
         if canonical is not None:
             stored = _stored(dim, canonical, data)
