@@ -137,9 +137,8 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if particle and rng.words.startswith("in "):  # "logged in last week": the "in" is the verb's, not the range's
         text = re.sub(r"\s+", " ", state.text[:particle.start(1)] + "in " + state.text[particle.end(1):]).strip()
         rng = replace(rng, words=rng.words[3:])
-    firsts = [v for v in ctx.catalog.first_seen.values() if v is not None]
-    if rng.label == ALL_TIME and firsts:  # from the first event of the sources
-        first = min(firsts)
+    first = ctx.catalog.first_data(list(ctx.catalog.first_seen)) if rng.label == ALL_TIME else None
+    if first is not None:  # "since we started tracking": from the first event of the sources
         first = first.date() if hasattr(first, "date") else first
         rng = replace(rng, start=first, label=f"since the data begins ({first:%-d %b %Y})")
     state.rng, state.text = rng, text
