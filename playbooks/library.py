@@ -112,6 +112,13 @@ class Playbook:
         return isinstance(declared, dict) and bool(declared.get("days"))
 
     @property
+    def rollup_tables(self) -> tuple[str, ...]:
+        """`rollup: {tables: [rollup_early]}`: the SQL's rollup branch (`{% if rollup %}`) reads these derived
+        tables of the embedded rollup; a rollup without them (a warehouse-side one, an older build) is not read."""
+        declared = self.meta.get("rollup")
+        return tuple(declared.get("tables") or ()) if isinstance(declared, dict) else ()
+
+    @property
     def rollup_times(self) -> bool:
         """`rollup: {times: true}`: the SQL reads times within a day, but only as MIN/MAX per person and day
         (or coarser): the rollup's first and last moment of each row give them exactly."""
@@ -213,11 +220,13 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         raise PlaybookError(path, line_of("breakdown_of"), "breakdown_of must be {playbook: <id>, dimension: <one of "
                                                            f"{', '.join(DIMENSIONS)}>, note: <what the answer says>}}")
     rollup = meta.get("rollup")
-    valid = isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless", "times", "days"}
-                                         and isinstance(rollup.get("unless", {}), dict))
+    valid = isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless", "times", "days", "tables"}
+                                         and isinstance(rollup.get("unless", {}), dict)
+                                         and isinstance(rollup.get("tables", []), list))
     if rollup is not None and not valid:
         raise PlaybookError(path, line_of("rollup"),
-                            "rollup must be true, false or {times: true, days: true, unless: {param: [values]}}")
+                            "rollup must be true, false or {times: true, days: true, tables: [names], "
+                            "unless: {param: [values]}}")
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):
         raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")

@@ -27,7 +27,7 @@ from playbooks.params import STRUCTURAL_TYPES
 from segment import Catalog, EventInfo
 from segment.dimensions import DIMENSIONS, Dimension
 from segment.relations import RelationPlan, build_ctes
-from segment.rollup import RollupLayout, reads_only_activity, rollup_ctes
+from segment.rollup import NotCoverable, RollupLayout, reads_only_activity, rollup_ctes
 from warehouse import RepeatedRows
 
 from .lookups import LookupRows, lookup_cte
@@ -158,6 +158,9 @@ def event_scope(playbook: Playbook, params: dict[str, Any], catalog: Catalog) ->
 def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
            lookups: dict[str, LookupRows] | None = None) -> RenderedQuery:
     """`lookups`: {name: LookupRows} fetched from other warehouses, joined in as VALUES."""
+    missing = [t for t in playbook.rollup_tables if ctx.rollup is not None and t not in ctx.rollup.tables]
+    if missing:
+        raise NotCoverable(f"This activity rollup holds no {missing[0]} table.")
     structural: dict[str, Any] = {}
     binds: dict[str, Any] = {}
     dimensions: list[Dimension] = []
@@ -205,7 +208,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     try:
         body = _ENV.from_string(playbook.sql).render(
             **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start,
-            timezone=ctx.timezone, session_events=session_events_sql)
+            timezone=ctx.timezone, session_events=session_events_sql, rollup=ctx.rollup is not None)
     except TemplateError as exc:
         raise RenderError(f"playbook {playbook.id}: template error: {exc}",
                           f"fix {playbook.path}") from None

@@ -35,6 +35,7 @@ from segment.rollup import (
 )
 from warehouse import QueryTooBig, Warehouse
 
+from .early import EARLY_COLUMNS, EARLY_TABLE, early_build_sql
 from .store import RollupMeta, RollupStore
 
 log = logging.getLogger("playbot.rollup")
@@ -84,9 +85,13 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
     con = duckdb.connect(str(path))
     try:
         dims = tuple(config.rollup.dimensions)
+        # a file copied from a build made before the early-actions table existed gets it whole
+        early_start = start if _has_table(con, EARLY_TABLE) else first_day
         _create_tables(con, dims)
         con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [datetime.combine(start, datetime.min.time())])
+        con.execute(f"DELETE FROM {EARLY_TABLE} WHERE day >= ?", [datetime.combine(early_start, datetime.min.time())])
         activity = _read_activity(con, given, dims, start)
+        _read_early(con, given, early_start)
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
         _person_days(con, start)
@@ -103,7 +108,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
         people_rows=people, seconds=round(time.perf_counter() - started, 3),
         kind="refresh" if previous is not None else "full", dimensions=list(dims),
-        previous_file=previous.file if previous is not None else None, lookups=synced)
+        previous_file=previous.file if previous is not None else None, lookups=synced, tables=[EARLY_TABLE])
     store.publish(meta)
     log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
              people, meta.seconds)
@@ -114,16 +119,37 @@ def _local(utc: datetime, config: Config) -> datetime:
     return utc.replace(tzinfo=UTC).astimezone(config.tz).replace(tzinfo=None)
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0] > 0
+
+
 def _create_tables(con: duckdb.DuckDBPyConnection, dims: tuple[str, ...]) -> None:
-    for table, columns in ((ACTIVITY_TABLE, activity_columns(dims)), (PEOPLE_TABLE, people_columns(dims))):
+    for table, columns in ((ACTIVITY_TABLE, activity_columns(dims)), (PEOPLE_TABLE, people_columns(dims)),
+                           (EARLY_TABLE, EARLY_COLUMNS)):
         cols = ", ".join(f"{name} {kind}" for name, kind in columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
 
 
 def _read_activity(con, given: BuildInput, dims: tuple[str, ...], start: date) -> int:
-    """Days [start, as_of] in chunks of `rollup.chunk_days`, each one query on the warehouse; rows added."""
     config, warehouse = given.config, given.warehouse
-    sql = warehouse.translate(activity_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone, dims))
+    sql = activity_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone, dims)
+    return _read_days(con, given, sql, ACTIVITY_TABLE, activity_columns(dims), start)
+
+
+def _read_early(con, given: BuildInput, start: date) -> int:
+    """The early-actions rows (rollup/early.py) of the same days, read the same way."""
+    config, warehouse = given.config, given.warehouse
+    sql = early_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone)
+    return _read_days(con, given, sql, EARLY_TABLE, EARLY_COLUMNS, start, people=True)
+
+
+def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple[str, str]], start: date,
+               people: bool = False) -> int:
+    """Days [start, as_of] in chunks of `rollup.chunk_days`, each one query on the warehouse; rows added.
+    `people`: the query also reads the users relation (its binds: the moment of the data, the activation event)."""
+    config, warehouse = given.config, given.warehouse
+    sql = warehouse.translate(sql)
+    extra = _people_binds(given) if people else {}
     end = given.as_of.date() + timedelta(days=1)
     added, day = 0, start
     while day < end:
@@ -136,12 +162,12 @@ def _read_activity(con, given: BuildInput, dims: tuple[str, ...], start: date) -
                  "_recv_lo": ts_lo - timedelta(hours=1),
                  "_recv_hi": ts_hi + timedelta(hours=config.segment.late_arrival_hours)}
         try:
-            result = warehouse.run(sql, _used(sql, {**binds, **_common_binds(config)}), row_cap=BUILD_ROW_CAP)
+            result = warehouse.run(sql, _used(sql, {**binds, **extra, **_common_binds(config)}), row_cap=BUILD_ROW_CAP)
         except QueryTooBig as exc:  # the warehouse's memory budget: fewer days per read
             raise RollupError(f"{exc.message} (reading {day} to {upto} for the rollup)",
                               f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml.") from None
         _check_cap(result, config)
-        added += _insert(con, ACTIVITY_TABLE, activity_columns(dims), result.rows)
+        added += _insert(con, table, columns, result.rows)
         day = upto
     return added
 
@@ -149,15 +175,22 @@ def _read_activity(con, given: BuildInput, dims: tuple[str, ...], start: date) -
 def _read_people(con, given: BuildInput, dims: tuple[str, ...]) -> int:
     config, warehouse = given.config, given.warehouse
     sql = warehouse.translate(people_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone, dims))
-    binds = {"_ts_now": to_utc(given.as_of, config.timezone), **_common_binds(config)}
-    if config.segment.activation_event:
-        info = given.catalog.event(config.segment.activation_event)
-        if info is not None:
-            binds["_activation"] = info.key
+    binds = {**_people_binds(given), **_common_binds(config)}
     result = warehouse.run(sql, _used(sql, binds), row_cap=BUILD_ROW_CAP)
     _check_cap(result, config)
     con.execute(f"DELETE FROM {PEOPLE_TABLE}")
     return _insert(con, PEOPLE_TABLE, people_columns(dims), result.rows)
+
+
+def _people_binds(given: BuildInput) -> dict[str, Any]:
+    """What the users relation binds: the moment of the data (nobody activates after it), the activation event."""
+    config = given.config
+    binds: dict[str, Any] = {"_ts_now": to_utc(given.as_of, config.timezone)}
+    if config.segment.activation_event:
+        info = given.catalog.event(config.segment.activation_event)
+        if info is not None:
+            binds["_activation"] = info.key
+    return binds
 
 
 def _sync_lookups(con, given: BuildInput, kept: dict) -> dict:

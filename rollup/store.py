@@ -38,6 +38,8 @@ class RollupMeta:
     previous_file: str | None = None
     # lookups synced into it: {name: {"warehouse": ..., "rows": n, "synced_at": UTC ISO}}
     lookups: dict = field(default_factory=dict)
+    # derived tables it holds besides the activity, people and person-day rows (rollup/early.py's)
+    tables: list[str] = field(default_factory=list)
 
     @property
     def built(self) -> datetime:

@@ -53,6 +53,9 @@ class RollupLayout:
     days: str | None = None  # the person-day table, where the rollup has one (the embedded one does)
     # read the person-day table: the query names no event, source or dimension and reads only activity
     use_days: bool = False
+    # derived tables it holds (the embedded one: rollup_early); a playbook whose header names one it lacks
+    # (`rollup: {tables: [...]}`) reads raw events
+    tables: tuple[str, ...] = ()
 
     def lookup_cte(self, name: str) -> str:
         return f"{name} AS (\n  SELECT * FROM lookup_{name}\n)"

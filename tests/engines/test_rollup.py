@@ -49,6 +49,10 @@ SHAPES = [
     ["sticker adoption", "feature usage of stickers and photos by week"],
     ["when do message senders slip away"],
     ["intervention impact"],
+    # retention drivers from the early-actions table (rollup/early.py): the default candidates and thresholds,
+    # one event at one threshold over 14 days, the first day only, and the whole 28 days
+    ["retention drivers", "users who sent at least 3 messages in their first 14 days",
+     "early actions first_days=1", "retention drivers of message sent, photo shared first_days=28"],
 ]
 
 
@@ -157,6 +161,17 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
     assert {(_d(r[0]), r[1]): int(r[2]) for r in answer.rows} == expected
     assert f"plans ({len(plans):,} rows) synced from the product warehouse 0 min ago" in _read(answer)
     assert all(q.result.warehouse == "rollup" for q in answer.queries)
+    # retention drivers from the early-actions table: every first_days reads the same steps the raw windows do
+    now = DATASETS[dataset].clock.replace(tzinfo=None)
+    for question, events, thresholds in (("retention drivers", None, (1, 2, 3, 5, 10)),
+                                         ("retention drivers of message sent first_days=3 threshold=2",
+                                          ["Message Sent"], (2,))):
+        answer = _ask(answerer, question)
+        p = answer.request.params
+        assert _read(answer).startswith("From the activity rollup"), question
+        assert all(q.result.warehouse == "rollup" for q in answer.queries)
+        expected = oc.retention_drivers(oracle, p["start"], p["end"], now, p["first_days"], events, thresholds)
+        assert {(r[0], int(r[1])): tuple(int(x) for x in r[2:]) for r in answer.rows} == expected, question
 
 
 def _table(path, table: str, tmp_path) -> list[tuple]:
@@ -195,7 +210,7 @@ def test_a_refresh_rereads_only_recent_days_and_equals_a_full_build(rolled, buil
         full_answerer = rolled[(engine, "messenger")]  # a full build at the data's end
         full = full_answerer.rollup.current()
         assert full.kind == "full" and full.as_of == refreshed.as_of
-        for table in ("rollup_activity", "rollup_people"):
+        for table in ("rollup_activity", "rollup_people", "rollup_early"):
             assert (_table(store.path(refreshed), table, tmp_path)
                     == _table(full_answerer.rollup.store.path(full), table, tmp_path)), table
         assert refreshed.activity_rows == full.activity_rows
