@@ -35,7 +35,7 @@ from segment.rollup import (
 )
 from warehouse import QueryTooBig, Warehouse
 
-from .early import EARLY_COLUMNS, EARLY_TABLE, early_build_sql
+from .early import EARLY_COLUMNS, EARLY_TABLE, EARLY_TABLES, derive_early_sql, early_build_sql
 from .store import RollupMeta, RollupStore
 
 log = logging.getLogger("playbot.rollup")
@@ -95,6 +95,8 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
         _person_days(con, start)
+        for statement in derive_early_sql(PEOPLE_TABLE):
+            con.execute(statement)
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
     except BaseException:
@@ -108,7 +110,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
         people_rows=people, seconds=round(time.perf_counter() - started, 3),
         kind="refresh" if previous is not None else "full", dimensions=list(dims),
-        previous_file=previous.file if previous is not None else None, lookups=synced, tables=[EARLY_TABLE])
+        previous_file=previous.file if previous is not None else None, lookups=synced, tables=list(EARLY_TABLES))
     store.publish(meta)
     log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
              people, meta.seconds)

@@ -65,3 +65,35 @@ stepped AS (
 SELECT user_id, signed_up_at AS activated_at, day, event_name, step, COUNT(*) AS n
 FROM stepped
 GROUP BY 1, 2, 3, 4, 5"""
+
+
+# Derived inside the cache at every build from the rows above and the people table (the users relation as it
+# is now), whole: what the playbook reads. A person's early rows count only under the signup moment the users
+# relation has now, so a person whose signup moment moved (a late identify) is counted as raw events would.
+EARLY_PEOPLE = "rollup_early_people"  # (user_id, activated_at, is_retained): every activated person
+EARLY_COUNTS = "rollup_early_counts"  # (user_id, activated_at, is_retained, event_name, first_1..first_28)
+EARLY_TABLES = (EARLY_TABLE, EARLY_PEOPLE, EARLY_COUNTS)
+
+
+def derive_early_sql(people_table: str) -> list[str]:
+    """The statements (DuckDB) that rebuild the two tables the playbook reads. first_k = the person's count
+    of the event in their first k x 24 hours (steps 0..k-1): one column read, nothing summed, per question."""
+    firsts = ",\n       ".join(f"SUM(CASE WHEN e.step < {k} THEN e.n ELSE 0 END) AS first_{k}"
+                               for k in range(1, EARLY_STEPS + 1))
+    return [
+        f"""CREATE OR REPLACE TABLE {EARLY_PEOPLE} AS
+SELECT p.user_id, p.activated_at, MAX(CASE WHEN e.step = {EARLY_STEPS} THEN 1 ELSE 0 END) AS is_retained
+FROM {people_table} p
+LEFT JOIN {EARLY_TABLE} e ON e.user_id = p.user_id AND e.activated_at = p.activated_at AND e.step = {EARLY_STEPS}
+WHERE p.activated_at IS NOT NULL
+GROUP BY 1, 2
+ORDER BY 2""",
+        f"""CREATE OR REPLACE TABLE {EARLY_COUNTS} AS
+SELECT e.user_id, e.activated_at, p.is_retained, e.event_name,
+       {firsts}
+FROM {EARLY_TABLE} e
+JOIN {EARLY_PEOPLE} p ON p.user_id = e.user_id AND p.activated_at = e.activated_at
+WHERE e.step < {EARLY_STEPS}
+GROUP BY 1, 2, 3, 4
+ORDER BY 2""",
+    ]

@@ -16,9 +16,9 @@ params:
   start: {type: date, help: first signup day}
   end: {type: date, help: day after the last signup day}
 events_between: [start, tomorrow]
-# the embedded rollup's early-actions table counts each person's events per 24-hour step after signup
-# (rollup/early.py): the rollup branch below reads it, with the same numbers (docs/rollup.md)
-rollup: {tables: [rollup_early]}
+# the embedded rollup's early-action counts per person (rollup/early.py): the rollup branch below reads
+# them, with the same numbers (docs/rollup.md)
+rollup: {tables: [rollup_early_counts, rollup_early_people]}
 default_range: {day: 120}
 words: [retention drivers, go with people sticking around, go with sticking around, go with retention, go with staying, goes with retention, correlate with sticking around, correlate with retention, correlate with staying, behaviours correlate, behaviors correlate, first-week behaviours, first-week behaviors, first week behaviours, first week behaviors, drivers of retention, what drives retention, early actions, early actions predict, actions predict, predict sticking around, predicts sticking around, predict retention, predicts retention, aha moment, magic number,
         predicts retention, predict retention, actions predict, predict people, predicts who, leading indicators, metrics that matter, actions that matter,
@@ -42,40 +42,29 @@ examples:
   - magic number
 */
 {% set in_list %}{% for i in range(events | length) %}{{ events[i] }}{{ ", " if not loop.last }}{% endfor %}{% endset %}
+{% if rollup %}
+-- from the activity rollup (rollup/early.py): each person's count of each event in their first k x 24 hours
+-- after signing up (first_k), and whether they were active between 28 and 35 x 24 hours after it, counted
+-- from the same events in the same windows as the raw query below
+WITH early AS (
+  SELECT user_id, event_name, is_retained, first_{{ first_days }} AS times
+  FROM rollup_early_counts
+  WHERE activated_at >= :start AND activated_at < :end AND activated_at + INTERVAL '35 days' <= :now
+    AND first_{{ first_days }} > 0
+    {% if events %}AND event_name IN ({{ in_list }}){% endif %}
+),
+cohort_totals AS (
+  SELECT COUNT(*) AS people, SUM(is_retained) AS retained
+  FROM rollup_early_people
+  WHERE activated_at >= :start AND activated_at < :end AND activated_at + INTERVAL '35 days' <= :now
+),
+{% else %}
 WITH cohort AS (
   SELECT user_id, activated_at
   FROM users
   WHERE activated_at >= :start AND activated_at < :end
     AND activated_at + INTERVAL '35 days' <= :now
 ),
-{% if rollup %}
--- the activity rollup's early-actions table: each person's qualifying events per event and 24-hour step
--- after their signup moment (step k = [k, k + 1) x 24 hours after it), step 28 = [28, 35) x 24 hours;
--- the first N days are steps 0 to N - 1, and retained is a step 28 row: the raw query's windows exactly
-steps AS (
-  SELECT s.user_id, s.event_name, s.step, s.n
-  FROM rollup_early s
-  JOIN cohort c ON c.user_id = s.user_id AND c.activated_at = s.activated_at
-  WHERE s.step < {{ first_days }} OR s.step = 28
-),
-people AS (
-  SELECT c.user_id, MAX(CASE WHEN s.step = 28 THEN 1 ELSE 0 END) AS is_retained
-  FROM cohort c
-  LEFT JOIN steps s ON s.user_id = c.user_id AND s.step = 28
-  GROUP BY c.user_id
-),
-early AS (
-  SELECT s.user_id, s.event_name, p.is_retained, SUM(s.n) AS times
-  FROM steps s
-  JOIN people p ON p.user_id = s.user_id
-  WHERE s.step < {{ first_days }}
-    {% if events %}AND s.event_name IN ({{ in_list }}){% endif %}
-  GROUP BY 1, 2, 3
-),
-cohort_totals AS (
-  SELECT COUNT(*) AS people, SUM(is_retained) AS retained FROM people
-),
-{% else %}
 -- each person's signup time set beside their events by a window, not joined to them: a join of two
 -- inputs whose sizes PostgreSQL guesses (tables never analysed) can become a nested loop over both
 -- (docs/warehouses.md "Plans that do not depend on statistics")

@@ -210,7 +210,7 @@ def test_a_refresh_rereads_only_recent_days_and_equals_a_full_build(rolled, buil
         full_answerer = rolled[(engine, "messenger")]  # a full build at the data's end
         full = full_answerer.rollup.current()
         assert full.kind == "full" and full.as_of == refreshed.as_of
-        for table in ("rollup_activity", "rollup_people", "rollup_early"):
+        for table in ("rollup_activity", "rollup_people", "rollup_early", "rollup_early_people", "rollup_early_counts"):
             assert (_table(store.path(refreshed), table, tmp_path)
                     == _table(full_answerer.rollup.store.path(full), table, tmp_path)), table
         assert refreshed.activity_rows == full.activity_rows
