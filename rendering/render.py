@@ -131,6 +131,41 @@ session_events AS (
 )"""
 
 
+def session_openings_sql(gap_minutes: int, steps: int) -> str:
+    """The `session_openings` CTE: one row per session of the events relation's activity (as session_events
+    cuts them: a new session after `gap_minutes` without an event, events at one moment ordered by name), with
+    user_id, started_at and step_1..step_<steps>, the session's first events (NULL past its end).
+
+    One window pass (every window is over the same partition and order, so engines sort once): each event
+    sees the moment before it (LAG: whether it opens a session) and the next steps - 1 events (LEAD); an
+    opening's k-th step is its k-th following event when no gap between them is longer than `gap_minutes`.
+    The same sessions and positions as session_events' three passes (LAG, a running SUM, ROW_NUMBER)."""
+    gap, steps = int(gap_minutes), int(steps)
+    if not 1 <= gap <= 24 * 60:
+        raise RenderError("the session gap must be between 1 minute and 24 hours")
+    if not 1 <= steps <= 10:
+        raise RenderError("between 1 and 10 steps of a session")
+    over = "OVER (PARTITION BY user_id ORDER BY occurred_at NULLS FIRST, event_name NULLS FIRST)"
+    within = f"INTERVAL '{gap} minutes'"
+    leads = "".join(f",\n         LEAD(occurred_at, {k - 1}) {over} AS at_{k}, LEAD(event_name, {k - 1}) {over} AS name_{k}"
+                    for k in range(2, steps + 1))
+    picks = []
+    for k in range(2, steps + 1):
+        chain = " AND ".join(f"at_{j} <= {'started_at' if j == 2 else f'at_{j - 1}'} + {within}" for j in range(2, k + 1))
+        picks.append(f",\n         CASE WHEN {chain} THEN name_{k} END AS step_{k}")
+    return f"""session_neighbours AS (
+  SELECT user_id, occurred_at AS started_at, event_name AS step_1,
+         LAG(occurred_at) {over} AS before_at{leads}
+  FROM events
+  WHERE counts_as_activity
+),
+session_openings AS (
+  SELECT user_id, started_at, step_1{"".join(picks)}
+  FROM session_neighbours
+  WHERE before_at IS NULL OR started_at > before_at + {within}
+)"""
+
+
 def to_utc(local: datetime, tz: str) -> datetime:
     """Naive local wall time in `tz` -> naive UTC (DST-aware)."""
     aware = local.replace(tzinfo=ZoneInfo(tz))
@@ -158,9 +193,8 @@ def event_scope(playbook: Playbook, params: dict[str, Any], catalog: Catalog) ->
 def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
            lookups: dict[str, LookupRows] | None = None) -> RenderedQuery:
     """`lookups`: {name: LookupRows} fetched from other warehouses, joined in as VALUES."""
-    missing = [t for t in playbook.rollup_tables if ctx.rollup is not None and t not in ctx.rollup.tables]
-    if missing:
-        raise NotCoverable(f"This activity rollup holds no {missing[0]} table.")
+    if ctx.rollup is not None:
+        _check_rollup_tables(playbook, params, ctx.rollup)
     structural: dict[str, Any] = {}
     binds: dict[str, Any] = {}
     dimensions: list[Dimension] = []
@@ -208,7 +242,8 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     try:
         body = _ENV.from_string(playbook.sql).render(
             **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start,
-            timezone=ctx.timezone, session_events=session_events_sql, rollup=ctx.rollup is not None)
+            timezone=ctx.timezone, session_events=session_events_sql,
+            session_openings=session_openings_sql, rollup=ctx.rollup is not None)
     except TemplateError as exc:
         raise RenderError(f"playbook {playbook.id}: template error: {exc}",
                           f"fix {playbook.path}") from None
@@ -272,6 +307,31 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     kept = tuple(r.prefix + "_" for r in repeats)
     return RenderedQuery(sql=sql, params={k: v for k, v in binds.items() if k in used or k.startswith(kept)},
                          repeats=tuple(repeats))
+
+
+def _check_rollup_tables(playbook: Playbook, params: dict[str, Any], layout: RollupLayout) -> None:
+    """A playbook whose rollup branch reads derived tables (`rollup: {tables: [...]}`, `{param}` standing for an
+    int parameter's value) reads raw events unless this rollup holds them, and when it is filtered or broken
+    down by a dimension (the derived tables keep none)."""
+    if not playbook.rollup_tables:
+        return
+
+    def value(match: re.Match) -> str:
+        v = params.get(match.group(1))
+        if v is None:
+            spec = playbook.param(match.group(1))
+            v = spec.default if spec is not None else None
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise NotCoverable(f"no derived table for {match.group(1)}={v!r}")
+        return str(v)
+
+    for table in playbook.rollup_tables:
+        name = re.sub(r"\{(\w+)\}", value, table)
+        if name not in layout.tables:
+            raise NotCoverable(f"This activity rollup holds no {name} table.")
+    dimensional = [s.name for s in playbook.params if s.type in ("dimension", "filters") and params.get(s.name)]
+    if dimensional or playbook.meta.get("dimensions"):
+        raise NotCoverable("The activity rollup's derived tables keep no dimensions.")
 
 
 def _runtime(name: str, ctx: RenderContext) -> date | datetime | None:

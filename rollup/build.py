@@ -36,6 +36,15 @@ from segment.rollup import (
 from warehouse import QueryTooBig, Warehouse
 
 from .early import EARLY_COLUMNS, EARLY_TABLE, EARLY_TABLES, derive_early_sql, early_build_sql
+from .sessions import (
+    READ_AFTER,
+    READ_BEFORE,
+    SESSION_COLUMNS,
+    SESSION_TABLES,
+    SESSIONS_TABLE,
+    derive_sessions_sql,
+    sessions_build_sql,
+)
 from .store import RollupMeta, RollupStore
 
 log = logging.getLogger("playbot.rollup")
@@ -85,17 +94,22 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
     con = duckdb.connect(str(path))
     try:
         dims = tuple(config.rollup.dimensions)
-        # a file copied from a build made before the early-actions table existed gets it whole
+        # a file copied from a build made before a derived table existed gets that table whole
         early_start = start if _has_table(con, EARLY_TABLE) else first_day
+        # and the sessions of the day before: their first steps may run into the days re-read
+        sessions_start = max(first_day, start - timedelta(days=1)) if _has_table(con, SESSIONS_TABLE) else first_day
         _create_tables(con, dims)
         con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [datetime.combine(start, datetime.min.time())])
         con.execute(f"DELETE FROM {EARLY_TABLE} WHERE day >= ?", [datetime.combine(early_start, datetime.min.time())])
+        con.execute(f"DELETE FROM {SESSIONS_TABLE} WHERE day >= ?",
+                    [datetime.combine(sessions_start, datetime.min.time())])
         activity = _read_activity(con, given, dims, start)
         _read_early(con, given, early_start)
+        _read_sessions(con, given, sessions_start)
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
         _person_days(con, start)
-        for statement in derive_early_sql(PEOPLE_TABLE):
+        for statement in derive_early_sql(PEOPLE_TABLE) + derive_sessions_sql():
             con.execute(statement)
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
@@ -110,7 +124,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
         people_rows=people, seconds=round(time.perf_counter() - started, 3),
         kind="refresh" if previous is not None else "full", dimensions=list(dims),
-        previous_file=previous.file if previous is not None else None, lookups=synced, tables=list(EARLY_TABLES))
+        previous_file=previous.file if previous is not None else None, lookups=synced, tables=[*EARLY_TABLES, *SESSION_TABLES])
     store.publish(meta)
     log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
              people, meta.seconds)
@@ -127,7 +141,7 @@ def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def _create_tables(con: duckdb.DuckDBPyConnection, dims: tuple[str, ...]) -> None:
     for table, columns in ((ACTIVITY_TABLE, activity_columns(dims)), (PEOPLE_TABLE, people_columns(dims)),
-                           (EARLY_TABLE, EARLY_COLUMNS)):
+                           (EARLY_TABLE, EARLY_COLUMNS), (SESSIONS_TABLE, SESSION_COLUMNS)):
         cols = ", ".join(f"{name} {kind}" for name, kind in columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
 
@@ -145,10 +159,20 @@ def _read_early(con, given: BuildInput, start: date) -> int:
     return _read_days(con, given, sql, EARLY_TABLE, EARLY_COLUMNS, start, people=True)
 
 
+def _read_sessions(con, given: BuildInput, start: date) -> int:
+    """The session openings (rollup/sessions.py) starting in the same days, each chunk's events read from
+    READ_BEFORE minutes before it to READ_AFTER minutes after it."""
+    config, warehouse = given.config, given.warehouse
+    sql = sessions_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone)
+    return _read_days(con, given, sql, SESSIONS_TABLE, SESSION_COLUMNS, start,
+                      widen=(timedelta(minutes=READ_BEFORE), timedelta(minutes=READ_AFTER)))
+
+
 def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple[str, str]], start: date,
-               people: bool = False) -> int:
+               people: bool = False, widen: tuple[timedelta, timedelta] = (timedelta(0), timedelta(0))) -> int:
     """Days [start, as_of] in chunks of `rollup.chunk_days`, each one query on the warehouse; rows added.
-    `people`: the query also reads the users relation (its binds: the moment of the data, the activation event)."""
+    `people`: the query also reads the users relation (its binds: the moment of the data, the activation event).
+    `widen`: the events are read that much before and after each chunk (:_chunk_lo, :_chunk_hi: the chunk)."""
     config, warehouse = given.config, given.warehouse
     sql = warehouse.translate(sql)
     extra = _people_binds(given) if people else {}
@@ -158,8 +182,10 @@ def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple
         upto = min(end, day + timedelta(days=config.rollup.chunk_days))
         lo = datetime.combine(day, datetime.min.time())
         hi = min(datetime.combine(upto, datetime.min.time()), given.as_of)  # never past the moment of the data
+        chunk = {"_chunk_lo": lo, "_chunk_hi": hi}
+        lo, hi = lo - widen[0], min(hi + widen[1], given.as_of)
         ts_lo, ts_hi = to_utc(lo, config.timezone), to_utc(hi, config.timezone)
-        binds = {"_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,
+        binds = {**chunk, "_lo": lo, "_hi": hi, "_ts_lo": ts_lo, "_ts_hi": ts_hi,
                  # as rendering/render.py bounds received_at (Segment's sort key on Redshift)
                  "_recv_lo": ts_lo - timedelta(hours=1),
                  "_recv_hi": ts_hi + timedelta(hours=config.segment.late_arrival_hours)}

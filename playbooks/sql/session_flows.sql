@@ -10,6 +10,9 @@ description: >
 presenter: session_flows
 chart: paths
 lookback_days: 1
+# sessions at the gaps the activity rollup cuts (10 and 30 minutes: rollup/sessions.py) are read from it;
+# any other gap, or a filter, reads raw events (docs/rollup.md)
+rollup: {tables: ["rollup_sessions_{session_gap_minutes}"]}
 params:
   start: {type: date, help: first day of the range (inclusive)}
   end: {type: date, help: day after the range (exclusive)}
@@ -38,18 +41,27 @@ examples:
   - first events of sessions last 30 days
   - how do people start their sessions
 */
-WITH {{ session_events(session_gap_minutes) }},
-openings AS (
-  SELECT user_id, session_number, MIN(occurred_at) AS started_at{% for k in range(1, steps + 1) %},
-         MAX(CASE WHEN position = {{ k }} THEN event_name END) AS step_{{ k }}{% endfor %}
-  FROM session_events
-  WHERE position <= {{ steps }}
-  GROUP BY user_id, session_number
+{% if rollup %}
+-- the sessions the activity rollup cut at this gap (rollup/sessions.py), each step kept only when its moment
+-- is inside the events the raw query reads (before :_hi: the range's end, or the moment of the data), so a
+-- session running past the range's end is cut where raw events cut it
+WITH openings AS (
+  SELECT user_id, started_at, step_1{% for k in range(2, steps + 1) %},
+         CASE WHEN at_{{ k }} < :_hi THEN step_{{ k }} END AS step_{{ k }}{% endfor %}
+  FROM rollup_sessions_{{ session_gap_minutes }}
+  WHERE started_at >= :start AND started_at < :end AND started_at < :_hi
 ),
+{% else %}
+-- one row per session, with its first events, from one window pass over the events (rendering/render.py)
+WITH {{ session_openings(session_gap_minutes, steps) }},
+openings AS (
+  SELECT * FROM session_openings
+  WHERE started_at >= :start AND started_at < :end
+),
+{% endif %}
 paths AS (
   SELECT {% for k in range(1, steps + 1) %}step_{{ k }}, {% endfor %}COUNT(*) AS sessions, COUNT(DISTINCT user_id) AS users
   FROM openings
-  WHERE started_at >= :start AND started_at < :end
   GROUP BY {% for k in range(1, steps + 1) %}{{ ', ' if k > 1 }}step_{{ k }}{% endfor %}
 ),
 ranked AS (
@@ -61,5 +73,5 @@ WHERE path_rank <= :top
 UNION ALL
 SELECT 1{% for k in range(1, steps + 1) %}, CAST(NULL AS VARCHAR){% endfor %}, COUNT(*), COUNT(DISTINCT user_id)
 FROM openings
-WHERE started_at >= :start AND started_at < :end
-ORDER BY 1, {{ steps + 2 }} DESC
+-- ties in order of people, then of the steps' names, so every engine and both paths list them alike
+ORDER BY is_total, sessions DESC, users DESC{% for k in range(1, steps + 1) %}, step_{{ k }} NULLS FIRST{% endfor %}

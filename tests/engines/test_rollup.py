@@ -23,7 +23,7 @@ from rollup import RollupStore
 from service import CLI_SUBJECT
 from warehouse import Warehouse
 
-from .. import helpers
+from .. import helpers, oracle_paths
 from .. import oracle_cohorts as oc
 from ..conftest import DATASETS, ENGINES, make_config
 from .test_cohorts import _plans
@@ -53,6 +53,10 @@ SHAPES = [
     # one event at one threshold over 14 days, the first day only, and the whole 28 days
     ["retention drivers", "users who sent at least 3 messages in their first 14 days",
      "early actions first_days=1", "retention drivers of message sent, photo shared first_days=28"],
+    # session flows from the session-openings tables (rollup/sessions.py): both gaps built, 1 to 6 steps, and a
+    # range that ends before the data does (sessions running past its end are cut there, as raw events cut them)
+    ["how do users move through the product", "session flows last 7 days steps=3 session_gap_minutes=10",
+     "session flows last week steps=6", "session flows last 30 days session_gap_minutes=10 steps=1"],
 ]
 
 
@@ -172,6 +176,36 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
         assert all(q.result.warehouse == "rollup" for q in answer.queries)
         expected = oc.retention_drivers(oracle, p["start"], p["end"], now, p["first_days"], events, thresholds)
         assert {(r[0], int(r[1])): tuple(int(x) for x in r[2:]) for r in answer.rows} == expected, question
+    # session flows at both gaps built; a range ending before the data (last week); the oracle cuts sessions in Python
+    for question in ("how do users move through the product", "session flows last week steps=6 session_gap_minutes=10"):
+        answer = _ask(answerer, question)
+        p = answer.request.params
+        assert _read(answer).startswith("From the activity rollup"), question
+        assert all(q.result.warehouse == "rollup" for q in answer.queries)
+        expected, total = oracle_paths.session_flows(oracle, p["start"], p["end"], p["steps"], p["session_gap_minutes"],
+                                                     p["top"])
+        assert _flows(answer, p["steps"]) == (expected, total) and total[0] > 100, question
+
+
+def _flows(answer: Answer, steps: int):
+    rows = [dict(zip(answer.columns, r)) for r in answer.rows]
+    [total] = [r for r in rows if int(r["is_total"]) == 1]
+    count = answer.columns[steps + 1]
+    got = {tuple(r[f"step_{k}"] for k in range(1, steps + 1)): (int(r[count]), int(r["users"]))
+           for r in rows if int(r["is_total"]) == 0}
+    return got, (int(total[count]), int(total["users"]))
+
+
+@pytest.mark.parametrize("engine,dataset", CASES[:1] + CASES[-1:])
+def test_what_the_derived_tables_do_not_keep_reads_raw_events(rolled, answerers, engine, dataset):
+    """A session gap the rollup did not cut, or a filter (its derived tables keep no dimensions): raw events,
+    the same answer as without a rollup, and the footer says why."""
+    fast, raw = rolled[(engine, dataset)], answerers[(engine, dataset)]
+    for question in ("session flows last 7 days session_gap_minutes=15", "how do ios users move through the product"):
+        got, expected = _ask(fast, question), _ask(raw, question)
+        assert _read(got).startswith("From raw events: this question reads more than the activity rollup keeps"), question
+        assert all(q.result.warehouse == "segment" for q in got.queries), question
+        _same(got, expected)
 
 
 def _table(path, table: str, tmp_path) -> list[tuple]:
@@ -210,7 +244,8 @@ def test_a_refresh_rereads_only_recent_days_and_equals_a_full_build(rolled, buil
         full_answerer = rolled[(engine, "messenger")]  # a full build at the data's end
         full = full_answerer.rollup.current()
         assert full.kind == "full" and full.as_of == refreshed.as_of
-        for table in ("rollup_activity", "rollup_people", "rollup_early", "rollup_early_people", "rollup_early_counts"):
+        for table in ("rollup_activity", "rollup_people", "rollup_early", "rollup_early_people", "rollup_early_counts",
+                      "rollup_sessions", "rollup_sessions_10", "rollup_sessions_30"):
             assert (_table(store.path(refreshed), table, tmp_path)
                     == _table(full_answerer.rollup.store.path(full), table, tmp_path)), table
         assert refreshed.activity_rows == full.activity_rows
