@@ -284,7 +284,7 @@ class Answerer:
                     f"{view.as_of:%Y-%m-%d %H:%M})" + (f"; {', '.join(synced)}." if synced else ".")]
         if view is not None:
             return ["From raw events: this question reads more than the activity rollup keeps (times within a day, "
-                    "or a dimension it does not keep)."]
+                    "a dimension it does not keep, or a session gap it does not cut)."]
         if build is None:
             return ["From raw events (no activity rollup built)."]
         return [f"From raw events: the activity rollup (built {self._built_ago(build.built)} ago) is older than the data."]
