@@ -20,6 +20,7 @@ from playbooks.library import BUILTIN_DIR
 from questions import Request
 from rendering.lookups import LookupFailed, fetch_lookups
 from rollup import RollupStore
+from rollup.sessions import MAX_STEPS, SESSION_GAPS
 from service import CLI_SUBJECT
 from warehouse import Warehouse
 
@@ -267,3 +268,31 @@ def test_a_lookup_too_big_to_bind_is_answered_from_the_synced_copy(rolled, built
     outcome = helpers.service_for(answerer).ask(CLI_SUBJECT, request=Request("plans_capped", dict(full.request.params)))
     assert isinstance(outcome, Answer), outcome
     assert outcome.rows == full.rows and "synced from the product warehouse" in _read(outcome)
+
+
+@pytest.mark.parametrize("engine,dataset", CASES[:1] + CASES[-1:])
+def test_every_session_in_the_rollup_is_the_oracles(rolled, oracles, tmp_path, engine, dataset):
+    """Every session of a week ending before the data, at each gap cut, its first six events, cut at the
+    week's end the way the answer cuts them (a step only before :_hi): the oracle's sessions, one by one
+    (the answers compare only the top paths). Also with the week ending at noon, where sessions are cut
+    mid-activity."""
+    answerer, oracle = rolled[(engine, dataset)], oracles[(engine, dataset)]
+    path = answerer.rollup.store.path(answerer.rollup.current())
+    copy = tmp_path / "sessions.duckdb"
+    shutil.copyfile(path, copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    end_day = DATASETS[dataset].clock.date() - timedelta(days=3)
+    cut = ", ".join(f"CASE WHEN at_{k} < $hi THEN step_{k} END" for k in range(2, MAX_STEPS + 1))
+    try:
+        for gap in SESSION_GAPS:
+            for end in (datetime.combine(end_day, datetime.min.time()), datetime.combine(end_day, datetime.min.time())
+                        + timedelta(hours=12)):
+                start = datetime.combine(end_day - timedelta(days=7), datetime.min.time())
+                got = con.execute(f"SELECT user_id, started_at, step_1, {cut} FROM rollup_sessions_{gap} "
+                                  "WHERE started_at >= $lo AND started_at < $hi", {"lo": start, "hi": end}).fetchall()
+                expected = [(user, s[0].local, *[e.name for e in s[:MAX_STEPS]], *[None] * (MAX_STEPS - len(s[:MAX_STEPS])))
+                            for user, s in oracle_paths.sessions(oracle, start, end, gap) if start <= s[0].local < end]
+                assert len(expected) > 100
+                assert sorted(got, key=repr) == sorted(expected, key=repr), (gap, end)
+    finally:
+        con.close()
