@@ -69,7 +69,7 @@ CONVERSIONS = (
     re.compile(rf"\b{_SHARE} (?:of )?(?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers"
                rf"|new accounts|new customers)\b,? (?:who |that )?{_THEN}(?P<then>.+)$"),
     # "checkout drop off last month - started checkout to completed order"
-    re.compile(r"\b(?:drop-?offs?|drop offs?|conversion|funnel|fall-?off)\b[ .:-]*(?:from |between )?"
+    re.compile(r"\b(?:drop-?offs?|drop offs?|conversion|funnel|fall-?off)(?: rates?)?\b[ .:-]*(?:from |between )?"
                r"(?P<steps>.+? (?:to|->) .+)$"),
     # "of new signups, how many send an invite and then get a friend added"
     re.compile(rf"\b(?:of|among) (?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers)\b,?"
@@ -146,6 +146,10 @@ def _split_both(words: str, ctx: ParseContext) -> list[str]:
     return []
 
 
+ADD_TO_CART = re.compile(r"(?<![\w-])add(?:ed|s|ing)?(?: (?:it|items?|products?|something))? to (?:the |their |a )?"
+                         r"(?:cart|basket|bag)(?![\w-])")
+
+
 def _conversion_parts(m: re.Match) -> list[str]:
     found = m.groupdict()
     if found.get("newcomers"):
@@ -154,7 +158,11 @@ def _conversion_parts(m: re.Match) -> list[str]:
         parts = found["hyphen"].split("-to-")
     elif found.get("steps") or found.get("exact"):
         steps = found.get("steps") or found["exact"]
-        parts = re.split(r" -> " if " -> " in steps else r" to | into ", steps)  # arrows: "add to cart" is one step
+        if " -> " in steps:
+            parts = steps.split(" -> ")  # arrows: "add to cart" is one step
+        else:  # "from add to cart to completed order": "add to cart" is one step there too
+            kept = re.sub(ADD_TO_CART, lambda c: c.group(0).replace(" ", "\0"), steps)
+            parts = [p.replace("\0", " ") for p in re.split(r" to | into ", kept)]
     else:
         parts = [found["first"], *re.split(r" (?:and then|then|and later|and also) ", found["then"])]
     parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also|actually)\s+", "", p.strip(" ,.?")) for p in parts]

@@ -20,7 +20,7 @@ from playbooks import Playbook
 
 from .context import ParseContext
 from .events import read_conversion, read_events, read_step_set
-from .followup import ASK, FOLLOW, NEW, SAME_RANGE, decide, merge_previous, previous_range
+from .followup import ASK, FOLLOW, NEW, REFERS_BACK, SAME_RANGE, decide, merge_previous, previous_range
 from .lexicon import EVENT_VERBS, FILLER
 from .request import Clarification, Option, Reading, Request
 from .resolve import resolve
@@ -67,12 +67,12 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
     outcome, fresh = _read(text, replace(ctx, previous=None), follow=False)
     if ctx.previous is None or fresh is None:
         return _with_options(outcome, ctx, options)
-    earlier = _the_event_before(outcome, text, ctx)
-    if earlier is not None:
+    earlier = None if REFERS_BACK.search(fresh.full) else _the_event_before(outcome, text, ctx)
+    if earlier is not None:  # "of those": the people of the question before, its range too (a follow-up)
         return earlier
     how = decide(fresh, ctx)
-    if how == NEW and SAME_RANGE.search(fresh.full):
-        outcome, _ = _read(text, ctx, follow=False)  # a new question over the previous one's range
+    if how == NEW and (SAME_RANGE.search(fresh.full) or _breaks_down_previous(fresh, ctx)):
+        outcome, _ = _read(text, ctx, follow=False, keep_range=True)  # a new question over the previous one's range
     if how == FOLLOW:
         followed, _ = _read(text, ctx, follow=True)
         if isinstance(followed, Clarification) and isinstance(outcome, Request):
@@ -120,6 +120,9 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
     text = re.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
     text = re.sub(r"\blst\b", "last", text)
+    text = re.sub(r"\b(week|month|day)-of-", r"\1 of ", text)  # "the week-of-oct-11 signups"
+    text = re.sub(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)-(\d{1,2})\b", r"\1 \2", text)
+    text = re.sub(r"\b(\w+)-(plan|tier|users?|customers?|accounts?)\b", r"\1 \2", text)  # "free-plan users"
     text = re.sub(r"\b(sign|log)[- ](ins?)\b(?! (?:the|a|to|on|at|with|via|through)\b)", r"\1\2", text)  # "sign ins"
     text = re.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
     text = re.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
@@ -131,7 +134,15 @@ OFF_TOPIC = re.compile(r"^(?:(?:can|could|would) you |please |pls )?(?:write|com
                        r"(?:a|an|some)(?: \w+)? (?:haiku|poem|song|joke|story|limerick|essay|rap|sonnet|riddle)s?\b")
 
 
-def _read(raw: str, ctx: ParseContext, follow: bool) -> tuple[Request | Clarification, ReadingState | None]:
+def _breaks_down_previous(fresh: ReadingState, ctx: ParseContext) -> bool:
+    """"split that by the plan they pay for" after "mau since august": the playbook answering that breakdown
+    of the previous one (`breakdown_of`), over the previous question's range when the reply names none."""
+    of = (fresh.playbook.meta.get("breakdown_of") or {}) if fresh.playbook is not None else {}
+    return fresh.rng is None and of.get("playbook") == ctx.previous.playbook
+
+
+def _read(raw: str, ctx: ParseContext, follow: bool,
+          keep_range: bool = False) -> tuple[Request | Clarification, ReadingState | None]:
     text = clean(raw)
     if not text or text in ("help", "?"):
         return Clarification(raw, "Ask me about your product's data.", _playbook_suggestions(ctx), _example(ctx)), None
@@ -147,7 +158,7 @@ def _read(raw: str, ctx: ParseContext, follow: bool) -> tuple[Request | Clarific
     if follow:
         merge_previous(state, ctx)
     else:
-        previous_range(state, ctx)
+        previous_range(state, ctx, keep_range)
     return _finish(state, ctx), state
 
 

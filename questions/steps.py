@@ -338,8 +338,9 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
     pb = state.playbook
     spec = param_of_type(pb, "filters")
     split = pb.param("group_by") if pb is not None else None
-    if pb is not None and spec is None and split is not None and \
-            all(d == (state.params.get("group_by") or split.default) for d, _, _ in found):
+    splits_by = (state.params.get("group_by") or split.default) if split is not None else \
+        ((pb.meta.get("breakdown_of") or {}).get("dimension") if pb is not None else None)
+    if pb is not None and spec is None and splits_by is not None and all(d == splits_by for d, _, _ in found):
         said = [words for _, _, words in found]
         for _, _, words in found:  # "is newsletter traffic worth more than facebook": its own split
             state.take(words)
