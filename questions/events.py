@@ -62,6 +62,9 @@ CONVERSIONS = (
     # "what % of people who land on the sign up page actually sign up", "how many people who signed up went on to buy"
     re.compile(rf"\b{_SHARE} (?:of )?{_WHO}? ?who (?P<first>.+?) (?:then|later|also|actually|eventually|(?:went|go|goes)"
                rf" on to|ended up|end up) (?P<then>.+)$"),
+    # "how many people signed up and then sent an invite": who did one thing and, after it, the next
+    re.compile(rf"\b{_SHARE} (?:of )?{_WHO} (?P<first>(?!who\b).+?),? and (?:then|later|afterwards|after that|eventually)"
+               rf" (?:also |actually |went on to |go on to )?(?P<then>.+)$"),
     # "what % of product viewers end up buying": the doers of the first step, then the next
     re.compile(rf"\b{_SHARE} of (?:the |our |all )?(?P<first>[a-z][a-z ]*?(?:ers|ors)) (?:then|later|also|actually|eventually"
                rf"|(?:went|go|goes) on to|ended up|end up) (?P<then>.+)$"),
@@ -173,9 +176,16 @@ def _conversion_parts(m: re.Match) -> list[str]:
     return [p for p in parts if p]
 
 
+LAUNCH_WORDS = re.compile(r"(?<![\w-])(?:(?:after|since|before|when) (?:we |they |it |you )?)?"
+                          r"(?:launch(?:ed|ing)?|shipped|released|rolled out)(?: (?:it|them|this|that|the feature))?(?![\w-])")
+
+
 def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
-    text = event_text(state)
     pb = state.playbook
+    if pb is not None and pb.param("launch_date") is not None and (param_of_type(pb, "events") or pb.param("event")):
+        for said in [m.group(0) for m in LAUNCH_WORDS.finditer(state.text)]:
+            state.take(said)  # "after we launched it": the launch the answer marks, not an event (Application Opened)
+    text = event_text(state)
     takes_none = pb is not None and pb.param("event") is None and param_of_type(pb, "events") is None
     sequence = split_sequence(text)
     if pb is None and sequence and sequence[1] == "arrows":

@@ -26,6 +26,7 @@ PREVIOUS = "(previous question)"  # the words a value kept from the thread's pre
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
                      r"just|only|instead|but|then|for|with|without|excluding|except|vs|versus|compared|split|"
                      r"break|by|per|in|on|over|during|since|between|last|this)\b")
+DO_SAME = re.compile(r"\b(?:do|show|run|give me|get me|pull) (?:the )?same(?: thing| one| chart| breakdown)? (?:for|with)\b")
 REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)"
                          r"|the same (?:people|users)|the (?:week|month|day|quarter|year|period) before)\b"
                          r"|^(?:and|what about|how about) (?:after|before)\b")
@@ -78,7 +79,8 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
         takes_event = prev_pb.param("event") is not None or param_of_type(prev_pb, "events") is not None
         if not takes_event:
             return NEW
-        if MARKERS.match(fresh.full) or prev_pb.id == (fresh.playbook.id if fresh.playbook else ""):
+        if MARKERS.match(fresh.full) or DO_SAME.search(fresh.full) \
+                or prev_pb.id == (fresh.playbook.id if fresh.playbook else ""):
             return FOLLOW
         fallback = ctx.library.get("event_volume")
         if prev_pb is fallback or prev_pb.id == "event_volume":

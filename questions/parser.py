@@ -120,6 +120,7 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
     text = re.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
     text = re.sub(r"\blst\b", "last", text)
+    text = re.sub(r"\b(daily|weekly|monthly|quarterly|hourly) (?:view|basis|rollup|cadence)\b", r"\1", text)  # "monthly view"
     text = re.sub(r"\b(week|month|day)-of-", r"\1 of ", text)  # "the week-of-oct-11 signups"
     text = re.sub(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)-(\d{1,2})\b", r"\1 \2", text)
     text = re.sub(r"\b(\w+)-(plan|tier|users?|customers?|accounts?)\b", r"\1 \2", text)  # "free-plan users"
@@ -193,6 +194,7 @@ def _finish(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
     if state.playbook is None:
         return not_understood(state, ctx)
     _one_step_funnel(state, ctx)
+    _unique_doers(state, ctx)
     _breakdown_playbook(state, ctx)
     asked = _apply_kinds(state, ctx) or _fit_event_param(state) or unknown_breakdown(state, ctx) \
         or _left_over(state, ctx)
@@ -282,6 +284,26 @@ def _breakdown_playbook(state: ReadingState, ctx: ParseContext) -> None:
         state.notes.append(f"Read “{said}” as {of.get('note') or other.title.lower()}.")
         state.playbook = other
         return
+
+
+UNIQUE_DOERS = ("unique users", "user count", "people used")
+PER_PERIOD = re.compile(r"\b(?:dau|wau|mau|daily|weekly|monthly|actives?|per (?:day|week|month)|each (?:day|week|month)"
+                        r"|a (?:day|week|month)|by (?:day|week|month))\b")
+
+
+def _unique_doers(state: ReadingState, ctx: ParseContext) -> None:
+    """"how many unique users shared a photo in Q3": the people who did an event over a range, which the event's
+    volume counts beside its events (its headline says both), not active users per period."""
+    pb, event = state.playbook, state.params.get("event")
+    if pb is None or pb.id != "active_users" or not event or state.follow_up or state.by_id \
+            or state.playbook_words not in UNIQUE_DOERS or state.interval or PER_PERIOD.search(state.full):
+        return
+    volume = ctx.library.get("event_volume")
+    if volume is None or any(volume.param(name) is None for name in state.params):
+        return
+    state.readings = [r for r in state.readings if r.name != "playbook"]
+    state.readings.append(Reading("playbook", volume.id, state.playbook_words))
+    state.playbook = volume
 
 
 def _one_step_funnel(state: ReadingState, ctx: ParseContext) -> None:

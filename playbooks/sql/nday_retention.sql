@@ -40,7 +40,8 @@ words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 
         day n, at d7, at d1, at d30, d1 retention rate, d7 return, day after they sign up,
         the day after they sign up, after their first day, day after signup, day after signing up, next day after,
         7 days later, 1 day later, 14 days later, 28 days later, 30 days later, came back 7 days later,
-        come back 7 days later, came back 1 day later, came back 30 days later, back 7 days later]
+        come back 7 days later, came back 1 day later, came back 30 days later, back 7 days later,
+        next-day retention, next day retention, next-day return rate, next day return rate, day-after retention]
 definitions: []
 examples:
   - n-day retention
