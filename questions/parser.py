@@ -131,6 +131,23 @@ def clean(text: str) -> str:
     return re.sub(r"(?:\s*\.)+$", "", text).strip()
 
 
+ASIDE = re.compile(r" \. ((?:(?:i'm|im|i am|we're|were|we are) )?(?:asking (?:for|because)|trying to|need (?:it|this|these|that|them) "
+                   r"(?:for|by)|needed for|want to (?:know|see|decide|check|understand|figure)|for the (?:board|deck|weekly|monthly|"
+                   r"daily|update|meeting|standup|review|report|all-hands|all hands|qbr|okr)|(?:it )?feels like|seems like|"
+                   r"looks like|i (?:think|feel|suspect|heard|guess)|just curious|curious|fyi|context|prepping|prep(?:ping)? for"
+                   r"|working on|planning|so (?:we|i) can|product wants|leadership wants|my boss|the ceo|thanks|thank you|thx|ty"
+                   r"|cheers|appreciate it)\b[^.]*)$")
+
+
+def _aside(text: str) -> tuple[str, str]:
+    """"invites last week? need it for the board deck": a last sentence that says why the question is asked, not
+    what it asks; kept out of the reading and said back as such."""
+    m = ASIDE.search(text)
+    if m is None:
+        return text, ""
+    return text[:m.start()].strip(), m.group(1).strip()
+
+
 OFF_TOPIC = re.compile(r"^(?:(?:can|could|would) you |please |pls )?(?:write|compose|draft|make up|tell|give|sing)(?: me| us)? "
                        r"(?:a|an|some)(?: \w+)? (?:haiku|poem|song|joke|story|limerick|essay|rap|sonnet|riddle)s?\b")
 
@@ -150,7 +167,10 @@ def _read(raw: str, ctx: ParseContext, follow: bool,
     if OFF_TOPIC.search(text):  # "write me a haiku about churn": not a question about the data
         return Clarification(raw, "I answer questions about your product's data, not writing requests.",
                              _playbook_suggestions(ctx), _example(ctx)), None
+    text, aside = _aside(text)
     state = ReadingState(raw=raw, text=text, full=text, today=ctx.today)
+    if aside:
+        state.notes.append(f"I read “{aside}” as why you ask, not as part of the question.")
     correct_typos(state, ctx)
     for step in READING_STEPS:
         asked = step(state, ctx)

@@ -44,7 +44,8 @@ BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:i
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
          r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z ])")
 WHICH_DIM = (r"\b(?:which|what) (weekdays?|day of (?:the )?week|country|countries|platforms?|os|devices?|channels?|locales?"
-             r"|languages?|plans?|app versions?|versions?)\b")
+             r"|languages?|plans?|app versions?|versions?|traffic channels?|traffic sources?|marketing channels?"
+             r"|acquisition channels?|utm sources?|campaign sources?)\b")
 TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
 
 
