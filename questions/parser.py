@@ -25,6 +25,7 @@ from .lexicon import EVENT_VERBS, FILLER
 from .request import Clarification, Option, Reading, Request
 from .resolve import resolve
 from .state import ReadingState
+from .stepedit import edit_steps
 from .steps import (
     own_stems,
     param_of_type,
@@ -64,6 +65,9 @@ def parse(text: str, ctx: ParseContext, options: bool = True) -> Request | Clari
 
 def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarification:
     """`parse` without its safety net (tests call this: an exception here is a bug to see)."""
+    edited = edit_steps(clean(text), ctx) if ctx.previous is not None else None
+    if edited is not None:  # "can you add product added in the middle": the steps before, edited
+        return _with_options(edited, ctx, options)
     outcome, fresh = _read(text, replace(ctx, previous=None), follow=False)
     if ctx.previous is None or fresh is None:
         return _with_options(outcome, ctx, options)
@@ -131,9 +135,11 @@ def clean(text: str) -> str:
     return re.sub(r"(?:\s*\.)+$", "", text).strip()
 
 
-ASIDE = re.compile(r" \. ((?:(?:i'm|im|i am|we're|were|we are) )?(?:asking (?:for|because)|trying to|need (?:it|this|these|that|them) "
-                   r"(?:for|by)|needed for|want to (?:know|see|decide|check|understand|figure)|for the (?:board|deck|weekly|monthly|"
-                   r"daily|update|meeting|standup|review|report|all-hands|all hands|qbr|okr)|(?:it )?feels like|seems like|"
+ASIDE = re.compile(r" \. ((?:(?:i'm|im|i am|we're|were|we are) )?(?:asking (?:for|because)|trying to"
+                   r"|need (?:it|this|these|that|them) (?:for|by)|needed for|want to (?:know|see|decide|check|understand|figure)"
+                   r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands"
+                   r"|qbr|okr)"
+                   r"|(?:it )?feels like|seems like|"
                    r"looks like|i (?:think|feel|suspect|heard|guess)|just curious|curious|fyi|context|prepping|prep(?:ping)? for"
                    r"|working on|planning|so (?:we|i) can|product wants|leadership wants|my boss|the ceo|thanks|thank you|thx|ty"
                    r"|cheers|appreciate it)\b[^.]*)$")
