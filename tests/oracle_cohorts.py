@@ -218,10 +218,12 @@ def slipping_away(o: Oracle, event: str, start: date, end: date, today: date,
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def intervention_impact(o: Oracle, event: str, start: date, end: date,
-                        today: date) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+def intervention_impact(o: Oracle, event: str, start: date, end: date, today: date,
+                        filters: dict[str, str] | None = None) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
     """({user age group: people}, {(group, day offset): people active that day}) around each person's
-    first intervention in [start, end) whose 30 days after are over."""
+    first intervention in [start, end) whose 30 days after are over; with filters, of the people whose
+    signup matches them."""
+    allowed = set(signups(o, date(1970, 1, 1), date(2200, 1, 1), None, 5, filters)) if filters else None
     first: dict[str, date] = {}
     for e in o.events:
         if e.name == event and not e.anonymous and _dt(start) <= e.local < _dt(end):
@@ -230,7 +232,7 @@ def intervention_impact(o: Oracle, event: str, start: date, end: date,
     group: dict[str, str] = {}
     for user, day in first.items():
         signup = o.activation.get(user)
-        if signup is None or day + timedelta(days=31) > today:
+        if signup is None or day + timedelta(days=31) > today or (allowed is not None and user not in allowed):
             continue
         age = (day - signup.date()).days
         group[user] = "0-29 days" if age < 30 else "30-59 days" if age < 60 else "60+ days"

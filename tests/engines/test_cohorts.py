@@ -407,6 +407,21 @@ def test_slipping_away_matches_oracle(answerers, oracles, engine, dataset, quest
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)
+def test_intervention_impact_for_some_people_matches_oracle(answerers, oracles, engine, dataset):
+    """"did the email work for free plan users": the people whose signup matches, as the cohort playbooks read it."""
+    answer = ask(answerers, engine, dataset, "did the email work for free plan users")
+    p = answer.request.params
+    assert answer.playbook.id == "intervention_impact" and p["filters"] == (("plan", "free"),)
+    today = DATASETS[dataset].clock.date()
+    o = oracles[(engine, dataset)]
+    people, active = oc.intervention_impact(o, "Email Sent", p["start"], p["end"], today, {"plan": "free"})
+    everyone, _ = oc.intervention_impact(o, "Email Sent", p["start"], p["end"], today)
+    assert 0 < sum(people.values()) < sum(everyone.values())  # the filter keeps some people, not all
+    assert {r[0]: int(r[3]) for r in answer.rows} == people
+    assert {(r[0], int(r[1])): int(r[2]) for r in answer.rows if r[1] is not None} == active
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
 def test_intervention_impact_matches_oracle(answerers, oracles, engine, dataset):
     answer = ask(answerers, engine, dataset, "intervention impact")
     p = answer.request.params

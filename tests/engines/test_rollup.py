@@ -48,7 +48,7 @@ SHAPES = [
     ["n-day retention", "d1 d7 retention since signup", "d7 retention by channel"],
     ["sticker adoption", "feature usage of stickers and photos by week"],
     ["when do message senders slip away"],
-    ["intervention impact"],
+    ["intervention impact", "did the email work for free plan users"],
 ]
 
 
