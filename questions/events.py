@@ -124,6 +124,8 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         state.set(spec.name, steps, " → ".join(parts))
         for part in parts:  # the steps' words (what qualifies them, "on their iphone", is read by later steps)
             state.take(part)
+        if m.groupdict().get("newcomers"):
+            state.take(m.group("newcomers"))  # "of new signups": the first step, Signed Up
         for connector in ("went on to", "go on to", "turn into", "turned into", "ended up", "end up", "to", "into", "then",
                           "actually", "eventually", "later"):
             if re.search(rf"\b{connector}\b", m.group(0)):
@@ -168,6 +170,8 @@ def _conversion_parts(m: re.Match) -> list[str]:
             parts = [p.replace("\0", " ") for p in re.split(r" to | into ", kept)]
     else:
         parts = [found["first"], *re.split(r" (?:and then|then|and later|and also) ", found["then"])]
+    # "viewed the store screen then looked at a product": a chain inside one side is steps too
+    parts = [q for p in parts for q in re.split(r",? (?:and then|then|and later|and after that|after that) ", p)]
     parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also|actually)\s+", "", p.strip(" ,.?")) for p in parts]
     # "start checkout on their iphone", "orders for google traffic": who, not which step ("land on the page" is)
     parts = [re.split(r"\s*[,.]\s*| (?:for|from|among|by|in|with|via|within|broken|split|using) "
