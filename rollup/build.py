@@ -91,7 +91,8 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
         _person_days(con, start)
-        derived = build_returns(con)  # the retention playbooks' tables (rollup/returns.py)
+        # the retention playbooks' tables (rollup/returns.py): whole on a first build, else from `start` on
+        derived = build_returns(con, None if previous is None else datetime.combine(start, datetime.min.time()))
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
     except BaseException:

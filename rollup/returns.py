@@ -20,6 +20,9 @@ answers' SQL is, so a period number is computed the same way on both paths.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from segment.rollup import DAYS_TABLE, PEOPLE_TABLE
 from warehouse.dialects import translate
 
@@ -30,54 +33,97 @@ RELATIONS = (("person_returns", RETURNS_TABLE), ("person_last_seen", LAST_SEEN_T
 MAX_N = 28  # the longest period any playbook reads from it (n-day retention's day 28)
 STEPS = (86400, 604800, 2592000)  # since signup: a day, a week, a 30-day month (retention.sql's `step`)
 
-_DAYS = f"""person_days AS (
+_STEPS = " UNION ALL ".join(f"SELECT {s} AS step" for s in STEPS)
+_DAY = "CAST(DATE_TRUNC('day', d.day) AS DATE)"
+_SIGNUP_DAY = "CAST(DATE_TRUNC('day', d.activated_at) AS DATE)"
+
+
+def _person_days(where: str) -> str:
+    return f"""person_days AS (
   SELECT d.user_id, d.day, d.first_at, d.last_at, p.activated_at
   FROM {DAYS_TABLE} d
   JOIN {PEOPLE_TABLE} p ON p.user_id = d.user_id
-  WHERE NOT d.is_anonymous
+  WHERE NOT d.is_anonymous{where}
 )"""
 
-_STEPS = " UNION ALL ".join(f"SELECT {s} AS step" for s in STEPS)
 
-RETURNS_SQL = f"""CREATE OR REPLACE TABLE {RETURNS_TABLE} AS
-WITH {_DAYS},
+def returns_select(where: str = "") -> str:
+    """Each (step, person, n) of the person-day rows `where` allows, with the first day that gives it."""
+    def steps(moment: str) -> str:
+        return f"""SELECT s.step, d.user_id, d.day,
+         CAST(FLOOR(EXTRACT(EPOCH FROM (d.{moment} - d.activated_at)) / s.step) AS INTEGER) AS n
+  FROM person_days d CROSS JOIN steps s
+  WHERE d.{moment} >= d.activated_at"""
+
+    return f"""WITH {_person_days(where)},
 steps AS ({_STEPS}),
 touched AS (
-  SELECT s.step, d.user_id,
-         CAST(FLOOR(EXTRACT(EPOCH FROM (d.first_at - d.activated_at)) / s.step) AS INTEGER) AS n
-  FROM person_days d CROSS JOIN steps s
-  WHERE d.first_at >= d.activated_at
+  {steps("first_at")}
   UNION ALL
-  SELECT s.step, d.user_id,
-         CAST(FLOOR(EXTRACT(EPOCH FROM (d.last_at - d.activated_at)) / s.step) AS INTEGER) AS n
-  FROM person_days d CROSS JOIN steps s
-  WHERE d.last_at >= d.activated_at
+  {steps("last_at")}
   UNION ALL
-  SELECT 0, d.user_id,
-         CAST(CAST(DATE_TRUNC('day', d.day) AS DATE) - CAST(DATE_TRUNC('day', d.activated_at) AS DATE) AS INTEGER) AS n
+  SELECT 0, d.user_id, d.day, CAST({_DAY} - {_SIGNUP_DAY} AS INTEGER) AS n
   FROM person_days d
-  WHERE CAST(DATE_TRUNC('day', d.day) AS DATE) >= CAST(DATE_TRUNC('day', d.activated_at) AS DATE)
+  WHERE {_DAY} >= {_SIGNUP_DAY}
 )
-SELECT DISTINCT step, user_id, n
+SELECT step, user_id, n, MIN(day) AS first_day
 FROM touched
 WHERE n <= {MAX_N}
-ORDER BY step, n, user_id"""
+GROUP BY 1, 2, 3"""
 
-LAST_SEEN_SQL = f"""CREATE OR REPLACE TABLE {LAST_SEEN_TABLE} AS
-WITH {_DAYS}
-SELECT user_id, MAX(CAST(DATE_TRUNC('day', day) AS DATE)) AS last_day, MAX(last_at) AS last_at
+
+def last_seen_select(where: str = "") -> str:
+    return f"""WITH {_person_days(where)}
+SELECT user_id, MAX(activated_at) AS activated_at, MAX(CAST(DATE_TRUNC('day', day) AS DATE)) AS last_day,
+       MAX(last_at) AS last_at
 FROM person_days
-GROUP BY 1
-ORDER BY 1"""
+GROUP BY 1"""
 
 
-def build_returns(con) -> dict[str, str]:
-    """(Re)builds both tables inside the rollup file from its person-day and people tables (at every build
-    and refresh, after those are up to date): the relations now readable and their tables, for the build's meta (`derived`).
+# a refresh: the people whose signup moment changed (or who came or went) since the tables were built;
+# the day the refresh re-reads from is bound as ? (`since`)
+_CHANGED = f"""CREATE OR REPLACE TEMP TABLE returns_changed AS
+SELECT p.user_id FROM {PEOPLE_TABLE} p LEFT JOIN {LAST_SEEN_TABLE} s ON s.user_id = p.user_id
+WHERE s.activated_at IS DISTINCT FROM p.activated_at
+UNION
+SELECT s.user_id FROM {LAST_SEEN_TABLE} s LEFT JOIN {PEOPLE_TABLE} p ON p.user_id = s.user_id
+WHERE p.user_id IS NULL"""
+_AFFECTED = f"""CREATE OR REPLACE TEMP TABLE returns_affected AS
+SELECT user_id FROM returns_changed
+UNION SELECT user_id FROM {DAYS_TABLE} WHERE day >= ?
+UNION SELECT user_id FROM {LAST_SEEN_TABLE} WHERE last_day >= CAST(? AS DATE)"""
 
-    Rebuilt whole rather than per re-read day: a person's periods depend on their signup moment, which a
-    refresh re-reads for everyone (`rollup_people` is read whole), and the whole rebuild reads only the
-    cache (docs/rollup.md gives its cost beside the refresh's)."""
-    for sql in (RETURNS_SQL, LAST_SEEN_SQL):
-        con.execute(translate(sql, "duckdb"))
+
+def build_returns(con, since: datetime | None = None) -> dict[str, str]:
+    """Both tables inside the rollup file from its person-day and people tables, once those are up to date:
+    whole on a first build (or when `since` is None), else from the days a refresh re-read (`since` on).
+    Returns the relations now readable and their tables, for the build's meta (`derived`).
+
+    A refresh keeps a row whose first contributing day is before `since` (those days were not re-read),
+    deletes the others and adds the periods of the re-read days not already there; a person whose signup
+    moment changed (or who came or went) is worked out again from all their days, as is the last activity of
+    everyone active since `since`. The result equals a full build's (tests/engines/test_rollup_returns.py)."""
+    exists = con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?",
+                         [LAST_SEEN_TABLE]).fetchone()[0]
+    if since is None or not exists:
+        con.execute(_duckdb(f"CREATE OR REPLACE TABLE {RETURNS_TABLE} AS {returns_select()}"))
+        con.execute(_duckdb(f"CREATE OR REPLACE TABLE {LAST_SEEN_TABLE} AS {last_seen_select()}"))
+        return dict(RELATIONS)
+    con.execute(_CHANGED)
+    con.execute(f"DELETE FROM {RETURNS_TABLE} WHERE first_day >= ? OR user_id IN (SELECT user_id FROM returns_changed)",
+                [since])
+    fresh = returns_select(" AND (d.day >= :since OR d.user_id IN (SELECT user_id FROM returns_changed))")
+    con.execute(_duckdb(f"""INSERT INTO {RETURNS_TABLE}
+SELECT f.step, f.user_id, f.n, f.first_day FROM ({fresh}) f
+WHERE NOT EXISTS (SELECT 1 FROM {RETURNS_TABLE} r WHERE r.step = f.step AND r.user_id = f.user_id AND r.n = f.n)"""),
+                {"since": since})
+    con.execute(_AFFECTED, [since, since])
+    con.execute(f"DELETE FROM {LAST_SEEN_TABLE} WHERE user_id IN (SELECT user_id FROM returns_affected)")
+    affected = last_seen_select(" AND d.user_id IN (SELECT user_id FROM returns_affected)")
+    con.execute(_duckdb(f"INSERT INTO {LAST_SEEN_TABLE} {affected}"))
     return dict(RELATIONS)
+
+
+def _duckdb(sql: str) -> str:
+    """PostgreSQL text to DuckDB's, as the answers' SQL is translated; `:since` bound by DuckDB as `$since`."""
+    return re.sub(r"(?<![:\w]):since\b", "$since", translate(sql, "duckdb"))
