@@ -88,10 +88,17 @@ WHERE s.activated_at IS DISTINCT FROM p.activated_at
 UNION
 SELECT s.user_id FROM {LAST_SEEN_TABLE} s LEFT JOIN {PEOPLE_TABLE} p ON p.user_id = s.user_id
 WHERE p.user_id IS NULL"""
-_AFFECTED = f"""CREATE OR REPLACE TEMP TABLE returns_affected AS
-SELECT user_id FROM returns_changed
-UNION SELECT user_id FROM {DAYS_TABLE} WHERE day >= ?
-UNION SELECT user_id FROM {LAST_SEEN_TABLE} WHERE last_day >= CAST(? AS DATE)"""
+_CHANGED_SQL = "SELECT user_id FROM returns_changed"
+# the people active in the re-read days (their last activity is there), and the people whose last
+# activity must be worked out from all their days again: changed, or last seen in the re-read days and
+# no longer there
+_RECENT = f"""CREATE OR REPLACE TEMP TABLE returns_recent AS
+SELECT DISTINCT user_id FROM {DAYS_TABLE} WHERE day >= ? AND NOT is_anonymous
+EXCEPT {_CHANGED_SQL}"""
+_WHOLE = f"""CREATE OR REPLACE TEMP TABLE returns_whole AS
+{_CHANGED_SQL}
+UNION SELECT user_id FROM {LAST_SEEN_TABLE} WHERE last_day >= CAST(? AS DATE)
+    AND user_id NOT IN (SELECT user_id FROM returns_recent)"""
 
 
 def build_returns(con, since: datetime | None = None) -> dict[str, str]:
@@ -110,17 +117,27 @@ def build_returns(con, since: datetime | None = None) -> dict[str, str]:
         con.execute(_duckdb(f"CREATE OR REPLACE TABLE {LAST_SEEN_TABLE} AS {last_seen_select()}"))
         return dict(RELATIONS)
     con.execute(_CHANGED)
-    con.execute(f"DELETE FROM {RETURNS_TABLE} WHERE first_day >= ? OR user_id IN (SELECT user_id FROM returns_changed)",
-                [since])
-    fresh = returns_select(" AND (d.day >= :since OR d.user_id IN (SELECT user_id FROM returns_changed))")
+    changed = con.execute("SELECT COUNT(*) FROM returns_changed").fetchone()[0]
+    con.execute(f"DELETE FROM {RETURNS_TABLE} WHERE first_day >= ? OR user_id IN ({_CHANGED_SQL})", [since])
+    con.execute(_RECENT, [since])
+    recent = returns_select(" AND d.day >= :since AND d.user_id IN (SELECT user_id FROM returns_recent)")
     con.execute(_duckdb(f"""INSERT INTO {RETURNS_TABLE}
-SELECT f.step, f.user_id, f.n, f.first_day FROM ({fresh}) f
-WHERE NOT EXISTS (SELECT 1 FROM {RETURNS_TABLE} r WHERE r.step = f.step AND r.user_id = f.user_id AND r.n = f.n)"""),
+SELECT f.step, f.user_id, f.n, f.first_day FROM ({recent}) f
+LEFT JOIN (SELECT * FROM {RETURNS_TABLE} WHERE user_id IN (SELECT user_id FROM returns_recent)) r
+  ON r.step = f.step AND r.user_id = f.user_id AND r.n = f.n
+WHERE r.user_id IS NULL"""),
                 {"since": since})
-    con.execute(_AFFECTED, [since, since])
-    con.execute(f"DELETE FROM {LAST_SEEN_TABLE} WHERE user_id IN (SELECT user_id FROM returns_affected)")
-    affected = last_seen_select(" AND d.user_id IN (SELECT user_id FROM returns_affected)")
-    con.execute(_duckdb(f"INSERT INTO {LAST_SEEN_TABLE} {affected}"))
+    if changed:
+        con.execute(_duckdb(f"INSERT INTO {RETURNS_TABLE} {returns_select(f' AND d.user_id IN ({_CHANGED_SQL})')}"))
+    # last activity: of the recent people, in the re-read days (later than any day before them)
+    con.execute(_WHOLE, [since])
+    con.execute(f"DELETE FROM {LAST_SEEN_TABLE} WHERE user_id IN (SELECT user_id FROM returns_recent) "
+                "OR user_id IN (SELECT user_id FROM returns_whole)")
+    con.execute(_duckdb(f"INSERT INTO {LAST_SEEN_TABLE} "
+                        + last_seen_select(" AND d.day >= :since AND d.user_id IN (SELECT user_id FROM returns_recent)")),
+                {"since": since})
+    con.execute(_duckdb(f"INSERT INTO {LAST_SEEN_TABLE} "
+                        + last_seen_select(" AND d.user_id IN (SELECT user_id FROM returns_whole)")))
     return dict(RELATIONS)
 
 
