@@ -1,16 +1,19 @@
 """Derived tables of the embedded activity rollup for the retention playbooks (docs/rollup.md, "Retention
-tables"): each person's returns after signup, worked out once per build from the person-day table and the
-people table, so that `retention` (since signup) and `nday_retention` answer with a join of the cohort's
-people to a small table and one GROUP BY instead of a window per person over every person-day.
+tables"): each person's returns after signup, worked out at each build from the person-day table and the
+people table (a refresh: from the days it re-read), so that `retention` (since signup) and
+`nday_retention` answer with a join of the cohort's people to a small table and one GROUP BY instead of a
+window per person over every person-day.
 
-  rollup_returns(step, user_id, n)   one row per person and period with activity (DISTINCT):
+  rollup_returns(step, user_id, n, first_day)   one row per person and period with activity, and the
+      first day that gives it (what a refresh keeps):
       step = 86400, 604800 or 2592000: n = whole 1-, 7- or 30-day steps from the person's signup moment
           to the first or the last event of an active day at or after it (a calendar day spans at most
           two such steps, so its first and last events name every step it touches: the playbooks' own
           reasoning on the person-day rows);
       step = 0: n = calendar days from the signup day to the active day (day >= the signup day).
       Only n <= MAX_N: the playbooks read periods 0-12 (retention) and days 1, 7, 14, 28 (n-day).
-  rollup_last_seen(user_id, last_day, last_at)   each person's last active day and last event.
+  rollup_last_seen(user_id, activated_at, last_day, last_at)   each person's last active day and last event,
+      and their signup moment as at the build (a refresh compares it with the people table's).
 
 Both are activity only (the person-day table: counts_as_activity) and signed-in people only (the people
 table, not anonymous visitors), the rows the playbooks' `coming_back.sql` reads without an `event`.
