@@ -35,6 +35,7 @@ from segment.rollup import (
 )
 from warehouse import QueryTooBig, Warehouse
 
+from .returns import build_returns
 from .store import RollupMeta, RollupStore
 
 log = logging.getLogger("playbot.rollup")
@@ -90,6 +91,8 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
         _person_days(con, start)
+        # the retention playbooks' tables (rollup/returns.py): whole on a first build, else from `start` on
+        derived = build_returns(con, None if previous is None else datetime.combine(start, datetime.min.time()))
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
     except BaseException:
@@ -103,7 +106,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
         people_rows=people, seconds=round(time.perf_counter() - started, 3),
         kind="refresh" if previous is not None else "full", dimensions=list(dims),
-        previous_file=previous.file if previous is not None else None, lookups=synced)
+        previous_file=previous.file if previous is not None else None, lookups=synced, derived=derived)
     store.publish(meta)
     log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
              people, meta.seconds)

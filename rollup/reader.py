@@ -59,7 +59,8 @@ class RollupReader:
         meta = self.store.current()
         if meta is None or meta.version != version_token(version) or meta.as_of != as_of.isoformat():
             return None, meta
-        layout = RollupLayout(tuple(meta.dimensions), lookups=tuple(meta.lookups), days=DAYS_TABLE)
+        layout = RollupLayout(tuple(meta.dimensions), lookups=tuple(meta.lookups), days=DAYS_TABLE,
+                              derived=tuple(sorted(meta.derived.items())))
         return RollupView(self._warehouse(meta), layout, meta.built, "the activity rollup",
                           as_of, meta), meta
 

@@ -53,6 +53,9 @@ class RollupLayout:
     days: str | None = None  # the person-day table, where the rollup has one (the embedded one does)
     # read the person-day table: the query names no event, source or dimension and reads only activity
     use_days: bool = False
+    # tables derived from the person-day rows at each build, ((relation, table), ...) (rollup/returns.py): a
+    # playbook that opts into the person-day table may read them as relations of those names
+    derived: tuple[tuple[str, str], ...] = ()
 
     def lookup_cte(self, name: str) -> str:
         return f"{name} AS (\n  SELECT * FROM lookup_{name}\n)"
