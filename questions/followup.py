@@ -27,7 +27,7 @@ MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how
                      r"just|only|instead|but|then|for|with|without|excluding|except|vs|versus|compared|split|"
                      r"break|by|per|in|on|over|during|since|between|last|this)\b")
 DO_SAME = re.compile(r"\b(?:do|show|run|give me|get me|pull) (?:the )?same(?: thing| one| chart| breakdown)? (?:for|with)\b")
-REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)"
+REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)|(?:is|was) that|(?:are|were) those"
                          r"|the same (?:people|users)|the (?:week|month|day|quarter|year|period) before)\b"
                          r"|^(?:and|what about|how about) (?:after|before)\b")
 SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|that window|that range|those days"

@@ -145,6 +145,13 @@ ASIDE = re.compile(r" \. ((?:(?:i'm|im|i am|we're|were|we are) )?(?:asking (?:fo
                    r"|cheers|appreciate it)\b[^.]*)$")
 
 
+def _product_named(text: str, ctx: ParseContext) -> str:
+    """"how many ppl used acme this week": the product, named as its Segment sources are, is the product."""
+    for name in {schema.split("_")[0] for schema in ctx.catalog.schemas if len(schema.split("_")[0]) > 2}:
+        text = re.sub(rf"(?<![\w-])(used?|uses|using|opened|opens|open) {re.escape(name)}(?![\w-])", r"\1 the product", text)
+    return text
+
+
 def _aside(text: str) -> tuple[str, str]:
     """"invites last week? need it for the board deck": a last sentence that says why the question is asked, not
     what it asks; kept out of the reading and said back as such."""
@@ -174,6 +181,7 @@ def _read(raw: str, ctx: ParseContext, follow: bool,
         return Clarification(raw, "I answer questions about your product's data, not writing requests.",
                              _playbook_suggestions(ctx), _example(ctx)), None
     text, aside = _aside(text)
+    text = _product_named(text, ctx)
     state = ReadingState(raw=raw, text=text, full=text, today=ctx.today)
     if aside:
         state.notes.append(f"I read “{aside}” as why you ask, not as part of the question.")

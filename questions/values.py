@@ -224,7 +224,8 @@ VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versu
 
 
 FAR_VERSUS = re.compile(r"(?<![\w-])(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:(?:ones|those|people|users|folks|"
-                        r"customers|cohorts) )?(?:(?:from|on|via|who came from) )?(\w[\w.-]*)(?![\w-])")
+                        r"customers|cohorts|everyone|everybody|anyone|all) )?(?:(?:from|on|via|who came from) )?"
+                        r"(\w[\w.-]*)(?![\w-])")
 
 REST = re.compile(r"(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) (?:everything|everyone|everybody|anything|all) "
                   r"else(?![\w-])|(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) the rest(?![\w-])")
