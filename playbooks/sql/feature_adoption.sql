@@ -15,6 +15,8 @@ params:
   interval: {type: interval, default: day, choices: [day, week, month]}
   launch_date: {type: date, help: "the launch to compare before and after (default: the first period the feature was used)"}
   filters: {type: filters, applies: events, help: "only activity matching, e.g. platform:iOS, plan:pro (the feature's users and the active users)"}
+  group_by: {type: dimension, help: "adoption per platform, os, device, plan, country, ...: feature users with that value / active users with that value"}
+  top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N values with the most active users; the rest are Other"}
 default_range: {day: 90, week: 12, month: 6}
 rollup: true  # distinct people per period and event (docs/rollup.md)
 words: [feature adoption, fraction of wau, fraction of dau, fraction of mau, fraction of actives, fraction of active users, how many of our active users, how many of our actives, how many actives use, how many active users use, how many actives are using, adoption, adopted, feature usage, feature use, feature users, uses the feature,
@@ -29,6 +31,7 @@ words: [feature adoption, fraction of wau, fraction of dau, fraction of mau, fra
         share of dau, share of mau, widely adopted, adopted among, among active users, "% of actives", "% of wau", wau that, of our actives]
 definitions:
   - "Feature users: people who did the event in the period; share = feature users / active users in the same period."
+  - "By a breakdown: per period and value, the people who did the feature's event(s) with that value / the active users with that value in the same period."
 examples:
   - sticker adoption
   - feature adoption of sticker sent
@@ -36,15 +39,11 @@ examples:
   - how many people use stickers
   - photo sharing adoption since 2026-09-01
   - feature usage of stickers and photos by week
+  - sticker adoption by platform
 */
 {% set feature_list %}{% for i in range(events | length) %}{{ events[i] }}{{ ", " if not loop.last }}{% endfor %}{% endset %}
-WITH activity AS (
-  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id, event_name
-  FROM events
-  WHERE occurred_at >= :start AND occurred_at < :end
-    AND NOT is_anonymous
-    AND counts_as_activity
-),
+{#- each event and any of them per period, over everyone once: the answer, and the "All" of a breakdown -#}
+{% macro overall(segment) %}
 active AS (
   SELECT period, COUNT(DISTINCT user_id) AS active_users FROM activity GROUP BY period
 ),
@@ -58,8 +57,51 @@ used AS (
   FROM activity WHERE event_name IN ({{ feature_list }})
   GROUP BY 1
 )
-SELECT a.period, u.feature, COALESCE(u.users, 0) AS users, a.active_users,
+SELECT a.period, {{ segment }}u.feature, COALESCE(u.users, 0) AS users, a.active_users,
        CAST(COALESCE(u.users, 0) AS DOUBLE PRECISION) / a.active_users AS share
 FROM active a
 LEFT JOIN used u ON u.period = a.period
+{%- endmacro %}
+{% if group_by %}
+WITH activity AS (
+  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id, event_name, COALESCE({{ group_by }}, '(none)') AS segment
+  FROM events
+  WHERE occurred_at >= :start AND occurred_at < :end
+    AND NOT is_anonymous
+    AND counts_as_activity
+),
+-- the values with the most active people over the range; the rest are Other
+ranked AS (
+  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(DISTINCT user_id) DESC, segment) AS segment_rank
+  FROM activity
+  GROUP BY segment
+),
+-- per period, value and person: did any of the feature's events with that value (1) or only other activity (0)
+people AS (
+  SELECT a.period, CASE WHEN r.segment_rank <= :top THEN a.segment ELSE 'Other' END AS segment, a.user_id,
+         MAX(CASE WHEN a.event_name IN ({{ feature_list }}) THEN 1 ELSE 0 END) AS used
+  FROM activity a
+  JOIN ranked r ON r.segment = a.segment
+  GROUP BY 1, 2, 3
+),
+by_value AS (
+  SELECT period, segment, NULL AS feature, CAST(SUM(used) AS BIGINT) AS users, COUNT(*) AS active_users,
+         CAST(SUM(used) AS DOUBLE PRECISION) / COUNT(*) AS share
+  FROM people
+  GROUP BY 1, 2
+),
+{{ overall('NULL AS segment, ') }}
+UNION ALL
+SELECT period, segment, feature, users, active_users, share FROM by_value
+ORDER BY 1, 2, 3
+{% else %}
+WITH activity AS (
+  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id, event_name
+  FROM events
+  WHERE occurred_at >= :start AND occurred_at < :end
+    AND NOT is_anonymous
+    AND counts_as_activity
+),
+{{ overall('') }}
 ORDER BY 1, 2
+{% endif %}

@@ -26,7 +26,7 @@ from warehouse import Warehouse
 from .. import helpers
 from .. import oracle_cohorts as oc
 from ..conftest import DATASETS, ENGINES, make_config
-from .test_cohorts import _plans
+from .test_cohorts import _plans, check_adoption_breakdown
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 
@@ -46,7 +46,8 @@ SHAPES = [
      "retention event='Message Sent' interval=week"],
     ["growth accounting", "quick ratio monthly", "weekly growth accounting on ios", "growth accounting"],
     ["n-day retention", "d1 d7 retention since signup", "d7 retention by channel"],
-    ["sticker adoption", "feature usage of stickers and photos by week"],
+    ["sticker adoption", "feature usage of stickers and photos by week", "sticker adoption weekly by platform",
+     "feature usage of stickers and photos by week by plan on ios"],
     ["when do message senders slip away"],
     ["intervention impact"],
 ]
@@ -150,6 +151,14 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
     expected = oracle.retention(p["start"], p["end"], "week", DATASETS[dataset].clock.date())
     assert {(_d(r[0]), int(r[1])): (int(r[2]), int(r[3])) for r in answer.rows} == expected
     assert _read(answer).startswith("From the activity rollup")
+    # feature adoption by an event-level value and by a person's, the second filtered: per value from the rollup
+    for question, events, dimension, filters in (("sticker adoption weekly by platform", ["Sticker Sent"], "platform", {}),
+                                                 ("feature usage of stickers and photos by week by plan on ios",
+                                                  ["Sticker Sent", "Photo Shared"], "plan", {"platform": "iOS"})):
+        answer = _ask(answerer, question)
+        assert dict(answer.request.params["filters"] or ()) == filters
+        check_adoption_breakdown(answer, oracle.filtered(filters), events, dimension, 5)
+        assert _read(answer).startswith("From the activity rollup")
     # the product database's plans, synced into the rollup at the build
     answer = _ask(answerer, "monthly active users by payment plan")
     p, plans = answer.request.params, _plans(built, dataset)
