@@ -42,25 +42,39 @@ examples:
   - sticker adoption by platform
 */
 {% set feature_list %}{% for i in range(events | length) %}{{ events[i] }}{{ ", " if not loop.last }}{% endfor %}{% endset %}
-{#- each event and any of them per period, over everyone once: the answer, and the "All" of a breakdown -#}
-{% macro overall(segment) %}
-active AS (
-  SELECT period, COUNT(DISTINCT user_id) AS active_users FROM activity GROUP BY period
-),
-used AS (
-  SELECT period, event_name AS feature, COUNT(DISTINCT user_id) AS users
-  FROM activity WHERE event_name IN ({{ feature_list }})
+{#- each event and any of them per period, over everyone once: the answer, and the "All" of a breakdown.
+    One row per person and period with a flag per event (and any of them), then one row per period: a
+    single grouping of the activity, no DISTINCT of (period, person, event) and no COUNT(DISTINCT) -#}
+{% macro overall(source, segment) %}
+per_person AS (
+  SELECT period, user_id,
+{%- for i in range(events | length) %}
+         MAX(CASE WHEN event_name = {{ events[i] }} THEN 1 ELSE 0 END) AS used_{{ i }},
+{%- endfor %}
+         MAX(CASE WHEN event_name IN ({{ feature_list }}) THEN 1 ELSE 0 END) AS used_any
+  FROM {{ source }}
   GROUP BY 1, 2
-  UNION ALL
-  -- any of the feature's events (feature NULL); a period without any use gets 0 below
-  SELECT period, NULL AS feature, COUNT(DISTINCT user_id) AS users
-  FROM activity WHERE event_name IN ({{ feature_list }})
+),
+per_period AS (
+  SELECT period, COUNT(*) AS active_users,
+{%- for i in range(events | length) %}
+         CAST(SUM(used_{{ i }}) AS BIGINT) AS users_{{ i }},
+{%- endfor %}
+         CAST(SUM(used_any) AS BIGINT) AS users_any
+  FROM per_person
   GROUP BY 1
 )
-SELECT a.period, {{ segment }}u.feature, COALESCE(u.users, 0) AS users, a.active_users,
-       CAST(COALESCE(u.users, 0) AS DOUBLE PRECISION) / a.active_users AS share
-FROM active a
-LEFT JOIN used u ON u.period = a.period
+{%- for i in range(events | length) %}
+SELECT period, {{ segment }}CAST({{ events[i] }} AS VARCHAR) AS feature, users_{{ i }} AS users, active_users,
+       CAST(users_{{ i }} AS DOUBLE PRECISION) / active_users AS share
+FROM per_period
+WHERE users_{{ i }} > 0
+UNION ALL
+{%- endfor %}
+-- any of the feature's events (feature NULL), also in a period without any use
+SELECT period, {{ segment }}NULL AS feature, users_any AS users, active_users,
+       CAST(users_any AS DOUBLE PRECISION) / active_users AS share
+FROM per_period
 {%- endmacro %}
 {% if group_by %}
 WITH activity AS (
@@ -90,18 +104,18 @@ by_value AS (
   FROM people
   GROUP BY 1, 2
 ),
-{{ overall('NULL AS segment, ') }}
+{{ overall('activity', 'NULL AS segment, ') }}
 UNION ALL
 SELECT period, segment, feature, users, active_users, share FROM by_value
 ORDER BY 1, 2, 3
 {% else %}
 WITH activity AS (
-  SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id, event_name
+  SELECT {{ trunc('occurred_at') }} AS period, user_id, event_name
   FROM events
   WHERE occurred_at >= :start AND occurred_at < :end
     AND NOT is_anonymous
     AND counts_as_activity
 ),
-{{ overall('') }}
+{{ overall('activity', '') }}
 ORDER BY 1, 2
 {% endif %}
