@@ -28,6 +28,7 @@ from segment import Catalog, EventInfo
 from segment.dimensions import DIMENSIONS, Dimension
 from segment.relations import RelationPlan, build_ctes
 from segment.rollup import RollupLayout, reads_only_activity, rollup_ctes
+from segment.rollup_event_days import reads_only_signed_in_activity
 from warehouse import RepeatedRows
 
 from .lookups import LookupRows, lookup_cte
@@ -252,6 +253,8 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     layout = ctx.rollup
     if layout is not None and layout.use_days and not reads_only_activity(body):
         layout = replace(layout, use_days=False)
+    if layout is not None and layout.use_event_days and not reads_only_signed_in_activity(body):
+        layout = replace(layout, use_event_days=False)
     ctes = (rollup_ctes(plan, layout) if layout is not None
             else build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan))
     repeats: list[RepeatedRows] = []

@@ -33,6 +33,7 @@ from segment.rollup import (
     people_build_sql,
     people_columns,
 )
+from segment.rollup_event_days import build_event_days
 from warehouse import QueryTooBig, Warehouse
 
 from .store import RollupMeta, RollupStore
@@ -90,6 +91,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
         _person_days(con, start)
+        build_event_days(con, start)  # derived tables (segment/rollup_event_days.py)
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
     except BaseException:

@@ -126,6 +126,9 @@ def test_rollup_and_raw_events_give_the_same_answers(rolled, answerers, engine, 
         assert all(q.result.warehouse == "rollup" for q in got.queries), question
         assert _read(expected).startswith("From raw events (no activity rollup built)"), question
         _same(got, expected)
+        if got.playbook.id == "feature_adoption":  # the signed-in event-days table, unless a dimension is carried
+            derived = ["rollup_event_days" in q.sql for q in got.queries]
+            assert all(derived) if not got.request.params.get("group_by") else not any(derived), question
 
 
 def _d(value) -> date:
@@ -159,6 +162,16 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
         assert dict(answer.request.params["filters"] or ()) == filters
         check_adoption_breakdown(answer, oracle.filtered(filters), events, dimension, 5)
         assert _read(answer).startswith("From the activity rollup")
+    # unbroken, from the signed-in event-days table (segment/rollup_event_days.py)
+    answer = _ask(answerer, "feature usage of stickers and photos by week")
+    p = answer.request.params
+    assert all("rollup_event_days" in q.sql for q in answer.queries)
+    got: dict[date, tuple[int, dict]] = {}
+    for period, feature, users, active, _ in answer.rows:
+        got.setdefault(_d(period), (int(active), {}))
+        if users:
+            got[_d(period)][1][feature] = int(users)
+    assert got == oc.feature_adoption(oracle, ["Sticker Sent", "Photo Shared"], p["start"], p["end"], "week")
     # the product database's plans, synced into the rollup at the build
     answer = _ask(answerer, "monthly active users by payment plan")
     p, plans = answer.request.params, _plans(built, dataset)
@@ -204,7 +217,7 @@ def test_a_refresh_rereads_only_recent_days_and_equals_a_full_build(rolled, buil
         full_answerer = rolled[(engine, "messenger")]  # a full build at the data's end
         full = full_answerer.rollup.current()
         assert full.kind == "full" and full.as_of == refreshed.as_of
-        for table in ("rollup_activity", "rollup_people"):
+        for table in ("rollup_activity", "rollup_people", "rollup_event_days"):
             assert (_table(store.path(refreshed), table, tmp_path)
                     == _table(full_answerer.rollup.store.path(full), table, tmp_path)), table
         assert refreshed.activity_rows == full.activity_rows
