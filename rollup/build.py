@@ -33,7 +33,7 @@ from segment.rollup import (
     people_build_sql,
     people_columns,
 )
-from segment.rollup_event_days import build_event_days
+from segment.rollup_event_days import EVENT_DAYS_TABLE, build_event_days
 from warehouse import QueryTooBig, Warehouse
 
 from .store import RollupMeta, RollupStore
@@ -105,7 +105,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
         people_rows=people, seconds=round(time.perf_counter() - started, 3),
         kind="refresh" if previous is not None else "full", dimensions=list(dims),
-        previous_file=previous.file if previous is not None else None, lookups=synced)
+        previous_file=previous.file if previous is not None else None, lookups=synced, derived=[EVENT_DAYS_TABLE])
     store.publish(meta)
     log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
              people, meta.seconds)

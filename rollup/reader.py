@@ -61,7 +61,7 @@ class RollupReader:
         if meta is None or meta.version != version_token(version) or meta.as_of != as_of.isoformat():
             return None, meta
         layout = RollupLayout(tuple(meta.dimensions), lookups=tuple(meta.lookups), days=DAYS_TABLE,
-                              event_days=EVENT_DAYS_TABLE)
+                              event_days=EVENT_DAYS_TABLE if EVENT_DAYS_TABLE in meta.derived else None)
         return RollupView(self._warehouse(meta), layout, meta.built, "the activity rollup",
                           as_of, meta), meta
 

@@ -38,6 +38,8 @@ class RollupMeta:
     previous_file: str | None = None
     # lookups synced into it: {name: {"warehouse": ..., "rows": n, "synced_at": UTC ISO}}
     lookups: dict = field(default_factory=dict)
+    # derived tables in the file (segment/rollup_event_days.py, ...); a file built before one existed lacks it
+    derived: list[str] = field(default_factory=list)
 
     @property
     def built(self) -> datetime:
