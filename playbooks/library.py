@@ -111,6 +111,11 @@ class Playbook:
         declared = self.meta.get("rollup")
         return isinstance(declared, dict) and bool(declared.get("days"))
 
+    def rollup_option(self, name: str) -> bool:
+        """`rollup: {<name>: true}`, e.g. `event_days` (segment/rollup_event_days.py)."""
+        declared = self.meta.get("rollup")
+        return isinstance(declared, dict) and bool(declared.get(name))
+
     @property
     def rollup_times(self) -> bool:
         """`rollup: {times: true}`: the SQL reads times within a day, but only as MIN/MAX per person and day
@@ -213,11 +218,12 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         raise PlaybookError(path, line_of("breakdown_of"), "breakdown_of must be {playbook: <id>, dimension: <one of "
                                                            f"{', '.join(DIMENSIONS)}>, note: <what the answer says>}}")
     rollup = meta.get("rollup")
-    valid = isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless", "times", "days"}
+    valid = isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless", "times", "days", "event_days"}
                                          and isinstance(rollup.get("unless", {}), dict))
     if rollup is not None and not valid:
         raise PlaybookError(path, line_of("rollup"),
-                            "rollup must be true, false or {times: true, days: true, unless: {param: [values]}}")
+                            "rollup must be true, false or {times: true, days: true, event_days: true, "
+                            "unless: {param: [values]}}")
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):
         raise PlaybookError(path, line_of("events_between"), "events_between must be [first_param, last_param]")

@@ -29,6 +29,7 @@ from segment import Catalog, EventInfo
 from segment.dimensions import DIMENSIONS, Dimension
 from segment.relations import RelationPlan, build_ctes
 from segment.rollup import RollupLayout, reads_only_activity, rollup_ctes
+from segment.rollup_event_days import reads_only_signed_in_activity
 from warehouse import RepeatedRows
 
 from .lookups import LookupRows, lookup_cte
@@ -285,6 +286,8 @@ def _relation_ctes(body: str, plan: RelationPlan, ctx: RenderContext, derived: d
         return build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan)
     if layout.use_days and not reads_only_activity(body):
         layout = replace(layout, use_days=False)
+    if layout.use_event_days and not reads_only_signed_in_activity(body):
+        layout = replace(layout, use_event_days=False)
     ctes = rollup_ctes(plan, layout)
     return ctes + [f"{name} AS (\n  SELECT * FROM {table}\n)" for name, table in derived.items() if _references(body, name)]
 

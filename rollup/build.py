@@ -33,6 +33,7 @@ from segment.rollup import (
     people_build_sql,
     people_columns,
 )
+from segment.rollup_event_days import EVENT_DAYS_TABLE, build_event_days
 from warehouse import QueryTooBig, Warehouse
 
 from .returns import build_returns
@@ -93,6 +94,8 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         _person_days(con, start)
         # the retention playbooks' tables (rollup/returns.py): whole on a first build, else from `start` on
         derived = build_returns(con, None if previous is None else datetime.combine(start, datetime.min.time()))
+        build_event_days(con, start)  # derived tables (segment/rollup_event_days.py)
+        derived[EVENT_DAYS_TABLE] = EVENT_DAYS_TABLE
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
         con.execute("CHECKPOINT")
     except BaseException:

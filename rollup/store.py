@@ -38,7 +38,8 @@ class RollupMeta:
     previous_file: str | None = None
     # lookups synced into it: {name: {"warehouse": ..., "rows": n, "synced_at": UTC ISO}}
     lookups: dict = field(default_factory=dict)
-    # derived tables built from the rollup's own tables: {relation a playbook reads: table} (an older build: none)
+    # derived tables built from the rollup's own tables: {relation a playbook reads: table} (rollup/returns.py),
+    # and the event-days table by its own name (segment/rollup_event_days.py); a build before one existed lacks it
     derived: dict = field(default_factory=dict)
 
     @property

@@ -42,7 +42,7 @@ def pair(built, pg_url, tmp_path_factory):
         fast = Answerer(fast_config, {n: Warehouse(wc) for n, wc in config.warehouses.items()}, load_library(),
                         clock=Clock(ds.clock))
         meta = fast.build_rollup(full=True)
-        assert meta.derived == dict(RELATIONS)
+        assert dict(RELATIONS).items() <= meta.derived.items()  # (and the event-days table)
         shutil.copytree(here / "fast", here / "plain")
         plain_config = dataclasses.replace(config, rollup=RollupConfig(dir=here / "plain"))
         current = RollupStore.for_config(plain_config).folder / "current.json"
@@ -167,7 +167,7 @@ def test_a_refresh_rebuilds_the_derived_tables_equal_to_a_full_build(pair, built
         assert answerer.build_rollup().kind == "full"
         clock.now = ds.clock
         refreshed = answerer.build_rollup()
-        assert refreshed.kind == "refresh" and refreshed.derived == dict(RELATIONS)
+        assert refreshed.kind == "refresh" and dict(RELATIONS).items() <= refreshed.derived.items()
         fast = pair[("duckdb", "messenger")][0]
         full = fast.rollup.current()
         assert full.as_of == refreshed.as_of
