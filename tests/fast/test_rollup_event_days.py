@@ -51,7 +51,7 @@ def test_a_build_from_before_the_table_is_read_without_it(tmp_path):
             "seconds": 0.1, "kind": "full"}
     reader = RollupReader(Config(warehouses={}, rollup=RollupConfig(dir=tmp_path)), store)
     reader._warehouse = lambda meta: None  # the layout is what is checked here, no file is opened
-    for derived, expected in (None, None), ([EVENT_DAYS_TABLE], EVENT_DAYS_TABLE):
+    for derived, expected in (None, None), ({EVENT_DAYS_TABLE: EVENT_DAYS_TABLE}, EVENT_DAYS_TABLE):
         (tmp_path / "current.json").write_text(json.dumps({**meta, **({"derived": derived} if derived else {})}))
         store._cached = None
         view, _ = reader.view((), datetime(2026, 12, 1))
