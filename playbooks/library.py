@@ -111,6 +111,11 @@ class Playbook:
         declared = self.meta.get("rollup")
         return isinstance(declared, dict) and bool(declared.get("days"))
 
+    def rollup_option(self, name: str) -> bool:
+        """`rollup: {<name>: true}`, e.g. `event_days` (segment/rollup_event_days.py)."""
+        declared = self.meta.get("rollup")
+        return isinstance(declared, dict) and bool(declared.get(name))
+
     @property
     def rollup_tables(self) -> tuple[str, ...]:
         """`rollup: {tables: [rollup_early]}`: the SQL's rollup branch (`{% if rollup %}`) reads these derived
@@ -220,12 +225,13 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         raise PlaybookError(path, line_of("breakdown_of"), "breakdown_of must be {playbook: <id>, dimension: <one of "
                                                            f"{', '.join(DIMENSIONS)}>, note: <what the answer says>}}")
     rollup = meta.get("rollup")
-    valid = isinstance(rollup, bool) or (isinstance(rollup, dict) and set(rollup) <= {"unless", "times", "days", "tables"}
+    valid = isinstance(rollup, bool) or (isinstance(rollup, dict)
+                                         and set(rollup) <= {"unless", "times", "days", "event_days", "tables"}
                                          and isinstance(rollup.get("unless", {}), dict)
                                          and isinstance(rollup.get("tables", []), list))
     if rollup is not None and not valid:
         raise PlaybookError(path, line_of("rollup"),
-                            "rollup must be true, false or {times: true, days: true, tables: [names], "
+                            "rollup must be true, false or {times: true, days: true, event_days: true, tables: [names], "
                             "unless: {param: [values]}}")
     between = meta.get("events_between") or ["start", "end"]
     if not (isinstance(between, list) and len(between) == 2):

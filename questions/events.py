@@ -62,6 +62,9 @@ CONVERSIONS = (
     # "what % of people who land on the sign up page actually sign up", "how many people who signed up went on to buy"
     re.compile(rf"\b{_SHARE} (?:of )?{_WHO}? ?who (?P<first>.+?) (?:then|later|also|actually|eventually|(?:went|go|goes)"
                rf" on to|ended up|end up) (?P<then>.+)$"),
+    # "how many people signed up and then sent an invite": who did one thing and, after it, the next
+    re.compile(rf"\b{_SHARE} (?:of )?{_WHO} (?P<first>(?!who\b).+?),? and (?:then|later|afterwards|after that|eventually)"
+               rf" (?:also |actually |went on to |go on to )?(?P<then>.+)$"),
     # "what % of product viewers end up buying": the doers of the first step, then the next
     re.compile(rf"\b{_SHARE} of (?:the |our |all )?(?P<first>[a-z][a-z ]*?(?:ers|ors)) (?:then|later|also|actually|eventually"
                rf"|(?:went|go|goes) on to|ended up|end up) (?P<then>.+)$"),
@@ -69,7 +72,7 @@ CONVERSIONS = (
     re.compile(rf"\b{_SHARE} (?:of )?(?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers"
                rf"|new accounts|new customers)\b,? (?:who |that )?{_THEN}(?P<then>.+)$"),
     # "checkout drop off last month - started checkout to completed order"
-    re.compile(r"\b(?:drop-?offs?|drop offs?|conversion|funnel|fall-?off)\b[ .:-]*(?:from |between )?"
+    re.compile(r"\b(?:drop-?offs?|drop offs?|conversion|funnel|fall-?off)(?: rates?)?\b[ .:-]*(?:from |between )?"
                r"(?P<steps>.+? (?:to|->) .+)$"),
     # "of new signups, how many send an invite and then get a friend added"
     re.compile(rf"\b(?:of|among) (?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers)\b,?"
@@ -121,6 +124,8 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         state.set(spec.name, steps, " → ".join(parts))
         for part in parts:  # the steps' words (what qualifies them, "on their iphone", is read by later steps)
             state.take(part)
+        if m.groupdict().get("newcomers"):
+            state.take(m.group("newcomers"))  # "of new signups": the first step, Signed Up
         for connector in ("went on to", "go on to", "turn into", "turned into", "ended up", "end up", "to", "into", "then",
                           "actually", "eventually", "later"):
             if re.search(rf"\b{connector}\b", m.group(0)):
@@ -146,6 +151,10 @@ def _split_both(words: str, ctx: ParseContext) -> list[str]:
     return []
 
 
+ADD_TO_CART = re.compile(r"(?<![\w-])add(?:ed|s|ing)?(?: (?:it|items?|products?|something))? to (?:the |their |a )?"
+                         r"(?:cart|basket|bag)(?![\w-])")
+
+
 def _conversion_parts(m: re.Match) -> list[str]:
     found = m.groupdict()
     if found.get("newcomers"):
@@ -154,9 +163,15 @@ def _conversion_parts(m: re.Match) -> list[str]:
         parts = found["hyphen"].split("-to-")
     elif found.get("steps") or found.get("exact"):
         steps = found.get("steps") or found["exact"]
-        parts = re.split(r" -> " if " -> " in steps else r" to | into ", steps)  # arrows: "add to cart" is one step
+        if " -> " in steps:
+            parts = steps.split(" -> ")  # arrows: "add to cart" is one step
+        else:  # "from add to cart to completed order": "add to cart" is one step there too
+            kept = re.sub(ADD_TO_CART, lambda c: c.group(0).replace(" ", "\0"), steps)
+            parts = [p.replace("\0", " ") for p in re.split(r" to | into ", kept)]
     else:
         parts = [found["first"], *re.split(r" (?:and then|then|and later|and also) ", found["then"])]
+    # "viewed the store screen then looked at a product": a chain inside one side is steps too
+    parts = [q for p in parts for q in re.split(r",? (?:and then|then|and later|and after that|after that) ", p)]
     parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also|actually)\s+", "", p.strip(" ,.?")) for p in parts]
     # "start checkout on their iphone", "orders for google traffic": who, not which step ("land on the page" is)
     parts = [re.split(r"\s*[,.]\s*| (?:for|from|among|by|in|with|via|within|broken|split|using) "
@@ -165,9 +180,16 @@ def _conversion_parts(m: re.Match) -> list[str]:
     return [p for p in parts if p]
 
 
+LAUNCH_WORDS = re.compile(r"(?<![\w-])(?:(?:after|since|before|when) (?:we |they |it |you )?)?"
+                          r"(?:launch(?:ed|ing)?|shipped|released|rolled out)(?: (?:it|them|this|that|the feature))?(?![\w-])")
+
+
 def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
-    text = event_text(state)
     pb = state.playbook
+    if pb is not None and pb.param("launch_date") is not None and (param_of_type(pb, "events") or pb.param("event")):
+        for said in [m.group(0) for m in LAUNCH_WORDS.finditer(state.text)]:
+            state.take(said)  # "after we launched it": the launch the answer marks, not an event (Application Opened)
+    text = event_text(state)
     takes_none = pb is not None and pb.param("event") is None and param_of_type(pb, "events") is None
     sequence = split_sequence(text)
     if pb is None and sequence and sequence[1] == "arrows":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 from playbooks import Playbook
 
@@ -25,7 +26,8 @@ PREVIOUS = "(previous question)"  # the words a value kept from the thread's pre
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
                      r"just|only|instead|but|then|for|with|without|excluding|except|vs|versus|compared|split|"
                      r"break|by|per|in|on|over|during|since|between|last|this)\b")
-REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)"
+DO_SAME = re.compile(r"\b(?:do|show|run|give me|get me|pull) (?:the )?same(?: thing| one| chart| breakdown)? (?:for|with)\b")
+REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)|(?:is|was) that|(?:are|were) those"
                          r"|the same (?:people|users)|the (?:week|month|day|quarter|year|period) before)\b"
                          r"|^(?:and|what about|how about) (?:after|before)\b")
 SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|that window|that range|those days"
@@ -77,7 +79,8 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
         takes_event = prev_pb.param("event") is not None or param_of_type(prev_pb, "events") is not None
         if not takes_event:
             return NEW
-        if MARKERS.match(fresh.full) or prev_pb.id == (fresh.playbook.id if fresh.playbook else ""):
+        if MARKERS.match(fresh.full) or DO_SAME.search(fresh.full) \
+                or prev_pb.id == (fresh.playbook.id if fresh.playbook else ""):
             return FOLLOW
         fallback = ctx.library.get("event_volume")
         if prev_pb is fallback or prev_pb.id == "event_volume":
@@ -98,6 +101,8 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
         state.params["event"] = state.params.pop(spec.name)[0]  # one event read as steps: the event it names
         state.readings = [replace(r, name="event") if r.name == spec.name else r for r in state.readings]
     state.playbook, state.follow_up = playbook, True
+    for said in re.findall(r"(?<![\w-])(?:the )?same(?: thing| again| as before)?(?![\w-])", state.text):
+        state.take(said)  # "same but monthly": what the question before said, kept
     read_choice_words(state, ctx)  # "and after?" after paths before a signup: the playbook's own words
     rng, interval, params = state.rng, state.interval, state.params
     said = set(params) | ({"start", "end"} if rng else set()) | ({"interval"} if interval else set())
@@ -127,8 +132,9 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
         # "monthly" after "invites yesterday": one cut-off month says nothing, so a coarser interval
         # than the old range can show gets that interval's default range instead
         start, end = previous.params["start"], previous.params["end"]
-        whole = interval is not None and interval != "hour" and period_start(start, interval, ctx.week_start) == start \
-            and period_start(end, interval, ctx.week_start) == end  # "monthly" after "october": October, by month
+        aligned = interval is not None and interval != "hour" and period_start(start, interval, ctx.week_start) == start
+        whole = aligned and (period_start(end, interval, ctx.week_start) == end  # "monthly" after "october": by month
+                             or period_start(end - timedelta(days=1), interval, ctx.week_start) > start)  # "since oct 1"
         if interval is None or old_days >= 2 * _UNIT_DAYS.get(interval, 1) or whole:
             state.rng = DateRange(previous.params["start"], previous.params["end"], previous.range_label)
         else:
@@ -161,15 +167,27 @@ def _continue_as_steps(state: ReadingState, ctx: ParseContext, previous: Request
         state.full).group(0)), Reading(spec.name, (before, event), PREVIOUS)]
 
 
-def previous_range(state: ReadingState, ctx: ParseContext) -> None:
-    """"how many people viewed the camera screen in that time?": a new question over the range before."""
+def previous_range(state: ReadingState, ctx: ParseContext, keep: bool = False) -> None:
+    """"how many people viewed the camera screen in that time?": a new question over the range before (and,
+    with `keep`, a reply that asks for another view of the same question: its range when it was said)."""
     said = SAME_RANGE.search(state.text)
     previous = ctx.previous
-    if said is None or previous is None or "start" not in previous.params or state.rng is not None:
+    if (said is None and not keep) or previous is None or "start" not in previous.params or state.rng is not None:
+        return
+    if said is None and "start" not in previous.explicit:
         return
     start, end = previous.params["start"], previous.params["end"]
-    state.rng = DateRange(start, end, previous.range_label or describe(start, end), said.group(0))
-    state.readings += [Reading("start", start, said.group(0)), Reading("end", end, said.group(0))]
+    words = said.group(0) if said else PREVIOUS
+    state.rng = DateRange(start, end, previous.range_label or describe(start, end), words)
+    state.readings += [Reading("start", start, words), Reading("end", end, words)]
     state.explicit |= {"start", "end"}
-    state.take(said.group(0))
+    if said:
+        state.take(said.group(0))
+    else:  # "split that by the plan they pay for": the previous question's view, split
+        if state.interval is None and "interval" in previous.explicit:
+            state.interval = previous.params.get("interval")
+        split = re.search(r"(?<![\w-])(?:split|break|broken|breaking|splitting)(?: (?:that|this|it|them))?"
+                          r"(?: (?:down|out|up))?(?= by\b)", state.text)
+        if split:
+            state.take(split.group(0))
 

@@ -50,6 +50,9 @@ _COMPARE = [
      rf"|(?:a|one) week (?:ago|earlier|before))){_E}", "week"),
     (rf"{_B}(?:(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:(?:last|previous|prior|preceding) (?:period|month"
      rf"|day|quarter)|period before|(?:day|week|month|quarter|year) before|before)){_E}", "previous"),
+    # "how does that compare to the 7 days before": the same length just before
+    (rf"{_B}(?:(?:vs\.?|versus|compared? (?:to|with)|against) (?:the )?(?:(?:last|previous|prior|preceding) )?"
+     rf"\d{{1,3}} (?:days|weeks|months) (?:before|prior|earlier)){_E}", "previous"),
 ]
 # "compare invites this month to last month": with the word compare, "to/with/and" the period before
 _COMPARE_TO = [

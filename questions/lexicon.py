@@ -100,7 +100,8 @@ people ppl peeps users user folks persons person ones one guys customers custome
 did does happen happened happening going go goes went ever still yet already now currently
 about around roughly approx approximately like basically kind sort type stuff things thing even
 our the company team product app apps site platform service
-doing look looking looked
+doing look looking looked lookin doin goin gettin someone somebody anyone anybody matter matters worst best
+build builds everyone everybody curve curves
 avg average averages mean typical typically usual usually trend trends trending overall breakdown
 analysis analyses analytics
 """

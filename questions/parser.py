@@ -20,11 +20,12 @@ from playbooks import Playbook
 
 from .context import ParseContext
 from .events import read_conversion, read_events, read_step_set
-from .followup import ASK, FOLLOW, NEW, SAME_RANGE, decide, merge_previous, previous_range
+from .followup import ASK, FOLLOW, NEW, REFERS_BACK, SAME_RANGE, decide, merge_previous, previous_range
 from .lexicon import EVENT_VERBS, FILLER
 from .request import Clarification, Option, Reading, Request
 from .resolve import resolve
 from .state import ReadingState
+from .stepedit import edit_steps
 from .steps import (
     own_stems,
     param_of_type,
@@ -64,15 +65,18 @@ def parse(text: str, ctx: ParseContext, options: bool = True) -> Request | Clari
 
 def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarification:
     """`parse` without its safety net (tests call this: an exception here is a bug to see)."""
+    edited = edit_steps(clean(text), ctx) if ctx.previous is not None else None
+    if edited is not None:  # "can you add product added in the middle": the steps before, edited
+        return _with_options(edited, ctx, options)
     outcome, fresh = _read(text, replace(ctx, previous=None), follow=False)
     if ctx.previous is None or fresh is None:
         return _with_options(outcome, ctx, options)
-    earlier = _the_event_before(outcome, text, ctx)
-    if earlier is not None:
+    earlier = None if REFERS_BACK.search(fresh.full) else _the_event_before(outcome, text, ctx)
+    if earlier is not None:  # "of those": the people of the question before, its range too (a follow-up)
         return earlier
     how = decide(fresh, ctx)
-    if how == NEW and SAME_RANGE.search(fresh.full):
-        outcome, _ = _read(text, ctx, follow=False)  # a new question over the previous one's range
+    if how == NEW and (SAME_RANGE.search(fresh.full) or _breaks_down_previous(fresh, ctx)):
+        outcome, _ = _read(text, ctx, follow=False, keep_range=True)  # a new question over the previous one's range
     if how == FOLLOW:
         followed, _ = _read(text, ctx, follow=True)
         if isinstance(followed, Clarification) and isinstance(outcome, Request):
@@ -120,6 +124,10 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
     text = re.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
     text = re.sub(r"\blst\b", "last", text)
+    text = re.sub(r"\b(daily|weekly|monthly|quarterly|hourly) (?:view|basis|rollup|cadence)\b", r"\1", text)  # "monthly view"
+    text = re.sub(r"\b(week|month|day)-of-", r"\1 of ", text)  # "the week-of-oct-11 signups"
+    text = re.sub(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)-(\d{1,2})\b", r"\1 \2", text)
+    text = re.sub(r"\b(\w+)-(plan|tier|users?|customers?|accounts?)\b", r"\1 \2", text)  # "free-plan users"
     text = re.sub(r"\b(sign|log)[- ](ins?)\b(?! (?:the|a|to|on|at|with|via|through)\b)", r"\1\2", text)  # "sign ins"
     text = re.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
     text = re.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
@@ -127,18 +135,56 @@ def clean(text: str) -> str:
     return re.sub(r"(?:\s*\.)+$", "", text).strip()
 
 
+ASIDE = re.compile(r" \. ((?:(?:i'm|im|i am|we're|were|we are) )?(?:asking (?:for|because)|trying to"
+                   r"|need (?:it|this|these|that|them) (?:for|by)|needed for|want to (?:know|see|decide|check|understand|figure)"
+                   r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands"
+                   r"|qbr|okr)"
+                   r"|(?:it )?feels like|seems like|"
+                   r"looks like|i (?:think|feel|suspect|heard|guess)|just curious|curious|fyi|context|prepping|prep(?:ping)? for"
+                   r"|working on|planning|so (?:we|i) can|product wants|leadership wants|my boss|the ceo|thanks|thank you|thx|ty"
+                   r"|cheers|appreciate it)\b[^.]*)$")
+
+
+def _product_named(text: str, ctx: ParseContext) -> str:
+    """"how many ppl used acme this week": the product, named as its Segment sources are, is the product."""
+    for name in {schema.split("_")[0] for schema in ctx.catalog.schemas if len(schema.split("_")[0]) > 2}:
+        text = re.sub(rf"(?<![\w-])(used?|uses|using|opened|opens|open) {re.escape(name)}(?![\w-])", r"\1 the product", text)
+    return text
+
+
+def _aside(text: str) -> tuple[str, str]:
+    """"invites last week? need it for the board deck": a last sentence that says why the question is asked, not
+    what it asks; kept out of the reading and said back as such."""
+    m = ASIDE.search(text)
+    if m is None:
+        return text, ""
+    return text[:m.start()].strip(), m.group(1).strip()
+
+
 OFF_TOPIC = re.compile(r"^(?:(?:can|could|would) you |please |pls )?(?:write|compose|draft|make up|tell|give|sing)(?: me| us)? "
                        r"(?:a|an|some)(?: \w+)? (?:haiku|poem|song|joke|story|limerick|essay|rap|sonnet|riddle)s?\b")
 
 
-def _read(raw: str, ctx: ParseContext, follow: bool) -> tuple[Request | Clarification, ReadingState | None]:
+def _breaks_down_previous(fresh: ReadingState, ctx: ParseContext) -> bool:
+    """"split that by the plan they pay for" after "mau since august": the playbook answering that breakdown
+    of the previous one (`breakdown_of`), over the previous question's range when the reply names none."""
+    of = (fresh.playbook.meta.get("breakdown_of") or {}) if fresh.playbook is not None else {}
+    return fresh.rng is None and of.get("playbook") == ctx.previous.playbook
+
+
+def _read(raw: str, ctx: ParseContext, follow: bool,
+          keep_range: bool = False) -> tuple[Request | Clarification, ReadingState | None]:
     text = clean(raw)
     if not text or text in ("help", "?"):
         return Clarification(raw, "Ask me about your product's data.", _playbook_suggestions(ctx), _example(ctx)), None
     if OFF_TOPIC.search(text):  # "write me a haiku about churn": not a question about the data
         return Clarification(raw, "I answer questions about your product's data, not writing requests.",
                              _playbook_suggestions(ctx), _example(ctx)), None
+    text, aside = _aside(text)
+    text = _product_named(text, ctx)
     state = ReadingState(raw=raw, text=text, full=text, today=ctx.today)
+    if aside:
+        state.notes.append(f"I read “{aside}” as why you ask, not as part of the question.")
     correct_typos(state, ctx)
     for step in READING_STEPS:
         asked = step(state, ctx)
@@ -147,7 +193,7 @@ def _read(raw: str, ctx: ParseContext, follow: bool) -> tuple[Request | Clarific
     if follow:
         merge_previous(state, ctx)
     else:
-        previous_range(state, ctx)
+        previous_range(state, ctx, keep_range)
     return _finish(state, ctx), state
 
 
@@ -182,6 +228,7 @@ def _finish(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
     if state.playbook is None:
         return not_understood(state, ctx)
     _one_step_funnel(state, ctx)
+    _unique_doers(state, ctx)
     _breakdown_playbook(state, ctx)
     asked = _apply_kinds(state, ctx) or _fit_event_param(state) or unknown_breakdown(state, ctx) \
         or _left_over(state, ctx)
@@ -271,6 +318,26 @@ def _breakdown_playbook(state: ReadingState, ctx: ParseContext) -> None:
         state.notes.append(f"Read “{said}” as {of.get('note') or other.title.lower()}.")
         state.playbook = other
         return
+
+
+UNIQUE_DOERS = ("unique users", "user count", "people used")
+PER_PERIOD = re.compile(r"\b(?:dau|wau|mau|daily|weekly|monthly|actives?|per (?:day|week|month)|each (?:day|week|month)"
+                        r"|a (?:day|week|month)|by (?:day|week|month))\b")
+
+
+def _unique_doers(state: ReadingState, ctx: ParseContext) -> None:
+    """"how many unique users shared a photo in Q3": the people who did an event over a range, which the event's
+    volume counts beside its events (its headline says both), not active users per period."""
+    pb, event = state.playbook, state.params.get("event")
+    if pb is None or pb.id != "active_users" or not event or state.follow_up or state.by_id \
+            or state.playbook_words not in UNIQUE_DOERS or state.interval or PER_PERIOD.search(state.full):
+        return
+    volume = ctx.library.get("event_volume")
+    if volume is None or any(volume.param(name) is None for name in state.params):
+        return
+    state.readings = [r for r in state.readings if r.name != "playbook"]
+    state.readings.append(Reading("playbook", volume.id, state.playbook_words))
+    state.playbook = volume
 
 
 def _one_step_funnel(state: ReadingState, ctx: ParseContext) -> None:

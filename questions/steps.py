@@ -44,7 +44,8 @@ BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:i
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
          r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z ])")
 WHICH_DIM = (r"\b(?:which|what) (weekdays?|day of (?:the )?week|country|countries|platforms?|os|devices?|channels?|locales?"
-             r"|languages?|plans?|app versions?|versions?)\b")
+             r"|languages?|plans?|app versions?|versions?|traffic channels?|traffic sources?|marketing channels?"
+             r"|acquisition channels?|utm sources?|campaign sources?)\b")
 TOP_DIM_RES = (r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+ [a-z]+)", r"\b(?:top|largest|biggest) \d{1,2} ([a-z]+)")
 
 
@@ -137,6 +138,9 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if particle and rng.words.startswith("in "):  # "logged in last week": the "in" is the verb's, not the range's
         text = re.sub(r"\s+", " ", state.text[:particle.start(1)] + "in " + state.text[particle.end(1):]).strip()
         rng = replace(rng, words=rng.words[3:])
+    before = _before_the_data(state, rng, ctx)
+    if before is not None:
+        return before
     first = ctx.catalog.first_data(list(ctx.catalog.first_seen)) if rng.label == ALL_TIME else None
     if first is not None:  # "since we started tracking": from the first event of the sources
         first = first.date() if hasattr(first, "date") else first
@@ -145,6 +149,22 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     state.readings += [Reading("start", rng.start, rng.words), Reading("end", rng.end, rng.words)]
     state.explicit |= {"start", "end"}
     return None
+
+
+def _before_the_data(state: ReadingState, rng, ctx: ParseContext) -> Clarification | None:
+    """"messages in june" when the data begins in July: nothing to count, so it is said and a range that has
+    data offered (a range that only starts before the data is answered, and the answer says where data begins)."""
+    sources = list(ctx.catalog.first_seen or ())
+    first = ctx.catalog.first_data(sources) if sources else None
+    if first is None or rng.label == ALL_TIME:
+        return None
+    first = first.date() if hasattr(first, "date") else first
+    if rng.end > first:
+        return None
+    since = f"since {first:%b} {first.day}" if first.year == ctx.today.year else f"since {first.isoformat()}"
+    return Clarification(state.raw, f"The data begins on {first:%-d %b %Y}: there is nothing for "
+                                    f"{rng.label.removesuffix(' so far')} to count.",
+                         choices=(since,), param="start", replace=rng.words, example=f"signups {since}")
 
 
 def read_interval(state: ReadingState, ctx: ParseContext) -> None:
@@ -338,8 +358,9 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
     pb = state.playbook
     spec = param_of_type(pb, "filters")
     split = pb.param("group_by") if pb is not None else None
-    if pb is not None and spec is None and split is not None and \
-            all(d == (state.params.get("group_by") or split.default) for d, _, _ in found):
+    splits_by = (state.params.get("group_by") or split.default) if split is not None else \
+        ((pb.meta.get("breakdown_of") or {}).get("dimension") if pb is not None else None)
+    if pb is not None and spec is None and splits_by is not None and all(d == splits_by for d, _, _ in found):
         said = [words for _, _, words in found]
         for _, _, words in found:  # "is newsletter traffic worth more than facebook": its own split
             state.take(words)

@@ -440,6 +440,16 @@ def _on_date(m, today, ws):
     return d, d + timedelta(days=1), _fmt(d), "day"
 
 
+def _month_so_far(m, today, ws):
+    """"november to date": that month up to today (when it is this month; a past month is the whole month)."""
+    found = _month_name(m, today, ws)
+    if found is None:
+        return None
+    start, end, _, grain = found
+    end = min(end, today + timedelta(days=1))
+    return start, end, f"{start:%B %Y}" + (" so far" if end == today + timedelta(days=1) else ""), grain
+
+
 def _month_name(m, today, ws):
     month = MONTHS[m.group(1)]
     year = int(m.group(2)) if m.group(2) else (today.year if month <= today.month else today.year - 1)
@@ -602,6 +612,7 @@ _PATTERNS = [
     (rf"{_B}()({'|'.join(n.lower() for n in calendar.day_name)}){_E}", _weekday),
     (rf"{_B}(?:on\s+)?({DATE_RE}){_E}", _on_date),
     (rf"{_B}(?:in\s+)?q([1-4])(?:\s+(\d{{4}}))?{_E}", _quarter),
+    (rf"{_B}({_MONTH_NAMES})(?:\s+(\d{{4}}))?\s+(?:to date|so far|till now|until now|up to now){_E}", _month_so_far),
     (rf"{_B}(?:in|during)\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _month_name),
     (rf"{_B}({'|'.join(n for n in MONTHS if len(n) > 3)})(?:\s+(\d{{4}}))?{_E}", _month_name),
     (rf"{_B}({'|'.join(n for n in MONTHS if len(n) == 3 and n != 'may')})(?:\s+(\d{{4}}))?"

@@ -76,14 +76,20 @@ _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""
                 ("er", ""), ("ers", ""), ("d", ""))
 
 
+# in the dictionaries (archaic or rare words) but, in a question about data, the typo of a time word
+RARE_NOT_MEANT = frozenset({"quater", "quaters", "weakly", "mounths", "yeer"})
+
+
 @cache
 def _english() -> frozenset[str]:
-    return frozenset(get_english_words_set(["web2", "gcide"], lower=True))
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True)) - RARE_NOT_MEANT
 
 
 def is_english(word: str) -> bool:
     """In the dictionary, or an inflection of a word that is (shipped, tried, senders)."""
     known = _english()
+    if word in RARE_NOT_MEANT:
+        return False
     if word in known:
         return True
     stems = [word[: len(word) - len(end)] + add for end, add in _INFLECTIONS if word.endswith(end)

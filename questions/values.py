@@ -216,12 +216,16 @@ def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
     return out
 
 
-COMPARATIVE = re.compile(r"\b(better|worse|more|less|higher|lower|faster|slower)\b(?: [\w'-]+){0,2} than "
+COMPARATIVE = re.compile(r"\b(better|bettr|beter|worse|wrose|more|less|higher|lower|faster|slower)\b(?: [\w'-]+){0,2} than "
                          r"(?:(?:the )?(?:ones|those|people|users|folks|customers)(?: (?:from|on|in|who came from|via))? "
                          r"|(?:from|on|via) )?(\w[\w.-]*)(?![\w-])")
 VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versus|v\.?|compared to|against|or|and) |/)"
                     r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")  # "pro vs free", "free/pro/team"
 
+
+FAR_VERSUS = re.compile(r"(?<![\w-])(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:(?:ones|those|people|users|folks|"
+                        r"customers|cohorts|everyone|everybody|anyone|all) )?(?:(?:from|on|via|who came from) )?"
+                        r"(\w[\w.-]*)(?![\w-])")
 
 REST = re.compile(r"(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) (?:everything|everyone|everybody|anything|all) "
                   r"else(?![\w-])|(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) the rest(?![\w-])")
@@ -232,11 +236,9 @@ def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
     retaining better than web ones" (its words: the two values); one side may be a value this data lacks
     ("referral vs paid")."""
     for m in COMPARATIVE.finditer(text):  # "ios users retain better than web users": a value before, one after
-        right = {d for d, _ in value_of(m.group(2), catalog)}
-        for left in reversed(text[:m.start()].split()[-7:]):
-            dims = {d for d, _ in value_of(left, catalog)} & right
-            if dims:
-                return next(d for d in ORDER if d in dims), f"{left} {m.group(1)} {m.group(2)}"
+        found = _value_before(text[:m.start()], m.group(2), catalog)
+        if found:
+            return found[0], f"{found[1]} {m.group(1)} {m.group(2)}"
     rest = REST.search(text)
     if rest:  # "revenue ios vs everything else": that value against the rest, as a breakdown
         dims = {d for d, _ in value_of(rest.group(1) or rest.group(2), catalog)}
@@ -252,6 +254,23 @@ def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
                     between = m.group(0)[len(left):len(m.group(0)) - len(right)]
                     words = f"{a}{between}{b}" if between == "/" else f"{a} {between.strip()} {b}"
                     return dim, words + _more_sides(text[m.end() - len(right) + len(b):], dim, catalog)
+    for m in FAR_VERSUS.finditer(text):  # "cohorts from google retain vs facebook": the sides a few words apart
+        found = _value_before(text[:m.start()], m.group(1), catalog)
+        if found:
+            return found[0], f"{found[1]} vs {m.group(1)}"
+    return None
+
+
+def _value_before(before: str, right: str, catalog: Catalog) -> tuple[str, str] | None:
+    """(dimension, word) of the nearest of the last seven words before a comparison that names another value
+    of a dimension `right` names a value of ("google" of "google retain vs facebook")."""
+    sides = value_of(right, catalog)
+    dims = {d for d, _ in sides}
+    for left in reversed(before.split()[-7:]):
+        left_sides = value_of(left, catalog)
+        shared = {d for d, _ in left_sides} & dims
+        if shared and left_sides != sides:
+            return next(d for d in ORDER if d in shared), left
     return None
 
 

@@ -37,6 +37,7 @@ IRREGULAR = {
     "purchasers": "purchase", "sharer": "share", "sharers": "share", "viewer": "view", "viewers": "view",
     "visitor": "visit", "visitors": "visit", "signer": "signup", "joiner": "join", "joiners": "join",
     "looked": "view", "visits": "visit", "visited": "visit", "landed": "view",
+    "browser": "view", "browsers": "view", "browsed": "view", "browsing": "view", "browse": "view", "browses": "view",
 }
 # phrases of viewing: "looked at a product", "hit the sign-up page", "visits to the store page"
 VIEWING = re.compile(r"\b(?:look(?:ed|ing|s)? at|hit(?:s|ting)?|visits? to|land(?:ed|s|ing)? on|went to|go to|opened)\b")

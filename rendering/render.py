@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from segment import Catalog, EventInfo
 from segment.dimensions import DIMENSIONS, Dimension
 from segment.relations import RelationPlan, build_ctes
 from segment.rollup import NotCoverable, RollupLayout, reads_only_activity, rollup_ctes
+from segment.rollup_event_days import reads_only_signed_in_activity
 from warehouse import RepeatedRows
 
 from .lookups import LookupRows, lookup_cte
@@ -239,11 +241,13 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     def periods_between(earlier: str, later: str, unit: str | None = None) -> str:
         return periods_between_sql(earlier, later, unit or default_unit)
 
+    # the rollup's derived tables (segment/rollup.py RollupLayout.derived), for a playbook reading person-days
+    derived = dict(ctx.rollup.derived) if ctx.rollup is not None and ctx.rollup.use_days else {}
     try:
-        body = _ENV.from_string(playbook.sql).render(
+        body = _template(playbook.sql).render(
             **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start,
             timezone=ctx.timezone, session_events=session_events_sql,
-            session_openings=session_openings_sql, rollup=ctx.rollup is not None)
+            session_openings=session_openings_sql, rollup=ctx.rollup is not None, derived=tuple(derived))
     except TemplateError as exc:
         raise RenderError(f"playbook {playbook.id}: template error: {exc}",
                           f"fix {playbook.path}") from None
@@ -287,11 +291,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         info = ctx.catalog.event(ctx.segment.activation_event)
         if info is not None:
             binds["_activation"] = info.key
-    layout = ctx.rollup
-    if layout is not None and layout.use_days and not reads_only_activity(body):
-        layout = replace(layout, use_days=False)
-    ctes = (rollup_ctes(plan, layout) if layout is not None
-            else build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan))
+    ctes = _relation_ctes(body, plan, ctx, derived)
     repeats: list[RepeatedRows] = []
     for name in ctx.rollup.lookups if ctx.rollup is not None else ():
         if _references(body, name) and name not in (lookups or {}):
@@ -307,6 +307,27 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     kept = tuple(r.prefix + "_" for r in repeats)
     return RenderedQuery(sql=sql, params={k: v for k, v in binds.items() if k in used or k.startswith(kept)},
                          repeats=tuple(repeats))
+
+
+@lru_cache(maxsize=512)
+def _template(text: str):
+    """A playbook's compiled template, once per text: compiling took longer than the rest of rendering
+    (about 5 ms for retention.sql) and ran at every query of every answer."""
+    return _ENV.from_string(text)
+
+
+def _relation_ctes(body: str, plan: RelationPlan, ctx: RenderContext, derived: dict[str, str]) -> list[str]:
+    """The relations the body reads: Segment's raw tables, or the rollup's (its person-day table when the
+    body reads only activity; its derived tables by the names the body reads)."""
+    layout = ctx.rollup
+    if layout is None:
+        return build_ctes(ctx.segment, ctx.catalog, ctx.quote, ctx.timezone, plan)
+    if layout.use_days and not reads_only_activity(body):
+        layout = replace(layout, use_days=False)
+    if layout.use_event_days and not reads_only_signed_in_activity(body):
+        layout = replace(layout, use_event_days=False)
+    ctes = rollup_ctes(plan, layout)
+    return ctes + [f"{name} AS (\n  SELECT * FROM {table}\n)" for name, table in derived.items() if _references(body, name)]
 
 
 def _check_rollup_tables(playbook: Playbook, params: dict[str, Any], layout: RollupLayout) -> None:

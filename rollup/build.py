@@ -33,9 +33,11 @@ from segment.rollup import (
     people_build_sql,
     people_columns,
 )
+from segment.rollup_event_days import EVENT_DAYS_TABLE, build_event_days
 from warehouse import QueryTooBig, Warehouse
 
 from .early import EARLY_COLUMNS, EARLY_TABLE, EARLY_TABLES, derive_early_sql, early_build_sql
+from .returns import build_returns
 from .sessions import (
     READ_AFTER,
     READ_BEFORE,
@@ -109,6 +111,10 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         people = _read_people(con, given, dims)
         synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
         _person_days(con, start)
+        # the retention playbooks' tables (rollup/returns.py): whole on a first build, else from `start` on
+        derived = build_returns(con, None if previous is None else datetime.combine(start, datetime.min.time()))
+        build_event_days(con, start)  # derived tables (segment/rollup_event_days.py)
+        derived[EVENT_DAYS_TABLE] = EVENT_DAYS_TABLE
         for statement in derive_early_sql(PEOPLE_TABLE) + derive_sessions_sql():
             con.execute(statement)
         total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
@@ -124,7 +130,8 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
         people_rows=people, seconds=round(time.perf_counter() - started, 3),
         kind="refresh" if previous is not None else "full", dimensions=list(dims),
-        previous_file=previous.file if previous is not None else None, lookups=synced, tables=[*EARLY_TABLES, *SESSION_TABLES])
+        previous_file=previous.file if previous is not None else None, lookups=synced, derived=derived,
+        tables=[*EARLY_TABLES, *SESSION_TABLES])
     store.publish(meta)
     log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
              people, meta.seconds)

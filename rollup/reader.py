@@ -15,6 +15,7 @@ from datetime import datetime
 from config import Config, WarehouseConfig
 from errors import PlaybotError
 from segment.rollup import DAYS_TABLE, RollupLayout
+from segment.rollup_event_days import EVENT_DAYS_TABLE
 from warehouse import Warehouse
 
 from .store import RollupMeta, RollupStore
@@ -60,7 +61,9 @@ class RollupReader:
         if meta is None or meta.version != version_token(version) or meta.as_of != as_of.isoformat():
             return None, meta
         layout = RollupLayout(tuple(meta.dimensions), lookups=tuple(meta.lookups), days=DAYS_TABLE,
-                              tables=tuple(meta.tables))
+                              tables=tuple(meta.tables),
+                              derived=tuple(sorted((k, v) for k, v in meta.derived.items() if k != EVENT_DAYS_TABLE)),
+                              event_days=EVENT_DAYS_TABLE if EVENT_DAYS_TABLE in meta.derived else None)
         return RollupView(self._warehouse(meta), layout, meta.built, "the activity rollup",
                           as_of, meta), meta
 

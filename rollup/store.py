@@ -40,6 +40,9 @@ class RollupMeta:
     lookups: dict = field(default_factory=dict)
     # derived tables it holds besides the activity, people and person-day rows (rollup/early.py's)
     tables: list[str] = field(default_factory=list)
+    # derived tables built from the rollup's own tables: {relation a playbook reads: table} (rollup/returns.py),
+    # and the event-days table by its own name (segment/rollup_event_days.py); a build before one existed lacks it
+    derived: dict = field(default_factory=dict)
 
     @property
     def built(self) -> datetime:

@@ -40,13 +40,15 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in [
     Dimension("channel", "Acquisition channel", "user", "channel",
               ("channel", "channels", "acquisition channel", "marketing channel", "utm source", "campaign source",
                "source", "sources", "acquisition", "acquisition source", "traffic source", "utm channel", "utm",
-               "utm_source", "marketing source", "where they came from", "referrer", "referral source")),
+               "utm_source", "marketing source", "where they came from", "referrer", "referral source",
+               "traffic channel", "traffic channels", "traffic sources", "utm sources", "campaign sources")),
     Dimension("plan", "Plan", "user", "plan", ("plan", "plans", "pricing plan", "tier", "tiers", "subscription",
                                                   "plan type", "plan tier", "payment plan", "billing plan")),
     Dimension("country", "Country", "user", "country", ("country", "countries", "geo", "region")),
     Dimension("signup_weekday", "Signup weekday", "user", "signup_weekday",
               ("signup weekday", "signup day", "day of week", "weekday", "signup day of week", "weekday of signup",
-               "day of signup", "weekday they signed up", "signup weekdays", "weekdays")),
+               "day of signup", "weekday they signed up", "signup weekdays", "weekdays", "weekday people signed up on",
+               "weekday people signed up", "day they signed up", "day people signed up", "day of the week they signed up")),
     Dimension("ip", "IP address", "event", "context_ip", ("ip", "ip address"), sensitive=True),
     # not a breakdown (never offered): a column playbooks declare in their header (`dimensions:`) to read
     # each event's person's signup time without joining users to events

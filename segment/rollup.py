@@ -26,6 +26,7 @@ from errors import Kind, PlaybotError
 from .catalog import Catalog
 from .dimensions import DIMENSIONS, TRAIT_COLUMNS
 from .relations import NUMBERS_CTE, RelationPlan, build_ctes, user_traits
+from .rollup_event_days import event_days_events
 
 ACTIVITY_TABLE = "rollup_activity"
 PEOPLE_TABLE = "rollup_people"
@@ -56,6 +57,12 @@ class RollupLayout:
     # derived tables it holds (the embedded one: rollup_early); a playbook whose header names one it lacks
     # (`rollup: {tables: [...]}`) reads raw events
     tables: tuple[str, ...] = ()
+    # tables derived from the person-day rows at each build, ((relation, table), ...) (rollup/returns.py): a
+    # playbook that opts into the person-day table may read them as relations of those names
+    derived: tuple[tuple[str, str], ...] = ()
+    # segment/rollup_event_days.py: its table, where the rollup has one, and whether this query reads it
+    event_days: str | None = None
+    use_event_days: bool = False
 
     def lookup_cte(self, name: str) -> str:
         return f"{name} AS (\n  SELECT * FROM lookup_{name}\n)"
@@ -137,6 +144,8 @@ def rollup_ctes(plan: RelationPlan, layout: RollupLayout) -> list[str]:
         ctes.append(f"users AS (\n  SELECT * FROM {layout.people}\n)")
     if not plan.need_events:
         return ctes
+    if layout.use_event_days and layout.event_days and not (plan.dimensions or plan.event_filters or layout.times):
+        return ctes + [event_days_events(layout.event_days)]
 
     def column(d) -> str:
         if d.level == "user":

@@ -161,6 +161,34 @@ def feature_adoption(o: Oracle, events: list[str], start: date, end: date,
     return {d: (len(people), {f: len(u) for (p, f), u in used.items() if p == d}) for d, people in active.items()}
 
 
+def feature_adoption_by(o: Oracle, events: list[str], start: date, end: date, unit: str, dimension: str,
+                        top: int = 5) -> dict[tuple[date, str], tuple[int, int]]:
+    """{(period, value): (people who did any of the events with that value, active people with that value)}.
+
+    The value of each event (event-level dimensions) or of its person; values ranked by the distinct
+    active people seen with them over the range, the top N keep their name, the rest are Other."""
+    active: dict[tuple[date, str], set] = defaultdict(set)
+    used: dict[tuple[date, str], set] = defaultdict(set)
+    for e in o.events:
+        if e.anonymous or e.name in o.exclude or not (_dt(start) <= e.local < _dt(end)):
+            continue
+        cell = (o.trunc(e.local, unit), value(o, e, dimension) or "(none)")
+        active[cell].add(e.user)
+        if e.name in events:
+            used[cell].add(e.user)
+    people: dict[str, set] = defaultdict(set)
+    for (_, seg), users in active.items():
+        people[seg] |= users
+    keep = set(sorted(people, key=lambda seg: (-len(people[seg]), seg))[:top])
+    out_active: dict[tuple[date, str], set] = defaultdict(set)
+    out_used: dict[tuple[date, str], set] = defaultdict(set)
+    for (period, seg), users in active.items():
+        label = seg if seg in keep else "Other"
+        out_active[(period, label)] |= users
+        out_used[(period, label)] |= used.get((period, seg), set())
+    return {k: (len(out_used[k]), len(v)) for k, v in out_active.items()}
+
+
 def retention_drivers(o: Oracle, start: date, end: date, now: datetime, first_days: int,
                       events: list[str] | None = None, thresholds: tuple[int, ...] = (1, 2, 3, 5, 10),
                       candidates: int = 12) -> dict[tuple[str, int], tuple[int, int, int, int]]:
@@ -218,10 +246,12 @@ def slipping_away(o: Oracle, event: str, start: date, end: date, today: date,
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def intervention_impact(o: Oracle, event: str, start: date, end: date,
-                        today: date) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+def intervention_impact(o: Oracle, event: str, start: date, end: date, today: date,
+                        filters: dict[str, str] | None = None) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
     """({user age group: people}, {(group, day offset): people active that day}) around each person's
-    first intervention in [start, end) whose 30 days after are over."""
+    first intervention in [start, end) whose 30 days after are over; with filters, of the people whose
+    signup matches them."""
+    allowed = set(signups(o, date(1970, 1, 1), date(2200, 1, 1), None, 5, filters)) if filters else None
     first: dict[str, date] = {}
     for e in o.events:
         if e.name == event and not e.anonymous and _dt(start) <= e.local < _dt(end):
@@ -230,7 +260,7 @@ def intervention_impact(o: Oracle, event: str, start: date, end: date,
     group: dict[str, str] = {}
     for user, day in first.items():
         signup = o.activation.get(user)
-        if signup is None or day + timedelta(days=31) > today:
+        if signup is None or day + timedelta(days=31) > today or (allowed is not None and user not in allowed):
             continue
         age = (day - signup.date()).days
         group[user] = "0-29 days" if age < 30 else "30-59 days" if age < 60 else "60+ days"

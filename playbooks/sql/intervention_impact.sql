@@ -6,13 +6,14 @@ description: >
   Mode's "How Effective Are Interventions": each person's first intervention event in the range
   (Email Sent by default); for every day from 30 before to 30 after it, the share of those
   people who were active, split by user age (days since signup) at the intervention. Only people
-  whose 30 days after are over are counted.
+  whose 30 days after are over are counted. Filters keep the people whose signup matches.
 presenter: intervention_impact
 chart: line
 params:
   event: {type: event, default: Email Sent, help: "the intervention, e.g. Email Sent"}
   start: {type: date, help: first intervention day}
   end: {type: date, help: day after the last intervention day}
+  filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. plan:free, platform:iOS"}
 events_between: [start, tomorrow]
 lookback_days: 30
 rollup: true  # distinct people per day (docs/rollup.md)
@@ -28,16 +29,19 @@ words: [effect of, effect on activity, impact on activity, effect on engagement,
         use the app more, after an email, after getting an email, pre/post, pre post, pre and post, before/after,
         before and after, make people more active, more active after, more engaged after, engaged in the days after,
         after they got an email, got an email, email bump, bump activity, email lift, lift from email,
-        sending emails]
+        sending emails,
+        make any difference, made any difference, make a difference, made a difference, did it help, move the needle, moved the needle, worth sending, sending those emails, those emails, the emails help, emails help]
 definitions:
   - "Active on a day: any qualifying event that day other than the intervention itself (signed-in people)."
   - "User age: whole days from signup to the intervention day; people with no signup event are left out."
+  - "Filters (plan, platform, channel, ...) read each person's signup, as the cohort playbooks do."
 examples:
   - intervention impact
   - did the email work
   - effect of emails on activity
   - re-engagement email impact
   - intervention impact of email sent last 60 days
+  - did the email work for free plan users
 */
 WITH interventions AS (
   SELECT user_id, MIN(CAST({{ trunc('occurred_at', 'day') }} AS DATE)) AS day
@@ -59,6 +63,7 @@ treated AS (
       SELECT user_id, day, CAST(NULL AS DATE) AS signup_day FROM interventions
       UNION ALL
       SELECT user_id, NULL, CAST({{ trunc('activated_at', 'day') }} AS DATE) FROM users
+      WHERE activated_at IS NOT NULL {{ filters }}
     ) side_by_side
   ) placed
   WHERE day IS NOT NULL AND signup_day IS NOT NULL

@@ -32,7 +32,8 @@ words: [better customers, bringing us better customers, best customers long term
         highest spending, spend more, spending more, spend the most, spends the most, where they came from,
         utm channel, per channel ltv, lifetime spend, value of customers, worth the most,
         revenue per user by channel, revenue per user by source, end up spending, spending with us, worth more,
-        budget into, more budget, spend over time, value per user]
+        budget into, more budget, spend over time, value per user,
+        best paying customers, best-paying customers, highest paying customers, top paying customers, best customers come from, higher-value buyers, higher value buyers, revenue per acquired user]
 examples:
   - which marketing channels bring the highest lifetime value customers
   - lifetime value by channel

@@ -40,7 +40,8 @@ words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 
         day n, at d7, at d1, at d30, d1 retention rate, d7 return, day after they sign up,
         the day after they sign up, after their first day, day after signup, day after signing up, next day after,
         7 days later, 1 day later, 14 days later, 28 days later, 30 days later, came back 7 days later,
-        come back 7 days later, came back 1 day later, came back 30 days later, back 7 days later]
+        come back 7 days later, came back 1 day later, came back 30 days later, back 7 days later,
+        next-day retention, next day retention, next-day return rate, next day return rate, day-after retention]
 definitions: []
 examples:
   - n-day retention
@@ -51,6 +52,53 @@ examples:
   - 7 day retention or later for ios users
   - d1 d7 retention since signup
 */
+{% if not event and 'person_returns' in derived %}
+{#- the same numbers from the rollup's derived tables (docs/rollup.md "Retention tables"): each signed-in
+    person's days of activity since signup (calendar days, and whole 24 hours) and last activity, worked out
+    at the build; people counted per segment and day N, then the two counts set side by side. Read only
+    inside the embedded DuckDB rollup, so joins are used where the branches below avoid them for
+    PostgreSQL's planner. -#}
+WITH {% include "signups.sql" %},
+windows AS (
+  SELECT 1 AS day_n UNION ALL SELECT 7 UNION ALL SELECT 14 UNION ALL SELECT 28
+),
+{% if periods == 'since_signup' %}
+{% set over = "EXTRACT(EPOCH FROM (:now - s.activated_at)) >= (w.day_n + 1) * 86400" %}
+{% else %}
+{% set over = "w.day_n + 1 <= " ~ periods_between(trunc('s.activated_at', 'day'), trunc(':now', 'day'), 'day') %}
+{% endif %}
+eligible AS (
+  SELECT s.segment, w.day_n, COUNT(*) AS people
+  FROM signups s
+  CROSS JOIN windows w
+  WHERE {{ over }}
+  GROUP BY 1, 2
+),
+retained AS (
+  SELECT s.segment, w.day_n, COUNT(*) AS people
+  FROM signups s
+{% if retained == 'on_or_after' %}
+  JOIN person_last_seen l ON l.user_id = s.user_id
+  CROSS JOIN windows w
+{% if periods == 'since_signup' %}
+  WHERE l.last_at >= s.activated_at AND EXTRACT(EPOCH FROM (l.last_at - s.activated_at)) >= w.day_n * 86400
+{% else %}
+  WHERE l.last_day >= CAST({{ trunc('s.activated_at', 'day') }} AS DATE) + w.day_n
+{% endif %}
+{% else %}
+  JOIN person_returns r ON r.user_id = s.user_id AND r.step = {{ 86400 if periods == 'since_signup' else 0 }}
+  JOIN windows w ON w.day_n = r.n
+  WHERE TRUE
+{% endif %}
+    AND {{ over }}
+  GROUP BY 1, 2
+)
+SELECT e.segment, e.day_n, CAST(e.people AS BIGINT) AS eligible, CAST(COALESCE(r.people, 0) AS BIGINT) AS retained,
+       CAST(COALESCE(r.people, 0) AS DOUBLE PRECISION) / e.people AS retention
+FROM eligible e
+LEFT JOIN retained r ON r.day_n = e.day_n AND r.segment IS NOT DISTINCT FROM e.segment
+ORDER BY 1, 2
+{% else %}
 WITH {% include "signups.sql" %},
 windows AS (
   SELECT 1 AS day_n UNION ALL SELECT 7 UNION ALL SELECT 14 UNION ALL SELECT 28
@@ -175,3 +223,4 @@ SELECT segment, day_n, CAST(SUM(is_eligible) AS BIGINT) AS eligible, CAST(SUM(is
 FROM marks
 GROUP BY 1, 2
 ORDER BY 1, 2
+{% endif %}

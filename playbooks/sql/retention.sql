@@ -15,7 +15,7 @@ chart: heatmap
 params:
   start: {type: date, help: first cohort day (inclusive)}
   end: {type: date, help: day after the last cohort (exclusive)}
-  interval: {type: interval, default: week, choices: [day, week, month]}
+  interval: {type: interval, default: week, choices: [day, week, month], of_range: true}
   event: {type: event, help: "what counts as coming back (default: any event)"}
   group_by: {type: dimension, applies: users, help: "retention curves per platform, channel, plan, signup weekday, ... (the value on the signup event)"}
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest segments; the rest are Other"}
@@ -49,7 +49,56 @@ examples:
   - monthly retention for pro users
   - weekly retention since signup
 */
-{% if periods == 'since_signup' %}
+{% if periods == 'since_signup' and not event and 'person_returns' in derived %}
+{#- the same numbers from the rollup's derived table (docs/rollup.md "Retention tables"): each signed-in
+    person's distinct whole steps of activity since their signup, worked out at the build. Read only
+    inside the embedded DuckDB rollup (its tables are small and their sizes known), so joins are used here
+    where the branches below set rows side by side for PostgreSQL's planner. -#}
+{% set step = {'day': 86400, 'week': 604800, 'month': 2592000}[interval] %}
+WITH {% include "signups.sql" %},
+cohorts AS (
+  SELECT user_id, {{ trunc('activated_at') }} AS cohort, segment,
+         CAST(FLOOR(EXTRACT(EPOCH FROM (:now - activated_at)) / {{ step }}) AS INTEGER) AS periods_over
+  FROM signups
+),
+retained AS (
+  SELECT c.segment, c.cohort, r.n AS period_number, COUNT(*) AS users
+  FROM cohorts c
+  JOIN person_returns r ON r.user_id = c.user_id
+  WHERE r.step = {{ step }} AND r.n < c.periods_over AND r.n <= 12
+  GROUP BY 1, 2, 3
+),
+-- the people of each cohort by how many periods are over for them, then per period the people it is over for
+over AS (
+  SELECT segment, cohort, periods_over, COUNT(*) AS people FROM cohorts GROUP BY 1, 2, 3
+),
+steps AS (
+  SELECT 0 AS n{% for k in range(1, 13) %} UNION ALL SELECT {{ k }}{% endfor %}
+),
+cells AS (
+  SELECT segment, cohort, period_number, MAX(eligible) AS eligible, MAX(users) AS users
+  FROM (
+    SELECT o.segment, o.cohort, n.n AS period_number, CAST(SUM(o.people) AS BIGINT) AS eligible, CAST(NULL AS BIGINT) AS users
+    FROM over o
+    JOIN steps n ON n.n < o.periods_over
+    GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT segment, cohort, period_number, NULL, users FROM retained
+  ) side_by_side
+  GROUP BY 1, 2, 3
+),
+sized AS (
+  SELECT c.segment, c.cohort, c.period_number, c.eligible, c.users, s.cohort_size
+  FROM cells c
+  JOIN (SELECT segment, cohort, CAST(SUM(people) AS BIGINT) AS cohort_size FROM over GROUP BY 1, 2) s
+    ON s.cohort = c.cohort AND s.segment IS NOT DISTINCT FROM c.segment
+)
+SELECT {{ 'segment, ' if group_by else '' }}cohort, period_number, cohort_size, COALESCE(users, 0) AS users,
+       eligible, CAST(COALESCE(users, 0) AS DOUBLE PRECISION) / eligible AS retention
+FROM sized
+WHERE eligible IS NOT NULL
+ORDER BY {{ '1, 2, 3' if group_by else '1, 2' }}
+{% elif periods == 'since_signup' %}
 {#- whole steps of 1, 7 or 30 days since each person's own signup moment; a person counts for period k
     once it is over (signup + (k+1) steps <= now), so cells are over the people whose period k is over -#}
 {% set step = {'day': 86400, 'week': 604800, 'month': 2592000}[interval] %}

@@ -33,7 +33,8 @@ words: [session flows, session flow, sequences within sessions, event sequences 
         most common event sequences, common event sequences, common sequences, session starting events,
         session-starting events, starting events of sessions, paths people take, paths people take through,
         paths through the product, typical paths, when they start a session, they start a session,
-        do first in sessions, first in their session, first thing in their session]
+        do first in sessions, first in their session, first thing in their session,
+        click around, clicks around, clicking around, click through the product]
 examples:
   - how do users move through the product
   - session flows last 7 days

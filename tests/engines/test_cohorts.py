@@ -407,6 +407,21 @@ def test_slipping_away_matches_oracle(answerers, oracles, engine, dataset, quest
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)
+def test_intervention_impact_for_some_people_matches_oracle(answerers, oracles, engine, dataset):
+    """"did the email work for free plan users": the people whose signup matches, as the cohort playbooks read it."""
+    answer = ask(answerers, engine, dataset, "did the email work for free plan users")
+    p = answer.request.params
+    assert answer.playbook.id == "intervention_impact" and p["filters"] == (("plan", "free"),)
+    today = DATASETS[dataset].clock.date()
+    o = oracles[(engine, dataset)]
+    people, active = oc.intervention_impact(o, "Email Sent", p["start"], p["end"], today, {"plan": "free"})
+    everyone, _ = oc.intervention_impact(o, "Email Sent", p["start"], p["end"], today)
+    assert 0 < sum(people.values()) < sum(everyone.values())  # the filter keeps some people, not all
+    assert {r[0]: int(r[3]) for r in answer.rows} == people
+    assert {(r[0], int(r[1])): int(r[2]) for r in answer.rows if r[1] is not None} == active
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
 def test_intervention_impact_matches_oracle(answerers, oracles, engine, dataset):
     answer = ask(answerers, engine, dataset, "intervention impact")
     p = answer.request.params
@@ -426,3 +441,53 @@ def test_intervention_impact_matches_oracle(answerers, oracles, engine, dataset)
     after = sum(share(d) for d in range(1, 31)) / 30
     before = sum(share(d) for d in range(-30, 0)) / 30
     assert answer.key.value == pytest.approx(after - before)
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,events,dimension,top", [
+    ("sticker adoption weekly by platform", ["Sticker Sent"], "platform", 5),
+    ("feature usage of stickers and photos by week by plan", ["Sticker Sent", "Photo Shared"], "plan", 5),
+    ("sticker adoption weekly by plan on ios", ["Sticker Sent"], "plan", 5),
+    ("invite adoption by os", ["Invite Sent"], "os", 5),
+    ("photo sharing adoption by channel top 2 for pro users", ["Photo Shared"], "channel", 2),
+])
+def test_feature_adoption_breakdown_matches_oracle(answerers, oracles, engine, dataset, question, events, dimension,
+                                                   top):
+    answer = ask(answerers, engine, dataset, question)
+    check_adoption_breakdown(answer, seen(oracles, engine, dataset, answer), events, dimension, top)
+
+
+def check_adoption_breakdown(answer: Answer, oracle, events: list[str], dimension: str, top: int) -> None:
+    """Per period and value: feature users with that value / active users with that value (the oracle's),
+    the rows over everyone as without the breakdown, and what the answer says about the key period."""
+    p = answer.request.params
+    assert answer.playbook.id == "feature_adoption" and list(p["events"]) == events
+    assert (p["group_by"], p["top"]) == (dimension, top)
+    expected = oc.feature_adoption_by(oracle, events, p["start"], p["end"], p["interval"], dimension, top)
+    got = {}
+    for period, segment, feature, users, active, share in answer.rows:
+        if segment is None:
+            continue
+        assert feature is None and share == pytest.approx(users / active)
+        got[(_d(period), segment)] = (int(users), int(active))
+    assert got == expected
+    assert len({s for _, s in expected}) >= 2 and any(u for u, _ in expected.values()), "a breakdown with use"
+    assert len({s for _, s in expected} - {"Other"}) <= top
+    overall = oc.feature_adoption(oracle, events, p["start"], p["end"], p["interval"])
+    everyone: dict[date, tuple[int, dict]] = {}
+    for period, segment, feature, users, active, _ in answer.rows:
+        if segment is None:
+            everyone.setdefault(_d(period), (int(active), {}))
+            if users:
+                everyone[_d(period)][1][feature] = int(users)
+    assert everyone == overall
+    # the key period's line: each value's share with its people, in the order of the table's columns
+    line = next(x for x in answer.summary.split("\n") if " by " in x and "%" in x)
+    from answers.formatting import fmt_number
+
+    key = max(d for d in overall if d <= _d(answer.rows[-1][0]) and answer.key.value is not None
+              and overall[d][0] and pytest.approx(answer.key.value) == overall[d][1].get(None, 0) / overall[d][0])
+    for (d, seg), (used, active) in expected.items():
+        if d == key:
+            assert f"{seg} {fmt_number(used / active, 'pct')} ({fmt_number(used)} of {fmt_number(active)})" in line
+    assert answer.table.columns[-1] == "All" and set(answer.table.columns[1:-1]) == {s for _, s in expected}

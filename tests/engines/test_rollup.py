@@ -27,7 +27,7 @@ from warehouse import Warehouse
 from .. import helpers, oracle_paths
 from .. import oracle_cohorts as oc
 from ..conftest import DATASETS, ENGINES, make_config
-from .test_cohorts import _plans
+from .test_cohorts import _plans, check_adoption_breakdown
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 
@@ -47,9 +47,10 @@ SHAPES = [
      "retention event='Message Sent' interval=week"],
     ["growth accounting", "quick ratio monthly", "weekly growth accounting on ios", "growth accounting"],
     ["n-day retention", "d1 d7 retention since signup", "d7 retention by channel"],
-    ["sticker adoption", "feature usage of stickers and photos by week"],
+    ["sticker adoption", "feature usage of stickers and photos by week", "sticker adoption weekly by platform",
+     "feature usage of stickers and photos by week by plan on ios"],
     ["when do message senders slip away"],
-    ["intervention impact"],
+    ["intervention impact", "did the email work for free plan users"],
     # retention drivers from the early-actions table (rollup/early.py): the default candidates and thresholds,
     # one event at one threshold over 14 days, the first day only, and the whole 28 days
     ["retention drivers", "users who sent at least 3 messages in their first 14 days",
@@ -134,6 +135,9 @@ def test_rollup_and_raw_events_give_the_same_answers(rolled, answerers, engine, 
         assert all(q.result.warehouse == "rollup" for q in got.queries), question
         assert _read(expected).startswith("From raw events (no activity rollup built)"), question
         _same(got, expected)
+        if got.playbook.id == "feature_adoption":  # the signed-in event-days table, unless a dimension is carried
+            derived = ["rollup_event_days" in q.sql for q in got.queries]
+            assert all(derived) if not got.request.params.get("group_by") else not any(derived), question
 
 
 def _d(value) -> date:
@@ -159,6 +163,24 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
     expected = oracle.retention(p["start"], p["end"], "week", DATASETS[dataset].clock.date())
     assert {(_d(r[0]), int(r[1])): (int(r[2]), int(r[3])) for r in answer.rows} == expected
     assert _read(answer).startswith("From the activity rollup")
+    # feature adoption by an event-level value and by a person's, the second filtered: per value from the rollup
+    for question, events, dimension, filters in (("sticker adoption weekly by platform", ["Sticker Sent"], "platform", {}),
+                                                 ("feature usage of stickers and photos by week by plan on ios",
+                                                  ["Sticker Sent", "Photo Shared"], "plan", {"platform": "iOS"})):
+        answer = _ask(answerer, question)
+        assert dict(answer.request.params["filters"] or ()) == filters
+        check_adoption_breakdown(answer, oracle.filtered(filters), events, dimension, 5)
+        assert _read(answer).startswith("From the activity rollup")
+    # unbroken, from the signed-in event-days table (segment/rollup_event_days.py)
+    answer = _ask(answerer, "feature usage of stickers and photos by week")
+    p = answer.request.params
+    assert all("rollup_event_days" in q.sql for q in answer.queries)
+    got: dict[date, tuple[int, dict]] = {}
+    for period, feature, users, active, _ in answer.rows:
+        got.setdefault(_d(period), (int(active), {}))
+        if users:
+            got[_d(period)][1][feature] = int(users)
+    assert got == oc.feature_adoption(oracle, ["Sticker Sent", "Photo Shared"], p["start"], p["end"], "week")
     # the product database's plans, synced into the rollup at the build
     answer = _ask(answerer, "monthly active users by payment plan")
     p, plans = answer.request.params, _plans(built, dataset)
@@ -245,8 +267,8 @@ def test_a_refresh_rereads_only_recent_days_and_equals_a_full_build(rolled, buil
         full_answerer = rolled[(engine, "messenger")]  # a full build at the data's end
         full = full_answerer.rollup.current()
         assert full.kind == "full" and full.as_of == refreshed.as_of
-        for table in ("rollup_activity", "rollup_people", "rollup_early", "rollup_early_people", "rollup_early_counts",
-                      "rollup_sessions", "rollup_sessions_10", "rollup_sessions_30"):
+        for table in ("rollup_activity", "rollup_people", "rollup_event_days", "rollup_early", "rollup_early_people",
+                      "rollup_early_counts", "rollup_sessions", "rollup_sessions_10", "rollup_sessions_30"):
             assert (_table(store.path(refreshed), table, tmp_path)
                     == _table(full_answerer.rollup.store.path(full), table, tmp_path)), table
         assert refreshed.activity_rows == full.activity_rows

@@ -128,7 +128,7 @@ def test_a_follow_up_that_does_not_fit_reads_as_a_new_question(ctx):
 
 
 def test_a_filter_a_playbook_cannot_apply_is_said_not_ignored(ctx):
-    for text in ("did the email work for pro users", "retention drivers for users from google last 30 days"):
+    for text in ("lifetime value by channel for ios users", "retention drivers for users from google last 30 days"):
         said = p(ctx, text)
         assert isinstance(said, Clarification) and "can't be filtered by" in said.message, (text, said)
     drivers = p(ctx, "retention drivers")
@@ -213,3 +213,38 @@ def test_sensitive_dimensions_are_kept_for_the_policy_to_refuse(ctx):
     # the policy refuses them with its reason, and render never puts them in SQL (tests/test_policy.py)
     outcome = p(ctx, "invites by ip address")
     assert isinstance(outcome, Request) and outcome.params["group_by"] == "ip"
+
+
+@pytest.mark.parametrize("text,events,group_by,filters", [
+    ("invite adoption by os", ("Invite Sent",), "os", None),
+    ("photo sharing adoption by app version", ("Photo Shared",), "app_version", None),
+    ("how many active users use stickers, by platfrom", ("Sticker Sent",), "platform", None),
+    ("friend added adoption by country", ("Friend Added",), "country", None),
+    ("sticker adoption on ios by country", ("Sticker Sent",), "country", (("platform", "iOS"),)),
+    ("feature usage of stickers and photos by week by plan for pro users", ("Sticker Sent", "Photo Shared"), "plan",
+     (("plan", "pro"),)),
+])
+def test_feature_adoption_breaks_down(ctx, text, events, group_by, filters):
+    got = p(ctx, text)
+    assert isinstance(got, Request), got
+    assert (got.playbook, got.params["events"], got.params["group_by"]) == ("feature_adoption", events, group_by)
+    assert got.params["filters"] == filters and got.params["top"] == 5
+    from questions.explain import describe_reading
+
+    assert f"group_by {group_by} ← “" in describe_reading(got)
+
+
+@pytest.mark.parametrize("reply,group_by", [("by country?", "country"), ("by platform?", "platform"),
+                                            ("and by os", "os")])
+def test_a_breakdown_follow_up_of_feature_adoption(ctx, reply, group_by):
+    from questions.explain import describe_reading
+
+    first = p(ctx, "sticker adoption weekly on ios")
+    assert isinstance(first, Request) and first.playbook == "feature_adoption"
+    got = p(ctx, reply, previous=first)
+    assert isinstance(got, Request), got
+    assert got.playbook == "feature_adoption" and got.params["group_by"] == group_by
+    kept = {k: v for k, v in first.params.items() if k != "group_by"}
+    assert {k: v for k, v in got.params.items() if k != "group_by"} == kept  # events, range, interval, filter kept
+    assert got.params["filters"] == (("platform", "iOS"),)
+    assert f"group_by {group_by} ← “" in describe_reading(got)
