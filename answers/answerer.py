@@ -22,7 +22,7 @@ from questions import Clarification, ParseContext, Request, parse
 from rendering import RenderContext, RenderError, render
 from rendering.bounds import check_work
 from rendering.lookups import fetch_lookups
-from rendering.render import event_scope, to_utc
+from rendering.render import event_scope, hours_in_utc, to_utc
 from rollup import BuildInput, RollupMeta, RollupReader, RollupView, build_rollup
 from rollup.warehouse_table import rollup_sql
 from segment import Catalog, CatalogCache, discover
@@ -33,7 +33,7 @@ from warehouse import Result, Warehouse, expand
 
 from .formatting import behind
 from .model import Answer, Failure, PresentEnv, QueryRun
-from .periods import Timeline, asked_window
+from .periods import Timeline, asked_window, local_hours
 from .presenters import PRESENTERS
 
 log = logging.getLogger("playbot.answer")
@@ -74,6 +74,10 @@ class Answerer:
         if current.tzinfo is not None:
             current = current.astimezone(self.config.tz).replace(tzinfo=None)
         return current
+
+    def _local_now(self) -> datetime:
+        """Now in the configured timezone, naive, to the minute (what "the last 6 hours" counts back from)."""
+        return self.now().replace(second=0, microsecond=0)
 
     def today(self) -> date:
         return self.now().date()
@@ -174,7 +178,7 @@ class Answerer:
             catalog = self.catalog()
         except PlaybotError as exc:
             return Failure(question, exc.message, exc.next_step, exc.kind)
-        ctx = ParseContext(library=self.library, catalog=catalog, today=self.today(),
+        ctx = ParseContext(library=self.library, catalog=catalog, today=self.today(), now=self._local_now(),
                            activation_event=self.config.segment.activation_event,
                            week_start=self.config.week_start, synonyms=self.config.event_synonyms, previous=previous)
         return parse(question, ctx)
@@ -213,6 +217,8 @@ class Answerer:
                 sql = target.translate(rendered.sql)
                 result = target.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
                                     repeats=rendered.repeats)
+                if hours_in_utc(playbook, params.get("interval"), self.config.timezone):
+                    result = local_hours(result, self.config.timezone)
                 queries.append(QueryRun(label, expand(sql, rendered.repeats), rendered.params, result))
                 return result
 
@@ -374,7 +380,10 @@ class Answerer:
     def _footer(self, request: Request, playbook: Playbook) -> list[str]:
         parts = []
         p = request.params
-        if isinstance(p.get("start"), date) and isinstance(p.get("end"), date):
+        if isinstance(p.get("start"), datetime) and isinstance(p.get("end"), datetime):  # hours: "the last 6 hours"
+            parts.append(f"Range: {p['start']:%Y-%m-%d %H:%M} to {p['end']:%Y-%m-%d %H:%M} (exclusive), "
+                         f"{self.config.timezone}")
+        elif isinstance(p.get("start"), date) and isinstance(p.get("end"), date):
             last = p["end"] - timedelta(days=1)
             parts.append(f"Range: {p['start'].isoformat()} to {last.isoformat()} (inclusive), {self.config.timezone}")
         sources = ", ".join(self.config.segment.sources) if not self.config.segment.events_sql else "custom events SQL"

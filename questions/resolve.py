@@ -19,6 +19,7 @@ from .request import Clarification, Reading, Request
 from .state import ReadingState
 from .timerange import DateRange, describe, last_complete_periods
 
+HOURLY_MAX_DAYS = 7  # an hourly answer covers at most this many days (docs/comparisons.md#hourly-answers)
 EARLIEST = date(2000, 1, 1)  # no product analytics before this: earlier dates are bounded to it, and said
 
 
@@ -99,7 +100,8 @@ def _range(state: ReadingState, pb: Playbook, interval: str | None,
     else:
         start, end = default_range(pb, interval or "day", ctx)
         n = pb.default_range.get(interval or "day")
-        label = f"last {n} complete {interval or 'day'}s" if n else describe(start, end)
+        label = (hourly_default_label(start, end, ctx) if interval == "hour" else
+                 f"last {n} complete {interval or 'day'}s" if n else describe(start, end))
     if end <= start:
         return Clarification(state.raw, "The end of the range must be after its start.", example=_example_for(pb))
     if start >= ctx.today + timedelta(days=1):
@@ -114,7 +116,43 @@ def _range(state: ReadingState, pb: Playbook, interval: str | None,
         state.notes.append(f"The range ends today: nothing after {ctx.today.isoformat()} has happened yet "
                            f"(asked: up to {(end - timedelta(days=1)).isoformat()}).")
         end, bounded = ctx.today + timedelta(days=1), True
-    return start, end, describe(start, end) if bounded or not label else label
+    label = describe(start, end) if bounded or not label else label
+    if interval == "hour":
+        return hourly_range(state, start, end, label, ctx)
+    return start, end, label
+
+
+def hourly_default_label(start: date, end: date, ctx: ParseContext) -> str:
+    """The words of the default hourly range (the header's `default_range: {hour: N}` days up to now)."""
+    if start == ctx.today:
+        return f"today so far (the default for hourly: {describe(start, end)})"
+    if start == ctx.today - timedelta(days=1) and end == ctx.today + timedelta(days=1):
+        return f"yesterday and today so far (the default for hourly: {describe(start, end)})"
+    return f"{describe(start, end)} (the default for hourly)"
+
+
+def hourly_range(state: ReadingState, start: date, end: date, label: str,
+                 ctx: ParseContext) -> tuple[date, date, str]:
+    """An hourly range: "the last N hours" counts back from the hour of now (N whole hours and this hour so
+    far); any range holds at most HOURLY_MAX_DAYS days: a longer one is cut to its last days, and said."""
+    hours = re.fullmatch(r"last (\d+) hours", label)
+    if hours and ctx.now is not None:
+        n = int(hours.group(1))
+        if n > 24 * HOURLY_MAX_DAYS:
+            state.notes.append(f"Hourly counts cover at most {HOURLY_MAX_DAYS} days: this shows the last "
+                               f"{24 * HOURLY_MAX_DAYS} hours (asked: {n}). Ask per day for longer.")
+            n = 24 * HOURLY_MAX_DAYS
+        top = ctx.now.replace(minute=0, second=0, microsecond=0)
+        moment = top - timedelta(hours=n)
+        since = f"{moment:%H:%M}" if moment.date() == ctx.today else f"{moment:%a} {moment.day} {moment:%b %H:%M}"
+        return moment, top + timedelta(hours=1), f"last {n} hours (since {since}: {n} whole hours and this hour so far)"
+    if (end - start).days <= HOURLY_MAX_DAYS:
+        return start, end, label
+    cut = end - timedelta(days=HOURLY_MAX_DAYS)
+    shown = describe(cut, end)
+    state.notes.append(f"Hourly counts cover at most {HOURLY_MAX_DAYS} days: this shows the last {HOURLY_MAX_DAYS} "
+                       f"({shown}) of {label}. Ask per day for the whole range.")
+    return cut, end, f"{shown} (the last {HOURLY_MAX_DAYS} days of {label}, hourly)"
 
 
 def _value(state: ReadingState, pb: Playbook, spec, ctx: ParseContext) -> Any:
@@ -177,7 +215,7 @@ def _interval_for_range(rng: DateRange, choices: tuple[str, ...]) -> str:
 
 
 def default_range(pb: Playbook, interval: str, ctx: ParseContext) -> tuple[date, date]:
-    n = pb.default_range.get(interval, {"hour": 1, "day": 30, "week": 12, "month": 12, "quarter": 4}.get(interval, 30))
-    if interval == "hour":
-        return ctx.today - timedelta(days=1), ctx.today + timedelta(days=1)
+    n = pb.default_range.get(interval, {"hour": 2, "day": 30, "week": 12, "month": 12, "quarter": 4}.get(interval, 30))
+    if interval == "hour":  # N days up to now: yesterday and today so far by default
+        return ctx.today - timedelta(days=max(1, n) - 1), ctx.today + timedelta(days=1)
     return last_complete_periods(ctx.today, interval, n, ctx.week_start)

@@ -92,6 +92,22 @@ def trunc_sql(expr: str, unit: str, week_start: str) -> str:
     return f"DATE_TRUNC('{unit}', {expr})"
 
 
+def hours_in_utc(playbook: Playbook, interval: Any, timezone: str) -> bool:
+    """A built-in playbook counting per hour outside UTC: its `period` column comes back as the hour's start in
+    UTC (`hour_start_utc_sql`), which the Answerer turns into local time (answers.periods.local_hours)."""
+    return interval == "hour" and timezone != "UTC" and playbook.builtin
+
+
+def hour_start_utc_sql(expr: str) -> str:
+    """The start of the local hour a moment falls in, as naive UTC, from the moment's UTC twin `<expr>_utc`
+    (the relations' occurred_at_utc, or a playbook's MIN of it): unique per real hour (the local wall time
+    repeats an hour when DST ends), and right for zones whose offset is not whole hours. Presenters turn it
+    back into local time."""
+    utc = f"{expr}_utc"
+    local = f"(({utc} AT TIME ZONE 'UTC') AT TIME ZONE :_tz)"
+    return f"({utc} - ({local} - DATE_TRUNC('hour', {local})))"
+
+
 def periods_between_sql(earlier: str, later: str, unit: str) -> str:
     """Whole periods from `earlier` to `later`, both already truncated to `unit`."""
     if unit == "day":
@@ -196,8 +212,17 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
                           "Ask for another breakdown.")
     dimensions += [DIMENSIONS[name] for name in playbook.meta.get("dimensions") or ()]  # header: always carried
     default_unit = structural.get("interval") or "day"
+    # hourly: each real hour apart, the repeated hour of an autumn DST change included (docs/comparisons.md)
+    # (built-in playbooks: their presenters read an hour's start in UTC; a custom playbook keeps local wall time)
+    utc_periods = hours_in_utc(playbook, default_unit, ctx.timezone)
+    utc_hours = utc_periods and not ctx.segment.events_sql
 
     def trunc(expr: str, unit: str | None = None) -> str:
+        """A period's start; an hour's comes back in UTC (playbooks/PARAMETERS.md), whatever the timezone."""
+        if (unit or default_unit) == "hour" and utc_periods:
+            if utc_hours:
+                return hour_start_utc_sql(expr)
+            return f"(({trunc_sql(expr, 'hour', ctx.week_start)} AT TIME ZONE :_tz) AT TIME ZONE 'UTC')"
         return trunc_sql(expr, unit or default_unit, ctx.week_start)
 
     def periods_between(earlier: str, later: str, unit: str | None = None) -> str:
@@ -207,7 +232,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     derived = dict(ctx.rollup.derived) if ctx.rollup is not None and ctx.rollup.use_days else {}
     try:
         body = _template(playbook.sql).render(
-            **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start,
+            **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start, utc_hours=utc_hours,
             timezone=ctx.timezone, session_events=session_events_sql, derived=tuple(derived))
     except TemplateError as exc:
         raise RenderError(f"playbook {playbook.id}: template error: {exc}",
@@ -247,6 +272,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         only_events=event_scope(playbook, params, ctx.catalog),
         dimensions=tuple(dict.fromkeys(dimensions)), event_filters=tuple(event_filters),
         user_dimensions=tuple(d for d in dict.fromkeys(user_dimensions) if d not in dimensions),
+        utc_times=utc_hours,
     )
     if ctx.segment.activation_event and plan.need_users:
         info = ctx.catalog.event(ctx.segment.activation_event)
