@@ -233,7 +233,7 @@ class Answerer:
             log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, exc.kind, exc.message)
             return Failure(request.question, exc.message, exc.next_step, exc.kind, request)
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
-        definitions += self._rollup_note(playbook, on_rollup, view, build)
+        definitions += self._rollup_note(playbook, on_rollup, view, build, request.params.get("interval") == "hour")
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
         stale = self.stale_warnings(read) + self.clock_warnings(read, catalog)
         warnings = list(request.notes) + stale + self.before_data_warnings(request, timeline) + list(shown.warnings)
@@ -277,7 +277,7 @@ class Answerer:
         return warehouse, render(playbook, params, ctx, lookups())
 
     def _rollup_note(self, playbook: Playbook, on_rollup: list[bool], view: RollupView | None,
-                     build: RollupMeta | None) -> list[str]:
+                     build: RollupMeta | None, hourly: bool = False) -> list[str]:
         """The footer's word on which data was read, for the playbooks the rollup can answer."""
         if not playbook.meta.get("rollup") or not self.config.rollup.enabled or self.config.segment.events_sql:
             return []
@@ -288,6 +288,8 @@ class Answerer:
                       for lk in playbook.lookups if view.meta is not None and lk.name in view.meta.lookups]
             return [f"From {view.label}, built {self._built_ago(view.built_at)} ago ({rows}data up to "
                     f"{view.as_of:%Y-%m-%d %H:%M})" + (f"; {', '.join(synced)}." if synced else ".")]
+        if view is not None and hourly:
+            return ["From raw events: the activity rollup keeps days, and this counts per hour."]
         if view is not None:
             return ["From raw events: this question reads more than the activity rollup keeps (times within a day, "
                     "or a dimension it does not keep)."]

@@ -53,6 +53,9 @@ def resolve(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
         if isinstance(value, Clarification):
             return value
         out[spec.name] = value
+    if out.get("interval") == "hour" and (out.get("metric") == "stickiness" or out.get("rolling")):
+        return Clarification(state.raw, "Stickiness (DAU/MAU) and rolling WAU/MAU are counted per day, not per hour.",
+                             choices=("day",), param="interval", example="active users hourly today")
     return Request(playbook=pb.id, params=out, question=state.raw, readings=tuple(state.readings),
                    explicit=frozenset(state.explicit & set(out)), range_label=label, notes=tuple(state.notes))
 
