@@ -208,7 +208,7 @@ def _event_value(state: ReadingState, pb: Playbook, spec, value: str, said: bool
 
 def _interval_for_range(rng: DateRange, choices: tuple[str, ...]) -> str:
     days = rng.days
-    if days <= 2 and "hour" in choices and rng.grain == "hour":
+    if "hour" in choices and rng.grain == "hour":  # "the last 30 hours": hourly (at most 7 days of them)
         return "hour"
     if days <= 62 or "week" not in choices:
         return "day" if "day" in choices else choices[0]
