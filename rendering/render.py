@@ -92,6 +92,27 @@ def trunc_sql(expr: str, unit: str, week_start: str) -> str:
     return f"DATE_TRUNC('{unit}', {expr})"
 
 
+def _period_macros(playbook: Playbook, default_unit: str, ctx: RenderContext):
+    """(trunc, periods_between, utc_hours): the template's period macros for the playbook's interval. Hourly,
+    each real hour apart (the repeated hour of an autumn DST change included): a built-in playbook's hour comes
+    back as its start in UTC (its presenter shows it local; a custom playbook keeps local wall time); utc_hours:
+    the relations carry occurred_at_utc for it (not with custom events SQL, which has local times only)."""
+    utc_periods = hours_in_utc(playbook, default_unit, ctx.timezone)
+    utc_hours = utc_periods and not ctx.segment.events_sql
+
+    def trunc(expr: str, unit: str | None = None) -> str:
+        if (unit or default_unit) == "hour" and utc_periods:
+            if utc_hours:
+                return hour_start_utc_sql(expr)
+            return f"(({trunc_sql(expr, 'hour', ctx.week_start)} AT TIME ZONE :_tz) AT TIME ZONE 'UTC')"
+        return trunc_sql(expr, unit or default_unit, ctx.week_start)
+
+    def periods_between(earlier: str, later: str, unit: str | None = None) -> str:
+        return periods_between_sql(earlier, later, unit or default_unit)
+
+    return trunc, periods_between, utc_hours
+
+
 def hours_in_utc(playbook: Playbook, interval: Any, timezone: str) -> bool:
     """A built-in playbook counting per hour outside UTC: its `period` column comes back as the hour's start in
     UTC (`hour_start_utc_sql`), which the Answerer turns into local time (answers.periods.local_hours)."""
@@ -212,22 +233,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
                           "Ask for another breakdown.")
     dimensions += [DIMENSIONS[name] for name in playbook.meta.get("dimensions") or ()]  # header: always carried
     default_unit = structural.get("interval") or "day"
-    # hourly: each real hour apart, the repeated hour of an autumn DST change included (docs/comparisons.md)
-    # (built-in playbooks: their presenters read an hour's start in UTC; a custom playbook keeps local wall time)
-    utc_periods = hours_in_utc(playbook, default_unit, ctx.timezone)
-    utc_hours = utc_periods and not ctx.segment.events_sql
-
-    def trunc(expr: str, unit: str | None = None) -> str:
-        """A period's start; an hour's comes back in UTC (playbooks/PARAMETERS.md), whatever the timezone."""
-        if (unit or default_unit) == "hour" and utc_periods:
-            if utc_hours:
-                return hour_start_utc_sql(expr)
-            return f"(({trunc_sql(expr, 'hour', ctx.week_start)} AT TIME ZONE :_tz) AT TIME ZONE 'UTC')"
-        return trunc_sql(expr, unit or default_unit, ctx.week_start)
-
-    def periods_between(earlier: str, later: str, unit: str | None = None) -> str:
-        return periods_between_sql(earlier, later, unit or default_unit)
-
+    trunc, periods_between, utc_hours = _period_macros(playbook, default_unit, ctx)
     # the rollup's derived tables (segment/rollup.py RollupLayout.derived), for a playbook reading person-days
     derived = dict(ctx.rollup.derived) if ctx.rollup is not None and ctx.rollup.use_days else {}
     try:

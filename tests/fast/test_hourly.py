@@ -148,3 +148,20 @@ def test_hourly_sql_binds_the_timezone_and_reads_utc_hours():
         assert "occurred_at_utc" not in daily.sql
     finally:
         answerer.segment.close()
+
+
+def test_an_hourly_chart_draws_the_repeated_hour_an_hour_later_and_labels_hours():
+    from charts import render_png
+    from charts.render import _positions
+    from charts.spec import LineChart, Series
+    from charts.ticks import date_label
+
+    day = date(2026, 11, 1)
+    hours = tuple(hour_starts(day, day + timedelta(days=1), "America/New_York"))
+    spec = LineChart(title="Hourly active users", subtitle="Sun 1 Nov", x=hours,
+                     series=(Series("people", tuple(float(i % 5) for i in range(len(hours)))),), granularity="hour",
+                     partial_from=len(hours) - 1)
+    xs = _positions(spec)
+    assert len(xs) == 25 and all(b - a == pytest.approx(1 / 24) for a, b in zip(xs, xs[1:]))
+    assert render_png(spec).startswith(b"\x89PNG")
+    assert date_label(hours[0], "hour", None) == "1 Nov\n00:00" and date_label(hours[5], "hour", hours[4]) == "04:00"
