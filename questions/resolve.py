@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from playbooks import ParamError, Playbook
@@ -105,17 +105,17 @@ def _range(state: ReadingState, pb: Playbook, interval: str | None,
         n = pb.default_range.get(interval or "day")
         label = (hourly_default_label(start, end, ctx) if interval == "hour" else
                  f"last {n} complete {interval or 'day'}s" if n else describe(start, end))
-    if end <= start:
+    if _moment(end) <= _moment(start):
         return Clarification(state.raw, "The end of the range must be after its start.", example=_example_for(pb))
-    if start >= ctx.today + timedelta(days=1):
+    if _moment(start) >= _moment(ctx.today + timedelta(days=1)):
         return Clarification(state.raw, f"{start.isoformat()} is in the future: there is no data for it yet.",
                              param="start", example=_example_for(pb))
     bounded = False
-    if start < EARLIEST:
+    if _moment(start) < _moment(EARLIEST):
         state.notes.append(f"The range starts on {EARLIEST.isoformat()}, the earliest date Playbot reads "
                            f"(asked: {start.isoformat()}).")
         start, bounded = EARLIEST, True
-    if end > ctx.today + timedelta(days=1):
+    if _moment(end) > _moment(ctx.today + timedelta(days=1)):
         state.notes.append(f"The range ends today: nothing after {ctx.today.isoformat()} has happened yet "
                            f"(asked: up to {(end - timedelta(days=1)).isoformat()}).")
         end, bounded = ctx.today + timedelta(days=1), True
@@ -123,6 +123,11 @@ def _range(state: ReadingState, pb: Playbook, interval: str | None,
     if interval == "hour":
         return hourly_range(state, start, end, label, ctx)
     return start, end, label
+
+
+def _moment(value: date) -> datetime:
+    """A range bound as a datetime: a date is its midnight (an hourly range may start at a moment)."""
+    return value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
 
 
 def hourly_default_label(start: date, end: date, ctx: ParseContext) -> str:
@@ -149,7 +154,7 @@ def hourly_range(state: ReadingState, start: date, end: date, label: str,
         moment = top - timedelta(hours=n)
         since = f"{moment:%H:%M}" if moment.date() == ctx.today else f"{moment:%a} {moment.day} {moment:%b %H:%M}"
         return moment, top + timedelta(hours=1), f"last {n} hours (since {since}: {n} whole hours and this hour so far)"
-    if (end - start).days <= HOURLY_MAX_DAYS:
+    if _moment(end) - _moment(start) <= timedelta(days=HOURLY_MAX_DAYS):
         return start, end, label
     cut = end - timedelta(days=HOURLY_MAX_DAYS)
     shown = describe(cut, end)
@@ -208,7 +213,9 @@ def _event_value(state: ReadingState, pb: Playbook, spec, value: str, said: bool
 
 def _interval_for_range(rng: DateRange, choices: tuple[str, ...]) -> str:
     days = rng.days
-    if "hour" in choices and rng.grain == "hour":  # "the last 30 hours": hourly (at most 7 days of them)
+    # "the last 30 hours": hourly (at most 7 days of them); so is a range of hours kept by a follow-up ("by platform")
+    hours = rng.grain == "hour" or (isinstance(rng.start, datetime) and rng.start.time() != datetime.min.time())
+    if "hour" in choices and hours:
         return "hour"
     if days <= 62 or "week" not in choices:
         return "day" if "day" in choices else choices[0]

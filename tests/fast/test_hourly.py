@@ -165,3 +165,24 @@ def test_an_hourly_chart_draws_the_repeated_hour_an_hour_later_and_labels_hours(
     assert len(xs) == 25 and all(b - a == pytest.approx(1 / 24) for a, b in zip(xs, xs[1:]))
     assert render_png(spec).startswith(b"\x89PNG")
     assert date_label(hours[0], "hour", None) == "1 Nov\n00:00" and date_label(hours[5], "hour", hours[4]) == "04:00"
+
+
+def test_a_follow_up_keeps_the_hours(ctx):
+    first = read(ctx, "invites in the last 6 hours")
+    for reply in ("by platform", "and messages?", "on ios"):
+        ctx.previous = first
+        try:
+            follow = read(ctx, reply)
+        finally:
+            ctx.previous = None
+        assert follow.params["interval"] == "hour", reply
+        assert (follow.params["start"], follow.params["end"]) == (first.params["start"], first.params["end"]), reply
+
+
+def test_a_stored_hourly_request_reads_back_the_same():
+    from questions.persist import dumps, request_from_json
+
+    context = ParseContext(library=builtin_library(), catalog=snapshot_catalog("messenger"), today=TODAY, now=NOW)
+    request = read(context, "active users in the last 6 hours")
+    again = request_from_json(dumps(request), builtin_library())
+    assert again.params == request.params and isinstance(again.params["start"], datetime)
