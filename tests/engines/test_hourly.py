@@ -154,3 +154,48 @@ def test_a_long_hourly_range_is_cut_to_seven_days_and_said(answerers, oracles, e
     assert "the last 7 days of last 30 complete days" in answer.request.range_label
     expected = oracles[(engine, "messenger")].active_calendar(p["start"], p["end"], "hour")
     assert {hour(r[0]): r[1] for r in answer.rows} == expected
+
+
+@pytest.fixture(scope="module")
+def chicago(built, pg_url, tmp_path_factory):
+    """The messenger data read in Chicago time, where both of 1 Nov's 01:00 hours (06:00 and 07:00 UTC) hold
+    activity: {engine: (Answerer, Oracle)}. (In New York time one of them is empty in this data.)"""
+    import shutil
+    from dataclasses import replace
+
+    import duckdb
+    import psycopg
+
+    from ..conftest import make_answerer
+    from ..oracle import Oracle
+
+    ds = replace(DATASETS["messenger"], timezone="America/Chicago")
+    settings = dict(exclude_activity=("Email Sent",), now=ds.clock)
+    copy = tmp_path_factory.mktemp("chicago") / "segment.duckdb"
+    shutil.copyfile(built["messenger"], copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        on_duckdb = Oracle(lambda q: con.execute(q).fetchall(), list(ds.sources), ds.timezone, ds.week_start, **settings)
+    finally:
+        con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        on_postgres = Oracle(lambda q: pg.execute(q).fetchall(), list(ds.sources), ds.timezone, ds.week_start, **settings)
+    out = {"duckdb": (make_answerer(f"duckdb:///{built['messenger']}", ds), on_duckdb),
+           "postgres": (make_answerer(pg_url.replace("postgresql://", "postgresql+psycopg://"), ds), on_postgres)}
+    yield out
+    for answerer, _ in out.values():
+        for w in answerer.warehouses.values():
+            w.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_both_repeated_hours_are_counted_apart(chicago, engine):
+    answerer, oracle = chicago[engine]
+    repeated = datetime(2026, 11, 1, 1)
+    outcome = helpers.ask(answerer, "hourly actives on 2026-11-01")
+    assert isinstance(outcome, Answer), outcome
+    expected = oracle.active_calendar(date(2026, 11, 1), date(2026, 11, 2), "hour")
+    assert expected[(repeated, 0)] and expected[(repeated, 1)]  # the check can fail: both hours have people
+    assert {hour(r[0]): r[1] for r in outcome.rows} == expected
+    labels = [r[0] for r in outcome.table.rows]
+    assert len(labels) == 25 and "Sun 1 Nov 01:00 CDT" in labels and "Sun 1 Nov 01:00 CST" in labels
