@@ -22,7 +22,7 @@ from questions import Clarification, ParseContext, Request, parse
 from rendering import RenderContext, RenderError, render
 from rendering.bounds import check_work
 from rendering.lookups import fetch_lookups
-from rendering.render import event_scope, to_utc
+from rendering.render import event_scope, hours_in_utc, to_utc
 from rollup import BuildInput, RollupMeta, RollupReader, RollupView, build_rollup
 from rollup.warehouse_table import rollup_sql
 from segment import Catalog, CatalogCache, discover
@@ -33,7 +33,7 @@ from warehouse import Result, Warehouse, expand
 
 from .formatting import behind
 from .model import Answer, Failure, PresentEnv, QueryRun
-from .periods import Timeline, asked_window
+from .periods import Timeline, asked_window, local_hours
 from .presenters import PRESENTERS
 
 log = logging.getLogger("playbot.answer")
@@ -74,6 +74,10 @@ class Answerer:
         if current.tzinfo is not None:
             current = current.astimezone(self.config.tz).replace(tzinfo=None)
         return current
+
+    def _local_now(self) -> datetime:
+        """Now in the configured timezone, naive, to the minute (what "the last 6 hours" counts back from)."""
+        return self.now().replace(second=0, microsecond=0)
 
     def today(self) -> date:
         return self.now().date()
@@ -174,7 +178,7 @@ class Answerer:
             catalog = self.catalog()
         except PlaybotError as exc:
             return Failure(question, exc.message, exc.next_step, exc.kind)
-        ctx = ParseContext(library=self.library, catalog=catalog, today=self.today(),
+        ctx = ParseContext(library=self.library, catalog=catalog, today=self.today(), now=self._local_now(),
                            activation_event=self.config.segment.activation_event,
                            week_start=self.config.week_start, synonyms=self.config.event_synonyms, previous=previous)
         return parse(question, ctx)
@@ -213,6 +217,8 @@ class Answerer:
                 sql = target.translate(rendered.sql)
                 result = target.run(sql, rendered.params, cache=True, refresh=refresh, freshness=version,
                                     repeats=rendered.repeats)
+                if hours_in_utc(playbook, params.get("interval"), self.config.timezone):
+                    result = local_hours(result, self.config.timezone)
                 queries.append(QueryRun(label, expand(sql, rendered.repeats), rendered.params, result))
                 return result
 
@@ -227,7 +233,7 @@ class Answerer:
             log.warning("answer failed playbook=%s kind=%s: %s", request.playbook, exc.kind, exc.message)
             return Failure(request.question, exc.message, exc.next_step, exc.kind, request)
         definitions = list(shown.definitions) + list(playbook.definitions) + self._footer(request, playbook)
-        definitions += self._rollup_note(playbook, on_rollup, view, build)
+        definitions += self._rollup_note(playbook, on_rollup, view, build, request.params.get("interval") == "hour")
         definitions += [rows.note(warehouse.name) for rows in lookups.values()]
         stale = self.stale_warnings(read) + self.clock_warnings(read, catalog)
         warnings = list(request.notes) + stale + self.before_data_warnings(request, timeline) + list(shown.warnings)
@@ -272,7 +278,7 @@ class Answerer:
         return warehouse, render(playbook, params, ctx, lookups())
 
     def _rollup_note(self, playbook: Playbook, on_rollup: list[bool], view: RollupView | None,
-                     build: RollupMeta | None) -> list[str]:
+                     build: RollupMeta | None, hourly: bool = False) -> list[str]:
         """The footer's word on which data was read, for the playbooks the rollup can answer."""
         if not playbook.meta.get("rollup") or not self.config.rollup.enabled or self.config.segment.events_sql:
             return []
@@ -283,6 +289,8 @@ class Answerer:
                       for lk in playbook.lookups if view.meta is not None and lk.name in view.meta.lookups]
             return [f"From {view.label}, built {self._built_ago(view.built_at)} ago ({rows}data up to "
                     f"{view.as_of:%Y-%m-%d %H:%M})" + (f"; {', '.join(synced)}." if synced else ".")]
+        if view is not None and hourly:
+            return ["From raw events: the activity rollup keeps days, and this counts per hour."]
         if view is not None:
             return ["From raw events: this question reads more than the activity rollup keeps (times within a day, "
                     "a dimension it does not keep, or a session gap it does not cut)."]
@@ -375,7 +383,10 @@ class Answerer:
     def _footer(self, request: Request, playbook: Playbook) -> list[str]:
         parts = []
         p = request.params
-        if isinstance(p.get("start"), date) and isinstance(p.get("end"), date):
+        if isinstance(p.get("start"), datetime) and isinstance(p.get("end"), datetime):  # hours: "the last 6 hours"
+            parts.append(f"Range: {p['start']:%Y-%m-%d %H:%M} to {p['end']:%Y-%m-%d %H:%M} (exclusive), "
+                         f"{self.config.timezone}")
+        elif isinstance(p.get("start"), date) and isinstance(p.get("end"), date):
             last = p["end"] - timedelta(days=1)
             parts.append(f"Range: {p['start'].isoformat()} to {last.isoformat()} (inclusive), {self.config.timezone}")
         sources = ", ".join(self.config.segment.sources) if not self.config.segment.events_sql else "custom events SQL"

@@ -15,12 +15,14 @@ data, before the data, or not come yet (the last two are no data, never zero).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from questions.timerange import find_range, period_start, shift
 
-from .formatting import describe_window, fmt_day, fmt_moment, period_end, period_label
+from .formatting import as_datetime, describe_window, fmt_day, fmt_moment, period_end, period_label
 
 UNITS = ("day", "week", "month", "quarter", "year")
 
@@ -36,6 +38,38 @@ HAS_DATA = (COMPLETE, RUNNING, CUT, DATA_STARTS)
 
 def midnight(d: date | datetime) -> datetime:
     return d if isinstance(d, datetime) else datetime.combine(d, datetime.min.time())
+
+
+def local_hour(value: Any, tz: str) -> datetime | None:
+    """An hour's start from the warehouse (naive UTC) as naive local time; the second of two hours with the
+    same wall time (DST ends) has fold=1."""
+    moment = as_datetime(value)
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def local_hours(result, tz: str):
+    """A Result whose `period` column holds hours' starts in UTC (rendering.render.hours_in_utc), in local time."""
+    if "period" not in result.columns:
+        return result
+    i = result.columns.index("period")
+    rows = [(*row[:i], local_hour(row[i], tz), *row[i + 1:]) for row in result.rows]
+    return replace(result, rows=rows)
+
+
+def hour_starts(start: date | datetime, end: date | datetime, tz: str) -> list[datetime]:
+    """Every real hour from the one holding `start` to `end`, as naive local starts: 23 on the day DST starts
+    (the skipped hour is not there), 25 on the day it ends (the repeated hour twice, the second with fold=1)."""
+    zone = ZoneInfo(tz)
+    first = midnight(start).replace(minute=0, second=0, microsecond=0)
+    t = first.replace(tzinfo=zone).astimezone(UTC)
+    stop = midnight(end).replace(tzinfo=zone).astimezone(UTC)
+    out = []
+    while t < stop:
+        out.append(t.astimezone(zone).replace(tzinfo=None))
+        t += timedelta(hours=1)
+    return out
 
 
 def shift_moment(moment: datetime, unit: str, n: int) -> datetime:
@@ -144,6 +178,8 @@ def comparisons(start: date, end: date, timeline: Timeline, compare: str | None 
     if current.empty:
         return []
     running = midnight(end) > timeline.as_of
+    if midnight(start).time() != datetime.min.time():  # from a moment within a day: "the last 6 hours"
+        return _checked_all(_hours_before(current, running, compare), timeline)
     found = _default(start, end, current, running, grain, timeline)
     if compare in ("week", "month", "quarter", "year"):
         shifted = _shifted(current, compare, running)
@@ -152,8 +188,50 @@ def comparisons(start: date, end: date, timeline: Timeline, compare: str | None 
         found = [Comparison(same.words, same.window) if same else shifted]
     elif compare == "previous":
         found = found[:1]
+    return _checked_all(found, timeline)
+
+
+def _checked_all(found: list[Comparison], timeline: Timeline) -> list[Comparison]:
     checked = [_checked(c, timeline) for c in found]
     return [c for c in checked if not (c.optional and c.problem)]
+
+
+HOUR = timedelta(hours=1)
+
+
+def _hours_before(current: Window, running: bool, compare: str | None) -> list[Comparison]:
+    """A window of hours (from a moment within a day): the same number of hours just before it, cut the same
+    way (k whole hours: a window of 6 h 20 min is compared with the 7 hours before, to the same minute), and
+    the same hours a day earlier; `compare` = week/year moves it back a week/year instead."""
+    if compare in ("week", "month", "quarter", "year"):
+        return [_shifted(current, compare, running)]
+    k = max(1, -(-(current.end - current.start) // HOUR))
+    before = Window(current.start - k * HOUR, current.end - k * HOUR)
+    how = ", to the same minute" if running and current.end.minute else ""
+    out = [Comparison(f"the {k} hours before{how} ({before.words()})", before)]
+    day = Window(current.start - timedelta(days=1), current.end - timedelta(days=1))
+    if compare != "previous":
+        out.append(Comparison(f"the same hours a day earlier ({day.words()})", day, optional=True))
+    return out
+
+
+def hour_comparisons(bucket: datetime, start: date, end: date, timeline: Timeline,
+                     compare: str | None = None) -> list[Comparison]:
+    """The comparisons of one hour of a series (an hourly headline): the hour before and the same hour a day
+    earlier; an hour still running (or cut by the range) only up to the same minute of theirs, like with like."""
+    lo = max(bucket, midnight(start))
+    current = Window(lo, min(bucket + HOUR, midnight(end), timeline.as_of))
+    if current.empty:
+        return []
+    part = current.end - current.start < HOUR
+    if compare in ("week", "month", "quarter", "year"):
+        return _checked_all([_shifted(current, compare, part)], timeline)
+    before = Window(current.start - HOUR, current.end - HOUR)
+    day = Window(current.start - timedelta(days=1), current.end - timedelta(days=1))
+    found = [Comparison(f"{'the same part of ' if part else ''}the hour before ({before.words()})", before),
+             Comparison(f"the same {'part of the ' if part else ''}hour a day earlier ({day.words()})", day,
+                        optional=True)]
+    return _checked_all(found[:1] if compare == "previous" else found, timeline)
 
 
 def _shifted(current: Window, unit: str, running: bool) -> Comparison:
@@ -243,6 +321,8 @@ def key_comparisons(bucket: datetime, unit: str, start: date, end: date, timelin
                     compare: str | None = None) -> list[Comparison]:
     """The comparisons of one period of a series over [start, end) (its headline number): the rule for
     that period, or for the part of it inside the range when the range cuts it."""
+    if unit == "hour":
+        return hour_comparisons(bucket, start, end, timeline, compare)
     lo = max(bucket, midnight(start))
     hi = min(period_end(bucket, unit), midnight(end))
     return comparisons(lo.date(), hi.date(), timeline, compare, unit if lo == bucket else None)

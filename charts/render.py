@@ -9,7 +9,7 @@ expected size with something drawn on it, never a blank.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import matplotlib
 
@@ -115,13 +115,25 @@ def _to_num(x: date | datetime | int | float) -> float:
     return mdates.date2num(datetime(x.year, x.month, x.day))
 
 
+def _positions(spec: LineChart) -> np.ndarray:
+    """Where each point sits. Consecutive real hours (local wall times 0, 1 or 2 hours apart: the day DST ends
+    repeats an hour, the day it starts skips one) are drawn an hour apart each, so the repeated hour is not
+    drawn on top of the first."""
+    xs = np.array([_to_num(x) for x in spec.x])
+    if spec.granularity == "hour" and len(xs) > 1 and all(
+            isinstance(x, datetime) for x in spec.x) and all(
+            timedelta(0) <= b - a <= timedelta(hours=2) for a, b in zip(spec.x, spec.x[1:])):
+        return xs[0] + np.arange(len(xs)) / 24.0
+    return xs
+
+
 # ---- line ----
 def _line(spec: LineChart) -> Figure:
     fig = _new_figure()
     frame = Frame(fig, spec.title, spec.subtitle)
     ax = fig.add_axes((0.08, 0.14, 0.82, 0.68))
     _style_axes(ax)
-    xs = np.array([_to_num(x) for x in spec.x])
+    xs = _positions(spec)
     right = ax.twinx() if any(s.axis == "right" for s in spec.series) else None
     # larger series first, so a small one drawn later is not hidden under it
     order = sorted(range(len(spec.series)), key=lambda i: -np.nanmean(
@@ -158,7 +170,7 @@ def _line(spec: LineChart) -> Figure:
     after = None
     if not isinstance(spec.x[0], (int, float)):
         def after(renderer) -> None:
-            _fit_date_ticks(ax, spec, renderer)
+            _fit_date_ticks(ax, spec, renderer, xs)
         after(frame.renderer)
     frame.fit(axes, after=after)
     return fig
@@ -216,16 +228,16 @@ def _line_notes(spec: LineChart, n: int) -> list[str]:
     return notes + ([spec.note] if spec.note else [])
 
 
-def _fit_date_ticks(ax, spec: LineChart, renderer) -> None:
+def _fit_date_ticks(ax, spec: LineChart, renderer, xs: np.ndarray) -> None:
     """One label per period, or per every k-th period, so that labels never collide at this width."""
     width = ax.get_window_extent(renderer).width
     sample = {"hour": "30 Sep", "quarter": "Q4 2026", "month": "Sep"}.get(spec.granularity, "30 Sep")
     every = spacing(len(spec.x), width, _text_width(ax.figure, sample, renderer))
-    set_date_ticks(ax, spec.x, spec.granularity, every)
+    set_date_ticks(ax, spec.x, spec.granularity, every, positions=list(xs))
     ax.tick_params(axis="x", labelsize=8.5, colors=style.MUTED)
     if len(spec.x) > 1:
-        step = (_to_num(spec.x[-1]) - _to_num(spec.x[0])) / (len(spec.x) - 1)
-        ax.set_xlim(_to_num(spec.x[0]) - step * 0.5, _to_num(spec.x[-1]) + step * 0.5)
+        step = (xs[-1] - xs[0]) / (len(spec.x) - 1)
+        ax.set_xlim(xs[0] - step * 0.5, xs[-1] + step * 0.5)
 
 
 # ---- heatmap ----

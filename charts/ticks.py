@@ -63,7 +63,7 @@ def as_moment(x: date | datetime) -> datetime:
     return x if isinstance(x, datetime) else datetime(x.year, x.month, x.day)
 
 
-def set_date_ticks(ax, xs: tuple, unit: str, every: int) -> None:
+def set_date_ticks(ax, xs: tuple, unit: str, every: int, positions: list[float] | None = None) -> None:
     """Ticks at every `every`-th period of the series, counted back from the last one (the latest period is
     always labelled)."""
     moments = [as_moment(x) for x in xs]
@@ -72,7 +72,8 @@ def set_date_ticks(ax, xs: tuple, unit: str, every: int) -> None:
     for i in picked:
         labels.append(date_label(moments[i], unit, previous))
         previous = moments[i]
-    ax.set_xticks([mdates.date2num(moments[i]) for i in picked], labels=labels)
+    at = positions if positions is not None else [mdates.date2num(m) for m in moments]
+    ax.set_xticks([at[i] for i in picked], labels=labels)
 
 
 def spacing(count: int, width_px: float, label_px: float) -> int:

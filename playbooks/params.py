@@ -147,14 +147,20 @@ def coerce_filters(name: str, value: Any) -> tuple[tuple[str, str], ...]:
 
 
 def coerce_date(name: str, value: Any) -> date:
+    """A date; a moment within a day stays a datetime (an hourly range from 05:00: "the last 6 hours")."""
     if isinstance(value, datetime):
-        return value.date()
+        return value.date() if value.time() == datetime.min.time() else value.replace(second=0, microsecond=0)
     if isinstance(value, date):
         return value
     text = str(value).strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
             return date.fromisoformat(text)
+        except ValueError:
+            pass
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:00)?", text):
+        try:
+            return coerce_date(name, datetime.fromisoformat(text))
         except ValueError:
             pass
     raise ParamError(name, f"{name} must be a date like 2026-09-01, not {value!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from playbooks import Library
 from segment import Catalog
@@ -25,6 +25,7 @@ class ParseContext:
     synonyms: dict[str, str] = field(default_factory=dict)
     previous: Request | None = None
     activation_event: str | None = "Signed Up"  # what makes someone a signup (config segment.activation_event)
+    now: datetime | None = None  # local, naive: the moment of the question ("the last 6 hours"); None: today only
     _matcher: EventMatcher | None = None
 
     @property

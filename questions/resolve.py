@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from playbooks import ParamError, Playbook
@@ -19,6 +19,7 @@ from .request import Clarification, Reading, Request
 from .state import ReadingState
 from .timerange import DateRange, describe, last_complete_periods
 
+HOURLY_MAX_DAYS = 7  # an hourly answer covers at most this many days (docs/comparisons.md#hourly-answers)
 EARLIEST = date(2000, 1, 1)  # no product analytics before this: earlier dates are bounded to it, and said
 
 
@@ -52,6 +53,9 @@ def resolve(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
         if isinstance(value, Clarification):
             return value
         out[spec.name] = value
+    if out.get("interval") == "hour" and (out.get("metric") == "stickiness" or out.get("rolling")):
+        return Clarification(state.raw, "Stickiness (DAU/MAU) and rolling WAU/MAU are counted per day, not per hour.",
+                             choices=("day",), param="interval", example="active users hourly today")
     return Request(playbook=pb.id, params=out, question=state.raw, readings=tuple(state.readings),
                    explicit=frozenset(state.explicit & set(out)), range_label=label, notes=tuple(state.notes))
 
@@ -99,22 +103,64 @@ def _range(state: ReadingState, pb: Playbook, interval: str | None,
     else:
         start, end = default_range(pb, interval or "day", ctx)
         n = pb.default_range.get(interval or "day")
-        label = f"last {n} complete {interval or 'day'}s" if n else describe(start, end)
-    if end <= start:
+        label = (hourly_default_label(start, end, ctx) if interval == "hour" else
+                 f"last {n} complete {interval or 'day'}s" if n else describe(start, end))
+    if _moment(end) <= _moment(start):
         return Clarification(state.raw, "The end of the range must be after its start.", example=_example_for(pb))
-    if start >= ctx.today + timedelta(days=1):
+    if _moment(start) >= _moment(ctx.today + timedelta(days=1)):
         return Clarification(state.raw, f"{start.isoformat()} is in the future: there is no data for it yet.",
                              param="start", example=_example_for(pb))
     bounded = False
-    if start < EARLIEST:
+    if _moment(start) < _moment(EARLIEST):
         state.notes.append(f"The range starts on {EARLIEST.isoformat()}, the earliest date Playbot reads "
                            f"(asked: {start.isoformat()}).")
         start, bounded = EARLIEST, True
-    if end > ctx.today + timedelta(days=1):
+    if _moment(end) > _moment(ctx.today + timedelta(days=1)):
         state.notes.append(f"The range ends today: nothing after {ctx.today.isoformat()} has happened yet "
                            f"(asked: up to {(end - timedelta(days=1)).isoformat()}).")
         end, bounded = ctx.today + timedelta(days=1), True
-    return start, end, describe(start, end) if bounded or not label else label
+    label = describe(start, end) if bounded or not label else label
+    if interval == "hour":
+        return hourly_range(state, start, end, label, ctx)
+    return start, end, label
+
+
+def _moment(value: date) -> datetime:
+    """A range bound as a datetime: a date is its midnight (an hourly range may start at a moment)."""
+    return value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+
+
+def hourly_default_label(start: date, end: date, ctx: ParseContext) -> str:
+    """The words of the default hourly range (the header's `default_range: {hour: N}` days up to now)."""
+    if start == ctx.today:
+        return f"today so far (the default for hourly: {describe(start, end)})"
+    if start == ctx.today - timedelta(days=1) and end == ctx.today + timedelta(days=1):
+        return f"yesterday and today so far (the default for hourly: {describe(start, end)})"
+    return f"{describe(start, end)} (the default for hourly)"
+
+
+def hourly_range(state: ReadingState, start: date, end: date, label: str,
+                 ctx: ParseContext) -> tuple[date, date, str]:
+    """An hourly range: "the last N hours" counts back from the hour of now (N whole hours and this hour so
+    far); any range holds at most HOURLY_MAX_DAYS days: a longer one is cut to its last days, and said."""
+    hours = re.fullmatch(r"last (\d+) hours", label)
+    if hours and ctx.now is not None:
+        n = int(hours.group(1))
+        if n > 24 * HOURLY_MAX_DAYS:
+            state.notes.append(f"Hourly counts cover at most {HOURLY_MAX_DAYS} days: this shows the last "
+                               f"{24 * HOURLY_MAX_DAYS} hours (asked: {n}). Ask per day for longer.")
+            n = 24 * HOURLY_MAX_DAYS
+        top = ctx.now.replace(minute=0, second=0, microsecond=0)
+        moment = top - timedelta(hours=n)
+        since = f"{moment:%H:%M}" if moment.date() == ctx.today else f"{moment:%a} {moment.day} {moment:%b %H:%M}"
+        return moment, top + timedelta(hours=1), f"last {n} hours (since {since}: {n} whole hours and this hour so far)"
+    if _moment(end) - _moment(start) <= timedelta(days=HOURLY_MAX_DAYS):
+        return start, end, label
+    cut = end - timedelta(days=HOURLY_MAX_DAYS)
+    shown = describe(cut, end)
+    state.notes.append(f"Hourly counts cover at most {HOURLY_MAX_DAYS} days: this shows the last {HOURLY_MAX_DAYS} "
+                       f"({shown}) of {label}. Ask per day for the whole range.")
+    return cut, end, f"{shown} (the last {HOURLY_MAX_DAYS} days of {label}, hourly)"
 
 
 def _value(state: ReadingState, pb: Playbook, spec, ctx: ParseContext) -> Any:
@@ -167,7 +213,9 @@ def _event_value(state: ReadingState, pb: Playbook, spec, value: str, said: bool
 
 def _interval_for_range(rng: DateRange, choices: tuple[str, ...]) -> str:
     days = rng.days
-    if days <= 2 and "hour" in choices and rng.grain == "hour":
+    # "the last 30 hours": hourly (at most 7 days of them); so is a range of hours kept by a follow-up ("by platform")
+    hours = rng.grain == "hour" or (isinstance(rng.start, datetime) and rng.start.time() != datetime.min.time())
+    if "hour" in choices and hours:
         return "hour"
     if days <= 62 or "week" not in choices:
         return "day" if "day" in choices else choices[0]
@@ -177,7 +225,7 @@ def _interval_for_range(rng: DateRange, choices: tuple[str, ...]) -> str:
 
 
 def default_range(pb: Playbook, interval: str, ctx: ParseContext) -> tuple[date, date]:
-    n = pb.default_range.get(interval, {"hour": 1, "day": 30, "week": 12, "month": 12, "quarter": 4}.get(interval, 30))
-    if interval == "hour":
-        return ctx.today - timedelta(days=1), ctx.today + timedelta(days=1)
+    n = pb.default_range.get(interval, {"hour": 2, "day": 30, "week": 12, "month": 12, "quarter": 4}.get(interval, 30))
+    if interval == "hour":  # N days up to now: yesterday and today so far by default
+        return ctx.today - timedelta(days=max(1, n) - 1), ctx.today + timedelta(days=1)
     return last_complete_periods(ctx.today, interval, n, ctx.week_start)

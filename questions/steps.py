@@ -23,7 +23,8 @@ from .values import SIGNUP_WEEKDAY, said_values, versus_breakdown
 from .vocabulary import STOPWORDS, stem
 
 INTERVAL_WORDS = [
-    (r"\b(hourly|per hour|by hour|each hour|every hour|hour by hour)\b", "hour"),
+    (r"\b(hourly|per hour|by hour|by the hour|each hour|every hour|hour by hour|hour-by-hour|per hr|hour over hour)\b",
+     "hour"),
     (r"\b(daily|per day|by day|each day|every day|day by day|day to day|(?:times|once|twice) a day|dau|day over day|dod|d/d)\b",
      "day"),
     (r"\b(weekly|per week|by week|each week|every week|week by week|week to week|(?:the )?following week"

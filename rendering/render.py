@@ -93,6 +93,43 @@ def trunc_sql(expr: str, unit: str, week_start: str) -> str:
     return f"DATE_TRUNC('{unit}', {expr})"
 
 
+def _period_macros(playbook: Playbook, default_unit: str, ctx: RenderContext):
+    """(trunc, periods_between, utc_hours): the template's period macros for the playbook's interval. Hourly,
+    each real hour apart (the repeated hour of an autumn DST change included): a built-in playbook's hour comes
+    back as its start in UTC (its presenter shows it local; a custom playbook keeps local wall time); utc_hours:
+    the relations carry occurred_at_utc for it (not with custom events SQL, which has local times only)."""
+    utc_periods = hours_in_utc(playbook, default_unit, ctx.timezone)
+    utc_hours = utc_periods and not ctx.segment.events_sql
+
+    def trunc(expr: str, unit: str | None = None) -> str:
+        if (unit or default_unit) == "hour" and utc_periods:
+            if utc_hours:
+                return hour_start_utc_sql(expr)
+            return f"(({trunc_sql(expr, 'hour', ctx.week_start)} AT TIME ZONE :_tz) AT TIME ZONE 'UTC')"
+        return trunc_sql(expr, unit or default_unit, ctx.week_start)
+
+    def periods_between(earlier: str, later: str, unit: str | None = None) -> str:
+        return periods_between_sql(earlier, later, unit or default_unit)
+
+    return trunc, periods_between, utc_hours
+
+
+def hours_in_utc(playbook: Playbook, interval: Any, timezone: str) -> bool:
+    """A built-in playbook counting per hour outside UTC: its `period` column comes back as the hour's start in
+    UTC (`hour_start_utc_sql`), which the Answerer turns into local time (answers.periods.local_hours)."""
+    return interval == "hour" and timezone != "UTC" and playbook.builtin
+
+
+def hour_start_utc_sql(expr: str) -> str:
+    """The start of the local hour a moment falls in, as naive UTC, from the moment's UTC twin `<expr>_utc`
+    (the relations' occurred_at_utc, or a playbook's MIN of it): unique per real hour (the local wall time
+    repeats an hour when DST ends), and right for zones whose offset is not whole hours. Presenters turn it
+    back into local time."""
+    utc = f"{expr}_utc"
+    local = f"(({utc} AT TIME ZONE 'UTC') AT TIME ZONE :_tz)"
+    return f"({utc} - ({local} - DATE_TRUNC('hour', {local})))"
+
+
 def periods_between_sql(earlier: str, later: str, unit: str) -> str:
     """Whole periods from `earlier` to `later`, both already truncated to `unit`."""
     if unit == "day":
@@ -234,18 +271,12 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
                           "Ask for another breakdown.")
     dimensions += [DIMENSIONS[name] for name in playbook.meta.get("dimensions") or ()]  # header: always carried
     default_unit = structural.get("interval") or "day"
-
-    def trunc(expr: str, unit: str | None = None) -> str:
-        return trunc_sql(expr, unit or default_unit, ctx.week_start)
-
-    def periods_between(earlier: str, later: str, unit: str | None = None) -> str:
-        return periods_between_sql(earlier, later, unit or default_unit)
-
+    trunc, periods_between, utc_hours = _period_macros(playbook, default_unit, ctx)
     # the rollup's derived tables (segment/rollup.py RollupLayout.derived), for a playbook reading person-days
     derived = dict(ctx.rollup.derived) if ctx.rollup is not None and ctx.rollup.use_days else {}
     try:
         body = _template(playbook.sql).render(
-            **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start,
+            **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start, utc_hours=utc_hours,
             timezone=ctx.timezone, session_events=session_events_sql,
             session_openings=session_openings_sql, rollup=ctx.rollup is not None, derived=tuple(derived))
     except TemplateError as exc:
@@ -286,6 +317,7 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
         only_events=event_scope(playbook, params, ctx.catalog),
         dimensions=tuple(dict.fromkeys(dimensions)), event_filters=tuple(event_filters),
         user_dimensions=tuple(d for d in dict.fromkeys(user_dimensions) if d not in dimensions),
+        utc_times=utc_hours,
     )
     if ctx.segment.activation_event and plan.need_users:
         info = ctx.catalog.event(ctx.segment.activation_event)

@@ -9,6 +9,7 @@ place that knows Segment's tables. Contract:
       event_name   = tracks.event_text | 'Viewed <page name> Page' | 'Viewed <screen name> Screen'
       occurred_at  = the event's `timestamp`, in the configured timezone (naive local time)
       counts_as_activity = false for events in `segment.activity_exclude_events` (server-sent emails...)
+      occurred_at_utc = the same moment in UTC (naive), only when RelationPlan.utc_times (hourly counts)
   orders(user_id, is_anonymous, order_id, occurred_at, revenue, total, source [, dimensions])
       one row per completed order: Segment's e-commerce spec table `order_completed` (spec v2) or
       `completed_order` (spec v1) of each source that has one, each order_id once (its first event,
@@ -52,6 +53,9 @@ class RelationPlan:
     dimensions: tuple[Dimension, ...] = ()  # breakdown/filter columns the events relation must carry
     event_filters: tuple[tuple[Dimension, str], ...] = ()  # (dimension, bind name): only events matching all
     user_dimensions: tuple[Dimension, ...] = ()  # columns only the users relation carries (not joined to events)
+    # events and orders also carry occurred_at_utc (the UTC timestamp): hourly counts tell the two hours of an
+    # autumn DST change apart (the local wall time repeats an hour there)
+    utc_times: bool = False
 
 
 class RelationError(PlaybotError):
@@ -65,6 +69,11 @@ def local_time(expr: str, tz: str) -> str:
     if tz == "UTC":
         return expr
     return f"(({expr} AT TIME ZONE 'UTC') AT TIME ZONE :_tz)"
+
+
+def utc_column(plan: RelationPlan) -> str:
+    """`, r.ts AS occurred_at_utc` when the plan asks for UTC times (hourly counts), else nothing."""
+    return ", r.ts AS occurred_at_utc" if plan.utc_times else ""
 
 
 NUMBERS_CTE = """digits AS (
@@ -161,10 +170,11 @@ def _orders_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
     # estimates an equality on a computed column at 0.5% of the rows and nested-looped the joins
     # around it (revenue at 1M: 0.1 s -> 1.1 s); an inequality it estimates at a third.
     return f"""orders AS (
-  SELECT user_id, is_anonymous, order_id, occurred_at, revenue, total, source{names}
+  SELECT user_id, is_anonymous, order_id, occurred_at{utc_column(plan).replace("r.ts AS ", "")}, revenue, total,
+         source{names}
   FROM (
     SELECT COALESCE({known}, r.anonymous_id) AS user_id, ({known} IS NULL) AS is_anonymous, r.order_id,
-           {local_time('r.ts', tz)} AS occurred_at, r.revenue, r.total, r.source{dims},
+           {local_time('r.ts', tz)} AS occurred_at{utc_column(plan)}, r.revenue, r.total, r.source{dims},
            ROW_NUMBER() OVER (PARTITION BY r.order_id ORDER BY r.ts, r.source) AS occurrence
     FROM (
     {union}
@@ -330,7 +340,7 @@ def _events_cte(segment: SegmentConfig, catalog: Catalog, quote, tz: str, plan: 
     return f"""{lookup}events AS (
   SELECT COALESCE({known}, r.anonymous_id) AS user_id,
          ({known} IS NULL) AS is_anonymous, {activity} AS counts_as_activity,
-         r.event_name, {local_time('r.ts', tz)} AS occurred_at, r.source{dims}
+         r.event_name, {local_time('r.ts', tz)} AS occurred_at{utc_column(plan)}, r.source{dims}
   FROM (
     {union}
   ) r

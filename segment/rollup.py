@@ -135,6 +135,8 @@ def rollup_ctes(plan: RelationPlan, layout: RollupLayout) -> list[str]:
     # the events it reads, so the rollup, which holds them all, needs no narrowing
     if plan.need_orders:
         raise NotCoverable("The activity rollup keeps activity, not orders.")
+    if plan.utc_times:
+        raise NotCoverable("The activity rollup keeps days, not hours.")
     for d in plan.dimensions + plan.user_dimensions:
         if d.level == "event" and d.column != "source" and d.name not in layout.dimensions:
             raise NotCoverable(f"The activity rollup does not keep {d.label}.")

@@ -166,6 +166,8 @@ class Oracle:
         return ts.replace(tzinfo=UTC).astimezone(self.tz).replace(tzinfo=None)
 
     def trunc(self, dt: datetime | date, unit: str) -> date:
+        if unit == "hour":  # (the local hour's start, its fold): the two hours with one wall time when DST ends
+            return (dt.replace(minute=0, second=0, microsecond=0), dt.fold)  # type: ignore[return-value]
         d = dt.date() if isinstance(dt, datetime) else dt
         if unit == "day":
             return d

@@ -35,7 +35,8 @@ from .common import (
 ROLLING_COLUMNS = ["dau", "wau", "mau", "stickiness"]
 NAMES = {"dau": "DAU", "wau": "WAU (rolling 7 days)", "mau": "MAU (rolling 28 days)",
          "stickiness": "Stickiness (DAU/MAU)"}
-CALENDAR_NAMES = {"day": "Daily active users", "week": "Weekly active users", "month": "Monthly active users"}
+CALENDAR_NAMES = {"hour": "Hourly active users", "day": "Daily active users",
+                  "week": "Weekly active users", "month": "Monthly active users"}
 
 
 def inside_one_period(env: PresentEnv, unit: str) -> bool:
@@ -43,6 +44,8 @@ def inside_one_period(env: PresentEnv, unit: str) -> bool:
     users yesterday"): no calendar week fits in it, so the answer is the rolling WAU/MAU on its days."""
     p = env.request.params
     start, end = p["start"], p["end"]
+    if unit == "hour":
+        return False
     if end > shift(period_start(start, unit, env.week_start), unit, 1):
         return False
     running_start = period_start(start, unit, env.week_start) == start and midnight(end) > env.clock.as_of
@@ -150,7 +153,8 @@ def _definitions(env: PresentEnv, rolling: bool, step: str, shown: list[dict]) -
     p = env.request.params
     event_note = f" doing {p['event']}" if p.get("event") else ""
     anon = "including anonymous visitors" if p.get("include_anonymous") else "signed-in people only"
-    out = [f"Active: at least one event{event_note} in the period ({anon}); days in {env.timezone}."]
+    units = "hours" if p["interval"] == "hour" else "days"
+    out = [f"Active: at least one event{event_note} in the period ({anon}); {units} in {env.timezone}."]
     if rolling and p["interval"] != "day":
         shorter = range_phrase(env)
         out.append(f"{shorter[:1].upper() + shorter[1:]} is shorter than a calendar {p['interval']}: WAU/MAU here are "

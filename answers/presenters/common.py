@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from questions.timerange import describe, period_start, shift
 from segment.dimensions import DIMENSIONS
@@ -22,6 +23,7 @@ from ..periods import (
     RUNNING,
     Comparison,
     comparisons,
+    hour_starts,
     key_comparisons,
     midnight,
     period_state,
@@ -59,22 +61,38 @@ def series(rows: list[dict], env: PresentEnv, unit: str, columns: list[str], sta
     data; None ("no data") for periods before the first event. Periods that have not started are left out."""
     p = env.request.params
     start, end = start or p["start"], end or p["end"]
-    by_period = {as_datetime(r["period"]): r for r in rows if r.get("period") is not None}
+    # keyed with the fold: the two hours of an autumn DST change have the same wall time (answers/periods.py)
+    by_period = {_key(as_datetime(r["period"])): r for r in rows if r.get("period") is not None}
     out = []
-    for b in buckets(start, end, unit, env.week_start):
+    starts = hour_starts(start, end, env.timezone) if unit == "hour" else buckets(start, end, unit, env.week_start)
+    for b in starts:
         state = period_state(b, unit, start, end, env.clock)
         if state == FUTURE:
             continue
-        row = by_period.get(b)
+        row = by_period.get(_key(b))
         values = {c: (None if state == NO_DATA else (row.get(c) if row else 0)) for c in columns}
         out.append({"period": b, "state": state, **values})
     return out
 
 
+def _key(moment: datetime | None) -> tuple:
+    return (moment, getattr(moment, "fold", 0))
+
+
+def zone_note(moment: datetime, tz: str) -> str:
+    """' EDT' / ' EST' after an hour whose wall time happens twice (the day DST ends), else nothing."""
+    zone = ZoneInfo(tz)
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return ""
+    return f" {moment.replace(tzinfo=zone).tzname()}"
+
+
 def period_text(row: dict, unit: str, env: PresentEnv, start: date | None = None, end: date | None = None) -> str:
-    """A period's label for a table: 'wk of 28 Sep (to Wed 30 Sep)', 'Dec 2026 (so far)'."""
+    """A period's label for a table: 'wk of 28 Sep (to Wed 30 Sep)', 'Dec 2026 (so far)', 'Sun 1 Nov 01:00 EST'."""
     p = env.request.params
-    return period_label(row["period"], unit) + state_note(row["period"], unit, row["state"], start or p["start"],
+    zone = zone_note(row["period"], env.timezone) if unit == "hour" else ""
+    return period_label(row["period"], unit) + zone + state_note(row["period"], unit, row["state"], start or p["start"],
                                                           end or p["end"], env.clock)
 
 

@@ -3,7 +3,7 @@ id: ecommerce
 title: E-commerce
 question: How many orders and buyers, how much revenue, and what is the average order value?
 description: >
-  Completed orders per day, week or month (Segment's e-commerce spec: the order_completed table, or
+  Completed orders per hour, day, week or month (Segment's e-commerce spec: the order_completed table, or
   completed_order on the v1 spec): orders, buyers (distinct people with an order), revenue, and the
   orders that had a value (for the average order value = revenue / those orders). Revenue is the
   order's `revenue` property (spec: excluding shipping and tax), or `total` where revenue was not sent;
@@ -15,7 +15,7 @@ tags: [revenue]
 params:
   start: {type: date, help: first day of the range (inclusive)}
   end: {type: date, help: day after the range (exclusive)}
-  interval: {type: interval, default: day, choices: [day, week, month, quarter]}
+  interval: {type: interval, default: day, choices: [hour, day, week, month, quarter]}
   metric:
     type: enum
     choices: [revenue, orders, buyers, aov]
@@ -37,7 +37,7 @@ params:
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N values with the most revenue; the rest are Other"}
   filters: {type: filters, help: "only orders matching, e.g. platform:iOS, channel:google"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
-default_range: {day: 30, week: 12, month: 12, quarter: 4}
+default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
 words: [revenue, e-commerce, ecommerce, average order value, aov, order value, buyers, gmv, sales revenue,
         how much did we sell, how much money, how many buyers, number of buyers, shop, store revenue,
         purchases and revenue, takings, daily sales, weekly sales, sales volume, turnover, gross merchandise,
@@ -51,11 +51,12 @@ examples:
   - how many buyers this month
   - revenue by channel top 3 last 8 weeks
   - orders and revenue on ios last 14 days
+  - orders by hour yesterday
 */
 {% set amount = "COALESCE(revenue, total)" if measure == "revenue" else "COALESCE(total, revenue)" %}
 {% set fallback = "revenue IS NULL AND total IS NOT NULL" if measure == "revenue" else "total IS NULL AND revenue IS NOT NULL" %}
 WITH matched AS (
-  SELECT occurred_at, user_id, {{ amount }} AS amount,
+  SELECT occurred_at, {% if utc_hours %}occurred_at_utc, {% endif %}user_id, {{ amount }} AS amount,
          CASE WHEN {{ fallback }} THEN 1 ELSE 0 END AS fell_back,
          {% if group_by %}COALESCE({{ group_by }}, '(none)'){% else %}CAST(NULL AS VARCHAR){% endif %} AS segment
   FROM orders
@@ -68,7 +69,7 @@ ranked AS (
   GROUP BY segment
 ),
 labelled AS (
-  SELECT m.occurred_at, m.user_id, m.amount, m.fell_back,
+  SELECT m.occurred_at, {% if utc_hours %}m.occurred_at_utc, {% endif %}m.user_id, m.amount, m.fell_back,
          CASE WHEN r.segment_rank <= :top THEN m.segment ELSE 'Other' END AS segment
   FROM matched m
   JOIN ranked r ON r.segment = m.segment

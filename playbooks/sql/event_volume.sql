@@ -3,7 +3,7 @@ id: event_volume
 title: Event volume
 question: How many times did an event happen, and by how many users?
 description: >
-  Counts occurrences of one event per day, week or month over a date range, with the number of
+  Counts occurrences of one event per hour, day, week or month over a date range, with the number of
   distinct users who did it. Rows with an empty period are totals for the whole range (distinct
   users cannot be added up across periods). With group_by, the top N values of the dimension
   and "Other".
@@ -19,7 +19,7 @@ params:
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest values; the rest are Other"}
   filters: {type: filters, help: "only events matching, e.g. platform:iOS, plan:pro"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
-default_range: {hour: 1, day: 30, week: 12, month: 12, quarter: 4}
+default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
 words: [how many, count, number of, volume, times, total, happened, occurrences, how often, frequency, tally]
 definitions:
   - "Events: every occurrence of the event; users: distinct people (stitched across devices) who did it."
@@ -32,7 +32,7 @@ examples:
 */
 {% if group_by %}
 WITH matched AS (
-  SELECT occurred_at, user_id, COALESCE({{ group_by }}, '(none)') AS segment
+  SELECT occurred_at, {% if utc_hours %}occurred_at_utc, {% endif %}user_id, COALESCE({{ group_by }}, '(none)') AS segment
   FROM events
   WHERE event_name = :event
     AND occurred_at >= :start AND occurred_at < :end
@@ -44,7 +44,7 @@ ranked AS (
   GROUP BY segment
 ),
 labelled AS (
-  SELECT m.occurred_at, m.user_id,
+  SELECT m.occurred_at, {% if utc_hours %}m.occurred_at_utc, {% endif %}m.user_id,
          CASE WHEN r.segment_rank <= :top THEN m.segment ELSE 'Other' END AS segment
   FROM matched m
   JOIN ranked r ON r.segment = m.segment

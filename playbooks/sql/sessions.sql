@@ -14,12 +14,12 @@ lookback_days: 1
 params:
   start: {type: date, help: first day of the range (inclusive)}
   end: {type: date, help: day after the range (exclusive)}
-  interval: {type: interval, default: day, choices: [day, week, month]}
+  interval: {type: interval, default: day, choices: [hour, day, week, month]}
   session_gap_minutes: {type: int, default: 30, min: 1, max: 1440, help: "minutes without an event that end a session"}
   group_by: {type: dimension, help: "break down by channel, device, platform, os, ..."}
   top: {type: int, default: 5, min: 1, max: 10, help: "with group_by: the N largest segments; the rest are Other"}
   filters: {type: filters, applies: events, help: "only sessions of events matching, e.g. platform:iOS (sessions are built from those events)"}
-default_range: {day: 30, week: 12, month: 6}
+default_range: {hour: 2, day: 30, week: 12, month: 6}
 words: [sessions, session, session length, session duration, bounce rate, bounce, bounces, time on site,
         events per session, session count, how long are sessions, how many sessions, number of sessions, time spent,
         time per session, spend per session, per session, session time, visit length, how long do, how long are,
@@ -31,10 +31,12 @@ examples:
   - session length weekly
   - sessions by device last 14 days
   - how long are sessions by platform
+  - sessions per hour today
 */
 WITH {{ session_events(session_gap_minutes) }},
 session_rows AS (
   SELECT user_id, session_number, MIN(occurred_at) AS started_at, MAX(occurred_at) AS ended_at, COUNT(*) AS events,
+         {% if utc_hours %}MIN(occurred_at_utc) AS started_at_utc,{% endif %}
          MAX(CASE WHEN position = 1 AND event_name LIKE 'Viewed % Page' THEN 1 ELSE 0 END) AS landed_on_page
          {% if group_by %}, COALESCE(MAX(CASE WHEN position = 1 THEN {{ group_by }} END), '(none)') AS segment{% endif %}
   FROM session_events

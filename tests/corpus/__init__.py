@@ -3,7 +3,7 @@ and bench/parse_bench.py so that the accuracy in the README is the tests' own ve
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from ..helpers import builtin_library
 
 HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 20)  # a Friday; the messenger test dataset's "today"
+NOW = datetime(2026, 11, 20, 11, 0)  # its moment ("the last 6 hours"), local time
 WEEK_START = "monday"
 SYNONYMS = {"dms": "Message Sent", "dm": "Message Sent", "snaps": "Photo Shared"}
 
@@ -33,10 +34,10 @@ def corpus_library() -> Library:
 def run_entry(entry: dict[str, Any], library: Library, catalog) -> Request | Clarification:
     previous = None
     for earlier in entry.get("after") or []:
-        outcome = parse(earlier, ParseContext(library, catalog, TODAY, WEEK_START, SYNONYMS, previous))
+        outcome = parse(earlier, ParseContext(library, catalog, TODAY, WEEK_START, SYNONYMS, previous, now=NOW))
         assert isinstance(outcome, Request), f"the earlier question {earlier!r} -> {outcome}"
         previous = outcome
-    return parse(entry["q"], ParseContext(library, catalog, TODAY, WEEK_START, SYNONYMS, previous))
+    return parse(entry["q"], ParseContext(library, catalog, TODAY, WEEK_START, SYNONYMS, previous, now=NOW))
 
 
 def _expected(name: str, value: Any) -> Any:

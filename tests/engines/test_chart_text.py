@@ -34,6 +34,10 @@ QUESTIONS = sorted({q for pb in LIBRARY.all() for q in (pb.examples[0], breakdow
     "daily retention last 14 days", "signups in Q3 by channel", "weekly active users yesterday",
     "intervention impact", "slipping away for message sent", "dau last 30 days", "mau by payment plan",
     "revenue last 30 days", "weekly retention since signup", "monthly active users", "orders per week by channel",
+    # hourly: a day's hours, 10 days cut to the last 7 (across the end of DST in New York and Los Angeles), the
+    # last hours so far
+    "active users hourly yesterday", "hourly actives between 2026-10-24 and 2026-11-02", "invites in the last 6 hours",
+    "sessions per hour yesterday",
 })
 
 

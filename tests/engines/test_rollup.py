@@ -318,3 +318,18 @@ def test_every_session_in_the_rollup_is_the_oracles(rolled, oracles, tmp_path, e
                 assert sorted(got, key=repr) == sorted(expected, key=repr), (gap, end)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+def test_hourly_active_users_read_raw_events_and_say_so(rolled, answerers, oracles, engine, dataset):
+    """The rollup keeps days: an hourly question declines it cleanly (raw events, the footer says why) and
+    gives the raw path's answer, equal to the oracle, while a daily one on the same answerer reads it."""
+    fast, raw = rolled[(engine, dataset)], answerers[(engine, dataset)]
+    got, expected = _ask(fast, "active users hourly yesterday"), _ask(raw, "active users hourly yesterday")
+    assert _read(got) == "From raw events: the activity rollup keeps days, and this counts per hour."
+    assert all(q.result.warehouse == "segment" for q in got.queries)
+    _same(got, expected)
+    p = got.request.params
+    hours = oracles[(engine, dataset)].active_calendar(p["start"], p["end"], "hour")
+    assert {(r[0], r[0].fold): r[1] for r in got.rows} == hours and hours
+    assert _read(_ask(fast, "dau")).startswith("From the activity rollup")

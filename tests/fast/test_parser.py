@@ -131,6 +131,8 @@ def test_a_filter_a_playbook_cannot_apply_is_said_not_ignored(ctx):
     for text in ("lifetime value by channel for ios users", "retention drivers for users from google last 30 days"):
         said = p(ctx, text)
         assert isinstance(said, Clarification) and "can't be filtered by" in said.message, (text, said)
+    email = p(ctx, "did the email work for pro users")  # intervention_impact takes filters since 7ebfbae
+    assert isinstance(email, Request) and email.params["filters"] == (("plan", "pro"),), email
     drivers = p(ctx, "retention drivers")
     assert isinstance(drivers, Request) and drivers.playbook == "retention_drivers"
     follow = p(ctx, "on ios", previous=drivers)

@@ -246,9 +246,9 @@ def test_short_time_words_are_read(text, label):
 
 
 def test_an_interval_a_playbook_lacks_is_asked_about_in_words_with_the_choices():
-    asked = read("dau hourly")
+    asked = read("retention hourly")
     assert isinstance(asked, Clarification) and asked.choices == ("day", "week", "month")
-    assert asked.message == "I count active users per day, week or month, not per hour."
+    assert asked.message == "I count cohort retention per day, week or month, not per hour."
 
 
 def test_a_reply_that_asks_which_event_after_a_funnel_asks_once():
