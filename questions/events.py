@@ -55,6 +55,9 @@ CONVERSIONS = (
     re.compile(r"^(?:from )?(?P<steps>.+? (?:to|into|->) .+?) (?:conversion|convertion|conversions|rate|funnel|drop-?offs?"
                r"|path)\b"),
     re.compile(r"^(?:from )?(?P<steps>.+? to .+? to .+?)(?=,| broken| split| by | for | on | among |$)"),
+    # "how many people go from the store page to viewing a product to adding it to cart"
+    re.compile(r"\b(?:go|goes|going|get|gets|move|moves|make it) from (?P<steps>.+? to .+?)"
+               r"(?=,| broken| split| by | for | on | among |$)"),
     # "view-to-purchase rate", "signup-to-invite"
     re.compile(r"(?P<hyphen>\b[a-z]+(?:-to-[a-z]+)+)\b"),
     # "of those who signed up how many went on to send a message", "of the people who added a friend, how many sent"

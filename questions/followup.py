@@ -26,7 +26,8 @@ PREVIOUS = "(previous question)"  # the words a value kept from the thread's pre
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
                      r"just|only|instead|but|then|for|with|without|excluding|except|vs|versus|compared|split|"
                      r"break|by|per|in|on|over|during|since|between|last|this)\b")
-DO_SAME = re.compile(r"\b(?:do|show|run|give me|get me|pull) (?:the )?same(?: thing| one| chart| breakdown)? (?:for|with)\b")
+DO_SAME = re.compile(r"\b(?:do|show|run|give me|get me|pull) (?:the )?same(?: thing| one| chart| breakdown)? (?:for|with)\b"
+                     r"|\b(?:do|run|show) (?:it|that|this) (?:for|with)\b")
 REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)|(?:is|was) that|(?:are|were) those"
                          r"|the same (?:people|users)|the (?:week|month|day|quarter|year|period) before)\b"
                          r"|^(?:and|what about|how about) (?:after|before)\b")

@@ -101,7 +101,7 @@ did does happen happened happening going go goes went ever still yet already now
 about around roughly approx approximately like basically kind sort type stuff things thing even
 our the company team product app apps site platform service
 doing look looking looked lookin doin goin gettin someone somebody anyone anybody matter matters worst best
-build builds everyone everybody curve curves
+build builds everyone everybody curve curves too
 avg average averages mean typical typically usual usually trend trends trending overall breakdown
 analysis analyses analytics
 """

@@ -124,6 +124,7 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
     text = re.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
     text = re.sub(r"\blst\b", "last", text)
+    text = re.sub(r"\bfilter(?:ed)?(?: it| that| this)? (?:to|on|down to)\b", "only", text)  # "filter to US"
     text = re.sub(r"\b(daily|weekly|monthly|quarterly|hourly) (?:view|basis|rollup|cadence)\b", r"\1", text)  # "monthly view"
     text = re.sub(r"\b(week|month|day)-of-", r"\1 of ", text)  # "the week-of-oct-11 signups"
     text = re.sub(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)-(\d{1,2})\b", r"\1 \2", text)
@@ -407,7 +408,8 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return None
     event = state.params.get("event")
     other = next((w for w in unused if w in EVENT_VERBS and w not in str(event).lower()
-                  and not (w == "received" and str(event).endswith(" Sent"))), None)  # what is sent is received
+                  and not (w == "received" and str(event).endswith(" Sent"))  # what is sent is received
+                  and not (w in ("sent", "send", "sends", "posted") and str(event).endswith(" Shared"))), None)  # a photo sent
     if isinstance(event, str) and other is not None:  # "invites accepted": not the invites that were sent
         choices = tuple(dict.fromkeys([event, *ctx.matcher.suggestions(f"{event} {other}")]))[:4]
         return Clarification(state.raw, f"I found {event}, but not “{other}” in this warehouse's events: which one do "

@@ -216,7 +216,8 @@ def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
     return out
 
 
-COMPARATIVE = re.compile(r"\b(better|bettr|beter|worse|wrose|more|less|higher|lower|faster|slower)\b(?: [\w'-]+){0,2} than "
+COMPARATIVE = re.compile(r"\b(better|bettr|beter|worse|wrose|more|less|higher|lower|faster|slower|longer|shorter)\b"
+                         r"(?: [\w'-]+){0,2} than "
                          r"(?:(?:the )?(?:ones|those|people|users|folks|customers)(?: (?:from|on|in|who came from|via))? "
                          r"|(?:from|on|via) )?(\w[\w.-]*)(?![\w-])")
 VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versus|v\.?|compared to|against|or|and) |/)"
