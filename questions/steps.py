@@ -139,9 +139,6 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if particle and rng.words.startswith("in "):  # "logged in last week": the "in" is the verb's, not the range's
         text = re.sub(r"\s+", " ", state.text[:particle.start(1)] + "in " + state.text[particle.end(1):]).strip()
         rng = replace(rng, words=rng.words[3:])
-    before = _before_the_data(state, rng, ctx)
-    if before is not None:
-        return before
     first = ctx.catalog.first_data(list(ctx.catalog.first_seen)) if rng.label == ALL_TIME else None
     if first is not None:  # "since we started tracking": from the first event of the sources
         first = first.date() if hasattr(first, "date") else first
@@ -150,22 +147,6 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     state.readings += [Reading("start", rng.start, rng.words), Reading("end", rng.end, rng.words)]
     state.explicit |= {"start", "end"}
     return None
-
-
-def _before_the_data(state: ReadingState, rng, ctx: ParseContext) -> Clarification | None:
-    """"messages in june" when the data begins in July: nothing to count, so it is said and a range that has
-    data offered (a range that only starts before the data is answered, and the answer says where data begins)."""
-    sources = list(ctx.catalog.first_seen or ())
-    first = ctx.catalog.first_data(sources) if sources else None
-    if first is None or rng.label == ALL_TIME:
-        return None
-    first = first.date() if hasattr(first, "date") else first
-    if rng.end > first:
-        return None
-    since = f"since {first:%b} {first.day}" if first.year == ctx.today.year else f"since {first.isoformat()}"
-    return Clarification(state.raw, f"The data begins on {first:%-d %b %Y}: there is nothing for "
-                                    f"{rng.label.removesuffix(' so far')} to count.",
-                         choices=(since,), param="start", replace=rng.words, example=f"signups {since}")
 
 
 def read_interval(state: ReadingState, ctx: ParseContext) -> None:

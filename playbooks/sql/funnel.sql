@@ -37,7 +37,7 @@ words: [how many make it, make it through, how many make it to, how many get to,
         ecommerce funnel, e-commerce funnel, purchase funnel, shopping funnel, convertion, conversions, converts,
         abandonment, abandonment rate, abandon, abandoned, turn into, turned into, went on to, go on to, goes on to,
         then did, to-purchase, view-to-purchase, drop-off rate, drop off rate, completion rate,
-        leaky, how leaky, leaking, leaks]
+        how leaky is, leaky funnel, leaky flow, leaking, leaks]
 definitions:
   - "People: stitched users (anonymous visitors count per device until they sign in)."
 examples:
