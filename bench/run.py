@@ -63,16 +63,42 @@ def label(n: int) -> str:
     return f"{n / 1_000_000:g}M" if n >= 1_000_000 else f"{n // 1000}k"
 
 
+BIG = 50_000_000  # from this size the demo is built with DuckDB's memory capped (it spills beside the file)
+BIG_MEMORY = os.environ.get("PLAYBOT_BENCH_DEMO_MEMORY", "6GB")
+
+
 def demo_for(events: int) -> Path:
+    """The demo warehouse of this size, built once and cached under var/bench/<size>/; a build's time,
+    peak memory and disk size are saved beside it (build.json) and printed."""
     folder = ROOT / "var" / "bench" / label(events)
     segment, product = folder / "segment.duckdb", folder / "product.duckdb"
     spec = DemoSpec(end=END, seed=7, events=events, days=DAYS)
     if needs_rebuild(segment, product, spec, END):  # missing, or written by an older generator
-        started = time.perf_counter()
+        import resource
+
+        started, load = time.perf_counter(), os.getloadavg()[0]
         print(f"building the {label(events)}-event demo warehouse in {folder} ...", flush=True)
-        build_demo(segment, product, spec)
-        print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+        build_demo(segment, product, spec, progress=_progress(events),
+                   memory_limit=BIG_MEMORY if events >= BIG else None)
+        built = {"seconds": round(time.perf_counter() - started), "load_start": load, "load_end": os.getloadavg()[0],
+                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                 "segment_mb": round(segment.stat().st_size / 1e6), "product_mb": round(product.stat().st_size / 1e6)}
+        (folder / "build.json").write_text(json.dumps(built))
+        print(f"  built in {built['seconds']} s (load {load:.1f} to {built['load_end']:.1f}, peak RSS "
+              f"{built['peak_rss_mb']:,} MB), {built['segment_mb']:,} MB on disk", flush=True)
     return segment
+
+
+def _progress(events: int):
+    """Prints the generator's progress every tenth of the way (a 100M build takes most of an hour)."""
+    step = max(1, events // 10)
+    done = {"next": step, "t0": time.perf_counter()}
+
+    def report(n: int, total: int) -> None:
+        if n >= done["next"]:
+            done["next"] += step
+            print(f"  {n:,} of {total:,} events generated, {time.perf_counter() - done['t0']:.0f} s", flush=True)
+    return report
 
 
 def pg_for(events: int, segment: Path) -> str:

@@ -678,15 +678,17 @@ def _build_product_db(path: Path, sim: _Simulation) -> None:
 
 
 def build_demo(segment_path: Path, product_path: Path, spec: DemoSpec,
-               progress: Callable[[int, int], None] | None = None) -> dict:
-    """Generate both demo databases, atomically replacing existing files. Returns summary stats."""
+               progress: Callable[[int, int], None] | None = None, memory_limit: str | None = None) -> dict:
+    """Generate both demo databases, atomically replacing existing files. Returns summary stats.
+    memory_limit: DuckDB's, for the SQL that shapes the tables (the bench's 100M size spills to disk
+    beside the file rather than take most of a shared machine's memory)."""
     segment_path, product_path = Path(segment_path), Path(product_path)
     segment_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_seg = segment_path.with_suffix(f".building-{os.getpid()}")
     tmp_prod = product_path.with_suffix(f".building-{os.getpid()}")
     for p in (tmp_seg, tmp_prod):
         _remove_db(p)
-    con = duckdb.connect(str(tmp_seg))
+    con = duckdb.connect(str(tmp_seg), config={"memory_limit": memory_limit} if memory_limit else {})
     try:
         con.execute("SET TimeZone = 'UTC'")
         builder = _Builder(con, _us(spec.end), (lambda n: progress(n, spec.events)) if progress else None)
