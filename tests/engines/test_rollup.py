@@ -28,6 +28,7 @@ from .. import helpers, oracle_paths
 from .. import oracle_cohorts as oc
 from ..conftest import DATASETS, ENGINES, make_config
 from .test_cohorts import _plans, check_adoption_breakdown
+from .test_paths import path_rows
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 
@@ -207,16 +208,7 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
         assert all(q.result.warehouse == "rollup" for q in answer.queries)
         expected, total = oracle_paths.session_flows(oracle, p["start"], p["end"], p["steps"], p["session_gap_minutes"],
                                                      p["top"])
-        assert _flows(answer, p["steps"]) == (expected, total) and total[0] > 100, question
-
-
-def _flows(answer: Answer, steps: int):
-    rows = [dict(zip(answer.columns, r)) for r in answer.rows]
-    [total] = [r for r in rows if int(r["is_total"]) == 1]
-    count = answer.columns[steps + 1]
-    got = {tuple(r[f"step_{k}"] for k in range(1, steps + 1)): (int(r[count]), int(r["users"]))
-           for r in rows if int(r["is_total"]) == 0}
-    return got, (int(total[count]), int(total["users"]))
+        assert path_rows(answer, p["steps"]) == (expected, total) and total[0] > 100, question
 
 
 @pytest.mark.parametrize("engine,dataset", CASES[:1] + CASES[-1:])

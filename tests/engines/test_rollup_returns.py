@@ -21,10 +21,9 @@ from rollup import RollupStore
 from rollup.returns import MAX_N, RELATIONS
 from warehouse import Warehouse
 
-from .. import helpers
 from .. import oracle_cohorts as oc
 from ..conftest import DATASETS, ENGINES, make_config
-from .test_rollup import Clock, _read, _same, _table, _url
+from .test_rollup import Clock, _ask, _read, _same, _table, _url
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 
@@ -58,12 +57,6 @@ def pair(built, pg_url, tmp_path_factory):
             a.rollup.close()
             for w in a.warehouses.values():
                 w.close()
-
-
-def _ask(answerer, question: str) -> Answer:
-    outcome = helpers.ask(answerer, question)
-    assert isinstance(outcome, Answer), f"{question!r} -> {outcome}"
-    return outcome
 
 
 def _d(value) -> date:
