@@ -31,7 +31,7 @@ ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
          "dimensions", "lookups", "lookahead", "breakdown_of", "rollup"}
-_PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words", "applies", "of_range"}
+_PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words", "applies", "of_range", "returning"}
 _LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 # what `presenter:` may name (answers/presenters registers one function under each; a test checks both lists)
@@ -198,11 +198,15 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         if spec.get("of_range") is not None and (ptype != "interval" or not isinstance(spec["of_range"], bool)):
             raise PlaybookError(path, where, f"parameter {name!r}: of_range: true is for an interval only (a range "
                                              "that is one named period, \"last week\", counts as that period)")
+        if spec.get("returning") is not None and (ptype != "event" or not isinstance(spec["returning"], bool)):
+            raise PlaybookError(path, where, f"parameter {name!r}: returning: true is for an event only (what counts "
+                                             "as coming back; the activation event said is then the cohort)")
         params.append(ParamSpec(name=str(name), type=ptype, required=bool(spec.get("required", False)),
                                 default=spec.get("default"), choices=choices, minimum=spec.get("min"),
                                 maximum=spec.get("max"), help=str(spec.get("help", "")),
                                 extra={"words": {str(k).lower(): [str(w).lower() for w in (v or [])] for k, v in words.items()},
-                                       "applies": applies, "of_range": bool(spec.get("of_range", False))}))
+                                       "applies": applies, "of_range": bool(spec.get("of_range", False)),
+                                       "returning": bool(spec.get("returning", False))}))
     body = text[match.end():]
     if not body.strip():
         raise PlaybookError(path, text[: match.end()].count("\n") + 1, "the SQL body is empty")

@@ -16,13 +16,17 @@ from .kinds import split_sequence
 from .request import Clarification, Reading
 from .state import ReadingState
 from .steps import INTERVAL_WORDS, own_stems, param_of_type, phrase_re
-from .vocabulary import STOPWORDS, stem
+from .vocabulary import STOPWORDS, SYNONYMS, stem
 
 _NONE = SimpleNamespace(kind="")
 # the event is an optional filter of these: "how sticky is the product" names no event, and "retention of
 # users who signed up in october" describes the cohort, not what counts as coming back
 _NOT_AN_EVENT = (r"\b(?:the|our|my|your|this) (?:product|app|site|website|service)\b"
                  r"|\b(?:who|that) (?:signed up|registered|joined)\b")
+
+# "the ios share of that", "what share of signups": a proportion, never Photo Shared
+_SHARE_OF = r"\b(?:(?:what|the|its|their|our|market|[a-z]+'s) )?share(?= of\b| is\b| was\b|$)"
+_NEW_PEOPLE = r"\bnew(?= (?:users|signups|sign ups|people|customers|members|accounts|folks|ppl)\b)"
 
 
 def _example_for(pb: Playbook) -> str:
@@ -39,6 +43,7 @@ def event_text(state: ReadingState) -> str:
     takes_none = pb is not None and spec is None and param_of_type(pb, "events") is None
     if (spec is not None and not spec.required) or takes_none:
         text = re.sub(_NOT_AN_EVENT, " ", text)
+    text = re.sub(_SHARE_OF, " ", text)
     if takes_none:  # words that pick one of its choices ("orders and revenue": metrics) name no event here
         for phrase in sorted({w for s in pb.params for ws in s.extra.get("words", {}).values() for w in ws},
                              key=len, reverse=True):
@@ -87,7 +92,8 @@ CONVERSIONS = (
     re.compile(r"(?:\b(?:share|percent(?:age)?|fraction)|%) of (?P<first>.+?) (?:turn|turned|turns|convert|converted|converts"
                r"|become|became|becomes|lead|leads|led) (?:into|to) (?P<then>.+)$"),
     # "what % of people who view the pricing page sign up": no connector; split where both sides are events
-    re.compile(rf"\b{_SHARE} (?:of )?{_WHO} (?:who|that) (?P<both>[a-z ]+?)(?=,| within| in their| by | for | on | among |$)"),
+    re.compile(rf"\b{_SHARE} (?:of )?(?:{_WHO} )?(?:who|that) (?P<both>[a-z ]+?)"
+               r"(?=,| within| in their| by | for | on | among |$)"),
     # "Added Product to Completed Order within 1 day": two events named in full, "to" between them
     re.compile(r"^(?:from )?(?P<exact>.+? to .+?)(?= within| in | by | for | on | among |,|$)"),
 )
@@ -110,6 +116,7 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         if m is None:
             continue
         parts = _conversion_parts(m) if not m.groupdict().get("both") else _split_both(m.group("both"), ctx)
+        parts = _and_steps(parts, ctx)
         if len(parts) < 2 or COMING_BACK.search(parts[-1]) or NOT_A_STEP.match(parts[-1]):
             continue  # "how many of them came back a week later": retention, not a next step
         if m.groupdict().get("exact") and not all(p in ctx.matcher.by_name for p in parts):
@@ -141,17 +148,29 @@ def _split_both(words: str, ctx: ParseContext) -> list[str]:
     """"view the pricing page sign up" -> ["view the pricing page", "sign up"]: the one place to split where
     each side reads as a different event on its own (else no steps: the rest of the reading decides)."""
     tokens = words.split()
-
-    def reads_whole(side: list[str]):  # the event that every content word of the side was read into
-        found = ctx.matcher.match(" ".join(side))
-        used = set(found.words.split()) if found and found.event else set()
-        return found.event if found and found.event and all(w in used for w in side if w not in STOPWORDS) else None
-
     for i in range(len(tokens) - 1, 0, -1):  # a word shared by both goes with the step before ("page" of pricing)
-        first, then = reads_whole(tokens[:i]), reads_whole(tokens[i:])
+        first, then = _reads_whole(tokens[:i], ctx), _reads_whole(tokens[i:], ctx)
         if first and then and first != then:
             return [" ".join(tokens[:i]), " ".join(tokens[i:])]
     return []
+
+
+def _reads_whole(side: list[str], ctx: ParseContext) -> str | None:
+    """The event that every content word of `side` was read into, or None."""
+    found = ctx.matcher.match(" ".join(side))
+    used = set(found.words.split()) if found and found.event else set()
+    return found.event if found and found.event and all(w in used for w in side if w not in STOPWORDS) else None
+
+
+def _and_steps(parts: list[str], ctx: ParseContext) -> list[str]:
+    """"go on to sign up and add a friend": a later side that is two events joined by "and" is two steps."""
+    out = parts[:1]
+    for part in parts[1:]:
+        sides = part.split(" and ")
+        events = [_reads_whole(side.split(), ctx) for side in sides]
+        whole = len(sides) > 1 and all(events) and len(set(events)) == len(events)
+        out += sides if whole else [part]
+    return out
 
 
 ADD_TO_CART = re.compile(r"(?<![\w-])add(?:ed|s|ing)?(?: (?:it|items?|products?|something))? to (?:the |their |a )?"
@@ -192,6 +211,9 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if pb is not None and pb.param("launch_date") is not None and (param_of_type(pb, "events") or pb.param("event")):
         for said in [m.group(0) for m in LAUNCH_WORDS.finditer(state.text)]:
             state.take(said)  # "after we launched it": the launch the answer marks, not an event (Application Opened)
+    if pb is not None and pb.param("event") is not None and pb.param("event").extra.get("returning"):
+        for said in re.findall(_NEW_PEOPLE, state.text):
+            state.take(said)  # "are new users still around after 30 days": the signup cohort, as always
     text = event_text(state)
     takes_none = pb is not None and pb.param("event") is None and param_of_type(pb, "events") is None
     sequence = split_sequence(text)
@@ -220,6 +242,10 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return None
     match = ctx.matcher.match(text + _platform_hint(state))
     if match is None or takes_none and _describes(match, pb, ctx):
+        return None
+    if _names_the_cohort(match, pb, ctx):  # "retention of october signups": who the cohort is, not a return
+        for word in match.words.split():
+            state.take(word)
         return None
     if takes_none and match.event is not None:  # "session flows ... when they open the app": said, not an error
         state.notes.append(f"{pb.title} covers every event: I did not narrow it to {match.event}.")
@@ -251,13 +277,27 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         state.set(name, match.event if name == "event" else (match.event,), match.words)
         for word in match.words.split():
             state.take(word)
+        cart = re.search(_TO_CART, state.text) if match.event in SYNONYMS["cart"] else None
+        if cart:  # "adding a product to cart": where it is added, part of the event
+            state.take(cart.group(0))
     return None
+
+
+_TO_CART = r"\b(?:to|into|in) (?:the |their |a |your |my )?(?:cart|basket|bag)\b"
 
 
 def _platform_hint(state: ReadingState) -> str:
     """"inbox views on web": the filter already read says which of a page and a screen is meant."""
     platforms = {v for d, v in state.params.get("filters") or () if d in ("platform", "os")}
     return " web" if "Web" in platforms else (" ios" if platforms & {"iOS", "Android"} else "")
+
+
+def _names_the_cohort(match, pb: Playbook | None, ctx: ParseContext) -> bool:
+    """The activation event said to a playbook whose event is what counts as coming back ("weekly retention
+    for october signups", "d1 retention of people who signed up"): the cohort, already its default."""
+    spec = pb.param("event") if pb is not None else None
+    return spec is not None and bool(spec.extra.get("returning")) and match.event is not None \
+        and match.event == ctx.activation_event
 
 
 def _describes(match, pb: Playbook, ctx: ParseContext) -> bool:

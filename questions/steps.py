@@ -282,6 +282,9 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
     if by is None:  # "which weekday do we get the most signups on", "which country brings the most orders"
         by = next((m for m in re.finditer(WHICH_DIM, state.text) if dimension_by_word(m.group(1))), None)
         named = by.group(0) if by else ""
+    if by is None:  # "d1 retention by channel signups": the dimension's words, then words the split does not end on
+        by = _by_then_more(state.text)
+        named = by.group(0) if by else ""
     dim = dimension_by_word(_bare_dim(by.group(1))) if by else None
     versus = None
     if dim is None:  # "mac vs windows", "ios vs web", "pro vs free": the dimension both values belong to
@@ -306,6 +309,17 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
     if versus is not None and named not in state.text:  # "ios ... better than web": each value said
         for word in named.split():
             state.take(word)
+    return None
+
+
+def _by_then_more(text: str) -> re.Match | None:
+    """"by channel signups": the longest run of words after "by" that names a dimension."""
+    for m in re.finditer(r"\b(?:by|per) ((?:[a-z]+ ){0,3}[a-z]+)", text):
+        words = m.group(1).split()
+        for n in range(len(words), 0, -1):
+            if dimension_by_word(_bare_dim(" ".join(words[:n]))):
+                said = re.escape(" ".join(words[:n]))
+                return re.compile(rf"\b{re.escape(m.group(0).split()[0])} ({said})\b").search(text, m.start())
     return None
 
 

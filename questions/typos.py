@@ -20,7 +20,8 @@ MONTH_WORDS = [m.lower() for m in calendar.month_name if m] + [d.lower() for d i
 OTHER_WORDS = ("average median total rate ratio percent percentage share compare compared versus breakdown "
                "broken split grouped segment segmented within least first steps after before during trend "
                "growth cohort cohorts retention retained active users signups sessions revenue funnel conversion "
-               "adoption engagement stickiness better worse higher lower faster slower").split()
+               "adoption engagement stickiness better worse higher lower faster slower finish finished complete completed "
+               "people convert converted return returned started").split()
 
 
 def distance(a: str, b: str, limit: int) -> int:

@@ -23,6 +23,7 @@ IRREGULAR = {
     "signups": "signup", "sign-ups": "signup", "sign-up": "signup", "logins": "login", "log-in": "login",
     "checkouts": "checkout", "opened": "open", "opens": "open", "opening": "open",
     "started": "start", "starts": "start", "completed": "complete", "completes": "complete",
+    "finish": "complete", "finished": "complete", "finishes": "complete", "finishing": "complete",
     "added": "add", "adds": "add", "adding": "add", "invited": "invite", "invites": "invite", "inviting": "invite",
     "messages": "message", "messaging": "message", "messaged": "message", "photos": "photo", "pics": "pic",
     "images": "image", "stickers": "sticker", "friends": "friend", "orders": "order", "ordered": "order",

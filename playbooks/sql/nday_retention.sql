@@ -14,7 +14,7 @@ params:
   group_by: {type: dimension, applies: users, default: signup_weekday, help: "signup weekday (default), channel, platform, plan, ..."}
   top: {type: int, default: 7, min: 1, max: 20, help: "the N largest segments; the rest are Other"}
   filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. platform:iOS"}
-  event: {type: event, help: "what counts as coming back (default: any event)"}
+  event: {type: event, returning: true, help: "what counts as coming back (default: any event)"}
   retained:
     type: enum
     choices: [on_day, on_or_after]
@@ -41,7 +41,13 @@ words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 
         the day after they sign up, after their first day, day after signup, day after signing up, next day after,
         7 days later, 1 day later, 14 days later, 28 days later, 30 days later, came back 7 days later,
         come back 7 days later, came back 1 day later, came back 30 days later, back 7 days later,
-        next-day retention, next day retention, next-day return rate, next day return rate, day-after retention]
+        next-day retention, next day retention, next-day return rate, next day return rate, day-after retention,
+        back after a day, back after a week, back after a month, back after 1 day, back after 2 days, back after 3 days, back after 7 days, back after 14 days, back after 28 days, back after 30 days, back after 1 week, back after 2 weeks, back after 4 weeks, back after 1 month, back after one week, back after two weeks, back after their first week, back after their first day,
+        still around after a day, still around after a week, still around after a month, still around after 1 day, still around after 2 days, still around after 3 days, still around after 7 days, still around after 14 days, still around after 28 days, still around after 30 days, still around after 1 week, still around after 2 weeks, still around after 4 weeks, still around after 1 month, still around after one week, still around after two weeks, still around after their first week, still around after their first day,
+        still active after a day, still active after a week, still active after a month, still active after 1 day, still active after 2 days, still active after 3 days, still active after 7 days, still active after 14 days, still active after 28 days, still active after 30 days, still active after 1 week, still active after 2 weeks, still active after 4 weeks, still active after 1 month, still active after one week, still active after two weeks, still active after their first week, still active after their first day,
+        still using it after a day, still using it after a week, still using it after a month, still using it after 1 day, still using it after 2 days, still using it after 3 days, still using it after 7 days, still using it after 14 days, still using it after 28 days, still using it after 30 days, still using it after 1 week, still using it after 2 weeks, still using it after 4 weeks, still using it after 1 month, still using it after one week, still using it after two weeks, still using it after their first week, still using it after their first day,
+        returned after a day, returned after a week, returned after a month, returned after 1 day, returned after 2 days, returned after 3 days, returned after 7 days, returned after 14 days, returned after 28 days, returned after 30 days, returned after 1 week, returned after 2 weeks, returned after 4 weeks, returned after 1 month, returned after one week, returned after two weeks, returned after their first week, returned after their first day,
+        still here after a day, still here after a week, still here after a month, still here after 1 day, still here after 2 days, still here after 3 days, still here after 7 days, still here after 14 days, still here after 28 days, still here after 30 days, still here after 1 week, still here after 2 weeks, still here after 4 weeks, still here after 1 month, still here after one week, still here after two weeks, still here after their first week, still here after their first day]
 definitions: []
 examples:
   - n-day retention

@@ -16,7 +16,7 @@ params:
   start: {type: date, help: first cohort day (inclusive)}
   end: {type: date, help: day after the last cohort (exclusive)}
   interval: {type: interval, default: week, choices: [day, week, month], of_range: true}
-  event: {type: event, help: "what counts as coming back (default: any event)"}
+  event: {type: event, returning: true, help: "what counts as coming back (default: any event)"}
   group_by: {type: dimension, applies: users, help: "retention curves per platform, channel, plan, signup weekday, ... (the value on the signup event)"}
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest segments; the rest are Other"}
   filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. platform:iOS, channel:google"}

@@ -21,7 +21,7 @@ params:
   top: {type: int, default: 10, min: 1, max: 25, help: "how many sequences to show"}
   filters: {type: filters, applies: events, help: "only events matching, e.g. platform:iOS (sessions are built from those events)"}
 default_range: {day: 30}
-words: [session flows, session flow, sequences within sessions, event sequences within, first events in a session, first events in sessions, do first when, move through, navigate, navigation, first events of sessions, how users move,
+words: [session flows, session flow, start of a session, start of sessions, start of their session, beginning of a session, beginning of sessions, sequences within sessions, event sequences within, first events in a session, first events in sessions, do first when, move through, navigate, navigation, first events of sessions, how users move,
         how people move, start their sessions, session paths, flows, first steps of sessions, journey through,
         typical journey, step by step, move around, moving around, session openers, session opener, event sequences,
         sequences, start a session, first thing people do, first thing users do, first thing, navigate the app,
