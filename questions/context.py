@@ -12,7 +12,7 @@ from segment.dimensions import DIMENSIONS
 from .lexicon import FILLER, LANGUAGES, VALUE_WORDS
 from .request import Request
 from .timerange import HOLIDAYS
-from .typos import TIME_WORDS, Speller, vocabulary
+from .typos import CONNECTORS, TIME_WORDS, Speller, vocabulary
 from .vocabulary import STOPWORDS, EventMatcher
 
 
@@ -64,7 +64,8 @@ def speller_for(library: Library, matcher: EventMatcher) -> Speller:
             _SPELLERS.clear()
         words = [w for pb in library.all() for w in (*pb.words, pb.id.replace("_", " "))]
         words += [w for pb in library.all() for s in pb.params for ws in s.extra.get("words", {}).values() for w in ws]
-        vocab = vocabulary(words) - (FILLER - set(TIME_WORDS))  # never "corrected" into a word that means nothing here
+        # never "corrected" into a word that means nothing here (a connector of a conversion still means something)
+        vocab = vocabulary(words) - (FILLER - set(TIME_WORDS) - CONNECTORS) | CONNECTORS
         event_words = set(matcher.vocabulary) - vocab
         known = {w for d in DIMENSIONS.values() for phrase in d.words for w in phrase.split()}
         known |= {w for words in VALUE_WORDS.values() for phrase in words for w in phrase.split()} | set(LANGUAGES)

@@ -16,7 +16,7 @@ from .kinds import split_sequence
 from .request import Clarification, Reading
 from .state import ReadingState
 from .steps import INTERVAL_WORDS, own_stems, param_of_type, phrase_re
-from .vocabulary import STOPWORDS, SYNONYMS, stem
+from .vocabulary import STOPWORDS, SYNONYMS, VERBS, stem
 
 _NONE = SimpleNamespace(kind="")
 # the event is an optional filter of these: "how sticky is the product" names no event, and "retention of
@@ -26,6 +26,8 @@ _NOT_AN_EVENT = (r"\b(?:the|our|my|your|this) (?:product|app|site|website|servic
 
 # "the ios share of that", "what share of signups": a proportion, never Photo Shared
 _SHARE_OF = r"\b(?:(?:what|the|its|their|our|market|[a-z]+'s) )?share(?= of\b| is\b| was\b|$)"
+_AMONG_ACTIVE = (r"\b(?:among|of|across|for) (?:our |the |all |all the )?active (?P<who>users|shoppers|people|customers|members"
+                 r"|folks|ppl|accounts)\b")
 _NEW_PEOPLE = r"\bnew(?= (?:users|signups|sign ups|people|customers|members|accounts|folks|ppl)\b)"
 
 
@@ -51,8 +53,8 @@ def event_text(state: ReadingState) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_WHO = (r"(?:(?:(?:the|our|all|all the|those|these) )?(?:people|users|folks|ppl|visitors|customers|signups|ones|accounts)"
-        r"|those|everyone|everybody|anyone)")
+_WHO = (r"(?:(?:(?:the|our|all|all the|those|these) )?(?:(?!who\b|new\b)[a-z]+ )?(?:people|users|folks|ppl|visitors|customers"
+        r"|signups|ones|accounts|shoppers)|those|everyone|everybody|anyone)")  # "the newsletter people", "ios users"
 _SHARE = r"(?:how many|what ?%|what percent(?:age)?|what share|what fraction|what proportion|how much)"
 _THEN = r"(?:(?:of them|of those) )?(?:then |later |also |actually |eventually |(?:went|go|goes|going) on to |ended up |end up )*"
 CONVERSIONS = (
@@ -65,6 +67,12 @@ CONVERSIONS = (
                r"(?=,| broken| split| by | for | on | among |$)"),
     # "view-to-purchase rate", "signup-to-invite"
     re.compile(r"(?P<hyphen>\b[a-z]+(?:-to-[a-z]+)+)\b"),
+    # "onboarding screen to first message, how many make it?": the steps, then the question of getting through
+    re.compile(rf"^(?:from )?(?P<steps>.+? to .+?),? {_SHARE} (?:of them |people |users )?(?:make it|get there|get through"
+               r"|convert|follow through|complete it|do it)\b"),
+    # "how many who start checkout dont finish": the drop-off of the same two steps
+    re.compile(rf"\b{_SHARE} (?:of )?{_WHO}? ?who (?P<first>.+?) (?P<never>don'?t|do not|never|didn'?t|did not|fail to"
+               r"|failed to|won'?t|doesn'?t|does not) (?:end up |go on to |actually )?(?P<then>.+)$"),
     # "of those who signed up how many went on to send a message", "of the people who added a friend, how many sent"
     re.compile(rf"\b(?:of|among) {_WHO}? ?who (?P<first>.+?),? {_SHARE} (?:of them )?(?:people |users )?{_THEN}(?P<then>.+)$"),
     # "what % of people who land on the sign up page actually sign up", "how many people who signed up went on to buy"
@@ -93,7 +101,7 @@ CONVERSIONS = (
                r"|become|became|becomes|lead|leads|led) (?:into|to) (?P<then>.+)$"),
     # "what % of people who view the pricing page sign up": no connector; split where both sides are events
     re.compile(rf"\b{_SHARE} (?:of )?(?:{_WHO} )?(?:who|that) (?P<both>[a-z ]+?)"
-               r"(?=,| within| in their| by | for | on | among |$)"),
+               r"(?=,| \.| within| in their| by | for | on | among |$)"),
     # "Added Product to Completed Order within 1 day": two events named in full, "to" between them
     re.compile(r"^(?:from )?(?P<exact>.+? to .+?)(?= within| in | by | for | on | among |,|$)"),
 )
@@ -116,7 +124,8 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         if m is None:
             continue
         parts = _conversion_parts(m) if not m.groupdict().get("both") else _split_both(m.group("both"), ctx)
-        parts = _and_steps(parts, ctx)
+        said = _and_steps(parts, ctx)
+        parts = _pronoun_steps(said)
         if len(parts) < 2 or COMING_BACK.search(parts[-1]) or NOT_A_STEP.match(parts[-1]):
             continue  # "how many of them came back a week later": retention, not a next step
         if m.groupdict().get("exact") and not all(p in ctx.matcher.by_name for p in parts):
@@ -132,10 +141,13 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
             state.playbook, state.playbook_words = pb, m.group(0)
             state.readings.append(Reading("playbook", pb.id, m.group(0)))
         state.set(spec.name, steps, " → ".join(parts))
-        for part in parts:  # the steps' words (what qualifies them, "on their iphone", is read by later steps)
+        for part in said:  # the steps' words (what qualifies them, "on their iphone", is read by later steps)
             state.take(part)
         if m.groupdict().get("newcomers"):
             state.take(m.group("newcomers"))  # "of new signups": the first step, Signed Up
+        if m.groupdict().get("never"):  # "how many who start checkout don't finish": the same steps, the drop-off
+            state.take(m.group("never"))
+            state.notes.append(f"Those who did not go on are the drop-off between {steps[0]} and {steps[-1]}.")
         for connector in ("went on to", "go on to", "turn into", "turned into", "ended up", "end up", "to", "into", "then",
                           "actually", "eventually", "later"):
             if re.search(rf"\b{connector}\b", m.group(0)):
@@ -156,10 +168,24 @@ def _split_both(words: str, ctx: ParseContext) -> list[str]:
 
 
 def _reads_whole(side: list[str], ctx: ParseContext) -> str | None:
-    """The event that every content word of `side` was read into, or None."""
+    """The event that every content word of `side` was read into, or None ("looked at", "something": no content)."""
     found = ctx.matcher.match(" ".join(side))
     used = set(found.words.split()) if found and found.event else set()
-    return found.event if found and found.event and all(w in used for w in side if w not in STOPWORDS) else None
+    return found.event if found and found.event and all(w in used for w in side if w not in STOPWORDS
+                                                        and w not in _NO_CONTENT) else None
+
+
+_NO_CONTENT = frozenset("something anything one it them some stuff looked look looks looking hit hits landed land at".split())
+
+
+def _pronoun_steps(parts: list[str]) -> list[str]:
+    """"open the invite screen ... send one": the thing a later step's pronoun stands for, from the step before."""
+    out = parts[:1]
+    for part in parts[1:]:
+        m = re.fullmatch(r"([a-z]+) (?:one|it|them|some|any|one too)", part)
+        things = [w for w in out[-1].split() if w not in STOPWORDS and w not in VERBS and w not in _NO_CONTENT]
+        out.append(f"{m.group(1)} {things[-1]}" if m and things else part)
+    return out
 
 
 def _and_steps(parts: list[str], ctx: ParseContext) -> list[str]:
@@ -211,6 +237,9 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if pb is not None and pb.param("launch_date") is not None and (param_of_type(pb, "events") or pb.param("event")):
         for said in [m.group(0) for m in LAUNCH_WORDS.finditer(state.text)]:
             state.take(said)  # "after we launched it": the launch the answer marks, not an event (Application Opened)
+    if pb is not None and "active" in own_stems(pb):  # "adoption of X among active shoppers": its own population
+        for m in re.finditer(_AMONG_ACTIVE, state.full):  # its words may have gone with the playbook's own
+            state.take(m.group(0) if m.group(0) in state.text else m.group("who"))
     if pb is not None and pb.param("event") is not None and pb.param("event").extra.get("returning"):
         for said in re.findall(_NEW_PEOPLE, state.text):
             state.take(said)  # "are new users still around after 30 days": the signup cohort, as always

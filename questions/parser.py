@@ -136,14 +136,17 @@ def clean(text: str) -> str:
     return re.sub(r"(?:\s*\.)+$", "", text).strip()
 
 
-ASIDE = re.compile(r" \. ((?:(?:i'm|im|i am|we're|were|we are) )?(?:asking (?:for|because)|trying to"
-                   r"|need (?:it|this|these|that|them) (?:for|by)|needed for|want to (?:know|see|decide|check|understand|figure)"
+ASIDE = re.compile(r"(?: \.| -+| ;|,) ((?:(?:i'm|im|i am|we're|were|we are|just|and) )?(?:asking (?:for|because)|trying to"
+                   r"|need (?:it|this|these|that|them) (?:for|by)|needed for|(?:i )?want(?:ed)? (?:it|this|that|them) for"
+                   r"|(?:i )?want(?:ed)? to (?:know|see|decide|check|understand|figure|make sure|sanity|double|confirm|compare)"
+                   r"|sanity check|double check|making sure|to make sure|putting (?:together|togther|this together)"
+                   r"|we just (?:sent|shipped|launched|ran|changed|released|pushed|started)"
                    r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands"
                    r"|qbr|okr)"
                    r"|(?:it )?feels like|seems like|"
                    r"looks like|i (?:think|feel|suspect|heard|guess)|just curious|curious|fyi|context|prepping|prep(?:ping)? for"
                    r"|working on|planning|so (?:we|i) can|product wants|leadership wants|my boss|the ceo|thanks|thank you|thx|ty"
-                   r"|cheers|appreciate it)\b[^.]*)$")
+                   r"|cheers|appreciate it)\b(?:[^.]|(?<=\d)\.(?=\d))*)$")  # "3.4.0" does not end the sentence
 
 
 def _product_named(text: str, ctx: ParseContext) -> str:

@@ -40,7 +40,8 @@ INTERVAL_WORDS = [
 ]
 PARAM_RE = r"\b([a-z_]+)=(\"[^\"]*\"|'[^']*'|[^\s]+)"  # no spaces: "days of inactivity = churned" is a question
 BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:ing)? (?:it )?down )?by|per|for each"
-         r"|on each|in each|for every|split(?: it)? by|across) ([a-z][a-z ]{1,30}?)"
+         r"|on each|in each|for every|split(?: it)? by|across|(?:on|for|across|between|in) (?:the |all the |all )?"
+         r"(?:different|various)) ([a-z][a-z ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
          r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z ])")
@@ -309,6 +310,9 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
     if versus is not None and named not in state.text:  # "ios ... better than web": each value said
         for word in named.split():
             state.take(word)
+    if versus is not None:  # "on app version 3.2.0 vs 3.4.0": the dimension's own name, said beside its values
+        said = next((w for w in sorted(dim.words, key=len, reverse=True) if phrase_re(w).search(state.text)), None)
+        state.take(said or "")
     return None
 
 
@@ -325,7 +329,8 @@ def _by_then_more(text: str) -> re.Match | None:
 
 def _bare_dim(words: str) -> str:
     """"which payment plan", "their country": the dimension's words without what points at them."""
-    words = re.sub(r"^(?:which|what|the|their|each|every|whichever) ", "", words.strip())
+    words = re.sub(r"^(?:(?:which|what|the|their|each|every|whichever|all|all the) )?(?:(?:different|various) )?", "",
+                   words.strip())
     return re.sub(r"(?: (?:their|they're|theyre|they|they are|people are|users are|are|is|on|in))+$", "", words)
 
 

@@ -22,6 +22,8 @@ OTHER_WORDS = ("average median total rate ratio percent percentage share compare
                "growth cohort cohorts retention retained active users signups sessions revenue funnel conversion "
                "adoption engagement stickiness better worse higher lower faster slower finish finished complete completed "
                "people convert converted return returned started").split()
+# filler words that still carry a reading (a conversion's "actually send"): corrected into when misspelt
+CONNECTORS = frozenset("actually eventually usually really".split())
 
 
 def distance(a: str, b: str, limit: int) -> int:

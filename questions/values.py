@@ -106,8 +106,9 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
                 continue  # (a substring test first: most words are not in the question at all)
             pattern = _compiled(word, dim, bool(re.search(rf"\b{re.escape(word.upper())}\b", raw)))
             m = pattern.search(text) if pattern else None
-            if m is None or (word == "app" and re.match(r" (?:opens?|opened|launch(?:es|ed)?|starts?)\b", text[m.end():])):
-                continue  # "app opens" is the event, not a filter on the app
+            if m is None or (word == "app" and re.match(r" (?:opens?|opened|launch(?:es|ed)?|starts?|versions?|builds?"
+                                                          r"|releases?)\b", text[m.end():])):
+                continue  # "app opens" is the event, "app version" the dimension, not a filter on the app
             stored = _stored(dim, canonical, data)
             if stored is not None:  # "german signups": the signups are the event, not part of the filter
                 found.append((dim, stored, re.sub(r"\s+(?:signups?|sign-ups)$", "", m.group(0).strip())))
@@ -149,8 +150,8 @@ def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tup
     data = values.get("app_version") or {}
     said = m.group(1) or m.group(2) or m.group(3)
     under = [v for k, v in data.items() if k.startswith(said + ".")]
-    if said not in data and len(under) > 1:  # "version 3" over 3.4.0, 3.3.1 and 3.2.0: not one of them silently
-        return [], None
+    if said not in data and len(under) > 1:  # "version 3" over 3.4.0, 3.3.1 and 3.2.0: asked, not one of them silently
+        return [], ("app_version", said, under)
     stored = data.get(said) or next(iter(under), None)
     if stored is None:
         return [], ("app_version", said, list(data.values()))
@@ -229,7 +230,11 @@ FAR_VERSUS = re.compile(r"(?<![\w-])(?:vs\.?|versus|compared (?:to|with)|against
                         r"(\w[\w.-]*)(?![\w-])")
 
 REST = re.compile(r"(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) (?:everything|everyone|everybody|anything|all) "
-                  r"else(?![\w-])|(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) the rest(?![\w-])")
+                  r"else(?![\w-])|(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) the rest(?![\w-])"
+                  # "3.4.0 vs older builds", "pro vs the other plans": that value against the others
+                  r"|(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) (?:the |all )?(?:older|earlier|previous|prior"
+                  r"|newer|later|other|every other) (?:app )?(?:versions?|builds?|releases?|ones|platforms|plans|channels"
+                  r"|countries|locales|devices)(?![\w-])")
 
 
 def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
@@ -242,9 +247,10 @@ def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
             return found[0], f"{found[1]} {m.group(1)} {m.group(2)}"
     rest = REST.search(text)
     if rest:  # "revenue ios vs everything else": that value against the rest, as a breakdown
-        dims = {d for d, _ in value_of(rest.group(1) or rest.group(2), catalog)}
-        if dims:
-            return next(d for d in ORDER if d in dims), rest.group(0)
+        dims = {d for d, _ in value_of(rest.group(1) or rest.group(2) or rest.group(3), catalog)}
+        if dims:  # "on app version 3.4.0 vs older versions": the dimension's name said before the value too
+            named = re.search(r"(?:(?:on |for |in )?(?:the )?(?:app )?(?:version|build|release) )$", text[:rest.start()])
+            return next(d for d in ORDER if d in dims), (named.group(0) if named else "") + rest.group(0)
     for m in VERSUS.finditer(text):
         left, right = m.group(1), m.group(2)
         for a in (left, left.split()[-1]):

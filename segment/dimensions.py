@@ -35,7 +35,8 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in [
     Dimension("os", "Operating system", "event", "context_os_name", ("os", "operating system", "operating systems")),
     Dimension("device", "Device type", "event", "context_device_type", ("device", "devices", "device type")),
     Dimension("locale", "Locale", "event", "context_locale", ("locale", "locales", "language", "languages")),
-    Dimension("app_version", "App version", "event", "context_app_version", ("app version", "version", "versions")),
+    Dimension("app_version", "App version", "event", "context_app_version", (
+        "app version", "version", "versions", "app build", "build", "builds", "release", "releases", "app release")),
     Dimension("segment_source", "Segment source", "event", "source", ("segment source", "source schema")),
     Dimension("channel", "Acquisition channel", "user", "channel",
               ("channel", "channels", "acquisition channel", "marketing channel", "utm source", "campaign source",
@@ -74,9 +75,10 @@ def platform_case(column_sql: str) -> str:
 def dimension_by_word(words: str) -> Dimension | None:
     """'platform' -> platform; 'acquisition channel' -> channel."""
     text = words.strip().lower()
-    for d in DIMENSIONS.values():
-        if text == d.name or text in d.words:
-            return d
+    for said in (text, text[:-1] if text.endswith("s") else None):  # "app versions" as "app version"
+        for d in DIMENSIONS.values():
+            if said and (said == d.name or said in d.words):
+                return d
     return None
 
 

@@ -33,7 +33,8 @@ lookback_days: 27
 # reads events only by day (hourly: per hour, raw events): the activity rollup answers it when fresh (docs/rollup.md)
 rollup: {days: true, unless: {interval: [hour]}}
 words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky, stickier,
-        getting stickier, more sticky,
+        getting stickier, more sticky, shoppers were active, customers were active, buyers were active,
+        shoppers active, customers active, how many shoppers were active,
         user count, people using, unique users, active user count, active user, were active, actives, used the app,
         used the product, app usage, product usage, people have used, users have used, have used the app, logged in, log in, who logged in, users logged in, people logged in, people log in,
         users log in, log in daily, logged in daily, ppl logged in, signed in, who signed in, sign in, users signed in,
