@@ -365,7 +365,9 @@ def _relation_ctes(body: str, plan: RelationPlan, ctx: RenderContext, derived: d
 def _check_rollup_tables(playbook: Playbook, params: dict[str, Any], layout: RollupLayout) -> None:
     """A playbook whose rollup branch reads derived tables (`rollup: {tables: [...]}`, `{param}` standing for an
     int parameter's value) reads raw events unless this rollup holds them, and when it is filtered or broken
-    down by a dimension (the derived tables keep none)."""
+    down by a dimension (the derived tables keep none). A filter on the signup (`applies: users`) is read
+    from the rollup's people, the users relation, when they keep its column (the person columns and the
+    rollup's dimensions as seen on the signup event)."""
     if not playbook.rollup_tables:
         return
 
@@ -382,7 +384,12 @@ def _check_rollup_tables(playbook: Playbook, params: dict[str, Any], layout: Rol
         name = re.sub(r"\{(\w+)\}", value, table)
         if name not in layout.tables:
             raise NotCoverable(f"This activity rollup holds no {name} table.")
-    dimensional = [s.name for s in playbook.params if s.type in ("dimension", "filters") and params.get(s.name)]
+    def kept(spec, value) -> bool:  # a filter on the signup whose every dimension the people table keeps
+        return spec.type == "filters" and spec.extra.get("applies") == "users" and all(
+            DIMENSIONS[d].level == "user" or d in layout.dimensions for d, _ in value)
+
+    dimensional = [s.name for s in playbook.params if s.type in ("dimension", "filters") and params.get(s.name)
+                   and not kept(s, params[s.name])]
     if dimensional or playbook.meta.get("dimensions"):
         raise NotCoverable("The activity rollup's derived tables keep no dimensions.")
 

@@ -22,6 +22,7 @@ class Ev:
     source: str
     library: str | None = None
     os: str | None = None
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,13 @@ class Oracle:
                 prev = ids.get(r["anonymous_id"])
                 if prev is None or r["timestamp"] > prev[0]:
                     ids[r["anonymous_id"]] = (r["timestamp"], r["user_id"])
-            context = ["context_library_name", "context_os_name"]
+            context = ["context_library_name", "context_os_name", "context_locale"]
             for r in _fetch(run, s, "tracks", ["anonymous_id", "user_id", "event_text", "timestamp",
                                                 "context_campaign_source", "received_at", *context]):
                 self._received(s, r["received_at"], r["timestamp"])
                 raw.append((r["anonymous_id"], r["user_id"], r["event_text"], r["timestamp"], s,
-                            r["context_library_name"], r["context_os_name"], r["context_campaign_source"]))
+                            r["context_library_name"], r["context_os_name"], r["context_campaign_source"],
+                            r["context_locale"]))
             for table, suffix in (("pages", "Page"), ("screens", "Screen")):
                 try:
                     rows = _fetch(run, s, table, ["anonymous_id", "user_id", "name", "timestamp", "received_at", *context])
@@ -86,7 +88,7 @@ class Oracle:
                 for r in rows:
                     self._received(s, r["received_at"], r["timestamp"])
                     raw.append((r["anonymous_id"], r["user_id"], f"Viewed {r['name']} {suffix}", r["timestamp"], s,
-                                r["context_library_name"], r["context_os_name"], None))
+                                r["context_library_name"], r["context_os_name"], None, r["context_locale"]))
             for r in _fetch(run, s, "users", ["id", "received_at", "plan"]):
                 prev = latest_traits.get(r["id"])
                 if prev is None or r["received_at"] > prev[0]:
@@ -97,11 +99,11 @@ class Oracle:
         self.events: list[Ev] = []
         activation: dict[str, datetime] = {}
         channel: dict[str, str | None] = {}
-        for anon, uid, name, ts, source, library, os_name, campaign in raw:
+        for anon, uid, name, ts, source, library, os_name, campaign, locale in raw:
             stitched = uid if uid is not None else self.identity.get(anon)
             key = stitched if stitched is not None else anon
             local = self.local(ts)
-            ev = Ev(key, stitched is None, name, local, source, library, os_name)
+            ev = Ev(key, stitched is None, name, local, source, library, os_name, locale)
             self.all_events.append(ev)
             if self.as_of is not None and local >= self.as_of:
                 continue  # after the moment of the question: never counted
@@ -195,6 +197,8 @@ class Oracle:
             return PLATFORMS.get(e.library, e.library)
         if dimension == "os":
             return e.os
+        if dimension == "locale":
+            return e.locale
         return self.person.get(e.user, {}).get(dimension)
 
     def matches(self, e: Ev, filters: dict[str, str]) -> bool:

@@ -191,12 +191,15 @@ def feature_adoption_by(o: Oracle, events: list[str], start: date, end: date, un
 
 def retention_drivers(o: Oracle, start: date, end: date, now: datetime, first_days: int,
                       events: list[str] | None = None, thresholds: tuple[int, ...] = (1, 2, 3, 5, 10),
-                      candidates: int = 12) -> dict[tuple[str, int], tuple[int, int, int, int]]:
+                      candidates: int = 12, filters: dict[str, str] | None = None
+                      ) -> dict[tuple[str, int], tuple[int, int, int, int]]:
     """{(event, N): (signups, did it >= N times in the first days, of them retained, retained overall)}.
 
-    Signups in [start, end) whose day 35 is over; retained = active in days [28, 35) after signup."""
+    Signups in [start, end) whose day 35 is over; retained = active in days [28, 35) after signup. With
+    filters, the signups whose signup event matches them; their events count wherever they happened."""
+    allowed = signups(o, start, end, None, 5, filters) if filters else o.activation
     cohort = {u: t for u, t in o.activation.items()
-              if _dt(start) <= t < _dt(end) and t + timedelta(days=35) <= now}
+              if _dt(start) <= t < _dt(end) and t + timedelta(days=35) <= now and u in allowed}
     times: dict[tuple[str, str], int] = defaultdict(int)
     retained: set[str] = set()
     for e in o.events:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from .oracle import Oracle
+from .oracle_cohorts import signups
 
 
 def funnel(o: Oracle, steps: list[str], start, end, window_days: int, dimension: str | None = None, top: int = 5,
@@ -224,12 +225,14 @@ def ecommerce(o: Oracle, start, end, unit: str, measure: str = "revenue", dimens
 
 
 def ltv(o: Oracle, start, end, first_days: int, today, measure: str = "revenue", dimension: str = "channel",
-        top: int = 10) -> tuple[dict, int]:
+        top: int = 10, filters: dict[str, str] | None = None) -> tuple[dict, int]:
     """({segment or None: (people, customers, orders, revenue, fallback orders)}, people still waiting): people
-    who signed up in [start, end) and whose first `first_days` days ended by today, with their orders in those days."""
+    who signed up in [start, end) and whose first `first_days` days ended by today, with their orders in those days.
+    With filters, only the people whose signup event matches them (their orders count from any platform)."""
     lo, hi = o._dt(start), o._dt(end)
     window = timedelta(days=first_days)
-    acquired = {u: t for u, t in o.activation.items() if lo <= t < hi}
+    allowed = signups(o, start, end, None, 5, filters) if filters else o.activation
+    acquired = {u: t for u, t in o.activation.items() if lo <= t < hi and u in allowed}
     over = {u: t for u, t in acquired.items() if t + window <= o._dt(today)}
     orders: dict[str, list] = defaultdict(list)
     for x in o.orders:

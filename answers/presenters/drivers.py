@@ -6,7 +6,7 @@ from charts.spec import BarChart, Series
 
 from ..formatting import fmt_number, range_words
 from ..model import KeyNumber, Presentation, PresentEnv, Table
-from .common import range_phrase
+from .common import filter_phrase, range_phrase
 
 MIN_GROUP = 20  # fewer people on either side: shown, but never called the best signal
 
@@ -33,17 +33,19 @@ def present_retention_drivers(env: PresentEnv) -> Presentation:
     drivers = driver_rows(raw)
     people = int(raw[0]["people"]) if raw else 0
     kept = int(raw[0]["retained"]) if raw else 0
-    phrase = range_phrase(env)
+    phrase, only = range_phrase(env), filter_phrase(p)  # "(platform: Android)": the people whose signup matches
     best = next((d for d in drivers if d["solid"] and d["lift"] is not None), None)
 
     def name(d: dict) -> str:
         return f"{d['event']} ≥ {d['threshold']}×"
 
     if best is None:
-        headline = (f"No early action separates who stays among the {people:,} people who signed up {range_words(phrase)} "
-                    f"and reached day 35" if people else f"No one who signed up {range_words(phrase)} has reached day 35 yet")
+        signed_up = f"signed up {range_words(phrase)}{only}"
+        headline = (f"No early action separates who stays among the {people:,} people who {signed_up} and reached day 35"
+                    if people else f"No one who {signed_up} has reached day 35 yet")
     else:
-        headline = (f"Strongest early signal: {best['event']} at least {best['threshold']}× in the first {days} × 24 hours — "
+        headline = (f"Strongest early signal{only}: {best['event']} at least {best['threshold']}× in the first {days} × 24 "
+                    "hours — "
                     f"{fmt_number(best['with'], 'pct')} still active a month later (n={best['did']:,}) vs "
                     f"{fmt_number(best['without'], 'pct')} of the rest (n={best['rest']:,}), lift {best['lift']:.2f}×, "
                     f"{fmt_number(best['coverage'], 'pct')} of signups do it")
@@ -56,13 +58,13 @@ def present_retention_drivers(env: PresentEnv) -> Presentation:
                        for d in shown)
     top = [d for d in drivers if d["lift"] is not None][:12]
     chart = BarChart(
-        title=f"Retention lift of early actions (first {days} days)", subtitle=f"signups {phrase} · 24-hour days from "
+        title=f"Retention lift of early actions (first {days} days)", subtitle=f"signups {phrase}{only} · 24-hour days from "
         "signup · lift = retained if did it / if not",
         labels=tuple(name(d) for d in top), series=(Series("lift", tuple(d["lift"] for d in top)),),
         value_format="float", value_label="lift (× the retention of the rest)",
         annotations=tuple(f"{d['lift']:.2f}× · {fmt_number(d['coverage'], 'pct')} (n={d['did']:,})" for d in top))
     return Presentation(
-        title=f"Retention drivers · signups {phrase}", headline=headline,
+        title=f"Retention drivers · signups {phrase}{only}", headline=headline,
         key=KeyNumber(f"Lift of {name(best)}" if best else "Lift", best["lift"] if best else None, "float"),
         table=Table(("Early action", f"Times in {days} days", "People", "Coverage", "Retained if did",
                      "Retained if not", "Lift"), table_rows, (False, False, True, True, True, True, True)),

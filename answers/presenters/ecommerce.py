@@ -214,17 +214,17 @@ def present_ltv(env: PresentEnv) -> Presentation:
 
     ranked = sorted(groups, key=lambda r: (r["segment"] == "Other", -(per_customer(r) or 0), str(r["segment"])))
     phrase = range_phrase(env)
-    dim_name = dim.label.lower()
+    dim_name, only = dim.label.lower(), filter_phrase(p)  # "(plan: pro)": the people whose signup matches
     last_counted = env.today - timedelta(days=days)  # signed up before this day: the window is over
     waiting = int(total["waiting"] or 0)
     overall = per_customer(total)
     named = [r for r in ranked if r["segment"] != "Other" and r["customers"]]
     best = next((r for r in named if r["customers"] >= SMALL_N), named[0] if named else None)
     if not total["people"]:
-        headline = (f"Nobody who signed up {range_words(phrase)} has had {days} days yet: people count once their first {days} "
-                    f"days are over (signed up before {fmt_day(last_counted, year=True)})")
+        headline = (f"Nobody who signed up {range_words(phrase)}{only} has had {days} days yet: people count once their "
+                    f"first {days} days are over (signed up before {fmt_day(last_counted, year=True)})")
     elif best is None:
-        headline = (f"None of the {count(total['people'], 'person')} who signed up {range_words(phrase)} ordered in "
+        headline = (f"None of the {count(total['people'], 'person')} who signed up {range_words(phrase)}{only} ordered in "
                     f"their first {days} days")
     else:
         few = "" if best["customers"] >= SMALL_N else ", too few to be sure"
@@ -233,7 +233,7 @@ def present_ltv(env: PresentEnv) -> Presentation:
         among = f" among {dim_name}s with {SMALL_N}+ customers" if above else ""
         headline = (f"Highest revenue per customer in their first {days} days{among}: {best['segment']}, "
                     f"{fmt_number(per_customer(best), 'money')} (n={count(best['customers'], 'customer')}{few}), vs "
-                    f"{fmt_number(overall, 'money')} across all {count(total['customers'], 'customer')}"
+                    f"{fmt_number(overall, 'money')} across all {count(total['customers'], 'customer')}{only}"
                     + (f" ({', '.join(above)} higher on fewer customers)" if above else ""))
     lines = []
     if ranked:
@@ -258,7 +258,7 @@ def present_ltv(env: PresentEnv) -> Presentation:
                   (False,) + (True,) * 7)
     shown = [r for r in ranked if r["customers"]]
     chart = BarChart(
-        title=f"Revenue per customer in their first {days} days, by {dim_name}",
+        title=f"Revenue per customer in their first {days} days, by {dim_name}{only}",
         subtitle=(f"people who signed up {describe(p['start'], min(p['end'], last_counted))}, whose {days} days are over"
                   if p["start"] < last_counted else f"nobody who signed up {range_words(phrase)} has had {days} days yet"),
         labels=tuple(str(r["segment"]) for r in shown),
@@ -279,6 +279,6 @@ def present_ltv(env: PresentEnv) -> Presentation:
     notes, warnings = _order_notes(env, {**total, "valued_orders": None, "orders": total["orders"] or 0}, measure)
     definitions += notes
     return Presentation(
-        title=f"Lifetime value by {dim_name} · signed up {phrase}", headline=headline,
+        title=f"Lifetime value by {dim_name}{only} · signed up {phrase}", headline=headline,
         key=KeyNumber(f"Revenue per customer, first {days} days", overall, "money"),
         table=table, chart=chart, lines=lines, definitions=definitions, warnings=warnings)

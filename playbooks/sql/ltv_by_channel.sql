@@ -8,6 +8,7 @@ description: >
   first_days days after signup (default 90). Only people whose window is over by today are counted; the
   rest are reported as waiting. Rows per channel (top N by people, the rest Other; an empty segment
   is everyone): people acquired, customers (at least one order in the window), orders, revenue.
+  Filters keep the people whose signup matches (plan, platform, country, ...).
 presenter: ltv
 chart: bar
 tags: [revenue]
@@ -25,6 +26,7 @@ params:
                     order total, order totals]}
   group_by: {type: dimension, default: channel, help: "channel by default; also plan, country, platform at signup, ..."}
   top: {type: int, default: 10, min: 1, max: 20, help: "the N largest groups by people acquired; the rest are Other"}
+  filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. plan:pro, platform:iOS"}
 default_range: {day: 180}
 words: [better customers, bringing us better customers, best customers long term, customers long term, better customers long term, lifetime value, ltv, clv, customer lifetime value, highest value customers, most valuable customers,
         best customers, revenue per customer, value per customer, customer value, lifetime revenue, ltv by channel,
@@ -41,6 +43,7 @@ examples:
   - revenue per customer by channel since 2026-08-01
   - customer lifetime value by plan
   - ltv including tax top 3
+  - ltv by channel for ios users
 */
 {% set amount = "COALESCE(o.revenue, o.total)" if measure == "revenue" else "COALESCE(o.total, o.revenue)" %}
 {% set fallback = "o.revenue IS NULL AND o.total IS NOT NULL" if measure == "revenue" else "o.total IS NULL AND o.revenue IS NOT NULL" %}
@@ -49,7 +52,7 @@ WITH acquired AS (
   SELECT u.user_id, u.activated_at, COALESCE(CAST(u.{{ group_by }} AS VARCHAR), '(none)') AS segment,
          CASE WHEN u.activated_at + INTERVAL '{{ first_days }} days' <= :today THEN 1 ELSE 0 END AS window_over
   FROM users u
-  WHERE u.activated_at >= :start AND u.activated_at < :end
+  WHERE u.activated_at >= :start AND u.activated_at < :end {{ filters }}
 ),
 spend AS (
   -- each person's completed orders in their first first_days days from signup

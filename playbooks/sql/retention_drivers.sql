@@ -6,7 +6,8 @@ description: >
   Mode's "Metrics That Matter": for each candidate event and threshold, the people who did it at
   least N times in their first days, how many of them were still active a month later, compared
   with everyone else who signed up then. Lift = their retention / the others' retention; coverage =
-  the share of signups who did it. Correlation, not cause.
+  the share of signups who did it. Correlation, not cause. Filters keep the people whose signup matches;
+  their early actions and month-later activity count wherever they happened.
 presenter: retention_drivers
 chart: bar
 params:
@@ -15,9 +16,11 @@ params:
   first_days: {type: int, default: 7, min: 1, max: 28}
   start: {type: date, help: first signup day}
   end: {type: date, help: day after the last signup day}
+  filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. platform:Android, channel:google"}
 events_between: [start, tomorrow]
 # the embedded rollup's early-action counts per person (rollup/early.py): the rollup branch below reads
-# them, with the same numbers (docs/rollup.md)
+# them, with the same numbers (docs/rollup.md); a filter reads the rollup's people (the users relation), and
+# one on a dimension they do not keep reads raw events
 rollup: {tables: [rollup_early_counts, rollup_early_people]}
 default_range: {day: 120}
 words: [retention drivers, go with people sticking around, go with sticking around, go with retention, go with staying, goes with retention, correlate with sticking around, correlate with retention, correlate with staying, behaviours correlate, behaviors correlate, first-week behaviours, first-week behaviors, first week behaviours, first week behaviors, drivers of retention, what drives retention, early actions, early actions predict, actions predict, predict sticking around, predicts sticking around, predict retention, predicts retention, aha moment, magic number,
@@ -34,6 +37,7 @@ words: [retention drivers, go with people sticking around, go with sticking arou
 definitions:
   - "Windows are 24-hour steps from each person's signup moment (not calendar days, unlike nday_retention's default): the first N days = the N x 24 hours after signing up; retained = active (any qualifying event) between 28 x 24 and 35 x 24 hours after it; only people whose 35 x 24 hours are over are counted."
   - "Lift = retention of those who did it / retention of the rest; coverage = the share of signups who did it. Correlation, not cause: people who were going to stay anyway may simply do more."
+  - "Filters (platform, channel, plan, ...) read each person's signup, as the cohort playbooks do: the people are those who signed up that way, and everything they did counts, on any platform."
 examples:
   - retention drivers
   - what drives retention
@@ -41,8 +45,11 @@ examples:
   - retention drivers for people who add 5 or more friends in their first week
   - early actions at least 2 times in the first 14 days
   - magic number
+  - what drives retention on android
 */
 {% set in_list %}{% for i in range(events | length) %}{{ events[i] }}{{ ", " if not loop.last }}{% endfor %}{% endset %}
+{% set matching %}{% if filters %}
+    AND user_id IN (SELECT user_id FROM users WHERE activated_at IS NOT NULL {{ filters }}){% endif %}{% endset %}
 {% if rollup %}
 -- from the activity rollup (rollup/early.py): each person's count of each event in their first k x 24 hours
 -- after signing up (first_k), and whether they were active between 28 and 35 x 24 hours after it, counted
@@ -52,19 +59,19 @@ WITH early AS (
   FROM rollup_early_counts
   WHERE activated_at >= :start AND activated_at < :end AND activated_at + INTERVAL '35 days' <= :now
     AND first_{{ first_days }} > 0
-    {% if events %}AND event_name IN ({{ in_list }}){% endif %}
+    {% if events %}AND event_name IN ({{ in_list }}){% endif %}{{ matching }}
 ),
 cohort_totals AS (
   SELECT COUNT(*) AS people, SUM(is_retained) AS retained
   FROM rollup_early_people
-  WHERE activated_at >= :start AND activated_at < :end AND activated_at + INTERVAL '35 days' <= :now
+  WHERE activated_at >= :start AND activated_at < :end AND activated_at + INTERVAL '35 days' <= :now{{ matching }}
 ),
 {% else %}
 WITH cohort AS (
   SELECT user_id, activated_at
   FROM users
   WHERE activated_at >= :start AND activated_at < :end
-    AND activated_at + INTERVAL '35 days' <= :now
+    AND activated_at + INTERVAL '35 days' <= :now {{ filters }}
 ),
 -- each person's signup time set beside their events by a window, not joined to them: a join of two
 -- inputs whose sizes PostgreSQL guesses (tables never analysed) can become a nested loop over both

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from answers import Answer
+from segment.dimensions import DIMENSIONS
 
 from .. import helpers
 from .. import oracle_cohorts as oc
@@ -385,6 +386,31 @@ def test_retention_drivers_match_oracle(answerers, oracles, engine, dataset, que
              if d >= 20 and n - d >= 20 and k - dk > 0]
     assert answer.key.value == pytest.approx(max(lifts))
     assert "Correlation, not cause" in answer.summary
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,filters,first_days", [
+    ("what drives retention on android", {"os": "Android"}, 7),
+    ("retention drivers for users from google", {"channel": "google"}, 7),
+    ("retention drivers for pro users first_days=14", {"plan": "pro"}, 14),
+    ("retention drivers for en-GB users", {"locale": "en-GB"}, 7),
+])
+def test_retention_drivers_for_some_people_match_oracle(answerers, oracles, engine, dataset, question, filters,
+                                                        first_days):
+    """Issue 18: the people whose signup matches (as the cohort playbooks read a filter); what they did early and
+    a month later counts wherever it happened. The filter is said back in the headline."""
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    assert answer.playbook.id == "retention_drivers" and dict(p["filters"]) == filters and p["first_days"] == first_days
+    now = DATASETS[dataset].clock.replace(tzinfo=None)
+    o = oracles[(engine, dataset)]
+    expected = oc.retention_drivers(o, p["start"], p["end"], now, first_days, filters=filters)
+    everyone = oc.retention_drivers(o, p["start"], p["end"], now, first_days)
+    people = next(iter(expected.values()))[0]
+    assert 0 < people < next(iter(everyone.values()))[0], "the filter keeps some people, not all"
+    assert {(r[0], int(r[1])): tuple(int(x) for x in r[2:]) for r in answer.rows} == expected
+    (dim, value), = filters.items()
+    assert f"({DIMENSIONS[dim].label.lower()}: {value})" in answer.headline + answer.title
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)

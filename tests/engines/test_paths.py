@@ -11,6 +11,7 @@ from answers import Answer
 from charts import render_png
 from charts.render import check_png
 from questions.parser import Clarification
+from segment.dimensions import DIMENSIONS
 
 from .. import helpers, oracle_paths
 from ..conftest import DATASETS, ENGINES, late_clock, make_answerer, make_config
@@ -347,6 +348,21 @@ def test_an_order_tracked_twice_counts_once(answerers, oracles, engine, dataset)
     assert calls.key.value > len(in_range)
 
 
+def assert_same_ltv(answer: Answer, expected: dict, waiting: int) -> None:
+    """The answer's rows ({segment or None: people, customers, orders, revenue, fallback orders}) against the oracle's."""
+    got = {}
+    for r in answer.rows:
+        d = dict(zip(answer.columns, r))
+        got[d["segment"]] = (int(d["people"]), int(d["customers"] or 0), int(d["orders"] or 0),
+                             float(d["revenue"] or 0), int(d["fallback_orders"] or 0))
+        if d["segment"] is None:
+            assert int(d["waiting"]) == waiting
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        assert got[key][:3] + got[key][4:] == want[:3] + want[4:], key
+        assert got[key][3] == pytest.approx(want[3]), key
+
+
 @pytest.mark.parametrize("engine,dataset", CASES)
 @pytest.mark.parametrize("question,first_days,measure,dimension,top", [
     ("which marketing channels bring the highest lifetime value customers", 90, "revenue", "channel", 10),
@@ -362,22 +378,42 @@ def test_ltv_by_channel_matches_oracle(answerers, oracles, engine, dataset, ques
     assert (p["first_days"], p["measure"], p["group_by"], p["top"]) == (first_days, measure, dimension, top)
     expected, waiting = oracle_paths.ltv(oracles[(engine, dataset)], p["start"], p["end"], first_days,
                                          answerer.today(), measure, dimension, top)
-    got = {}
-    for r in answer.rows:
-        d = dict(zip(answer.columns, r))
-        got[d["segment"]] = (int(d["people"]), int(d["customers"] or 0), int(d["orders"] or 0),
-                             float(d["revenue"] or 0), int(d["fallback_orders"] or 0))
-        if d["segment"] is None:
-            assert int(d["waiting"]) == waiting
-    assert set(got) == set(expected)
-    for key, want in expected.items():
-        assert got[key][:3] + got[key][4:] == want[:3] + want[4:], key
-        assert got[key][3] == pytest.approx(want[3]), key
+    assert_same_ltv(answer, expected, waiting)
     people, customers, _, revenue, _ = expected[None]
     assert people > 50 and customers > 5 and waiting > 0, "the demo data should have customers with a full window"
     assert answer.key.value == pytest.approx(revenue / customers)
     assert f"first {first_days} days" in answer.headline and SPEC_TABLE[spec_of(dataset)] in " ".join(answer.definitions)
     check_png(render_png(answer.chart))
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("thread,filters,dimension", [
+    (["ltv by channel for ios users"], {"platform": "iOS"}, "channel"),
+    (["which marketing channels bring us the highest ltv customers", "just for pro"], {"plan": "pro"}, "channel"),
+    (["customer lifetime value by plan for users from google"], {"channel": "google"}, "plan"),
+    (["ltv by channel on android in their first 60 days"], {"os": "Android"}, "channel"),
+])
+def test_ltv_for_some_people_matches_oracle(answerers, oracles, engine, dataset, thread, filters, dimension):
+    """Issue 18: the people whose signup matches (the cohort playbooks' reading), their orders from anywhere; a
+    follow-up in the thread keeps the rest of the question. The filter is said back in the headline."""
+    answerer, previous = answerers[(engine, dataset)], None
+    for question in thread:
+        previous = helpers.ask(answerer, question, previous=previous and previous.request)
+    answer = previous
+    assert isinstance(answer, Answer), answer
+    p = answer.request.params
+    assert answer.playbook.id == "ltv_by_channel" and dict(p["filters"]) == filters and p["group_by"] == dimension
+    o = oracles[(engine, dataset)]
+    expected, waiting = oracle_paths.ltv(o, p["start"], p["end"], p["first_days"], answerer.today(), p["measure"],
+                                         dimension, p["top"], filters)
+    everyone, _ = oracle_paths.ltv(o, p["start"], p["end"], p["first_days"], answerer.today(), p["measure"],
+                                   dimension, p["top"])
+    assert 0 < expected[None][0] < everyone[None][0], "the filter keeps some people, not all"
+    assert_same_ltv(answer, expected, waiting)
+    if expected[None][1]:
+        assert answer.key.value == pytest.approx(expected[None][3] / expected[None][1])
+    (dim, value), = filters.items()
+    assert f"({DIMENSIONS[dim].label.lower()}: {value})" in answer.title
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)

@@ -56,6 +56,9 @@ SHAPES = [
     # one event at one threshold over 14 days, the first day only, and the whole 28 days
     ["retention drivers", "users who sent at least 3 messages in their first 14 days",
      "early actions first_days=1", "retention drivers of message sent, photo shared first_days=28"],
+    # filtered (issue 18): the people whose signup matches, read from the rollup's people beside the same tables
+    ["what drives retention on android", "retention drivers for users from google",
+     "retention drivers for pro users first_days=14", "retention drivers on ios"],
     # session flows from the session-openings tables (rollup/sessions.py): both gaps built, 1 to 6 steps, and a
     # range that ends before the data does (sessions running past its end are cut there, as raw events cut them)
     ["how do users move through the product", "session flows last 7 days steps=3 session_gap_minutes=10",
@@ -191,14 +194,19 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
     assert all(q.result.warehouse == "rollup" for q in answer.queries)
     # retention drivers from the early-actions table: every first_days reads the same steps the raw windows do
     now = DATASETS[dataset].clock.replace(tzinfo=None)
-    for question, events, thresholds in (("retention drivers", None, (1, 2, 3, 5, 10)),
-                                         ("retention drivers of message sent first_days=3 threshold=2",
-                                          ["Message Sent"], (2,))):
+    for question, events, thresholds, filters in (
+            ("retention drivers", None, (1, 2, 3, 5, 10), None),
+            ("retention drivers of message sent first_days=3 threshold=2", ["Message Sent"], (2,), None),
+            ("what drives retention on android", None, (1, 2, 3, 5, 10), {"os": "Android"}),
+            ("retention drivers of message sent for users from google threshold=3", ["Message Sent"], (3,),
+             {"channel": "google"})):
         answer = _ask(answerer, question)
         p = answer.request.params
         assert _read(answer).startswith("From the activity rollup"), question
         assert all(q.result.warehouse == "rollup" for q in answer.queries)
-        expected = oc.retention_drivers(oracle, p["start"], p["end"], now, p["first_days"], events, thresholds)
+        assert dict(p["filters"] or ()) == (filters or {}), question
+        expected = oc.retention_drivers(oracle, p["start"], p["end"], now, p["first_days"], events, thresholds,
+                                        filters=filters)
         assert {(r[0], int(r[1])): tuple(int(x) for x in r[2:]) for r in answer.rows} == expected, question
     # session flows at both gaps built; a range ending before the data (last week); the oracle cuts sessions in Python
     for question in ("how do users move through the product", "session flows last week steps=6 session_gap_minutes=10"):
@@ -213,10 +221,12 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
 
 @pytest.mark.parametrize("engine,dataset", CASES[:1] + CASES[-1:])
 def test_what_the_derived_tables_do_not_keep_reads_raw_events(rolled, answerers, engine, dataset):
-    """A session gap the rollup did not cut, or a filter (its derived tables keep no dimensions): raw events,
-    the same answer as without a rollup, and the footer says why."""
+    """A session gap the rollup did not cut, a filter on events (the derived tables keep no dimensions), or a
+    filter on the signup by a dimension the rollup's people do not keep (locale): raw events, the same answer as
+    without a rollup, and the footer says why."""
     fast, raw = rolled[(engine, dataset)], answerers[(engine, dataset)]
-    for question in ("session flows last 7 days session_gap_minutes=15", "how do ios users move through the product"):
+    for question in ("session flows last 7 days session_gap_minutes=15", "how do ios users move through the product",
+                     "retention drivers for en-GB users"):
         got, expected = _ask(fast, question), _ask(raw, question)
         assert _read(got).startswith("From raw events: this question reads more than the activity rollup keeps"), question
         assert all(q.result.warehouse == "segment" for q in got.queries), question

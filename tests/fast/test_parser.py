@@ -128,20 +128,46 @@ def test_a_follow_up_that_does_not_fit_reads_as_a_new_question(ctx):
 
 
 def test_a_filter_a_playbook_cannot_apply_is_said_not_ignored(ctx):
-    for text in ("lifetime value by channel for ios users", "retention drivers for users from google last 30 days"):
-        said = p(ctx, text)
+    for text in ("monthly active users by payment plan on ios", "mau by payment plan for users from google"):
+        said = p(ctx, text)  # the product database's plans: no Segment dimension to filter on
         assert isinstance(said, Clarification) and "can't be filtered by" in said.message, (text, said)
     email = p(ctx, "did the email work for pro users")  # intervention_impact takes filters since 7ebfbae
     assert isinstance(email, Request) and email.params["filters"] == (("plan", "pro"),), email
-    drivers = p(ctx, "retention drivers")
-    assert isinstance(drivers, Request) and drivers.playbook == "retention_drivers"
-    follow = p(ctx, "on ios", previous=drivers)
+    plans = p(ctx, "monthly active users by payment plan")
+    assert isinstance(plans, Request) and plans.playbook == "active_by_payment_plan"
+    follow = p(ctx, "on ios", previous=plans)
     assert isinstance(follow, Clarification) and "can't be filtered by platform" in follow.message, follow
     growth = p(ctx, "growth accounting on ios")  # one that can, does
     assert isinstance(growth, Request) and growth.params["filters"] == (("platform", "iOS"),), growth
     web = p(ctx, "web bounce rate")  # a platform said without a preposition is a filter too, and sessions take it
     assert isinstance(web, Request) and web.params["filters"] == (("platform", "Web"),), web
     assert p(ctx, "dau on ios").params["filters"] == (("platform", "iOS"),)  # one that can, does
+
+
+def test_lifetime_value_and_retention_drivers_take_filters(ctx):
+    """Issue 18: both were asked back ("can't be filtered by ... yet"); the filter is now read, as a question
+    and as a follow-up in the thread, and the rest of the reading is kept."""
+    for text, playbook, filters in (
+            ("ltv by channel for ios users", "ltv_by_channel", (("platform", "iOS"),)),
+            ("lifetime value by channel for ios users", "ltv_by_channel", (("platform", "iOS"),)),
+            ("what drives retention on android", "retention_drivers", (("os", "Android"),)),
+            ("retention drivers for users from google last 30 days", "retention_drivers", (("channel", "google"),))):
+        request = p(ctx, text)
+        assert isinstance(request, Request) and request.playbook == playbook, (text, request)
+        assert request.params["filters"] == filters, (text, request.params)
+        assert any(r.name == "filters" for r in request.readings), text  # said back in the reading
+    ltv = p(ctx, "which marketing channels bring us the highest ltv customers")
+    pro = p(ctx, "just for pro", previous=ltv)
+    assert isinstance(pro, Request) and pro.playbook == "ltv_by_channel" and pro.params["filters"] == (("plan", "pro"),)
+    assert {k: v for k, v in pro.params.items() if k != "filters"} == \
+        {k: v for k, v in ltv.params.items() if k != "filters"}
+    drivers = p(ctx, "retention drivers")
+    ios = p(ctx, "on ios", previous=drivers)
+    assert isinstance(ios, Request) and ios.playbook == "retention_drivers"
+    assert ios.params["filters"] == (("platform", "iOS"),) and ios.params["first_days"] == drivers.params["first_days"]
+    # two values of the split it already shows: the split, not a filter
+    both = p(ctx, "is newsletter traffic worth more than facebook ltv-wise?")
+    assert both.playbook == "ltv_by_channel" and both.params["group_by"] == "channel" and not both.params["filters"]
 
 
 def test_readings_explain_where_each_value_came_from(ctx):

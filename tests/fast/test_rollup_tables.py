@@ -1,7 +1,8 @@
 """Playbooks whose rollup branch reads derived tables of the embedded rollup (`rollup: {tables: [...]}`:
 retention_drivers, session_flows; docs/rollup.md): rendered on a rollup that holds them they read those
 tables and no raw events; on one that lacks them (a warehouse-side rollup, an older build, a session gap
-not cut), or with a filter, rendering refuses the rollup so the answer reads raw events."""
+not cut), or with a filter on events, rendering refuses the rollup so the answer reads raw events. A filter on
+the signup (retention_drivers') is read from the rollup's people when they keep its column."""
 
 from __future__ import annotations
 
@@ -73,6 +74,26 @@ def test_what_the_session_tables_do_not_hold_is_not_read_from_them(messenger, qu
         _render(messenger, question, HELD)
     _, raw = _render(messenger, question, None)
     assert "rollup_sessions" not in raw.sql and "session_neighbours" in raw.sql
+
+
+@pytest.mark.parametrize("question,column,value", [
+    ("what drives retention on android", "os", "Android"),
+    ("retention drivers for pro users first_days=14", "plan", "pro"),
+])
+def test_a_filter_on_the_signup_reads_the_rollups_people(messenger, question, column, value):
+    request, rendered = _render(messenger, question, HELD)
+    assert "FROM rollup_early_counts" in rendered.sql and "FROM rollup_people" in rendered.sql
+    assert "rollup_activity" not in rendered.sql and "tracks" not in rendered.sql
+    assert f"{column} = :_filters0" in rendered.sql and rendered.params["_filters0"] == value
+    assert f"'{value}'" not in rendered.sql  # bound, never in the text
+
+
+def test_a_filter_the_rollups_people_do_not_keep_reads_raw_events(messenger):
+    question = "retention drivers for en-GB users"  # locale: not a rollup dimension
+    with pytest.raises(NotCoverable):
+        _render(messenger, question, HELD)
+    _, raw = _render(messenger, question, None)
+    assert "rollup_early" not in raw.sql and "locale = :_filters0" in raw.sql
 
 
 def test_the_gaps_cut_include_the_playbook_default_and_modes(messenger):
