@@ -10,6 +10,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from playbooks import Library, Playbook
+from playbooks.params import ParamError, coerce_filters
 from segment.dimensions import DIMENSIONS, dimension_by_word, dimension_values, offered
 from segment.naming import ECOMMERCE_V1_NAMES
 
@@ -88,14 +89,22 @@ def read_playbook_id(state: ReadingState, ctx: ParseContext) -> None:
         state.take(first)
 
 
-def read_explicit(state: ReadingState, ctx: ParseContext) -> None:
+def read_explicit(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """`event='Invite Sent' interval=week`: values keep the capitals they were typed with."""
     typed = {m.group(1).lower(): m.group(2).strip("'\"") for m in re.finditer(PARAM_RE, state.raw, re.IGNORECASE)}
     for m in list(re.finditer(PARAM_RE, state.text)):
         key = m.group(1)
-        state.set(key, typed.get(key, m.group(2).strip("'\"")), m.group(0))
+        value = typed.get(key, m.group(2).strip("'\""))
+        if key == "filters":  # read as pairs now: the reading's later steps add to them ("filters=platform:iOS")
+            try:
+                value = coerce_filters(key, value)
+            except ParamError as exc:
+                return Clarification(state.raw, str(exc), choices=tuple(exc.choices[:8]), param=key,
+                                     example="dau filters=platform:iOS")
+        state.set(key, value, m.group(0))
         state.given.add(key)
     state.text = re.sub(r"\s+", " ", re.sub(PARAM_RE, " ", state.text)).strip()
+    return None
 
 
 # ---- 2. phrases of the generic kinds, then the time range and interval ----
@@ -379,7 +388,11 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
                                         f"(“{words}”) yet; this answer would count everyone.",
                              example=_example_for(pb))
     name = spec.name if spec is not None else "filters"
-    state.params[name] = tuple((d, v) for d, v, _ in found)
+    typed = (state.params.get(name) or ()) if name in state.given else ()  # "filters=plan:pro on ios": both
+    said = {d for d, _, _ in found}
+    for dim, value in [(d, v) for d, v in typed if d in said]:  # one value per dimension: the words win, said so
+        state.notes.append(f"Read {DIMENSIONS[dim].label.lower()} from your words, not {name}={dim}:{value}.")
+    state.params[name] = tuple([*((d, v) for d, v in typed if d not in said), *((d, v) for d, v, _ in found)])
     state.explicit.add(name)
     for dim, value, words in found:
         state.readings.append(Reading(name, f"{dim}:{value}", words))

@@ -315,3 +315,20 @@ def test_a_push_is_not_answered_as_the_email():
     """No push event here: "did the push notification work" must not be the email's impact, said nowhere."""
     reply = read("did the push notification work?")
     assert not isinstance(reply, Request) or reply.params.get("event") != "Email Sent"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("dau filters=platform:iOS", (("platform", "iOS"),)),
+    ("dau filters=plan:pro on ios", (("plan", "pro"), ("platform", "iOS"))),  # typed and said: both
+    ("dau filters=platform:Web on ios", (("platform", "iOS"),)),  # one value per dimension: the words, said so
+])
+def test_typed_filters_are_pairs_and_join_the_said_ones(text, expected):
+    reply = read(text, catalog=snapshot("messenger"))
+    assert isinstance(reply, Request) and reply.params["filters"] == expected
+    if "Web" in text:
+        assert any("filters=platform:Web" in n for n in reply.notes)
+
+
+def test_a_typed_filter_that_is_not_dimension_value_is_asked_about():
+    reply = read("dau filters=foo", catalog=snapshot("messenger"))
+    assert isinstance(reply, Clarification) and "dimension:value" in reply.message
