@@ -45,6 +45,8 @@ def event_text(state: ReadingState) -> str:
     takes_none = pb is not None and spec is None and param_of_type(pb, "events") is None
     if (spec is not None and not spec.required) or takes_none:
         text = re.sub(_NOT_AN_EVENT, " ", text)
+    if spec is not None and spec.default:  # "are shoppers more active after an email": who, beside the intervention
+        text = re.sub(r"\b(?:shoppers|customers|buyers)\b", " ", text)
     text = re.sub(_SHARE_OF, " ", text)
     if takes_none:  # words that pick one of its choices ("orders and revenue": metrics) name no event here
         for phrase in sorted({w for s in pb.params for ws in s.extra.get("words", {}).values() for w in ws},
@@ -240,6 +242,9 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if pb is not None and "active" in own_stems(pb):  # "adoption of X among active shoppers": its own population
         for m in re.finditer(_AMONG_ACTIVE, state.full):  # its words may have gone with the playbook's own
             state.take(m.group(0) if m.group(0) in state.text else m.group("who"))
+    if pb is not None and pb.param("event") is not None and pb.param("event").default:
+        for said in re.findall(r"\b(?:shoppers|customers|buyers)\b", state.text):
+            state.take(said)  # "are shoppers more active after an email": who, not the intervention
     if pb is not None and pb.param("event") is not None and pb.param("event").extra.get("returning"):
         for said in re.findall(_NEW_PEOPLE, state.text):
             state.take(said)  # "are new users still around after 30 days": the signup cohort, as always

@@ -93,6 +93,10 @@ _INTS = [
 _LAUNCH = (rf"{_B}(?:(?:it |the feature |which )?launched(?: on)?|launch(?:ed)? (?:on|date)|since (?:the |its )?launch"
            rf" (?:on|of)|since (?:it|the feature) launched(?: on)?)\s+({DATE_RE}){_E}")
 
+# "we shipped the new invite flow on oct 14": the verb and the day are the launch, the words between the feature
+_SHIPPED = (rf"{_B}(?:(?:we|they|you) )?(?:shipped|launched|released|rolled out)(?P<what>(?: (?!on\b)[a-z]+){{0,4}})"
+            rf" on (?P<day>{DATE_RE}){_E}")
+
 
 def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:
     """Every generic-kind phrase in `text`; returns them and the text without them."""
@@ -101,6 +105,10 @@ def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:
     if m and parse_date(m.group(1), today):  # "launched on oct 15" -> launch_date
         found.append(Found("launch_date", parse_date(m.group(1), today), m.group(0)))
         text = _cut(text, m)
+    shipped = re.search(_SHIPPED, text) if today and m is None else None
+    if shipped and parse_date(shipped.group("day"), today):  # "we shipped the new invite flow on oct 14": what is kept
+        found.append(Found("launch_date", parse_date(shipped.group("day"), today), shipped.group(0)))
+        text = re.sub(r"\s+", " ", text[: shipped.start()] + shipped.group("what") + " " + text[shipped.end():]).strip()
     compares = _COMPARE + (_COMPARE_TO if re.search(rf"{_B}compar(?:e|ing|ed)?{_E}", text) else [])
     for pattern, value in compares:
         m = re.search(pattern, text)

@@ -401,7 +401,8 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
 
 
 _NOT_A_BREAKDOWN = STOPWORDS | {"day", "week", "month", "hour", "quarter", "year", "cohort", "cohorts", "weekly",
-                                 "monthly", "daily", "signup", "signups", "session", "sessions", "event", "events"}
+                                 "monthly", "daily", "signup", "signups", "session", "sessions", "event", "events", "volume",
+                                 "count", "popularity", "frequency", "number"}
 
 
 def unknown_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:

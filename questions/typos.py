@@ -21,7 +21,7 @@ OTHER_WORDS = ("average median total rate ratio percent percentage share compare
                "broken split grouped segment segmented within least first steps after before during trend "
                "growth cohort cohorts retention retained active users signups sessions revenue funnel conversion "
                "adoption engagement stickiness better worse higher lower faster slower finish finished complete completed "
-               "people convert converted return returned started").split()
+               "people convert converted return returned started receive received lose losing").split()
 # filler words that still carry a reading (a conversion's "actually send"): corrected into when misspelt
 CONNECTORS = frozenset("actually eventually usually really".split())
 
@@ -80,7 +80,7 @@ _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""
 
 
 # in the dictionaries (archaic or rare words) but, in a question about data, the typo of a time word
-RARE_NOT_MEANT = frozenset({"quater", "quaters", "weakly", "mounths", "yeer", "dyas"})
+RARE_NOT_MEANT = frozenset({"quater", "quaters", "weakly", "mounths", "yeer", "dyas", "loose", "loosing", "loosed"})
 
 
 @cache

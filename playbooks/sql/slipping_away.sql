@@ -27,7 +27,8 @@ words: [slip away, slipping away, go quiet before, goes quiet before, how long c
         go inactive, before we lose them, without sending, before we've lost them, before we have lost them,
         lost them, days of not, basically gone, days inactive, probability of returning, chance of returning,
         coming back to it, ever coming back, go without, can someone go without,
-        churn off, churning off, churn out, goes back to, go back to, going back to, been idle, "they've been idle"]
+        churn off, churning off, churn out, goes back to, go back to, going back to, been idle, "they've been idle",
+        when do we lose, lose people from, lose users from, lose them from, comes back to, come back to, days off, x days off, after x days, days away, chance someone comes back, unlikely to ever, ever order again, ever again, days w/o, after how many days, how many days without, how many idle days]
 definitions:
   - "Idle for d days: did not do the action on the d days after a day they did it. Came back: did it again within the 28 days after those d idle days."
   - "How often before: the number of days they had done the action in the range, including that day."

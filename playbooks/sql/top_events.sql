@@ -32,7 +32,8 @@ words: [what can i ask, what can you do, what can you answer, what can you tell 
         whats in the warehouse, what data do we have, source last, event inventory, whats tracked, what's tracked,
         what is tracked, what do we track, events do we even have, what do we even have, full event list,
         most frequent events, most fired events, fired events, most triggered events, triggered events, biggest events, what data do you have, most popular events, busiest events,
-        top events by unique users, events by unique users]
+        top events by unique users, events by unique users,
+        top events by user count, top events by volume, events by volume, events by user count, events by count, top events by count, events by number of users]
 examples:
   - what can I ask?
   - which events exist
