@@ -16,7 +16,7 @@ from .kinds import split_sequence
 from .request import Clarification, Reading
 from .state import ReadingState
 from .steps import INTERVAL_WORDS, own_stems, param_of_type, phrase_re
-from .vocabulary import STOPWORDS, SYNONYMS, VERBS, stem
+from .vocabulary import STOPWORDS, SYNONYMS, VERBS, VIEWING, stem
 
 _NONE = SimpleNamespace(kind="")
 # the event is an optional filter of these: "how sticky is the product" names no event, and "retention of
@@ -274,7 +274,7 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return None
     if "event" in state.params or (list_spec is not None and list_spec.name in state.params) or takes_none and not text:
         return None
-    match = ctx.matcher.match(text + _platform_hint(state))
+    match = _match_with_hint(text, state, ctx)
     if match is None or takes_none and _describes(match, pb, ctx):
         return None
     if _names_the_cohort(match, pb, ctx):  # "retention of october signups": who the cohort is, not a return
@@ -309,6 +309,9 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
             state.synonym_words = match.words
         name = "event" if list_spec is None or pb.param("event") is not None else list_spec.name
         state.set(name, match.event if name == "event" else (match.event,), match.words)
+        viewing = VIEWING.search(state.text) if "viewed" in match.words.split() or match.event.startswith("Viewed ") else None
+        if viewing:  # "opened the pricing page", "looked at a product": read as viewed
+            state.take(viewing.group(0))
         for word in match.words.split():
             state.take(word)
         cart = re.search(_TO_CART, state.text) if match.event in SYNONYMS["cart"] else None
@@ -318,6 +321,17 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
 
 
 _TO_CART = r"\b(?:to|into|in) (?:the |their |a |your |my )?(?:cart|basket|bag)\b"
+
+
+def _match_with_hint(text: str, state: ReadingState, ctx: ParseContext):
+    """The event said; the platform filter decides between a page and a screen only when the words alone do not
+    ("inbox views on web": the page; "signs up on web": still Signed Up)."""
+    hint = _platform_hint(state)
+    match = ctx.matcher.match(text)
+    if hint and (match is None or match.event is None or match.event.endswith((" Page", " Screen"))):
+        hinted = ctx.matcher.match(text + hint)
+        return hinted if hinted is not None and (hinted.event or match is None) else match
+    return match
 
 
 def _platform_hint(state: ReadingState) -> str:

@@ -123,6 +123,8 @@ def clean(text: str) -> str:
     text = re.sub(r"\bthru\b", "through", text)
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
     text = re.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
+    text = re.sub(r"\b(\w+)-ish\b|\b(\d+)ish\b", lambda m: m.group(1) or m.group(2), text)  # "d30-ish", "30ish days"
+    text = re.sub(r"\bin-app\b", "", text)  # "in-app purchases" are purchases (every event here is in the product)
     text = re.sub(r"\blst\b", "last", text)
     text = re.sub(r"\bfilter(?:ed)?(?: it| that| this)? (?:to|on|down to)\b", "only", text)  # "filter to US"
     text = re.sub(r"\b(daily|weekly|monthly|quarterly|hourly) (?:view|basis|rollup|cadence)\b", r"\1", text)  # "monthly view"
@@ -402,6 +404,19 @@ def _a_state(word: str, text: str) -> bool:
     return re.search(rf"\b(?:got|get|gets|getting|were|was|been|being|are|is) {re.escape(word)}\b", text) is not None
 
 
+# kinds of content an event may not tell apart ("video messages", "voice msgs"): asked about, never all of them
+_KINDS_OF_CONTENT = frozenset("video videos voice audio gif gifs emoji emojis file files document documents".split())
+_PRESENT_AS_DONE = {"open": "opened", "opens": "opened", "click": "clicked", "clicks": "clicked", "tap": "tapped",
+                    "taps": "tapped", "unsubscribe": "unsubscribed", "unsubscribes": "unsubscribed"}
+
+
+def _names_event_next(word: str, event: str, state: ReadingState, ctx: ParseContext) -> bool:
+    """"video messages": the word right after is the counted event's own thing (not "video calls started")."""
+    after = re.search(rf"\b{re.escape(word)} (\w+)", state.full)
+    found = ctx.matcher.match(after.group(1)) if after else None
+    return found is not None and found.event == event and not found.by_action
+
+
 def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """Word soup is asked about; a few unused words are said back with the answer (the product's own name,
     as its Segment sources are named, is the product: "have used messenger today")."""
@@ -410,8 +425,16 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if not unused:
         return None
     event = state.params.get("event")
+    kind = next((w for w in unused if w in _KINDS_OF_CONTENT and isinstance(event, str)
+                 and _names_event_next(w, event, state, ctx)), None)
+    if kind is not None:  # "video messages": a kind of message this warehouse does not tell apart
+        return Clarification(state.raw, f"No event here records “{kind}” on its own: {event} counts all of them. "
+                                        f"Count every {event} instead?", choices=(event,), param="event",
+                             example=_example(ctx))
+    unused = [_PRESENT_AS_DONE.get(w, w) for w in unused]  # "email open rate": opened, beside Email Sent
     other = next((w for w in unused if w in EVENT_VERBS and w not in str(event).lower()
                   and not (w == "received" and str(event).endswith(" Sent"))  # what is sent is received
+                  and not (w == "opened" and str(event).startswith("Viewed "))  # a page opened is viewed
                   and not (w in ("sent", "send", "sends", "posted") and str(event).endswith(" Shared"))), None)  # a photo sent
     if isinstance(event, str) and other is not None:  # "invites accepted": not the invites that were sent
         choices = tuple(dict.fromkeys([event, *ctx.matcher.suggestions(f"{event} {other}")]))[:4]

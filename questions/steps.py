@@ -352,9 +352,34 @@ def read_top(state: ReadingState, ctx: ParseContext) -> None:
         state.take("top")  # "the top session starting events": what it shows, the top ones
 
 
+_PAID_PEOPLE = re.compile(r"\b(?:paid|paying)(?= (?:users|customers|accounts|subscribers|members|people|folks|ones|plans?"
+                          r"|tiers?)\b)")
+
+
+def _paid_people(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    """"paid users vs free ones": the paying plans, not a "paid" acquisition channel. Beside a split by plan it is
+    one side of that split; alone it is asked about (no one plan is "paid")."""
+    m = _PAID_PEOPLE.search(state.text)
+    plans = dimension_values(ctx.catalog).get("plan") or []
+    if m is None or not plans:
+        return None
+    pb = state.playbook
+    by_plan = state.params.get("group_by") == "plan" or pb is not None and \
+        (pb.meta.get("breakdown_of") or {}).get("dimension") == "plan"
+    if by_plan:
+        state.take(m.group(0))
+        return None
+    return Clarification(state.raw, f"“{m.group(0)}” is not one plan here: the plans are {', '.join(map(str, plans))}. "
+                                    "Which one, or split by plan?", choices=tuple(map(str, plans))[:4], param="filters",
+                         example="monthly active users by plan")
+
+
 def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """Values said ("on ios", "german users", "from google") looked up in the warehouse's profiled values:
     one that is not there is asked about with the values there are, never ignored."""
+    paid = _paid_people(state, ctx)
+    if isinstance(paid, Clarification):
+        return paid
     found, missing = said_values(state.text, ctx.catalog, state.raw)
     if missing is not None:
         dim, said, there = missing
@@ -370,7 +395,9 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
     split = pb.param("group_by") if pb is not None else None
     splits_by = (state.params.get("group_by") or split.default) if split is not None else \
         ((pb.meta.get("breakdown_of") or {}).get("dimension") if pb is not None else None)
-    if pb is not None and spec is None and splits_by is not None and all(d == splits_by for d, _, _ in found):
+    own_split = spec is None or state.params.get("group_by") is not None and \
+        re.search(r"\b(?:vs|versus|than|then|compared)\b", state.full) is not None  # "paid ... than free ones, per plan"
+    if pb is not None and own_split and splits_by is not None and all(d == splits_by for d, _, _ in found):
         said = [words for _, _, words in found]
         for _, _, words in found:  # "is newsletter traffic worth more than facebook": its own split
             state.take(words)

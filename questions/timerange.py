@@ -589,7 +589,8 @@ _PATTERNS = [
     (rf"{_B}since\s+(?:the\s+(?:start|beginning)\s+of\s+)?q([1-4])(?:\s+(\d{{4}}))?{_E}", _since_quarter),
     (rf"{_B}(?:since\s+(?:we|you|they)\s+(?:started|began)\s+(?:tracking|collecting|recording)(?:\s+(?:data|events|it))?"
      rf"|since\s+(?:the\s+)?(?:very\s+)?(?:beginning|start)(?:\s+of\s+(?:time|tracking|the\s+data)|(?!\s+of\b))"
-     rf"|since\s+day\s+(?:one|1)"
+     rf"|since\s+day\s+(?:one|1)|since\s+(?:the\s+|our\s+)?launch(?:\s+day)?"
+     rf"|since\s+(?:we|you|they)\s+(?:launched|opened|went\s+live)(?:\s+(?:the|our)\s+(?:store|shop|app|site|product))?"
      rf"|(?:of|for|over|in)\s+all[\s-]+time|all[\s-]+time|since\s+forever){_E}", _all_time),
     (rf"{_B}on\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}(?!\s+(?:day|week|month|step|event|page|time))", _the_day_of_month),
     (rf"{_B}since\s+(?:the\s+start\s+of\s+)?last\s+(week|month|quarter|year){_E}", _since_period),

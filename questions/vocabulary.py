@@ -41,7 +41,10 @@ IRREGULAR = {
     "browser": "view", "browsers": "view", "browsed": "view", "browsing": "view", "browse": "view", "browses": "view",
 }
 # phrases of viewing: "looked at a product", "hit the sign-up page", "visits to the store page"
-VIEWING = re.compile(r"\b(?:look(?:ed|ing|s)? at|hit(?:s|ting)?|visits? to|land(?:ed|s|ing)? on|went to|go to|opened"
+VIEWING = re.compile(r"\b(?:look(?:ed|ing|s)? at|hit(?:s|ting)?|visits? to|land(?:ed|s|ing)? on|went to|go to"
+                     r"|opened(?! (?:the |their |our |an? )?(?:[a-z]+ )?(?:app|application)s?\b"
+                     r"| (?:the |their |our )?(?:ios|web|android)$)"
+                     r"(?= (?:(?:the|a|an|their|our) )?(?!the\b|their\b|our\b)[a-z]+)"
                      r"|open(?:s|ing)?(?= (?:the |a |an |their )?(?:[a-z]+ ){0,2}(?:screen|page)s?\b))\b")
 IRREGULAR_PAST = {"sent", "bought", "made", "paid", "did", "went", "saw", "got", "gave", "ran"}
 # words that are actions rather than the thing acted on

@@ -34,7 +34,8 @@ words: [session flows, session flow, start of a session, start of sessions, star
         session-starting events, starting events of sessions, paths people take, paths people take through,
         paths through the product, typical paths, when they start a session, they start a session,
         do first in sessions, first in their session, first thing in their session,
-        click around, clicks around, clicking around, click through the product]
+        click around, clicks around, clicking around, click through the product,
+        navigating, navigating the app, session by session, navigate through, navigating through]
 examples:
   - how do users move through the product
   - session flows last 7 days
