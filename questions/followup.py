@@ -61,6 +61,22 @@ def _event_is_subject(pb: Playbook) -> bool:
     return bool((spec is not None and spec.required) or param_of_type(pb, "events") is not None)
 
 
+COHORT_SAID = re.compile(r"\b(?:who|that) (?:signed up|sign up|signs up|joined|join|registered)\b")  # not "signups yesterday"
+COHORT_WORD = re.compile(r"(?:the )?cohorts?")
+
+
+def _about_signups(pb: Playbook) -> bool:
+    """A playbook about the people who signed up in its range (its filters apply to their signup)."""
+    spec = param_of_type(pb, "filters")
+    return spec is not None and spec.extra.get("applies") == "users"
+
+
+def _names_cohort(state: ReadingState, ctx: ParseContext) -> bool:
+    """"people who signed up in september": the activation event said as who, not as an event to count."""
+    return state.params.get("event") == ctx.activation_event and COHORT_SAID.search(state.full) is not None \
+        and set(state.params) <= {"event", "filters"}
+
+
 def decide(fresh: ReadingState, ctx: ParseContext) -> str:
     """NEW, FOLLOW or ASK for a reply, from how it reads on its own (`fresh`)."""
     previous = ctx.previous
@@ -72,6 +88,8 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
                    and not onward)
     if REFERS_BACK.search(fresh.full) and not names_other:
         return FOLLOW  # "and how many of them then invited someone?": about the people of the question before
+    if _about_signups(prev_pb) and (_names_cohort(fresh, ctx) or COHORT_WORD.fullmatch(fresh.playbook_words or "-")):
+        return FOLLOW  # "only for ppl who signed up in september" after LTV, "september cohort?" after d7 retention
     if fresh.playbook is not None and fresh.playbook_words:
         if fresh.playbook.id == prev_pb.id and (fresh.rng is None or SAME_THING.search(fresh.full)):
             return FOLLOW  # "what about AOV" after revenue last month, "same funnel for last week": what else it said kept
@@ -105,6 +123,8 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
     for said in re.findall(r"(?<![\w-])(?:the )?same(?: thing| again| as before)?(?![\w-])", state.text):
         state.take(said)  # "same but monthly": what the question before said, kept
     read_choice_words(state, ctx)  # "and after?" after paths before a signup: the playbook's own words
+    if _about_signups(playbook) and _names_cohort(state, ctx):
+        state.params.pop("event")  # the people of the cohort, not an event of it
     rng, interval, params = state.rng, state.interval, state.params
     said = set(params) | ({"start", "end"} if rng else set()) | ({"interval"} if interval else set())
     state.readings.insert(0, Reading("playbook", playbook.id, PREVIOUS))

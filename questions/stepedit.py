@@ -10,12 +10,17 @@ from dataclasses import replace
 from .context import ParseContext
 from .request import Clarification, Reading, Request
 from .steps import param_of_type
+from .vocabulary import stem
 
-_LEAD = r"^(?:(?:ok(?:ay)?|and|so|now|also|hmm),? )*(?:(?:can|could|would) (?:you|u) |pls |please |let's |lets )?"
-ADD = re.compile(_LEAD + r"(?:add|insert|put|include|stick) (?:in )?(?:a |an |the )?(?:step (?:for )?)?(?P<what>.+?)"
-                 r"(?: as a step| step)? (?P<where>in the middle|in between|between (?:them|those|the two)|in there"
-                 r"|at the (?:end|start|beginning)|first|last|as the (?:first|last) step|before (?P<before>.+)"
-                 r"|after (?P<after>.+))$")
+_LEAD = (r"^(?:(?:ok(?:ay)?|and|so|now|also|hmm),? )*(?:(?:what )?if (?:we |i |you |u )?)?"
+         r"(?:(?:can|could|would) (?:you|u) |pls |please |let's |lets )?")
+ADD = re.compile(_LEAD + r"(?:add|insert|put|include|stick|tack on|tack|append|prepend) (?:in |on )?(?:a |an |the )?"
+                 r"(?:step (?:for )?)?(?P<what>.+?)(?: as a step| as steps| steps?)? (?P<where>in the middle|in between"
+                 r"|between (?:them|those|the two)|in there|at the (?:end|start|beginning|front|back)|on the end|to the end"
+                 r"|first|last|as the (?:first|last) steps?|in front(?: of (?:it|them|that|this|the funnel))?"
+                 r"|before (?P<before>.+)|after (?P<after>.+))$")
+_START = ("start", "beginning", "first", "first step", "first steps", "front", "in front", "of it", "of them", "of that",
+          "of this", "the funnel")
 DROP = re.compile(_LEAD + r"(?:what )?(?:if (?:we |i |you )?)?(?:drop|remove|skip|take out|leave out|cut|exclude|without)"
                   r"(?: out)? (?:the )?(?P<what>.+?)(?: step| one)?(?: from it| from the funnel)?$")
 
@@ -38,37 +43,45 @@ def edit_steps(text: str, ctx: ParseContext) -> Request | Clarification | None:
 
 def _step_named(words: str, steps: tuple[str, ...]) -> int | None:
     """The one step the words name ("checkout" of Started Checkout), or None."""
-    said = {w for w in re.findall(r"[a-z]+", words.lower()) if len(w) > 2}
+    said = {stem(w) for w in re.findall(r"[a-z]+", words.lower()) if len(w) > 2}  # "signing up" of Signed Up
     hits = [i for i, s in enumerate(steps) if said and said <= {w.lower() for w in s.split()} | _stems(s)]
     if len(hits) != 1:
         hits = [i for i, s in enumerate(steps) if said & ({w.lower() for w in s.split()} | _stems(s))]
+    if len(hits) > 1:  # "signing up" of Viewed Sign Up Page and Signed Up: the one with least else in its name
+        extra = [len(_stems(steps[i]) - said) for i in hits]
+        hits = [i for i, n in zip(hits, extra) if n == min(extra)]
     return hits[0] if len(hits) == 1 else None
 
 
 def _stems(step: str) -> set[str]:
-    return {re.sub(r"(?:ed|s)$", "", w.lower()) for w in step.split()}
+    return {stem(w) for w in step.split()}
 
 
 def _add(text: str, m: re.Match, steps: tuple[str, ...], spec, ctx: ParseContext) -> Request | Clarification | None:
-    match = ctx.matcher.match(m.group("what"))
-    if match is None or match.event is None:
+    matches = [ctx.matcher.match(part) for part in re.split(r",? and (?:then )?|, ", m.group("what"))]
+    if not matches or any(found is None or found.event is None for found in matches):
         return None  # not an event: read as a reply of its own
+    added = tuple(found.event for found in matches)  # "add product viewed and product added in front of it"
+    at = _where(m, steps)
+    if at is None:
+        return None
+    new = steps[:at] + added + steps[at:]
+    if len(set(new)) != len(new):
+        return Clarification(text, f"{' and '.join(added)} is already a step: {' → '.join(steps)}.", param=spec.name)
+    return _with_steps(ctx.previous, text, new, spec.name, f"Added {' and '.join(added)} as step {at + 1}", m.group(0))
+
+
+def _where(m: re.Match, steps: tuple[str, ...]) -> int | None:
+    """The position the reply puts the new steps at (None: the step it names is not one of them)."""
     where = m.group("where")
     if m.group("before") or m.group("after"):
         at = _step_named(m.group("before") or m.group("after"), steps)
-        if at is None:
-            return None
-        at += 1 if m.group("after") else 0
-    elif where.endswith(("end", "last", "last step")):
-        at = len(steps)
-    elif where.endswith(("start", "beginning", "first", "first step")):
-        at = 0
-    else:
-        at = len(steps) // 2 if len(steps) % 2 == 0 else len(steps) // 2 + 1
-    new = steps[:at] + (match.event,) + steps[at:]
-    if len(set(new)) != len(new):
-        return Clarification(text, f"{match.event} is already a step: {' → '.join(steps)}.", param=spec.name)
-    return _with_steps(ctx.previous, text, new, spec.name, f"Added {match.event} as step {at + 1}", m.group(0))
+        return None if at is None else at + (1 if m.group("after") else 0)
+    if where.endswith(("end", "last", "last step", "last steps", "back")):
+        return len(steps)
+    if where.endswith(_START):
+        return 0
+    return len(steps) // 2 if len(steps) % 2 == 0 else len(steps) // 2 + 1
 
 
 def _drop(text: str, m: re.Match, steps: tuple[str, ...], spec, ctx: ParseContext) -> Request | Clarification | None:
