@@ -33,7 +33,9 @@ REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?
                          r"|^(?:and|what about|how about) (?:after|before)\b")
 SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|that window|that range|those days"
                         r"|the same (?:period|time|range|time frame|days|window))\b"
-                        r"|\bsame (?:period|time frame|range|window)\b|\b(?:of them|of those)\b")
+                        r"|\bsame (?:period|time frame|range|window)\b|\b(?:of them|of those)\b"
+                        r"|\b(?:for|among|with) (?:those|these|the same) (?:folks|people|users|ppl|customers|signups"
+                        r"|shoppers|buyers|accounts|guys|ones)\b")  # "d7 retention for those folks": those people
 NEW_QUESTION = re.compile(r"^(?:\S+ )?(?:new q|new question|separate (?:thing|question)|different (?:thing|question)"
                           r"|unrelated|another (?:thing|question)|also,? unrelated)\b")
 SAME_THING = re.compile(r"\b(?:same|that|this) (?:funnel|chart|graph|thing|analysis|query|question|breakdown|report|"

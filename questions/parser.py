@@ -27,6 +27,7 @@ from .resolve import resolve
 from .state import ReadingState
 from .stepedit import edit_steps
 from .steps import (
+    both_periods,
     own_stems,
     param_of_type,
     pick_playbook,
@@ -42,13 +43,14 @@ from .steps import (
     take_interval,
     unknown_breakdown,
 )
+from .typos import month_typo
 from .vocabulary import STOPWORDS, stem
 
 log = logging.getLogger("playbot.parser")
 MAX_QUESTION = 2000
 KIND_ALIASES = {"first_days": "window_days", "window_days": "first_days"}
 Step = Callable[[ReadingState, ParseContext], Clarification | None]
-READING_STEPS: tuple[Step, ...] = (read_playbook_id, read_explicit, read_kinds, read_range, read_interval,
+READING_STEPS: tuple[Step, ...] = (read_playbook_id, read_explicit, read_kinds, read_range, read_interval, both_periods,
                                    read_conversion, pick_playbook, take_interval, read_choice_words, read_breakdown, read_top,
                                    read_filters, read_step_set, read_events)
 
@@ -203,6 +205,11 @@ def correct_typos(state: ReadingState, ctx: ParseContext) -> None:
     speller = ctx.speller
     words = state.text.split()
     fixed = [_corrected(speller, w) for w in words[:80]] + words[80:]
+    for i, word in enumerate(fixed[:80]):  # "since agust": a month, even where the dictionary knows the word
+        m = re.fullmatch(r"([a-z]+)([,.;:!?)]*)", word)
+        month = m and month_typo(m.group(1), fixed[i - 1] if i else "", fixed[i + 1] if i + 1 < len(fixed) else "")
+        if month:
+            fixed[i] = month + m.group(2)
     for typed, read in zip(words, fixed):
         if typed != read:
             state.readings.append(Reading("typo", read, typed))
