@@ -83,6 +83,8 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
         followed, _ = _read(text, ctx, follow=True)
         if isinstance(followed, Clarification) and isinstance(outcome, Request):
             followed = outcome  # "messages vs last week" after a funnel: it reads on its own
+            kept, _ = _read(text, ctx, follow=False, keep_range=True) if SAME_RANGE.search(fresh.full) else (None, None)
+            followed = kept if isinstance(kept, Request) else followed  # "how many of those were X": over that range
         return _with_options(followed, ctx, options)
     if how == ASK:
         return _ask_which(text, outcome, ctx, options)

@@ -644,7 +644,8 @@ _PATTERNS = [
      rf"({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _part_of_month),
     (rf"{_B}(?:(?:from|between|for|in)\s+)?q([1-4])\s*(?:and|&|vs\.?|versus|to|through|thru|-|–)\s*q([1-4])"
      rf"(?:\s+(\d{{4}}))?(?:\s+(?:to\s+date|so\s+far))?{_E}", _quarter_span),
-    (rf"{_B}(?:(?:{_WEEKDAY_NAMES})\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:/|&|and|,)\s*(?:(?:{_WEEKDAY_NAMES})\s+)?"
+    (rf"{_B}(?:on\s+)?(?:the\s+)?(?:(?:{_WEEKDAY_NAMES})\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:/|&|and|,)\s*(?:the\s+)?"
+     rf"(?:(?:{_WEEKDAY_NAMES})\s+)?"
      rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})\.?{_E}", _days_of_month),
     (rf"{_B}(?:in\s+|for\s+)?(?:{_MONTH_NAMES})\.?(?:\s*,\s*(?:{_MONTH_NAMES})\.?)+\s*,?\s*(?:and|&)\s*"
      rf"(?:{_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _month_list),
@@ -673,7 +674,8 @@ _PATTERNS = [
      rf"|since\s+(?:the\s+)?(?:very\s+)?(?:beginning|start)(?:\s+of\s+(?:time|tracking|the\s+data)|(?!\s+of\b))"
      rf"|since\s+day\s+(?:one|1)"
      rf"|(?:of|for|over|in)\s+all[\s-]+time|all[\s-]+time|since\s+forever){_E}", _all_time),
-    (rf"{_B}on\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}(?!\s+(?:day|week|month|step|event|page|time))", _the_day_of_month),
+    (rf"{_B}(?:on|say|like)\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}(?!\s+(?:day|week|month|step|event|page|time))",
+     _the_day_of_month),
     (rf"{_B}since\s+(?:the\s+start\s+of\s+)?last\s+(week|month|quarter|year){_E}", _since_period),
     (rf"{_B}{NUM_RE}\s+{UNIT_RE}\s+ago{_E}", _ago),
     (rf"{_B}day before yesterday{_E}", _day_before_yesterday),
