@@ -36,6 +36,10 @@ SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|that
                         r"|\bsame (?:period|time frame|range|window)\b|\b(?:of them|of those)\b"
                         r"|\b(?:for|among|with) (?:those|these|the same) (?:folks|people|users|ppl|customers|signups"
                         r"|shoppers|buyers|accounts|guys|ones)\b")  # "d7 retention for those folks": those people
+# "how does that split into new vs retained?": the previous answer, cut another way (its range and grain kept)
+SPLIT_BACK = re.compile(r"\b(?:does|do|did|would|could|can) (?:that|this|it|those|they) (?:split|break(?: ?down| out| up)?"
+                        r"|divide)(?: up)?(?: into| between)\b|\b(?:split|break|divide) (?:that|this|it|them|those)"
+                        r"(?: up| down| out)? into\b")
 NEW_QUESTION = re.compile(r"^(?:\S+ )?(?:new q|new question|separate (?:thing|question)|different (?:thing|question)"
                           r"|unrelated|another (?:thing|question)|also,? unrelated)\b")
 SAME_THING = re.compile(r"\b(?:same|that|this) (?:funnel|chart|graph|thing|analysis|query|question|breakdown|report|"
@@ -190,7 +194,7 @@ def previous_range(state: ReadingState, ctx: ParseContext, keep: bool = False) -
         if state.interval is None and "interval" in previous.explicit:
             state.interval = previous.params.get("interval")
         split = re.search(r"(?<![\w-])(?:split|break|broken|breaking|splitting)(?: (?:that|this|it|them))?"
-                          r"(?: (?:down|out|up))?(?= by\b)", state.text)
+                          r"(?: (?:down|out|up))?(?= (?:by|into)\b)", state.text)
         if split:
             state.take(split.group(0))
 

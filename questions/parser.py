@@ -20,7 +20,7 @@ from playbooks import Playbook
 
 from .context import ParseContext
 from .events import read_conversion, read_events, read_step_set
-from .followup import ASK, FOLLOW, NEW, REFERS_BACK, SAME_RANGE, decide, merge_previous, previous_range
+from .followup import ASK, FOLLOW, NEW, REFERS_BACK, SAME_RANGE, SPLIT_BACK, decide, merge_previous, previous_range
 from .lexicon import EVENT_VERBS, FILLER
 from .request import Clarification, Option, Reading, Request
 from .resolve import resolve
@@ -77,7 +77,7 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
     if earlier is not None:  # "of those": the people of the question before, its range too (a follow-up)
         return earlier
     how = decide(fresh, ctx)
-    if how == NEW and (SAME_RANGE.search(fresh.full) or _breaks_down_previous(fresh, ctx)):
+    if how == NEW and (SAME_RANGE.search(fresh.full) or SPLIT_BACK.search(fresh.full) or _breaks_down_previous(fresh, ctx)):
         outcome, _ = _read(text, ctx, follow=False, keep_range=True)  # a new question over the previous one's range
     if how == FOLLOW:
         followed, _ = _read(text, ctx, follow=True)

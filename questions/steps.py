@@ -33,7 +33,8 @@ INTERVAL_WORDS = [
     (r"\b(monthly|per month|by month|each month|every month|month by month|month to month|(?:the )?following month"
      r"|the next month|month over month|mom|m/m"
      r"|(?:times|once|twice) a month|mau|month[- ]\d{1,2}|m\d{1,2})\b", "month"),
-    (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
+    (r"\b(quarterly|per quarter|by quarter|each quarter|every quarter|quarter by quarter|quarter over quarter|qoq|q/q)\b",
+     "quarter"),
     (r"\b(by signup month|signup months?|by the month they (?:joined|signed up)|monthly cohorts?|cohort months?"
      r"|by month of signup|month they joined)\b", "month"),
     (r"\b(by signup week|signup weeks?|by the week they (?:joined|signed up)|weekly cohorts?|cohort weeks?)\b", "week"),

@@ -280,8 +280,7 @@ def _holiday_weekend(m, today, ws):
     day = _holiday_day(m.group(1), m.group(2) or m.group(3), today)
     wd = day.weekday()
     if m.group(4):  # "halloween weekend (fri-sun)": the days said, around the holiday
-        start = day - timedelta(days=(wd - WEEKDAYS[m.group(4)]) % 7)
-        end = start + timedelta(days=(WEEKDAYS[m.group(5)] - WEEKDAYS[m.group(4)]) % 7 + 1)
+        start, end = _days_said(day, m.group(4), m.group(5))
     elif wd == 0:
         start, end = day - timedelta(days=2), day + timedelta(days=1)
     elif wd in (3, 4, 5):
@@ -330,11 +329,19 @@ def _week_before_last(m, today, ws):
 
 
 def _weekend(m, today, ws):
-    """The last complete Saturday and Sunday before today."""
+    """The last complete Saturday and Sunday before today (or the days said around it: "(fri-sun)")."""
     saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
     if saturday + timedelta(days=2) > today:
         saturday -= timedelta(days=7)
-    return saturday, saturday + timedelta(days=2), f"last weekend ({describe(saturday, saturday + timedelta(days=2))})", "day"
+    start, end = _days_said(saturday, m.group(1), m.group(2)) if m.group(1) else (saturday, saturday + timedelta(days=2))
+    return start, end, f"last weekend ({describe(start, end)})", "day"
+
+
+def _days_said(day: date, first: str, last: str) -> tuple[date, date]:
+    """The weekdays said around `day` ("fri-sun" around a Saturday): from the `first` on or before it through
+    the next `last`."""
+    start = day - timedelta(days=(day.weekday() - WEEKDAYS[first]) % 7)
+    return start, start + timedelta(days=(WEEKDAYS[last] - WEEKDAYS[first]) % 7 + 1)
 
 
 def _so_far_this(m, today, ws):
@@ -632,10 +639,12 @@ def _weekday(m, today, ws):
 
 _B = r"(?<![\w-])"
 _E = r"(?![\w-])"
+# "(fri-sun)", ", sat to mon": the days of a weekend, said
+_DAYS_SAID = rf"(?:\s*[(,]?\s*({_WEEKDAY_NAMES})\s*(?:-|–|to|through|thru)\s*({_WEEKDAY_NAMES})\b\)?)?"
 _PATTERNS = [
     (rf"{_B}since\s+({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _since_holiday),
     (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?\s+(?:long\s+)?weekend(?:\s+(\d{{4}}))?"
-     rf"(?:\s*[(,]?\s*({_WEEKDAY_NAMES})\s*(?:-|–|to|through|thru)\s*({_WEEKDAY_NAMES})\b\)?)?{_E}", _holiday_weekend),
+     rf"{_DAYS_SAID}{_E}", _holiday_weekend),
     (rf"{_B}(?:in\s+|over\s+|during\s+|for\s+)?the\s+(?:{NUM_RE}\s+)?(day|week)s?\s+(?:leading\s+up\s+to|running\s+up\s+to"
      rf"|before|prior\s+to)\s+(?:({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?|({DATE_RE})){_E}", _leading_up_to),
     (rf"{_B}(?:in\s+|during\s+)?(?:the\s+)?week\s+of\s+({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _week_of_holiday),
@@ -683,7 +692,7 @@ _PATTERNS = [
     (rf"{_B}(?:yesterday|yday|yesterdays?)(?:'s)?{_E}", _yesterday),
     (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior)\s+fortnight{_E}", _fortnight),
     (rf"{_B}(?:the\s+)?week\s+before\s+last{_E}", _week_before_last),
-    (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+|last\s+|this\s+past\s+)weekend{_E}", _weekend),
+    (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+|last\s+|this\s+past\s+)weekend{_DAYS_SAID}{_E}", _weekend),
     (rf"{_B}so\s+far\s+this\s+(week|month|quarter|year){_E}", _so_far_this),
     (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(last|past|previous|prior|trailing)\s+{NUM_RE}{FULL}\s+{UNIT_RE}{_E}",
      _last_n),

@@ -65,6 +65,7 @@ def test_no_range(text):
     ("over the last 10 days of september", date(2026, 9, 21), date(2026, 10, 1)),
     ("thanksgiving weekend (thu-sun)", date(2026, 11, 26), date(2026, 11, 30)),  # the days said
     ("over labor day weekend, fri to mon", date(2026, 9, 4), date(2026, 9, 8)),
+    ("over the weekend (fri-sun)", date(2026, 11, 20), date(2026, 11, 23)),  # the last weekend, with its friday
     ("the 19th and 20th of september", date(2026, 9, 19), date(2026, 9, 21)),  # days said one by one
     ("sat 3rd / sun 4th oct", date(2026, 10, 3), date(2026, 10, 5)),
     ("the 10 days before black friday", date(2026, 11, 17), date(2026, 11, 27)),  # the days just before
