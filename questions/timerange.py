@@ -300,8 +300,13 @@ def _since_holiday(m, today, ws):
     return day, today + timedelta(days=1), f"since {m.group(1).title()} ({_fmt(day)})", None
 
 
+def _month_said(word: str, year: str | None, today: date):
+    """The month named by `word` (and `year`), as `_month_name` reads it from a match of its own."""
+    return _month_name(type("M", (), {"group": lambda self, i: (None, word, year)[i]})(), today, "monday")
+
+
 def _half_month(m, today, ws):
-    found = _month_name(type("M", (), {"group": lambda self, i: (None, m.group(2), m.group(3))[i]})(), today, ws)
+    found = _month_said(m.group(2), m.group(3), today)
     if found is None:
         return None
     start, end = found[0], found[1]
@@ -433,7 +438,7 @@ def _quarter_span(m, today, ws):
 def _part_of_month(m, today, ws):
     """"the first two weeks of november", "the last 10 days of october", "the first week of sept": days counted
     from the month's first (or back from its last) day, not calendar weeks."""
-    found = _month_name(type("M", (), {"group": lambda self, i: (None, m.group(4), m.group(5))[i]})(), today, ws)
+    found = _month_said(m.group(4), m.group(5), today)
     if found is None:
         return None
     days = (_num(m.group(2)) if m.group(2) else 1) * (7 if m.group(3) == "week" else 1)
