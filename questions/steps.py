@@ -164,13 +164,17 @@ def read_interval(state: ReadingState, ctx: ParseContext) -> None:
             return
 
 
+PER_PERIOD = re.compile(r"\b(?:per|by|each|every|daily|weekly|monthly|quarterly|yearly|hourly)\b")
+
+
 def both_periods(state: ReadingState, ctx: ParseContext) -> None:
     """"invites last week vs the week before, per week": asked per period, the comparison is the two periods
     side by side (the range both, the interval the period), not the period with a comparison line. Without
     a per-period grain "vs the week before" stays a comparison (docs/decisions.md)."""
     rng, compare = state.rng, next((k for k in state.kinds if k.name == "compare" and k.value == "previous"), None)
-    if rng is None or compare is None or state.interval is None or state.interval != rng.grain:
-        return
+    grain = next((r.words for r in state.readings if r.name == "interval"), "")
+    if rng is None or compare is None or state.interval != rng.grain or not PER_PERIOD.search(grain):
+        return  # ("dau yesterday vs the day before": "dau" names a measure, not numbers per day)
     if shift(period_start(rng.start, rng.grain, ctx.week_start), rng.grain, 1) != rng.end:
         return  # not one whole period ("last 30 days", "this month so far")
     start = shift(rng.start, rng.grain, -1)
