@@ -20,7 +20,7 @@ from .context import ParseContext
 from .request import Reading, Request
 from .state import ReadingState
 from .steps import param_of_type, read_choice_words
-from .timerange import DateRange, describe, period_start
+from .timerange import SAME_AGO, DateRange, describe, period_start
 
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
@@ -93,7 +93,7 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
         if prev_pb is fallback or prev_pb.id == "event_volume":
             return FOLLOW
         return ASK if _event_is_subject(prev_pb) else NEW
-    return FOLLOW if _modifies(fresh) else NEW
+    return FOLLOW if _modifies(fresh) or SAME_AGO.search(fresh.full) else NEW  # "the same days a month earlier"
 
 
 def merge_previous(state: ReadingState, ctx: ParseContext) -> None:

@@ -720,7 +720,7 @@ _PATTERNS = [
 
 # ---- a thread's follow-up: time said relative to the question before ----
 
-_SAME_AGO = re.compile(rf"{_B}(?:(?:on|for|over|in)\s+)?(?:the\s+)?same\s+(?:day|days|date|dates|period|time|stretch|window)"
+SAME_AGO = re.compile(rf"{_B}(?:(?:on|for|over|in)\s+)?(?:the\s+)?same\s+(?:day|days|date|dates|period|time|stretch|window)"
                        rf"\s+(?:(?:last|a|one|the)\s+(week|month|year)(?:\s+(?:ago|before|earlier))?"
                        rf"|(?:in|of)\s+({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?){_E}")
 _DAY_OF_THREAD = re.compile(rf"{_B}(?:(?:on|say|like)\s+)?the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}"
@@ -730,7 +730,7 @@ _DAY_OF_THREAD = re.compile(rf"{_B}(?:(?:on|say|like)\s+)?the\s+(\d{{1,2}})(?:st
 def thread_range(text: str, start: date, end: date, today: date) -> tuple[DateRange, str] | None:
     """A range said against the thread's range [start, end): "the same day last week" (it, a week earlier),
     "the same days in october" (its days, in that month), "say the 24th" (that day of its month)."""
-    m = _SAME_AGO.search(text)
+    m = SAME_AGO.search(text)
     if m and m.group(1):
         a, b = shift(start, m.group(1), -1), shift(end, m.group(1), -1)
     elif m:
