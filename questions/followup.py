@@ -20,7 +20,7 @@ from .context import ParseContext
 from .request import Reading, Request
 from .state import ReadingState
 from .steps import param_of_type, read_choice_words
-from .timerange import DateRange, describe, period_start
+from .timerange import SAME_AGO, DateRange, describe, period_start
 
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
@@ -33,7 +33,13 @@ REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?
                          r"|^(?:and|what about|how about) (?:after|before)\b")
 SAME_RANGE = re.compile(r"\b(?:in|over|for|during) (?:that time|that period|that window|that range|those days"
                         r"|the same (?:period|time|range|time frame|days|window))\b"
-                        r"|\bsame (?:period|time frame|range|window)\b|\b(?:of them|of those)\b")
+                        r"|\bsame (?:period|time frame|range|window)\b|\b(?:of them|of those)\b"
+                        r"|\b(?:for|among|with) (?:those|these|the same) (?:folks|people|users|ppl|customers|signups"
+                        r"|shoppers|buyers|accounts|guys|ones)\b")  # "d7 retention for those folks": those people
+# "how does that split into new vs retained?": the previous answer, cut another way (its range and grain kept)
+SPLIT_BACK = re.compile(r"\b(?:does|do|did|would|could|can) (?:that|this|it|those|they) (?:split|break(?: ?down| out| up)?"
+                        r"|divide)(?: up)?(?: into| between)\b|\b(?:split|break|divide) (?:that|this|it|them|those)"
+                        r"(?: up| down| out)? into\b")
 NEW_QUESTION = re.compile(r"^(?:\S+ )?(?:new q|new question|separate (?:thing|question)|different (?:thing|question)"
                           r"|unrelated|another (?:thing|question)|also,? unrelated)\b")
 SAME_THING = re.compile(r"\b(?:same|that|this) (?:funnel|chart|graph|thing|analysis|query|question|breakdown|report|"
@@ -105,7 +111,7 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
         if prev_pb is fallback or prev_pb.id == "event_volume":
             return FOLLOW
         return ASK if _event_is_subject(prev_pb) else NEW
-    return FOLLOW if _modifies(fresh) else NEW
+    return FOLLOW if _modifies(fresh) or SAME_AGO.search(fresh.full) else NEW  # "the same days a month earlier"
 
 
 def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
@@ -208,7 +214,7 @@ def previous_range(state: ReadingState, ctx: ParseContext, keep: bool = False) -
         if state.interval is None and "interval" in previous.explicit:
             state.interval = previous.params.get("interval")
         split = re.search(r"(?<![\w-])(?:split|break|broken|breaking|splitting)(?: (?:that|this|it|them))?"
-                          r"(?: (?:down|out|up))?(?= by\b)", state.text)
+                          r"(?: (?:down|out|up))?(?= (?:by|into)\b)", state.text)
         if split:
             state.take(split.group(0))
 

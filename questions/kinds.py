@@ -20,11 +20,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .timerange import DATE_RE, NUMBER_WORDS, parse_date
+from .timerange import DATE_RE, MONTH_NAMES, NUMBER_WORDS, parse_date
 
 _N = r"(\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _B, _E = r"(?<![\w-])", r"(?![\w-])"
 _UNITS = r"(?:minute|hour|day|week|month|year)s?\b"
+_NOT_OF_MONTH = rf"(?! of (?:{MONTH_NAMES})\b)"  # "the first two weeks of november" is a time range
 
 
 def _num(text: str) -> int:
@@ -70,8 +71,8 @@ _INTS = [
     ("threshold", rf"{_B}more than {_N}(?= (?!{_UNITS})[a-z]){_E}", lambda m: _num(m[1]) + 1),
     ("threshold", rf"{_B}{_N} ?\+(?= (?!{_UNITS})[a-z])", lambda m: _num(m[1])),
     ("first_days", rf"{_B}(?:(?:in|within|during|over|just|only|for) )?(?:their|the|his|her|its|your) first {_N}"
-     rf" (day|week)s?{_E}", lambda m: _days(_num(m[1]), m[2])),
-    ("first_days", rf"{_B}(?:in|within|during|over) (?:their|the|his|her|its|your) first (day|week|month){_E}",
+     rf" (day|week)s?{_E}{_NOT_OF_MONTH}", lambda m: _days(_num(m[1]), m[2])),
+    ("first_days", rf"{_B}(?:in|within|during|over) (?:their|the|his|her|its|your) first (day|week|month){_E}{_NOT_OF_MONTH}",
      lambda m: _days(1, m[1])),
     ("window_days", rf"{_B}(?:within|in under|in less than|inside) {_N} (day|week)s?{_E}",
      lambda m: _days(_num(m[1]), m[2])),

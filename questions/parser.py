@@ -20,13 +20,14 @@ from playbooks import Playbook
 
 from .context import ParseContext
 from .events import read_conversion, read_events, read_step_set
-from .followup import ASK, FOLLOW, NEW, REFERS_BACK, SAME_RANGE, decide, merge_previous, previous_range
+from .followup import ASK, FOLLOW, NEW, REFERS_BACK, SAME_RANGE, SPLIT_BACK, decide, merge_previous, previous_range
 from .lexicon import EVENT_VERBS, FILLER
 from .request import Clarification, Option, Reading, Request
 from .resolve import resolve
 from .state import ReadingState
 from .stepedit import edit_steps
 from .steps import (
+    both_periods,
     own_stems,
     param_of_type,
     pick_playbook,
@@ -42,13 +43,14 @@ from .steps import (
     take_interval,
     unknown_breakdown,
 )
+from .typos import month_typo
 from .vocabulary import STOPWORDS, stem
 
 log = logging.getLogger("playbot.parser")
 MAX_QUESTION = 2000
 KIND_ALIASES = {"first_days": "window_days", "window_days": "first_days"}
 Step = Callable[[ReadingState, ParseContext], Clarification | None]
-READING_STEPS: tuple[Step, ...] = (read_playbook_id, read_explicit, read_kinds, read_range, read_interval,
+READING_STEPS: tuple[Step, ...] = (read_playbook_id, read_explicit, read_kinds, read_range, read_interval, both_periods,
                                    read_conversion, pick_playbook, take_interval, read_choice_words, read_breakdown, read_top,
                                    read_filters, read_step_set, read_events)
 
@@ -75,12 +77,14 @@ def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarif
     if earlier is not None:  # "of those": the people of the question before, its range too (a follow-up)
         return earlier
     how = decide(fresh, ctx)
-    if how == NEW and (SAME_RANGE.search(fresh.full) or _breaks_down_previous(fresh, ctx)):
+    if how == NEW and (SAME_RANGE.search(fresh.full) or SPLIT_BACK.search(fresh.full) or _breaks_down_previous(fresh, ctx)):
         outcome, _ = _read(text, ctx, follow=False, keep_range=True)  # a new question over the previous one's range
     if how == FOLLOW:
         followed, _ = _read(text, ctx, follow=True)
         if isinstance(followed, Clarification) and isinstance(outcome, Request):
             followed = outcome  # "messages vs last week" after a funnel: it reads on its own
+            kept, _ = _read(text, ctx, follow=False, keep_range=True) if SAME_RANGE.search(fresh.full) else (None, None)
+            followed = kept if isinstance(kept, Request) else followed  # "how many of those were X": over that range
         return _with_options(followed, ctx, options)
     if how == ASK:
         return _ask_which(text, outcome, ctx, options)
@@ -208,6 +212,11 @@ def correct_typos(state: ReadingState, ctx: ParseContext) -> None:
     speller = ctx.speller
     words = state.text.split()
     fixed = [_corrected(speller, w) for w in words[:80]] + words[80:]
+    for i, word in enumerate(fixed[:80]):  # "since agust": a month, even where the dictionary knows the word
+        m = re.fullmatch(r"([a-z]+)([,.;:!?)]*)", word)
+        month = m and month_typo(m.group(1), fixed[i - 1] if i else "", fixed[i + 1] if i + 1 < len(fixed) else "")
+        if month:
+            fixed[i] = month + m.group(2)
     for typed, read in zip(words, fixed):
         if typed != read:
             state.readings.append(Reading("typo", read, typed))

@@ -19,7 +19,7 @@ from .kinds import ARROWS, find_kinds
 from .lexicon import FILLER
 from .request import Clarification, Reading
 from .state import ReadingState
-from .timerange import ALL_TIME, DATE_RE, HOLIDAYS, find_range, parse_date
+from .timerange import ALL_TIME, DATE_RE, HOLIDAYS, describe, find_range, parse_date, period_start, shift, thread_range
 from .values import SIGNUP_WEEKDAY, said_values, versus_breakdown
 from .vocabulary import STOPWORDS, stem
 
@@ -34,7 +34,8 @@ INTERVAL_WORDS = [
     (r"\b(monthly|per month|by month|each month|every month|month by month|month to month|(?:the )?following month"
      r"|the next month|month over month|mom|m/m"
      r"|(?:times|once|twice) a month|mau|month[- ]\d{1,2}|m\d{1,2})\b", "month"),
-    (r"\b(quarterly|per quarter|by quarter)\b", "quarter"),
+    (r"\b(quarterly|per quarter|by quarter|each quarter|every quarter|quarter by quarter|quarter over quarter|qoq|q/q)\b",
+     "quarter"),
     (r"\b(by signup month|signup months?|by the month they (?:joined|signed up)|monthly cohorts?|cohort months?"
      r"|by month of signup|month they joined)\b", "month"),
     (r"\b(by signup week|signup weeks?|by the week they (?:joined|signed up)|weekly cohorts?|cohort weeks?)\b", "week"),
@@ -128,7 +129,9 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
                              param="start")
     weekday = SIGNUP_WEEKDAY.search(state.text)  # "signed up on a sunday" is who, not when
     hidden = state.text if weekday is None else state.text.replace(weekday.group(0), " § ")
-    rng, text = find_range(hidden, ctx.today, ctx.week_start)
+    previous = ctx.previous.params if ctx.previous is not None else {}
+    thread = thread_range(hidden, previous["start"], previous["end"], ctx.today) if "start" in previous else None
+    rng, text = thread or find_range(hidden, ctx.today, ctx.week_start)
     if weekday is not None:
         text = text.replace("§", weekday.group(0))
     if rng is None:
@@ -169,6 +172,26 @@ def read_interval(state: ReadingState, ctx: ParseContext) -> None:
             state.readings.append(Reading("interval", unit, m.group(0)))
             state.explicit.add("interval")
             return
+
+
+PER_PERIOD = re.compile(r"\b(?:per|by|each|every|daily|weekly|monthly|quarterly|yearly|hourly)\b")
+
+
+def both_periods(state: ReadingState, ctx: ParseContext) -> None:
+    """"invites last week vs the week before, per week": asked per period, the comparison is the two periods
+    side by side (the range both, the interval the period), not the period with a comparison line. Without
+    a per-period grain "vs the week before" stays a comparison (docs/decisions.md)."""
+    rng, compare = state.rng, next((k for k in state.kinds if k.name == "compare" and k.value == "previous"), None)
+    grain = next((r.words for r in state.readings if r.name == "interval"), "")
+    if rng is None or compare is None or state.interval != rng.grain or not PER_PERIOD.search(grain):
+        return  # ("dau yesterday vs the day before": "dau" names a measure, not numbers per day)
+    if shift(period_start(rng.start, rng.grain, ctx.week_start), rng.grain, 1) != rng.end:
+        return  # not one whole period ("last 30 days", "this month so far")
+    start = shift(rng.start, rng.grain, -1)
+    state.rng = replace(rng, start=start, label=f"{describe(start, rng.end)} ({rng.label} and the {rng.grain} before)",
+                        words=f"{rng.words} {compare.words}")
+    state.kinds = [k for k in state.kinds if k is not compare]
+    state.readings.append(Reading("start", start, compare.words))
 
 
 def take_interval(state: ReadingState, ctx: ParseContext) -> None:

@@ -28,10 +28,12 @@ FULL = r"(?:\s+(?:full|complete|completed|whole|entire))?"
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _MONTH_NAMES_RE = f"({_MONTH_NAMES})"  # a month name captured
+MONTH_NAMES = _MONTH_NAMES  # the alternation of every month name and abbreviation, longest first
 # "2026-11-03", "nov 3", "november 3rd", "3 nov", "3rd of november 2026", "nov 3, 2026"
 DATE_RE = (r"(?:\d{4}-\d{2}-\d{2}|(?<![\d/])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])"  # not "1/7/14/28 day"
            rf"|(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
-           rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH_NAMES})\.?(?:,?\s+\d{{4}})?)")
+           rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH_NAMES})\.?(?:,?\s+\d{{4}})?"
+           rf"|mid[-\s]?(?:{_MONTH_NAMES})\.?(?:,?\s+\d{{4}})?)")  # "mid sept": the 15th
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def parse_date(text: str, today: date) -> date | None:
             return candidate if candidate <= today else date(today.year - 1, month, day)
         except ValueError:
             return None
+    text = re.sub(r"^mid[- ]?(\S+)", r"\1 15", text)  # "mid sept" -> "sept 15"
     m = re.fullmatch(rf"({_MONTH_NAMES})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?: (\d{{4}}))?", text)
     if m:
         month, day, year = MONTHS[m[1]], int(m[2]), m[3]
@@ -177,7 +180,7 @@ def find_range(text: str, today: date, week_start: str = "monday") -> tuple[Date
         start, end, label, grain = result
         if end <= start:
             continue
-        rest = re.sub(r"\s+", " ", (text[: m.start()] + " " + text[m.end():]).strip())
+        rest = re.sub(r"\s+", " ", re.sub(r"\(\s*\)", " ", text[: m.start()] + " " + text[m.end():]).strip())
         found = (DateRange(start, end, label, m.group(0).strip(), grain), rest)
         if handler is not _weekday:
             return found
@@ -276,7 +279,9 @@ def _holiday_weekend(m, today, ws):
     next to (a Monday holiday from the Saturday before, a Thursday or Friday one through Sunday)."""
     day = _holiday_day(m.group(1), m.group(2) or m.group(3), today)
     wd = day.weekday()
-    if wd == 0:
+    if m.group(4):  # "halloween weekend (fri-sun)": the days said, around the holiday
+        start, end = _days_said(day, m.group(4), m.group(5))
+    elif wd == 0:
         start, end = day - timedelta(days=2), day + timedelta(days=1)
     elif wd in (3, 4, 5):
         start, end = day, day + timedelta(days=7 - wd)
@@ -295,8 +300,13 @@ def _since_holiday(m, today, ws):
     return day, today + timedelta(days=1), f"since {m.group(1).title()} ({_fmt(day)})", None
 
 
+def _month_said(word: str, year: str | None, today: date):
+    """The month named by `word` (and `year`), as `_month_name` reads it from a match of its own."""
+    return _month_name(type("M", (), {"group": lambda self, i: (None, word, year)[i]})(), today, "monday")
+
+
 def _half_month(m, today, ws):
-    found = _month_name(type("M", (), {"group": lambda self, i: (None, m.group(2), m.group(3))[i]})(), today, ws)
+    found = _month_said(m.group(2), m.group(3), today)
     if found is None:
         return None
     start, end = found[0], found[1]
@@ -324,11 +334,19 @@ def _week_before_last(m, today, ws):
 
 
 def _weekend(m, today, ws):
-    """The last complete Saturday and Sunday before today."""
+    """The last complete Saturday and Sunday before today (or the days said around it: "(fri-sun)")."""
     saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
     if saturday + timedelta(days=2) > today:
         saturday -= timedelta(days=7)
-    return saturday, saturday + timedelta(days=2), f"last weekend ({describe(saturday, saturday + timedelta(days=2))})", "day"
+    start, end = _days_said(saturday, m.group(1), m.group(2)) if m.group(1) else (saturday, saturday + timedelta(days=2))
+    return start, end, f"last weekend ({describe(start, end)})", "day"
+
+
+def _days_said(day: date, first: str, last: str) -> tuple[date, date]:
+    """The weekdays said around `day` ("fri-sun" around a Saturday): from the `first` on or before it through
+    the next `last`."""
+    start = day - timedelta(days=(day.weekday() - WEEKDAYS[first]) % 7)
+    return start, start + timedelta(days=(WEEKDAYS[last] - WEEKDAYS[first]) % 7 + 1)
 
 
 def _so_far_this(m, today, ws):
@@ -383,13 +401,76 @@ def _month_range(m, today, ws):
     first, last = MONTHS[m.group(1)], MONTHS[m.group(3)]
     if re.search(r"\b(?:vs|versus|compared|or)\b", m.group(0)) and last < first and not (m.group(2) or m.group(4)):
         first, last = last, first  # "october vs september": the two months, in order
-    last_year = int(m.group(4)) if m.group(4) else _latest_year(last, 1, today)
-    first_year = int(m.group(2)) if m.group(2) else (last_year if first <= last else last_year - 1)
-    start, last_start = date(first_year, first, 1), date(last_year, last, 1)
+    return _months_span(first, last, m.group(2), m.group(4), today)
+
+
+def _months_span(first: int, last: int, first_year: str | None, last_year: str | None, today: date):
+    """From the first day of month `first` to the end of month `last` (the most recent one not after today)."""
+    last_y = int(last_year) if last_year else _latest_year(last, 1, today)
+    first_y = int(first_year) if first_year else (last_y if first <= last else last_y - 1)
+    start, last_start = date(first_y, first, 1), date(last_y, last, 1)
     if last_start < start or start > today:
         return None
     end = add_months(last_start, 1)
     return start, end, describe(start, end) + (" so far" if end > today + timedelta(days=1) else ""), "month"
+
+
+def _month_list(m, today, ws):
+    """"aug, sep and oct", "jul, aug, sep": the months listed, from the first's start to the last's end."""
+    names = re.findall(_MONTH_NAMES_RE, m.group(0))
+    return _months_span(MONTHS[names[0]], MONTHS[names[-1]], None, m.group(1), today)
+
+
+def _quarter_span(m, today, ws):
+    """"q3 and q4", "q3 vs q4 (to date)", "q2-q4 2026": from the first quarter's start to the last's end
+    (today, when it is still running)."""
+    first, last = int(m.group(1)), int(m.group(2))
+    if first >= last:
+        return None
+    year = int(m.group(3)) if m.group(3) else today.year
+    start, end = date(year, 3 * first - 2, 1), add_months(date(year, 3 * last - 2, 1), 3)
+    if start > today:
+        return None
+    end = min(end, today + timedelta(days=1))
+    return start, end, f"Q{first} – Q{last} {year} ({describe(start, end)})", "quarter"
+
+
+def _part_of_month(m, today, ws):
+    """"the first two weeks of november", "the last 10 days of october", "the first week of sept": days counted
+    from the month's first (or back from its last) day, not calendar weeks."""
+    found = _month_said(m.group(4), m.group(5), today)
+    if found is None:
+        return None
+    days = (_num(m.group(2)) if m.group(2) else 1) * (7 if m.group(3) == "week" else 1)
+    month_first, month_end = found[0], found[1]
+    if days > (month_end - month_first).days:
+        return None
+    start, end = (month_first, month_first + timedelta(days=days)) if m.group(1) == "first" else (
+        month_end - timedelta(days=days), month_end)
+    return start, end, f"the {m.group(0).split('the ', 1)[-1]} ({describe(start, end)})", "day"
+
+
+def _days_of_month(m, today, ws):
+    """"sat 19th / sun 20th sept", "the 19th and 20th of september": days of one month said one by one."""
+    month, a, b = MONTHS[m.group(3)], int(m.group(1)), int(m.group(2))
+    if not 1 <= a < b <= 31:
+        return None
+    year = _latest_year(month, a, today)
+    start, end = date(year, month, a), date(year, month, b) + timedelta(days=1)
+    return start, end, describe(start, end), "day"
+
+
+def _leading_up_to(m, today, ws):
+    """"the 2 weeks leading up to halloween", "the 10 days before black friday": the days just before it."""
+    if m.group(3):
+        anchor = _holiday_day(m.group(3), m.group(4), today)
+    else:
+        anchor = parse_date(m.group(5), today)
+    if anchor is None:
+        return None
+    days = (_num(m.group(1)) if m.group(1) else 1) * (7 if m.group(2) == "week" else 1)
+    start = anchor - timedelta(days=days)
+    return start, anchor, f"the {days} days before {_fmt(anchor)} ({describe(start, anchor)})", "day"
 
 
 def _dotted(m, today, ws):
@@ -434,6 +515,8 @@ def _since_week_of(m, today, ws):
 
 
 def _on_date(m, today, ws):
+    if m.group(1).startswith("mid"):
+        return None  # "mid sept" alone is no one day: the month is read instead
     d = parse_date(m.group(1), today)
     if d is None or d > today:
         return None
@@ -561,12 +644,25 @@ def _weekday(m, today, ws):
 
 _B = r"(?<![\w-])"
 _E = r"(?![\w-])"
+# "(fri-sun)", ", sat to mon": the days of a weekend, said
+_DAYS_SAID = rf"(?:\s*[(,]?\s*({_WEEKDAY_NAMES})\s*(?:-|–|to|through|thru)\s*({_WEEKDAY_NAMES})\b\)?)?"
 _PATTERNS = [
     (rf"{_B}since\s+({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _since_holiday),
-    (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?\s+(?:long\s+)?weekend(?:\s+(\d{{4}}))?{_E}",
-     _holiday_weekend),
+    (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?\s+(?:long\s+)?weekend(?:\s+(\d{{4}}))?"
+     rf"{_DAYS_SAID}{_E}", _holiday_weekend),
+    (rf"{_B}(?:in\s+|over\s+|during\s+|for\s+)?the\s+(?:{NUM_RE}\s+)?(day|week)s?\s+(?:leading\s+up\s+to|running\s+up\s+to"
+     rf"|before|prior\s+to)\s+(?:({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?|({DATE_RE})){_E}", _leading_up_to),
     (rf"{_B}(?:in\s+|during\s+)?(?:the\s+)?week\s+of\s+({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _week_of_holiday),
     (rf"{_B}(?:on\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _holiday),
+    (rf"{_B}(?:in\s+|during\s+|for\s+|over\s+)?the\s+(first|last|final)\s+(?:{NUM_RE}\s+)?(day|week)s?\s+of\s+"
+     rf"({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _part_of_month),
+    (rf"{_B}(?:(?:from|between|for|in)\s+)?q([1-4])\s*(?:and|&|vs\.?|versus|to|through|thru|-|–)\s*q([1-4])"
+     rf"(?:\s+(\d{{4}}))?(?:\s+(?:to\s+date|so\s+far))?{_E}", _quarter_span),
+    (rf"{_B}(?:on\s+)?(?:the\s+)?(?:(?:{_WEEKDAY_NAMES})\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:/|&|and|,)\s*(?:the\s+)?"
+     rf"(?:(?:{_WEEKDAY_NAMES})\s+)?"
+     rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})\.?{_E}", _days_of_month),
+    (rf"{_B}(?:in\s+|for\s+)?(?:{_MONTH_NAMES})\.?(?:\s*,\s*(?:{_MONTH_NAMES})\.?)+\s*,?\s*(?:and|&)\s*"
+     rf"(?:{_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _month_list),
     (rf"{_B}(?:in\s+|during\s+)?the\s+(first|second)\s+half\s+of\s+({_MONTH_NAMES})(?:\s+(\d{{4}}))?{_E}", _half_month),
     (rf"{_B}(?:on\s+)?({DATE_RE})\b(?:\s+\S+){{0,30}}?\s+(?:that day )?and the day before{_E}", _and_the_day_before),
     (rf"{_B}(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(week|month|quarter|year){_E}",
@@ -582,7 +678,8 @@ _PATTERNS = [
     (rf"{_B}since\s+(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _since_week_of),
     (rf"{_B}(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _week_of),
     (rf"{_B}(since|after|starting|from)\s+({DATE_RE}){_E}", _since),
-    (rf"{_B}since\s+(?:the\s+(?:start|beginning)\s+of\s+)?({'|'.join(n for n in MONTHS if len(n) > 2)})(?:\s+(\d{{4}}))?{_E}",
+    (rf"{_B}(?:since|starting(?:\s+(?:in|from|with))?|beginning(?:\s+(?:in|with))?)\s+(?:the\s+(?:start|beginning)\s+of\s+)?"
+     rf"({'|'.join(n for n in MONTHS if len(n) > 2)})(?:\s+(\d{{4}}))?{_E}",
      _since_month),
     (rf"{_B}since\s+(last\s+)?({_WEEKDAY_NAMES}){_E}", _since_weekday),
     (rf"{_B}since\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}", _since_day_of_month),
@@ -592,7 +689,8 @@ _PATTERNS = [
      rf"|since\s+day\s+(?:one|1)|since\s+(?:the\s+|our\s+)?launch(?:\s+day)?"
      rf"|since\s+(?:we|you|they)\s+(?:launched|opened|went\s+live)(?:\s+(?:the|our)\s+(?:store|shop|app|site|product))?"
      rf"|(?:of|for|over|in)\s+all[\s-]+time|all[\s-]+time|since\s+forever){_E}", _all_time),
-    (rf"{_B}on\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}(?!\s+(?:day|week|month|step|event|page|time))", _the_day_of_month),
+    (rf"{_B}(?:on|say|like)\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}(?!\s+(?:day|week|month|step|event|page|time))",
+     _the_day_of_month),
     (rf"{_B}since\s+(?:the\s+start\s+of\s+)?last\s+(week|month|quarter|year){_E}", _since_period),
     (rf"{_B}{NUM_RE}\s+{UNIT_RE}\s+ago{_E}", _ago),
     (rf"{_B}day before yesterday{_E}", _day_before_yesterday),
@@ -600,7 +698,7 @@ _PATTERNS = [
     (rf"{_B}(?:yesterday|yday|yesterdays?)(?:'s)?{_E}", _yesterday),
     (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior)\s+fortnight{_E}", _fortnight),
     (rf"{_B}(?:the\s+)?week\s+before\s+last{_E}", _week_before_last),
-    (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+|last\s+|this\s+past\s+)weekend{_E}", _weekend),
+    (rf"{_B}(?:over\s+|on\s+|during\s+)?(?:the\s+|last\s+|this\s+past\s+)weekend{_DAYS_SAID}{_E}", _weekend),
     (rf"{_B}so\s+far\s+this\s+(week|month|quarter|year){_E}", _so_far_this),
     (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(last|past|previous|prior|trailing)\s+{NUM_RE}{FULL}\s+{UNIT_RE}{_E}",
      _last_n),
@@ -620,3 +718,36 @@ _PATTERNS = [
      rf"(?=\s*[,.;)]|\s*$|\s+(?:only|signups|cohort)){_E}", _month_name),
     (rf"{_B}(?:in|during)\s+(\d{{4}}){_E}", _year),
 ]
+
+# ---- a thread's follow-up: time said relative to the question before ----
+
+SAME_AGO = re.compile(rf"{_B}(?:(?:on|for|over|in)\s+)?(?:the\s+)?same\s+(?:day|days|date|dates|period|time|stretch|window)"
+                       rf"\s+(?:(?:last|a|one|the)\s+(week|month|year)(?:\s+(?:ago|before|earlier))?"
+                       rf"|(?:in|of)\s+({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?){_E}")
+_DAY_OF_THREAD = re.compile(rf"{_B}(?:(?:on|say|like)\s+)?the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}"
+                            rf"(?!\s+(?:day|week|month|step|event|page|time|of)\b)")
+
+
+def thread_range(text: str, start: date, end: date, today: date) -> tuple[DateRange, str] | None:
+    """A range said against the thread's range [start, end): "the same day last week" (it, a week earlier),
+    "the same days in october" (its days, in that month), "say the 24th" (that day of its month)."""
+    m = SAME_AGO.search(text)
+    if m and m.group(1):
+        a, b = shift(start, m.group(1), -1), shift(end, m.group(1), -1)
+    elif m:
+        month = MONTHS[m.group(2)]
+        year = int(m.group(3)) if m.group(3) else _latest_year(month, 1, today)
+        a = date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+        b = a + (end - start)
+    else:
+        m = _DAY_OF_THREAD.search(text)
+        last = end - timedelta(days=1)
+        if m is None or int(m.group(1)) > calendar.monthrange(last.year, last.month)[1] or int(m.group(1)) < 1:
+            return None
+        a = last.replace(day=int(m.group(1)))
+        b = a + timedelta(days=1)
+    if a > today or b <= a:
+        return None
+    rest = re.sub(r"\s+", " ", text[: m.start()] + " " + text[m.end():]).strip()
+    return DateRange(a, min(b, today + timedelta(days=1)), describe(a, min(b, today + timedelta(days=1))),
+                     m.group(0).strip(), "day" if (b - a).days == 1 else None), rest

@@ -102,6 +102,26 @@ def is_english(word: str) -> bool:
     return any(s in known for s in stems)
 
 
+# where a month name is the only thing a word can be: "since agust", "in novmeber", "agust 14", "septmber 2026"
+_MONTH_SLOT_BEFORE = frozenset("since in during from of starting until through thru to and vs early mid late "
+                               "before after for".split())
+_MONTH_NAMES = tuple(m.lower() for m in calendar.month_name if m)
+
+
+def month_typo(word: str, before: str, after: str) -> str | None:
+    """The month a word is a typo of (one edit, two for long words, same first letter), or None. A word
+    of the dictionary ("agust" is an old word in one) is read as a month only where nothing else fits: after
+    "since", "in", "of"... or before a day or a year; one that is not is read anywhere."""
+    if len(word) < 4 or not word.isalpha() or word in _MONTH_NAMES or word in ("sept", "june", "july"):
+        return None
+    limit = 1 if len(word) <= 5 else 2
+    close = [m for m in _MONTH_NAMES if m[0] == word[0] and distance(word, m, limit) <= limit]
+    if len(close) != 1:
+        return None
+    slot = before in _MONTH_SLOT_BEFORE or bool(after) and (after[0].isdigit() or after in ("to", "through", "-"))
+    return close[0] if slot or not is_english(word) else None
+
+
 def _index(words) -> dict[str, list[str]]:
     by_start: dict[str, list[str]] = defaultdict(list)
     for w in sorted(words):

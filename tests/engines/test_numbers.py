@@ -263,3 +263,30 @@ def test_a_comparison_asked_for_uses_its_own_window(answerers, oracles, engine, 
     assert (run.params["start"], run.params["end"]) == (lo, hi) or _d(run.params["start"]) == _d(lo)
     _, (other, _) = oracle.volume(event, lo, hi, p["interval"])
     assert change.other == other
+
+
+def _week_start(d: date, week_start: str) -> date:
+    return d - timedelta(days=d.weekday() if week_start == "monday" else (d.weekday() + 1) % 7)
+
+
+# issue 18: ranges as people write them, each range worked out here and its counts from the oracle
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,interval,expected", [
+    ("invites last week vs the week before, per week", "week",
+     lambda today, ws: (_week_start(today, ws) - timedelta(days=14), _week_start(today, ws))),
+    ("daily invites for the first two weeks of november", "day",
+     lambda today, ws: (date(2026, 11, 1), min(date(2026, 11, 15), today + timedelta(days=1)))),  # acme: up to today
+    ("invites over halloween weekend (fri-sun)", None, lambda today, ws: (date(2026, 10, 30), date(2026, 11, 2))),
+    ("invites for aug, sep and oct", None, lambda today, ws: (date(2026, 8, 1), date(2026, 11, 1))),
+])
+def test_ranges_as_written_match_oracle(answerers, oracles, engine, dataset, question, interval, expected):
+    answer = ask(answerers, engine, dataset, question)
+    p = answer.request.params
+    today = DATASETS[dataset].clock.date()
+    assert (p["start"], p["end"]) == expected(today, DATASETS[dataset].week_start)
+    assert interval is None or p["interval"] == interval
+    by_bucket, (total, total_users) = oracles[(engine, dataset)].volume("Invite Sent", p["start"], p["end"], p["interval"])
+    assert {_d(r[0]): (r[1], r[2]) for r in answer.rows if r[0] is not None} == by_bucket
+    assert [tuple(r[1:]) for r in answer.rows if r[0] is None] == [(total, total_users)] and total > 0
+    if interval == "week":  # the two weeks side by side, not one week compared with the other
+        assert len(by_bucket) == 2 and p.get("compare") is None
