@@ -362,6 +362,8 @@ def _one_step_funnel(state: ReadingState, ctx: ParseContext) -> None:
     given = state.params.get(spec.name) if spec is not None else None
     if spec is None or not spec.required or (spec.minimum or 0) < 2 or not given or len(given) != 1:
         return
+    if re.search(r"\b(?:funnel|conversion|convert)", state.playbook_words or ""):
+        return  # "funnel message sent": a funnel was asked for; its missing step is asked about
     singles = [pb for pb in ctx.library.all() if pb.param("event") is not None and pb.param("event").required]
     other = closest_by_words(singles, state.full)
     if other is not None and other.id != "event_volume":

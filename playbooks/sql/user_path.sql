@@ -31,7 +31,7 @@ words: [path, paths, user path, user paths, what comes after, what comes before,
         come before, leads people to, lead people to, events before, events after, happens before, happens after,
         do ppl do, do people do after, do users do after, path to, paths to, steps to, events come before, end up on,
         end up at, ended up on, how do people end up, get to the, how do people get to, go through before,
-        screens before, hit before, hits before, visit before, see before, view before, land on before, where do users go after, where do people go after, go after, what do people do after]
+        screens before, hit before, hits before, visit before, see before, land on before, where do users go after, where do people go after, go after, what do people do after]
 examples:
   - user paths before message sent
   - what do people do before they send an invite
