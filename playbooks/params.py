@@ -107,7 +107,9 @@ class ParamSpec:
             items = [str(v).strip() for v in items if str(v).strip()]
             # min/max bound the number of items (funnel: 2 to 6 steps)
             if self.minimum is not None and len(items) < self.minimum:
-                raise ParamError(self.name, f"{self.name} needs at least {self.minimum:g} events, separated by -> or commas")
+                said = f" (only {items[0]} was named)" if len(items) == 1 else ""
+                raise ParamError(self.name, f"This needs at least {self.minimum:g} events in order{said}, separated by "
+                                            "-> or commas.")
             if self.maximum is not None and len(items) > self.maximum:
                 raise ParamError(self.name, f"{self.name} takes at most {self.maximum:g} events")
             if len({i.lower() for i in items}) < len(items):
