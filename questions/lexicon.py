@@ -46,6 +46,16 @@ COUNTRIES = {
     "NL": ("nl", "netherlands", "holland", "dutch"),
     "CN": ("cn", "china", "chinese"),
     "KR": ("kr", "korea", "south korea", "korean", "koreans"),
+    # (a country whose adjective is also a language, "polish", "portuguese", is named by the country alone)
+    "AT": ("austria", "austrian", "austrians"), "CH": ("switzerland", "swiss"), "SE": ("sweden",),
+    "NO": ("norway",), "DK": ("dk", "denmark"), "FI": ("finland",), "PL": ("poland",), "PT": ("portugal",),
+    "IE": ("ireland", "irish"), "BE": ("belgium", "belgian"), "AR": ("argentina", "argentinian"),
+    "CO": ("colombia", "colombian"), "CL": ("cl", "chile", "chilean"), "ZA": ("za", "south africa", "south african"),
+    "NG": ("nigeria", "nigerian"), "EG": ("egypt", "egyptian"), "TR": ("tr", "turkey"), "RU": ("ru", "russia"),
+    "UA": ("ua", "ukraine"), "SG": ("sg", "singapore", "singaporean"), "ID": ("indonesia",),
+    "PH": ("ph", "philippines", "filipino"), "VN": ("vn", "vietnam"), "TH": ("thailand",), "NZ": ("nz", "new zealand"),
+    "IL": ("israel", "israeli"), "AE": ("uae", "united arab emirates", "emirati"), "SA": ("saudi arabia", "saudi"),
+    "TW": ("tw", "taiwan", "taiwanese"), "HK": ("hk", "hong kong"),
 }
 CHANNEL_WORDS = {
     "google": "google", "google ads": "google", "adwords": "google", "search ads": "google",

@@ -455,14 +455,24 @@ _NOT_A_BREAKDOWN = STOPWORDS | {"day", "week", "month", "hour", "quarter", "year
                                  "count", "popularity", "frequency", "number"}
 
 
+_THING_KINDS = frozenset("category categories brand brands sku skus color colour size sizes type types collection "
+                        "collections department departments".split())
+# "which product category drives the most revenue": a split by something no column holds
+_WHICH_THING = re.compile(r"\b(?:which|what) (?:product |item )?(category|categories|brand|brands|sku|skus|collection"
+                          r"|department)\b")
+
+
 def unknown_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """"by age", "split by browser": a breakdown this data has no column for is said, not shown as (none)."""
-    m = re.search(r"\b(?:by|per|split by|broken down by|grouped by|segmented by) ([a-z][a-z_]*(?: [a-z]+)?)\b", state.text)
-    if m is None or m.group(1).split()[0] in _NOT_A_BREAKDOWN or m.group(1).split()[0] in FILLER:
+    m = re.search(r"\b(?:by|per|split by|broken down by|grouped by|segmented by) ([a-z][a-z_]*(?: [a-z]+)?)\b", state.text) \
+        or _WHICH_THING.search(state.text)
+    words = m.group(1).split() if m is not None else []
+    thing = len(words) > 1 and words[-1] in _THING_KINDS  # "by product category": the kind of thing, not "product"
+    if m is None or not thing and (words[0] in _NOT_A_BREAKDOWN or words[0] in FILLER):
         return None
-    if state.playbook is not None and stem(m.group(1).split()[0]) in own_stems(state.playbook):
+    if state.playbook is not None and stem(words[-1] if thing else words[0]) in own_stems(state.playbook):
         return None  # "email impact by user tenure": the playbook's own split
-    said = m.group(1).split()[0]
+    said = m.group(1) if thing else words[0]
     names = [d.label.lower() for d in offered() if dimension_values(ctx.catalog).get(d.name)]
     return Clarification(state.raw, f"I can't break this down by “{said}”: there is no such column in the "
                                     f"sources. Breakdowns here: {', '.join(names)}.", param="group_by",

@@ -19,7 +19,7 @@ from .lexicon import AMBIGUOUS_ALONE, LANGUAGES, VALUE_WORDS
 PREP = (r"(?:on|from|for|in|via|with|using|among|amongst|through|thru|only|just|only for|just for|about)\s+"
         r"(?:the\s+|their\s+|our\s+|his\s+|her\s+|my\s+)?")
 NOUN = r"(?:\s+(?:users?|customers?|people|visitors?|signups?|sign-ups|traffic|accounts?|members?|folks|plan|tier|ones|"
-NOUN += r"subscribers?|devices?|app|phones?|only))"
+NOUN += r"subscribers?|devices?|app|phones?|only|wau|dau|mau|actives?|active users|revenue|sales|orders))"
 ORDER = ("platform", "os", "device", "plan", "channel", "country", "locale", "app_version", "segment_source")
 # dimensions whose values are distinctive words: said alone ("ios", "android", "desktop") they filter
 BARE_OK = ("platform", "os", "device")
@@ -46,11 +46,12 @@ def _pattern(word: str, dim: str, raw_upper: bool) -> str | None:
     w = re.escape(word)
     if len(word) <= 2:  # country codes: only "in the US", "from DE", "UK only", typed in capitals ("uk" is no word)
         return rf"(?<![\w-])(?:{PREP}{w}|{w}{NOUN})(?![\w-])" if raw_upper or word not in AMBIGUOUS_ALONE else None
+    first = rf"|^{w}(?= |$)" if dim == "plan" else ""  # "premium wau", "pro dau": a plan said before the measure
     if word in AMBIGUOUS_ALONE or dim in ("channel", "locale", "app_version", "segment_source"):
-        return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN})(?![\w-])"
+        return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN}{first})(?![\w-])"
     if dim in BARE_OK or dim == "country":  # "germans", "brazil signups": a country's name is distinctive
         return rf"(?<![\w-])(?:{PREP})?{w}{NOUN}?(?![\w-])"
-    return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN})(?![\w-])"
+    return rf"(?<![\w-])(?:{PREP}{w}{NOUN}?|{w}{NOUN}{first})(?![\w-])"
 
 
 _CANDIDATES: dict[int, tuple[Catalog, list, list]] = {}
@@ -139,7 +140,9 @@ _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 SIGNUP_WEEKDAY = re.compile(rf"\b(?:signed up|signing up|signups?|sign-ups|sign ups|joined|registered) on (?:a ({_DAYS})\b"
                             rf"|({_DAYS})s\b)|\b({_DAYS}) (?:signups|sign-ups|sign ups|cohorts?)\b")
 APP_VERSION = re.compile(r"(?<![\w.])(?:(?:(?:on |for |in )?(?:the )?(?:app )?version (\d+(?:\.\d+){0,3})|v(\d+(?:\.\d+){1,3}))"
-                         r"|(?:(?:on|for|in) (?:the )?)?(?!\d{4}\.)(\d+\.\d+\.\d+(?:\.\d+)?))(?![\w.])")  # "v3.3", "on 3.4.0"
+                         r"|(?:(?:on|for|in) (?:the )?)?(?!\d{4}\.)(\d+\.\d+\.\d+(?:\.\d+)?)"
+                         r"|(?:on|for|in|using) (?:the )?(\d+\.\d+)(?= (?:beta|release|build|version)s?\b))"
+                         r"(?!\w|\.\d)")  # "v3.3", "on 3.4.0.", "the 4.0 beta"
 
 
 def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tuple | None]:
@@ -148,7 +151,7 @@ def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tup
     if m is None:
         return [], None
     data = values.get("app_version") or {}
-    said = m.group(1) or m.group(2) or m.group(3)
+    said = m.group(1) or m.group(2) or m.group(3) or m.group(4)
     under = [v for k, v in data.items() if k.startswith(said + ".")]
     if said not in data and len(under) > 1:  # "version 3" over 3.4.0, 3.3.1 and 3.2.0: asked, not one of them silently
         return [], ("app_version", said, under)
