@@ -84,8 +84,8 @@ CONVERSIONS = (
     re.compile(rf"\b{_SHARE} (?:of )?{_WHO} (?P<first>(?!who\b).+?),? and (?:then|later|afterwards|after that|eventually)"
                rf" (?:also |actually |went on to |go on to )?(?P<then>.+)$"),
     # "what % of product viewers end up buying": the doers of the first step, then the next
-    re.compile(rf"\b{_SHARE} of (?:the |our |all )?(?P<first>[a-z][a-z ]*?(?:ers|ors)) (?:then|later|also|actually|eventually"
-               rf"|(?:went|go|goes) on to|ended up|end up) (?P<then>.+)$"),
+    re.compile(rf"\b{_SHARE} (?:of )?(?:the |our |all )?(?P<first>[a-z][a-z ]*?(?:ers|ors)) (?:then|later|also|actually"
+               rf"|eventually|(?:went|go|goes) on to|ended up|end up) (?P<then>.+)$"),
     # "what % of new users invite a friend in their first week": new users are the signups
     re.compile(rf"\b{_SHARE} (?:of )?(?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers"
                rf"|new accounts|new customers)\b,? (?:who |that )?{_THEN}(?P<then>.+)$"),

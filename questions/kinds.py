@@ -79,6 +79,10 @@ _INTS = [
     ("window_days", rf"{_B}(?:within|in under|in less than|inside) (?:a|one) (day|week|month){_E}",
      lambda m: _days(1, m[1])),
     ("window_days", rf"{_B}(?:a )?{_N}[- ]day (?:conversion )?window{_E}", lambda m: _num(m[1])),
+    # "what if we give them 7 days instead of the default window": how long they have to do the next step
+    ("window_days", rf"{_B}(?:give|giving|allow|allowing) (?:them|people|users|folks|it|everyone) (?:a )?{_N}[- ]?(day|week)s?"
+     rf"(?: (?:instead(?: of (?:the )?(?:default|usual|standard)(?: window| one)?)?|to convert|to do it))?{_E}",
+     lambda m: _days(_num(m[1]), m[2])),
     ("window_days", rf"{_B}(?:conversion )?window of {_N} days?{_E}", lambda m: _num(m[1])),
     ("steps", rf"{_B}{_N} (?:steps|events|actions|screens|pages|things)"
      rf"(?= (?:before|after|leading|prior|preceding|that|people|users|do){_E}){_E}", lambda m: _num(m[1])),

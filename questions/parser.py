@@ -289,7 +289,8 @@ def _apply_kinds(state: ReadingState, ctx: ParseContext) -> Clarification | None
     if any(pb.param(f.name) is None and pb.param(KIND_ALIASES.get(f.name, f.name)) is None for f in state.kinds) \
             and not state.by_id:
         takers = [p for p in ctx.library.all() if all(p.param(f.name) for f in state.kinds)]
-        better = closest_by_words([*takers, pb], state.full)
+        # two or more phrases only one playbook takes ("at least 2 photos in their first 7 days ... retain"): that one
+        better = takers[0] if len(takers) == 1 and len(state.kinds) >= 2 else closest_by_words([*takers, pb], state.full)
         if better is not None and better is not pb:
             state.readings = [r for r in state.readings if r.name != "playbook"] + [Reading("playbook", better.id,
                                                                                            state.full)]

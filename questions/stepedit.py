@@ -18,7 +18,7 @@ ADD = re.compile(_LEAD + r"(?:add|insert|put|include|stick|tack on|tack|append|p
                  r"(?:step (?:for )?)?(?P<what>.+?)(?: as a step| as steps| steps?)? (?P<where>in the middle|in between"
                  r"|between (?:them|those|the two)|in there|at the (?:end|start|beginning|front|back)|on the end|to the end"
                  r"|first|last|as the (?:first|last) steps?|in front(?: of (?:it|them|that|this|the funnel))?"
-                 r"|before (?P<before>.+)|after (?P<after>.+))$")
+                 r"|before (?P<before>.+)|after (?P<after>.+)|too|as well|also|on top|at the end too)$")
 _START = ("start", "beginning", "first", "first step", "first steps", "front", "in front", "of it", "of them", "of that",
           "of this", "the funnel")
 DROP = re.compile(_LEAD + r"(?:what )?(?:if (?:we |i |you )?)?(?:drop|remove|skip|take out|leave out|cut|exclude|without)"
@@ -58,7 +58,7 @@ def _stems(step: str) -> set[str]:
 
 
 def _add(text: str, m: re.Match, steps: tuple[str, ...], spec, ctx: ParseContext) -> Request | Clarification | None:
-    matches = [ctx.matcher.match(part) for part in re.split(r",? and (?:then )?|, ", m.group("what"))]
+    matches = [ctx.matcher.match(part) for part in re.split(r",? and (?:then )?|, | ?\+ ?| & ", m.group("what"))]
     if not matches or any(found is None or found.event is None for found in matches):
         return None  # not an event: read as a reply of its own
     added = tuple(found.event for found in matches)  # "add product viewed and product added in front of it"
@@ -77,7 +77,7 @@ def _where(m: re.Match, steps: tuple[str, ...]) -> int | None:
     if m.group("before") or m.group("after"):
         at = _step_named(m.group("before") or m.group("after"), steps)
         return None if at is None else at + (1 if m.group("after") else 0)
-    if where.endswith(("end", "last", "last step", "last steps", "back")):
+    if where.endswith(("end", "last", "last step", "last steps", "back", "too", "as well", "also", "on top")):
         return len(steps)
     if where.endswith(_START):
         return 0

@@ -121,6 +121,13 @@ FUTURE = re.compile(r"(?<![\w-])(?:tomorrow|forecasts?|forecasted|projected|proj
                     r"(?<!the )(?<!back )next (?:week|month|quarter|year))(?![\w-])")
 
 
+def _so_far(state: ReadingState) -> None:
+    """"today so far", "this month to date": a range that runs to now says it twice."""
+    if state.rng is not None and state.rng.end > state.today:
+        for said in re.findall(r"\b(?:so far|to date|thus far|up to now|until now)\b", state.text):
+            state.take(said)
+
+
 def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     future = FUTURE.search(state.text)
     if future:
@@ -159,6 +166,7 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     state.rng, state.text = rng, text
     state.readings += [Reading("start", rng.start, rng.words), Reading("end", rng.end, rng.words)]
     state.explicit |= {"start", "end"}
+    _so_far(state)
     return None
 
 

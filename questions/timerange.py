@@ -259,6 +259,8 @@ HOLIDAYS = {  # name -> the day in a year (US calendar where it differs)
     "all saints' day": lambda y: date(y, 11, 1), "allerheiligen": lambda y: date(y, 11, 1),
     "reformation day": lambda y: date(y, 10, 31), "may day": lambda y: date(y, 5, 1),
     "boxing day uk": lambda y: date(y, 12, 26), "singles day": lambda y: date(y, 11, 11),
+    # the US general election: the Tuesday after the first Monday of November
+    "election day": lambda y: _nth_weekday(y, 11, 0, 1) + timedelta(days=1),
 }
 _HOLIDAY_NAMES = "|".join(re.escape(h) for h in sorted(HOLIDAYS, key=len, reverse=True))
 

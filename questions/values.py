@@ -224,7 +224,8 @@ COMPARATIVE = re.compile(r"\b(better|bettr|beter|worse|wrose|more|less|higher|lo
                          r"(?: [\w'-]+){0,2} than "
                          r"(?:(?:the )?(?:ones|those|people|users|folks|customers)(?: (?:from|on|in|who came from|via))? "
                          r"|(?:from|on|via) )?(\w[\w.-]*)(?![\w-])")
-VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versus|v\.?|compared to|against|or|and) |/)"
+VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versus|v\.?|compared to|against|or|and)"
+                    r" (?:on |from |in |via |with )?|/)"
                     r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")  # "pro vs free", "free/pro/team"
 
 
@@ -240,10 +241,17 @@ REST = re.compile(r"(?<![\w-])(\w[\w.-]*) (?:vs\.?|versus|compared to|against) (
                   r"|countries|locales|devices)(?![\w-])")
 
 
+MOSTLY = re.compile(r"(?<![\w-])(?:mostly|mainly|largely|primarily|mostly coming) (?:on |from |in |via )?(\w[\w.-]*)(?![\w-])")
+
+
 def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
     """(dimension, words) for "mac vs windows", "ios vs web", "pro vs free", "free or paid", "ios cohorts
     retaining better than web ones" (its words: the two values); one side may be a value this data lacks
-    ("referral vs paid")."""
+    ("referral vs paid"); "is that mostly mobile?": the share of each value of that one's dimension."""
+    mostly = MOSTLY.search(text)
+    dims = {d for d, _ in value_of(mostly.group(1), catalog)} if mostly else set()
+    if dims:
+        return next(d for d in ORDER if d in dims), mostly.group(0)
     for m in COMPARATIVE.finditer(text):  # "ios users retain better than web users": a value before, one after
         found = _value_before(text[:m.start()], m.group(2), catalog)
         if found:

@@ -24,7 +24,8 @@ words: [sessions, session, session length, session duration, bounce rate, bounce
         events per session, session count, how long are sessions, how many sessions, number of sessions, time spent,
         time per session, spend per session, per session, session time, visit length, how long do, how long are,
         events per visit, bounced, number of visits, visits per day, visit count,
-        events in a typical session, events are in a typical session, events in a session, events are in a session, events does a session have]
+        events in a typical session, events are in a typical session, events in a session, events are in a session, events does a session have,
+        typical ios session, typical web session, typical android session, events are in a typical]
 examples:
   - sessions last 30 days
   - bounce rate by channel
