@@ -126,7 +126,7 @@ def _running_quarter(env: PresentEnv, shown: list[dict], key_row: dict | None, s
     changes = period_changes(env, running, step, running[metric], measure)
     head = (f"{period_label(running['period'], step)} so far (to {fmt_moment(env.clock.as_of)}): "
             f"{fmt_number(running[metric])}")
-    return [head + (f", {changes_line(changes)}" if changes else "")]
+    return [" · ".join([head, changes_line(changes)]) if changes else head]
 
 
 def _headline(env: PresentEnv, name: str, key_row: dict | None, metric: str, step: str, fmt: str) -> str:
