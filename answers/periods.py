@@ -74,9 +74,14 @@ def hour_starts(start: date | datetime, end: date | datetime, tz: str) -> list[d
 
 def shift_moment(moment: datetime, unit: str, n: int) -> datetime:
     """The same point `n` periods away: the same time of day, the same day of the week or month (a day
-    missing in a shorter month becomes that month's last day)."""
+    missing in a shorter month becomes that month's last day), the same number of days into the quarter
+    (past the end of a shorter quarter: its end)."""
     if unit in ("day", "week", "hour"):
         return moment + (timedelta(days=n) if unit != "week" else timedelta(weeks=n))
+    if unit == "quarter":  # the same number of days into the quarter (quarters are 90 to 92 days long)
+        start = midnight(period_start(moment.date(), "quarter"))
+        other = midnight(shift(start.date(), "quarter", n))
+        return min(other + (moment - start), midnight(shift(other.date(), "quarter", 1)))
     return datetime.combine(shift(moment.date(), unit, n), moment.time())
 
 

@@ -53,11 +53,27 @@ def resolve(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
         if isinstance(value, Clarification):
             return value
         out[spec.name] = value
-    if out.get("interval") == "hour" and (out.get("metric") == "stickiness" or out.get("rolling")):
-        return Clarification(state.raw, "Stickiness (DAU/MAU) and rolling WAU/MAU are counted per day, not per hour.",
-                             choices=("day",), param="interval", example="active users hourly today")
+    daily = _daily_only(state, pb, out)
+    if daily is not None:
+        return daily
     return Request(playbook=pb.id, params=out, question=state.raw, readings=tuple(state.readings),
                    explicit=frozenset(state.explicit & set(out)), range_label=label, notes=tuple(state.notes))
+
+
+def _daily_only(state: ReadingState, pb: Playbook, out: dict[str, Any]) -> Clarification | None:
+    """Stickiness (DAU over the rolling 28-day MAU) and rolling WAU/MAU are numbers of a day: asked per hour
+    or per quarter, asked back. A quarter read only from the range ("stickiness q3 vs q4") is not said:
+    the range's own interval instead."""
+    interval = out.get("interval")
+    if interval not in ("hour", "quarter") or not (out.get("metric") == "stickiness" or out.get("rolling")):
+        return None
+    said = state.interval or state.params.get("interval")
+    if interval == "quarter" and not said and state.rng is not None:
+        out["interval"] = _interval_for_range(state.rng, pb.param("interval").choices)
+        return None
+    example = "active users hourly today" if interval == "hour" else "quarterly active users"
+    return Clarification(state.raw, f"Stickiness (DAU/MAU) and rolling WAU/MAU are counted per day, not per {interval}.",
+                         choices=("day",), param="interval", example=example)
 
 
 def _interval(state: ReadingState, pb: Playbook) -> str | None | Clarification:

@@ -178,6 +178,8 @@ class Oracle:
             return d - timedelta(days=offset)
         if unit == "month":
             return d.replace(day=1)
+        if unit == "quarter":
+            return d.replace(month=d.month - (d.month - 1) % 3, day=1)
         raise ValueError(unit)
 
     def periods_between(self, a: date, b: date, unit: str) -> int:

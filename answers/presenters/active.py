@@ -17,7 +17,7 @@ from ..formatting import (
     range_words,
 )
 from ..model import Change, KeyNumber, Presentation, PresentEnv, Table
-from ..periods import COMPLETE, NO_DATA, RUNNING, key_period, midnight
+from ..periods import COMPLETE, CUT, NO_DATA, RUNNING, key_period, midnight
 from .common import (
     as_float,
     cell,
@@ -36,7 +36,7 @@ ROLLING_COLUMNS = ["dau", "wau", "mau", "stickiness"]
 NAMES = {"dau": "DAU", "wau": "WAU (rolling 7 days)", "mau": "MAU (rolling 28 days)",
          "stickiness": "Stickiness (DAU/MAU)"}
 CALENDAR_NAMES = {"hour": "Hourly active users", "day": "Daily active users",
-                  "week": "Weekly active users", "month": "Monthly active users"}
+                  "week": "Weekly active users", "month": "Monthly active users", "quarter": "Quarterly active users"}
 
 
 def inside_one_period(env: PresentEnv, unit: str) -> bool:
@@ -44,7 +44,7 @@ def inside_one_period(env: PresentEnv, unit: str) -> bool:
     users yesterday"): no calendar week fits in it, so the answer is the rolling WAU/MAU on its days."""
     p = env.request.params
     start, end = p["start"], p["end"]
-    if unit == "hour":
+    if unit in ("hour", "quarter"):  # no rolling window of a quarter: its part inside the range is counted
         return False
     if end > shift(period_start(start, unit, env.week_start), unit, 1):
         return False
@@ -85,6 +85,7 @@ def present_active_users(env: PresentEnv) -> Presentation:
         known = known_periods(chart_rows, step, metric)
         changes = period_changes(env, key_row, step, key_row[metric], last_value(metric), fmt, known, overrides)
     lines = [changes_line(changes, fmt)] if changes else []
+    lines += _running_quarter(env, shown, key_row, step, metric, last_value(metric))
     complete_rows = [r for r in shown if r["state"] == COMPLETE]
     if len(complete_rows) > 1:
         avg = sum(float(r[metric] or 0) for r in complete_rows) / len(complete_rows)
@@ -115,12 +116,28 @@ def _with_context(env: PresentEnv, shown: list[dict], step: str, cols: list[str]
     return series(rows, env, step, cols, ctx_start, ctx_end)
 
 
+def _running_quarter(env: PresentEnv, shown: list[dict], key_row: dict | None, step: str, metric: str,
+                     measure) -> list[str]:
+    """Quarters are long: the one still running, shown after the complete one the headline is about ("q3 vs q4
+    to date"), gets its own line, compared with the same number of days of the quarter before."""
+    running = shown[-1] if shown else None
+    if step != "quarter" or running is None or running is key_row or running["state"] != RUNNING:
+        return []
+    changes = period_changes(env, running, step, running[metric], measure)
+    head = (f"{period_label(running['period'], step)} so far (to {fmt_moment(env.clock.as_of)}): "
+            f"{fmt_number(running[metric])}")
+    return [" · ".join([head, changes_line(changes)]) if changes else head]
+
+
 def _headline(env: PresentEnv, name: str, key_row: dict | None, metric: str, step: str, fmt: str) -> str:
     p = env.request.params
     if key_row is None:
         return f"{name}{filter_phrase(p)}: no data {range_words(range_phrase(env))}"
     so_far = f" so far (to {fmt_moment(env.clock.as_of)})" if key_row["state"] == RUNNING else ""
-    return f"{name}{filter_phrase(p)}: {fmt_number(key_row[metric], fmt)} {period_words(key_row['period'], step)}{so_far}"
+    when = period_words(key_row["period"], step)
+    if step == "quarter" and key_row["state"] == CUT:  # "quarterly active users last month": the range's part
+        when = f"{range_words(range_phrase(env))}, of {period_label(key_row['period'], step)}"
+    return f"{name}{filter_phrase(p)}: {fmt_number(key_row[metric], fmt)} {when}{so_far}"
 
 
 def _table(env: PresentEnv, shown: list[dict], rolling: bool, step: str, name: str) -> Table:
@@ -203,6 +220,7 @@ def present_active_segments(env: PresentEnv, label: str, definition: str) -> Pre
     if key_row is not None:
         changes = period_changes(env, key_row, unit, key_row["active_users"], _everyone,
                                  known=known_periods(totals, unit, "active_users"))
+        lines += _running_quarter(env, totals, key_row, unit, "active_users", _everyone)
         lines.append(f"{period_label(key_row['period'], unit)} by {label.lower()}: " + " · ".join(
             f"{seg} {fmt_number(grid.get((key_row['period'], seg), 0))}" for seg in segments))
     key_value = None if key_row is None else key_row["active_users"]

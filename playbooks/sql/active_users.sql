@@ -4,14 +4,15 @@ title: Active users
 question: How many people used the product (DAU, WAU, MAU) and how sticky is it?
 description: >
   Daily: DAU with rolling 7-day (WAU) and 28-day (MAU) active users and stickiness (DAU / MAU)
-  for each day. Hourly: distinct active people per hour (raw events). Weekly or monthly: calendar WAU or MAU. An active user did at least one
+  for each day. Hourly: distinct active people per hour (raw events). Weekly, monthly or quarterly: calendar WAU, MAU or
+  quarterly active users. An active user did at least one
   qualifying event; anonymous visitors are left out unless include_anonymous is true.
 presenter: active_users
 chart: line
 params:
   start: {type: date}
   end: {type: date}
-  interval: {type: interval, default: day, choices: [hour, day, week, month]}
+  interval: {type: interval, default: day, choices: [hour, day, week, month, quarter]}
   event: {type: event, help: "count only people who did this event (default: any event)"}
   include_anonymous: {type: bool, default: false, help: count visitors who never signed in}
   metric:
@@ -28,7 +29,7 @@ params:
   top: {type: int, default: 5, min: 1, max: 20}
   filters: {type: filters, help: "only activity matching, e.g. platform:iOS"}
   compare: {type: enum, choices: [previous, week, year], help: "the one comparison to show: the period before, a week or a year earlier"}
-default_range: {hour: 2, day: 30, week: 12, month: 12}
+default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
 lookback_days: 27
 # reads events only by day (hourly: per hour, raw events): the activity rollup answers it when fresh (docs/rollup.md)
 rollup: {days: true, unless: {interval: [hour]}}
@@ -51,6 +52,7 @@ examples:
   - stickiness last 30 days
   - weekly active users by platform
   - active users hourly today
+  - quarterly active users
 */
 {#- the qualifying activity: signed-in people's (or everyone's) counted events from `lo` to :end -#}
 {% macro qualifying(lo) %}

@@ -110,6 +110,37 @@ def test_active_users_so_far_are_compared_to_the_same_point(answerers, oracles, 
     assert "so far" in answer.headline
 
 
+@pytest.mark.parametrize("engine,dataset", ALL)
+@pytest.mark.parametrize("question", ["quarterly active users this quarter", "active users q3 vs q4 to date"])
+def test_a_running_quarter_is_compared_with_the_same_number_of_days(answerers, oracles, engine, dataset, question):
+    """Q4 so far against the first as many days (and hours) of Q3: the headline's when Q3 is not a complete
+    quarter of the range (not asked, or the data starts in it), its own line beside Q3's headline otherwise."""
+    answer = ask(answerers, engine, dataset, question)
+    oracle, now = oracles[(engine, dataset)], as_of(oracles, engine, dataset)
+    start = datetime(2026, 10, 1)
+    running = next(r for r in answer.rows if _date(r[0]) == start.date())
+    assert running[1] == active(oracle, start, now)  # up to now, never after it
+    lo = datetime(2026, 7, 1)
+    hi = lo + (now - start)
+    words = f"vs the same point last quarter (1 Jul 00:00 – {hi.day} {hi:%b %H:%M})"
+    if "this quarter" in question or oracle.first_data() > lo:
+        assert answer.key.value == running[1] and "so far" in answer.headline
+        (first,) = answer.key.changes
+        assert first.window == (lo, hi) and first.label == words
+        compared, other = first.compared, first.other
+        if not compared:
+            assert "data starts" in first.note
+    else:
+        assert answer.key.value == active(oracle, lo, start)  # Q3, complete
+        line = next(x for x in answer.summary.splitlines() if x.startswith("Q4 2026 so far"))
+        assert f": {running[1]:,} · " in line and words.removeprefix("vs ") in line
+        compared, other = "Not compared" not in line, None
+    if oracle.first_data() > lo:  # every test dataset starts in July: that window is said, not compared
+        assert not compared
+    else:
+        assert other == active(oracle, lo, hi)
+
+
 # ---- a window of N days with the N days before it ----
 
 @pytest.mark.parametrize("engine,dataset", ALL)
