@@ -72,8 +72,9 @@ def instrument(answerer) -> None:
     real_connect = build.duckdb.connect
     build.duckdb = type("duckdb", (), {"connect": staticmethod(lambda *a, **k: TimedConnection(real_connect(*a, **k))),
                                        "DuckDBPyConnection": real_connect})
-    for name in ("_read_activity", "_read_early", "_read_sessions", "_read_people", "_sync_lookups", "_person_days",
-                 "build_returns", "build_event_days", "_insert", "_has_table", "_create_tables"):
+    for name in ("_read_activity", "_read_early", "_read_sessions", "_read_people", "_sync_lookups", "_insert",
+                 "_create_tables", "_fill", "derive_tables",
+                 "_person_days", "build_returns", "build_event_days", "_has_table"):  # (the last: before rollup/derive.py)
         if hasattr(build, name):
             setattr(build, name, timed(name, getattr(build, name)))
     build.shutil.copyfile = timed("copy the current file", build.shutil.copyfile)

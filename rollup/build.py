@@ -33,7 +33,7 @@ from segment.rollup import (
 from warehouse import QueryTooBig, Warehouse
 
 from .derive import Reread, derive_tables
-from .early import EARLY_COLUMNS, EARLY_TABLE, early_build_sql
+from .early import EARLY_COLUMNS, EARLY_TABLE, early_build_sql, forget_early
 from .sessions import READ_AFTER, READ_BEFORE, SESSION_COLUMNS, SESSIONS_TABLE, sessions_build_sql
 from .store import RollupMeta, RollupStore
 from .tables import has_table
@@ -127,7 +127,7 @@ def _fill(con, given: BuildInput, previous: RollupMeta | None, first_day: date, 
     _create_tables(con, dims)
     kept = previous.activity_rows if previous is not None else 0
     kept -= con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [reread.activity]).fetchone()[0]
-    con.execute(f"DELETE FROM {EARLY_TABLE} WHERE day >= ?", [reread.early])
+    forget_early(con, reread.early)
     con.execute(f"DELETE FROM {SESSIONS_TABLE} WHERE day >= ?", [reread.sessions])
     added = _read_activity(con, given, dims, start)
     _read_early(con, given, reread.early.date())

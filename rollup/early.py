@@ -101,13 +101,14 @@ WHERE e.step < {EARLY_STEPS}{where}
 GROUP BY 1, 2, 3, 4"""
 
 
-# a refresh that re-read the early rows from day ? on: the people whose rows may differ. A re-read row (or a
-# deleted one) of day d is an event in [signup, signup + 35 days), so its signup moment is after d - 35 days:
-# the people who signed up since then (as the people table has it now, or as the tables had it), and the people
-# whose signup moment changed, who came or who went
+# a refresh that re-read the early rows from day $since on: the people whose rows may differ, those with early
+# rows in the re-read days (as read now, or as deleted: `early_reread`), and those whose signup moment changed,
+# who came or who went. (Those rows are events in [signup, signup + 35 days): people who signed up in the 35 days
+# before the re-read days or since, the bound of the work.)
+_REREAD_SQL = f"CREATE OR REPLACE TEMP TABLE early_reread AS SELECT DISTINCT user_id FROM {EARLY_TABLE} WHERE day >= ?"
 _TOUCHED_SQL = f"""CREATE OR REPLACE TEMP TABLE early_touched AS
-SELECT user_id FROM {PEOPLE_TABLE} WHERE activated_at >= $since - INTERVAL {RETAINED_TO} DAY
-UNION SELECT user_id FROM {EARLY_PEOPLE} WHERE activated_at >= $since - INTERVAL {RETAINED_TO} DAY
+SELECT user_id FROM early_reread
+UNION SELECT user_id FROM {EARLY_TABLE} WHERE day >= $since
 UNION SELECT user_id FROM (
   SELECT user_id, activated_at FROM {PEOPLE_TABLE} WHERE activated_at IS NOT NULL
   EXCEPT SELECT user_id, activated_at FROM {EARLY_PEOPLE})
@@ -116,10 +117,17 @@ UNION SELECT user_id FROM (
   EXCEPT SELECT user_id, activated_at FROM {PEOPLE_TABLE} WHERE activated_at IS NOT NULL)"""
 
 
+def forget_early(con, since: datetime) -> None:
+    """Delete the early rows from day `since` on (to be read again), keeping who had them for derive_early."""
+    con.execute(_REREAD_SQL, [since])
+    con.execute(f"DELETE FROM {EARLY_TABLE} WHERE day >= ?", [since])
+
+
 def derive_early(con, since: datetime | None) -> None:
     """The two tables the playbook reads (DuckDB), once rollup_early and the people table are up to date: whole
     when `since` is None (a first build) or the file lacks them, else only the people whose rows may have
-    changed since the early rows were re-read from `since` on (_TOUCHED_SQL). Ordered by signup moment."""
+    changed since the early rows were re-read from `since` on (_TOUCHED_SQL; forget_early deleted them first).
+    Ordered by signup moment."""
     if since is None or not (has_table(con, EARLY_PEOPLE) and has_table(con, EARLY_COUNTS)):
         con.execute(f"CREATE OR REPLACE TABLE {EARLY_PEOPLE} AS {_people_select()} ORDER BY 2")
         con.execute(f"CREATE OR REPLACE TABLE {EARLY_COUNTS} AS {_counts_select()} ORDER BY 2")
