@@ -18,6 +18,7 @@ import os
 import re
 import statistics
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -34,22 +35,31 @@ import rollup.build as build  # noqa: E402
 from config import parse_events_count  # noqa: E402
 
 SPENT: collections.Counter = collections.Counter()
-_STACK: list[str] = []
+_LOCAL = threading.local()  # each thread's stack of timed steps (the answerer reads the sources' freshness in threads)
 
 
-def timed(name: str, fn):
-    """fn, its wall time added to SPENT[name] (time inside other timed steps counted there, not twice)."""
+def _stack() -> list[str]:
+    if not hasattr(_LOCAL, "stack"):
+        _LOCAL.stack = []
+    return _LOCAL.stack
+
+
+def timed(name, fn):
+    """fn, its wall time added to SPENT[name] (time inside other timed steps of its thread counted there, not
+    twice); `name` may be a function of the thread's stack of steps."""
     def wrapper(*args, **kwargs):
-        _STACK.append(name)
+        stack = _stack()
+        label = name(stack) if callable(name) else name
+        stack.append(label)
         t0 = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
             took = time.perf_counter() - t0
-            _STACK.pop()
-            SPENT[name] += took
-            if _STACK:
-                SPENT[_STACK[-1]] -= took
+            stack.pop()
+            SPENT[label] += took
+            if stack:
+                SPENT[stack[-1]] -= took
     return wrapper
 
 
@@ -80,8 +90,7 @@ def instrument(answerer) -> None:
     build.shutil.copyfile = timed("copy the current file", build.shutil.copyfile)
     build.RollupStore.publish = timed("publish", build.RollupStore.publish)
     warehouse = answerer.segment
-    run = warehouse.run
-    warehouse.run = lambda *a, **k: timed(f"warehouse query in {_STACK[-1] if _STACK else 'build'}", run)(*a, **k)
+    warehouse.run = timed(lambda stack: f"warehouse query in {stack[-1] if stack else 'the build'}", warehouse.run)
     for name in ("catalog", "source_freshness", "timeline"):
         setattr(answerer, name, timed(f"answerer.{name}", getattr(answerer, name)))
 

@@ -84,7 +84,11 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         shutil.copyfile(store.path(previous), path)  # the kernel's copy (sendfile): a second per GB or less
     con = duckdb.connect(str(path))
     try:
+        if previous is not None:  # a refresh commits once: no automatic checkpoint (at 16 MB of log) halfway
+            con.execute("BEGIN TRANSACTION")
         built = _fill(con, given, previous, first_day, start)
+        if previous is not None:
+            con.execute("COMMIT")
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
