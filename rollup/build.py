@@ -81,7 +81,7 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         start = max(first_day, datetime.fromisoformat(previous.as_of).date() - timedelta(days=config.rollup.late_days))
     path = store.new_file()
     if previous is not None:
-        shutil.copyfile(store.path(previous), path)  # the kernel's copy (sendfile): a second per GB or less
+        shutil.copyfile(store.path(previous), path)  # the kernel's copy; the commit waits for its flush to disk
     con = duckdb.connect(str(path))
     try:
         if previous is not None:  # a refresh commits once: no automatic checkpoint (at 16 MB of log) halfway
@@ -121,13 +121,11 @@ def _fill(con, given: BuildInput, previous: RollupMeta | None, first_day: date, 
     """The rollup file's tables from `start` on (every day on a first build): the days re-read from the
     warehouse, then every derived table worked out again for those days (rollup/derive.py)."""
     dims = tuple(given.config.rollup.dimensions)
-    midnight = datetime.combine(start, datetime.min.time())
+    midnight, first = (datetime.combine(d, datetime.min.time()) for d in (start, first_day))
     # a file copied from a build made before a table existed gets it whole; the sessions from the day before
     # the re-read days: their first steps may run into them
-    reread = Reread(activity=midnight,
-                    early=midnight if has_table(con, EARLY_TABLE) else datetime.combine(first_day, datetime.min.time()),
-                    sessions=(max(midnight - timedelta(days=1), datetime.combine(first_day, datetime.min.time()))
-                              if has_table(con, SESSIONS_TABLE) else datetime.combine(first_day, datetime.min.time())))
+    reread = Reread(activity=midnight, early=midnight if has_table(con, EARLY_TABLE) else first,
+                    sessions=max(midnight - timedelta(days=1), first) if has_table(con, SESSIONS_TABLE) else first)
     _create_tables(con, dims)
     kept = previous.activity_rows if previous is not None else 0
     kept -= con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [reread.activity]).fetchone()[0]

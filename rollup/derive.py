@@ -7,8 +7,9 @@ from the days it re-read, each table as far as its definition allows:
   rollup_returns, rollup_last_seen (rollup/returns.py)    a person's periods since signup: the re-read days'
       people, and whoever's signup moment changed, worked out again.
   rollup_early_people, rollup_early_counts (rollup/early.py)   one row per person (and event) over their first
-      35 days: only the people who signed up in the 35 days before the re-read days or since, and whoever's
-      signup moment changed (or who came or went), are derived again.
+      35 days: only the people with early rows in the re-read days (people who signed up in the 35 days before
+      them or since, and were active in them), and whoever's signup moment changed (or who came or went), are
+      derived again.
 
 A file copied from a build made before one of these tables existed gets it whole. The build records every
 derived table it holds in its meta (`tables`), which the reader turns into the layout the answers read.
