@@ -24,30 +24,19 @@ from rendering.render import to_utc
 from segment import Catalog
 from segment.rollup import (
     ACTIVITY_TABLE,
-    DAYS_SELECT,
-    DAYS_SQL,
-    DAYS_TABLE,
     PEOPLE_TABLE,
     activity_build_sql,
     activity_columns,
     people_build_sql,
     people_columns,
 )
-from segment.rollup_event_days import EVENT_DAYS_TABLE, build_event_days
 from warehouse import QueryTooBig, Warehouse
 
-from .early import EARLY_COLUMNS, EARLY_TABLE, EARLY_TABLES, derive_early_sql, early_build_sql
-from .returns import build_returns
-from .sessions import (
-    READ_AFTER,
-    READ_BEFORE,
-    SESSION_COLUMNS,
-    SESSION_TABLES,
-    SESSIONS_TABLE,
-    derive_sessions_sql,
-    sessions_build_sql,
-)
+from .derive import Reread, derive_tables
+from .early import EARLY_COLUMNS, EARLY_TABLE, early_build_sql, forget_early
+from .sessions import READ_AFTER, READ_BEFORE, SESSION_COLUMNS, SESSIONS_TABLE, sessions_build_sql
 from .store import RollupMeta, RollupStore
+from .tables import has_table
 
 log = logging.getLogger("playbot.rollup")
 
@@ -92,32 +81,14 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
         start = max(first_day, datetime.fromisoformat(previous.as_of).date() - timedelta(days=config.rollup.late_days))
     path = store.new_file()
     if previous is not None:
-        shutil.copyfile(store.path(previous), path)
+        shutil.copyfile(store.path(previous), path)  # the kernel's copy; the commit waits for its flush to disk
     con = duckdb.connect(str(path))
     try:
-        dims = tuple(config.rollup.dimensions)
-        # a file copied from a build made before a derived table existed gets that table whole
-        early_start = start if _has_table(con, EARLY_TABLE) else first_day
-        # and the sessions of the day before: their first steps may run into the days re-read
-        sessions_start = max(first_day, start - timedelta(days=1)) if _has_table(con, SESSIONS_TABLE) else first_day
-        _create_tables(con, dims)
-        con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [datetime.combine(start, datetime.min.time())])
-        con.execute(f"DELETE FROM {EARLY_TABLE} WHERE day >= ?", [datetime.combine(early_start, datetime.min.time())])
-        con.execute(f"DELETE FROM {SESSIONS_TABLE} WHERE day >= ?",
-                    [datetime.combine(sessions_start, datetime.min.time())])
-        activity = _read_activity(con, given, dims, start)
-        _read_early(con, given, early_start)
-        _read_sessions(con, given, sessions_start)
-        people = _read_people(con, given, dims)
-        synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
-        _person_days(con, start)
-        # the retention playbooks' tables (rollup/returns.py): whole on a first build, else from `start` on
-        derived = build_returns(con, None if previous is None else datetime.combine(start, datetime.min.time()))
-        build_event_days(con, start)  # derived tables (segment/rollup_event_days.py)
-        derived[EVENT_DAYS_TABLE] = EVENT_DAYS_TABLE
-        for statement in derive_early_sql(PEOPLE_TABLE) + derive_sessions_sql():
-            con.execute(statement)
-        total = con.execute(f"SELECT COUNT(*) FROM {ACTIVITY_TABLE}").fetchone()[0]
+        if previous is not None:  # a refresh commits once: no automatic checkpoint (at 16 MB of log) halfway
+            con.execute("BEGIN TRANSACTION")
+        built = _fill(con, given, previous, first_day, start)
+        if previous is not None:
+            con.execute("COMMIT")
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -127,23 +98,50 @@ def build_rollup(store: RollupStore, given: BuildInput, full: bool = False) -> R
     meta = RollupMeta(
         file=path.name, built_at=given.now_utc.isoformat(), as_of=given.as_of.isoformat(),
         version=[[s, v.isoformat() if v is not None else None] for s, v in given.version],
-        first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1, activity_rows=int(total),
-        people_rows=people, seconds=round(time.perf_counter() - started, 3),
-        kind="refresh" if previous is not None else "full", dimensions=list(dims),
-        previous_file=previous.file if previous is not None else None, lookups=synced, derived=derived,
-        tables=[*EARLY_TABLES, *SESSION_TABLES])
+        first_day=first_day.isoformat(), days_read=(given.as_of.date() - start).days + 1,
+        activity_rows=built.activity_rows, people_rows=built.people_rows, seconds=round(time.perf_counter() - started, 3),
+        kind="refresh" if previous is not None else "full", dimensions=list(config.rollup.dimensions),
+        previous_file=previous.file if previous is not None else None, lookups=built.lookups, tables=built.tables)
     store.publish(meta)
-    log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, total, activity,
-             people, meta.seconds)
+    log.info("rollup %s days=%d rows=%d (+%d) people=%d s=%.2f", meta.kind, meta.days_read, meta.activity_rows,
+             built.added, meta.people_rows, meta.seconds)
     return meta
+
+
+@dataclass(frozen=True)
+class _Built:
+    activity_rows: int
+    added: int  # activity rows read by this build
+    people_rows: int
+    lookups: dict
+    tables: list[str]
+
+
+def _fill(con, given: BuildInput, previous: RollupMeta | None, first_day: date, start: date) -> _Built:
+    """The rollup file's tables from `start` on (every day on a first build): the days re-read from the
+    warehouse, then every derived table worked out again for those days (rollup/derive.py)."""
+    dims = tuple(given.config.rollup.dimensions)
+    midnight, first = (datetime.combine(d, datetime.min.time()) for d in (start, first_day))
+    # a file copied from a build made before a table existed gets it whole; the sessions from the day before
+    # the re-read days: their first steps may run into them
+    reread = Reread(activity=midnight, early=midnight if has_table(con, EARLY_TABLE) else first,
+                    sessions=max(midnight - timedelta(days=1), first) if has_table(con, SESSIONS_TABLE) else first)
+    _create_tables(con, dims)
+    kept = previous.activity_rows if previous is not None else 0
+    kept -= con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [reread.activity]).fetchone()[0]
+    forget_early(con, reread.early)
+    con.execute(f"DELETE FROM {SESSIONS_TABLE} WHERE day >= ?", [reread.sessions])
+    added = _read_activity(con, given, dims, start)
+    _read_early(con, given, reread.early.date())
+    _read_sessions(con, given, reread.sessions.date())
+    people = _read_people(con, given, dims)
+    synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
+    tables = derive_tables(con, reread, first=previous is None)
+    return _Built(kept + added, added, people, synced, tables)
 
 
 def _local(utc: datetime, config: Config) -> datetime:
     return utc.replace(tzinfo=UTC).astimezone(config.tz).replace(tzinfo=None)
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0] > 0
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection, dims: tuple[str, ...]) -> None:
@@ -260,17 +258,6 @@ def _sync_lookups(con, given: BuildInput, kept: dict) -> dict:
         synced[lookup.name] = {"warehouse": lookup.warehouse, "rows": len(result.rows), "sql": lookup.sql,
                                "synced_at": given.now_utc.isoformat()}
     return synced
-
-
-def _person_days(con, start: date) -> None:
-    """The person-day table from the activity rows: the days re-read (all of them on a first build)."""
-    exists = con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [DAYS_TABLE]).fetchone()[0]
-    if not exists:
-        con.execute(DAYS_SQL)
-        return
-    since = datetime.combine(start, datetime.min.time())
-    con.execute(f"DELETE FROM {DAYS_TABLE} WHERE day >= ?", [since])
-    con.execute(f"INSERT INTO {DAYS_TABLE} {DAYS_SELECT} ORDER BY day", [since])
 
 
 def _common_binds(config: Config) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from segment.rollup import DAYS_TABLE, RollupLayout
 from segment.rollup_event_days import EVENT_DAYS_TABLE
 from warehouse import Warehouse
 
+from .returns import RELATIONS
 from .store import RollupMeta, RollupStore
 from .warehouse_table import meta_query, read_meta
 
@@ -60,10 +61,10 @@ class RollupReader:
         meta = self.store.current()
         if meta is None or meta.version != version_token(version) or meta.as_of != as_of.isoformat():
             return None, meta
-        layout = RollupLayout(tuple(meta.dimensions), lookups=tuple(meta.lookups), days=DAYS_TABLE,
-                              tables=tuple(meta.tables),
-                              derived=tuple(sorted((k, v) for k, v in meta.derived.items() if k != EVENT_DAYS_TABLE)),
-                              event_days=EVENT_DAYS_TABLE if EVENT_DAYS_TABLE in meta.derived else None)
+        held = tuple(meta.tables)  # the derived tables: the relations of those the retention playbooks read
+        layout = RollupLayout(tuple(meta.dimensions), lookups=tuple(meta.lookups), days=DAYS_TABLE, tables=held,
+                              derived=tuple(sorted((r, t) for r, t in RELATIONS if t in held)),
+                              event_days=EVENT_DAYS_TABLE if EVENT_DAYS_TABLE in held else None)
         return RollupView(self._warehouse(meta), layout, meta.built, "the activity rollup",
                           as_of, meta), meta
 

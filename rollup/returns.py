@@ -29,9 +29,12 @@ from datetime import datetime
 from segment.rollup import DAYS_TABLE, PEOPLE_TABLE
 from warehouse.dialects import translate
 
+from .tables import has_table
+
 RETURNS_TABLE = "rollup_returns"
 LAST_SEEN_TABLE = "rollup_last_seen"
-# (relation a playbook reads, table in the rollup file): what a build records in its meta as `derived`
+# (relation a playbook reads, table in the rollup file): the reader names each table the build holds (its
+# meta's `tables`) by its relation
 RELATIONS = (("person_returns", RETURNS_TABLE), ("person_last_seen", LAST_SEEN_TABLE))
 MAX_N = 28  # the longest period any playbook reads from it (n-day retention's day 28)
 STEPS = (86400, 604800, 2592000)  # since signup: a day, a week, a 30-day month (retention.sql's `step`)
@@ -104,21 +107,18 @@ UNION SELECT user_id FROM {LAST_SEEN_TABLE} WHERE last_day >= CAST(? AS DATE)
     AND user_id NOT IN (SELECT user_id FROM returns_recent)"""
 
 
-def build_returns(con, since: datetime | None = None) -> dict[str, str]:
+def build_returns(con, since: datetime | None = None) -> None:
     """Both tables inside the rollup file from its person-day and people tables, once those are up to date:
     whole on a first build (or when `since` is None), else from the days a refresh re-read (`since` on).
-    Returns the relations now readable and their tables, for the build's meta (`derived`).
 
     A refresh keeps a row whose first contributing day is before `since` (those days were not re-read),
     deletes the others and adds the periods of the re-read days not already there; a person whose signup
     moment changed (or who came or went) is worked out again from all their days, as is the last activity of
     everyone active since `since`. The result equals a full build's (tests/engines/test_rollup_returns.py)."""
-    exists = con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?",
-                         [LAST_SEEN_TABLE]).fetchone()[0]
-    if since is None or not exists:
+    if since is None or not (has_table(con, RETURNS_TABLE) and has_table(con, LAST_SEEN_TABLE)):
         con.execute(_duckdb(f"CREATE OR REPLACE TABLE {RETURNS_TABLE} AS {returns_select()}"))
         con.execute(_duckdb(f"CREATE OR REPLACE TABLE {LAST_SEEN_TABLE} AS {last_seen_select()}"))
-        return dict(RELATIONS)
+        return
     con.execute(_CHANGED)
     changed = con.execute("SELECT COUNT(*) FROM returns_changed").fetchone()[0]
     con.execute(f"DELETE FROM {RETURNS_TABLE} WHERE first_day >= ? OR user_id IN ({_CHANGED_SQL})", [since])
@@ -141,7 +141,6 @@ WHERE r.user_id IS NULL"""),
                 {"since": since})
     con.execute(_duckdb(f"INSERT INTO {LAST_SEEN_TABLE} "
                         + last_seen_select(" AND d.user_id IN (SELECT user_id FROM returns_whole)")))
-    return dict(RELATIONS)
 
 
 def _duckdb(sql: str) -> str:

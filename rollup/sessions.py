@@ -20,10 +20,13 @@ A question at another gap, or filtered by a dimension, reads raw events.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from config import SegmentConfig
 from segment import Catalog
 from segment.relations import RelationPlan, build_ctes
+
+from .tables import by_day
 
 SESSIONS_TABLE = "rollup_sessions"
 SESSION_GAPS = (10, 30)  # minutes: Mode's Playbook's gap and Segment's (and the playbook's default)
@@ -74,8 +77,9 @@ neighbours AS (
 {gaps}"""
 
 
-def derive_sessions_sql() -> list[str]:
-    """The per-gap tables the playbook reads, rebuilt whole from the rows above at every build (DuckDB)."""
-    return [f"""CREATE OR REPLACE TABLE {SESSIONS_TABLE}_{gap} AS
-SELECT * EXCLUDE (gap_minutes, day) FROM {SESSIONS_TABLE} WHERE gap_minutes = {gap} ORDER BY started_at"""
-            for gap in SESSION_GAPS]
+def derive_sessions(con, since: datetime) -> None:
+    """The per-gap tables the playbook reads, from the rows above (DuckDB): the sessions that start from `since`
+    on (what a refresh re-read) again, or whole when the file has none yet; in order of started_at."""
+    for gap in SESSION_GAPS:
+        by_day(con, f"{SESSIONS_TABLE}_{gap}", f"SELECT * EXCLUDE (gap_minutes, day) FROM {SESSIONS_TABLE} "
+               f"WHERE gap_minutes = {int(gap)} AND started_at >= ?", since, column="started_at")

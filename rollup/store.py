@@ -38,11 +38,9 @@ class RollupMeta:
     previous_file: str | None = None
     # lookups synced into it: {name: {"warehouse": ..., "rows": n, "synced_at": UTC ISO}}
     lookups: dict = field(default_factory=dict)
-    # derived tables it holds besides the activity, people and person-day rows (rollup/early.py's)
+    # the derived tables it holds besides the activity, people and person-day rows (rollup/derive.py's
+    # DERIVED_TABLES); a build made before one existed lacks it, and its answers read without it
     tables: list[str] = field(default_factory=list)
-    # derived tables built from the rollup's own tables: {relation a playbook reads: table} (rollup/returns.py),
-    # and the event-days table by its own name (segment/rollup_event_days.py); a build before one existed lacks it
-    derived: dict = field(default_factory=dict)
 
     @property
     def built(self) -> datetime:
@@ -57,6 +55,15 @@ def fingerprint(config: Config) -> str:
              list(seg.activity_exclude_events), seg.activation_event, seg.stitch_identities,
              list(config.rollup.dimensions), seg.late_arrival_hours, 3]  # the last: the layout's version
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:12]
+
+
+def _upgraded(data: dict) -> dict:
+    """current.json as this layout reads it: a build published before its derived tables were recorded in one
+    list (`tables`) kept the retention and event-days tables in a second record, `derived` ({relation: table})."""
+    derived = data.pop("derived", None) or {}
+    tables = list(data.get("tables") or [])
+    data["tables"] = tables + [t for t in derived.values() if t not in tables]
+    return data
 
 
 class RollupStore:
@@ -78,8 +85,8 @@ class RollupStore:
         if self._cached is not None and self._cached[0] == stamp:
             return self._cached[1]
         try:
-            meta = RollupMeta(**json.loads(path.read_text()))
-        except (OSError, ValueError, TypeError):
+            meta = RollupMeta(**_upgraded(json.loads(path.read_text())))
+        except (OSError, ValueError, TypeError, AttributeError):
             meta = None  # unreadable or from an older layout: as if none were built
         if meta is not None and not (self.folder / meta.file).exists():
             meta = None

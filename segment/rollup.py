@@ -73,9 +73,6 @@ DAYS_SELECT = f"""SELECT user_id, is_anonymous, day, SUM(n) AS n, MIN(first_at) 
 FROM {ACTIVITY_TABLE}
 WHERE counts_as_activity AND day >= ?
 GROUP BY 1, 2, 3"""
-DAYS_SQL = f"""CREATE TABLE {DAYS_TABLE} AS
-SELECT * FROM ({DAYS_SELECT.replace("?", "CAST('1970-01-01' AS TIMESTAMP)")}) d
-ORDER BY day"""
 
 
 def reads_only_activity(body: str) -> bool:

@@ -6,7 +6,7 @@ their activity (docs/rollup.md "Derived tables").
       the event-level dimensions and the counts: each (person, day, event) once, ordered by day.
 
 Built inside the rollup file from its own activity rows at every build, only for the days a refresh
-re-read (the rows before them are kept), so a refresh stays as cheap as the activity rows' own.
+re-read (the rows before them are kept: rollup/derive.py), so a refresh stays as cheap as the activity rows' own.
 
 A playbook opts in with `rollup: {event_days: true}` when every read of events keeps only signed-in
 people's qualifying activity (`NOT is_anonymous AND counts_as_activity`) and reads no column but
@@ -19,27 +19,12 @@ activity rows as before.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
 EVENT_DAYS_TABLE = "rollup_event_days"
 # the event-day rows of the activity rows from day ? on
 EVENT_DAYS_SELECT = """SELECT DISTINCT user_id, day, event_name
 FROM rollup_activity
 WHERE counts_as_activity AND NOT is_anonymous AND day >= ?"""
-
-
-def build_event_days(con, start: date) -> None:
-    """The table from the activity rows: the days re-read (all of them on a first build, or on a rollup
-    file built before this table existed)."""
-    exists = con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?",
-                         [EVENT_DAYS_TABLE]).fetchone()[0]
-    since = datetime.combine(start, datetime.min.time())
-    if not exists:
-        con.execute(f"CREATE TABLE {EVENT_DAYS_TABLE} AS SELECT * FROM ({EVENT_DAYS_SELECT}) d ORDER BY day",
-                    [datetime(1970, 1, 1)])
-        return
-    con.execute(f"DELETE FROM {EVENT_DAYS_TABLE} WHERE day >= ?", [since])
-    con.execute(f"INSERT INTO {EVENT_DAYS_TABLE} {EVENT_DAYS_SELECT} ORDER BY day", [since])
 
 
 _OTHER_COLUMNS = re.compile(r"\b(source|n|is_anonymous|counts_as_activity)\b")

@@ -20,6 +20,7 @@ from playbooks.library import BUILTIN_DIR
 from questions import Request
 from rendering.lookups import LookupFailed, fetch_lookups
 from rollup import RollupStore
+from rollup.derive import DERIVED_TABLES
 from rollup.sessions import MAX_STEPS, SESSION_GAPS
 from service import CLI_SUBJECT
 from warehouse import Warehouse
@@ -247,10 +248,16 @@ def _table(path, table: str, tmp_path) -> list[tuple]:
         con.close()
 
 
-@pytest.mark.parametrize("engine", ["duckdb"])  # the reads are the full build's (checked on both engines above)
-def test_a_refresh_rereads_only_recent_days_and_equals_a_full_build(rolled, built, pg_url, tmp_path, engine):
-    """Built 6 days before the data's end, then refreshed at its end: the refresh reads the 6 days
-    since and the 3 days of late arrivals before them, and holds what a full build holds."""
+# every table a build writes (the synced lookups aside: copied whole at each build)
+BUILT_TABLES = ("rollup_activity", "rollup_people", "rollup_days", "rollup_early", "rollup_sessions", *DERIVED_TABLES)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("chained", [False, True])
+def test_a_refresh_rereads_only_recent_days_and_equals_a_full_build(rolled, built, pg_url, tmp_path, engine, chained):
+    """Built 6 days before the data's end, then refreshed at its end (`chained`: refreshed 3 days before it
+    too): the last refresh reads the days since the build before it and the 3 days of late arrivals before
+    them, and every table it holds, the derived ones included, is what a full build holds."""
     ds = DATASETS["messenger"]
     config = make_config(_url(engine, "messenger", built, pg_url), ds)
     config = dataclasses.replace(config, rollup=RollupConfig(dir=tmp_path))
@@ -261,21 +268,23 @@ def test_a_refresh_rereads_only_recent_days_and_equals_a_full_build(rolled, buil
         assert early.kind == "full"
         stale = _ask(answerer, "dau")
         assert "From the activity rollup" in _read(stale)
+        if chained:
+            clock.now = ds.clock - timedelta(days=3)
+            assert answerer.build_rollup().kind == "refresh"
         clock.now = ds.clock
         answer = _ask(answerer, "dau")  # the data moved on: raw events, said so
         assert "is older than the data" in _read(answer)
         assert all(q.result.warehouse == "segment" for q in answer.queries)
         assert stale.request.params["end"] < answer.request.params["end"]
         refreshed = answerer.build_rollup()
-        assert refreshed.kind == "refresh" and refreshed.days_read == 6 + 3 + 1
+        assert refreshed.kind == "refresh" and refreshed.days_read == (3 if chained else 6) + 3 + 1
         store = RollupStore(answerer.rollup.store.folder)
         full_answerer = rolled[(engine, "messenger")]  # a full build at the data's end
         full = full_answerer.rollup.current()
-        assert full.kind == "full" and full.as_of == refreshed.as_of
-        for table in ("rollup_activity", "rollup_people", "rollup_event_days", "rollup_early", "rollup_early_people",
-                      "rollup_early_counts", "rollup_sessions", "rollup_sessions_10", "rollup_sessions_30"):
-            assert (_table(store.path(refreshed), table, tmp_path)
-                    == _table(full_answerer.rollup.store.path(full), table, tmp_path)), table
+        assert full.kind == "full" and full.as_of == refreshed.as_of and refreshed.tables == full.tables
+        for table in BUILT_TABLES:
+            rows = _table(store.path(refreshed), table, tmp_path)
+            assert rows and rows == _table(full_answerer.rollup.store.path(full), table, tmp_path), table
         assert refreshed.activity_rows == full.activity_rows
         assert "From the activity rollup" in _read(_ask(answerer, "dau"))
     finally:

@@ -35,9 +35,8 @@ def test_feature_adoption_opts_in_and_reads_it_only_without_a_dimension():
     assert EVENT_DAYS_TABLE not in "\n".join(rollup_ctes(RelationPlan(need_events=True), older))
 
 
-def test_a_build_from_before_the_table_is_read_without_it(tmp_path):
-    """current.json of an older build has no `derived`: its answers read the activity rows (the next build or
-    refresh makes the table from every day the file holds)."""
+def _layout_of(tmp_path, extra: dict):
+    """The layout the reader gives a build whose current.json holds `extra` besides the common fields."""
     import json
     from datetime import datetime
 
@@ -51,8 +50,35 @@ def test_a_build_from_before_the_table_is_read_without_it(tmp_path):
             "seconds": 0.1, "kind": "full"}
     reader = RollupReader(Config(warehouses={}, rollup=RollupConfig(dir=tmp_path)), store)
     reader._warehouse = lambda meta: None  # the layout is what is checked here, no file is opened
-    for derived, expected in (None, None), ({EVENT_DAYS_TABLE: EVENT_DAYS_TABLE}, EVENT_DAYS_TABLE):
-        (tmp_path / "current.json").write_text(json.dumps({**meta, **({"derived": derived} if derived else {})}))
-        store._cached = None
-        view, _ = reader.view((), datetime(2026, 12, 1))
-        assert view is not None and view.layout.event_days == expected
+    (tmp_path / "current.json").write_text(json.dumps({**meta, **extra}))
+    view, _ = reader.view((), datetime(2026, 12, 1))
+    assert view is not None
+    return view.layout
+
+
+def test_a_build_from_before_the_table_is_read_without_it(tmp_path):
+    """current.json of an older build names no event-days table: its answers read the activity rows (the next
+    build or refresh makes the table from every day the file holds)."""
+    assert _layout_of(tmp_path, {}).event_days is None
+    assert _layout_of(tmp_path, {"tables": ["rollup_early"]}).event_days is None
+    assert _layout_of(tmp_path, {"tables": [EVENT_DAYS_TABLE]}).event_days == EVENT_DAYS_TABLE
+
+
+def test_a_build_with_the_older_two_records_of_derived_tables_is_read_as_before(tmp_path):
+    """Builds before the derived tables were recorded in one list kept some in `tables` (the early actions and
+    sessions) and others in `derived` ({relation: table}): read the same way as a build of this layout."""
+    import dataclasses
+
+    from rollup.derive import DERIVED_TABLES
+    from rollup.early import EARLY_TABLES
+    from rollup.returns import RELATIONS
+    from rollup.sessions import SESSION_TABLES
+
+    old = {"tables": [*EARLY_TABLES, *SESSION_TABLES], "derived": {**dict(RELATIONS), EVENT_DAYS_TABLE: EVENT_DAYS_TABLE}}
+    before = _layout_of(tmp_path, old)
+    now = _layout_of(tmp_path, {"tables": list(DERIVED_TABLES)})
+    assert set(before.tables) == set(now.tables) == set(DERIVED_TABLES)
+    assert dataclasses.replace(before, tables=now.tables) == now
+    assert now.derived == tuple(sorted(RELATIONS)) and now.event_days == EVENT_DAYS_TABLE
+    only_event_days = _layout_of(tmp_path, {"derived": {EVENT_DAYS_TABLE: EVENT_DAYS_TABLE}})  # before the returns
+    assert only_event_days.event_days == EVENT_DAYS_TABLE and only_event_days.derived == ()

@@ -1,0 +1,103 @@
+"""A refresh's derivation of the per-person tables (rollup/derive.py) when people changed under it: a rollup
+built from the messenger dataset, then in its file one person's signup moment moved, one person gone, one
+come, and the early rows of the last days deleted and written again with other counts (what a refresh
+re-reads): the early-action tables derived for the touched people only equal an independent computation in
+Python over the file's rows, and the retention tables derived from the re-read days equal a whole derivation
+of the same file (itself checked against the oracle in test_rollup_returns.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import duckdb
+import pytest
+
+from answers.answerer import Answerer
+from config import RollupConfig
+from playbooks import load_library
+from rollup.early import EARLY_COUNTS, EARLY_PEOPLE, EARLY_STEPS, derive_early, forget_early
+from rollup.returns import LAST_SEEN_TABLE, RETURNS_TABLE, build_returns
+from warehouse import Warehouse
+
+from ..conftest import DATASETS, make_config
+from .test_rollup import Clock, _url
+
+
+@pytest.fixture(scope="module")
+def rollup_file(built, tmp_path_factory):
+    ds = DATASETS["messenger"]
+    folder = tmp_path_factory.mktemp("derive")
+    config = dataclasses.replace(make_config(_url("duckdb", "messenger", built, ""), ds),
+                                 rollup=RollupConfig(dir=folder))
+    answerer = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
+                        clock=Clock(ds.clock))
+    try:
+        meta = answerer.build_rollup(full=True)
+        return answerer.rollup.store.path(meta)
+    finally:
+        answerer.rollup.close()
+        answerer.segment.close()
+
+
+def _rows(con, table: str) -> list[tuple]:
+    return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+
+
+def _early_oracle(con) -> tuple[list[tuple], list[tuple]]:
+    """rollup_early_people and rollup_early_counts from the file's early rows and people, in Python."""
+    people = [(u, a) for u, a in con.execute("SELECT user_id, activated_at FROM rollup_people").fetchall()
+              if a is not None]
+    early = con.execute("SELECT user_id, activated_at, event_name, step, n FROM rollup_early").fetchall()
+    retained = {(u, a) for u, a, _, step, _ in early if step == EARLY_STEPS}
+    flags = {(u, a): int((u, a) in retained) for u, a in people}
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0] * EARLY_STEPS)
+    for u, a, event, step, n in early:
+        if step < EARLY_STEPS and (u, a) in flags:
+            firsts = counts[(u, a, flags[(u, a)], event)]
+            for k in range(step + 1, EARLY_STEPS + 1):  # first_k counts the steps before k
+                firsts[k - 1] += n
+    return (sorted(((u, a, f) for (u, a), f in flags.items()), key=repr),
+            sorted(((*key, *firsts) for key, firsts in counts.items()), key=repr))
+
+
+def test_the_touched_people_are_derived_again_as_a_whole_derivation_would(rollup_file, tmp_path):
+    path = tmp_path / "refreshed.duckdb"
+    shutil.copyfile(rollup_file, path)
+    con = duckdb.connect(str(path))
+    try:
+        since = con.execute("SELECT MAX(day) FROM rollup_early").fetchone()[0] - timedelta(days=4)
+        # two people with early rows only before the re-read days (not re-read: only their change tells), one
+        # moved and one gone, and one with early rows before and in them
+        moved, gone = (r[0] for r in con.execute(
+            "SELECT user_id FROM rollup_early GROUP BY 1 HAVING MAX(day) < ? ORDER BY 1 LIMIT 2", [since]).fetchall())
+        kept = con.execute("SELECT user_id FROM rollup_early GROUP BY 1 HAVING MIN(day) < ? AND MAX(day) >= ? "
+                           "ORDER BY 1 LIMIT 1", [since, since]).fetchone()[0]
+        con.execute("UPDATE rollup_people SET activated_at = activated_at - INTERVAL 2 HOUR WHERE user_id = ?", [moved])
+        con.execute("DELETE FROM rollup_people WHERE user_id = ?", [gone])
+        con.execute("INSERT INTO rollup_people SELECT 'newcomer' AS user_id, * EXCLUDE (user_id) FROM rollup_people "
+                    "WHERE user_id = ?", [kept])  # signed up, nothing done yet
+        reread = con.execute("SELECT * FROM rollup_early WHERE day >= ?", [since]).fetchall()
+        forget_early(con, since)
+        con.executemany("INSERT INTO rollup_early VALUES (?, ?, ?, ?, ?, ?)",
+                        [(u, a, d, e, s, n + (1 if u == kept else 0)) for u, a, d, e, s, n in reread
+                         if not (u == kept and s == EARLY_STEPS)])  # kept: more events, its month-later ones gone
+        derive_early(con, since)
+        people, counts = _early_oracle(con)
+        assert _rows(con, EARLY_PEOPLE) == people and _rows(con, EARLY_COUNTS) == counts
+        flags = {u: f for u, _, f in people}
+        assert "newcomer" in flags and gone not in flags and moved in flags
+        counted = {r[0] for r in counts}  # the moved person's rows are under the moment it had: counted no more
+        assert kept in counted and moved not in counted and gone not in counted
+        assert con.execute("SELECT COUNT(*) FROM early_touched").fetchone()[0] < len(people) / 2  # not everyone
+
+        # the retention tables, from the re-read days of the person-day rows, against a whole derivation
+        build_returns(con, datetime.combine(since.date(), datetime.min.time()))
+        incremental = [_rows(con, t) for t in (RETURNS_TABLE, LAST_SEEN_TABLE)]
+        build_returns(con, None)
+        assert incremental == [_rows(con, t) for t in (RETURNS_TABLE, LAST_SEEN_TABLE)]
+        assert any(r[0] == moved for r in incremental[1]) and not any(r[0] == gone for r in incremental[1])
+    finally:
+        con.close()
