@@ -44,7 +44,7 @@ from .steps import (
     unknown_breakdown,
 )
 from .typos import month_typo
-from .vocabulary import STOPWORDS, stem
+from .vocabulary import FUZZY_WORDS, STOPWORDS, stem
 
 log = logging.getLogger("playbot.parser")
 MAX_QUESTION = 2000
@@ -211,7 +211,7 @@ def correct_typos(state: ReadingState, ctx: ParseContext) -> None:
     """"retntion montly" -> "retention monthly": said back in the reading."""
     speller = ctx.speller
     words = state.text.split()
-    fixed = [_corrected(speller, w) for w in words[:80]] + words[80:]
+    fixed = [_corrected(speller, w) for w in words[:FUZZY_WORDS]] + words[FUZZY_WORDS:]
     for i, word in enumerate(fixed[:80]):  # "since agust": a month, even where the dictionary knows the word
         m = re.fullmatch(r"([a-z]+)([,.;:!?)]*)", word)
         month = m and month_typo(m.group(1), fixed[i - 1] if i else "", fixed[i + 1] if i + 1 < len(fixed) else "")
@@ -541,13 +541,15 @@ def closest_by_words(playbooks: list[Playbook], text: str) -> Playbook | None:
 
 def not_understood(state: ReadingState, ctx: ParseContext) -> Clarification:
     """ "I don't know that": the 3 closest things there are (events of the catalog, playbooks), and an example."""
+    wall = len(state.text.split()) > 40  # a wall of unknown words: a few of them are enough to rank suggestions by
     words = list(dict.fromkeys(w for w in re.split(r"[^a-z0-9]+", state.text)
-                               if 3 < len(w) <= 20 and w.isalpha() and w not in STOPWORDS))[:8]
+                               if 3 < len(w) <= 20 and w.isalpha() and w not in STOPWORDS))[:3 if wall else 8]
     ranked: list[tuple[float, str]] = []
     for pb in ctx.library.all():
         phrases = {w for phrase in pb.words for w in phrase.split() if len(w) > 2} or {pb.id}
         ranked.append((_closeness(words, sorted(phrases)), f"{pb.title} (e.g. “{_example_for(pb)}”)"))
-    ranked += [(0.75 - i * 0.01, name) for i, name in enumerate(ctx.matcher.suggestions(state.text))]
+    said = " ".join(words) if wall else state.text
+    ranked += [(0.75 - i * 0.01, name) for i, name in enumerate(ctx.matcher.suggestions(said))]
     ranked.sort(key=lambda r: -r[0])
     return Clarification(state.raw, "I don't know that. The closest things I can answer are below.",
                          tuple(name for _, name in ranked[:3]), _example(ctx))

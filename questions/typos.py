@@ -28,8 +28,8 @@ CONNECTORS = frozenset("actually eventually usually really".split())
 
 def distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours), capped."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
+    if abs(len(a) - len(b)) > limit or len(set(a) ^ set(b)) > 2 * limit:
+        return limit + 1  # (an edit changes the set of letters by two at most: far apart in letters, far apart)
     prev2, prev = None, list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
         cur = [i] + [0] * len(b)
@@ -60,10 +60,11 @@ class Speller:
         if len(word) < 4 or word in self.words or word in self.protected or not word.isalpha() or is_english(word):
             return None
         limit = 1 if len(word) <= 6 else 2
-        if any(distance(word, w, limit) <= limit for w in self._events.get(word[0], ())):
+        near = range(len(word) - limit, len(word) + limit + 1)  # a longer or shorter word is further than the limit
+        if any(distance(word, w, limit) <= limit for n in near for w in self._events.get((word[0], n), ())):
             return None  # a typo of an event word: the event matcher forgives it itself
         best: list[tuple[int, str]] = []
-        for candidate in self._by_start.get(word[0], ()):
+        for candidate in (w for n in near for w in self._by_start.get((word[0], n), ())):
             d = distance(word, candidate, limit)
             if d <= limit:
                 best.append((d, candidate))
@@ -122,10 +123,11 @@ def month_typo(word: str, before: str, after: str) -> str | None:
     return close[0] if slot or not is_english(word) else None
 
 
-def _index(words) -> dict[str, list[str]]:
-    by_start: dict[str, list[str]] = defaultdict(list)
+def _index(words) -> dict[tuple[str, int], list[str]]:
+    """Words by their first letter and length (a typo keeps the first letter and is within two of the length)."""
+    by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
     for w in sorted(words):
-        by_start[w[0]].append(w)
+        by_start[(w[0], len(w))].append(w)
     return by_start
 
 

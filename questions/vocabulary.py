@@ -141,7 +141,7 @@ class EventMatch:
 NOT_EVENT_WORDS = frozenset("stickier sticky stickiness stat stats statistic statistics data metric metrics number "
                             "numbers figure figures report "
                             "reports kpi kpis total totals count counts summary overview".split())
-FUZZY_WORDS = 60  # content words of one span looked up for typos; a real question has a dozen
+FUZZY_WORDS = 40  # content words of one span looked up for typos; a real question has a dozen
 
 
 class EventMatcher:
@@ -155,6 +155,15 @@ class EventMatcher:
         self.admin_synonyms = {k.lower(): v for k, v in (synonyms or {}).items() if catalog.event(v)}
         self.by_name = {info.name.lower(): info.name for info in catalog.events.values()}
         self._normalized: dict[str, str] = {}
+        self._by_length: dict[int, list[str]] = {}
+        for w in self.vocabulary:
+            self._by_length.setdefault(len(w), []).append(w)
+
+    def _near_in_length(self, s: str) -> list[str]:
+        """The vocabulary words that can reach a likeness of 0.8 with `s`: 2·shorter/(both) >= 0.8 means
+        the shorter is at least 2/3 of the longer (the same words difflib would keep, found without trying all)."""
+        lo, hi = -(-2 * len(s) // 3), 3 * len(s) // 2
+        return [w for n in range(lo, hi + 1) for w in self._by_length.get(n, ())]
 
     def normalize(self, word: str) -> str:
         if word in self._normalized:
@@ -163,7 +172,7 @@ class EventMatcher:
             self._normalized.clear()
         s = stem(word)
         if not (s in self.vocabulary or len(s) < 4 or s in STOPWORDS or word in NOT_EVENT_WORDS):
-            close = difflib.get_close_matches(s, self.vocabulary, n=1, cutoff=0.8) or self._one_edit_away(word, s)
+            close = difflib.get_close_matches(s, self._near_in_length(s), n=1, cutoff=0.8) or self._one_edit_away(word, s)
             # an English word is read as an event word only one letter added or dropped ("messager"), not
             # "came" as camera, nor "older" as order (a letter changed turns one English word into another)
             if close and not (is_english(word) and (distance(s, close[0], 1) > 1 or len(s) == len(close[0])
