@@ -90,7 +90,7 @@ CONVERSIONS = (
     re.compile(rf"\b{_SHARE} (?:of )?(?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers"
                rf"|new accounts|new customers)\b,? (?:who |that )?{_THEN}(?P<then>.+)$"),
     # "checkout drop off last month - started checkout to completed order"
-    re.compile(r"\b(?:drop-?offs?|drop offs?|conversion|funnel|fall-?off)(?: rates?)?\b[ .:-]*(?:from |between )?"
+    re.compile(r"\b(?:drop-?offs?|drop offs?|conversions?|convertion|funnel|fall-?off)(?: rates?)?\b[ .:,-]*(?:from |between )?"
                r"(?P<steps>.+? (?:to|->) .+)$"),
     # "of new signups, how many send an invite and then get a friend added"
     re.compile(rf"\b(?:of|among) (?P<newcomers>new users|new signups|signups|sign ups|sign-ups|new people|newcomers)\b,?"
@@ -177,7 +177,8 @@ def _reads_whole(side: list[str], ctx: ParseContext) -> str | None:
                                                         and w not in _NO_CONTENT) else None
 
 
-_NO_CONTENT = frozenset("something anything one it them some stuff looked look looks looking hit hits landed land at".split())
+_NO_CONTENT = frozenset("something anything one it them some stuff looked look looks looking hit hits landed land at open "
+                        "opens opened visit visits visited".split())
 
 
 def _pronoun_steps(parts: list[str]) -> list[str]:

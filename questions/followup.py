@@ -19,7 +19,7 @@ from playbooks import Playbook
 from .context import ParseContext
 from .request import Reading, Request
 from .state import ReadingState
-from .steps import param_of_type, read_choice_words
+from .steps import bare_value_reply, param_of_type, read_choice_words
 from .timerange import SAME_AGO, DateRange, describe, period_start
 
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
@@ -111,7 +111,29 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
         if prev_pb is fallback or prev_pb.id == "event_volume":
             return FOLLOW
         return ASK if _event_is_subject(prev_pb) else NEW
+    if bare_value_reply(fresh.full, ctx):
+        return FOLLOW  # "and facebook?" after revenue from google: the filter's new value
     return FOLLOW if _modifies(fresh) or SAME_AGO.search(fresh.full) else NEW  # "the same days a month earlier"
+
+
+def _same_thing_on_the_platform(state: ReadingState, ctx: ParseContext, said: dict) -> None:
+    """"same thing on iOS?" after a funnel from the invite friends page: on iOS that page is a screen, so the
+    steps become the screen (and a screen the page on web), said in the answer."""
+    platforms = {v for d, v in (said.get("filters") or ()) if d in ("platform", "os")}
+    kind = " Screen" if platforms & {"iOS", "Android"} else " Page" if "Web" in platforms else ""
+    other = {" Screen": " Page", " Page": " Screen"}.get(kind)
+    if not kind:
+        return
+    for name, value in list(state.params.items()):
+        events = [value] if isinstance(value, str) else list(value) if isinstance(value, tuple) else []
+        if not events or not all(isinstance(e, str) and ctx.catalog.event(e) for e in events):
+            continue
+        swapped = [e[: -len(other)] + kind if e.endswith(other) and ctx.catalog.event(e[: -len(other)] + kind)
+                   else e for e in events]
+        if swapped != events:
+            state.params[name] = swapped[0] if isinstance(value, str) else tuple(swapped)
+            state.notes.append(f"On {', '.join(sorted(platforms))} the same step is "
+                               + ", ".join(b for a, b in zip(events, swapped) if a != b) + ".")
 
 
 def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
@@ -152,6 +174,7 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
             and re.search(r"\b(?:then|of them|of those|after that|next|afterwards)\b", state.full):
         merged[steps.name] = (*previous.params[steps.name], merged.pop("event"))  # "and how many of them then X?"
     state.params = merged
+    _same_thing_on_the_platform(state, ctx, params)
     _continue_as_steps(state, ctx, previous)
     state.explicit |= set(previous.explicit)
     if rng is None and "start" in previous.explicit:

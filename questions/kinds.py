@@ -61,6 +61,8 @@ _COMPARE_TO = [
     (rf"{_B}(?:to|with|and) (?:the )?(?:same (?:\w+ )?)?(?:last|previous|prior) week{_E}", "week"),
     (rf"{_B}(?:to|with|and) (?:the )?(?:last|previous|prior|preceding) (?:period|month|day|quarter){_E}", "previous"),
 ]
+# "within a week of signing up": the window's start, the funnel's first step (not a step of its own)
+_OF_SIGNUP = r"(?: (?:of|after|from) (?:signing up|sign(?:ing)? ?up|signup|their signup|joining|they sign(?:ed)? up))?"
 _INTS = [
     ("threshold", rf"{_B}(?:at least|min(?:imum)?(?: of)?) {_N} (?:times|x){_E}", lambda m: _num(m[1])),
     ("threshold", rf"{_B}{_N} ?(?:\+|or more) (?:times|x){_E}", lambda m: _num(m[1])),
@@ -74,9 +76,9 @@ _INTS = [
      rf" (day|week)s?{_E}{_NOT_OF_MONTH}", lambda m: _days(_num(m[1]), m[2])),
     ("first_days", rf"{_B}(?:in|within|during|over) (?:their|the|his|her|its|your) first (day|week|month){_E}{_NOT_OF_MONTH}",
      lambda m: _days(1, m[1])),
-    ("window_days", rf"{_B}(?:within|in under|in less than|inside) {_N} (day|week)s?{_E}",
+    ("window_days", rf"{_B}(?:within|in under|in less than|inside) {_N} (day|week)s?{_OF_SIGNUP}{_E}",
      lambda m: _days(_num(m[1]), m[2])),
-    ("window_days", rf"{_B}(?:within|in under|in less than|inside) (?:a|one) (day|week|month){_E}",
+    ("window_days", rf"{_B}(?:within|in under|in less than|inside) (?:a|one) (day|week|month){_OF_SIGNUP}{_E}",
      lambda m: _days(1, m[1])),
     ("window_days", rf"{_B}(?:a )?{_N}[- ]day (?:conversion )?window{_E}", lambda m: _num(m[1])),
     # "what if we give them 7 days instead of the default window": how long they have to do the next step

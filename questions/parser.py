@@ -118,6 +118,10 @@ def _takes_events(ctx: ParseContext, param: str) -> bool:
     return any((spec := pb.param(param)) is not None and spec.type in ("event", "events") for pb in ctx.library.all())
 
 
+_SHORT_UNITS = {"wk": "week", "wks": "weeks", "mo": "month", "mos": "months", "yr": "year", "yrs": "years",
+                "qtr": "quarter", "qtrs": "quarters"}
+
+
 def clean(text: str) -> str:
     text = (text or "")[:MAX_QUESTION]
     text = re.sub(r"\b(day|week|month|d|w|m)-(\d{1,3})\b", r"\1 \2", text, flags=re.IGNORECASE)  # "day-1" -> "day 1"
@@ -130,6 +134,10 @@ def clean(text: str) -> str:
     text = re.sub(r"\b(\w+)-ish\b|\b(\d+)ish\b", lambda m: m.group(1) or m.group(2), text)  # "d30-ish", "30ish days"
     text = re.sub(r"\bin-app\b", "", text)  # "in-app purchases" are purchases (every event here is in the product)
     text = re.sub(r"\blst\b", "last", text)
+    text = re.sub(r"\b(?:per|a|each|every|last|this|by|\d+) (wk|wks|mo|mos|yr|yrs|qtr|qtrs)\b",
+                  lambda m: m.group(0)[: -len(m.group(1))] + _SHORT_UNITS[m.group(1)], text)  # "per wk"
+    text = re.sub(r"\b(hourly|daily|weekly|monthly|quarterly) instead of (?:hourly|daily|weekly|monthly|quarterly)\b",
+                  r"\1", text)  # "monthly instead of daily": the grain wanted
     text = re.sub(r"\bfilter(?:ed)?(?: it| that| this)? (?:to|on|down to)\b", "only", text)  # "filter to US"
     text = re.sub(r"\b(daily|weekly|monthly|quarterly|hourly) (?:view|basis|rollup|cadence)\b", r"\1", text)  # "monthly view"
     text = re.sub(r"\b(week|month|day)-of-", r"\1 of ", text)  # "the week-of-oct-11 signups"
@@ -142,33 +150,51 @@ def clean(text: str) -> str:
     return re.sub(r"(?:\s*\.)+$", "", text).strip()
 
 
-ASIDE = re.compile(r"(?: \.| -+| ;|,) ((?:(?:i'm|im|i am|we're|were|we are|just|and) )?(?:asking (?:for|because)|trying to"
-                   r"|need (?:it|this|these|that|them) (?:for|by)|needed for|(?:i )?want(?:ed)? (?:it|this|that|them) for"
-                   r"|(?:i )?want(?:ed)? to (?:know|see|decide|check|understand|figure|make sure|sanity|double|confirm|compare)"
-                   r"|sanity check|double check|making sure|to make sure|putting (?:together|togther|this together)"
-                   r"|we just (?:sent|shipped|launched|ran|changed|released|pushed|started)"
-                   r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands"
-                   r"|qbr|okr)"
-                   r"|(?:it )?feels like|seems like|"
-                   r"looks like|i (?:think|feel|suspect|heard|guess)|just curious|curious|fyi|context|prepping|prep(?:ping)? for"
-                   r"|working on|planning|so (?:we|i) can|product wants|leadership wants|my boss|the ceo|thanks|thank you|thx|ty"
-                   r"|cheers|appreciate it)\b(?:[^.]|(?<=\d)\.(?=\d))*)$")  # "3.4.0" does not end the sentence
+_WHO_ASKS = (r"(?:marketing|growth|the growth team|sales|ops|operations|support|finance|legal|product|leadership"
+             r"|the team|my team|my boss"
+             r"|my manager|the ceo|the board|an investor|the investor|the new investor|our investor|the exec team|execs)")
+# why the question is asked, said after it: as its own sentence, or after a dash, semicolon or comma
+_WHY = (r"asking (?:for|because)|need (?:it|this|these|that|them) (?:for|by)|needed for|(?:i )?want(?:ed)? (?:it|this|that|them)"
+        r" (?:for|by)|(?:i )?want(?:ed)? to (?:make sure|sanity|double|confirm)|sanity check|double check|making sure"
+        r"|to make sure|putting (?:together|togther|this together)"
+        r"|(?:we|they) (?:just )?(?:sent|shipped|launched|ran|changed|released|pushed|started|got|did|had)"
+        rf"|{_WHO_ASKS} (?:did|ran|is|are|wants|want|asked|needs|need|keeps|launched|sent)"
+        r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands|qbr|okr)"
+        r"|product wants|leadership wants|thanks|thank you|thx|ty|cheers|appreciate it")
+# the same, said only as a sentence of its own ("... last week? trying to decide"): after a comma they are the question
+_WHY_SENTENCE = (r"trying to|(?:i )?want(?:ed)? to (?:know|see|decide|check|understand|figure|make sure|sanity|double|confirm"
+                 r"|compare)|(?:it )?feels like|seems like|looks like|i (?:think|feel|suspect|heard|guess)|just curious|curious"
+                 r"|fyi|context|prepping|prep(?:ping)? for|working on|planning|so (?:we|i) can|gut says|my gut")
+_LEAD_IN = r"(?:(?:i'm|im|i am|we're|were|we are|just|and) )?"
+_TO_END = r"\b(?:[^.]|(?<=\d)\.(?=\d))*)$"  # "3.4.0" does not end the sentence
+ASIDE = re.compile(rf"(?: \. ({_LEAD_IN}(?:{_WHY}|{_WHY_SENTENCE}){_TO_END}|(?: -+| ;|,) ({_LEAD_IN}(?:{_WHY}){_TO_END})")
+# who asks, said before the question: "sales lead for DACH here -", "i'm a designer,", "for reconciliation -"
+INTRO = re.compile(r"^(?:(?:hi|hey|hello|yo)(?: there)?(?: \.|,|!)? )?(?:(?:i'm|im|i am) (?:a |an |the |on the |new on the )?"
+                   r"[a-z]+(?: [a-z]+){0,3}(?:,| -+| \.| :)|[a-z]+(?: [a-z]+){0,4} here(?:,| -+| \.| :)"
+                   r"|(?:engineer|exec|support|sales|ops|finance|quick|dumb|noob) (?:q|question|ask)(?:,| -+| \.| :| ?:)"
+                   r"|for (?:reconciliation|the record|context)(?:,| -+| :))\s*")
 
 
 def _product_named(text: str, ctx: ParseContext) -> str:
     """"how many ppl used acme this week": the product, named as its Segment sources are, is the product."""
     for name in {schema.split("_")[0] for schema in ctx.catalog.schemas if len(schema.split("_")[0]) > 2}:
         text = re.sub(rf"(?<![\w-])(used?|uses|using|opened|opens|open) {re.escape(name)}(?![\w-])", r"\1 the product", text)
+        text = re.sub(rf"(?<![\w-])(?:the )?{re.escape(name)} (?=(?:events|data|users|customers|shoppers|signups)\b)", "",
+                      text)  # "list all the acme events": the product's events are the events
     return text
 
 
 def _aside(text: str) -> tuple[str, str]:
     """"invites last week? need it for the board deck": a last sentence that says why the question is asked, not
     what it asks; kept out of the reading and said back as such."""
+    intro = INTRO.match(text)
+    said = [intro.group(0).strip(" ,.:-")] if intro and len(text) > intro.end() + 10 else []
+    text = text[intro.end():] if said else text
     m = ASIDE.search(text)
-    if m is None:
-        return text, ""
-    return text[:m.start()].strip(), m.group(1).strip()
+    if m is not None:
+        said.append((m.group(1) or m.group(2)).strip())
+        text = text[:m.start()].strip()
+    return text, "; ".join(said)
 
 
 OFF_TOPIC = re.compile(r"^(?:(?:can|could|would) you |please |pls )?(?:write|compose|draft|make up|tell|give|sing)(?: me| us)? "
@@ -194,7 +220,7 @@ def _read(raw: str, ctx: ParseContext, follow: bool,
     text = _product_named(text, ctx)
     state = ReadingState(raw=raw, text=text, full=text, today=ctx.today)
     if aside:
-        state.notes.append(f"I read “{aside}” as why you ask, not as part of the question.")
+        state.notes.append(f"I read “{aside}” as context (who asks, or why), not as part of the question.")
     correct_typos(state, ctx)
     for step in READING_STEPS:
         asked = step(state, ctx)

@@ -20,7 +20,7 @@ from .lexicon import FILLER
 from .request import Clarification, Reading
 from .state import ReadingState
 from .timerange import ALL_TIME, DATE_RE, HOLIDAYS, describe, find_range, parse_date, period_start, shift, thread_range
-from .values import SIGNUP_WEEKDAY, said_values, versus_breakdown
+from .values import SIGNUP_WEEKDAY, said_values, value_of, versus_breakdown
 from .vocabulary import STOPWORDS, stem
 
 INTERVAL_WORDS = [
@@ -43,10 +43,10 @@ INTERVAL_WORDS = [
 PARAM_RE = r"\b([a-z_]+)=(\"[^\"]*\"|'[^']*'|[^\s]+)"  # no spaces: "days of inactivity = churned" is a question
 BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:ing)? (?:it )?down )?by|per|for each"
          r"|on each|in each|for every|split(?: it)? by|across|(?:on|for|across|between|in) (?:the |all the |all )?"
-         r"(?:different|various)) ([a-z][a-z ]{1,30}?)"
+         r"(?:different|various)) ([a-z][a-z_ ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
-         r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z ])")
+         r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z_ ])")
 WHICH_DIM = (r"\b(?:which|what) (weekdays?|day of (?:the )?week|country|countries|platforms?|os|devices?|channels?|locales?"
              r"|languages?|plans?|app versions?|versions?|traffic channels?|traffic sources?|marketing channels?"
              r"|acquisition channels?|utm sources?|campaign sources?)\b")
@@ -405,6 +405,22 @@ def _paid_people(state: ReadingState, ctx: ParseContext) -> Clarification | None
                          example="monthly active users by plan")
 
 
+_BARE_REPLY = re.compile(r"^(?:(?:ok|okay|and|or|now|then|just|only|what about|how about|same for|same but|vs)\s+)*"
+                         r"(?:for |on |from |with |in )?(?:the )?(\w[\w.-]*)(?: (?:too|instead|then|only|users|ones))?$")
+
+
+def bare_value_reply(text: str, ctx: ParseContext) -> list[tuple[str, str, str]]:
+    """"and facebook?", "and team?" in a thread: a value said alone, of a dimension the question before
+    filtered by, is that filter's new value."""
+    previous = ctx.previous
+    m = _BARE_REPLY.match(text)
+    if previous is None or m is None:
+        return []
+    before = {d for d, _ in (previous.params.get("filters") or ())}
+    sides = [(d, v) for d, v in value_of(m.group(1), ctx.catalog) if d in before]
+    return [(sides[0][0], sides[0][1], m.group(1))] if len(sides) == 1 else []
+
+
 def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """Values said ("on ios", "german users", "from google") looked up in the warehouse's profiled values:
     one that is not there is asked about with the values there are, never ignored."""
@@ -412,6 +428,8 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
     if isinstance(paid, Clarification):
         return paid
     found, missing = said_values(state.text, ctx.catalog, state.raw)
+    if not found and missing is None:
+        found = bare_value_reply(state.text, ctx)
     if missing is not None:
         dim, said, there = missing
         label = DIMENSIONS[dim].label.lower()
@@ -478,6 +496,8 @@ def unknown_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification |
     thing = len(words) > 1 and words[-1] in _THING_KINDS  # "by product category": the kind of thing, not "product"
     if m is None or not thing and (words[0] in _NOT_A_BREAKDOWN or words[0] in FILLER):
         return None
+    if dimension_by_word(_bare_dim(m.group(1))) or dimension_by_word(words[0]):
+        return None  # "different by language? ... by locale": a dimension there is, said twice
     if state.playbook is not None and stem(words[-1] if thing else words[0]) in own_stems(state.playbook):
         return None  # "email impact by user tenure": the playbook's own split
     said = m.group(1) if thing else words[0]

@@ -690,6 +690,7 @@ _PATTERNS = [
      rf"|since\s+(?:the\s+)?(?:very\s+)?(?:beginning|start)(?:\s+of\s+(?:time|tracking|the\s+data)|(?!\s+of\b))"
      rf"|since\s+day\s+(?:one|1)|since\s+(?:the\s+|our\s+)?launch(?:\s+day)?"
      rf"|since\s+(?:we|you|they)\s+(?:launched|opened|went\s+live)(?:\s+(?:the|our)\s+(?:store|shop|app|site|product))?"
+     rf"|since\s+(?:the|our)\s+(?:store|shop|app|site|product)\s+(?:launched|opened|went\s+live)"
      rf"|(?:of|for|over|in)\s+all[\s-]+time|all[\s-]+time|since\s+forever){_E}", _all_time),
     (rf"{_B}(?:on|say|like)\s+the\s+(\d{{1,2}})(?:st|nd|rd|th){_E}(?!\s+(?:day|week|month|step|event|page|time))",
      _the_day_of_month),

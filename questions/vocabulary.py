@@ -41,7 +41,8 @@ IRREGULAR = {
     "browser": "view", "browsers": "view", "browsed": "view", "browsing": "view", "browse": "view", "browses": "view",
 }
 # phrases of viewing: "looked at a product", "hit the sign-up page", "visits to the store page"
-VIEWING = re.compile(r"\b(?:look(?:ed|ing|s)? at|hit(?:s|ting)?|visits? to|land(?:ed|s|ing)? on|went to|go to"
+VIEWING = re.compile(r"\b(?:look(?:ed|ing|s)? at(?! (?:the |only )?(?:last|past|previous|first|next|this|same|data|numbers?)\b"
+                     r"| ?\.?$)|hit(?:s|ting)?|visits? to|land(?:ed|s|ing)? on|went to|go to"
                      r"|opened(?! (?:the |their |our |an? )?(?:[a-z]+ )?(?:app|application)s?\b"
                      r"| (?:the |their |our )?(?:ios|web|android)$)"
                      r"(?= (?:(?:the|a|an|their|our) )?(?!the\b|their\b|our\b)[a-z]+)"

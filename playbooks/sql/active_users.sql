@@ -40,7 +40,8 @@ words: [active users, active, dau, wau, mau, daily active, weekly active, monthl
         used the product, app usage, product usage, people have used, users have used, have used the app, logged in, log in, who logged in, users logged in, people logged in, people log in,
         users log in, log in daily, logged in daily, ppl logged in, signed in, who signed in, sign in, users signed in,
         people signed in, users do we have, users did we have, using the app,
-        engaged users, how many actives, daily actives, weekly actives, monthly actives, user base, people used]
+        engaged users, how many actives, daily actives, weekly actives, monthly actives, user base, people used,
+        use the app every day, use the app, using us, use us, people are using, used the shop, use the shop, using the shop, used the store, are actually active, accounts are active, are active]
 definitions:
   - "Active user: a signed-in person with at least one event in the period (identity stitched across devices)."
   - "Rolling WAU/MAU: distinct active users in the 7/28 days ending on each day; stickiness = DAU / rolling MAU."

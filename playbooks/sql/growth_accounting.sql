@@ -28,7 +28,8 @@ words: [growth accounting, quick ratio, new retained resurrected churned, resurr
         gained and lost, gained lost, lost vs gained, churned vs new, new vs lost, gained vs churned, growth healthy,
         is growth healthy, new retained resurrected, quick ration,
         churned vs came back, churned vs, churned and came back, came back vs churned, churned or came back, churned vs returned, new vs retained vs resurrected, new vs retained, split into new,
-        new vs resurrected, resurrected vs churned, new vs resurrected vs churned, new resurrected churned, quick ratio for that]
+        new vs resurrected, resurrected vs churned, new vs resurrected vs churned, new resurrected churned, quick ratio for that,
+        did we win back, win back vs lose, win back and lose, won back vs lost]
 definitions:
   - "Active: a signed-in person with a qualifying event in the period, counting only activity from their signup on."
   - "New: signed up in the period. Retained: active in this and the previous period. Resurrected: active now, not in the previous period, signed up before. Churned: active in the previous period, not in this one (shown negative)."

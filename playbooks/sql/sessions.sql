@@ -25,7 +25,8 @@ words: [sessions, session, session length, session duration, bounce rate, bounce
         time per session, spend per session, per session, session time, visit length, how long do, how long are,
         events per visit, bounced, number of visits, visits per day, visit count,
         events in a typical session, events are in a typical session, events in a session, events are in a session, events does a session have,
-        typical ios session, typical web session, typical android session, events are in a typical]
+        typical ios session, typical web session, typical android session, events are in a typical,
+        short bursts, long sittings, bursts or long, how long people stay, sittings]
 examples:
   - sessions last 30 days
   - bounce rate by channel

@@ -34,7 +34,8 @@ words: [what can i ask, what can you do, what can you answer, what can you tell 
         most frequent events, most fired events, fired events, most triggered events, triggered events, biggest events, what data do you have, most popular events, busiest events,
         top events by unique users, events by unique users,
         top events by user count, top events by volume, events by volume, events by user count, events by count, top events by count, events by number of users,
-        top 10 by unique users, top by unique users, by unique users, kinda data, kind of data, what data does, what data do, which data does, what kinda data, what sort of data]
+        top 10 by unique users, top by unique users, by unique users, kinda data, kind of data, what data does, what data do, which data does, what kinda data, what sort of data,
+        list all the events, list all events, all the events, which events happen the most, events happen the most, happen the most, happens the most]
 examples:
   - what can I ask?
   - which events exist

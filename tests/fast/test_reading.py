@@ -332,3 +332,25 @@ def test_typed_filters_are_pairs_and_join_the_said_ones(text, expected):
 def test_a_typed_filter_that_is_not_dimension_value_is_asked_about():
     reply = read("dau filters=foo", catalog=snapshot("messenger"))
     assert isinstance(reply, Clarification) and "dimension:value" in reply.message
+
+
+def test_the_same_funnel_on_another_platform_takes_that_platforms_screen_for_the_page():
+    first = read("invite friends page -> invite sent conversion on web last month")
+    assert first.params["events"] == ("Viewed Invite Friends Page", "Invite Sent")
+    reply = read("same thing on iOS?", previous=first)
+    assert isinstance(reply, Request) and reply.params["events"] == ("Viewed Invite Friends Screen", "Invite Sent")
+    assert ("platform", "iOS") in reply.params["filters"] and any("Viewed Invite Friends Screen" in n for n in reply.notes)
+    back = read("and on web?", previous=reply)
+    assert back.params["events"] == ("Viewed Invite Friends Page", "Invite Sent")
+
+
+@pytest.mark.parametrize("first,reply,dim,value", [
+    ("revenue from google traffic in september", "and facebook?", "channel", "facebook"),
+    ("weekly retention for people on the pro plan", "and team?", "plan", "team"),
+])
+def test_a_value_said_alone_in_a_thread_replaces_the_filter_of_its_dimension(first, reply, dim, value):
+    catalog = snapshot("acme") if "revenue" in first else snapshot("messenger")
+    before = read(first, catalog=catalog)
+    after = read(reply, previous=before, catalog=catalog)
+    assert isinstance(after, Request) and after.playbook == before.playbook
+    assert after.params["filters"] == ((dim, value),) and after.params.get("start") == before.params.get("start")
