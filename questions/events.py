@@ -135,6 +135,10 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
         pb = state.playbook or takers[0]
         spec = param_of_type(pb, "events")
         steps = match_steps(state.raw, parts, spec.name, pb, ctx)
+        if not isinstance(steps, Clarification) and len(set(steps)) != len(steps) and said != parts:
+            steps = match_steps(state.raw, said, spec.name, pb, ctx)  # "start checkout ... finish it": the verb alone
+        if not isinstance(steps, Clarification) and len(set(steps)) != len(steps) and state.playbook is None:
+            continue  # "days without ordering ... order again": one event twice is no conversion
         if isinstance(steps, Clarification):
             if state.playbook is None:
                 continue  # not steps after all: the rest of the reading decides

@@ -67,7 +67,8 @@ def _event_is_subject(pb: Playbook) -> bool:
     return bool((spec is not None and spec.required) or param_of_type(pb, "events") is not None)
 
 
-COHORT_SAID = re.compile(r"\b(?:who|that) (?:signed up|sign up|signs up|joined|join|registered)\b")  # not "signups yesterday"
+COHORT_SAID = re.compile(r"\b(?:who|that) (?:signed up|sign up|signs up|joined|join|registered)\b"  # not "signups yesterday"
+                         r"|\b(?:restrict(?:ed)? to|only|just|limit(?:ed)? to|only for|just for) (?:the )?(?:new )?sign ?ups\b")
 COHORT_WORD = re.compile(r"(?:the )?cohorts?")
 
 

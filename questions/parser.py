@@ -157,13 +157,15 @@ _WHO_ASKS = (r"(?:marketing|growth|the growth team|sales|ops|operations|support|
 _WHY = (r"asking (?:for|because)|need (?:it|this|these|that|them) (?:for|by)|needed for|(?:i )?want(?:ed)? (?:it|this|that|them)"
         r" (?:for|by)|(?:i )?want(?:ed)? to (?:make sure|sanity|double|confirm)|sanity check|double check|making sure"
         r"|to make sure|putting (?:together|togther|this together)"
-        r"|(?:we|they) (?:just )?(?:sent|shipped|launched|ran|changed|released|pushed|started|got|did|had)"
+        r"|(?:we|they) (?:just )?(?:sent|shipped|launched|ran|changed|released|pushed|started|got|did|had|moved|spent"
+        r"|put|cut|raised|doubled|paused|switched)"
         rf"|{_WHO_ASKS} (?:did|ran|is|are|wants|want|asked|needs|need|keeps|launched|sent)"
         r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands|qbr|okr)"
         r"|product wants|leadership wants|thanks|thank you|thx|ty|cheers|appreciate it")
 # the same, said only as a sentence of its own ("... last week? trying to decide"): after a comma they are the question
 _WHY_SENTENCE = (r"trying to|(?:i )?want(?:ed)? to (?:know|see|decide|check|understand|figure|make sure|sanity|double|confirm"
-                 r"|compare)|(?:it )?feels like|seems like|looks like|i (?:think|feel|suspect|heard|guess)|just curious|curious"
+                 r"|compare|time|plan|budget|prioriti[sz]e|justify|defend)|dont need|don't need|no need"
+                 r"|(?:it )?feels like|seems like|looks like|i (?:think|feel|suspect|heard|guess)|just curious|curious"
                  r"|fyi|context|prepping|prep(?:ping)? for|working on|planning|so (?:we|i) can|gut says|my gut")
 _LEAD_IN = r"(?:(?:i'm|im|i am|we're|were|we are|just|and) )?"
 _TO_END = r"\b(?:[^.]|(?<=\d)\.(?=\d))*)$"  # "3.4.0" does not end the sentence
@@ -172,7 +174,10 @@ ASIDE = re.compile(rf"(?: \. ({_LEAD_IN}(?:{_WHY}|{_WHY_SENTENCE}){_TO_END}|(?: 
 INTRO = re.compile(r"^(?:(?:hi|hey|hello|yo)(?: there)?(?: \.|,|!)? )?(?:(?:i'm|im|i am) (?:a |an |the |on the |new on the )?"
                    r"[a-z]+(?: [a-z]+){0,3}(?:,| -+| \.| :)|[a-z]+(?: [a-z]+){0,4} here(?:,| -+| \.| :)"
                    r"|(?:engineer|exec|support|sales|ops|finance|quick|dumb|noob) (?:q|question|ask)(?:,| -+| \.| :| ?:)"
-                   r"|for (?:reconciliation|the record|context)(?:,| -+| :))\s*")
+                   r"|for (?:reconciliation|the record|context)(?:,| -+| :)"
+                   # a first sentence about what the asker plans ("we're redoing onboarding next quarter ."): context
+                   r"|(?:heads up,? |fyi,? )?(?:we're|we are|i'm|i am|we've|we have) [^.]*?(?:next (?:week|month|quarter|year)"
+                   r"|tomorrow|soon|upcoming)[^.]* ?\.(?= ))\s*")
 
 
 def _product_named(text: str, ctx: ParseContext) -> str:
@@ -272,10 +277,33 @@ def _finish(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
     _unique_doers(state, ctx)
     _breakdown_playbook(state, ctx)
     asked = _apply_kinds(state, ctx) or _fit_event_param(state) or unknown_breakdown(state, ctx) \
-        or _left_over(state, ctx)
+        or _unnamed(state, ctx) or _left_over(state, ctx)
     if asked is not None:
         return asked
     return resolve(state, ctx)
+
+
+_A_FEATURE = re.compile(r"\b(?:the|our|that|this) (?:new |latest |recent )?(?:feature|redesign|update|release)\b")
+_A_SALE = re.compile(r"\b(?:the|our|that|this|last) ((?:summer|winter|spring|fall|autumn|holiday|flash|clearance|anniversary"
+                     r"|back to school|end of season|spooky|big|annual) (?:sale|promo|promotion|campaign))\b")
+
+
+def _unnamed(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    """"retention for the new feature", "how did the summer sale do": a thing only the asker can name (its
+    event, its dates) is asked for, never replaced by every event or the default range."""
+    spec = param_of_type(state.playbook, "events")
+    names_event = "event" in state.params or (spec is not None and spec.name in state.params)
+    feature = _A_FEATURE.search(state.full)
+    if feature and not names_event and (state.playbook.param("event") or spec is not None):
+        top = tuple(n for n in ctx.catalog.event_names() if ctx.catalog.event(n).kind == "track")[:4]
+        return Clarification(state.raw, f"Which event is “{feature.group(0)}”? Name it and I'll answer for it.",
+                             choices=top, param="event" if state.playbook.param("event") else spec.name,
+                             example=_example(ctx))
+    sale = _A_SALE.search(state.full)
+    if sale and state.rng is None:
+        return Clarification(state.raw, f"When was {sale.group(0)}? Tell me its dates and I'll answer for them.",
+                             param="start", example=f"{state.playbook.id.replace('_', ' ')} from 2026-07-01 to 2026-07-15")
+    return None
 
 
 def _playbook_from_kinds(state: ReadingState, ctx: ParseContext) -> Clarification | None:
@@ -481,7 +509,8 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     taken = set(state.guessed_event.split())
     nouns = [w for w in unused if not set(re.split(r"[-']", w)) & taken  # "sign-ups": its "sign" was read
              and w not in _NOT_A_THING and not w.endswith("ed")]
-    state_words = [w for w in unused if w.endswith("ed") and _a_state(w, state.full)]
+    state_words = [w for w in unused if w.endswith("ed") and _a_state(w, state.full)
+                   and not (w == "opened" and str(event).startswith("Viewed "))]  # "the camera screen was opened"
     if state_words:  # "orders got refunded": nothing here records it; never all orders instead
         return Clarification(state.raw, f"No event in this warehouse records “{state_words[0]}”, so I can't count "
                                         "that. The closest things I can answer are below.",

@@ -21,6 +21,9 @@ ADD = re.compile(_LEAD + r"(?:add|insert|put|include|stick|tack on|tack|append|p
                  r"|before (?P<before>.+)|after (?P<after>.+)|too|as well|also|on top|at the end too)$")
 _START = ("start", "beginning", "first", "first step", "first steps", "front", "in front", "of it", "of them", "of that",
           "of this", "the funnel")
+# "can you extend it all the way through to completed order": one more step, at the end
+EXTEND = re.compile(_LEAD + r"(?:extend|continue|carry|take) (?:it|that|this|the funnel)(?: on)?(?: all the way)?(?: through)?"
+                    r" (?:to|until|up to) (?P<what>.+?)(?P<where>)$")
 DROP = re.compile(_LEAD + r"(?:what )?(?:if (?:we |i |you )?)?(?:drop|remove|skip|take out|leave out|cut|exclude|without)"
                   r"(?: out)? (?:the )?(?P<what>.+?)(?: step| one)?(?: from it| from the funnel)?$")
 
@@ -33,7 +36,7 @@ def edit_steps(text: str, ctx: ParseContext) -> Request | Clarification | None:
     steps = tuple(previous.params.get(spec.name) or ()) if spec is not None else ()
     if not spec or not spec.required or len(steps) < 2:
         return None
-    added, dropped = ADD.match(text), DROP.match(text)
+    added, dropped = ADD.match(text) or EXTEND.match(text), DROP.match(text)
     if added:
         return _add(text, added, steps, spec, ctx)
     if dropped:
@@ -74,6 +77,8 @@ def _add(text: str, m: re.Match, steps: tuple[str, ...], spec, ctx: ParseContext
 def _where(m: re.Match, steps: tuple[str, ...]) -> int | None:
     """The position the reply puts the new steps at (None: the step it names is not one of them)."""
     where = m.group("where")
+    if not where:  # "extend it to X"
+        return len(steps)
     if m.group("before") or m.group("after"):
         at = _step_named(m.group("before") or m.group("after"), steps)
         return None if at is None else at + (1 if m.group("after") else 0)

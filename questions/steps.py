@@ -383,7 +383,7 @@ def read_top(state: ReadingState, ctx: ParseContext) -> None:
         state.take("top")  # "the top session starting events": what it shows, the top ones
 
 
-_PAID_PEOPLE = re.compile(r"\b(?:paid|paying)(?= (?:users|customers|accounts|subscribers|members|people|folks|ones|plans?"
+_PAID_PEOPLE = re.compile(r"\b(?:paid|paying)(?= (?:users|customers|accounts|subscribers|members|people|folks|plans?"
                           r"|tiers?)\b)")
 
 
@@ -392,9 +392,10 @@ def _paid_people(state: ReadingState, ctx: ParseContext) -> Clarification | None
     one side of that split; alone it is asked about (no one plan is "paid")."""
     m = _PAID_PEOPLE.search(state.text)
     plans = dimension_values(ctx.catalog).get("plan") or []
-    if m is None or not plans:
-        return None
     pb = state.playbook
+    split = pb.param("group_by") if pb is not None else None
+    if m is None or not plans or split is not None and split.default == "channel":
+        return None  # "are referral customers worth more than paid ones": channels, where a playbook splits by them
     by_plan = state.params.get("group_by") == "plan" or pb is not None and \
         (pb.meta.get("breakdown_of") or {}).get("dimension") == "plan"
     if by_plan:

@@ -81,7 +81,8 @@ _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""
 
 
 # in the dictionaries (archaic or rare words) but, in a question about data, the typo of a time word
-RARE_NOT_MEANT = frozenset({"quater", "quaters", "weakly", "mounths", "yeer", "dyas", "loose", "loosing", "loosed", "frist"})
+RARE_NOT_MEANT = frozenset({"quater", "quaters", "weakly", "mounths", "yeer", "dyas", "loose", "loosing", "loosed", "frist",
+                            "monthy"})
 
 
 @cache

@@ -44,7 +44,8 @@ words: [revenue, e-commerce, ecommerce, average order value, aov, order value, b
         money made, money did we make, how much did we make, avg order, average order, basket, spend per order,
         orders, how many orders, number of orders, order count, purchases, how many purchases, sales, sold, bought,
         bought something, buy something, unique buyers, rev, $$, money, orders and revenue, ecom, e-com, ecom numbers, shop numbers, store numbers,
-        distinct buyers, how many distinct buyers, how many unique buyers, number of unique buyers, distinct customers who bought, unique customers who bought]
+        distinct buyers, how many distinct buyers, how many unique buyers, number of unique buyers, distinct customers who bought, unique customers who bought,
+        store make, did the store make, sticker store make, the store make]
 examples:
   - revenue last 30 days
   - ecommerce weekly

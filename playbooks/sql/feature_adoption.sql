@@ -30,7 +30,8 @@ words: [feature adoption, fraction of wau, fraction of dau, fraction of mau, fra
         active users use, active users using, anyone using, anyone actually using, anybody using, share of wau,
         share of dau, share of mau, widely adopted, adopted among, among active users, "% of actives", "% of wau", wau that, of our actives,
         share of all actives, as a share of actives, as a share of all actives, of all actives, share of all active users, more of our active users, did more of our active users, more active users start,
-        adoption over time, adoption trend, adoption over]
+        adoption over time, adoption trend, adoption over,
+        actives actually, how many actives actually, how many actives visit, store adoption]
 definitions:
   - "Feature users: people who did the event in the period; share = feature users / active users in the same period."
   - "By a breakdown: per period and value, the people who did the feature's event(s) with that value / the active users with that value in the same period."

@@ -34,7 +34,8 @@ words: [retention drivers, go with people sticking around, go with sticking arou
         retained users from, early behaviors predict, behaviors predict, behaviours predict, predict someone,
         early behaviours predict,
         line up with, lines up with, do early on, early on that,
-        does it matter, make a difference to retention]
+        does it matter, make a difference to retention,
+        associated with, are associated with, correlate with, correlated with, predict someone sticking]
 definitions:
   - "Windows are 24-hour steps from each person's signup moment (not calendar days, unlike nday_retention's default): the first N days = the N x 24 hours after signing up; retained = active (any qualifying event) between 28 x 24 and 35 x 24 hours after it; only people whose 35 x 24 hours are over are counted."
   - "Lift = retention of those who did it / retention of the rest; coverage = the share of signups who did it. Correlation, not cause: people who were going to stay anyway may simply do more."
