@@ -128,6 +128,23 @@ def _so_far(state: ReadingState) -> None:
             state.take(said)
 
 
+_ASKS = re.compile(r"\b(?:how many|how much|how often|what(?:'s| is| are| was| were| does| do)|which|show me|tell me|give me"
+                   r"|can (?:i|you|someone|we) (?:get|see|have)|could (?:i|you|someone) (?:get|see|tell|show))\b")
+
+
+def _range_of_the_question(text: str, ctx: ParseContext):
+    """"We've had tickets since the weekend. Could someone tell me how many ... over the last two weeks?": of
+    several sentences, the range said in the one that asks, not in the one that tells (None: read it all)."""
+    sentences = [p for p in re.split(r"(?<=\S)\. (?=\S)| \. ", text) if p.strip()]
+    if len(sentences) < 2:
+        return None
+    asking = [p for p in sentences if _ASKS.search(p)]
+    rng = find_range(asking[-1], ctx.today, ctx.week_start)[0] if asking else None
+    if rng is None or not rng.words or rng.words not in text:
+        return None
+    return rng, re.sub(r"\s+", " ", text.replace(rng.words, " ", 1)).strip()
+
+
 def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     future = FUTURE.search(state.text)
     if future:
@@ -138,7 +155,7 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     hidden = state.text if weekday is None else state.text.replace(weekday.group(0), " § ")
     previous = ctx.previous.params if ctx.previous is not None else {}
     thread = thread_range(hidden, previous["start"], previous["end"], ctx.today) if "start" in previous else None
-    rng, text = thread or find_range(hidden, ctx.today, ctx.week_start)
+    rng, text = thread or _range_of_the_question(hidden, ctx) or find_range(hidden, ctx.today, ctx.week_start)
     if weekday is not None:
         text = text.replace("§", weekday.group(0))
     if rng is None:

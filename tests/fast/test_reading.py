@@ -354,3 +354,11 @@ def test_a_value_said_alone_in_a_thread_replaces_the_filter_of_its_dimension(fir
     after = read(reply, previous=before, catalog=catalog)
     assert isinstance(after, Request) and after.playbook == before.playbook
     assert after.params["filters"] == ((dim, value),) and after.params.get("start") == before.params.get("start")
+
+
+def test_of_several_sentences_the_range_is_the_one_said_where_the_question_is_asked():
+    reply = read("We had tickets since the weekend. Could someone tell me how many photos were shared each day over "
+                 "the last 14 days?")
+    assert isinstance(reply, Request) and reply.params["start"] == date(2026, 11, 6)
+    one = read("photos shared since the weekend")  # one sentence: its range, as before
+    assert one.params["start"] == date(2026, 11, 14)
