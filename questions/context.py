@@ -65,7 +65,7 @@ def speller_for(library: Library, matcher: EventMatcher) -> Speller:
         words = [w for pb in library.all() for w in (*pb.words, pb.id.replace("_", " "))]
         words += [w for pb in library.all() for s in pb.params for ws in s.extra.get("words", {}).values() for w in ws]
         # never "corrected" into a word that means nothing here (a connector of a conversion still means something)
-        vocab = vocabulary(words) - (FILLER - set(TIME_WORDS) - CONNECTORS) | CONNECTORS | {"launched", "which", "number"}
+        vocab = vocabulary(words) - (FILLER - set(TIME_WORDS) - CONNECTORS) | CONNECTORS
         event_words = set(matcher.vocabulary) - vocab
         known = {w for d in DIMENSIONS.values() for phrase in d.words for w in phrase.split()}
         known |= {w for words in VALUE_WORDS.values() for phrase in words for w in phrase.split()} | set(LANGUAGES)

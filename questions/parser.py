@@ -283,7 +283,7 @@ def _finish(state: ReadingState, ctx: ParseContext) -> Request | Clarification:
     return resolve(state, ctx)
 
 
-_A_FEATURE = re.compile(r"\b(?:the|our|that|this) (?:new |latest |recent )?(?:feature|redesign|update|release)\b")
+_A_FEATURE = re.compile(r"\b(?:the|our|that|this) (?:new |latest |recent )?(?:feature|redesign)\b")
 _A_SALE = re.compile(r"\b(?:the|our|that|this|last) ((?:summer|winter|spring|fall|autumn|holiday|flash|clearance|anniversary"
                      r"|back to school|end of season|spooky|big|annual) (?:sale|promo|promotion|campaign))\b")
 
@@ -497,8 +497,8 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return Clarification(state.raw, f"No event here records “{kind}” on its own: {event} counts all of them. "
                                         f"Count every {event} instead?", choices=(event,), param="event",
                              example=_example(ctx))
-    unused = [_PRESENT_AS_DONE.get(w, w) for w in unused]  # "email open rate": opened, beside Email Sent
-    other = next((w for w in unused if w in EVENT_VERBS and w not in str(event).lower()
+    done = [_PRESENT_AS_DONE.get(w, w) for w in unused]  # "email open rate": opened, beside Email Sent
+    other = next((w for w in done if w in EVENT_VERBS and w not in str(event).lower()
                   and not (w == "received" and str(event).endswith(" Sent"))  # what is sent is received
                   and not (w == "opened" and str(event).startswith("Viewed "))  # a page opened is viewed
                   and not (w in ("sent", "send", "sends", "posted") and str(event).endswith(" Shared"))), None)  # a photo sent

@@ -21,9 +21,9 @@ OTHER_WORDS = ("average median total rate ratio percent percentage share compare
                "broken split grouped segment segmented within least first steps after before during trend "
                "growth cohort cohorts retention retained active users signups sessions revenue funnel conversion "
                "adoption engagement stickiness better worse higher lower faster slower finish finished complete completed "
-               "people convert converted return returned started receive received lose losing").split()
+               "people convert converted return returned started receive received lose losing launched").split()
 # filler words that still carry a reading (a conversion's "actually send"): corrected into when misspelt
-CONNECTORS = frozenset("actually eventually usually really".split())
+CONNECTORS = frozenset("actually eventually usually really which number".split())
 
 
 def distance(a: str, b: str, limit: int) -> int:
