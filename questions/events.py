@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 from playbooks import Playbook
 
+from . import rx
 from .context import ParseContext
 from .kinds import split_sequence
 from .request import Clarification, Reading
@@ -39,20 +40,20 @@ def event_text(state: ReadingState) -> str:
     """What is left to read, without interval words, and without what names no event here."""
     text = state.text
     for pattern, _ in INTERVAL_WORDS:
-        text = re.sub(pattern, " ", text)
+        text = rx.sub(pattern, " ", text)
     pb = state.playbook
     spec = pb.param("event") if pb is not None else None
     takes_none = pb is not None and spec is None and param_of_type(pb, "events") is None
     if (spec is not None and not spec.required) or takes_none:
-        text = re.sub(_NOT_AN_EVENT, " ", text)
+        text = rx.sub(_NOT_AN_EVENT, " ", text)
     if spec is not None and spec.default:  # "are shoppers more active after an email": who, beside the intervention
-        text = re.sub(r"\b(?:shoppers|customers|buyers)\b", " ", text)
-    text = re.sub(_SHARE_OF, " ", text)
+        text = rx.sub(r"\b(?:shoppers|customers|buyers)\b", " ", text)
+    text = rx.sub(_SHARE_OF, " ", text)
     if takes_none:  # words that pick one of its choices ("orders and revenue": metrics) name no event here
         for phrase in sorted({w for s in pb.params for ws in s.extra.get("words", {}).values() for w in ws},
                              key=len, reverse=True):
             text = phrase_re(phrase).sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return rx.sub(r"\s+", " ", text).strip()
 
 
 _WHO = (r"(?:(?:(?:the|our|all|all the|those|these) )?(?:(?!who\b|new\b)[a-z]+ )?(?:people|users|folks|ppl|visitors|customers"
@@ -156,7 +157,7 @@ def read_conversion(state: ReadingState, ctx: ParseContext) -> Clarification | N
             state.notes.append(f"Those who did not go on are the drop-off between {steps[0]} and {steps[-1]}.")
         for connector in ("went on to", "go on to", "turn into", "turned into", "ended up", "end up", "to", "into", "then",
                           "actually", "eventually", "later"):
-            if re.search(rf"\b{connector}\b", m.group(0)):
+            if rx.search(rf"\b{connector}\b", m.group(0)):
                 state.take(connector)
         return None
     return None
@@ -189,7 +190,7 @@ def _pronoun_steps(parts: list[str]) -> list[str]:
     """"open the invite screen ... send one": the thing a later step's pronoun stands for, from the step before."""
     out = parts[:1]
     for part in parts[1:]:
-        m = re.fullmatch(r"([a-z]+) (?:one|it|them|some|any|one too)", part)
+        m = rx.fullmatch(r"([a-z]+) (?:one|it|them|some|any|one too)", part)
         things = [w for w in out[-1].split() if w not in STOPWORDS and w not in VERBS and w not in _NO_CONTENT]
         out.append(f"{m.group(1)} {things[-1]}" if m and things else part)
     return out
@@ -221,15 +222,15 @@ def _conversion_parts(m: re.Match) -> list[str]:
         if " -> " in steps:
             parts = steps.split(" -> ")  # arrows: "add to cart" is one step
         else:  # "from add to cart to completed order": "add to cart" is one step there too
-            kept = re.sub(ADD_TO_CART, lambda c: c.group(0).replace(" ", "\0"), steps)
-            parts = [p.replace("\0", " ") for p in re.split(r" to | into ", kept)]
+            kept = rx.sub(ADD_TO_CART, lambda c: c.group(0).replace(" ", "\0"), steps)
+            parts = [p.replace("\0", " ") for p in rx.split(r" to | into ", kept)]
     else:
-        parts = [found["first"], *re.split(r" (?:and then|then|and later|and also) ", found["then"])]
+        parts = [found["first"], *rx.split(r" (?:and then|then|and later|and also) ", found["then"])]
     # "viewed the store screen then looked at a product": a chain inside one side is steps too
-    parts = [q for p in parts for q in re.split(r",? (?:and then|then|and later|and after that|after that) ", p)]
-    parts = [re.sub(r"^(?:the|a|an|their|first|a first|then|also|actually)\s+", "", p.strip(" ,.?")) for p in parts]
+    parts = [q for p in parts for q in rx.split(r",? (?:and then|then|and later|and after that|after that) ", p)]
+    parts = [rx.sub(r"^(?:the|a|an|their|first|a first|then|also|actually)\s+", "", p.strip(" ,.?")) for p in parts]
     # "start checkout on their iphone", "orders for google traffic": who, not which step ("land on the page" is)
-    parts = [re.split(r"\s*[,.]\s*| (?:for|from|among|by|in|with|via|within|broken|split|using) "
+    parts = [rx.split(r"\s*[,.]\s*| (?:for|from|among|by|in|with|via|within|broken|split|using) "
                       r"| on (?=(?:their |the |an? )?(?:iphones?|ios|android|web|mobile|desktop|mac|windows|tablets?)\b)",
                       p)[0] for p in parts]
     return [p for p in parts if p]
@@ -245,13 +246,13 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         for said in [m.group(0) for m in LAUNCH_WORDS.finditer(state.text)]:
             state.take(said)  # "after we launched it": the launch the answer marks, not an event (Application Opened)
     if pb is not None and "active" in own_stems(pb):  # "adoption of X among active shoppers": its own population
-        for m in re.finditer(_AMONG_ACTIVE, state.full):  # its words may have gone with the playbook's own
+        for m in rx.finditer(_AMONG_ACTIVE, state.full):  # its words may have gone with the playbook's own
             state.take(m.group(0) if m.group(0) in state.text else m.group("who"))
     if pb is not None and pb.param("event") is not None and pb.param("event").default:
-        for said in re.findall(r"\b(?:shoppers|customers|buyers)\b", state.text):
+        for said in rx.findall(r"\b(?:shoppers|customers|buyers)\b", state.text):
             state.take(said)  # "are shoppers more active after an email": who, not the intervention
     if pb is not None and pb.param("event") is not None and pb.param("event").extra.get("returning"):
-        for said in re.findall(_NEW_PEOPLE, state.text):
+        for said in rx.findall(_NEW_PEOPLE, state.text):
             state.take(said)  # "are new users still around after 30 days": the signup cohort, as always
     text = event_text(state)
     takes_none = pb is not None and pb.param("event") is None and param_of_type(pb, "events") is None
@@ -275,7 +276,7 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         state.set(list_spec.name, steps, " → ".join(sequence[0]))
         for part in sequence[0]:
             state.take(part)
-        state.text = re.sub(r"(?<![\w-])(?:->|=>|>|→|then|followed by|from|to)(?![\w-])", " ", state.text).strip()
+        state.text = rx.sub(r"(?<![\w-])(?:->|=>|>|→|then|followed by|from|to)(?![\w-])", " ", state.text).strip()
         return None
     if "event" in state.params or (list_spec is not None and list_spec.name in state.params) or takes_none and not text:
         return None
@@ -319,7 +320,7 @@ def read_events(state: ReadingState, ctx: ParseContext) -> Clarification | None:
             state.take(viewing.group(0))
         for word in match.words.split():
             state.take(word)
-        cart = re.search(_TO_CART, state.text) if match.event in SYNONYMS["cart"] else None
+        cart = rx.search(_TO_CART, state.text) if match.event in SYNONYMS["cart"] else None
         if cart:  # "adding a product to cart": where it is added, part of the event
             state.take(cart.group(0))
     return None
@@ -381,7 +382,7 @@ def read_step_set(state: ReadingState, ctx: ParseContext) -> None:
 def _as_typed(words: str, raw: str) -> str:
     """The words as the question typed them ("sign ins" for the "signins" it was read as)."""
     pattern = r"[- ]?".join(re.escape(ch) for ch in words.replace(" ", ""))
-    m = re.search(rf"(?<![\w-]){pattern}\w*", raw, re.IGNORECASE)
+    m = rx.search(rf"(?<![\w-]){pattern}\w*", raw, re.IGNORECASE)
     return m.group(0) if m else words
 
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from playbooks import Playbook
 
+from . import rx
 from .context import ParseContext
 from .request import Reading, Request
 from .state import ReadingState
@@ -149,7 +150,7 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
         state.params["event"] = state.params.pop(spec.name)[0]  # one event read as steps: the event it names
         state.readings = [replace(r, name="event") if r.name == spec.name else r for r in state.readings]
     state.playbook, state.follow_up = playbook, True
-    for said in re.findall(r"(?<![\w-])(?:the )?same(?: thing| again| as before)?(?![\w-])", state.text):
+    for said in rx.findall(r"(?<![\w-])(?:the )?same(?: thing| again| as before)?(?![\w-])", state.text):
         state.take(said)  # "same but monthly": what the question before said, kept
     read_choice_words(state, ctx)  # "and after?" after paths before a signup: the playbook's own words
     if _about_signups(playbook) and _names_cohort(state, ctx):
@@ -172,7 +173,7 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
     merged.update(params)
     steps = param_of_type(playbook, "events")
     if steps is not None and steps.required and "event" in merged and steps.name in previous.params \
-            and re.search(r"\b(?:then|of them|of those|after that|next|afterwards)\b", state.full):
+            and rx.search(r"\b(?:then|of them|of those|after that|next|afterwards)\b", state.full):
         merged[steps.name] = (*previous.params[steps.name], merged.pop("event"))  # "and how many of them then X?"
     state.params = merged
     _same_thing_on_the_platform(state, ctx, params)
@@ -237,7 +238,7 @@ def previous_range(state: ReadingState, ctx: ParseContext, keep: bool = False) -
     else:  # "split that by the plan they pay for": the previous question's view, split
         if state.interval is None and "interval" in previous.explicit:
             state.interval = previous.params.get("interval")
-        split = re.search(r"(?<![\w-])(?:split|break|broken|breaking|splitting)(?: (?:that|this|it|them))?"
+        split = rx.search(r"(?<![\w-])(?:split|break|broken|breaking|splitting)(?: (?:that|this|it|them))?"
                           r"(?: (?:down|out|up))?(?= (?:by|into)\b)", state.text)
         if split:
             state.take(split.group(0))

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from . import rx
 from .timerange import DATE_RE, MONTH_NAMES, NUMBER_WORDS, parse_date
 
 _N = r"(\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
@@ -108,17 +109,17 @@ _SHIPPED = (rf"{_B}(?:(?:we|they|you) )?(?:shipped|launched|released|rolled out)
 def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:
     """Every generic-kind phrase in `text`; returns them and the text without them."""
     found: list[Found] = []
-    m = re.search(_LAUNCH, text) if today else None
+    m = rx.search(_LAUNCH, text) if today else None
     if m and parse_date(m.group(1), today):  # "launched on oct 15" -> launch_date
         found.append(Found("launch_date", parse_date(m.group(1), today), m.group(0)))
         text = _cut(text, m)
-    shipped = re.search(_SHIPPED, text) if today and m is None else None
+    shipped = rx.search(_SHIPPED, text) if today and m is None else None
     if shipped and parse_date(shipped.group("day"), today):  # "we shipped the new invite flow on oct 14": what is kept
         found.append(Found("launch_date", parse_date(shipped.group("day"), today), shipped.group(0)))
-        text = re.sub(r"\s+", " ", text[: shipped.start()] + shipped.group("what") + " " + text[shipped.end():]).strip()
-    compares = _COMPARE + (_COMPARE_TO if re.search(rf"{_B}compar(?:e|ing|ed)?{_E}", text) else [])
+        text = rx.sub(r"\s+", " ", text[: shipped.start()] + shipped.group("what") + " " + text[shipped.end():]).strip()
+    compares = _COMPARE + (_COMPARE_TO if rx.search(rf"{_B}compar(?:e|ing|ed)?{_E}", text) else [])
     for pattern, value in compares:
-        m = re.search(pattern, text)
+        m = rx.search(pattern, text)
         if m:
             found.append(Found("compare", value, m.group(0)))
             text = _cut(text, m)
@@ -126,7 +127,7 @@ def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:
     for name, pattern, value_of in _INTS:
         if any(f.name == name for f in found):
             continue
-        m = re.search(pattern, text)
+        m = rx.search(pattern, text)
         if m:
             found.append(Found(name, value_of(m), m.group(0)))
             text = _cut(text, m)
@@ -134,7 +135,7 @@ def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:
 
 
 def _cut(text: str, m: re.Match) -> str:
-    return re.sub(r"\s+", " ", text[: m.start()] + " " + text[m.end():]).strip()
+    return rx.sub(r"\s+", " ", text[: m.start()] + " " + text[m.end():]).strip()
 
 
 # a sequence of steps: arrows, "then", commas; "from A to B (to C)"
@@ -150,7 +151,7 @@ def split_sequence(text: str) -> tuple[list[str], str] | None:
         return [p for p in (s.strip(" ,.:") for s in parts) if p], "arrows"
     m = _FROM_TO.search(text)
     if m:
-        parts = [m.group(1)] + re.split(rf"{_B}to ", m.group(2))
+        parts = [m.group(1)] + rx.split(rf"{_B}to ", m.group(2))
         return [p for p in (s.strip(" ,.:") for s in parts) if p], "from-to"
     if _LIST.search(text):
         parts = _LIST.split(text)

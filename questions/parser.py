@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from playbooks import Playbook
 
+from . import rx
 from .context import ParseContext
 from .events import read_conversion, read_events, read_step_set
 from .followup import ASK, FOLLOW, NEW, REFERS_BACK, SAME_RANGE, SPLIT_BACK, decide, merge_previous, previous_range
@@ -124,30 +125,30 @@ _SHORT_UNITS = {"wk": "week", "wks": "weeks", "mo": "month", "mos": "months", "y
 
 def clean(text: str) -> str:
     text = (text or "")[:MAX_QUESTION]
-    text = re.sub(r"\b(day|week|month|d|w|m)-(\d{1,3})\b", r"\1 \2", text, flags=re.IGNORECASE)  # "day-1" -> "day 1"
-    text = re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text)  # Slack mentions
+    text = rx.sub(r"\b(day|week|month|d|w|m)-(\d{1,3})\b", r"\1 \2", text, flags=re.IGNORECASE)  # "day-1" -> "day 1"
+    text = rx.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text)  # Slack mentions
     text = text.replace("’", "'").replace("→", " -> ").lower()
-    text = re.sub(r"[?!]+", " . ", text)  # a sentence boundary: a phrase does not run across it
-    text = re.sub(r"\bthru\b", "through", text)
-    text = re.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
-    text = re.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
-    text = re.sub(r"\b(\w+)-ish\b|\b(\d+)ish\b", lambda m: m.group(1) or m.group(2), text)  # "d30-ish", "30ish days"
-    text = re.sub(r"\bin-app\b", "", text)  # "in-app purchases" are purchases (every event here is in the product)
-    text = re.sub(r"\blst\b", "last", text)
-    text = re.sub(r"\b(?:per|a|each|every|last|this|by|\d+) (wk|wks|mo|mos|yr|yrs|qtr|qtrs)\b",
+    text = rx.sub(r"[?!]+", " . ", text)  # a sentence boundary: a phrase does not run across it
+    text = rx.sub(r"\bthru\b", "through", text)
+    text = rx.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
+    text = rx.sub(r"\b([a-z]+)-wise\b", r"\1", text)  # "ltv-wise", "revenue-wise"
+    text = rx.sub(r"\b(\w+)-ish\b|\b(\d+)ish\b", lambda m: m.group(1) or m.group(2), text)  # "d30-ish", "30ish days"
+    text = rx.sub(r"\bin-app\b", "", text)  # "in-app purchases" are purchases (every event here is in the product)
+    text = rx.sub(r"\blst\b", "last", text)
+    text = rx.sub(r"\b(?:per|a|each|every|last|this|by|\d+) (wk|wks|mo|mos|yr|yrs|qtr|qtrs)\b",
                   lambda m: m.group(0)[: -len(m.group(1))] + _SHORT_UNITS[m.group(1)], text)  # "per wk"
-    text = re.sub(r"\b(hourly|daily|weekly|monthly|quarterly) instead of (?:hourly|daily|weekly|monthly|quarterly)\b",
+    text = rx.sub(r"\b(hourly|daily|weekly|monthly|quarterly) instead of (?:hourly|daily|weekly|monthly|quarterly)\b",
                   r"\1", text)  # "monthly instead of daily": the grain wanted
-    text = re.sub(r"\bfilter(?:ed)?(?: it| that| this)? (?:to|on|down to)\b", "only", text)  # "filter to US"
-    text = re.sub(r"\b(daily|weekly|monthly|quarterly|hourly) (?:view|basis|rollup|cadence)\b", r"\1", text)  # "monthly view"
-    text = re.sub(r"\b(week|month|day)-of-", r"\1 of ", text)  # "the week-of-oct-11 signups"
-    text = re.sub(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)-(\d{1,2})\b", r"\1 \2", text)
-    text = re.sub(r"\b(\w+)-(plan|tier|users?|customers?|accounts?)\b", r"\1 \2", text)  # "free-plan users"
-    text = re.sub(r"\b(sign|log)[- ](ins?)\b(?! (?:the|a|to|on|at|with|via|through)\b)", r"\1\2", text)  # "sign ins"
-    text = re.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
-    text = re.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"(?:\s*\.)+$", "", text).strip()
+    text = rx.sub(r"\bfilter(?:ed)?(?: it| that| this)? (?:to|on|down to)\b", "only", text)  # "filter to US"
+    text = rx.sub(r"\b(daily|weekly|monthly|quarterly|hourly) (?:view|basis|rollup|cadence)\b", r"\1", text)  # "monthly view"
+    text = rx.sub(r"\b(week|month|day)-of-", r"\1 of ", text)  # "the week-of-oct-11 signups"
+    text = rx.sub(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)-(\d{1,2})\b", r"\1 \2", text)
+    text = rx.sub(r"\b(\w+)-(plan|tier|users?|customers?|accounts?)\b", r"\1 \2", text)  # "free-plan users"
+    text = rx.sub(r"\b(sign|log)[- ](ins?)\b(?! (?:the|a|to|on|at|with|via|through)\b)", r"\1\2", text)  # "sign ins"
+    text = rx.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
+    text = rx.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
+    text = rx.sub(r"\s+", " ", text).strip()
+    return rx.sub(r"(?:\s*\.)+$", "", text).strip()
 
 
 _WHO_ASKS = (r"(?:marketing|growth|the growth team|sales|ops|operations|support|finance|legal|product|leadership"
@@ -183,8 +184,8 @@ INTRO = re.compile(r"^(?:(?:hi|hey|hello|yo)(?: there)?(?: \.|,|!)? )?(?:(?:i'm|
 def _product_named(text: str, ctx: ParseContext) -> str:
     """"how many ppl used acme this week": the product, named as its Segment sources are, is the product."""
     for name in {schema.split("_")[0] for schema in ctx.catalog.schemas if len(schema.split("_")[0]) > 2}:
-        text = re.sub(rf"(?<![\w-])(used?|uses|using|opened|opens|open) {re.escape(name)}(?![\w-])", r"\1 the product", text)
-        text = re.sub(rf"(?<![\w-])(?:the )?{re.escape(name)} (?=(?:events|data|users|customers|shoppers|signups)\b)", "",
+        text = rx.sub(rf"(?<![\w-])(used?|uses|using|opened|opens|open) {re.escape(name)}(?![\w-])", r"\1 the product", text)
+        text = rx.sub(rf"(?<![\w-])(?:the )?{re.escape(name)} (?=(?:events|data|users|customers|shoppers|signups)\b)", "",
                       text)  # "list all the acme events": the product's events are the events
     return text
 
@@ -244,7 +245,7 @@ def correct_typos(state: ReadingState, ctx: ParseContext) -> None:
     words = state.text.split()
     fixed = [_corrected(speller, w) for w in words[:FUZZY_WORDS]] + words[FUZZY_WORDS:]
     for i, word in enumerate(fixed[:80]):  # "since agust": a month, even where the dictionary knows the word
-        m = re.fullmatch(r"([a-z]+)([,.;:!?)]*)", word)
+        m = rx.fullmatch(r"([a-z]+)([,.;:!?)]*)", word)
         month = m and month_typo(m.group(1), fixed[i - 1] if i else "", fixed[i + 1] if i + 1 < len(fixed) else "")
         if month:
             fixed[i] = month + m.group(2)
@@ -257,7 +258,7 @@ def correct_typos(state: ReadingState, ctx: ParseContext) -> None:
 
 def _corrected(speller, word: str) -> str:
     """A word corrected, its punctuation kept ("octber," -> "october,")."""
-    m = re.fullmatch(r"([a-z]+)([,.;:!?)]*)", word)
+    m = rx.fullmatch(r"([a-z]+)([,.;:!?)]*)", word)
     if m is None:
         return word
     fixed = speller.correct(m.group(1))
@@ -417,7 +418,7 @@ def _one_step_funnel(state: ReadingState, ctx: ParseContext) -> None:
     given = state.params.get(spec.name) if spec is not None else None
     if spec is None or not spec.required or (spec.minimum or 0) < 2 or not given or len(given) != 1:
         return
-    if re.search(r"\b(?:funnel|conversion|convert)", state.playbook_words or ""):
+    if rx.search(r"\b(?:funnel|conversion|convert)", state.playbook_words or ""):
         return  # "funnel message sent": a funnel was asked for; its missing step is asked about
     singles = [pb for pb in ctx.library.all() if pb.param("event") is not None and pb.param("event").required]
     other = closest_by_words(singles, state.full)
@@ -432,7 +433,7 @@ def _one_step_funnel(state: ReadingState, ctx: ParseContext) -> None:
 def unused_words(state: ReadingState) -> list[str]:
     """Words no step used and that carry meaning: said back in the answer. A word of the chosen playbook's
     own header (its words, title and question: "which marketing channels bring ...") describes it: used."""
-    words = re.findall(r"[a-z][a-z0-9'&.-]*[a-z0-9]|[a-z]", state.text)
+    words = rx.findall(r"[a-z][a-z0-9'&.-]*[a-z0-9]|[a-z]", state.text)
     own = own_stems(state.playbook) if state.playbook is not None else frozenset()
     return list(dict.fromkeys(w for w in words if w not in FILLER and w not in STOPWORDS and len(w) > 1
                               and stem(w) not in own))
@@ -449,7 +450,7 @@ EXPERIMENT = re.compile(r"\b(?:a/b(?: test)?|ab test|split test|experiment(?: gr
 
 
 def _has_experiments(ctx: ParseContext) -> bool:
-    return any(re.search(r"experiment|variant", column) for table in ctx.catalog.tables.values() for column in table)
+    return any(rx.search(r"experiment|variant", column) for table in ctx.catalog.tables.values() for column in table)
 
 
 def _used_thing(state: ReadingState, unused: list[str]) -> str:
@@ -457,7 +458,7 @@ def _used_thing(state: ReadingState, unused: list[str]) -> str:
     pb = state.playbook
     if state.params.get("event") or pb is None or pb.param("event") is None:
         return ""
-    m = re.search(r"\b(?:use|used|uses|using|tried|try|tries|trying)\s+(?:the |our |a |an |any )?([a-z]+(?: [a-z]+)?)",
+    m = rx.search(r"\b(?:use|used|uses|using|tried|try|tries|trying)\s+(?:the |our |a |an |any )?([a-z]+(?: [a-z]+)?)",
                   state.full)
     if m is None:
         return ""
@@ -467,7 +468,7 @@ def _used_thing(state: ReadingState, unused: list[str]) -> str:
 
 def _a_state(word: str, text: str) -> bool:
     """"orders got refunded", "messages were deleted": a state the counted event does not record."""
-    return re.search(rf"\b(?:got|get|gets|getting|were|was|been|being|are|is) {re.escape(word)}\b", text) is not None
+    return rx.search(rf"\b(?:got|get|gets|getting|were|was|been|being|are|is) {re.escape(word)}\b", text) is not None
 
 
 # kinds of content an event may not tell apart ("video messages", "voice msgs"): asked about, never all of them
@@ -478,7 +479,7 @@ _PRESENT_AS_DONE = {"open": "opened", "opens": "opened", "click": "clicked", "cl
 
 def _names_event_next(word: str, event: str, state: ReadingState, ctx: ParseContext) -> bool:
     """"video messages": the word right after is the counted event's own thing (not "video calls started")."""
-    after = re.search(rf"\b{re.escape(word)} (\w+)", state.full)
+    after = rx.search(rf"\b{re.escape(word)} (\w+)", state.full)
     found = ctx.matcher.match(after.group(1)) if after else None
     return found is not None and found.event == event and not found.by_action
 
@@ -507,7 +508,7 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return Clarification(state.raw, f"I found {event}, but not “{other}” in this warehouse's events: which one do "
                                         "you mean?", choices=choices, param="event", example=_example(ctx))
     taken = set(state.guessed_event.split())
-    nouns = [w for w in unused if not set(re.split(r"[-']", w)) & taken  # "sign-ups": its "sign" was read
+    nouns = [w for w in unused if not set(rx.split(r"[-']", w)) & taken  # "sign-ups": its "sign" was read
              and w not in _NOT_A_THING and not w.endswith("ed")]
     state_words = [w for w in unused if w.endswith("ed") and _a_state(w, state.full)
                    and not (w == "opened" and str(event).startswith("Viewed "))]  # "the camera screen was opened"
@@ -527,7 +528,7 @@ def _left_over(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     after = state.synonym_words.split()[-1] if state.synonym_words else ""
     if isinstance(event, str) and after and not state.guessed_event:  # "app crashes": not every app open
         state.guessed_event = state.synonym_words
-        nouns = [w for w in nouns if re.search(rf"\b{re.escape(after)} {re.escape(w)}\b", state.full)]
+        nouns = [w for w in nouns if rx.search(rf"\b{re.escape(after)} {re.escape(w)}\b", state.full)]
     if isinstance(event, str) and state.guessed_event and nouns:  # "video calls started": not Checkout Started
         shown = " ".join(nouns[:4])
         choices = tuple(dict.fromkeys([*ctx.matcher.suggestions(f"{shown} {state.guessed_event}"), event]))[:4]
@@ -597,7 +598,7 @@ def closest_by_words(playbooks: list[Playbook], text: str) -> Playbook | None:
 def not_understood(state: ReadingState, ctx: ParseContext) -> Clarification:
     """ "I don't know that": the 3 closest things there are (events of the catalog, playbooks), and an example."""
     wall = len(state.text.split()) > 40  # a wall of unknown words: a few of them are enough to rank suggestions by
-    words = list(dict.fromkeys(w for w in re.split(r"[^a-z0-9]+", state.text)
+    words = list(dict.fromkeys(w for w in rx.split(r"[^a-z0-9]+", state.text)
                                if 3 < len(w) <= 20 and w.isalpha() and w not in STOPWORDS))[:3 if wall else 8]
     ranked: list[tuple[float, str]] = []
     for pb in ctx.library.all():

@@ -7,12 +7,12 @@ is asked about, never replaced by something close.
 from __future__ import annotations
 
 import difflib
-import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from playbooks import ParamError, Playbook
 
+from . import rx
 from .context import ParseContext
 from .events import match_steps
 from .request import Clarification, Reading, Request
@@ -82,7 +82,7 @@ def _interval(state: ReadingState, pb: Playbook) -> str | None | Clarification:
         return None
     interval = state.interval or state.params.get("interval")
     if interval is None and state.rng is not None and "interval" not in state.explicit:
-        versus = re.search(r"\b(?:vs|versus|compared|or)\b", state.rng.words)  # "sept vs oct": month by month
+        versus = rx.search(r"\b(?:vs|versus|compared|or)\b", state.rng.words)  # "sept vs oct": month by month
         if (spec.extra.get("of_range") or versus) and state.rng.grain in spec.choices:  # "lost last week": weekly
             interval = state.rng.grain
             why = f"(“{state.rng.words}”)" if versus else f"(one {state.rng.grain}: “{state.rng.words}”)"
@@ -112,7 +112,7 @@ def _range(state: ReadingState, pb: Playbook, interval: str | None,
         label = ""
     elif state.rng is not None:
         start, end, label = state.rng.start, state.rng.end, state.rng.label
-        weeks = re.fullmatch(r"last (\d+) complete weeks", label)
+        weeks = rx.fullmatch(r"last (\d+) complete weeks", label)
         if weeks and interval != "week" and int(weeks.group(1)) <= 4:  # "the last 2 weeks", not per week: 14 days
             days = 7 * int(weeks.group(1))
             start, end, label = ctx.today - timedelta(days=days), ctx.today, f"last {days} complete days"
@@ -159,7 +159,7 @@ def hourly_range(state: ReadingState, start: date, end: date, label: str,
                  ctx: ParseContext) -> tuple[date, date, str]:
     """An hourly range: "the last N hours" counts back from the hour of now (N whole hours and this hour so
     far); any range holds at most HOURLY_MAX_DAYS days: a longer one is cut to its last days, and said."""
-    hours = re.fullmatch(r"last (\d+) hours", label)
+    hours = rx.fullmatch(r"last (\d+) hours", label)
     if hours and ctx.now is not None:
         n = int(hours.group(1))
         if n > 24 * HOURLY_MAX_DAYS:

@@ -14,6 +14,7 @@ from typing import Any
 
 from playbooks import Playbook
 
+from . import rx
 from .kinds import Found
 from .request import Reading
 from .timerange import DateRange
@@ -43,7 +44,7 @@ class ReadingState:
     def take(self, words: str) -> None:
         """These words are understood: they are not left over."""
         if words:
-            self.text = re.sub(r"\s+", " ", re.sub(rf"(?<![\w-]){re.escape(words)}(?![\w-])", " ", self.text,
+            self.text = rx.sub(r"\s+", " ", rx.sub(rf"(?<![\w-]){re.escape(words)}(?![\w-])", " ", self.text,
                                                    count=1)).strip()
 
     def set(self, name: str, value: Any, words: str) -> None:
@@ -54,4 +55,4 @@ class ReadingState:
 
     def said(self, pattern: str) -> re.Match | None:
         """The pattern in what is left to read."""
-        return re.search(pattern, self.text)
+        return rx.search(pattern, self.text)

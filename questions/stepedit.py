@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from . import rx
 from .context import ParseContext
 from .request import Clarification, Reading, Request
 from .steps import param_of_type
@@ -46,7 +47,7 @@ def edit_steps(text: str, ctx: ParseContext) -> Request | Clarification | None:
 
 def _step_named(words: str, steps: tuple[str, ...]) -> int | None:
     """The one step the words name ("checkout" of Started Checkout), or None."""
-    said = {stem(w) for w in re.findall(r"[a-z]+", words.lower()) if len(w) > 2}  # "signing up" of Signed Up
+    said = {stem(w) for w in rx.findall(r"[a-z]+", words.lower()) if len(w) > 2}  # "signing up" of Signed Up
     hits = [i for i, s in enumerate(steps) if said and said <= {w.lower() for w in s.split()} | _stems(s)]
     if len(hits) != 1:
         hits = [i for i, s in enumerate(steps) if said & ({w.lower() for w in s.split()} | _stems(s))]
@@ -61,7 +62,7 @@ def _stems(step: str) -> set[str]:
 
 
 def _add(text: str, m: re.Match, steps: tuple[str, ...], spec, ctx: ParseContext) -> Request | Clarification | None:
-    matches = [ctx.matcher.match(part) for part in re.split(r",? and (?:then )?|, | ?\+ ?| & ", m.group("what"))]
+    matches = [ctx.matcher.match(part) for part in rx.split(r",? and (?:then )?|, | ?\+ ?| & ", m.group("what"))]
     if not matches or any(found is None or found.event is None for found in matches):
         return None  # not an event: read as a reply of its own
     added = tuple(found.event for found in matches)  # "add product viewed and product added in front of it"

@@ -14,6 +14,7 @@ from playbooks.params import ParamError, coerce_filters
 from segment.dimensions import DIMENSIONS, dimension_by_word, dimension_values, offered
 from segment.naming import ECOMMERCE_V1_NAMES
 
+from . import rx
 from .context import ParseContext
 from .kinds import ARROWS, find_kinds
 from .lexicon import FILLER
@@ -70,7 +71,7 @@ def phrase_re(phrase: str) -> re.Pattern:
 
 def as_read(phrase: str) -> str:
     """A header phrase as the question's text holds it: without "'s"."""
-    return re.sub(r"(?<=\w)'s\b", "", phrase.replace("’", "'"))
+    return rx.sub(r"(?<=\w)'s\b", "", phrase.replace("’", "'"))
 
 
 @lru_cache(maxsize=4096)
@@ -84,7 +85,7 @@ def read_playbook_id(state: ReadingState, ctx: ParseContext) -> None:
     """A leading id names the playbook when it reads as one: "event_volume event=...", "retention";
     "retention drivers" is a phrase for the header words to weigh."""
     first, _, rest = state.text.partition(" ")
-    if first in ctx.library and ("_" in first or not rest or re.match(PARAM_RE, rest)):
+    if first in ctx.library and ("_" in first or not rest or rx.match(PARAM_RE, rest)):
         state.playbook, state.by_id, state.playbook_words = ctx.library[first], True, first
         state.readings.append(Reading("playbook", first, first))
         state.take(first)
@@ -92,8 +93,8 @@ def read_playbook_id(state: ReadingState, ctx: ParseContext) -> None:
 
 def read_explicit(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """`event='Invite Sent' interval=week`: values keep the capitals they were typed with."""
-    typed = {m.group(1).lower(): m.group(2).strip("'\"") for m in re.finditer(PARAM_RE, state.raw, re.IGNORECASE)}
-    for m in list(re.finditer(PARAM_RE, state.text)):
+    typed = {m.group(1).lower(): m.group(2).strip("'\"") for m in rx.finditer(PARAM_RE, state.raw, re.IGNORECASE)}
+    for m in list(rx.finditer(PARAM_RE, state.text)):
         key = m.group(1)
         value = typed.get(key, m.group(2).strip("'\""))
         if key == "filters":  # read as pairs now: the reading's later steps add to them ("filters=platform:iOS")
@@ -104,7 +105,7 @@ def read_explicit(state: ReadingState, ctx: ParseContext) -> Clarification | Non
                                      example="dau filters=platform:iOS")
         state.set(key, value, m.group(0))
         state.given.add(key)
-    state.text = re.sub(r"\s+", " ", re.sub(PARAM_RE, " ", state.text)).strip()
+    state.text = rx.sub(r"\s+", " ", rx.sub(PARAM_RE, " ", state.text)).strip()
     return None
 
 
@@ -124,7 +125,7 @@ FUTURE = re.compile(r"(?<![\w-])(?:tomorrow|forecasts?|forecasted|projected|proj
 def _so_far(state: ReadingState) -> None:
     """"today so far", "this month to date": a range that runs to now says it twice."""
     if state.rng is not None and state.rng.end > state.today:
-        for said in re.findall(r"\b(?:so far|to date|thus far|up to now|until now)\b", state.text):
+        for said in rx.findall(r"\b(?:so far|to date|thus far|up to now|until now)\b", state.text):
             state.take(said)
 
 
@@ -135,14 +136,14 @@ _ASKS = re.compile(r"\b(?:how many|how much|how often|what(?:'s| is| are| was| w
 def _range_of_the_question(text: str, ctx: ParseContext):
     """"We've had tickets since the weekend. Could someone tell me how many ... over the last two weeks?": of
     several sentences, the range said in the one that asks, not in the one that tells (None: read it all)."""
-    sentences = [p for p in re.split(r"(?<=\S)\. (?=\S)| \. ", text) if p.strip()]
+    sentences = [p for p in rx.split(r"(?<=\S)\. (?=\S)| \. ", text) if p.strip()]
     if len(sentences) < 2:
         return None
     asking = [p for p in sentences if _ASKS.search(p)]
     rng = find_range(asking[-1], ctx.today, ctx.week_start)[0] if asking else None
     if rng is None or not rng.words or rng.words not in text:
         return None
-    return rng, re.sub(r"\s+", " ", text.replace(rng.words, " ", 1)).strip()
+    return rng, rx.sub(r"\s+", " ", text.replace(rng.words, " ", 1)).strip()
 
 
 def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
@@ -159,7 +160,7 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     if weekday is not None:
         text = text.replace("§", weekday.group(0))
     if rng is None:
-        leftover = re.search(DATE_RE, state.text)
+        leftover = rx.search(DATE_RE, state.text)
         if leftover:
             when = parse_date(leftover.group(0), ctx.today)
             problem = "is in the future" if when and when > ctx.today else "is not a date I can read"
@@ -171,10 +172,10 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
         return Clarification(state.raw, f"{rng.label.removesuffix(' so far')} is after today: there is no data for it yet.",
                              choices=(f"{holiday} {rng.start.year - 1}",) if holiday else (), param="start",
                              replace=rng.words if holiday else "", example="signups since 2026-09-01")
-    particle = re.search(rf"\b(?:log|logs|logged|logging|sign|signs|signed|signing|check|checked|checking|opt|opted|"
+    particle = rx.search(rf"\b(?:log|logs|logged|logging|sign|signs|signed|signing|check|checked|checking|opt|opted|"
                          rf"plug|plugged|dial|dialed|tune|tuned|tap|tapped) ({re.escape(rng.words)})", state.text)
     if particle and rng.words.startswith("in "):  # "logged in last week": the "in" is the verb's, not the range's
-        text = re.sub(r"\s+", " ", state.text[:particle.start(1)] + "in " + state.text[particle.end(1):]).strip()
+        text = rx.sub(r"\s+", " ", state.text[:particle.start(1)] + "in " + state.text[particle.end(1):]).strip()
         rng = replace(rng, words=rng.words[3:])
     first = ctx.catalog.first_data(list(ctx.catalog.first_seen)) if rng.label == ALL_TIME else None
     if first is not None:  # "since we started tracking": from the first event of the sources
@@ -260,7 +261,7 @@ def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[
     favour one that needs steps. (Typos were corrected before: typos.py.)"""
     best: tuple[float, Playbook | None, str] = (0.0, None, "")
     plain = " ".join(w for w in text.split() if w not in _SKIPPABLE)  # "what actually drives retention"
-    plain = re.sub(r"\btop \d{1,2} ", "top ", plain)  # "top 10 events" has the words "top events"
+    plain = rx.sub(r"\btop \d{1,2} ", "top ", plain)  # "top 10 events" has the words "top events"
     stems = stemmed(plain)  # "resurrect" finds "resurrected"
     for pb in library.all():
         bonus = 0.5 if sequence and needs_steps(pb) else 0.0
@@ -331,14 +332,14 @@ def read_choice_words(state: ReadingState, ctx: ParseContext) -> None:
 # ---- 4. breakdowns ("by platform", "top 3", "ios vs web") and filters ("on iOS", "for pro users") ----
 
 def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:
-    by = next((m for m in re.finditer(BY_RE, state.text) if dimension_by_word(_bare_dim(m.group(1)))), None)
+    by = next((m for m in rx.finditer(BY_RE, state.text) if dimension_by_word(_bare_dim(m.group(1)))), None)
     named = by.group(0) if by else ""
     if by is None:
-        by = next((m for pattern in TOP_DIM_RES for m in re.finditer(pattern, state.text)
+        by = next((m for pattern in TOP_DIM_RES for m in rx.finditer(pattern, state.text)
                    if dimension_by_word(m.group(1))), None)
         named = by.group(1) if by else ""  # keep "top 5" for the top parameter
     if by is None:  # "which weekday do we get the most signups on", "which country brings the most orders"
-        by = next((m for m in re.finditer(WHICH_DIM, state.text) if dimension_by_word(m.group(1))), None)
+        by = next((m for m in rx.finditer(WHICH_DIM, state.text) if dimension_by_word(m.group(1))), None)
         named = by.group(0) if by else ""
     if by is None:  # "d1 retention by channel signups": the dimension's words, then words the split does not end on
         by = _by_then_more(state.text)
@@ -350,7 +351,7 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
         if versus is not None:
             dim, named = DIMENSIONS[versus[0]], versus[1]
             split = r"(?:(?:split|broken down|broken out|grouped|segmented) )?(?:by|per) "
-            said = re.search(split + re.escape(named), state.full)
+            said = rx.search(split + re.escape(named), state.full)
             named = said.group(0) if said else named  # "split by free/pro/team": the words of the split too
     if dim is None:
         return None
@@ -375,7 +376,7 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
 
 def _by_then_more(text: str) -> re.Match | None:
     """"by channel signups": the longest run of words after "by" that names a dimension."""
-    for m in re.finditer(r"\b(?:by|per) ((?:[a-z]+ ){0,3}[a-z]+)", text):
+    for m in rx.finditer(r"\b(?:by|per) ((?:[a-z]+ ){0,3}[a-z]+)", text):
         words = m.group(1).split()
         for n in range(len(words), 0, -1):
             if dimension_by_word(_bare_dim(" ".join(words[:n]))):
@@ -386,9 +387,9 @@ def _by_then_more(text: str) -> re.Match | None:
 
 def _bare_dim(words: str) -> str:
     """"which payment plan", "their country": the dimension's words without what points at them."""
-    words = re.sub(r"^(?:(?:which|what|the|their|each|every|whichever|all|all the) )?(?:(?:different|various) )?", "",
+    words = rx.sub(r"^(?:(?:which|what|the|their|each|every|whichever|all|all the) )?(?:(?:different|various) )?", "",
                    words.strip())
-    return re.sub(r"(?: (?:their|they're|theyre|they|they are|people are|users are|are|is|on|in))+$", "", words)
+    return rx.sub(r"(?: (?:their|they're|theyre|they|they are|people are|users are|are|is|on|in))+$", "", words)
 
 
 def read_top(state: ReadingState, ctx: ParseContext) -> None:
@@ -463,14 +464,14 @@ def read_filters(state: ReadingState, ctx: ParseContext) -> Clarification | None
     splits_by = (state.params.get("group_by") or split.default) if split is not None else \
         ((pb.meta.get("breakdown_of") or {}).get("dimension") if pb is not None else None)
     own_split = spec is None or state.params.get("group_by") is not None and \
-        re.search(r"\b(?:vs|versus|than|then|compared)\b", state.full) is not None  # "paid ... than free ones, per plan"
+        rx.search(r"\b(?:vs|versus|than|then|compared)\b", state.full) is not None  # "paid ... than free ones, per plan"
     if pb is not None and own_split and splits_by is not None and all(d == splits_by for d, _, _ in found):
         said = [words for _, _, words in found]
         for _, _, words in found:  # "is newsletter traffic worth more than facebook": its own split
             state.take(words)
         for value in dimension_values(ctx.catalog).get(found[0][0]) or ():  # the other side, said bare
             bare = str(value).lower()
-            if value not in [v for _, v, _ in found] and re.search(rf"(?<![\w-]){re.escape(bare)}(?![\w-])", state.text):
+            if value not in [v for _, v, _ in found] and rx.search(rf"(?<![\w-]){re.escape(bare)}(?![\w-])", state.text):
                 said.append(bare)
                 state.take(bare)
         label = DIMENSIONS[found[0][0]].label.lower()
@@ -508,7 +509,7 @@ _WHICH_THING = re.compile(r"\b(?:which|what) (?:product |item )?(category|catego
 
 def unknown_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     """"by age", "split by browser": a breakdown this data has no column for is said, not shown as (none)."""
-    m = re.search(r"\b(?:by|per|split by|broken down by|grouped by|segmented by) ([a-z][a-z_]*(?: [a-z]+)?)\b", state.text) \
+    m = rx.search(r"\b(?:by|per|split by|broken down by|grouped by|segmented by) ([a-z][a-z_]*(?: [a-z]+)?)\b", state.text) \
         or _WHICH_THING.search(state.text)
     words = m.group(1).split() if m is not None else []
     thing = len(words) > 1 and words[-1] in _THING_KINDS  # "by product category": the kind of thing, not "product"
@@ -533,5 +534,5 @@ def own_stems(pb: Playbook) -> frozenset[str]:
     cached = _OWN.get(id(pb))
     if cached is None or cached[0] is not pb:
         text = " ".join([*pb.words, pb.title, pb.question, pb.id.replace("_", " ")])
-        cached = _OWN[id(pb)] = (pb, frozenset(stem(w) for w in re.findall(r"[a-z][a-z0-9]*", text.lower())))
+        cached = _OWN[id(pb)] = (pb, frozenset(stem(w) for w in rx.findall(r"[a-z][a-z0-9]*", text.lower())))
     return cached[1]

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from . import rx
+
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
@@ -106,14 +108,14 @@ def last_complete_periods(today: date, unit: str, n: int, week_start: str = "mon
 def parse_date(text: str, today: date) -> date | None:
     """One written date. A date without a year is the most recent one not after today."""
     text = text.strip().lower().replace(",", " ")
-    text = re.sub(r"\s+", " ", text)
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    text = rx.sub(r"\s+", " ", text)
+    m = rx.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
     if m:
         try:
             return date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             return None
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", text)
+    m = rx.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", text)
     if m:  # "10/20": month/day (US), or day/month when the first number cannot be a month
         a, b = int(m[1]), int(m[2])
         month, day = (b, a) if a > 12 else (a, b)
@@ -125,12 +127,12 @@ def parse_date(text: str, today: date) -> date | None:
             return candidate if candidate <= today else date(today.year - 1, month, day)
         except ValueError:
             return None
-    text = re.sub(r"^mid[- ]?(\S+)", r"\1 15", text)  # "mid sept" -> "sept 15"
-    m = re.fullmatch(rf"({_MONTH_NAMES})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?: (\d{{4}}))?", text)
+    text = rx.sub(r"^mid[- ]?(\S+)", r"\1 15", text)  # "mid sept" -> "sept 15"
+    m = rx.fullmatch(rf"({_MONTH_NAMES})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?: (\d{{4}}))?", text)
     if m:
         month, day, year = MONTHS[m[1]], int(m[2]), m[3]
     else:
-        m = re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({_MONTH_NAMES})\.?(?: (\d{{4}}))?", text)
+        m = rx.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({_MONTH_NAMES})\.?(?: (\d{{4}}))?", text)
         if not m:
             return None
         month, day, year = MONTHS[m[2]], int(m[1]), m[3]
@@ -168,7 +170,7 @@ def find_range(text: str, today: date, week_start: str = "monday") -> tuple[Date
     and the text without it."""
     weekday: tuple[DateRange, str] | None = None
     for pattern, handler in _PATTERNS:
-        m = re.search(pattern, text)
+        m = rx.search(pattern, text)
         if not m:
             continue
         try:
@@ -180,7 +182,7 @@ def find_range(text: str, today: date, week_start: str = "monday") -> tuple[Date
         start, end, label, grain = result
         if end <= start:
             continue
-        rest = re.sub(r"\s+", " ", re.sub(r"\(\s*\)", " ", text[: m.start()] + " " + text[m.end():]).strip())
+        rest = rx.sub(r"\s+", " ", rx.sub(r"\(\s*\)", " ", text[: m.start()] + " " + text[m.end():]).strip())
         found = (DateRange(start, end, label, m.group(0).strip(), grain), rest)
         if handler is not _weekday:
             return found
@@ -401,7 +403,7 @@ def _month_range(m, today, ws):
     """"aug-oct", "aug through oct", "from august to october 2026": whole months, the last the most
     recent such month not after today (so far, if it is this one), the first before it."""
     first, last = MONTHS[m.group(1)], MONTHS[m.group(3)]
-    if re.search(r"\b(?:vs|versus|compared|or)\b", m.group(0)) and last < first and not (m.group(2) or m.group(4)):
+    if rx.search(r"\b(?:vs|versus|compared|or)\b", m.group(0)) and last < first and not (m.group(2) or m.group(4)):
         first, last = last, first  # "october vs september": the two months, in order
     return _months_span(first, last, m.group(2), m.group(4), today)
 
@@ -419,7 +421,7 @@ def _months_span(first: int, last: int, first_year: str | None, last_year: str |
 
 def _month_list(m, today, ws):
     """"aug, sep and oct", "jul, aug, sep": the months listed, from the first's start to the last's end."""
-    names = re.findall(_MONTH_NAMES_RE, m.group(0))
+    names = rx.findall(_MONTH_NAMES_RE, m.group(0))
     return _months_span(MONTHS[names[0]], MONTHS[names[-1]], None, m.group(1), today)
 
 
@@ -751,6 +753,6 @@ def thread_range(text: str, start: date, end: date, today: date) -> tuple[DateRa
         b = a + timedelta(days=1)
     if a > today or b <= a:
         return None
-    rest = re.sub(r"\s+", " ", text[: m.start()] + " " + text[m.end():]).strip()
+    rest = rx.sub(r"\s+", " ", text[: m.start()] + " " + text[m.end():]).strip()
     return DateRange(a, min(b, today + timedelta(days=1)), describe(a, min(b, today + timedelta(days=1))),
                      m.group(0).strip(), "day" if (b - a).days == 1 else None), rest

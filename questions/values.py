@@ -14,6 +14,7 @@ from functools import lru_cache
 from segment import Catalog
 from segment.dimensions import dimension_values
 
+from . import rx
 from .lexicon import AMBIGUOUS_ALONE, LANGUAGES, VALUE_WORDS
 
 PREP = (r"(?:on|from|for|in|via|with|using|among|amongst|through|thru|only|just|only for|just for|about)\s+"
@@ -105,14 +106,14 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
         for word, canonical in candidates:
             if word not in text or word in taken or any(word in t.split() for t in taken):
                 continue  # (a substring test first: most words are not in the question at all)
-            pattern = _compiled(word, dim, bool(re.search(rf"\b{re.escape(word.upper())}\b", raw)))
+            pattern = _compiled(word, dim, bool(rx.search(rf"\b{re.escape(word.upper())}\b", raw)))
             m = pattern.search(text) if pattern else None
-            if m is None or (word == "app" and re.match(r" (?:opens?|opened|launch(?:es|ed)?|starts?|versions?|builds?"
+            if m is None or (word == "app" and rx.match(r" (?:opens?|opened|launch(?:es|ed)?|starts?|versions?|builds?"
                                                           r"|releases?)\b", text[m.end():])):
                 continue  # "app opens" is the event, "app version" the dimension, not a filter on the app
             stored = _stored(dim, canonical, data)
             if stored is not None:  # "german signups": the signups are the event, not part of the filter
-                found.append((dim, stored, re.sub(r"\s+(?:signups?|sign-ups)$", "", m.group(0).strip())))
+                found.append((dim, stored, rx.sub(r"\s+(?:signups?|sign-ups)$", "", m.group(0).strip())))
                 taken.add(word)
                 break
             if missing is None and not _elsewhere(word, dim, values):
@@ -130,9 +131,9 @@ def _the_app(found: tuple[str, str, str], values: dict[str, dict[str, str]], tex
     sends from; else the lexicon's platform."""
     dim, _, words = found
     named = r"\b(?:ios|iphone|android|mobile)\b"
-    if dim != "platform" or "app" not in words.split() or re.search(named, words) or re.search(named + " app", text):
+    if dim != "platform" or "app" not in words.split() or rx.search(named, words) or rx.search(named + " app", text):
         return found
-    apps = [v for k, v in (values.get("segment_source") or {}).items() if "app" in re.split(r"[_\W]+", k)]
+    apps = [v for k, v in (values.get("segment_source") or {}).items() if "app" in rx.split(r"[_\W]+", k)]
     return ("segment_source", apps[0], words) if len(apps) == 1 else found
 
 
@@ -209,7 +210,7 @@ def _elsewhere(word: str, dim: str, values: dict[str, dict[str, str]]) -> bool:
 
 def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
     """[(dimension, value)] the words may stand for, in the data (a versus side: "mac", "web users")."""
-    words = re.sub(NOUN + r"$", "", words.strip())
+    words = rx.sub(NOUN + r"$", "", words.strip())
     out = []
     for dim, data, candidates in _candidate_tables(catalog)[0]:
         canonical = candidates.get(words)
@@ -260,7 +261,7 @@ def versus_breakdown(text: str, catalog: Catalog) -> tuple[str, str] | None:
     if rest:  # "revenue ios vs everything else": that value against the rest, as a breakdown
         dims = {d for d, _ in value_of(rest.group(1) or rest.group(2) or rest.group(3), catalog)}
         if dims:  # "on app version 3.4.0 vs older versions": the dimension's name said before the value too
-            named = re.search(r"(?:(?:on |for |in )?(?:the )?(?:app )?(?:version|build|release) )$", text[:rest.start()])
+            named = rx.search(r"(?:(?:on |for |in )?(?:the )?(?:app )?(?:version|build|release) )$", text[:rest.start()])
             return next(d for d in ORDER if d in dims), (named.group(0) if named else "") + rest.group(0)
     for m in VERSUS.finditer(text):
         left, right = m.group(1), m.group(2)
@@ -295,7 +296,7 @@ def _value_before(before: str, right: str, catalog: Catalog) -> tuple[str, str] 
 def _more_sides(rest: str, dim: str, catalog: Catalog) -> str:
     """" vs team" of "pro vs free vs team": the further values of the same dimension, one after another."""
     said = ""
-    while (m := re.match(r"(?: (?:vs\.?|versus|or|and) |/)(\w[\w.-]*)(?![\w-])", rest)) and dim in _dims_of(m.group(1), catalog):
+    while (m := rx.match(r"(?: (?:vs\.?|versus|or|and) |/)(\w[\w.-]*)(?![\w-])", rest)) and dim in _dims_of(m.group(1), catalog):
         said, rest = said + m.group(0), rest[m.end():]
     return said
 
@@ -305,6 +306,6 @@ def _dims_of(words: str, catalog: Catalog) -> set[str]:
     the lexicon knows for the dimension ("paid" of channels)."""
     found = {d for d, _ in value_of(words, catalog)}
     if not found:
-        word = re.sub(NOUN + r"$", "", words.strip())
+        word = rx.sub(NOUN + r"$", "", words.strip())
         found = {dim for dim, lexicon in VALUE_WORDS.items() if word in lexicon and len(word) > 2}
     return found

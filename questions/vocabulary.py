@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from segment import Catalog, EventInfo
 
+from . import rx
 from .typos import distance, is_english
 
 IRREGULAR = {
@@ -96,7 +97,7 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return [t for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
+    return [t for t in rx.split(r"[^a-z0-9]+", text.lower()) if t]
 
 
 MAX_WORDS, MAX_WORD = 60, 40  # a question is short: a wall of text costs no more than its start
@@ -197,10 +198,10 @@ class EventMatcher:
         lowered = VIEWING.sub(" viewed ", text.lower())
         # 1. an exact event name or an admin synonym phrase
         for phrase, name in sorted(self.admin_synonyms.items(), key=lambda kv: -len(kv[0])):
-            if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered):
+            if rx.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered):
                 return EventMatch(name, phrase, score=10)
         for low, name in sorted(self.by_name.items(), key=lambda kv: -len(kv[0])):
-            if re.search(rf"(?<!\w){re.escape(low)}(?!\w)", lowered):
+            if rx.search(rf"(?<!\w){re.escape(low)}(?!\w)", lowered):
                 return EventMatch(name, low, score=10)
         raw = _content_words(lowered)
         if not raw:
