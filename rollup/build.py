@@ -182,9 +182,9 @@ def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple
     sql = warehouse.translate(sql)
     extra = _people_binds(given) if people else {}
     end = given.as_of.date() + timedelta(days=1)
-    added, day = 0, start
+    added, day, span = 0, start, config.rollup.chunk_days
     while day < end:
-        upto = min(end, day + timedelta(days=config.rollup.chunk_days))
+        upto = min(end, day + timedelta(days=span))
         lo = datetime.combine(day, datetime.min.time())
         hi = min(datetime.combine(upto, datetime.min.time()), given.as_of)  # never past the moment of the data
         chunk = {"_chunk_lo": lo, "_chunk_hi": hi}
@@ -196,7 +196,11 @@ def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple
                  "_recv_hi": ts_hi + timedelta(hours=config.segment.late_arrival_hours)}
         try:
             result = warehouse.run(sql, _used(sql, {**binds, **extra, **_common_binds(config)}), row_cap=BUILD_ROW_CAP)
-        except QueryTooBig as exc:  # the warehouse's memory budget: fewer days per read
+        except QueryTooBig as exc:  # the warehouse's memory budget: fewer days per read, down to one
+            if span > 1:
+                span = max(1, span // 2)
+                log.info("rollup: %s to %s is over the memory budget; reading %d days at a time", day, upto, span)
+                continue
             raise RollupError(f"{exc.message} (reading {day} to {upto} for the rollup)",
                               f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml.") from None
         _check_cap(result, config)

@@ -101,3 +101,30 @@ def test_the_touched_people_are_derived_again_as_a_whole_derivation_would(rollup
         assert any(r[0] == moved for r in incremental[1]) and not any(r[0] == gone for r in incremental[1])
     finally:
         con.close()
+
+
+
+def _build_file(config, folder):
+    config = dataclasses.replace(config, rollup=RollupConfig(dir=folder))
+    answerer = Answerer(config, {"segment": Warehouse(config.warehouses["segment"])}, load_library(),
+                        clock=Clock(DATASETS["messenger"].clock))
+    try:
+        return answerer.rollup.store.path(answerer.build_rollup(full=True))
+    finally:
+        answerer.rollup.close()
+        answerer.segment.close()
+
+
+def test_a_build_over_the_memory_budget_reads_fewer_days_at_a_time_and_holds_the_same_rows(pg_url, tmp_path):
+    """A PostgreSQL warehouse whose 1 MB memory budget a read of rollup.chunk_days (14) overflows: the build
+    halves the days per read until the rows fit, and its file holds exactly the rows of a build within budget."""
+    config = make_config(_url("postgres", "messenger", None, pg_url), DATASETS["messenger"])
+    want_path = _build_file(config, tmp_path / "whole")
+    small = dataclasses.replace(config.warehouses["segment"], memory_budget_mb=1)
+    got_path = _build_file(dataclasses.replace(config, warehouses={**config.warehouses, "segment": small}),
+                           tmp_path / "small")
+    with duckdb.connect(str(got_path), read_only=True) as got, duckdb.connect(str(want_path), read_only=True) as want:
+        tables = [t for (t,) in want.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        assert "rollup_activity" in tables and "rollup_sessions" in tables
+        for table in tables:
+            assert _rows(got, table) == _rows(want, table), table
