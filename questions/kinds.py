@@ -103,7 +103,7 @@ _LAUNCH = (rf"{_B}(?:(?:it |the feature |which )?launched(?: on)?|launch(?:ed)? 
 
 # "we shipped the new invite flow on oct 14": the verb and the day are the launch, the words between the feature
 _SHIPPED = (rf"{_B}(?:(?:we|they|you) )?(?:shipped|launched|released|rolled out)(?P<what>(?: (?!on\b)[a-z]+){{0,4}})"
-            rf" on (?P<day>{DATE_RE}){_E}")
+            rf" (?:on |in |around |at )?(?P<day>{DATE_RE}){_E}")
 
 
 def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:

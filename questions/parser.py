@@ -41,6 +41,7 @@ from .steps import (
     read_playbook_id,
     read_range,
     read_top,
+    split_instead,
     take_interval,
     unknown_breakdown,
 )
@@ -68,6 +69,7 @@ def parse(text: str, ctx: ParseContext, options: bool = True) -> Request | Clari
 
 def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarification:
     """`parse` without its safety net (tests call this: an exception here is a bug to see)."""
+    text = split_instead(text, ctx)  # "country instead": "by country instead"
     edited = edit_steps(clean(text), ctx) if ctx.previous is not None else None
     if edited is not None:  # "can you add product added in the middle": the steps before, edited
         return _with_options(edited, ctx, options)

@@ -13,18 +13,27 @@ from .request import Clarification, Reading, Request
 from .steps import param_of_type
 from .vocabulary import stem
 
-_LEAD = (r"^(?:(?:ok(?:ay)?|and|so|now|also|hmm),? )*(?:(?:what )?if (?:we |i |you |u )?)?"
+_LEAD = (r"^(?:(?:ok(?:ay)?|and|so|now|also|hmm|thx|thanks|ty|cool|great|nice|perfect)[,.!]? )*"
+         r"(?:(?:what )?if (?:we |i |you |u )?)?"
          r"(?:(?:can|could|would) (?:you|u) |pls |please |let's |lets )?")
+_NTH = r"1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|next|final|last|new last|new first"
+_ORDINAL = {"1st": 1, "first": 1, "new first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4,
+            "fourth": 4, "5th": 5, "fifth": 5}
 ADD = re.compile(_LEAD + r"(?:add|insert|put|include|stick|tack on|tack|append|prepend) (?:in |on )?(?:a |an |the )?"
                  r"(?:step (?:for )?)?(?P<what>.+?)(?: as a step| as steps| steps?)? (?P<where>in the middle|in between"
                  r"|between (?:them|those|the two)|in there|at the (?:end|start|beginning|front|back)|on the end|to the end"
                  r"|first|last|as the (?:first|last) steps?|in front(?: of (?:it|them|that|this|the funnel))?"
-                 r"|before (?P<before>.+)|after (?P<after>.+)|too|as well|also|on top|at the end too)$")
+                 r"|before (?P<before>.+)|after (?P<after>.+)|too|as well|also|on top|at the end too"
+                 r"|as (?:a |an |the )?(?P<nth>" + _NTH + r") step)$")
 _START = ("start", "beginning", "first", "first step", "first steps", "front", "in front", "of it", "of them", "of that",
           "of this", "the funnel")
 # "can you extend it all the way through to completed order": one more step, at the end
 EXTEND = re.compile(_LEAD + r"(?:extend|continue|carry|take) (?:it|that|this|the funnel)(?: on)?(?: all the way)?(?: through)?"
                     r" (?:to|until|up to) (?P<what>.+?)(?P<where>)$")
+# "swap the last step for friend added", "replace invite sent with friend added", "change step 2 to X"
+SWAP = re.compile(_LEAD + r"(?:swap|replace|change|switch|exchange|sub|substitute)(?: out)? (?:the )?"
+                  r"(?:(?P<nth>" + _NTH + r"|middle) (?:step|one|event)|step (?P<num>[1-5])|(?P<old>.+?)(?: step| one)?)"
+                  r" (?:for|with|to|into|by|out for) (?:a |an |the )?(?P<new>.+?)(?: instead| step)?$")
 DROP = re.compile(_LEAD + r"(?:what )?(?:if (?:we |i |you )?)?(?:drop|remove|skip|take out|leave out|cut|exclude|without)"
                   r"(?: out)? (?:the )?(?P<what>.+?)(?: step| one)?(?: from it| from the funnel)?$")
 
@@ -40,6 +49,9 @@ def edit_steps(text: str, ctx: ParseContext) -> Request | Clarification | None:
     added, dropped = ADD.match(text) or EXTEND.match(text), DROP.match(text)
     if added:
         return _add(text, added, steps, spec, ctx)
+    swapped = SWAP.match(text)
+    if swapped:
+        return _swap(text, swapped, steps, spec, ctx)
     if dropped:
         return _drop(text, dropped, steps, spec, ctx)
     return None
@@ -80,6 +92,9 @@ def _where(m: re.Match, steps: tuple[str, ...]) -> int | None:
     where = m.group("where")
     if not where:  # "extend it to X"
         return len(steps)
+    if m.group("nth"):  # "add message sent as a 3rd step": that position (past the end: at the end)
+        nth = _ORDINAL.get(m.group("nth"))
+        return len(steps) if nth is None else min(nth - 1, len(steps))
     if m.group("before") or m.group("after"):
         at = _step_named(m.group("before") or m.group("after"), steps)
         return None if at is None else at + (1 if m.group("after") else 0)
@@ -88,6 +103,28 @@ def _where(m: re.Match, steps: tuple[str, ...]) -> int | None:
     if where.endswith(_START):
         return 0
     return len(steps) // 2 if len(steps) % 2 == 0 else len(steps) // 2 + 1
+
+
+def _swap(text: str, m: re.Match, steps: tuple[str, ...], spec, ctx: ParseContext) -> Request | Clarification | None:
+    found = ctx.matcher.match(m.group("new"))
+    if found is None or found.event is None:
+        return None  # not an event: read as a reply of its own
+    nth, num = m.group("nth"), m.group("num")
+    if nth or num:
+        at = {"last": len(steps), "final": len(steps), "new last": len(steps), "next": len(steps),
+              "middle": (len(steps) + 1) // 2}.get(nth) if nth else None
+        at = (at or _ORDINAL.get(nth or "") or int(num or 0)) - 1
+        if not 0 <= at < len(steps):
+            return Clarification(text, f"There are {len(steps)} steps: {' → '.join(steps)}. Which one should I swap?",
+                                 param=spec.name)
+    else:
+        at = _step_named(m.group("old"), steps)
+        if at is None:
+            return None
+    new = steps[:at] + (found.event,) + steps[at + 1:]
+    if len(set(new)) != len(new):
+        return Clarification(text, f"{found.event} is already a step: {' → '.join(steps)}.", param=spec.name)
+    return _with_steps(ctx.previous, text, new, spec.name, f"Swapped {steps[at]} for {found.event}", m.group(0))
 
 
 def _drop(text: str, m: re.Match, steps: tuple[str, ...], spec, ctx: ParseContext) -> Request | Clarification | None:

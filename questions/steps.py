@@ -44,7 +44,8 @@ INTERVAL_WORDS = [
 PARAM_RE = r"\b([a-z_]+)=(\"[^\"]*\"|'[^']*'|[^\s]+)"  # no spaces: "days of inactivity = churned" is a question
 BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:ing)? (?:it )?down )?by|per|for each"
          r"|on each|in each|for every|split(?: it)? by|across|(?:on|for|across|between|in) (?:the |all the |all )?"
-         r"(?:different|various)) ([a-z][a-z_ ]{1,30}?)"
+         r"(?:different|various)|(?:switch|change|swap|flip)(?: (?:it|that|this|the (?:split|breakdown|grouping)))?"
+         r" (?:over )?to(?: (?:a |the )?(?:split|breakdown) by)?) ([a-z][a-z_ ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
          r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z_ ])")
@@ -275,11 +276,17 @@ def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[
             exact = whole or phrase_re(bare).search(plain)
             if exact or phrase_re(stem_form).search(stems):
                 said = phrase if whole else bare  # "do we even have" said as "do we have": three words
-                score = len(said.split()) + len(said) / 100 + bonus - (0 if exact else 0.05)
+                score = len(said.split()) * (WEAK if phrase in WEAK_PHRASES else 1) + len(said) / 100 + bonus \
+                    - (0 if exact else 0.05)
                 if score > best[0]:
                     best = (score, pb, _as_said(phrase, text))
     return best[1], best[2]
 
+
+# phrases said in questions about anything ("how many actives", "retention ... start with pro"): they pick
+# their playbook only when no other playbook's words are said
+WEAK_PHRASES = frozenset({"how many", "number of", "count", "total", "times", "how often"})
+WEAK = 0.55
 
 # words a header phrase may skip in a question: "where do our active users come from", "what actually drives"
 _SKIPPABLE = frozenset("our the my your their a an actually really just even so basically like".split())
@@ -426,6 +433,18 @@ def _paid_people(state: ReadingState, ctx: ParseContext) -> Clarification | None
 
 _BARE_REPLY = re.compile(r"^(?:(?:ok|okay|and|or|now|then|just|only|what about|how about|same for|same but|vs)\s+)*"
                          r"(?:for |on |from |with |in )?(?:the )?(\w[\w.-]*)(?: (?:too|instead|then|only|users|ones))?$")
+
+
+def split_instead(text: str, ctx: ParseContext) -> str:
+    """"country instead" in the thread of an answer split by platform: "by country instead" (the split changed)."""
+    previous = ctx.previous
+    if previous is None or not previous.params.get("group_by"):
+        return text
+    m = rx.match(r"^((?:(?:and|ok|now|then|hmm)[,.]? )*(?:just |maybe )?)([a-z][a-z_ ]{1,30}?)( instead| then)?[?.!]*$",
+                 text.lower().strip())
+    if m is None or not (m.group(3) or m.group(1)) or dimension_by_word(_bare_dim(m.group(2))) is None:
+        return text
+    return f"{m.group(1)}by {m.group(2)}{m.group(3) or ''}"
 
 
 def bare_value_reply(text: str, ctx: ParseContext) -> list[tuple[str, str, str]]:

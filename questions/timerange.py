@@ -183,6 +183,8 @@ def find_range(text: str, today: date, week_start: str = "monday") -> tuple[Date
         if end <= start:
             continue
         rest = rx.sub(r"\s+", " ", rx.sub(r"\(\s*\)", " ", text[: m.start()] + " " + text[m.end():]).strip())
+        if handler is _cohort_months:  # "the oct cohorts vs the sept ones": the cohorts are still what is asked about
+            rest = " ".join([rest, *dict.fromkeys(rx.findall(r"cohorts?|signups|sign-?ups|joiners|users", m.group(0)))])
         found = (DateRange(start, end, label, m.group(0).strip(), grain), rest)
         if handler is not _weekday:
             return found
@@ -408,6 +410,15 @@ def _month_range(m, today, ws):
     return _months_span(first, last, m.group(2), m.group(4), today)
 
 
+def _cohort_months(m, today, ws):
+    """"the sept cohorts vs the aug ones", "the oct cohort and the sept cohort": both months, in order (the words of
+    the cohorts are kept in the question)."""
+    first, last = MONTHS[m.group(1)], MONTHS[m.group(3)]
+    if last < first and not (m.group(2) or m.group(4)):
+        first, last = last, first
+    return _months_span(first, last, m.group(2), m.group(4), today)
+
+
 def _months_span(first: int, last: int, first_year: str | None, last_year: str | None, today: date):
     """From the first day of month `first` to the end of month `last` (the most recent one not after today)."""
     last_y = int(last_year) if last_year else _latest_year(last, 1, today)
@@ -501,6 +512,23 @@ def _between(m, today, ws):
     if b < a:
         a, b = b, a
     return a, b + timedelta(days=1), describe(a, b + timedelta(days=1)), None
+
+
+def _to_end_of(m, today, ws):
+    """"sept 1 through end of october", "from oct 3 until the end of the month": to that month's last day."""
+    a = parse_date(m.group(1), today)
+    if a is None:
+        return None
+    if m.group(2):
+        month = MONTHS[m.group(2)]
+        year = int(m.group(3)) if m.group(3) else a.year + (1 if month < a.month else 0)
+    else:
+        month, year = a.month, a.year
+    end = add_months(date(year, month, 1), 1)
+    if end <= a:
+        return None
+    end = min(end, today + timedelta(days=1))
+    return a, end, describe(a, end), None
 
 
 def _week_of(m, today, ws):
@@ -660,7 +688,7 @@ _PATTERNS = [
     (rf"{_B}(?:on\s+)?({_HOLIDAY_NAMES})(?:\s+(\d{{4}}))?{_E}", _holiday),
     (rf"{_B}(?:in\s+|during\s+|for\s+|over\s+)?the\s+(first|last|final)\s+(?:{NUM_RE}\s+)?(day|week)s?\s+of\s+"
      rf"({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _part_of_month),
-    (rf"{_B}(?:(?:from|between|for|in)\s+)?q([1-4])\s*(?:and|&|vs\.?|versus|to|through|thru|-|–)\s*q([1-4])"
+    (rf"{_B}(?:(?:from|between|for|in)\s+)?q([1-4])\s*(?:and|&|plus|\+|then|vs\.?|versus|to|through|thru|-|–)\s*q([1-4])"
      rf"(?:\s+(\d{{4}}))?(?:\s+(?:to\s+date|so\s+far))?{_E}", _quarter_span),
     (rf"{_B}(?:on\s+)?(?:the\s+)?(?:(?:{_WEEKDAY_NAMES})\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:/|&|and|,)\s*(?:the\s+)?"
      rf"(?:(?:{_WEEKDAY_NAMES})\s+)?"
@@ -671,12 +699,18 @@ _PATTERNS = [
     (rf"{_B}(?:on\s+)?({DATE_RE})\b(?:\s+\S+){{0,30}}?\s+(?:that day )?and the day before{_E}", _and_the_day_before),
     (rf"{_B}(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(week|month|quarter|year){_E}",
      _start_of_this),
+    # "the sept cohorts vs the aug ones", "october signups compared to september's": both months
+    (rf"{_B}(?:the\s+)?({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?(?:\s+|-)(?:cohorts?|signups|sign-?ups|joiners|users|ones)\s+"
+     rf"(?:(?:get|got|do|did|doing|perform|performed|look|looked|retain|retained|hold|held|up|any|better|worse|than)\s+)*(?:vs\.?|versus|compared\s+(?:to|with)|against|and)\s+(?:the\s+|those\s+(?:of|from|in)\s+)?({_MONTH_NAMES})"
+     rf"(?:'s)?\.?(?:\s+(\d{{4}}))?(?:\s+(?:ones|cohorts?|signups|sign-?ups|joiners|users))?{_E}", _cohort_months),
     (rf"{_B}(?:(?:from|between)\s+)?({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?\s*(?:-|–|to|through|thru|until|and"
      rf"|vs\.?|versus|compared\s+to|or)\s*({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _month_range),
     (rf"{_B}(?:(?:{_MONTH_NAMES_RE})\.?\s+(\d{{1,2}})\s*(?:-|–|to|through|thru)\s*(\d{{1,2}})"
      rf"|(\d{{1,2}})\s*(?:-|–)\s*(\d{{1,2}})\s+({_MONTH_NAMES}))(?![\w-]|/)", _day_range),
     (r"(?<![\w.-])(?:on\s+)?(\d{1,2})\.(\d{1,2})\.(\d{4})?(?!\d)|(?<![\w.-])on\s+(\d{1,2})\.(\d{1,2})(?![\d.])",
      _dotted),
+    (rf"{_B}(?:from\s+)?({DATE_RE})\s*(?:to|until|till|through|thru|-|–)\s*(?:the\s+)?end\s+of\s+"
+     rf"(?:({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?|the\s+month){_E}", _to_end_of),
     (rf"{_B}(between|from)\s+({DATE_RE})\s+(?:and|to|until|through|-|–)\s+({DATE_RE}){_E}", _between),
     (rf"{_B}()({DATE_RE})\s*(?:to|until|through|-|–)\s*({DATE_RE}){_E}", _between),
     (rf"{_B}since\s+(?:the\s+)?week\s+of\s+({DATE_RE}){_E}", _since_week_of),
@@ -707,6 +741,10 @@ _PATTERNS = [
     (rf"{_B}so\s+far\s+this\s+(week|month|quarter|year){_E}", _so_far_this),
     (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(last|past|previous|prior|trailing)\s+{NUM_RE}{FULL}\s+{UNIT_RE}{_E}",
      _last_n),
+    # "can you extend that to 60 days", "make it 90 days", "stretch it out to the last 6 months": the last N of them
+    (rf"{_B}(?:extend|expand|widen|stretch|lengthen|make|change|bump|push|open)()(?:\s+(?:it|that|this|the\s+(?:range|window"
+     rf"|period|time\s+frame|timeframe|chart|lookback)))?(?:\s+(?:out|up|back))?(?:\s+(?:out\s+)?to)?\s+(?:the\s+)?"
+     rf"(?:(?:last|past|previous)\s+)?{NUM_RE}\s+{UNIT_RE}{_E}", _last_n),
     (rf"{_B}(?:in\s+|over\s+|for\s+)?(?:the\s+)?(last|past|previous|prior|trailing)\s+(\d{{1,4}})\s*(d|w|wk|mo|h|hr)"
      rf"{_E}", _last_n),
     (rf"{_B}(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(last|past|previous|prior){FULL}\s+{UNIT_RE}{_E}", _last_unit),

@@ -72,7 +72,11 @@ class Speller:
             return None
         best.sort()
         if len(best) > 1 and best[1][0] == best[0][0]:
-            return None  # two equally close words: not a guess to make
+            # two equally close words: a guess only when the word is one of them with a letter left out (the
+            # commonest typo: "monthy" is monthly, not month), else not a guess to make
+            dropped = [c for d, c in best if d == 1 == best[0][0] and len(c) == len(word) + 1
+                       and any(c[:i] + c[i + 1:] == word for i in range(len(c)))]
+            return dropped[0] if len(dropped) == 1 else None
         return best[0][1]
 
 
@@ -82,7 +86,8 @@ _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""
 
 # in the dictionaries (archaic or rare words) but, in a question about data, the typo of a time word
 RARE_NOT_MEANT = frozenset({"quater", "quaters", "weakly", "mounths", "yeer", "dyas", "loose", "loosing", "loosed", "frist",
-                            "monthy"})
+                            "monthy", "viewd", "signd", "openned", "opend", "orderd", "addd", "clickd", "retaind",
+                            "churnd"})
 
 
 @cache

@@ -43,9 +43,15 @@ def data_values(catalog: Catalog) -> dict[str, dict[str, str]]:
     return cached[1]
 
 
+# two letters typed in capitals that are words, not countries ("IT", "IN" shouting, "OK", "PM")
+CAPITAL_WORDS = frozenset({"it", "in", "is", "am", "pm", "ok", "me", "my", "to", "of", "on", "or", "no", "so"})
+
+
 def _pattern(word: str, dim: str, raw_upper: bool) -> str | None:
     w = re.escape(word)
     if len(word) <= 2:  # country codes: only "in the US", "from DE", "UK only", typed in capitals ("uk" is no word)
+        if raw_upper and word not in CAPITAL_WORDS:  # "how are UK orders doing": a code in capitals is the country
+            return rf"(?<![\w-]){w}(?![\w-])"
         return rf"(?<![\w-])(?:{PREP}{w}|{w}{NOUN})(?![\w-])" if raw_upper or word not in AMBIGUOUS_ALONE else None
     first = rf"|^{w}(?= |$)" if dim == "plan" else ""  # "premium wau", "pro dau": a plan said before the measure
     if word in AMBIGUOUS_ALONE or dim in ("channel", "locale", "app_version", "segment_source"):

@@ -14,7 +14,11 @@ params:
   end: {type: date}
   interval: {type: interval, default: day, choices: [hour, day, week, month, quarter]}
   event: {type: event, help: "count only people who did this event (default: any event)"}
-  include_anonymous: {type: bool, default: false, help: count visitors who never signed in}
+  include_anonymous:
+    type: bool
+    default: false
+    help: count visitors who never signed in
+    words: {"true": [unique visitors, how many visitors, number of visitors, visitors did, including anonymous, incl anonymous, anonymous visitors, logged-out visitors, logged out visitors]}
   metric:
     type: enum
     choices: [active, stickiness]
@@ -41,7 +45,8 @@ words: [active users, active, dau, wau, mau, daily active, weekly active, monthl
         users log in, log in daily, logged in daily, ppl logged in, signed in, who signed in, sign in, users signed in,
         people signed in, users do we have, users did we have, using the app,
         engaged users, how many actives, daily actives, weekly actives, monthly actives, user base, people used,
-        use the app every day, use the app, using us, use us, people are using, used the shop, use the shop, using the shop, used the store, are actually active, accounts are active, are active]
+        use the app every day, use the app, using us, use us, people are using, used the shop, use the shop, using the shop, used the store, are actually active, accounts are active, are active,
+        unique actives, unique visitors, visitors did]
 definitions:
   - "Active user: a signed-in person with at least one event in the period (identity stitched across devices)."
   - "Rolling WAU/MAU: distinct active users in the 7/28 days ending on each day; stickiness = DAU / rolling MAU."

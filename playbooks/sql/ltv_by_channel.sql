@@ -38,7 +38,8 @@ words: [better customers, bringing us better customers, best customers long term
         best paying customers, best-paying customers, highest paying customers, top paying customers, best customers come from, higher-value buyers, higher value buyers, revenue per acquired user,
         more valuable customers, valuable customers, bringing us more valuable, lifetime store spend, whose lifetime, spend more over their lifetime,
         biggest spenders, big spenders, top spenders, spenders,
-        better value customers, higher value customers, value customers]
+        better value customers, higher value customers, value customers,
+        ltv by utm source, ltv by source, ltv by utm, lifetime value by utm source]
 examples:
   - which marketing channels bring the highest lifetime value customers
   - lifetime value by channel

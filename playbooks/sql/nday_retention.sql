@@ -49,7 +49,8 @@ words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 
         returned after a day, returned after a week, returned after a month, returned after 1 day, returned after 2 days, returned after 3 days, returned after 7 days, returned after 14 days, returned after 28 days, returned after 30 days, returned after 1 week, returned after 2 weeks, returned after 4 weeks, returned after 1 month, returned after one week, returned after two weeks,
         still here after a day, still here after a week, still here after a month, still here after 1 day, still here after 2 days, still here after 3 days, still here after 7 days, still here after 14 days, still here after 28 days, still here after 30 days, still here after 1 week, still here after 2 weeks, still here after 4 weeks, still here after 1 month, still here after one week, still here after two weeks,
         d30 retention, d60 retention, d90 retention, d3 retention, d2 retention, day 30 retention, d30 return,
-        come back less on day 1, come back on day 1, back on day 1, on day 1, on day 7, on day 30, on day one]
+        come back less on day 1, come back on day 1, back on day 1, on day 1, on day 7, on day 30, on day one,
+        the very next day, very next day]
 definitions: []
 examples:
   - n-day retention

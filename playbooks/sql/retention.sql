@@ -34,7 +34,8 @@ default_range: {day: 14, week: 12, month: 6}
 words: [retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around,
         coming back, keep coming back, keeps coming back, retaining, sticking around, keeping new users, keeping users, keep users,
         come back after signing up, come back after they sign up, come back after signup, come back after joining,
-        come back after they join, coming back after signing up]
+        come back after they join, coming back after signing up,
+        hanging on to, hang on to, holding on to, hold on to, hanging onto, holding onto, hang onto, hold onto]
 definitions:
   - "Cohort: users by the period of their first activation event; retention k = cohort members retained in period k / the cohort members it is over for (all of them, for calendar periods that have ended)."
   - "Churn k = (retained k-1 - retained k) / cohort size."
