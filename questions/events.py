@@ -5,6 +5,7 @@ with choices that carry the whole question.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import replace
 from types import SimpleNamespace
@@ -333,11 +334,22 @@ def _match_with_hint(text: str, state: ReadingState, ctx: ParseContext):
     """The event said; the platform filter decides between a page and a screen only when the words alone do not
     ("inbox views on web": the page; "signs up on web": still Signed Up)."""
     hint = _platform_hint(state)
-    match = ctx.matcher.match(text)
+    match = _checkouts(ctx.matcher.match(text), ctx)
     if hint and (match is None or match.event is None or match.event.endswith((" Page", " Screen"))):
-        hinted = ctx.matcher.match(text + hint)
+        hinted = _checkouts(ctx.matcher.match(text + hint), ctx)
         return hinted if hinted is not None and (hinted.event or match is None) else match
     return match
+
+
+def _checkouts(match, ctx: ParseContext):
+    """"checkouts yesterday": begun or finished? The checkout's start and the completed order are offered (a
+    checkout said with its verb, "checkouts started", is the start)."""
+    if match is None or match.event is None or match.words.strip() not in ("checkout", "checkouts"):
+        return match
+    done = next((n for n in ("Order Completed", "Completed Order") if ctx.catalog.event(n) is not None), None)
+    if done is None or "checkout" not in match.event.lower():
+        return match
+    return dataclasses.replace(match, event=None, choices=(match.event, done), score=0.0)
 
 
 def _platform_hint(state: ReadingState) -> str:

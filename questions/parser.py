@@ -162,6 +162,8 @@ _WHY = (r"asking (?:for|because)|need (?:it|this|these|that|them) (?:for|by)|nee
         r"|to make sure|putting (?:together|togther|this together)"
         r"|(?:we|they) (?:just )?(?:sent|shipped|launched|ran|changed|released|pushed|started|got|did|had|moved|spent"
         r"|put|cut|raised|doubled|paused|switched)"
+        r"|(?:the|our|a|that) (?:new )?[a-z]+(?: [a-z]+)? (?:went live|went out|launched|shipped|dropped|was released"
+        r"|got released|started running|was sent|got sent|came out)"
         rf"|{_WHO_ASKS} (?:did|ran|is|are|wants|want|asked|needs|need|keeps|launched|sent)"
         r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands|qbr|okr)"
         r"|product wants|leadership wants|thanks|thank you|thx|ty|cheers|appreciate it")

@@ -31,7 +31,8 @@ words: [feature adoption, fraction of wau, fraction of dau, fraction of mau, fra
         share of dau, share of mau, widely adopted, adopted among, among active users, "% of actives", "% of wau", wau that, of our actives,
         share of all actives, as a share of actives, as a share of all actives, of all actives, share of all active users, more of our active users, did more of our active users, more active users start,
         adoption over time, adoption trend, adoption over,
-        actives actually, how many actives actually, how many actives visit, store adoption]
+        actives actually, how many actives actually, how many actives visit, store adoption,
+        how many of our active, of our active users use, of our active people use, active people use, of our actives use]
 definitions:
   - "Feature users: people who did the event in the period; share = feature users / active users in the same period."
   - "By a breakdown: per period and value, the people who did the feature's event(s) with that value / the active users with that value in the same period."
