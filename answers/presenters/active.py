@@ -172,10 +172,12 @@ def _definitions(env: PresentEnv, rolling: bool, step: str, shown: list[dict]) -
     anon = "including anonymous visitors" if p.get("include_anonymous") else "signed-in people only"
     units = "hours" if p["interval"] == "hour" else "days"
     out = [f"Active: at least one event{event_note} in the period ({anon}); {units} in {env.timezone}."]
-    if rolling and p["interval"] != "day":
-        shorter = range_phrase(env)
-        out.append(f"{shorter[:1].upper() + shorter[1:]} is shorter than a calendar {p['interval']}: WAU/MAU here are "
-                   "rolling (the 7/28 days ending on each day).")
+    if rolling and p["interval"] != "day":  # "stickiness weekly": a number of each day, asked per week
+        what = "Stickiness (DAU/MAU) is" if p.get("metric") == "stickiness" else "Rolling WAU and MAU are"
+        span = range_phrase(env)
+        span = f"the {span}" if span.startswith(("last ", "past ")) else span
+        out.append(f"{what} a number of each day: asked per {p['interval']}, it is shown for each day of "
+                   f"{span} (WAU/MAU over the 7/28 days ending on that day).")
     return out + no_data_note(env, shown)
 
 

@@ -74,7 +74,7 @@ def test_single_day_compares_with_day_before_and_last_week(answerers, oracles, e
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)
-@pytest.mark.parametrize("question", ["dau last 30 days", "dau yesterday", "stickiness last 14 days"])
+@pytest.mark.parametrize("question", ["dau last 30 days", "dau yesterday", "stickiness last 14 days", "stickiness weekly"])
 def test_daily_active_users_match_oracle(answerers, oracles, engine, dataset, question):
     answer = ask(answerers, engine, dataset, question)
     p = answer.request.params
@@ -89,6 +89,8 @@ def test_daily_active_users_match_oracle(answerers, oracles, engine, dataset, qu
     key_day = max(d for d in expected if d < DATASETS[dataset].clock.date())
     metric = 3 if p["metric"] == "stickiness" else 0
     assert answer.key.value == pytest.approx(expected[key_day][metric])
+    if "weekly" in question:  # a number of each day, asked per week: the answer says it shows each day
+        assert any("asked per week, it is shown for each day" in d for d in answer.definitions)
 
 
 @pytest.mark.parametrize("engine,dataset", CASES)
