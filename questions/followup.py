@@ -171,6 +171,8 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
         if spec is not None and playbook.param("event") is None:
             merged.pop(spec.name, None)
     merged.update(params)
+    if rng is None and interval is None and "start" in previous.explicit and "interval" in previous.params:
+        merged.setdefault("interval", previous.params["interval"])  # "and the quick ratio for that?": its grain too
     steps = param_of_type(playbook, "events")
     if steps is not None and steps.required and "event" in merged and steps.name in previous.params \
             and rx.search(r"\b(?:then|of them|of those|after that|next|afterwards)\b", state.full):
