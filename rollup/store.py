@@ -51,10 +51,20 @@ def fingerprint(config: Config) -> str:
     """Changes whenever the definition of the rollup's rows would: a new definition is a new folder."""
     seg = config.segment
     warehouse = config.warehouses.get(seg.warehouse)
-    parts = [warehouse.safe_url if warehouse else seg.warehouse, list(seg.sources), config.timezone,
+    parts = [_same_file(warehouse.safe_url) if warehouse else seg.warehouse, list(seg.sources), config.timezone,
              list(seg.activity_exclude_events), seg.activation_event, seg.stitch_identities,
              list(config.rollup.dimensions), seg.late_arrival_hours, 3]  # the last: the layout's version
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:12]
+
+
+def _same_file(url: str) -> str:
+    """A DuckDB file named relative to where the bot runs is the file it opens: "duckdb:///var/demo/x.duckdb"
+    and the same file's absolute path are one warehouse, one rollup folder."""
+    prefix = "duckdb:///"
+    if not url.startswith(prefix) or url[len(prefix):].startswith((":memory:", "/")):
+        return url
+    path, sep, query = url[len(prefix):].partition("?")
+    return prefix + str(Path(path).resolve()) + sep + query
 
 
 def _upgraded(data: dict) -> dict:
