@@ -57,6 +57,10 @@ class Speller:
     def _correct(self, word: str) -> str | None:
         """The one vocabulary word `word` is a typo of, or None (a known word, an English word, or no single
         close one: "shipped" is never read as "stopped")."""
+        if len(word) == 3 and word.isalpha() and not is_english(word) and word not in self.protected:
+            # three letters are too few to guess from, except a time unit with a letter left out ("wek", "dys")
+            units = [u for u in SHORT_UNITS if any(u[:i] + u[i + 1:] == word for i in range(len(u)))]
+            return units[0] if len(units) == 1 else None
         if len(word) < 4 or word in self.words or word in self.protected or not word.isalpha() or is_english(word):
             return None
         limit = 1 if len(word) <= 6 else 2
@@ -76,7 +80,11 @@ class Speller:
             # commonest typo: "monthy" is monthly, not month), else not a guess to make
             dropped = [c for d, c in best if d == 1 == best[0][0] and len(c) == len(word) + 1
                        and any(c[:i] + c[i + 1:] == word for i in range(len(c)))]
-            return dropped[0] if len(dropped) == 1 else None
+            if len(dropped) == 1:
+                return dropped[0]
+            # or the same letters, two of them swapped ("dasy" is days, not day)
+            swapped = [c for d, c in best if d == best[0][0] and sorted(c) == sorted(word)]
+            return swapped[0] if len(swapped) == 1 else None
         return best[0][1]
 
 
@@ -87,7 +95,9 @@ _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""
 # in the dictionaries (archaic or rare words) but, in a question about data, the typo of a time word
 RARE_NOT_MEANT = frozenset({"quater", "quaters", "weakly", "mounths", "yeer", "dyas", "loose", "loosing", "loosed", "frist",
                             "monthy", "viewd", "signd", "openned", "opend", "orderd", "addd", "clickd", "retaind",
-                            "churnd"})
+                            "churnd", "lats"})
+
+SHORT_UNITS = ("week", "days", "year", "hour", "month")
 
 
 @cache
