@@ -30,7 +30,7 @@ HEADER_RE = re.compile(r"\A\s*/\*\s*playbook\s*\n(?P<yaml>.*?)\n\s*\*/\s*\n?", r
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _KEYS = {"id", "title", "question", "description", "presenter", "chart", "params", "words", "examples", "tags",
          "events_between", "lookback_days", "definitions", "default_range", "warehouse", "summary", "scope",
-         "dimensions", "lookups", "lookahead", "breakdown_of", "rollup"}
+         "dimensions", "lookups", "lookahead", "breakdown_of", "rollup", "weak_words"}
 _PARAM_KEYS = {"type", "required", "default", "choices", "min", "max", "help", "words", "applies", "of_range", "returning"}
 _LOOKUP_KEYS = {"warehouse", "sql", "max_rows"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
@@ -223,6 +223,12 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
     if unknown_dims:
         raise PlaybookError(path, line_of("dimensions"), f"unknown dimension {unknown_dims[0]!r}; "
                                                          f"known: {', '.join(DIMENSIONS)}")
+    weak = meta.get("weak_words") or []
+    words = {str(w).lower() for w in meta.get("words") or ()}
+    if not isinstance(weak, list) or any(str(w).lower() not in words for w in weak):
+        raise PlaybookError(path, line_of("weak_words"), "weak_words must list phrases of the playbook's own words")
+    if weak:
+        meta["weak_words"] = frozenset(str(w).lower() for w in weak)
     of = meta.get("breakdown_of")
     if of is not None and not (isinstance(of, dict) and {"playbook", "dimension"} <= set(of)
                                <= {"playbook", "dimension", "note"} and of["dimension"] in DIMENSIONS):

@@ -69,7 +69,12 @@ def parse(text: str, ctx: ParseContext, options: bool = True) -> Request | Clari
 
 def read(text: str, ctx: ParseContext, options: bool = True) -> Request | Clarification:
     """`parse` without its safety net (tests call this: an exception here is a bug to see)."""
-    text = split_instead(text, ctx)  # "country instead": "by country instead"
+    rewritten = split_instead(text, ctx)  # "country instead" in a thread of a split: "by country instead"
+    outcome = _read_reply(rewritten, ctx, options)
+    return replace(outcome, question=text) if rewritten != text and isinstance(outcome, Request) else outcome
+
+
+def _read_reply(text: str, ctx: ParseContext, options: bool) -> Request | Clarification:
     edited = edit_steps(clean(text), ctx) if ctx.previous is not None else None
     if edited is not None:  # "can you add product added in the middle": the steps before, edited
         return _with_options(edited, ctx, options)

@@ -266,6 +266,7 @@ def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[
     stems = stemmed(plain)  # "resurrect" finds "resurrected"
     for pb in library.all():
         bonus = 0.5 if sequence and needs_steps(pb) else 0.0
+        weak = pb.meta.get("weak_words") or ()
         for phrase in (*pb.words, pb.id.replace("_", " ")):
             stem_form = stemmed(phrase)
             bare = _bare(phrase)
@@ -276,17 +277,14 @@ def best_playbook(text: str, library: Library, sequence: bool = False) -> tuple[
             exact = whole or phrase_re(bare).search(plain)
             if exact or phrase_re(stem_form).search(stems):
                 said = phrase if whole else bare  # "do we even have" said as "do we have": three words
-                score = len(said.split()) * (WEAK if phrase in WEAK_PHRASES else 1) + len(said) / 100 + bonus \
+                score = len(said.split()) * (WEAK if phrase in weak else 1) + len(said) / 100 + bonus \
                     - (0 if exact else 0.05)
                 if score > best[0]:
                     best = (score, pb, _as_said(phrase, text))
     return best[1], best[2]
 
 
-# phrases said in questions about anything ("how many actives", "retention ... start with pro"): they pick
-# their playbook only when no other playbook's words are said
-WEAK_PHRASES = frozenset({"how many", "number of", "count", "total", "times", "how often"})
-WEAK = 0.55
+WEAK = 0.55  # a header's weak_words: each word weighs this much (another playbook's words win over them)
 
 # words a header phrase may skip in a question: "where do our active users come from", "what actually drives"
 _SKIPPABLE = frozenset("our the my your their a an actually really just even so basically like".split())

@@ -404,19 +404,22 @@ def _day_range(m, today, ws):
 def _month_range(m, today, ws):
     """"aug-oct", "aug through oct", "from august to october 2026": whole months, the last the most
     recent such month not after today (so far, if it is this one), the first before it."""
+    return _two_months(m, today, in_order=bool(rx.search(r"\b(?:vs|versus|compared|or)\b", m.group(0))))
+
+
+def _two_months(m, today, in_order: bool):
+    """Months m.group(1) to m.group(3) (years 2 and 4, if said); `in_order`: two months compared, not a span
+    across the new year ("october vs september": september and october)."""
     first, last = MONTHS[m.group(1)], MONTHS[m.group(3)]
-    if rx.search(r"\b(?:vs|versus|compared|or)\b", m.group(0)) and last < first and not (m.group(2) or m.group(4)):
-        first, last = last, first  # "october vs september": the two months, in order
+    if in_order and last < first and not (m.group(2) or m.group(4)):
+        first, last = last, first
     return _months_span(first, last, m.group(2), m.group(4), today)
 
 
 def _cohort_months(m, today, ws):
     """"the sept cohorts vs the aug ones", "the oct cohort and the sept cohort": both months, in order (the words of
     the cohorts are kept in the question)."""
-    first, last = MONTHS[m.group(1)], MONTHS[m.group(3)]
-    if last < first and not (m.group(2) or m.group(4)):
-        first, last = last, first
-    return _months_span(first, last, m.group(2), m.group(4), today)
+    return _two_months(m, today, in_order=True)
 
 
 def _months_span(first: int, last: int, first_year: str | None, last_year: str | None, today: date):

@@ -57,7 +57,9 @@ class Speller:
     def _correct(self, word: str) -> str | None:
         """The one vocabulary word `word` is a typo of, or None (a known word, an English word, or no single
         close one: "shipped" is never read as "stopped")."""
-        if len(word) == 3 and word.isalpha() and not is_english(word) and word not in self.protected:
+        if word in self.words or word in self.protected:
+            return None
+        if len(word) == 3 and word.isalpha() and not is_english(word):
             # three letters are too few to guess from, except a time unit with a letter left out ("wek", "dys")
             units = [u for u in SHORT_UNITS if any(u[:i] + u[i + 1:] == word for i in range(len(u)))]
             return units[0] if len(units) == 1 else None

@@ -21,6 +21,9 @@ params:
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
 default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
 words: [how many, count, number of, volume, times, total, happened, occurrences, how often, frequency, tally]
+# said in questions about anything ("how many actives"): each word weighs about half, so another playbook's
+# words win over them (questions/steps.py best_playbook)
+weak_words: [how many, number of, count, total, times, how often]
 definitions:
   - "Events: every occurrence of the event; users: distinct people (stitched across devices) who did it."
 examples:

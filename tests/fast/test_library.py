@@ -39,6 +39,8 @@ def test_builtins_load_with_examples():
     ("/* playbook\nid: Bad-Id\ntitle: t\nquestion: q\n*/\nSELECT 1", 2, "lowercase"),
     ("/* playbook\nid: x1\ntitle: t\nquestion: q\nbreakdown_of: {playbook: active_users, dimension: colour}\n*/\n"
      "SELECT 1", 5, "breakdown_of must be"),
+    ("/* playbook\nid: x1\ntitle: t\nquestion: q\nwords: [how many]\nweak_words: [how much]\n*/\nSELECT 1", 6,
+     "weak_words must list"),
 ])
 def test_mistakes_name_file_and_line(text, line, words):
     with pytest.raises(PlaybookError) as info:
