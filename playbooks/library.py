@@ -223,12 +223,7 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
     if unknown_dims:
         raise PlaybookError(path, line_of("dimensions"), f"unknown dimension {unknown_dims[0]!r}; "
                                                          f"known: {', '.join(DIMENSIONS)}")
-    weak = meta.get("weak_words") or []
-    words = {str(w).lower() for w in meta.get("words") or ()}
-    if not isinstance(weak, list) or any(str(w).lower() not in words for w in weak):
-        raise PlaybookError(path, line_of("weak_words"), "weak_words must list phrases of the playbook's own words")
-    if weak:
-        meta["weak_words"] = frozenset(str(w).lower() for w in weak)
+    _read_weak_words(meta, path, line_of)
     of = meta.get("breakdown_of")
     if of is not None and not (isinstance(of, dict) and {"playbook", "dimension"} <= set(of)
                                <= {"playbook", "dimension", "note"} and of["dimension"] in DIMENSIONS):
@@ -259,6 +254,16 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
         warehouse=meta.get("warehouse"), path=str(path), builtin=builtin, meta=meta, lookups=lookups,
     )
 
+
+
+def _read_weak_words(meta: dict, path, line_of) -> None:
+    """`weak_words`: phrases of the header's own words that weigh less (questions/steps.py), as a set."""
+    weak = meta.get("weak_words") or []
+    words = {str(w).lower() for w in meta.get("words") or ()}
+    if not isinstance(weak, list) or any(str(w).lower() not in words for w in weak):
+        raise PlaybookError(path, line_of("weak_words"), "weak_words must list phrases of the playbook's own words")
+    if weak:
+        meta["weak_words"] = frozenset(str(w).lower() for w in weak)
 
 def _parse_lookups(raw: Any, path: Path | str, line_of) -> tuple[Lookup, ...]:
     """`lookups: {plans: {warehouse: product, sql: "SELECT id AS user_id, payment_plan FROM users"}}`."""
