@@ -21,7 +21,7 @@ from .context import ParseContext
 from .request import Reading, Request
 from .state import ReadingState
 from .steps import bare_value_reply, param_of_type, read_choice_words
-from .timerange import SAME_AGO, DateRange, describe, period_start
+from .timerange import LAST_N_BARE, SAME_AGO, DateRange, describe, period_start
 
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
@@ -115,7 +115,8 @@ def decide(fresh: ReadingState, ctx: ParseContext) -> str:
         return ASK if _event_is_subject(prev_pb) else NEW
     if bare_value_reply(fresh.full, ctx):
         return FOLLOW  # "and facebook?" after revenue from google: the filter's new value
-    return FOLLOW if _modifies(fresh) or SAME_AGO.search(fresh.full) else NEW  # "the same days a month earlier"
+    # "the same days a month earlier", "make that the last 30"
+    return FOLLOW if _modifies(fresh) or SAME_AGO.search(fresh.full) or LAST_N_BARE.search(fresh.full) else NEW
 
 
 def _same_thing_on_the_platform(state: ReadingState, ctx: ParseContext, said: dict) -> None:

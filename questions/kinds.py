@@ -148,6 +148,7 @@ def split_sequence(text: str) -> tuple[list[str], str] | None:
     """The parts of a sequence of steps in `text`, or None. Returns the parts and how they were joined."""
     if ARROWS.search(text):
         parts = ARROWS.split(text)
+        parts[-1] = rx.split(r"\s\.\s|\s*;\s", parts[-1])[0]  # "... -> order. need this for the review": a new sentence
         return [p for p in (s.strip(" ,.:") for s in parts) if p], "arrows"
     m = _FROM_TO.search(text)
     if m:

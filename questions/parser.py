@@ -135,6 +135,8 @@ def clean(text: str) -> str:
     text = rx.sub(r"\b(day|week|month|d|w|m)-(\d{1,3})\b", r"\1 \2", text, flags=re.IGNORECASE)  # "day-1" -> "day 1"
     text = rx.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text)  # Slack mentions
     text = text.replace("’", "'").replace("→", " -> ").lower()
+    if text.count(" > ") >= 2:  # "product view > cart > checkout": steps in order, not a comparison
+        text = rx.sub(r"(?<=[a-z]) > (?=[a-z])", " -> ", text)
     text = rx.sub(r"[?!]+", " . ", text)  # a sentence boundary: a phrase does not run across it
     text = rx.sub(r"\bthru\b", "through", text)
     text = rx.sub(r"(?<=\w) / (?=\w)", "/", text)  # "free / pro / team"
@@ -152,6 +154,7 @@ def clean(text: str) -> str:
     text = rx.sub(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)-(\d{1,2})\b", r"\1 \2", text)
     text = rx.sub(r"\b(\w+)-(plan|tier|users?|customers?|accounts?)\b", r"\1 \2", text)  # "free-plan users"
     text = rx.sub(r"\b(sign|log)[- ](ins?)\b(?! (?:the|a|to|on|at|with|via|through)\b)", r"\1\2", text)  # "sign ins"
+    text = rx.sub(r"\b(sign|check) (ups|outs)\b", r"\1\2", text)  # "sign ups yesterday": the noun
     text = rx.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
     text = rx.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
     text = rx.sub(r"\s+", " ", text).strip()
@@ -350,6 +353,8 @@ def _apply_kinds(state: ReadingState, ctx: ParseContext) -> Clarification | None
     parameter, the one that has and shares more words with the question ("first 4 events of sessions");
     a phrase the chosen one answers by itself ("vs the week before" of an email's before/after) is used."""
     pb = state.playbook
+    if pb.param("threshold") is None and pb.param("event") is not None:  # "users who sent at least one sticker":
+        state.kinds = [f for f in state.kinds if not (f.name == "threshold" and f.value == 1)]  # who did it (counted)
     if any(pb.param(f.name) is None and pb.param(KIND_ALIASES.get(f.name, f.name)) is None for f in state.kinds) \
             and not state.by_id:
         takers = [p for p in ctx.library.all() if all(p.param(f.name) for f in state.kinds)]
@@ -477,7 +482,12 @@ def _used_thing(state: ReadingState, unused: list[str]) -> str:
 
 def _a_state(word: str, text: str) -> bool:
     """"orders got refunded", "messages were deleted": a state the counted event does not record."""
-    return rx.search(rf"\b(?:got|get|gets|getting|were|was|been|being|are|is) {re.escape(word)}\b", text) is not None
+    return rx.search(rf"\b(?:got|get|gets|getting|were|was|been|being|are|is) {re.escape(word)}\b", text) is not None \
+        or rx.search(rf"\b(?:{_DOERS}) (?:have |had |)(?:{re.escape(word)}) (?:the|their|a|an|our|his|her|its|my)\b",
+                     text) is not None  # "people abandoned their cart": an action no event records
+
+
+_DOERS = "people|users|ppl|customers|folks|who|they|visitors|members|accounts|buyers|shoppers|players|someone|anyone"
 
 
 # kinds of content an event may not tell apart ("video messages", "voice msgs"): asked about, never all of them

@@ -16,7 +16,7 @@ from segment.naming import ECOMMERCE_V1_NAMES
 
 from . import rx
 from .context import ParseContext
-from .kinds import ARROWS, find_kinds
+from .kinds import ARROWS, find_kinds, split_sequence
 from .lexicon import FILLER
 from .request import Clarification, Reading
 from .state import ReadingState
@@ -48,7 +48,7 @@ BY_RE = (r"\b(?:(?:broken down |broken out |split |grouped |segmented |break(?:i
          r" (?:over )?to(?: (?:a |the )?(?:split|breakdown) by)?) ([a-z][a-z_ ]{1,30}?)"
          r"(?=$| (?:and|on|for|from|in|with|over|during|since|last|this|top|hourly|daily|weekly|monthly|quarterly"
          r"|yearly|yesterday|today|vs|versus|compared|between|ytd|year to date|within|so far|pls|please|instead|too"
-         r"|also|now|only|then|again|if|so|to|because|but|when|where|as)\b|[,.]| ?[^a-z_ ])")
+         r"|also|now|only|then|again|if|so|to|because|but|when|where|as|by|per)\b|[,.]| ?[^a-z_ ])")
 WHICH_DIM = (r"\b(?:which|what) (weekdays?|day of (?:the )?week|country|countries|platforms?|os|devices?|channels?|locales?"
              r"|languages?|plans?|app versions?|versions?|traffic channels?|traffic sources?|marketing channels?"
              r"|acquisition channels?|utm sources?|campaign sources?)\b")
@@ -156,7 +156,7 @@ def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
     weekday = SIGNUP_WEEKDAY.search(state.text)  # "signed up on a sunday" is who, not when
     hidden = state.text if weekday is None else state.text.replace(weekday.group(0), " § ")
     previous = ctx.previous.params if ctx.previous is not None else {}
-    thread = thread_range(hidden, previous["start"], previous["end"], ctx.today) if "start" in previous else None
+    thread = thread_range(hidden, previous["start"], previous["end"], ctx.today, ctx.week_start) if "start" in previous else None
     rng, text = thread or _range_of_the_question(hidden, ctx) or find_range(hidden, ctx.today, ctx.week_start)
     if weekday is not None:
         text = text.replace("§", weekday.group(0))
@@ -198,7 +198,22 @@ def read_interval(state: ReadingState, ctx: ParseContext) -> None:
             state.interval = unit
             state.readings.append(Reading("interval", unit, m.group(0)))
             state.explicit.add("interval")
+            _other_measures(state, m.group(0))
             return
+
+
+_MEASURES = {"dau": "daily", "wau": "weekly", "mau": "monthly"}
+
+
+def _other_measures(state: ReadingState, used: str) -> None:
+    """"dau and mau last month", "dau/wau/mau": one measure is answered, and the answer says which (never the
+    others dropped without a word); "dau/mau" is stickiness, read by its own step."""
+    if used not in _MEASURES or rx.search(r"\bdau ?/ ?mau\b", state.text):
+        return
+    others = [w for w in _MEASURES if w != used and rx.search(rf"\b{w}\b", state.text)]
+    if others:
+        asked = " or ".join(f"“{w}”" for w in others)
+        state.notes.append(f"Showing {_MEASURES[used]} active users (“{used}”); ask {asked} as a question of its own.")
 
 
 PER_PERIOD = re.compile(r"\b(?:per|by|each|every|daily|weekly|monthly|quarterly|yearly|hourly)\b")
@@ -233,6 +248,8 @@ def pick_playbook(state: ReadingState, ctx: ParseContext) -> None:
         return
     masked = _event_names(ctx).sub(" · ", state.text)  # "paths before order completed": not the orders playbook
     playbook, words = best_playbook(masked, ctx.library, sequence=bool(ARROWS.search(state.text)))
+    if playbook is not None and _a_step_of_many(state.text, words, playbook):
+        return  # "product view > cart > checkout > order": a step's word; three steps or more are a funnel's
     if playbook is not None:
         state.playbook, state.playbook_words = playbook, words
         state.readings.append(Reading("playbook", playbook.id, words))
@@ -240,6 +257,14 @@ def pick_playbook(state: ReadingState, ctx: ParseContext) -> None:
         for phrase in sorted(playbook.words, key=len, reverse=True):  # its other words describe it too
             if " " in phrase and phrase_re(phrase).search(masked):
                 state.take(phrase)
+
+
+def _a_step_of_many(text: str, words: str, playbook: Playbook) -> bool:
+    if playbook.param("event") is not None or param_of_type(playbook, "events") is not None:
+        return False
+    steps = split_sequence(text)
+    return steps is not None and steps[1] == "arrows" and len(steps[0]) >= 3 \
+        and any(words in step.split() for step in steps[0][1:])
 
 
 _NAMES: dict[int, tuple[object, re.Pattern]] = {}

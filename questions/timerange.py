@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from . import rx
@@ -184,7 +184,7 @@ def find_range(text: str, today: date, week_start: str = "monday") -> tuple[Date
             continue
         rest = rx.sub(r"\s+", " ", rx.sub(r"\(\s*\)", " ", text[: m.start()] + " " + text[m.end():]).strip())
         if handler is _cohort_months:  # "the oct cohorts vs the sept ones": the cohorts are still what is asked about
-            rest = " ".join([rest, *dict.fromkeys(rx.findall(r"cohorts?|signups|sign-?ups|joiners|users", m.group(0)))])
+            rest = " ".join([rest, *_cohort_words(m.group(0))])
         found = (DateRange(start, end, label, m.group(0).strip(), grain), rest)
         if handler is not _weekday:
             return found
@@ -414,6 +414,17 @@ def _two_months(m, today, in_order: bool):
     if in_order and last < first and not (m.group(2) or m.group(4)):
         first, last = last, first
     return _months_span(first, last, m.group(2), m.group(4), today)
+
+
+_COMPARING = frozenset("the those of from in vs vs. versus compared to with against and than ones get got do did doing "
+                       "perform performed look looked up any better worse".split())
+
+
+def _cohort_words(said: str) -> list[str]:
+    """What "the oct signups stick around better than the sept ones" says besides its two months."""
+    words = [w.rstrip(".") for w in said.split()]
+    return list(dict.fromkeys(w for w in words if w not in _COMPARING and w.removesuffix("'s") not in MONTHS
+                              and not w.isdigit()))
 
 
 def _cohort_months(m, today, ws):
@@ -704,7 +715,8 @@ _PATTERNS = [
      _start_of_this),
     # "the sept cohorts vs the aug ones", "october signups compared to september's": both months
     (rf"{_B}(?:the\s+)?({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?(?:\s+|-)(?:cohorts?|signups|sign-?ups|joiners|users|ones)\s+"
-     rf"(?:(?:get|got|do|did|doing|perform|performed|look|looked|retain|retained|hold|held|up|any|better|worse|than)\s+)*(?:vs\.?|versus|compared\s+(?:to|with)|against|and)\s+(?:the\s+|those\s+(?:of|from|in)\s+)?({_MONTH_NAMES})"
+     rf"(?:(?:(?:get|got|do|did|doing|perform|performed|look|looked|retain|retained|hold|held|up|any|better|worse)\s+)*and"
+     rf"|(?:[\w']+\s+){{0,5}}?(?:than|vs\.?|versus|compared\s+(?:to|with)|against))\s+(?:the\s+|those\s+(?:of|from|in)\s+)?({_MONTH_NAMES})"
      rf"(?:'s)?\.?(?:\s+(\d{{4}}))?(?:\s+(?:ones|cohorts?|signups|sign-?ups|joiners|users))?{_E}", _cohort_months),
     (rf"{_B}(?:(?:from|between)\s+)?({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?\s*(?:-|–|to|through|thru|until|and"
      rf"|vs\.?|versus|compared\s+to|or)\s*({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?{_E}", _month_range),
@@ -774,10 +786,39 @@ _DAY_OF_THREAD = re.compile(rf"{_B}(?:(?:on|say|like)\s+)?the\s+(\d{{1,2}})(?:st
                             rf"(?!\s+(?:day|week|month|step|event|page|time|of)\b)")
 
 
-def thread_range(text: str, start: date, end: date, today: date) -> tuple[DateRange, str] | None:
+LAST_N_BARE = re.compile(rf"{_B}(?:the\s+)?(?:last|past|previous|prior)\s+(\d{{1,4}})(?![\w.:/-]|\s*(?:%|pct|percent))"
+                          rf"(?!\s+(?:{UNIT_RE}|d|w|wk|mo|h|hr)\b)")
+
+
+def _thread_unit(start: date, end: date, week_start: str) -> str:
+    """The unit the thread's range was counted in: whole months, whole weeks, or days."""
+    if start.day == 1 and end.day == 1:
+        return "month"
+    if (end - start).days % 7 == 0 and start.weekday() == WEEKDAYS[week_start] == end.weekday():
+        return "week"
+    return "day"
+
+
+def _last_n_of_thread(text: str, start: date, end: date, today: date, ws: str) -> tuple[DateRange, str] | None:
+    """"make that the last 30" after "dau last 7 days": the last 30 of the thread's unit (days)."""
+    m = LAST_N_BARE.search(text)
+    if m is None or find_range(text, today, ws)[0] is not None:  # "last 8 full weeks" says its unit
+        return None
+    unit = _thread_unit(start, end, ws)
+    found = find_range(f"last {m.group(1)} {unit}s", today, ws)[0]
+    if found is None:
+        return None
+    rest = rx.sub(r"\s+", " ", text[: m.start()] + " " + text[m.end():]).strip()
+    return replace(found, words=m.group(0).strip()), rest
+
+
+def thread_range(text: str, start: date, end: date, today: date, ws: str = "monday") -> tuple[DateRange, str] | None:
     """A range said against the thread's range [start, end): "the same day last week" (it, a week earlier),
-    "the same days in october" (its days, in that month), "say the 24th" (that day of its month)."""
+    "the same days in october" (its days, in that month), "say the 24th" (that day of its month), "make that
+    the last 30" (its unit)."""
     m = SAME_AGO.search(text)
+    if m is None and not _DAY_OF_THREAD.search(text):
+        return _last_n_of_thread(text, start, end, today, ws)
     if m and m.group(1):
         a, b = shift(start, m.group(1), -1), shift(end, m.group(1), -1)
     elif m:

@@ -18,9 +18,9 @@ from . import rx
 from .lexicon import AMBIGUOUS_ALONE, LANGUAGES, VALUE_WORDS
 
 PREP = (r"(?:on|from|for|in|via|with|using|among|amongst|through|thru|only|just|only for|just for|about)\s+"
-        r"(?:the\s+|their\s+|our\s+|his\s+|her\s+|my\s+)?")
+        r"(?:the\s+|their\s+|our\s+|his\s+|her\s+|my\s+|an?\s+)?")
 NOUN = r"(?:\s+(?:users?|customers?|people|visitors?|signups?|sign-ups|traffic|accounts?|members?|folks|plan|tier|ones|"
-NOUN += r"subscribers?|devices?|app|phones?|only|wau|dau|mau|actives?|active users|revenue|sales|orders))"
+NOUN += r"subscribers?|devices?|app|phones?|only|wau|dau|mau|actives?|active users|revenue|sales|orders|locales?))"
 ORDER = ("platform", "os", "device", "plan", "channel", "country", "locale", "app_version", "segment_source")
 # dimensions whose values are distinctive words: said alone ("ios", "android", "desktop") they filter
 BARE_OK = ("platform", "os", "device")
@@ -71,8 +71,8 @@ def _candidate_tables(catalog: Catalog) -> tuple[list, list]:
     if cached is None or cached[0] is not catalog:
         values = data_values(catalog)
         maps = [(dim, values.get(dim) or {}, _candidates(dim, values.get(dim) or {})) for dim in ORDER]
-        lists = [(dim, data, sorted(words.items(), key=lambda kv: -len(kv[0])))
-                 for dim, data, words in maps if dim != "app_version"]
+        lists = [(dim, data, sorted(words.items(), key=lambda kv: -len(kv[0])))  # "a german locale" before "german"
+                 for dim, data, words in sorted(maps, key=lambda m: m[0] != "locale") if dim != "app_version"]
         if len(_CANDIDATES) > 16:
             _CANDIDATES.clear()
         cached = _CANDIDATES[id(catalog)] = (catalog, maps, lists)
@@ -169,7 +169,8 @@ def app_version(text: str, values: dict[str, dict[str, str]]) -> tuple[list, tup
 
 
 _LANGUAGE_CODES = "en|de|fr|es|it|pt|ja|zh|ko|nl|sv|da|nb|no|fi|pl|ru|tr|ar|he|hi|id|th|vi|cs|uk|el|hu|ro"
-LOCALE_CODE = re.compile(rf"(?<![\w-])(?:(?:in|for|from|with) )?(?:the )?((?:{_LANGUAGE_CODES})[-_][a-z]{{2}})(?![\w-])")
+LOCALE_CODE = re.compile(rf"(?<![\w-])(?:(?:in|for|from|with) )?(?:the )?(?:locales? )?((?:{_LANGUAGE_CODES})[-_][a-z]{{2}})"
+                         rf"(?: locales?)?(?![\w-])")
 
 
 PLAN_NAMED = re.compile(r"\b(?:on|for|in) (?:the |a )?([a-z]+) (?:plan|tier)\b")
@@ -230,7 +231,7 @@ def value_of(words: str, catalog: Catalog) -> list[tuple[str, str]]:
 COMPARATIVE = re.compile(r"\b(better|bettr|beter|worse|wrose|more|less|higher|lower|faster|slower|longer|shorter)\b"
                          r"(?: [\w'-]+){0,2} than "
                          r"(?:(?:the )?(?:ones|those|people|users|folks|customers)(?: (?:from|on|in|who came from|via))? "
-                         r"|(?:from|on|via) )?(\w[\w.-]*)(?![\w-])")
+                         r"|(?:(?:from|on|via) )?the |(?:from|on|via) )?(\w[\w.-]*)(?![\w-])")
 VERSUS = re.compile(r"(?<![\w-])((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?: (?:vs\.?|versus|v\.?|compared to|against|or|and)"
                     r" (?:on |from |in |via |with )?|/)"
                     r"((?:\w[\w.-]*)(?: \w[\w.-]*)?)(?![\w-])")  # "pro vs free", "free/pro/team"

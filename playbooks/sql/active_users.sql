@@ -37,7 +37,7 @@ default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
 lookback_days: 27
 # reads events only by day (hourly: per hour, raw events): the activity rollup answers it when fresh (docs/rollup.md)
 rollup: {days: true, unless: {interval: [hour]}}
-words: [active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky, stickier,
+words: [distinct actives, active users, active, dau, wau, mau, daily active, weekly active, monthly active, stickiness, sticky, stickier,
         getting stickier, more sticky, shoppers were active, customers were active, buyers were active,
         shoppers active, customers active, how many shoppers were active,
         user count, people using, unique users, active user count, active user, were active, actives, used the app,

@@ -46,6 +46,7 @@ words: [revenue, e-commerce, ecommerce, average order value, aov, order value, b
         bought something, buy something, unique buyers, rev, $$, money, orders and revenue, ecom, e-com, ecom numbers, shop numbers, store numbers,
         distinct buyers, how many distinct buyers, how many unique buyers, number of unique buyers, distinct customers who bought, unique customers who bought,
         store make, did the store make, sticker store make, the store make]
+weak_words: [shop]
 examples:
   - revenue last 30 days
   - ecommerce weekly

@@ -31,7 +31,7 @@ params:
 events_between: [start, tomorrow]
 rollup: {times: true, days: true}  # by day, and each day's first and last event (since signup) (docs/rollup.md)
 default_range: {day: 14, week: 12, month: 6}
-words: [retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around,
+words: [stick, sticking, stuck around, retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around,
         coming back, keep coming back, keeps coming back, retaining, sticking around, keeping new users, keeping users, keep users,
         come back after signing up, come back after they sign up, come back after signup, come back after joining,
         come back after they join, coming back after signing up,

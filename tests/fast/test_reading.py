@@ -362,3 +362,34 @@ def test_of_several_sentences_the_range_is_the_one_said_where_the_question_is_as
     assert isinstance(reply, Request) and reply.params["start"] == date(2026, 11, 6)
     one = read("photos shared since the weekend")  # one sentence: its range, as before
     assert one.params["start"] == date(2026, 11, 14)
+
+
+@pytest.mark.parametrize("text, said_back", [
+    ("dau and mau last month", ["“mau”"]),
+    ("dau/wau/mau", ["“wau”", "“mau”"]),
+    ("wau, mau", ["“mau”"]),
+])
+def test_several_measures_named_one_answered_and_the_others_said_back(text, said_back):
+    outcome = read(text)
+    assert isinstance(outcome, Request) and outcome.playbook == "active_users"
+    note = next(n for n in outcome.notes if n.startswith("Showing"))
+    assert all(word in note for word in said_back)
+
+
+def test_dau_over_mau_is_stickiness_not_two_measures():
+    outcome = read("dau/mau last 30 days")
+    assert outcome.params["metric"] == "stickiness" and not any(n.startswith("Showing") for n in outcome.notes)
+
+
+@pytest.mark.parametrize("text", ["sign ups yesterday", "how many sign ups from the de-DE locale last week"])
+def test_sign_ups_written_apart_is_one_word_used(text):
+    outcome = read(text)
+    assert isinstance(outcome, Request) and outcome.params["event"] == "Signed Up"
+    assert not any(r.name == "ignored" for r in outcome.readings)
+
+
+@pytest.mark.parametrize("text", ["how many people abandoned their cart yesterday",
+                                  "how many customers cancelled their subscription"])
+def test_an_action_no_event_records_is_asked_about_not_counted_as_its_object(text):
+    outcome = read(text)
+    assert isinstance(outcome, Clarification) and "No event in this warehouse records" in outcome.message
