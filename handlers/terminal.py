@@ -18,6 +18,7 @@ from charts import render_png
 from playbooks import Library
 from playbooks.params import json_safe
 from questions import Clarification
+from questions.choices import choice_named
 from questions.explain import explain_lines
 from service import CLI_SUBJECT, AnswerService
 
@@ -196,11 +197,9 @@ def run_prompt(service: AnswerService, warehouse_label: str, read=input, out=pri
 
 
 def pick_option(options, said: str):
-    """The option a reply picks: its number ("2") or its name ("Invite Sent"), else None."""
-    said = said.strip().rstrip(".").lower()
-    if said.isdigit() and 1 <= int(said) <= len(options):
-        return options[int(said) - 1]
-    return next((o for o in options if o.label.lower() == said), None)
+    """The option a reply picks: its number ("2"), its name ("Invite Sent") or a word only it has, else None."""
+    picked = choice_named(said, [o.label for o in options])
+    return options[picked] if picked is not None else None
 
 
 def _chart(answer: Answer, path: str | None, chart_dir: Path) -> str | None:

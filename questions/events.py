@@ -220,6 +220,7 @@ def _conversion_parts(m: re.Match) -> list[str]:
         parts = found["hyphen"].split("-to-")
     elif found.get("steps") or found.get("exact"):
         steps = found.get("steps") or found["exact"]
+        steps = steps.rsplit(": ", 1)[-1]  # "funnel on ios: store screen -> ...": "on ios" qualifies them all
         if " -> " in steps:
             parts = steps.split(" -> ")  # arrows: "add to cart" is one step
         else:  # "from add to cart to completed order": "add to cart" is one step there too

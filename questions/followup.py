@@ -21,7 +21,7 @@ from .context import ParseContext
 from .request import Reading, Request
 from .state import ReadingState
 from .steps import bare_value_reply, param_of_type, read_choice_words
-from .timerange import LAST_N_BARE, SAME_AGO, DateRange, describe, period_start
+from .timerange import LAST_N_BARE, SAME_AGO, DateRange, add_months, describe, period_start
 
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
@@ -198,12 +198,20 @@ def merge_previous(state: ReadingState, ctx: ParseContext) -> None:
         state.interval = previous.params.get("interval")
     shift = SHIFT_BACK.search(state.text)
     if shift and rng is None and "start" in previous.params:  # "what about the week before"
-        length = previous.params["end"] - previous.params["start"]
-        start = previous.params["start"] - length
+        start = _period_before(previous.params["start"], previous.params["end"])
         state.rng = DateRange(start, previous.params["start"], describe(start, previous.params["start"]), shift.group(0))
         state.explicit |= {"start", "end"}
-        state.readings.append(Reading("start", start, shift.group(0)))
+        state.readings += [Reading("start", start, shift.group(0)), Reading("end", previous.params["start"], shift.group(0))]
         state.take(shift.group(0))
+
+
+def _period_before(start, end):
+    """The start of the period before [start, end): whole months stay whole months ("revenue last month",
+    then "and the month before?": September, not the 31 days before October); any other range, its length."""
+    if start.day == 1 and end.day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month
+        return add_months(start, -months)
+    return start - (end - start)
 
 
 def _continue_as_steps(state: ReadingState, ctx: ParseContext, previous: Request) -> None:

@@ -149,6 +149,7 @@ def split_sequence(text: str) -> tuple[list[str], str] | None:
     if ARROWS.search(text):
         parts = ARROWS.split(text)
         parts[-1] = rx.split(r"\s\.\s|\s*;\s", parts[-1])[0]  # "... -> order. need this for the review": a new sentence
+        parts[0] = parts[0].rsplit(": ", 1)[-1]  # "store funnel on ios: store screen -> ...": the steps after the colon
         return [p for p in (s.strip(" ,.:") for s in parts) if p], "arrows"
     m = _FROM_TO.search(text)
     if m:

@@ -154,7 +154,10 @@ def clean(text: str) -> str:
     text = rx.sub(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)-(\d{1,2})\b", r"\1 \2", text)
     text = rx.sub(r"\b(\w+)-(plan|tier|users?|customers?|accounts?)\b", r"\1 \2", text)  # "free-plan users"
     text = rx.sub(r"\b(sign|log)[- ](ins?)\b(?! (?:the|a|to|on|at|with|via|through)\b)", r"\1\2", text)  # "sign ins"
+    text = rx.sub(r"\bsing(ing|ed|s)? (up|ups|in)\b", r"sign\1 \2", text)  # "after singing up": a typo, not a song
     text = rx.sub(r"\b(sign|check) (ups|outs)\b", r"\1\2", text)  # "sign ups yesterday": the noun
+    # "checkout funnel: viewed product, added product, ...": the funnel's name, then its steps
+    text = rx.sub(r"^(?:(?:the|our|a|my) )?[a-z-]+(?: [a-z-]+)? (funnel|conversion|flow) ?: ?(?=\S)", r"\1: ", text)
     text = rx.sub(r"\bw/?(?= (?:last|the|previous|prior|a|same|prev)\b)", "with", text)  # "compare w last week"
     text = rx.sub(r"(?<=\w)'s\b", "", text)  # "last month's signups"
     text = rx.sub(r"\s+", " ", text).strip()

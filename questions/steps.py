@@ -147,7 +147,19 @@ def _range_of_the_question(text: str, ctx: ParseContext):
     return rng, rx.sub(r"\s+", " ", text.replace(rng.words, " ", 1)).strip()
 
 
+# a future date that says when something else happens ("board deck next week so need the monthly trend"):
+# context for the question, not its range
+_OCCASION_AHEAD = re.compile(
+    r"(?<![\w-])(?:(?:the|our|a|my|an) )?(?:board |team |exec |investor |quarterly |weekly |monthly )?"
+    r"(?:deck|meeting|review|call|demo|presentation|offsite|sync|standup|qbr|all-hands|all hands|board|1:1|update"
+    r"|report|pitch|readout|retro|planning)(?: is| is due| are)?(?: on)? (?:next (?:week|month|quarter)|tomorrow)(?![\w-])")
+
+
 def read_range(state: ReadingState, ctx: ParseContext) -> Clarification | None:
+    occasion = _OCCASION_AHEAD.search(state.text)
+    if occasion is not None:
+        state.take(occasion.group(0))
+        state.notes.append(f"I read “{occasion.group(0)}” as context (when it is needed), not as the range asked about.")
     future = FUTURE.search(state.text)
     if future:
         return Clarification(state.raw, f"“{future.group(0)}” is in the future: I count what has happened and "
@@ -353,10 +365,19 @@ def read_choice_words(state: ReadingState, ctx: ParseContext) -> None:
             continue
         for choice, phrases in spec.extra["words"].items():
             hit = next((as_read(w) for w in phrases if phrase_re(w).search(state.full)), None)
-            if hit:
+            if hit and not _noun_of_a_value(hit, state, ctx):
                 state.set(spec.name, choice, hit)
                 state.take(hit)
                 break
+
+
+def _noun_of_a_value(hit: str, state: ReadingState, ctx: ParseContext) -> bool:
+    """"how much did pro customers spend": "customers" belongs to the filter "pro customers", not to the
+    metric (buyers); the filter reads it."""
+    if len(hit.split()) > 1 or not rx.search(rf"\b[a-z0-9-]+ {re.escape(hit)}\b", state.text):
+        return False
+    found, _ = said_values(state.text, ctx.catalog, state.raw)
+    return any(words.endswith(" " + hit) for _, _, words in found)
 
 
 # ---- 4. breakdowns ("by platform", "top 3", "ios vs web") and filters ("on iOS", "for pro users") ----
@@ -385,6 +406,10 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
             named = said.group(0) if said else named  # "split by free/pro/team": the words of the split too
     if dim is None:
         return None
+    if versus is None:
+        dim, asked = _versus_beside(dim, named, state, ctx)
+        if asked is not None:
+            return asked
     pb = state.playbook
     dim_param = next((s.name for s in pb.params if s.type == "dimension"), None) if pb else None
     if pb is not None and dim_param is None and (pb.meta.get("breakdown_of") or {}).get("dimension") == dim.name:
@@ -402,6 +427,33 @@ def read_breakdown(state: ReadingState, ctx: ParseContext) -> Clarification | No
         said = next((w for w in sorted(dim.words, key=len, reverse=True) if phrase_re(w).search(state.text)), None)
         state.take(said or "")
     return None
+
+
+def _versus_beside(dim, named: str, state: ReadingState, ctx: ParseContext):
+    """"signups by segment source ... want to see web vs ios": values compared beside a breakdown named. When the
+    breakdown's own values hold them (messenger_web, messenger_ios), the breakdown shows them side by side (said
+    back), and "by source" is the dimension of that name that holds them; two different splits are asked about,
+    never one side read as a filter and the other dropped. -> (the dimension, a question asked back or None)"""
+    rest = state.text.replace(named, " ", 1)
+    versus = versus_breakdown(rest, ctx.catalog)
+    if versus is None:
+        return dim, None
+    other, words = versus
+    sides = [w.split()[-1] for w in re.split(r"\s+(?:vs\.?|versus|or|and|than)\s+|/", words) if w.strip()]
+    said = named.split()[-1]
+    for candidate in [dim, *(d for d in DIMENSIONS.values() if d is not dim and any(said in w.split() for w in d.words))]:
+        values = [str(v).lower() for v in dimension_values(ctx.catalog).get(candidate.name) or ()]
+        if other == candidate.name or all(any(side in v for v in values) for side in sides):
+            state.take(words)
+            state.notes.append(f"Shown for every {candidate.label.lower()}, “{words}” among them.")
+            return candidate, None
+    def without(said: str) -> str:  # the question with one of the two splits left out: each choice answers it
+        return rx.sub(r"\s+", " ", re.sub(rf"(?<![\w-]),?\s*{re.escape(said)}(?![\w-])", " ", state.raw, count=1,
+                                         flags=re.IGNORECASE)).replace(" ,", ",").strip(" ,")
+    asked = Clarification(state.raw, f"I split by one thing at a time: by {dim.label.lower()}, or "
+                         f"{words} ({DIMENSIONS[other].label.lower()})?", choices=(without(words), without(named)),
+                         replace=state.raw, example=_example_for(state.playbook) if state.playbook else "")
+    return dim, asked
 
 
 def _by_then_more(text: str) -> re.Match | None:

@@ -129,7 +129,26 @@ def said_values(text: str, catalog: Catalog, raw: str = "") -> tuple[list[tuple[
     if missing is None and not any(f[0] == "locale" for f in found):  # "fr-FR users": a code the lexicon lacks
         code, missing = locale_code(text, values)
         found += code
-    return [_the_app(f, values, text) for f in found], missing
+    return [_the_app(f, values, text) for f in _one_per_value(found, text)], missing
+
+
+def _one_per_value(found: list[tuple[str, str, str]], text: str) -> list[tuple[str, str, str]]:
+    """"on the ios app only": "app only" (the platform) and "on the ios app" (the os) say one value, iOS, in
+    overlapping words: one filter, the first dimension's, over all of those words."""
+    out: list[tuple[str, str, str]] = []
+    spans: list[tuple[int, int]] = []
+    for dim, value, words in found:
+        start = text.find(words)
+        span = (start, start + len(words)) if start >= 0 and words else (-1, -1)
+        same = next((k for k, (a, b) in enumerate(spans) if a < span[1] and span[0] < b
+                     and out[k][1].lower() == value.lower()), None)
+        if same is None:
+            out.append((dim, value, words))
+            spans.append(span)
+            continue
+        a, b = min(spans[same][0], span[0]), max(spans[same][1], span[1])
+        spans[same], out[same] = (a, b), (out[same][0], out[same][1], text[a:b])
+    return out
 
 
 def _the_app(found: tuple[str, str, str], values: dict[str, dict[str, str]], text: str) -> tuple[str, str, str]:

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, DateTime, String, Table, Text, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from questions.choices import choice_named
+
 from .db import StateDB, metadata
 
 slack_events = Table(
@@ -152,9 +154,8 @@ class SlackState:
             if stored is None:
                 return None
             choices = json.loads(stored)
-            said = said.strip().rstrip(".").lower()
-            picked = next((aid for i, (label, aid) in enumerate(choices, 1)
-                           if said == label.lower() or said == str(i)), None)
+            index = choice_named(said, [label for label, _ in choices])
+            picked = choices[index][1] if index is not None else None
             if picked is not None:
                 con.execute(delete(slack_pending_choices).where(*where))
             return picked

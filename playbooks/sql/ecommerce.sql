@@ -38,7 +38,7 @@ params:
   filters: {type: filters, help: "only orders matching, e.g. platform:iOS, channel:google"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
 default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
-words: [revenue, e-commerce, ecommerce, average order value, aov, order value, buyers, gmv, sales revenue,
+words: [spend, spent, total spend, amount spent, money spent, what did we sell, did we sell, we sold, revenue, e-commerce, ecommerce, average order value, aov, order value, buyers, gmv, sales revenue,
         how much did we sell, how much money, how many buyers, number of buyers, shop, store revenue,
         purchases and revenue, takings, daily sales, weekly sales, sales volume, turnover, gross merchandise,
         money made, money did we make, how much did we make, avg order, average order, basket, spend per order,
@@ -46,7 +46,7 @@ words: [revenue, e-commerce, ecommerce, average order value, aov, order value, b
         bought something, buy something, unique buyers, rev, $$, money, orders and revenue, ecom, e-com, ecom numbers, shop numbers, store numbers,
         distinct buyers, how many distinct buyers, how many unique buyers, number of unique buyers, distinct customers who bought, unique customers who bought,
         store make, did the store make, sticker store make, the store make]
-weak_words: [shop]
+weak_words: [shop, spend, spent]
 examples:
   - revenue last 30 days
   - ecommerce weekly

@@ -20,7 +20,7 @@ params:
   filters: {type: filters, help: "only events matching, e.g. platform:iOS, plan:pro"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
 default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
-words: [did we send, have we sent, how many, count, number of, volume, times, total, happened, occurrences, how often, frequency, tally]
+words: [went out, did we send, have we sent, how many, count, number of, volume, times, total, happened, occurrences, how often, frequency, tally]
 # said in questions about anything ("how many actives"): each word weighs about half, so another playbook's
 # words win over them (questions/steps.py best_playbook)
 weak_words: [how many, number of, count, total, times, how often]

@@ -33,6 +33,7 @@ words: [effect of, effect on activity, impact on activity, effect on engagement,
         make any difference, made any difference, make a difference, made a difference, did it help, move the needle, moved the needle, worth sending, sending those emails, those emails, the emails help, emails help,
         marketing emails, do the emails, do emails, emails get people, emails make people, get people shopping, after they receive an email, after they receive, receive an email, after receiving an email,
         emails more effective, more effective on new, new users or old, new or old users, effective on new users]
+weak_words: [marketing emails]
 definitions:
   - "Active on a day: any qualifying event that day other than the intervention itself (signed-in people)."
   - "User age: whole days from signup to the intervention day; people with no signup event are left out."

@@ -31,7 +31,7 @@ params:
 events_between: [start, tomorrow]
 rollup: {times: true, days: true}  # by day, and each day's first and last event (docs/rollup.md)
 default_range: {day: 90}
-words: [n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 retention, d7 retention,
+words: [1-day retention, 7-day retention, 14-day retention, 28-day retention, 30-day retention, 30 day retention, 7-day return rate, 30-day return rate, n-day retention, n day retention, day n retention, d1, d7, d14, d28, d1 retention, d7 retention,
         d14 retention, d28 retention, day 1 retention, day 7 retention, day 14 retention, day 28 retention,
         1 day retention, 7 day retention, 14 day retention, 28 day retention, d1 d7 d28, day-7 retention, next-day,
         next day, next-day return, next day return, return rate, day 1, day-1, day 7, day-7, day 14, day 28, day 30,

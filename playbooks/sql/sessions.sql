@@ -20,7 +20,7 @@ params:
   top: {type: int, default: 5, min: 1, max: 10, help: "with group_by: the N largest segments; the rest are Other"}
   filters: {type: filters, applies: events, help: "only sessions of events matching, e.g. platform:iOS (sessions are built from those events)"}
 default_range: {hour: 2, day: 30, week: 12, month: 6}
-words: [sessions, session, session length, session duration, bounce rate, bounce, bounces, time on site,
+words: [how much time, time spent, time do people spend, time people spend, time in the app, sessions, session, session length, session duration, bounce rate, bounce, bounces, time on site,
         events per session, session count, how long are sessions, how many sessions, number of sessions, time spent,
         time per session, spend per session, per session, session time, visit length, how long do, how long are,
         events per visit, bounced, number of visits, visits per day, visit count,

@@ -22,7 +22,7 @@ params:
                      what do you know, what can i do with you]}
   filters: {type: filters, applies: events, help: "only events matching, e.g. platform:iOS"}
 default_range: {day: 30}
-words: [what can i ask, what can you do, what can you answer, what can you tell me, what questions, what do you know,
+words: [source still sending, still sending data, still sending events, still getting data, still coming in, data still flowing, dashboards are stale, what can i ask, what can you do, what can you answer, what can you tell me, what questions, what do you know,
         top events, which events, what events, events exist, event list, list of events, list events, all events,
         events do we track, events we track, tracked events, event catalog, catalog, most common events,
         data freshness, how fresh, last get data, last got data, get data from, lagging,

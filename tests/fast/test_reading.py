@@ -393,3 +393,44 @@ def test_sign_ups_written_apart_is_one_word_used(text):
 def test_an_action_no_event_records_is_asked_about_not_counted_as_its_object(text):
     outcome = read(text)
     assert isinstance(outcome, Clarification) and "No event in this warehouse records" in outcome.message
+
+
+def test_values_compared_beside_a_breakdown_that_holds_them_are_shown_by_it():
+    outcome = read("signups by segment source for the last 14 days. want to see web vs ios")
+    assert outcome.params["event"] == "Signed Up" and outcome.params["group_by"] == "segment_source"
+    assert not outcome.params.get("filters") and any("“web vs ios” among them" in n for n in outcome.notes)
+    # "by source" is the source whose values are web and ios, not the acquisition channel
+    thread = read("how many msgs yesterday?")
+    assert read("and split by source? web vs ios", previous=thread).params["group_by"] == "segment_source"
+
+
+def test_two_splits_at_once_are_asked_about_each_choice_answering_one():
+    asked = read("signups by country, ios vs web")
+    assert isinstance(asked, Clarification) and asked.message.startswith("I split by one thing at a time")
+    assert [o.request.params["group_by"] for o in asked.options] == ["country", "platform"]
+    assert all(not o.request.params.get("filters") for o in asked.options)
+
+
+def test_a_value_said_in_overlapping_words_is_one_filter_and_every_word_is_used():
+    outcome = read("dau on the ios app only, this month")
+    assert outcome.params["filters"] == (("platform", "iOS"),) and not any("did not use" in n for n in outcome.notes)
+
+
+def test_a_value_before_a_metric_word_keeps_both_its_words():
+    outcome = read("how much did pro customers spend last month", catalog=snapshot("acme"))
+    assert outcome.playbook == "ecommerce" and outcome.params["filters"] == (("plan", "pro"),)
+    assert outcome.params["metric"] == "revenue"
+
+
+def test_a_future_occasion_is_context_not_a_forecast():
+    outcome = read("hey, what does our active user count look like? board deck next week so need the monthly trend")
+    assert isinstance(outcome, Request) and outcome.params["interval"] == "month"
+    assert any("“board deck next week”" in n for n in outcome.notes)
+    assert isinstance(read("how many signups will we get next week"), Clarification)
+
+
+@pytest.mark.parametrize("said, picked", [("the web one", 0), ("web", 0), ("ios", 1), ("the screen one", 1), ("2", 1),
+                                          ("viewed inbox page", 0), ("inbox", None), ("dau yesterday", None)])
+def test_a_choice_is_picked_by_a_word_only_it_has(said, picked):
+    from questions.choices import choice_named
+    assert choice_named(said, ["Viewed Inbox Page", "Viewed Inbox Screen"]) == picked

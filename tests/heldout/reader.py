@@ -9,17 +9,23 @@ from .score import CONTEXT
 
 def library_and_reader():
     from playbooks import load_library
-    from questions import ParseContext, Request, parse
+    from questions import Clarification, ParseContext, Request, parse
+    from questions.choices import choice_named
 
     library = load_library()
     catalogs = {name: catalog(name) for name in CONTEXT}
 
     def read(question: str, dataset: str, earlier: list[str]):
         today, week_start = CONTEXT[dataset]
-        previous = None
-        for said in earlier:  # the thread so far: each reply follows up on the last answer
-            outcome = parse(said, ParseContext(library, catalogs[dataset], today, week_start, previous=previous))
+        previous, asked = None, None
+        for said in [*earlier, question]:  # the thread so far: each reply follows up on the last answer
+            picked = choice_named(said, [o.label for o in asked.options]) if asked is not None else None
+            if picked is not None:  # a choice of the question asked back, as Slack and the terminal take it
+                outcome = asked.options[picked].request
+            else:
+                outcome = parse(said, ParseContext(library, catalogs[dataset], today, week_start, previous=previous))
             previous = outcome if isinstance(outcome, Request) else previous
-        return parse(question, ParseContext(library, catalogs[dataset], today, week_start, previous=previous))
+            asked = outcome if isinstance(outcome, Clarification) and outcome.options else None
+        return outcome
 
     return library, read

@@ -588,3 +588,18 @@ def test_a_choice_asked_back_is_a_button_and_a_reply(bot, answerer):
     settle(bot.replier)
     answers = [m for (c, _), m in bot.standin.messages.items() if c == "C0CHOICE2" and _has_buttons(m)]
     assert len(answers) == 1 and not bot.replier.state.has_pending_choices("C0CHOICE2", ts)
+
+
+def test_a_choice_typed_as_a_word_only_it_has_is_that_choice(bot, answerer):
+    """"inbox views last week" asks page or screen (web or the app); "the web one" in the thread is the page."""
+    asked = answerer.parse("inbox views last week")
+    labels = [o.label for o in asked.options]
+    assert isinstance(asked, Clarification) and labels == ["Viewed Inbox Page", "Viewed Inbox Screen"]
+    _, ts = bot.send.mention("inbox views last week", channel="C0CHOICE3")
+    bot.standin.wait_for(lambda s: [c for c in s.calls_of("chat.postEphemeral")
+                                    if c.args.get("channel") == "C0CHOICE3" and _choices(c)])
+    assert bot.send.message("the web one", channel="C0CHOICE3", thread_ts=ts).status == 200
+    [answer] = bot.answered("C0CHOICE3")
+    picked = next(o.request for o in asked.options if o.label == "Viewed Inbox Page")
+    check_answer_message(answer, answerer.answer(picked))
+    assert answer["thread_ts"] == ts and picked.params["event"] == "Viewed Inbox Page"
