@@ -19,6 +19,9 @@ params:
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N largest values; the rest are Other"}
   filters: {type: filters, help: "only events matching, e.g. platform:iOS, plan:pro"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
+# counts by day or coarser (hourly: raw events): the activity rollup answers it when fresh, its rows' `n` summed
+# where raw events are counted one by one (docs/rollup.md)
+rollup: {unless: {interval: [hour]}}
 default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
 words: [went out, did we send, have we sent, how many, count, number of, volume, times, total, happened, occurrences, how often, frequency, tally]
 # said in questions about anything ("how many actives"): each word weighs about half, so another playbook's
@@ -33,36 +36,38 @@ examples:
   - how many photos were shared this month
   - signups last week by platform
 */
+{#- on the rollup a row holds `n` events of one person, day, source and dimensions; on raw events a row is one -#}
+{%- set counted = "CAST(COALESCE(SUM(n), 0) AS BIGINT)" if rollup else "COUNT(*)" -%}
 {% if group_by %}
 WITH matched AS (
-  SELECT occurred_at, {% if utc_hours %}occurred_at_utc, {% endif %}user_id, COALESCE({{ group_by }}, '(none)') AS segment
+  SELECT occurred_at, {% if utc_hours %}occurred_at_utc, {% endif %}user_id, {% if rollup %}n, {% endif %}COALESCE({{ group_by }}, '(none)') AS segment
   FROM events
   WHERE event_name = :event
     AND occurred_at >= :start AND occurred_at < :end
     {{ filters }}
 ),
 ranked AS (
-  SELECT segment, ROW_NUMBER() OVER (ORDER BY COUNT(*) DESC, segment) AS segment_rank
+  SELECT segment, ROW_NUMBER() OVER (ORDER BY {{ counted }} DESC, segment) AS segment_rank
   FROM matched
   GROUP BY segment
 ),
 labelled AS (
-  SELECT m.occurred_at, {% if utc_hours %}m.occurred_at_utc, {% endif %}m.user_id,
+  SELECT m.occurred_at, {% if utc_hours %}m.occurred_at_utc, {% endif %}m.user_id, {% if rollup %}m.n, {% endif %}
          CASE WHEN r.segment_rank <= :top THEN m.segment ELSE 'Other' END AS segment
   FROM matched m
   JOIN ranked r ON r.segment = m.segment
 )
-SELECT {{ trunc('occurred_at') }} AS period, segment, COUNT(*) AS events, COUNT(DISTINCT user_id) AS users
+SELECT {{ trunc('occurred_at') }} AS period, segment, {{ counted }} AS events, COUNT(DISTINCT user_id) AS users
 FROM labelled
 GROUP BY 1, 2
 UNION ALL
 -- per segment over the whole range
-SELECT NULL AS period, segment, COUNT(*) AS events, COUNT(DISTINCT user_id) AS users
+SELECT NULL AS period, segment, {{ counted }} AS events, COUNT(DISTINCT user_id) AS users
 FROM labelled
 GROUP BY segment
 UNION ALL
 -- the whole range
-SELECT NULL AS period, NULL AS segment, COUNT(*) AS events, COUNT(DISTINCT user_id) AS users
+SELECT NULL AS period, NULL AS segment, {{ counted }} AS events, COUNT(DISTINCT user_id) AS users
 FROM labelled
 ORDER BY 1, 2
 {% else %}
@@ -70,7 +75,7 @@ WITH
 -- events per (period, person) first, so the distinct counts are hashed groups of that, not sorts of
 -- every event (PostgreSQL's COUNT(DISTINCT) sorts its input)
 per_person AS (
-  SELECT {{ trunc('occurred_at') }} AS period, user_id, COUNT(*) AS events
+  SELECT {{ trunc('occurred_at') }} AS period, user_id, {{ counted }} AS events
   FROM events
   WHERE event_name = :event
     AND occurred_at >= :start AND occurred_at < :end

@@ -55,6 +55,9 @@ SHAPES = [
     ["sticker adoption", "feature usage of stickers and photos by week", "sticker adoption weekly by platform",
      "feature usage of stickers and photos by week by plan on ios"],
     ["when do message senders slip away"],
+    # event volume (issue 17): each person-day's events summed, by a dimension and top N, filtered, by calendar period
+    ["messages sent last 30 days", "invites last 30 days by platform", "photos shared on ios weekly for free users",
+     "signups per month by plan top 2"],
     ["intervention impact", "did the email work for free plan users"],
     # retention drivers from the early-actions table (rollup/early.py): the default candidates and thresholds,
     # one event at one threshold over 14 days, the first day only, and the whole 28 days
@@ -221,6 +224,31 @@ def test_rollup_answers_match_the_oracle(rolled, oracles, built, engine, dataset
         expected, total = oracle_paths.session_flows(oracle, p["start"], p["end"], p["steps"], p["session_gap_minutes"],
                                                      p["top"])
         assert path_rows(answer, p["steps"]) == (expected, total) and total[0] > 100, question
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+def test_event_volume_from_the_rollup_matches_the_oracle(rolled, oracles, engine, dataset):
+    """Counts of one event per period and its distinct people, by a dimension, filtered, and the whole range:
+    the rollup's rows summed, against Python over the raw rows; hourly counts read raw events and say so."""
+    answerer, oracle = rolled[(engine, dataset)], oracles[(engine, dataset)]
+    for question, event, filters in (("messages sent last 30 days", "Message Sent", {}),
+                                     ("photos shared on ios weekly", "Photo Shared", {"platform": "iOS"}),
+                                     ("signups per month for free users", "Signed Up", {"plan": "free"})):
+        answer = _ask(answerer, question)
+        p = answer.request.params
+        assert _read(answer).startswith("From the activity rollup") and p["event"] == event, question
+        assert all(q.result.warehouse == "rollup" for q in answer.queries), question
+        by_bucket, (total, users) = oracle.volume(event, p["start"], p["end"], p["interval"], filters or None)
+        assert {_d(r[0]): (r[1], r[2]) for r in answer.rows if r[0] is not None} == by_bucket, question
+        assert [tuple(r[1:]) for r in answer.rows if r[0] is None] == [(total, users)] and total > 0, question
+    answer = _ask(answerer, "invites last 30 days by platform top 2")
+    p = answer.request.params
+    expected = oracle.volume_by("Invite Sent", p["start"], p["end"], "platform", 2)
+    assert {r[1]: (r[2], r[3]) for r in answer.rows if r[0] is None and r[1] is not None} == expected
+    assert _read(answer).startswith("From the activity rollup")
+    hourly = _ask(answerer, "invites yesterday by hour")
+    assert hourly.request.params["interval"] == "hour" and _read(hourly).startswith("From raw events: the activity "
+                                                                                     "rollup keeps days")
 
 
 @pytest.mark.parametrize("engine,dataset", CASES[:1] + CASES[-1:])
