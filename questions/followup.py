@@ -26,7 +26,8 @@ from .timerange import LAST_N_BARE, SAME_AGO, DateRange, add_months, describe, p
 PREVIOUS = "(previous question)"  # the words a value kept from the thread's previous question came from
 MARKERS = re.compile(r"^(?:ok(?:ay)?,? |thanks,? |cool,? )?(?:and|what about|how about|same|same for|also|now|"
                      r"just|only|instead|but|then|for|with|without|excluding|except|vs|versus|compared|split|"
-                     r"break|by|per|in|on|over|during|since|between|last|this)\b")
+                     r"break|by|per|in|on|over|during|since|between|last|this|focus on|zoom in on|narrow (?:it |that )?to"
+                     r"|switch (?:it |that )?to|swap in)\b")
 DO_SAME = re.compile(r"\b(?:do|show|run|give me|get me|pull) (?:the )?same(?: thing| one| chart| breakdown)? (?:for|with)\b"
                      r"|\b(?:do|run|show) (?:it|that|this) (?:for|with)\b")
 REFERS_BACK = re.compile(r"\b(?:of them|of those|those (?:people|users)|these (?:people|users)|(?:is|was) that|(?:are|were) those"

@@ -114,6 +114,6 @@ doing look looking looked lookin doin goin gettin someone somebody anyone anybod
 build builds everyone everybody curve curves too
 avg average averages mean typical typically usual usually trend trends trending overall breakdown
 analysis analyses analytics
-only restrict restricted restricting limit limited limiting comparison comparisons if counting
+only restrict restricted restricting limit limited limiting comparison comparisons if counting focus zoom narrow
 """
 FILLER = frozenset(_FILLER_WORDS.split())

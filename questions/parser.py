@@ -144,6 +144,12 @@ def clean(text: str) -> str:
     text = rx.sub(r"\b(\w+)-ish\b|\b(\d+)ish\b", lambda m: m.group(1) or m.group(2), text)  # "d30-ish", "30ish days"
     text = rx.sub(r"\bin-app\b", "", text)  # "in-app purchases" are purchases (every event here is in the product)
     text = rx.sub(r"\blst\b", "last", text)
+    text = rx.sub(r"\bppl\b", "people", text)
+    text = rx.sub(r"\b(?:wkly|wkl|wkely)\b", "weekly", text)  # shorthand grains
+    text = rx.sub(r"\b(?:mthly|mnthly|mntly|mtly)\b", "monthly", text)
+    text = rx.sub(r"\b(dua|wua|mua)\b", lambda m: {"dua": "dau", "wua": "wau", "mua": "mau"}[m.group(1)], text)
+    text = rx.sub(r"\bconvs?\b", "conversion", text)  # "cart to order conv"
+    text = rx.sub(r"(?<=\w) ?& ?(?=\w)", " and ", text)  # "orders & buyers"
     text = rx.sub(r"\b(?:per|a|each|every|last|this|by|\d+) (wk|wks|mo|mos|yr|yrs|qtr|qtrs)\b",
                   lambda m: m.group(0)[: -len(m.group(1))] + _SHORT_UNITS[m.group(1)], text)  # "per wk"
     text = rx.sub(r"\b(hourly|daily|weekly|monthly|quarterly) instead of (?:hourly|daily|weekly|monthly|quarterly)\b",
@@ -177,7 +183,8 @@ _WHY = (r"asking (?:for|because)|need (?:it|this|these|that|them) (?:for|by)|nee
         r"|got released|started running|was sent|got sent|came out)"
         rf"|{_WHO_ASKS} (?:did|ran|is|are|wants|want|asked|needs|need|keeps|launched|sent)"
         r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands|qbr|okr)"
-        r"|product wants|leadership wants|thanks|thank you|thx|ty|cheers|appreciate it")
+        r"|product wants|leadership wants|thanks|thank you|thx|ty|cheers|appreciate it"
+        r"|checking (?:if|whether|that|how)|deciding (?:where|whether|if|how|what|which|between)")
 # the same, said only as a sentence of its own ("... last week? trying to decide"): after a comma they are the question
 _WHY_SENTENCE = (r"trying to|(?:i )?want(?:ed)? to (?:know|see|decide|check|understand|figure|make sure|sanity|double|confirm"
                  r"|compare|time|plan|budget|prioriti[sz]e|justify|defend)|dont need|don't need|no need"
@@ -189,7 +196,8 @@ ASIDE = re.compile(rf"(?: \. ({_LEAD_IN}(?:{_WHY}|{_WHY_SENTENCE}){_TO_END}|(?: 
 # who asks, said before the question: "sales lead for DACH here -", "i'm a designer,", "for reconciliation -"
 INTRO = re.compile(r"^(?:(?:hi|hey|hello|yo)(?: there)?(?: \.|,|!)? )?(?:(?:i'm|im|i am) (?:a |an |the |on the |new on the )?"
                    r"[a-z]+(?: [a-z]+){0,3}(?:,| -+| \.| :)|[a-z]+(?: [a-z]+){0,4} here(?:,| -+| \.| :)"
-                   r"|(?:engineer|exec|support|sales|ops|finance|quick|dumb|noob) (?:q|question|ask)(?:,| -+| \.| :| ?:)"
+                   r"|(?:engineer|exec|support|sales|ops|finance|quick|dumb|noob|founder|pm|product|marketing|growth|design|designer|cs"
+                   r"|data|eng|ceo|cto|leadership|board) (?:q|question|ask)(?:,| -+| \.| :| ?:)"
                    r"|for (?:reconciliation|the record|context)(?:,| -+| :)"
                    # a first sentence about what the asker plans ("we're redoing onboarding next quarter ."): context
                    r"|(?:heads up,? |fyi,? )?(?:we're|we are|i'm|i am|we've|we have) [^.]*?(?:next (?:week|month|quarter|year)"

@@ -442,8 +442,10 @@ def _versus_beside(dim, named: str, state: ReadingState, ctx: ParseContext):
     sides = [w.split()[-1] for w in re.split(r"\s+(?:vs\.?|versus|or|and|than)\s+|/", words) if w.strip()]
     said = named.split()[-1]
     for candidate in [dim, *(d for d in DIMENSIONS.values() if d is not dim and any(said in w.split() for w in d.words))]:
-        values = [str(v).lower() for v in dimension_values(ctx.catalog).get(candidate.name) or ()]
-        if other == candidate.name or all(any(side in v for v in values) for side in sides):
+        parts = {part for v in dimension_values(ctx.catalog).get(candidate.name) or ()
+                 for part in re.split(r"[-_\s]+", str(v).lower())}  # messenger_web, pt-BR
+        if other == candidate.name or all(side in parts or any(str(value).lower() in parts for _, value in
+                                                               value_of(side, ctx.catalog)) for side in sides):
             state.take(words)
             state.notes.append(f"Shown for every {candidate.label.lower()}, “{words}” among them.")
             return candidate, None

@@ -38,7 +38,7 @@ params:
   filters: {type: filters, help: "only orders matching, e.g. platform:iOS, channel:google"}
   compare: {type: enum, choices: [previous, week, year], help: "compare with the period before, a week or a year earlier"}
 default_range: {hour: 2, day: 30, week: 12, month: 12, quarter: 4}
-words: [spend, spent, total spend, amount spent, money spent, what did we sell, did we sell, we sold, revenue, e-commerce, ecommerce, average order value, aov, order value, buyers, gmv, sales revenue,
+words: [orders and buyers, buyers and orders, orders and revenue, store orders, spend, spent, total spend, amount spent, money spent, what did we sell, did we sell, we sold, revenue, e-commerce, ecommerce, average order value, aov, order value, buyers, gmv, sales revenue,
         how much did we sell, how much money, how many buyers, number of buyers, shop, store revenue,
         purchases and revenue, takings, daily sales, weekly sales, sales volume, turnover, gross merchandise,
         money made, money did we make, how much did we make, avg order, average order, basket, spend per order,

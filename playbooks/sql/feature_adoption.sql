@@ -19,7 +19,7 @@ params:
   top: {type: int, default: 5, min: 1, max: 20, help: "with group_by: the N values with the most active users; the rest are Other"}
 default_range: {day: 90, week: 12, month: 6}
 rollup: {event_days: true}  # distinct people per period and event; unbroken: the signed-in event-days table (docs/rollup.md)
-words: [feature adoption, fraction of wau, fraction of dau, fraction of mau, fraction of actives, fraction of active users, how many of our active users, how many of our actives, how many actives use, how many active users use, how many actives are using, adoption, adopted, feature usage, feature use, feature users, uses the feature,
+words: [active users are using, actives are using, active users are browsing, feature adoption, fraction of wau, fraction of dau, fraction of mau, fraction of actives, fraction of active users, how many of our active users, how many of our actives, how many actives use, how many active users use, how many actives are using, adoption, adopted, feature usage, feature use, feature users, uses the feature,
         using the feature, share of active users, launch, since launch, after launch, before and after launch,
         how many people use, people using, of weekly actives, of monthly actives, of daily actives, among actives,
         among monthly actives, among weekly actives, share of actives, percent of actives, take off, took off,

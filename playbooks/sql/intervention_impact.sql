@@ -18,7 +18,7 @@ events_between: [start, tomorrow]
 lookback_days: 30
 rollup: true  # distinct people per day (docs/rollup.md)
 default_range: {day: 90}
-words: [effect of, effect on activity, impact on activity, effect on engagement, new vs older users, new vs older, newer vs older, new vs old users, new vs existing users, new vs existing, intervention, interventions, intervention impact, email impact, effect of emails, emails work,
+words: [emails doing anything, emails do anything, emails actually do anything, emails actually do, emails help, emails helping, emails move the needle, doing anything for engagement, emails working, effect of, effect on activity, impact on activity, effect on engagement, new vs older users, new vs older, newer vs older, new vs old users, new vs existing users, new vs existing, intervention, interventions, intervention impact, email impact, effect of emails, emails work,
         did the email work, after the email, after emails, before and after the email, re-engagement, reengagement,
         campaign impact, effect of the email, email effect, effect of email, emails move, move activity,
         after they get an email, get an email, around email, engage more, did the emails, did our emails,

@@ -28,7 +28,7 @@ params:
   top: {type: int, default: 10, min: 1, max: 20, help: "the N largest groups by people acquired; the rest are Other"}
   filters: {type: filters, applies: users, help: "only people whose signup matches, e.g. plan:pro, platform:iOS"}
 default_range: {day: 180}
-words: [better customers, bringing us better customers, best customers long term, customers long term, better customers long term, lifetime value, ltv, clv, customer lifetime value, highest value customers, most valuable customers,
+words: [high value shoppers, high value customers, high value users, higher value users, higher value customers, higher value shoppers, higher-value users, high-value customers, bringing us higher value, bring in high value, end up buying, end up spending, end up spending the most, worth the most, better customers, bringing us better customers, best customers long term, customers long term, better customers long term, lifetime value, ltv, clv, customer lifetime value, highest value customers, most valuable customers,
         best customers, revenue per customer, value per customer, customer value, lifetime revenue, ltv by channel,
         channels bring the best customers, most valuable users, valuable users, most valuable, highest-spending,
         highest spending, spend more, spending more, spend the most, spends the most, where they came from,

@@ -17,7 +17,7 @@ params:
 events_between: [start, tomorrow]
 rollup: true  # distinct people per day (docs/rollup.md)
 default_range: {day: 120}
-words: [slip away, slipping away, go quiet before, goes quiet before, how long can, before they are not coming back, before they're not coming back, not coming back, odds of coming back, likelihood of coming back, odds they come back, a week idle, weeks idle, a day idle, after a week idle, idle, slips away, stop using, stopped using, come back after, idle days, days idle, drift off, drifts off, drifting off, not come back, after being idle, being idle, idle a while, idle for,
+words: [stop, quit, slip away, slipping away, go quiet before, goes quiet before, how long can, before they are not coming back, before they're not coming back, not coming back, odds of coming back, likelihood of coming back, odds they come back, a week idle, weeks idle, a day idle, after a week idle, idle, slips away, stop using, stopped using, come back after, idle days, days idle, drift off, drifts off, drifting off, not come back, after being idle, being idle, idle a while, idle for,
         days without, chance of coming back, chance to come back, do it again, lapse, lapsed, lapsing, go quiet,
         goes quiet, gone quiet, never come back, ever come back, stop coming back, stopped coming back, inactivity,
         inactive for, slipping-away, slipping away curve, give up on, gives up on, giving up on, considered lost,

@@ -25,7 +25,7 @@ params:
   top: {type: int, default: 10, min: 1, max: 25, help: "how many paths to show"}
   filters: {type: filters, applies: events, help: "only events matching, e.g. platform:iOS (paths are built from those events)"}
 default_range: {day: 30}
-words: [path, paths, user path, user paths, what comes after, what comes before, comes after, doing just before, doing right before, doing before, doing just after, doing right after, were doing before, just before they, just after they, journey, journeys, leading up to, what do people do, what do users do,
+words: [what do new users do, what do shoppers do, what do customers do, what do visitors do, what leads, path, paths, user path, user paths, what comes after, what comes before, comes after, doing just before, doing right before, doing before, doing just after, doing right after, were doing before, just before they, just after they, journey, journeys, leading up to, what do people do, what do users do,
         what happens before, what happens after, leads to, lead to, leading to, steps before, sequence, do after,
         do before, do right before, right before, right after, precede, precedes, preceding, comes before,
         come before, leads people to, lead people to, events before, events after, happens before, happens after,
