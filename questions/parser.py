@@ -145,6 +145,8 @@ def clean(text: str) -> str:
     text = rx.sub(r"\bin-app\b", "", text)  # "in-app purchases" are purchases (every event here is in the product)
     text = rx.sub(r"\blst\b", "last", text)
     text = rx.sub(r"\bppl\b", "people", text)
+    text = rx.sub(r"\b(?:going|go|goes) back to (?=(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+                  r"|the (?:start|beginning) of\b|q[1-4]\b|\d)", "since ", text)  # "monthly, going back to august"
     text = rx.sub(r"\b(?:wkly|wkl|wkely)\b", "weekly", text)  # shorthand grains
     text = rx.sub(r"\b(?:mthly|mnthly|mntly|mtly)\b", "monthly", text)
     text = rx.sub(r"\b(dua|wua|mua)\b", lambda m: {"dua": "dau", "wua": "wau", "mua": "mau"}[m.group(1)], text)
@@ -182,7 +184,8 @@ _WHY = (r"asking (?:for|because)|need (?:it|this|these|that|them) (?:for|by)|nee
         r"|(?:the|our|a|that) (?:new )?[a-z]+(?: [a-z]+)? (?:went live|went out|launched|shipped|dropped|was released"
         r"|got released|started running|was sent|got sent|came out)"
         rf"|{_WHO_ASKS} (?:did|ran|is|are|wants|want|asked|needs|need|keeps|launched|sent)"
-        r"|for the (?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands|all hands|qbr|okr)"
+        r"|for the (?:[a-z]+ )?(?:board|deck|weekly|monthly|daily|update|meeting|standup|review|report|all-hands"
+        r"|all hands|qbr|okr)"
         r"|product wants|leadership wants|thanks|thank you|thx|ty|cheers|appreciate it"
         r"|checking (?:if|whether|that|how)|deciding (?:where|whether|if|how|what|which|between)")
 # the same, said only as a sentence of its own ("... last week? trying to decide"): after a comma they are the question
