@@ -220,15 +220,20 @@ def _continue_as_steps(state: ReadingState, ctx: ParseContext, previous: Request
     event = state.params.get("event")
     before = previous.params.get("event")
     takers = [p for p in ctx.library.all() if (s := param_of_type(p, "events")) is not None and s.required]
-    if not (event and before and event != before and REFERS_BACK.search(state.full) and ONWARD.search(state.full)
-            and len(takers) == 1):
+    onward = ONWARD.search(state.full) or _OF_THEM.search(state.full)  # "how many of them added to cart"
+    if not (event and before and event != before and REFERS_BACK.search(state.full) and onward and len(takers) == 1):
         return
     pb, spec = takers[0], param_of_type(takers[0], "events")
     state.playbook = pb
     state.params = {k: v for k, v in state.params.items() if pb.param(k) is not None and k != "event"}
     state.params[spec.name] = (before, event)
-    state.readings = [r for r in state.readings if r.name != "playbook"] + [Reading("playbook", pb.id, ONWARD.search(
-        state.full).group(0)), Reading(spec.name, (before, event), PREVIOUS)]
+    state.readings = [r for r in state.readings if r.name != "playbook"] + [Reading("playbook", pb.id, onward.group(0)),
+                                                                            Reading(spec.name, (before, event), PREVIOUS)]
+
+
+# "how many of them added to cart?" after product views: the doers of the event before who did this one
+_OF_THEM = re.compile(r"\bhow many of (?:them|those|these)(?: people| users)?(?: then| also| actually)? "
+                      r"(?:(?!came\b)[a-z]+ed|sent|bought|made|did|shared|paid|got|went)\b")
 
 
 def previous_range(state: ReadingState, ctx: ParseContext, keep: bool = False) -> None:
