@@ -106,13 +106,20 @@ _SHIPPED = (rf"{_B}(?:(?:we|they|you) )?(?:shipped|launched|released|rolled out)
             rf" (?:on |in |around |at )?(?P<day>{DATE_RE}){_E}")
 
 
+# the thing that launched, named just before "launched on ...": the launch, not a playbook's words ("flow")
+_WHAT_LAUNCHED = (r"(?:(?:the|our|a|an|that) )?new (?:[a-z-]+ ){0,2}(?:flow|feature|redesign|experience|design|ui|ux"
+                  r"|screen|page|onboarding|version|button|banner|layout) (?:was |went |got |is )?$")
+
+
 def find_kinds(text: str, today: date | None = None) -> tuple[list[Found], str]:
     """Every generic-kind phrase in `text`; returns them and the text without them."""
     found: list[Found] = []
     m = rx.search(_LAUNCH, text) if today else None
     if m and parse_date(m.group(1), today):  # "launched on oct 15" -> launch_date
-        found.append(Found("launch_date", parse_date(m.group(1), today), m.group(0)))
-        text = _cut(text, m)
+        what = rx.search(_WHAT_LAUNCHED, text[:m.start()])  # "after the new invite flow launched on oct 15"
+        said = (what.group(0) if what else "") + m.group(0)
+        found.append(Found("launch_date", parse_date(m.group(1), today), said))
+        text = rx.sub(r"\s+", " ", text[: what.start() if what else m.start()] + " " + text[m.end():]).strip()
     shipped = rx.search(_SHIPPED, text) if today and m is None else None
     if shipped and parse_date(shipped.group("day"), today):  # "we shipped the new invite flow on oct 14": what is kept
         found.append(Found("launch_date", parse_date(shipped.group("day"), today), shipped.group(0)))
