@@ -449,8 +449,9 @@ def _versus_beside(dim, named: str, state: ReadingState, ctx: ParseContext):
             state.take(words)
             state.notes.append(f"Shown for every {candidate.label.lower()}, “{words}” among them.")
             return candidate, None
-    def without(said: str) -> str:  # the question with one of the two splits left out: each choice answers it
-        return rx.sub(r"\s+", " ", re.sub(rf"(?<![\w-]),?\s*{re.escape(said)}(?![\w-])", " ", state.raw, count=1,
+
+    def without(split: str) -> str:  # the question with one of the two splits left out: each choice answers it
+        return rx.sub(r"\s+", " ", re.sub(rf"(?<![\w-]),?\s*{re.escape(split)}(?![\w-])", " ", state.raw, count=1,
                                          flags=re.IGNORECASE)).replace(" ,", ",").strip(" ,")
     asked = Clarification(state.raw, f"I split by one thing at a time: by {dim.label.lower()}, or "
                          f"{words} ({DIMENSIONS[other].label.lower()})?", choices=(without(words), without(named)),
