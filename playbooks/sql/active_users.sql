@@ -76,32 +76,29 @@ WITH activity AS (
 ),
 -- Rolling WAU/MAU without joining each day to every active day of the window before it (that
 -- join grows with days x people): each person's active days become covered intervals
--- [first day, last day + window), days less than a window apart merged into one interval; the
--- people covered on a day are a running sum of interval starts minus interval ends.
+-- [first day of a run, last day + window), a run being active days less than a window apart; the
+-- people covered on a day are a running sum of interval starts minus interval ends. A run starts
+-- on a day whose previous active day is a window or more before it, and ends on a day whose next
+-- one is a window or more after it: one sort of each person's days gives both (LAG and LEAD over
+-- the same window), for both windows.
 -- (NULLS FIRST: day is never NULL; said so that BigQuery needs no NULLS LAST, which its window
 -- aggregates refuse.)
-previous AS (
-  SELECT user_id, day, LAG(day) OVER (PARTITION BY user_id ORDER BY day NULLS FIRST) AS prev_day FROM activity
-),
-{% for w in (7, 28) %}
-runs{{ w }} AS (
+neighbours AS (
   SELECT user_id, day,
-         SUM(CASE WHEN prev_day IS NULL OR prev_day <= day - INTERVAL '{{ w }} days' THEN 1 ELSE 0 END)
-           OVER (PARTITION BY user_id ORDER BY day NULLS FIRST ROWS UNBOUNDED PRECEDING) AS run
-  FROM previous
+         LAG(day) OVER (PARTITION BY user_id ORDER BY day NULLS FIRST) AS prev_day,
+         LEAD(day) OVER (PARTITION BY user_id ORDER BY day NULLS FIRST) AS next_day
+  FROM activity
 ),
-covered{{ w }} AS (
-  SELECT MIN(day) AS first_day, CAST(MAX(day) + INTERVAL '{{ w }} days' AS DATE) AS end_day
-  FROM runs{{ w }}
-  GROUP BY user_id, run
-),
-{% endfor %}
 changes AS (
-  SELECT first_day AS day, 1 AS wau, 0 AS mau FROM covered7
-  UNION ALL SELECT end_day, -1, 0 FROM covered7
-  UNION ALL SELECT first_day, 0, 1 FROM covered28
-  UNION ALL SELECT end_day, 0, -1 FROM covered28
-  UNION ALL SELECT DISTINCT day, 0, 0 FROM activity WHERE day >= :start
+{% for w in (7, 28) %}
+  SELECT day, {{ 1 if w == 7 else 0 }} AS wau, {{ 0 if w == 7 else 1 }} AS mau FROM neighbours
+  WHERE prev_day IS NULL OR prev_day <= day - INTERVAL '{{ w }} days'
+  UNION ALL SELECT CAST(day + INTERVAL '{{ w }} days' AS DATE), {{ -1 if w == 7 else 0 }}, {{ 0 if w == 7 else -1 }}
+  FROM neighbours
+  WHERE next_day IS NULL OR next_day >= day + INTERVAL '{{ w }} days'
+  UNION ALL
+{% endfor %}
+  SELECT DISTINCT day, 0, 0 FROM activity WHERE day >= :start
 ),
 running AS (
   SELECT day,
