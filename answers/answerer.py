@@ -266,7 +266,7 @@ class Answerer:
         synced = view is not None and all(lk.name in view.layout.lookups for lk in playbook.lookups)
         if view is not None and synced and playbook.reads_events_by_day(params) and _whole_days(params):
             try:
-                layout = dataclasses.replace(view.layout, times=playbook.rollup_times, use_days=playbook.rollup_days,
+                layout = dataclasses.replace(view.layout, times=playbook.rollup_times(params), use_days=playbook.rollup_days,
                                              use_event_days=playbook.rollup_option("event_days"))
                 rollup_ctx = dataclasses.replace(ctx, rollup=layout, quote=view.warehouse.quote)
                 rendered = render(playbook, params, rollup_ctx, {})

@@ -123,12 +123,15 @@ class Playbook:
         declared = self.meta.get("rollup")
         return tuple(declared.get("tables") or ()) if isinstance(declared, dict) else ()
 
-    @property
-    def rollup_times(self) -> bool:
+    def rollup_times(self, params: dict[str, Any]) -> bool:
         """`rollup: {times: true}`: the SQL reads times within a day, but only as MIN/MAX per person and day
-        (or coarser): the rollup's first and last moment of each row give them exactly."""
+        (or coarser): the rollup's first and last moment of each row give them exactly. `times: {unless:
+        {periods: [calendar]}}`: not for those parameter values (calendar periods read whole days: one row each)."""
         declared = self.meta.get("rollup")
-        return isinstance(declared, dict) and bool(declared.get("times"))
+        times = declared.get("times") if isinstance(declared, dict) else None
+        if isinstance(times, dict):
+            return not any(params.get(name) in list(values or ()) for name, values in (times.get("unless") or {}).items())
+        return bool(times)
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -233,6 +236,7 @@ def parse_playbook(text: str, path: Path | str = "<string>", builtin: bool = Fal
     valid = isinstance(rollup, bool) or (isinstance(rollup, dict)
                                          and set(rollup) <= {"unless", "times", "days", "event_days", "tables"}
                                          and isinstance(rollup.get("unless", {}), dict)
+                                         and isinstance(rollup.get("times", False), bool | dict)
                                          and isinstance(rollup.get("tables", []), list))
     if rollup is not None and not valid:
         raise PlaybookError(path, line_of("rollup"),

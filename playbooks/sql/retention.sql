@@ -29,7 +29,9 @@ params:
                            since their own signup, since their start, since each person's start, whole weeks since signup,
                            whole periods since signup, mode style, amplitude style]}
 events_between: [start, tomorrow]
-rollup: {times: true, days: true}  # by day, and each day's first and last event (since signup) (docs/rollup.md)
+# by day, and each day's first and last event when periods run from each signup moment; calendar periods
+# read whole days, one row each (docs/rollup.md)
+rollup: {times: {unless: {periods: [calendar]}}, days: true}
 default_range: {day: 14, week: 12, month: 6}
 words: [stick, sticking, stuck around, retention, retain, retained, cohort, cohorts, come back, came back, churn, return, returning, stick around,
         coming back, keep coming back, keeps coming back, retaining, sticking around, keeping new users, keeping users, keep users,
