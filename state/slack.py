@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, DateTime, String, Table, Text, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-
-from questions.choices import choice_named
 
 from .db import StateDB, metadata
 
@@ -146,15 +145,16 @@ class SlackState:
             return thread_ts is not None and con.execute(select(slack_pending_choices.c.channel).where(
                 slack_pending_choices.c.channel == channel, slack_pending_choices.c.thread_ts == thread_ts)).first() is not None
 
-    def pending_choice(self, channel: str, thread_ts: str, said: str) -> str | None:
-        """The answer id of the choice a reply names (its number or its label), and forget the question."""
+    def pending_choice(self, channel: str, thread_ts: str, pick: Callable[[list[str]], int | None]) -> str | None:
+        """The answer id of the choice `pick` finds among the question's labels (the reply's reading:
+        questions/choices.py), and forget the question."""
         with self.db.engine.begin() as con:
             where = (slack_pending_choices.c.channel == channel, slack_pending_choices.c.thread_ts == thread_ts)
             stored = con.execute(select(slack_pending_choices.c.choices_json).where(*where)).scalar()
             if stored is None:
                 return None
             choices = json.loads(stored)
-            index = choice_named(said, [label for label, _ in choices])
+            index = pick([label for label, _ in choices])
             picked = choices[index][1] if index is not None else None
             if picked is not None:
                 con.execute(delete(slack_pending_choices).where(*where))

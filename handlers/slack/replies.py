@@ -34,6 +34,7 @@ from charts import render_png
 from errors import Kind
 from playbooks.params import json_safe
 from questions import Clarification, Request
+from questions.choices import choice_named
 from questions.persist import StoredRequestError, dumps, request_from_json
 from service import AnswerService, Cancelled, Refusal
 from state.slack import AnswerMessage, SlackState
@@ -332,7 +333,8 @@ class Replier:
     def question(self, asker: Asker, text: str, previous: Request | None = None) -> None:
         """A question typed in Slack (slash command, mention, DM, thread reply, the message shortcut). A reply
         that names a choice of the question asked back in its thread ("Invite Sent", "2") answers that."""
-        picked = self.state.pending_choice(asker.channel, asker.thread_ts or "", text) if asker.thread_ts else None
+        picked = self.state.pending_choice(asker.channel, asker.thread_ts or "", lambda labels: choice_named(text, labels)) \
+            if asker.thread_ts else None
         if picked is not None:
             self.choose(asker, picked)
             return
