@@ -150,7 +150,8 @@ def clean(text: str) -> str:
     text = rx.sub(r"\b(?:wkly|wkl|wkely)\b", "weekly", text)  # shorthand grains
     text = rx.sub(r"\b(?:mthly|mnthly|mntly|mtly)\b", "monthly", text)
     text = rx.sub(r"\b(dua|wua|mua)\b", lambda m: {"dua": "dau", "wua": "wau", "mua": "mau"}[m.group(1)], text)
-    text = rx.sub(r"\bconvs?\b", "conversion", text)  # "cart to order conv"
+    # "cart to order conv" (not "the conv screen": a conversation)
+    text = rx.sub(r"\bconvs?\b(?! (?:screens?|pages?|views?|list)\b)", "conversion", text)
     text = rx.sub(r"(?<=\w) ?& ?(?=\w)", " and ", text)  # "orders & buyers"
     text = rx.sub(r"\b(?:per|a|each|every|last|this|by|\d+) (wk|wks|mo|mos|yr|yrs|qtr|qtrs)\b",
                   lambda m: m.group(0)[: -len(m.group(1))] + _SHORT_UNITS[m.group(1)], text)  # "per wk"

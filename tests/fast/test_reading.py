@@ -434,3 +434,9 @@ def test_a_future_occasion_is_context_not_a_forecast():
 def test_a_choice_is_picked_by_a_word_only_it_has(said, picked):
     from questions.choices import choice_named
     assert choice_named(said, ["Viewed Inbox Page", "Viewed Inbox Screen"]) == picked
+
+
+def test_conv_is_a_conversion_but_the_conv_screen_is_a_conversation():
+    assert read("signup to first message conv last month").playbook == "funnel"
+    asked = read("conv screen views last week")
+    assert isinstance(asked, Clarification) and "Viewed Conversation Screen" in asked.choices
