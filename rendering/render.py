@@ -272,12 +272,11 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     dimensions += [DIMENSIONS[name] for name in playbook.meta.get("dimensions") or ()]  # header: always carried
     default_unit = structural.get("interval") or "day"
     trunc, periods_between, utc_hours = _period_macros(playbook, default_unit, ctx)
-    # the rollup's derived tables (segment/rollup.py RollupLayout.derived), for a playbook reading person-days
-    derived = dict(ctx.rollup.derived) if ctx.rollup is not None and ctx.rollup.use_days else {}
+    derived = _derived_relations(ctx.rollup)
     try:
         body = _template(playbook.sql).render(
             **structural, trunc=trunc, periods_between=periods_between, week_start=ctx.week_start, utc_hours=utc_hours,
-            timezone=ctx.timezone, session_events=session_events_sql,
+            timezone=ctx.timezone, session_events=session_events_sql, never_activity=_never_activity(ctx.segment),
             session_openings=session_openings_sql, rollup=ctx.rollup is not None, derived=tuple(derived))
     except TemplateError as exc:
         raise RenderError(f"playbook {playbook.id}: template error: {exc}",
@@ -339,6 +338,30 @@ def render(playbook: Playbook, params: dict[str, Any], ctx: RenderContext,
     kept = tuple(r.prefix + "_" for r in repeats)
     return RenderedQuery(sql=sql, params={k: v for k, v in binds.items() if k in used or k.startswith(kept)},
                          repeats=tuple(repeats))
+
+
+def _derived_relations(layout: RollupLayout | None) -> dict[str, str]:
+    """{relation: table} of the rollup's derived tables a playbook's rollup branch may read: those of the
+    person-day rows (segment/rollup.py RollupLayout.derived) when it reads person-days, and the person-day
+    table itself as `person_days` (user_id, is_anonymous, day, n, first_at, last_at) wherever the rollup has one."""
+    if layout is None:
+        return {}
+    derived = dict(layout.derived) if layout.use_days else {}
+    if layout.days:
+        derived["person_days"] = layout.days
+    return derived
+
+
+def _never_activity(segment: SegmentConfig) -> Callable[[Any], bool]:
+    """`never_activity(event)` in a template: the event parameter's value is one of `activity_exclude_events`,
+    so `counts_as_activity` already leaves it out (a playbook's `event_name <> :event` beside it is redundant)."""
+    excluded = set(segment.activity_exclude_events)
+
+    def never(value: Any) -> bool:
+        raw = value._value if isinstance(value, Placeholder) else value
+        return isinstance(raw, str) and raw in excluded
+
+    return never
 
 
 @lru_cache(maxsize=512)

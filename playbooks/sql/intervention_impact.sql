@@ -76,9 +76,17 @@ group_sizes AS (
   SELECT user_age, COUNT(*) AS people FROM treated GROUP BY user_age
 ),
 active_days AS (
+{%- if 'person_days' in derived and never_activity(event) %}
+  {#- the intervention never counts as activity (activity_exclude_events, e.g. a server-sent email), so its
+      people's active days are the rollup's person-days: one row each, not one per event of the day #}
+  SELECT CAST(day AS DATE) AS day, user_id
+  FROM person_days
+  WHERE day >= :_lo AND day < :_hi AND NOT is_anonymous
+{%- else %}
   SELECT DISTINCT CAST({{ trunc('occurred_at', 'day') }} AS DATE) AS day, user_id
   FROM events
   WHERE occurred_at >= :_lo AND counts_as_activity AND NOT is_anonymous AND event_name <> :event
+{%- endif %}
 ),
 daily AS (
   -- one row per person and active day: COUNT(*) counts people

@@ -183,9 +183,15 @@ def test_sessions_match_oracle(answerers, oracles, engine, dataset, question, un
                                             ("top events on ios last 7 days", False)])
 def test_top_events_match_oracle(answerers, oracles, engine, dataset, question, guide):
     answer = ask(answerers, engine, dataset, question)
+    check_top_events(answer, seen(oracles, engine, dataset, answer), dataset, guide,
+                     answerers[(engine, dataset)].library)
+
+
+def check_top_events(answer: Answer, oracle, dataset: str, guide: bool, library) -> None:
+    """Every event's occurrences, people, first and last moment and the totals, against Python over the rows
+    (the oracle already narrowed to the question's filters); each source's freshness; the guide when asked."""
     p = answer.request.params
     assert answer.playbook.id == "top_events" and bool(p["guide"]) == guide
-    oracle = seen(oracles, engine, dataset, answer)
     expected, (total, people) = oracle_paths.top_events(oracle, p["start"], p["end"])
     rows = [dict(zip(answer.columns, r)) for r in answer.rows]
     got = {r["event_name"]: (int(r["occurrences"]), int(r["people"]), oracle_paths.as_datetime(r["first_seen"]),
@@ -204,7 +210,7 @@ def test_top_events_match_oracle(answerers, oracles, engine, dataset, question, 
     assert ("You can ask, for example:" in answer.summary) == guide
     if guide:
         assert "“invites yesterday”" in answer.summary
-        others = [pb for pb in answerers[(engine, dataset)].library.all() if pb.id != "top_events" and pb.examples]
+        others = [pb for pb in library.all() if pb.id != "top_events" and pb.examples]
         assert [pb.id for pb in others if f"• {pb.title}: “{pb.examples[0]}”" not in answer.summary] == []
     check_png(render_png(answer.chart))
 

@@ -29,7 +29,7 @@ from .. import helpers, oracle_paths
 from .. import oracle_cohorts as oc
 from ..conftest import DATASETS, ENGINES, make_config
 from .test_cohorts import _plans, check_adoption_breakdown
-from .test_paths import path_rows
+from .test_paths import check_top_events, path_rows, seen
 
 CASES = [(e, d) for e in ENGINES for d in DATASETS]
 
@@ -58,7 +58,10 @@ SHAPES = [
     # event volume (issue 17): each person-day's events summed, by a dimension and top N, filtered, by calendar period
     ["messages sent last 30 days", "invites last 30 days by platform", "photos shared on ios weekly for free users",
      "signups per month by plan top 2"],
-    ["intervention impact", "did the email work for free plan users"],
+    ["intervention impact", "did the email work for free plan users", "did the email work on ios"],
+    # the catalog of events (issue 17): each row's events summed, its first and last moment, filtered (the guide
+    # of "what can I ask?" lists this module's extra playbook: the oracle test below asks it)
+    ["top events last 7 days", "how fresh is the data", "top events on ios last 7 days", "which events exist"],
     # retention drivers from the early-actions table (rollup/early.py): the default candidates and thresholds,
     # one event at one threshold over 14 days, the first day only, and the whole 28 days
     ["retention drivers", "users who sent at least 3 messages in their first 14 days",
@@ -249,6 +252,38 @@ def test_event_volume_from_the_rollup_matches_the_oracle(rolled, oracles, engine
     hourly = _ask(answerer, "invites yesterday by hour")
     assert hourly.request.params["interval"] == "hour" and _read(hourly).startswith("From raw events: the activity "
                                                                                      "rollup keeps days")
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+def test_intervention_impact_from_the_rollup_matches_the_oracle(rolled, oracles, engine, dataset):
+    """An intervention that never counts as activity (Email Sent, excluded) reads its people's active days from
+    the person-day table; one that does (Invite Sent: its own events are left out of the active days) reads the
+    activity rows; both against Python over the raw rows."""
+    answerer, oracle = rolled[(engine, dataset)], oracles[(engine, dataset)]
+    today = DATASETS[dataset].clock.date()
+    for question, event, person_days in (("intervention impact", "Email Sent", True),
+                                         ("intervention impact event='Invite Sent'", "Invite Sent", False)):
+        answer = _ask(answerer, question)
+        p = answer.request.params
+        assert answer.playbook.id == "intervention_impact" and p["event"] == event, question
+        assert _read(answer).startswith("From the activity rollup"), question
+        assert all(q.result.warehouse == "rollup" and ("rollup_days" in q.sql) == person_days
+                   for q in answer.queries), question
+        people, active = oc.intervention_impact(oracle, event, p["start"], p["end"], today)
+        assert {r[0]: int(r[3]) for r in answer.rows} == people and sum(people.values()) > 10, question
+        assert {(r[0], int(r[1])): int(r[2]) for r in answer.rows if r[1] is not None} == active, question
+
+
+@pytest.mark.parametrize("engine,dataset", CASES)
+@pytest.mark.parametrize("question,guide", [("top events last 7 days", False), ("what can I ask?", True),
+                                            ("top events on ios last 7 days", False)])
+def test_top_events_from_the_rollup_match_the_oracle(rolled, oracles, engine, dataset, question, guide):
+    """The catalog from the rollup's rows (their events summed, their first and last moments), filtered by a
+    dimension it keeps, against Python over the raw rows; every query it ran read the rollup."""
+    answer = _ask(rolled[(engine, dataset)], question)
+    assert _read(answer).startswith("From the activity rollup") and all(
+        q.result.warehouse == "rollup" for q in answer.queries), question
+    check_top_events(answer, seen(oracles, engine, dataset, answer), dataset, guide, rolled[(engine, dataset)].library)
 
 
 @pytest.mark.parametrize("engine,dataset", CASES[:1] + CASES[-1:])
