@@ -165,7 +165,8 @@ def rollup_ctes(plan: RelationPlan, layout: RollupLayout) -> list[str]:
                     f"{moment} AS occurred_at, CAST(NULL AS VARCHAR) AS source, {n} AS n\n  FROM {layout.days} r\n"
                     f"  WHERE r.day >= :_lo AND r.day < :_hi{only}")
         return (f"SELECT r.user_id, r.is_anonymous, r.counts_as_activity, r.event_name, {moment} AS occurred_at, "
-                f"r.source, {n} AS n{dims}\n  FROM {layout.activity} r{join}\n  WHERE r.day >= :_lo AND r.day < :_hi{where}{only}")
+                f"r.source, {n} AS n{dims}\n  FROM {layout.activity} r{join}\n"
+                f"  WHERE r.day >= :_lo AND r.day < :_hi{where}{only}")
 
     body = (rows("r.first_at") + "\n  UNION ALL\n  " + rows("r.last_at", " AND r.last_at > r.first_at", "CAST(0 AS BIGINT)")
             if layout.times else rows("r.day"))
