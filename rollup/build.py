@@ -34,6 +34,7 @@ from warehouse import QueryTooBig, Warehouse
 
 from .derive import Reread, derive_tables
 from .early import EARLY_COLUMNS, EARLY_TABLE, early_build_sql, forget_early
+from .pieces import PIECE_COLUMNS, PIECES_TABLE, pieces_build_sql
 from .sessions import READ_AFTER, READ_BEFORE, SESSION_COLUMNS, SESSIONS_TABLE, sessions_build_sql
 from .store import RollupMeta, RollupStore
 from .tables import has_table
@@ -125,15 +126,18 @@ def _fill(con, given: BuildInput, previous: RollupMeta | None, first_day: date, 
     # a file copied from a build made before a table existed gets it whole; the sessions from the day before
     # the re-read days: their first steps may run into them
     reread = Reread(activity=midnight, early=midnight if has_table(con, EARLY_TABLE) else first,
-                    sessions=max(midnight - timedelta(days=1), first) if has_table(con, SESSIONS_TABLE) else first)
+                    sessions=max(midnight - timedelta(days=1), first) if has_table(con, SESSIONS_TABLE) else first,
+                    pieces=midnight if has_table(con, PIECES_TABLE) else first)
     _create_tables(con, dims)
     kept = previous.activity_rows if previous is not None else 0
     kept -= con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [reread.activity]).fetchone()[0]
     forget_early(con, reread.early)
     con.execute(f"DELETE FROM {SESSIONS_TABLE} WHERE day >= ?", [reread.sessions])
+    con.execute(f"DELETE FROM {PIECES_TABLE} WHERE day >= ?", [reread.pieces])
     added = _read_activity(con, given, dims, start)
     _read_early(con, given, reread.early.date())
     _read_sessions(con, given, reread.sessions.date())
+    _read_pieces(con, given, reread.pieces.date())
     people = _read_people(con, given, dims)
     synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
     tables = derive_tables(con, reread, first=previous is None)
@@ -146,7 +150,8 @@ def _local(utc: datetime, config: Config) -> datetime:
 
 def _create_tables(con: duckdb.DuckDBPyConnection, dims: tuple[str, ...]) -> None:
     for table, columns in ((ACTIVITY_TABLE, activity_columns(dims)), (PEOPLE_TABLE, people_columns(dims)),
-                           (EARLY_TABLE, EARLY_COLUMNS), (SESSIONS_TABLE, SESSION_COLUMNS)):
+                           (EARLY_TABLE, EARLY_COLUMNS), (SESSIONS_TABLE, SESSION_COLUMNS),
+                           (PIECES_TABLE, PIECE_COLUMNS)):
         cols = ", ".join(f"{name} {kind}" for name, kind in columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
 
@@ -171,6 +176,13 @@ def _read_sessions(con, given: BuildInput, start: date) -> int:
     sql = sessions_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone)
     return _read_days(con, given, sql, SESSIONS_TABLE, SESSION_COLUMNS, start,
                       widen=(timedelta(minutes=READ_BEFORE), timedelta(minutes=READ_AFTER)))
+
+
+def _read_pieces(con, given: BuildInput, start: date) -> int:
+    """The session pieces (rollup/pieces.py) of the same days: each needs only its own day's events."""
+    config, warehouse = given.config, given.warehouse
+    sql = pieces_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone)
+    return _read_days(con, given, sql, PIECES_TABLE, PIECE_COLUMNS, start)
 
 
 def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple[str, str]], start: date,

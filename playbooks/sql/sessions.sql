@@ -11,6 +11,9 @@ description: >
 presenter: sessions
 chart: line
 lookback_days: 1
+# sessions at the gaps the activity rollup cuts (10 and 30 minutes), by day or coarser, are chained from its
+# session pieces (rollup/pieces.py); another gap, hourly, a breakdown or a filter reads raw events
+rollup: {tables: ["rollup_session_pieces_{session_gap_minutes}"], unless: {interval: [hour]}}
 params:
   start: {type: date, help: first day of the range (inclusive)}
   end: {type: date, help: day after the range (exclusive)}
@@ -35,6 +38,31 @@ examples:
   - how long are sessions by platform
   - sessions per hour today
 */
+{% if rollup %}
+-- the activity rollup's pieces of sessions at this gap (runs of events within one local day, rollup/pieces.py)
+-- over the days raw events would read, chained again: a piece continues the session of the one before when it
+-- starts within the gap of that one's end, so each session, its first event, length and events are the raw ones
+WITH pieces AS (
+  SELECT user_id, first_at, last_at, first_event, n,
+         CASE WHEN LAG(last_at) OVER (PARTITION BY user_id ORDER BY first_at) IS NULL
+                OR first_at > LAG(last_at) OVER (PARTITION BY user_id ORDER BY first_at)
+                              + INTERVAL '{{ session_gap_minutes }} minutes'
+              THEN 1 ELSE 0 END AS opens
+  FROM rollup_session_pieces_{{ session_gap_minutes }}
+  WHERE day >= :_lo AND day < :_hi
+),
+chained AS (
+  SELECT p.*, SUM(opens) OVER (PARTITION BY user_id ORDER BY first_at ROWS UNBOUNDED PRECEDING) AS session_number
+  FROM pieces p
+),
+session_rows AS (
+  SELECT user_id, session_number, MIN(first_at) AS started_at, MAX(last_at) AS ended_at,
+         CAST(SUM(n) AS BIGINT) AS events,
+         MAX(CASE WHEN opens = 1 AND first_event LIKE 'Viewed % Page' THEN 1 ELSE 0 END) AS landed_on_page
+  FROM chained
+  GROUP BY user_id, session_number
+),
+{% else %}
 WITH {{ session_events(session_gap_minutes) }},
 session_rows AS (
   SELECT user_id, session_number, MIN(occurred_at) AS started_at, MAX(occurred_at) AS ended_at, COUNT(*) AS events,
@@ -44,6 +72,7 @@ session_rows AS (
   FROM session_events
   GROUP BY user_id, session_number
 ),
+{% endif %}
 in_range AS (
   SELECT * FROM session_rows WHERE started_at >= :start AND started_at < :end
 ){% if group_by %},
