@@ -39,12 +39,24 @@ examples:
   - paths before checkout started steps=2
   - what do people do after signing up
 */
-WITH {{ session_events(session_gap_minutes) }},
+{#- one window pass over each person's events (one sort): each event sees the `steps` events before (or after)
+    it and their moments; the k-th is a step of its path when no gap between it and the event is longer than
+    the session gap, so the steps are those session_events would give within the event's session -#}
+{%- set lag = 'LEAD' if direction == 'after' else 'LAG' -%}
+{%- set over = 'OVER (PARTITION BY user_id ORDER BY occurred_at NULLS FIRST, event_name NULLS FIRST)' -%}
+{%- set within = "INTERVAL '" ~ session_gap_minutes ~ " minutes'" -%}
+WITH neighbours AS (
+  SELECT user_id, event_name, occurred_at AS at_0{% for j in range(1, steps + 1) %},
+         {{ lag }}(occurred_at, {{ j }}) {{ over }} AS at_{{ j }},
+         {{ lag }}(event_name, {{ j }}) {{ over }} AS name_{{ j }}{% endfor %}
+  FROM events
+  WHERE counts_as_activity
+),
 preceded AS (
-  SELECT user_id, event_name, occurred_at{% for k in range(steps, 0, -1) %},
-         {% if direction == 'after' %}LEAD(event_name, {{ steps - k + 1 }}){% else %}LAG(event_name, {{ k }}){% endif %}
-           OVER (PARTITION BY user_id, session_number ORDER BY occurred_at, event_name) AS step_{{ steps - k + 1 }}{% endfor %}
-  FROM session_events
+  SELECT user_id, event_name, at_0 AS occurred_at{% for k in range(steps, 0, -1) %},
+         CASE WHEN {% for j in range(1, k + 1) %}{{ ' AND ' if j > 1 }}{% if direction == 'after' %}at_{{ j }} <= at_{{ j - 1 }} + {{ within }}{% else %}at_{{ j - 1 }} <= at_{{ j }} + {{ within }}{% endif %}{% endfor %}
+              THEN name_{{ k }} END AS step_{{ steps - k + 1 if direction != 'after' else k }}{% endfor %}
+  FROM neighbours
 ),
 paths AS (
   SELECT {% for k in range(1, steps + 1) %}step_{{ k }}, {% endfor %}COUNT(*) AS occurrences, COUNT(DISTINCT user_id) AS users
