@@ -56,6 +56,15 @@ WITH person_periods AS (
     {% if event %}AND event_name = :event{% endif %}
   GROUP BY 1, 2
 ),
+{% if 'person_days' in derived %}
+-- inside the embedded DuckDB rollup (its tables' sizes known): each person-period joined to the person's
+-- signup (one row per person), a hash join where the window below sorts every row by person once more
+with_signup AS (
+  SELECT p.user_id, p.period, p.last_at, u.activated_at
+  FROM person_periods p
+  LEFT JOIN users u ON u.user_id = p.user_id
+),
+{% else %}
 with_signup AS (
   SELECT user_id, period, last_at, MAX(activated_at) OVER (PARTITION BY user_id) AS activated_at
   FROM (
@@ -64,6 +73,7 @@ with_signup AS (
     SELECT user_id, NULL, NULL, activated_at FROM users
   ) side_by_side
 ),
+{% endif %}
 activity AS (
   -- activity before a person's signup (stitched anonymous visits) does not count: "new" means first
   -- active; a period counts when its last event is at or after the signup

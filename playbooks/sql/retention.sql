@@ -203,6 +203,13 @@ activity AS (
   SELECT DISTINCT {{ trunc('occurred_at') }} AS period, user_id
 {% include "coming_back.sql" %}
 ),
+{% if 'person_days' in derived %}
+-- inside the embedded DuckDB rollup (its tables' sizes known): each active period joined to its person's
+-- cohort (one row per person), a hash join where the window below sorts every row by person
+placed AS (
+  SELECT a.period, c.cohort, c.segment FROM activity a JOIN cohorts c ON c.user_id = a.user_id
+),
+{% else %}
 -- each person's cohort set beside their active periods by a window, not joined to them
 -- (docs/warehouses.md "Plans that do not depend on statistics")
 placed AS (
@@ -213,6 +220,7 @@ placed AS (
     SELECT user_id, NULL, NULL, period FROM activity
   ) side_by_side
 ),
+{% endif %}
 retained AS (
   -- one row per person and active period: COUNT(*) counts people
   SELECT segment, cohort, {{ periods_between('cohort', 'period') }} AS period_number, COUNT(*) AS users
