@@ -82,7 +82,7 @@ def instrument(answerer) -> None:
     real_connect = build.duckdb.connect
     build.duckdb = type("duckdb", (), {"connect": staticmethod(lambda *a, **k: TimedConnection(real_connect(*a, **k))),
                                        "DuckDBPyConnection": real_connect})
-    for name in ("_read_activity", "_read_early", "_read_sessions", "_read_people", "_sync_lookups", "_insert",
+    for name in ("_read_activity", "_read_early", "_read_sessions", "_read_pieces", "_read_people", "_sync_lookups", "_insert",
                  "_create_tables", "_fill", "derive_tables",
                  "_person_days", "build_returns", "build_event_days", "_has_table"):  # (the last: before rollup/derive.py)
         if hasattr(build, name):

@@ -128,8 +128,9 @@ def _rolled(engine: str, events: int, clock: Clock):
     return type(answerer)(config, answerer.warehouses, answerer.library, clock=clock), segment
 
 
-def bench_every_question(engine: str, events: int, repeat: int) -> list[str]:
-    """One full build a day before END, the refresh at END, then every question from the fresh rollup."""
+def bench_every_question(engine: str, events: int, repeat: int, profile: bool = False) -> list[str]:
+    """One full build a day before END, the refresh at END (`profile`: each of its steps timed), then every
+    question from the fresh rollup."""
     clock = Clock()
     clock.now = END.replace(tzinfo=ZoneInfo("UTC")) - timedelta(days=1)
     answerer, segment = _rolled(engine, events, clock)
@@ -141,10 +142,17 @@ def bench_every_question(engine: str, events: int, repeat: int) -> list[str]:
     out["full_s"] = time.perf_counter() - t0
     out["load"].append(os.getloadavg()[0])
     clock.now = END.replace(tzinfo=ZoneInfo("UTC"))
+    if profile:  # each step of the refresh timed from outside (bench/refresh_profile.py)
+        from refresh_profile import SPENT, instrument
+        instrument(answerer)
+        SPENT.clear()
     t0 = time.perf_counter()
     refreshed = answerer.build_rollup()
     out["refresh_s"] = time.perf_counter() - t0
     out["load"].append(os.getloadavg()[0])
+    if profile:
+        out["refresh_steps"] = {k: round(v, 2) for k, v in SPENT.most_common()}
+        print("  refresh steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in SPENT.most_common(12)), flush=True)
     out.update(rows=refreshed.activity_rows, people=refreshed.people_rows, days_read=refreshed.days_read,
                full_rows=full.activity_rows, rollup_mb=round(answerer.rollup.store.path(refreshed).stat().st_size / 1e6))
     print(f"  full build {out['full_s']:.0f} s, refresh {out['refresh_s']:.1f} s", flush=True)
@@ -198,11 +206,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--every-question", action="store_true",
                         help="every common question and playbook from the fresh rollup, against the targets")
+    parser.add_argument("--profile-refresh", action="store_true",
+                        help="with --every-question: time each step of the refresh (bench/refresh_profile.py)")
     args = parser.parse_args()
-    run = bench_every_question if args.every_question else bench
     for engine in args.engines.split(","):
         for size in args.sizes.split(","):
-            print("\n".join(run(engine, parse_events_count(size), args.repeat)), "\n", flush=True)
+            n = parse_events_count(size)
+            lines = (bench_every_question(engine, n, args.repeat, args.profile_refresh) if args.every_question
+                     else bench(engine, n, args.repeat))
+            print("\n".join(lines), "\n", flush=True)
 
 
 if __name__ == "__main__":
