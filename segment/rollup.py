@@ -49,8 +49,8 @@ class RollupLayout:
     people: str = PEOPLE_TABLE
     lookups: tuple[str, ...] = ()  # lookups synced in (a table lookup_<name> each), read instead of bound rows
     # read back with times: each row as two events, at its first and its last moment (a playbook that reads
-    # times within a day only as MIN/MAX per person and day or coarser gets them exactly), the row's `n` on the
-    # first of them only (0 on the second), so summed it is still the events; else one event at the day
+    # times within a day only as MIN/MAX per person and day or coarser gets them exactly); else one event at the
+    # day. Either way each row also carries `n`, `first_at` and `last_at` for a playbook's rollup branch
     times: bool = False
     days: str | None = None  # the person-day table, where the rollup has one (the embedded one does)
     # read the person-day table: the query names no event, source or dimension and reads only activity
@@ -159,16 +159,16 @@ def rollup_ctes(plan: RelationPlan, layout: RollupLayout) -> list[str]:
     where = "".join(f" AND {column(d)} = :{bind}" for d, bind in plan.event_filters)
     days = layout.use_days and layout.days is not None and not plan.dimensions and not plan.event_filters
 
-    def rows(moment: str, only: str = "", n: str = "r.n") -> str:
+    def rows(moment: str, only: str = "") -> str:
         if days:  # activity only: no event, no source, no dimension to carry
             return (f"SELECT r.user_id, r.is_anonymous, TRUE AS counts_as_activity, CAST(NULL AS VARCHAR) AS event_name, "
-                    f"{moment} AS occurred_at, CAST(NULL AS VARCHAR) AS source, {n} AS n\n  FROM {layout.days} r\n"
-                    f"  WHERE r.day >= :_lo AND r.day < :_hi{only}")
+                    f"{moment} AS occurred_at, CAST(NULL AS VARCHAR) AS source, r.n, r.first_at, r.last_at\n"
+                    f"  FROM {layout.days} r\n  WHERE r.day >= :_lo AND r.day < :_hi{only}")
         return (f"SELECT r.user_id, r.is_anonymous, r.counts_as_activity, r.event_name, {moment} AS occurred_at, "
-                f"r.source, {n} AS n{dims}\n  FROM {layout.activity} r{join}\n"
+                f"r.source, r.n, r.first_at, r.last_at{dims}\n  FROM {layout.activity} r{join}\n"
                 f"  WHERE r.day >= :_lo AND r.day < :_hi{where}{only}")
 
-    body = (rows("r.first_at") + "\n  UNION ALL\n  " + rows("r.last_at", " AND r.last_at > r.first_at", "CAST(0 AS BIGINT)")
+    body = (rows("r.first_at") + "\n  UNION ALL\n  " + rows("r.last_at", " AND r.last_at > r.first_at")
             if layout.times else rows("r.day"))
     ctes.append(f"events AS (\n  {body}\n)")
     return ctes

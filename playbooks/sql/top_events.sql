@@ -23,8 +23,8 @@ params:
   filters: {type: filters, applies: events, help: "only events matching, e.g. platform:iOS"}
 default_range: {day: 30}
 # counts, people and the first and last moment per event: the activity rollup's rows give each exactly (their
-# `n` summed, their first_at and last_at as the two moments of times mode; docs/rollup.md)
-rollup: {times: true}
+# `n` summed, the first of their first_at and the last of their last_at; docs/rollup.md)
+rollup: true
 words: [source still sending, still sending data, still sending events, still getting data, still coming in, data still flowing, dashboards are stale, what can i ask, what can you do, what can you answer, what can you tell me, what questions, what do you know,
         top events, which events, what events, events exist, event list, list of events, list events, all events,
         events do we track, events we track, tracked events, event catalog, catalog, most common events,
@@ -46,19 +46,20 @@ examples:
   - what events do we track
   - how fresh is the data
 */
-{#- on the rollup a row holds `n` events of one person, day, source, dimensions and event, read back as two moments
-    (its first and last) of which only the first carries them; on raw events a row is one event -#}
+{#- on the rollup a row holds `n` events of one person, day, source, dimensions and event, and their first and
+    last moment; on raw events a row is one event at its moment -#}
 {%- set counted = "CAST(COALESCE(SUM(n), 0) AS BIGINT)" if rollup else "COUNT(*)" -%}
+{%- set first, last = ("first_at", "last_at") if rollup else ("occurred_at", "occurred_at") -%}
 WITH in_range AS (
-  SELECT event_name, user_id, occurred_at{% if rollup %}, n{% endif %}
+  SELECT event_name, user_id, {% if rollup %}n, first_at, last_at{% else %}occurred_at{% endif %}
   FROM events
   WHERE occurred_at >= :start AND occurred_at < :end
 )
 SELECT 0 AS is_total, event_name, {{ counted }} AS occurrences, COUNT(DISTINCT user_id) AS people,
-       MIN(occurred_at) AS first_seen, MAX(occurred_at) AS last_seen
+       MIN({{ first }}) AS first_seen, MAX({{ last }}) AS last_seen
 FROM in_range
 GROUP BY event_name
 UNION ALL
-SELECT 1, CAST(NULL AS VARCHAR), {{ counted }}, COUNT(DISTINCT user_id), MIN(occurred_at), MAX(occurred_at)
+SELECT 1, CAST(NULL AS VARCHAR), {{ counted }}, COUNT(DISTINCT user_id), MIN({{ first }}), MAX({{ last }})
 FROM in_range
 ORDER BY 1, 3 DESC, 2
