@@ -41,9 +41,11 @@ from .tables import has_table
 
 log = logging.getLogger("playbot.rollup")
 
-# rows one query of a build may return (the warehouse's memory budget still applies): a chunk of days
-# past it is refused with the fix (fewer rollup.chunk_days)
-BUILD_ROW_CAP = 5_000_000
+# rows one query of a build may return: its rows are written into the file a batch at a time as they arrive
+# (INSERT_BATCH; the warehouse's memory budget bounds each batch), so the cap only stops a runaway read; a
+# chunk of days past it is read again in fewer days, down to one, then refused with the fix
+BUILD_ROW_CAP = 20_000_000
+INSERT_BATCH = 200_000
 
 
 class RollupError(PlaybotError):
@@ -187,7 +189,8 @@ def _read_pieces(con, given: BuildInput, start: date) -> int:
 
 def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple[str, str]], start: date,
                people: bool = False, widen: tuple[timedelta, timedelta] = (timedelta(0), timedelta(0))) -> int:
-    """Days [start, as_of] in chunks of `rollup.chunk_days`, each one query on the warehouse; rows added.
+    """Days [start, as_of] in chunks of `rollup.chunk_days`, each one query on the warehouse whose rows are
+    written into `table` as they arrive (every table read this way has a `day`); rows added.
     `people`: the query also reads the users relation (its binds: the moment of the data, the activation event).
     `widen`: the events are read that much before and after each chunk (:_chunk_lo, :_chunk_hi: the chunk)."""
     config, warehouse = given.config, given.warehouse
@@ -206,17 +209,23 @@ def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple
                  # as rendering/render.py bounds received_at (Segment's sort key on Redshift)
                  "_recv_lo": ts_lo - timedelta(hours=1),
                  "_recv_hi": ts_hi + timedelta(hours=config.segment.late_arrival_hours)}
+        inserted = [0]
+
+        def write(batch: list[tuple], inserted: list[int] = inserted) -> None:  # into the file as it arrives
+            inserted[0] += _insert(con, table, columns, batch)
+
         try:
-            result = warehouse.run(sql, _used(sql, {**binds, **extra, **_common_binds(config)}), row_cap=BUILD_ROW_CAP)
-        except QueryTooBig as exc:  # the warehouse's memory budget: fewer days per read, down to one
+            warehouse.stream(sql, _used(sql, {**binds, **extra, **_common_binds(config)}), write, row_cap=BUILD_ROW_CAP,
+                             batch_rows=INSERT_BATCH)
+        except QueryTooBig as exc:  # past the row cap: fewer days per read, down to one
+            con.execute(f"DELETE FROM {table} WHERE day >= ? AND day < ?", [chunk["_chunk_lo"], chunk["_chunk_hi"]])
             if span > 1:
                 span = max(1, span // 2)
-                log.info("rollup: %s to %s is over the memory budget; reading %d days at a time", day, upto, span)
+                log.info("rollup: %s to %s is over the row cap; reading %d days at a time", day, upto, span)
                 continue
             raise RollupError(f"{exc.message} (reading {day} to {upto} for the rollup)",
                               f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml.") from None
-        _check_cap(result, config)
-        added += _insert(con, table, columns, result.rows)
+        added += inserted[0]
         day = upto
     return added
 
@@ -300,8 +309,11 @@ def _insert(con, table: str, columns: list[tuple[str, str]], rows: list[tuple]) 
     converting to numpy's own types costs more than DuckDB reading the Python values)."""
     if not rows:
         return 0
-    chunk = {name: np.array(_plain(kind, list(column)), dtype=object)
-             for (name, kind), column in zip(columns, zip(*rows))}
+    grid = np.array(rows, dtype=object)  # (rows, columns) in one pass: faster than transposing the tuples in Python
+    if grid.shape != (len(rows), len(columns)):
+        raise RollupError(f"A read for {table} gave rows of {grid.shape[1:] or 'uneven'} columns, not {len(columns)}.")
+    chunk = {name: np.ascontiguousarray(_plain(kind, grid[:, j]), dtype=object)
+             for j, (name, kind) in enumerate(columns)}
     con.register("rollup_chunk", chunk)
     try:
         cols = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns)
@@ -311,7 +323,7 @@ def _insert(con, table: str, columns: list[tuple[str, str]], rows: list[tuple]) 
     return len(rows)
 
 
-def _plain(kind: str, column: list) -> list:
+def _plain(kind: str, column) -> Any:
     """Values as DuckDB reads them: naive datetimes (drivers may give aware ones or strings), text as str;
     a column whose first value already is one is left as it is (the driver gives every row the same type)."""
     first = next((v for v in column if v is not None), None)

@@ -20,7 +20,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +141,49 @@ class Warehouse:
             return dataclasses.replace(result, cached=True, elapsed_ms=0.0)
         return result
 
+    def stream(self, sql: str, params: dict[str, Any] | None, consume: Callable[[list[tuple]], None], *,
+               row_cap: int, batch_rows: int = 100_000, timeout: float | None = None) -> int:
+        """Run one read-only query (this warehouse's dialect) and hand its rows to `consume` a batch of up to
+        `batch_rows` at a time, as they arrive: what the bot holds is one batch, whatever the result's size (the
+        rollup's build writes each into its file). The same checks, timeout and cancellation as `run`; the
+        memory budget bounds each batch (smaller batches when rows are wide). Past `row_cap` rows, QueryTooBig.
+        Returns the rows read. A dropped connection is retried only before the first batch was handed on (never
+        a row twice)."""
+        params = dict(params or {})
+        try:
+            check_read_only(sql, self.dialect)
+        except SQLRefused as exc:
+            raise _refused(exc) from None
+        timeout = timeout or self.config.timeout_seconds
+        handed = [0]
+
+        def hand(batch: list[tuple]) -> None:
+            handed[0] += len(batch)
+            if handed[0] > row_cap:
+                raise QueryTooBig(f"The query returned more than {row_cap:,} rows.", "Read fewer days at a time.")
+            consume(batch)
+
+        if not self._semaphore.acquire(timeout=timeout):
+            raise QueryTimeout(f"The {self.name} warehouse is busy ({self.config.max_concurrent_queries} queries running).",
+                               "Try again in a minute.")
+        started = time.perf_counter()
+        try:
+            try:
+                self._execute(sql, params, row_cap, timeout, consume=(hand, batch_rows))
+            except _Dropped as dropped:
+                if handed[0]:
+                    raise self._classify(dropped.error, timeout) from None
+                log.warning("connection dropped warehouse=%s; retrying once: %s", self.name, dropped.first_line)
+                try:
+                    self._execute(sql, params, row_cap, timeout, consume=(hand, batch_rows))
+                except _Dropped as again:
+                    raise self._classify(again.error, timeout) from None
+        finally:
+            self._semaphore.release()
+        log.info("query warehouse=%s rows=%d ms=%.1f streamed", self.name, handed[0],
+                 (time.perf_counter() - started) * 1000)
+        return handed[0]
+
     def _run_now(self, sql: str, params: dict[str, Any], cap: int, timeout: float,
                  repeats: tuple[RepeatedRows, ...] = ()) -> Result:
         started = time.perf_counter()
@@ -166,10 +209,11 @@ class Warehouse:
                       elapsed_ms=elapsed, truncated=truncated)
 
     def _execute(self, sql: str, params: dict[str, Any], cap: int, timeout: float,
-                 repeats: tuple[RepeatedRows, ...] = ()):
+                 repeats: tuple[RepeatedRows, ...] = (), consume: tuple[Callable, int] | None = None):
         """One attempt, from checkout to the last row, under one deadline. PostgreSQL and Redshift cancel
         on the server through statement_timeout; the deadline (a few seconds later) frees a call whose
-        network went silent. DuckDB has no statement timeout: its deadline is the timeout."""
+        network went silent. DuckDB has no statement timeout: its deadline is the timeout. `consume`:
+        (hand, batch rows): the rows go to hand() a batch at a time instead of being returned."""
         with self._count_lock:
             self.executions += 1
         deadline = Deadline(timeout + self.kind.cancel_grace_seconds, self.kind.abort, self.name)
@@ -181,7 +225,10 @@ class Warehouse:
                 with self._statement(conn.connection.dbapi_connection):
                     result = conn.execute(sa.text(capped), params)
                     columns = list(result.keys())
-                    rows, truncated = self._fetch(result, cap)
+                    if consume is not None:
+                        rows, truncated = self._hand_on(result, *consume), False
+                    else:
+                        rows, truncated = self._fetch(result, cap)
                     result.close()
                 conn.rollback()
                 return columns, rows, truncated
@@ -248,6 +295,23 @@ class Warehouse:
                                   "raise memory_budget_mb.")
             rows.extend(batch)
         return rows[:cap], len(rows) > cap
+
+    def _hand_on(self, result: sa.CursorResult, hand: Callable[[list[tuple]], None], batch_rows: int) -> list:
+        """Every row, to hand() in batches of up to batch_rows, each handed on before it holds half the memory
+        budget (so a batch and its copy on the way into the consumer stay within it)."""
+        half = self.config.memory_budget_mb * 1024 * 1024 // 2
+        batch: list[tuple] = []
+        held = 0
+        while True:
+            rows = [tuple(r) for r in result.fetchmany(FETCH_BATCH)]
+            if rows:
+                batch.extend(rows)
+                held += _approx_bytes(rows)
+            if batch and (not rows or len(batch) >= batch_rows or held >= half):
+                hand(batch)
+                batch, held = [], 0
+            if not rows:
+                return []
 
     def _past_deadline(self, timeout: float) -> WarehouseError:
         if not self.kind.cancel_grace_seconds:  # the deadline is the engine's timeout (DuckDB)

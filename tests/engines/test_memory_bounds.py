@@ -82,3 +82,51 @@ def test_the_cap_is_applied_by_the_warehouse(pg_url):
         assert len(top.rows) == 5 and not top.truncated and sent[-1].endswith("LIMIT 5")
     finally:
         warehouse.close()
+
+
+STREAM_GROWTH = textwrap.dedent("""
+    import resource, sys
+    from config import WarehouseConfig
+    from warehouse import Warehouse
+    warehouse = Warehouse(WarehouseConfig("segment", sys.argv[1], memory_budget_mb=64))
+    warehouse.run("SELECT 1")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seen = {"rows": 0, "batches": 0, "sum": 0, "largest": 0}
+    def consume(batch):
+        seen["rows"] += len(batch); seen["batches"] += 1; seen["sum"] += sum(r[0] for r in batch)
+        seen["largest"] = max(seen["largest"], len(batch))
+    got = warehouse.stream("SELECT g, repeat('x', 40) AS pad FROM generate_series(1, 3000000) AS g", {}, consume,
+                           row_cap=5_000_000, batch_rows=100_000)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    print(got, seen["rows"], seen["batches"], seen["sum"], seen["largest"], grown)
+""")
+
+
+@pytest.mark.parametrize("engine", ["postgres", "duckdb"])
+def test_a_streamed_3m_row_result_is_handed_on_in_batches_and_never_held_whole(pg_url, tmp_path, engine):
+    """What the rollup's build reads (rollup/build.py): every row reaches the consumer, in batches of at most
+    batch_rows, and the process holds about one batch (3M rows held whole would grow it by several hundred MB)."""
+    if engine == "duckdb":  # the bot opens DuckDB warehouses read-only: the file must exist
+        import duckdb
+        duckdb.connect(str(tmp_path / "stream.duckdb")).close()
+    url = (pg_url.replace("postgresql://", "postgresql+psycopg://") if engine == "postgres"
+           else f"duckdb:///{tmp_path / 'stream.duckdb'}")
+    done = subprocess.run([sys.executable, "-c", STREAM_GROWTH, url], cwd=ROOT, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    got, rows, batches, total, largest, grown_kb = (int(x) for x in done.stdout.split()[-6:])  # after a progress bar
+    assert got == rows == 3_000_000 and total == 3_000_000 * 3_000_001 // 2
+    assert batches >= 30 and largest <= 100_000
+    assert grown_kb < 150_000, f"the process grew {grown_kb / 1024:.0f} MB"
+
+
+def test_a_stream_past_its_row_cap_or_writing_is_refused(pg_url):
+    warehouse = Warehouse(WarehouseConfig("segment", pg_url.replace("postgresql://", "postgresql+psycopg://")))
+    try:
+        with pytest.raises(QueryTooBig, match="more than 1,000 rows"):
+            warehouse.stream("SELECT g FROM generate_series(1, 5000) AS g", {}, lambda batch: None, row_cap=1000,
+                             batch_rows=300)
+        with pytest.raises(Exception, match="(?i)read-only|refused|only"):
+            warehouse.stream("DELETE FROM pg_class", {}, lambda batch: None, row_cap=10)
+    finally:
+        warehouse.close()

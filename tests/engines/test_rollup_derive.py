@@ -115,14 +115,23 @@ def _build_file(config, folder):
         answerer.segment.close()
 
 
-def test_a_build_over_the_memory_budget_reads_fewer_days_at_a_time_and_holds_the_same_rows(pg_url, tmp_path):
-    """A PostgreSQL warehouse whose 1 MB memory budget a read of rollup.chunk_days (14) overflows: the build
-    halves the days per read until the rows fit, and its file holds exactly the rows of a build within budget."""
+def test_a_build_over_the_memory_budget_writes_smaller_batches_and_holds_the_same_rows(pg_url, tmp_path, monkeypatch):
+    """A PostgreSQL warehouse whose 1 MB memory budget a read of rollup.chunk_days (14) overflows: each read's
+    rows are written into the file in batches within the budget as they arrive (more batches than reads), and
+    the file holds exactly the rows of a build whose reads each fit in one batch."""
+    import rollup.build as build
+
     config = make_config(_url("postgres", "messenger", None, pg_url), DATASETS["messenger"])
+    batches: list[int] = []
+    real = build._insert
+    monkeypatch.setattr(build, "_insert", lambda con, table, columns, rows: batches.append(len(rows)) or real(
+        con, table, columns, rows))
     want_path = _build_file(config, tmp_path / "whole")
+    whole = len(batches)
     small = dataclasses.replace(config.warehouses["segment"], memory_budget_mb=1)
     got_path = _build_file(dataclasses.replace(config, warehouses={**config.warehouses, "segment": small}),
                            tmp_path / "small")
+    assert len(batches) - whole > whole and max(batches[whole:]) < max(batches[:whole])
     with duckdb.connect(str(got_path), read_only=True) as got, duckdb.connect(str(want_path), read_only=True) as want:
         tables = [t for (t,) in want.execute("SELECT table_name FROM information_schema.tables").fetchall()]
         assert "rollup_activity" in tables and "rollup_sessions" in tables
