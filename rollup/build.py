@@ -30,7 +30,7 @@ from segment.rollup import (
     people_build_sql,
     people_columns,
 )
-from warehouse import QueryTooBig, Warehouse
+from warehouse import QueryTimeout, QueryTooBig, Warehouse
 
 from .derive import Reread, derive_tables
 from .early import EARLY_COLUMNS, EARLY_TABLE, early_build_sql, forget_early
@@ -217,14 +217,15 @@ def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple
         try:
             warehouse.stream(sql, _used(sql, {**binds, **extra, **_common_binds(config)}), write, row_cap=BUILD_ROW_CAP,
                              batch_rows=INSERT_BATCH)
-        except QueryTooBig as exc:  # past the row cap: fewer days per read, down to one
+        except (QueryTooBig, QueryTimeout) as exc:  # past the row cap or the timeout: fewer days per read, down to one
             con.execute(f"DELETE FROM {table} WHERE day >= ? AND day < ?", [chunk["_chunk_lo"], chunk["_chunk_hi"]])
             if span > 1:
                 span = max(1, span // 2)
-                log.info("rollup: %s to %s is over the row cap; reading %d days at a time", day, upto, span)
+                log.info("rollup: %s to %s: %s; reading %d days at a time", day, upto, exc.message, span)
                 continue
             raise RollupError(f"{exc.message} (reading {day} to {upto} for the rollup)",
-                              f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml.") from None
+                              f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml, or raise "
+                              f"the warehouse's timeout_seconds.") from None
         added += inserted[0]
         day = upto
     return added

@@ -137,3 +137,34 @@ def test_a_build_over_the_memory_budget_writes_smaller_batches_and_holds_the_sam
         assert "rollup_activity" in tables and "rollup_sessions" in tables
         for table in tables:
             assert _rows(got, table) == _rows(want, table), table
+
+
+def test_a_read_cut_by_the_timeout_after_some_rows_is_read_again_in_fewer_days_and_holds_the_same_rows(
+        pg_url, tmp_path, monkeypatch):
+    """A read of more than 3 days that the warehouse's timeout cuts after its first batch was already written:
+    that chunk's rows are deleted and it is read again in half the days, down to what fits; the file holds
+    exactly the rows of a build that was never cut (no row twice, none lost)."""
+    from warehouse import QueryTimeout
+
+    config = make_config(_url("postgres", "messenger", None, pg_url), DATASETS["messenger"])
+    want_path = _build_file(config, tmp_path / "whole")
+    real, cut = Warehouse.stream, []
+
+    def slow_for_long_reads(self, sql, params, consume, **kwargs):
+        span = params.get("_chunk_hi") and params["_chunk_hi"] - params["_chunk_lo"]
+        if span and span > timedelta(days=3):
+            def first_batch_then_timeout(batch):
+                consume(batch)
+                cut.append(span)
+                raise QueryTimeout("The query took longer than 60 s and was cancelled on the segment warehouse.")
+            return real(self, sql, params, first_batch_then_timeout, **{**kwargs, "batch_rows": 50})
+        return real(self, sql, params, consume, **kwargs)
+
+    monkeypatch.setattr(Warehouse, "stream", slow_for_long_reads)
+    got_path = _build_file(config, tmp_path / "cut")
+    assert cut  # some reads were cut after writing rows
+    with duckdb.connect(str(got_path), read_only=True) as got, duckdb.connect(str(want_path), read_only=True) as want:
+        tables = [t for (t,) in want.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        assert "rollup_session_pieces" in tables
+        for table in tables:
+            assert _rows(got, table) == _rows(want, table), table
