@@ -122,10 +122,7 @@ class Warehouse:
         `refresh` skips the stored result and stores the new one. `repeats`: the rows of long VALUES
         lists the text carries two of (warehouse/rows.py), written in after every check."""
         params = dict(params or {})
-        try:
-            check_read_only(sql, self.dialect)
-        except SQLRefused as exc:
-            raise _refused(exc) from None
+        self._check(sql)
         cap = row_cap or self.config.row_cap
         timeout = timeout or self.config.timeout_seconds
         if not cache:
@@ -150,10 +147,7 @@ class Warehouse:
         Returns the rows read. A dropped connection is retried only before the first batch was handed on (never
         a row twice)."""
         params = dict(params or {})
-        try:
-            check_read_only(sql, self.dialect)
-        except SQLRefused as exc:
-            raise _refused(exc) from None
+        self._check(sql)
         timeout = timeout or self.config.timeout_seconds
         handed = [0]
 
@@ -163,46 +157,43 @@ class Warehouse:
                 raise QueryTooBig(f"The query returned more than {row_cap:,} rows.", "Read fewer days at a time.")
             consume(batch)
 
-        if not self._semaphore.acquire(timeout=timeout):
-            raise QueryTimeout(f"The {self.name} warehouse is busy ({self.config.max_concurrent_queries} queries running).",
-                               "Try again in a minute.")
         started = time.perf_counter()
-        try:
-            try:
-                self._execute(sql, params, row_cap, timeout, consume=(hand, batch_rows))
-            except _Dropped as dropped:
-                if handed[0]:
-                    raise self._classify(dropped.error, timeout) from None
-                log.warning("connection dropped warehouse=%s; retrying once: %s", self.name, dropped.first_line)
-                try:
-                    self._execute(sql, params, row_cap, timeout, consume=(hand, batch_rows))
-                except _Dropped as again:
-                    raise self._classify(again.error, timeout) from None
-        finally:
-            self._semaphore.release()
+        self._in_slot(timeout, lambda: self._execute(sql, params, row_cap, timeout, consume=(hand, batch_rows)),
+                      may_retry=lambda: not handed[0])
         log.info("query warehouse=%s rows=%d ms=%.1f streamed", self.name, handed[0],
                  (time.perf_counter() - started) * 1000)
         return handed[0]
 
-    def _run_now(self, sql: str, params: dict[str, Any], cap: int, timeout: float,
-                 repeats: tuple[RepeatedRows, ...] = ()) -> Result:
-        started = time.perf_counter()
+    def _check(self, sql: str) -> None:
+        try:
+            check_read_only(sql, self.dialect)
+        except SQLRefused as exc:
+            raise _refused(exc) from None
+
+    def _in_slot(self, timeout: float, attempt: Callable[[], Any], may_retry: Callable[[], bool] = lambda: True) -> Any:
+        """attempt() under the concurrency semaphore; when the connection died under it (warehouse restart, idle
+        kill, failover: the pool has discarded it) and may_retry() allows, once more on a fresh connection."""
         if not self._semaphore.acquire(timeout=timeout):
             raise QueryTimeout(f"The {self.name} warehouse is busy ({self.config.max_concurrent_queries} queries running).",
                                "Try again in a minute.")
         try:
             try:
-                columns, rows, truncated = self._execute(sql, params, cap, timeout, repeats)
+                return attempt()
             except _Dropped as dropped:
-                # the connection died under the query (warehouse restart, idle kill, failover):
-                # the pool has discarded it; one retry on a fresh connection
+                if not may_retry():
+                    raise self._classify(dropped.error, timeout) from None
                 log.warning("connection dropped warehouse=%s; retrying once: %s", self.name, dropped.first_line)
                 try:
-                    columns, rows, truncated = self._execute(sql, params, cap, timeout, repeats)
+                    return attempt()
                 except _Dropped as again:
                     raise self._classify(again.error, timeout) from None
         finally:
             self._semaphore.release()
+
+    def _run_now(self, sql: str, params: dict[str, Any], cap: int, timeout: float,
+                 repeats: tuple[RepeatedRows, ...] = ()) -> Result:
+        started = time.perf_counter()
+        columns, rows, truncated = self._in_slot(timeout, lambda: self._execute(sql, params, cap, timeout, repeats))
         elapsed = (time.perf_counter() - started) * 1000
         log.info("query warehouse=%s rows=%d ms=%.1f truncated=%s", self.name, len(rows), elapsed, truncated)
         return Result(columns=columns, rows=rows, sql=sql, params=params, warehouse=self.name,
