@@ -11,6 +11,7 @@ import logging
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,6 +35,8 @@ from warehouse import QueryTimeout, QueryTooBig, Warehouse
 
 from .derive import Reread, derive_tables
 from .early import EARLY_COLUMNS, EARLY_TABLE, early_build_sql, forget_early
+from .paths import PATHS_TABLE, READ_AROUND, STAGING_COLUMNS, STAGING_TABLE, derive_chunk, stream_build_sql
+from .paths import create_tables as create_path_tables
 from .pieces import PIECE_COLUMNS, PIECES_TABLE, pieces_build_sql
 from .sessions import READ_AFTER, READ_BEFORE, SESSION_COLUMNS, SESSIONS_TABLE, sessions_build_sql
 from .store import RollupMeta, RollupStore
@@ -129,17 +132,20 @@ def _fill(con, given: BuildInput, previous: RollupMeta | None, first_day: date, 
     # the re-read days: their first steps may run into them
     reread = Reread(activity=midnight, early=midnight if has_table(con, EARLY_TABLE) else first,
                     sessions=max(midnight - timedelta(days=1), first) if has_table(con, SESSIONS_TABLE) else first,
-                    pieces=midnight if has_table(con, PIECES_TABLE) else first)
+                    pieces=midnight if has_table(con, PIECES_TABLE) else first,
+                    paths=max(midnight - timedelta(days=1), first) if has_table(con, PATHS_TABLE) else first)
     _create_tables(con, dims)
     kept = previous.activity_rows if previous is not None else 0
     kept -= con.execute(f"DELETE FROM {ACTIVITY_TABLE} WHERE day >= ?", [reread.activity]).fetchone()[0]
     forget_early(con, reread.early)
     con.execute(f"DELETE FROM {SESSIONS_TABLE} WHERE day >= ?", [reread.sessions])
     con.execute(f"DELETE FROM {PIECES_TABLE} WHERE day >= ?", [reread.pieces])
+    con.execute(f"DELETE FROM {PATHS_TABLE} WHERE day >= ?", [reread.paths])
     added = _read_activity(con, given, dims, start)
     _read_early(con, given, reread.early.date())
     _read_sessions(con, given, reread.sessions.date())
     _read_pieces(con, given, reread.pieces.date())
+    _read_paths(con, given, reread.paths.date())
     people = _read_people(con, given, dims)
     synced = _sync_lookups(con, given, previous.lookups if previous is not None else {})
     tables = derive_tables(con, reread, first=previous is None)
@@ -156,6 +162,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection, dims: tuple[str, ...]) -> Non
                            (PIECES_TABLE, PIECE_COLUMNS)):
         cols = ", ".join(f"{name} {kind}" for name, kind in columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+    create_path_tables(con)
 
 
 def _read_activity(con, given: BuildInput, dims: tuple[str, ...], start: date) -> int:
@@ -187,12 +194,23 @@ def _read_pieces(con, given: BuildInput, start: date) -> int:
     return _read_days(con, given, sql, PIECES_TABLE, PIECE_COLUMNS, start)
 
 
+def _read_paths(con, given: BuildInput, start: date) -> int:
+    """The paths rows (rollup/paths.py) of the same days: each chunk's events, READ_AROUND either side, staged,
+    and the chunk's rows with their neighbours worked out from them."""
+    config, warehouse = given.config, given.warehouse
+    sql = stream_build_sql(config.segment, given.catalog, warehouse.quote, config.timezone)
+    return _read_days(con, given, sql, STAGING_TABLE, STAGING_COLUMNS, start, widen=(READ_AROUND, READ_AROUND),
+                      each_chunk=lambda lo, hi: derive_chunk(con, lo, hi))
+
+
 def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple[str, str]], start: date,
-               people: bool = False, widen: tuple[timedelta, timedelta] = (timedelta(0), timedelta(0))) -> int:
+               people: bool = False, widen: tuple[timedelta, timedelta] = (timedelta(0), timedelta(0)),
+               each_chunk: Callable[[datetime, datetime], None] | None = None) -> int:
     """Days [start, as_of] in chunks of `rollup.chunk_days`, each one query on the warehouse whose rows are
     written into `table` as they arrive (every table read this way has a `day`); rows added.
     `people`: the query also reads the users relation (its binds: the moment of the data, the activation event).
-    `widen`: the events are read that much before and after each chunk (:_chunk_lo, :_chunk_hi: the chunk)."""
+    `widen`: the events are read that much before and after each chunk (:_chunk_lo, :_chunk_hi: the chunk).
+    `each_chunk`: `table` stages each chunk's rows (no `day`), handed on with the chunk's bounds once read."""
     config, warehouse = given.config, given.warehouse
     sql = warehouse.translate(sql)
     extra = _people_binds(given) if people else {}
@@ -218,7 +236,10 @@ def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple
             warehouse.stream(sql, _used(sql, {**binds, **extra, **_common_binds(config)}), write, row_cap=BUILD_ROW_CAP,
                              batch_rows=INSERT_BATCH)
         except (QueryTooBig, QueryTimeout) as exc:  # past the row cap or the timeout: fewer days per read, down to one
-            con.execute(f"DELETE FROM {table} WHERE day >= ? AND day < ?", [chunk["_chunk_lo"], chunk["_chunk_hi"]])
+            if each_chunk is not None:
+                con.execute(f"DELETE FROM {table}")
+            else:
+                con.execute(f"DELETE FROM {table} WHERE day >= ? AND day < ?", [chunk["_chunk_lo"], chunk["_chunk_hi"]])
             if span > 1:
                 span = max(1, span // 2)
                 log.info("rollup: %s to %s: %s; reading %d days at a time", day, upto, exc.message, span)
@@ -226,6 +247,8 @@ def _read_days(con, given: BuildInput, sql: str, table: str, columns: list[tuple
             raise RollupError(f"{exc.message} (reading {day} to {upto} for the rollup)",
                               f"Lower rollup.chunk_days (now {config.rollup.chunk_days}) in playbot.yaml, or raise "
                               f"the warehouse's timeout_seconds.") from None
+        if each_chunk is not None:
+            each_chunk(chunk["_chunk_lo"], chunk["_chunk_hi"])
         added += inserted[0]
         day = upto
     return added

@@ -4,6 +4,8 @@ from the days it re-read, each table as far as its definition allows:
 
   rollup_days, rollup_event_days, rollup_sessions_<gap>, rollup_session_pieces_<gap>   rows of one day (or one
       session start) each: the rows from the re-read day on are deleted and derived again from the re-read rows.
+  rollup_paths_<gap> (rollup/paths.py)   views of the paths rows (read from the warehouse, each chunk's
+      neighbours worked out in the file as it is read), one gap's counts each.
   rollup_returns, rollup_last_seen (rollup/returns.py)    a person's periods since signup: the re-read days'
       people, and whoever's signup moment changed, worked out again.
   rollup_early_people, rollup_early_counts (rollup/early.py)   one row per person (and event) over their first
@@ -24,13 +26,15 @@ from segment.rollup import DAYS_SELECT, DAYS_TABLE
 from segment.rollup_event_days import EVENT_DAYS_SELECT, EVENT_DAYS_TABLE
 
 from .early import EARLY_TABLES, derive_early
+from .paths import PATH_TABLES, create_views
 from .pieces import PIECE_TABLES, derive_pieces
 from .returns import LAST_SEEN_TABLE, RETURNS_TABLE, build_returns
 from .sessions import SESSION_TABLES, derive_sessions
 from .tables import by_day
 
 # every derived table a build makes, as recorded in its meta (besides the activity, people and person-day rows)
-DERIVED_TABLES = (EVENT_DAYS_TABLE, RETURNS_TABLE, LAST_SEEN_TABLE, *EARLY_TABLES, *SESSION_TABLES, *PIECE_TABLES)
+DERIVED_TABLES = (EVENT_DAYS_TABLE, RETURNS_TABLE, LAST_SEEN_TABLE, *EARLY_TABLES, *SESSION_TABLES, *PIECE_TABLES,
+                  *PATH_TABLES)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Reread:
     early: datetime  # rollup_early
     sessions: datetime  # rollup_sessions
     pieces: datetime  # rollup_session_pieces
+    paths: datetime  # rollup_paths
 
 
 def derive_tables(con, reread: Reread, first: bool) -> list[str]:
@@ -52,4 +57,5 @@ def derive_tables(con, reread: Reread, first: bool) -> list[str]:
     derive_early(con, None if first else reread.early)
     derive_sessions(con, reread.sessions)
     derive_pieces(con, reread.pieces)
+    create_views(con)
     return list(DERIVED_TABLES)

@@ -11,6 +11,9 @@ description: >
 presenter: user_path
 chart: paths
 lookback_days: 1
+# at the session gaps the activity rollup keeps (10 and 30 minutes) every event's neighbours are read from its
+# paths table (rollup/paths.py); another gap, or a filter, reads raw events
+rollup: {tables: ["rollup_paths_{session_gap_minutes}", "rollup_path_names"]}
 params:
   event: {type: event, required: true, help: "the target event, e.g. Message Sent"}
   start: {type: date, help: first day of the range (inclusive)}
@@ -39,6 +42,36 @@ examples:
   - paths before checkout started steps=2
   - what do people do after signing up
 */
+{%- if rollup %}
+{#- the activity rollup's paths rows: each event with the events just before and after it (integer codes) and
+    how many of them lie within its session at this gap; after it, an answer whose range ends at the next
+    midnight (or at the moment of the data) reads none past that, as raw events read none. The codes are
+    grouped and only the paths shown are named -#}
+WITH coded AS (
+  SELECT person AS user_id{% for k in range(1, steps + 1) %},
+         {% if direction == 'after' -%}
+         CASE WHEN after_steps >= {{ k }} AND (day + INTERVAL '1 day' < :_hi OR after_in_day >= {{ k }})
+              THEN after_{{ k }} END AS step_{{ k }}
+         {%- else -%}
+         CASE WHEN before_steps >= {{ steps - k + 1 }} THEN before_{{ steps - k + 1 }} END AS step_{{ k }}
+         {%- endif %}{% endfor %}
+  FROM rollup_paths_{{ session_gap_minutes }}
+  WHERE event = (SELECT code FROM rollup_path_names WHERE event_name = :event) AND day >= :start AND day < :end
+),
+coded_paths AS (
+  SELECT {% for k in range(1, steps + 1) %}step_{{ k }}, {% endfor %}COUNT(*) AS occurrences, COUNT(DISTINCT user_id) AS users
+  FROM coded
+  GROUP BY {% for k in range(1, steps + 1) %}{{ ', ' if k > 1 }}step_{{ k }}{% endfor %}
+),
+paths AS (
+  SELECT {% for k in range(1, steps + 1) %}n{{ k }}.event_name AS step_{{ k }}, {% endfor %}p.occurrences, p.users
+  FROM coded_paths p{% for k in range(1, steps + 1) %}
+  LEFT JOIN rollup_path_names n{{ k }} ON n{{ k }}.code = p.step_{{ k }}{% endfor %}
+),
+preceded AS (
+  SELECT user_id FROM coded
+),
+{%- else %}
 {#- one window pass over each person's events (one sort): each event sees the `steps` events before (or after)
     it and their moments; the k-th is a step of its path when no gap between it and the event is longer than
     the session gap, so the steps are those session_events would give within the event's session -#}
@@ -52,18 +85,21 @@ WITH neighbours AS (
   FROM events
   WHERE counts_as_activity
 ),
-preceded AS (
+stepped AS (
   SELECT user_id, event_name, at_0 AS occurred_at{% for k in range(steps, 0, -1) %},
          CASE WHEN {% for j in range(1, k + 1) %}{{ ' AND ' if j > 1 }}{% if direction == 'after' %}at_{{ j }} <= at_{{ j - 1 }} + {{ within }}{% else %}at_{{ j - 1 }} <= at_{{ j }} + {{ within }}{% endif %}{% endfor %}
               THEN name_{{ k }} END AS step_{{ steps - k + 1 if direction != 'after' else k }}{% endfor %}
   FROM neighbours
 ),
+preceded AS (
+  SELECT * FROM stepped WHERE event_name = :event AND occurred_at >= :start AND occurred_at < :end
+),
 paths AS (
   SELECT {% for k in range(1, steps + 1) %}step_{{ k }}, {% endfor %}COUNT(*) AS occurrences, COUNT(DISTINCT user_id) AS users
   FROM preceded
-  WHERE event_name = :event AND occurred_at >= :start AND occurred_at < :end
   GROUP BY {% for k in range(1, steps + 1) %}{{ ', ' if k > 1 }}step_{{ k }}{% endfor %}
 ),
+{%- endif %}
 ranked AS (
   SELECT p.*, RANK() OVER (ORDER BY occurrences DESC) AS path_rank FROM paths p
 )
@@ -73,5 +109,4 @@ WHERE path_rank <= :top
 UNION ALL
 SELECT 1{% for k in range(1, steps + 1) %}, CAST(NULL AS VARCHAR){% endfor %}, COUNT(*), COUNT(DISTINCT user_id)
 FROM preceded
-WHERE event_name = :event AND occurred_at >= :start AND occurred_at < :end
 ORDER BY 1, {{ steps + 2 }} DESC

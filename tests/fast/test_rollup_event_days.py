@@ -71,6 +71,7 @@ def test_a_build_with_the_older_two_records_of_derived_tables_is_read_as_before(
 
     from rollup.derive import DERIVED_TABLES
     from rollup.early import EARLY_TABLES
+    from rollup.paths import PATH_TABLES
     from rollup.pieces import PIECE_TABLES
     from rollup.returns import RELATIONS
     from rollup.sessions import SESSION_TABLES
@@ -78,8 +79,10 @@ def test_a_build_with_the_older_two_records_of_derived_tables_is_read_as_before(
     old = {"tables": [*EARLY_TABLES, *SESSION_TABLES], "derived": {**dict(RELATIONS), EVENT_DAYS_TABLE: EVENT_DAYS_TABLE}}
     before = _layout_of(tmp_path, old)
     now = _layout_of(tmp_path, {"tables": list(DERIVED_TABLES)})
-    # those builds had no session pieces (rollup/pieces.py): their sessions answers read raw events
-    assert set(before.tables) == set(now.tables) - set(PIECE_TABLES) == set(DERIVED_TABLES) - set(PIECE_TABLES)
+    # those builds had no session pieces (rollup/pieces.py) or paths (rollup/paths.py): their sessions and user
+    # paths answers read raw events
+    newer = set(PIECE_TABLES) | set(PATH_TABLES)
+    assert set(before.tables) == set(now.tables) - newer == set(DERIVED_TABLES) - newer
     assert dataclasses.replace(before, tables=now.tables) == now
     assert now.derived == tuple(sorted(RELATIONS)) and now.event_days == EVENT_DAYS_TABLE
     only_event_days = _layout_of(tmp_path, {"derived": {EVENT_DAYS_TABLE: EVENT_DAYS_TABLE}})  # before the returns
