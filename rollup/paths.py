@@ -65,7 +65,8 @@ WHERE occurred_at >= :_lo AND occurred_at < :_hi AND counts_as_activity"""
 
 def create_tables(con) -> None:
     """The paths and code tables (when the file has none yet) and the staging table of this connection."""
-    for table, columns in ((PATHS_TABLE, PATH_COLUMNS), *(((t, [(k, "VARCHAR"), (c, "INTEGER")]) for t, k, c in CODE_TABLES))):
+    tables = [(PATHS_TABLE, PATH_COLUMNS)] + [(t, [(value, "VARCHAR"), (code, "INTEGER")]) for t, value, code in CODE_TABLES]
+    for table, columns in tables:
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{n} {kind}' for n, kind in columns)})")
     cols = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING_TABLE} ({cols})")

@@ -87,3 +87,14 @@ def test_a_build_with_the_older_two_records_of_derived_tables_is_read_as_before(
     assert now.derived == tuple(sorted(RELATIONS)) and now.event_days == EVENT_DAYS_TABLE
     only_event_days = _layout_of(tmp_path, {"derived": {EVENT_DAYS_TABLE: EVENT_DAYS_TABLE}})  # before the returns
     assert only_event_days.event_days == EVENT_DAYS_TABLE and only_event_days.derived == ()
+
+
+def test_the_paths_table_keeps_as_many_steps_as_user_path_asks_for_at_most():
+    """rollup/paths.py keeps PATH_STEPS neighbours each side and reads READ_AROUND either side of a chunk: the
+    playbook's largest `steps` must fit in them, at the widest gap kept (or its answers would be cut short)."""
+    from playbooks import load_library
+    from rollup.paths import PATH_GAPS, PATH_STEPS, READ_AROUND
+
+    steps = load_library().get("user_path").param("steps")
+    assert steps.maximum == PATH_STEPS
+    assert READ_AROUND.total_seconds() >= PATH_STEPS * max(PATH_GAPS) * 60
