@@ -112,8 +112,8 @@ FROM (
     FROM (
       SELECT p.person, s.occurred_at, c.code AS event, s.event_name AS name
       FROM {STAGING_TABLE} s
-      JOIN {PEOPLE_CODES} p ON p.user_id = s.user_id
-      JOIN {NAME_CODES} c ON c.event_name = s.event_name
+      LEFT JOIN {PEOPLE_CODES} p ON p.user_id = s.user_id
+      LEFT JOIN {NAME_CODES} c ON c.event_name = s.event_name
     ) coded
     WINDOW w AS ({order})
   ) n
@@ -124,11 +124,14 @@ ORDER BY day"""
 
 def _new_codes(con) -> None:
     """Codes for the people and events of the staged rows that have none yet: after the largest so far, in
-    order of the value (a build gives the same codes whatever order its rows came in)."""
+    order of the value (a build gives the same codes whatever order its rows came in). An event without a name
+    (a screen call without one) or a call without any id keeps NULL, as raw events keep it: its row stays, and
+    with it its place among the neighbours."""
     for table, value, code in CODE_TABLES:
         con.execute(f"""INSERT INTO {table}
 SELECT {value}, CAST((SELECT COALESCE(MAX({code}), 0) FROM {table}) + ROW_NUMBER() OVER (ORDER BY {value}) AS INTEGER)
-FROM (SELECT DISTINCT s.{value} FROM {STAGING_TABLE} s ANTI JOIN {table} t ON t.{value} = s.{value}) fresh""")
+FROM (SELECT DISTINCT s.{value} FROM {STAGING_TABLE} s ANTI JOIN {table} t ON t.{value} = s.{value}
+      WHERE s.{value} IS NOT NULL) fresh""")
 
 
 def derive_chunk(con, lo: datetime, hi: datetime) -> None:

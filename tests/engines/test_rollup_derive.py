@@ -171,3 +171,51 @@ def test_a_read_cut_by_the_timeout_after_some_rows_is_read_again_in_fewer_days_a
         assert 3 in cut and len(set(cut)) > 1  # the paths' staged reads were cut too, and others
         for table in tables:
             assert _rows(got, table) == _rows(want, table), table
+
+
+def test_paths_keep_events_without_a_name_or_a_person_in_their_place(tmp_path):
+    """A screen call without a name and a call without any id are events of the raw relation (their name or
+    person NULL): the paths rows keep them, so the neighbours of the events around them are the raw ones. Each
+    row's steps against a Python walk over the same staged events (ties at one moment ordered by name, NULL
+    first), at both gaps."""
+    from rollup import paths
+
+    t0 = datetime(2026, 11, 2, 10, 0)
+    staged = [("u1", t0, "A"), ("u1", t0 + timedelta(minutes=5), None), ("u1", t0 + timedelta(minutes=10), "X"),
+              ("u1", t0 + timedelta(minutes=25), "B"), ("u1", t0 + timedelta(minutes=70), "X"),
+              (None, t0, "A"), (None, t0 + timedelta(minutes=1), "X"),
+              ("u2", t0, "X"), ("u2", t0, "A"), ("u2", t0 + timedelta(minutes=8), None)]
+    con = duckdb.connect(str(tmp_path / "paths.duckdb"))
+    paths.create_tables(con)
+    con.executemany(f"INSERT INTO {paths.STAGING_TABLE} VALUES (?, ?, ?)", staged)
+    paths.derive_chunk(con, datetime(2026, 11, 2), datetime(2026, 11, 3))
+    got = sorted(con.execute(paths.comparable_sql(paths.PATHS_TABLE)).fetchall(), key=repr)
+    con.close()
+
+    def key(e):
+        return (e[1], e[2] is not None, e[2] or "")
+
+    expected = []
+    for person in {e[0] for e in staged}:
+        events = sorted((e for e in staged if e[0] == person), key=key)
+        for i, (_, at, name) in enumerate(events):
+            before, after = events[max(0, i - paths.PATH_STEPS):i][::-1], events[i + 1:i + 1 + paths.PATH_STEPS]
+
+            def within(chain, gap, backwards):
+                n, last = 0, at
+                for _, t, _ in chain:
+                    if (last - t if backwards else t - last) > timedelta(minutes=gap):
+                        break
+                    n, last = n + 1, t
+                return n
+
+            b = {g: within(before, g, True) for g in paths.PATH_GAPS}
+            a = {g: within(after, g, False) for g in paths.PATH_GAPS}
+            widest = max(paths.PATH_GAPS)
+            steps_b = [e[2] if k < b[widest] else None for k, e in enumerate(before)] + [None] * (6 - len(before))
+            steps_a = [e[2] if k < a[widest] else None for k, e in enumerate(after)] + [None] * (6 - len(after))
+            in_day = sum(1 for _, t, _ in after if t < datetime(2026, 11, 3))
+            expected.append((datetime(2026, 11, 2), person, name, *steps_b, *steps_a,
+                             *(b[g] for g in paths.PATH_GAPS), *(a[g] for g in paths.PATH_GAPS), in_day))
+    assert got == sorted(expected, key=repr)
+    assert len(got) == len(staged)
