@@ -201,7 +201,7 @@ def test_paths_keep_events_without_a_name_or_a_person_in_their_place(tmp_path):
         for i, (_, at, name) in enumerate(events):
             before, after = events[max(0, i - paths.PATH_STEPS):i][::-1], events[i + 1:i + 1 + paths.PATH_STEPS]
 
-            def within(chain, gap, backwards):
+            def within(chain, gap, backwards, at=at):
                 n, last = 0, at
                 for _, t, _ in chain:
                     if (last - t if backwards else t - last) > timedelta(minutes=gap):
