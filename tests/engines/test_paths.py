@@ -114,17 +114,17 @@ def path_rows(answer: Answer, steps: int):
 def test_user_path_matches_oracle(answerers, oracles, engine, dataset, question, target, steps, gap, top, after):
     target = DATASETS[dataset].event(target)
     answer = ask(answerers, engine, dataset, question)
-    p = answer.request.params
-    assert answer.playbook.id == "user_path" and p["event"] == target
-    assert (p["steps"], p["session_gap_minutes"], p["top"], p["direction"]) == (steps, gap, top,
-                                                                               "after" if after else "before")
     check_user_paths(answer, seen(oracles, engine, dataset, answer), target, steps, gap, top, after)
     check_png(render_png(answer.chart))
 
 
 def check_user_paths(answer: Answer, oracle, target: str, steps: int, gap: int, top: int, after: bool) -> None:
-    """The answer's paths and total against the oracle's over the raw rows, and its headline's share."""
+    """The question read as asked (event, steps, gap, top, direction), then the answer's paths and total against
+    the oracle's over the raw rows, and its headline's share."""
     p = answer.request.params
+    assert answer.playbook.id == "user_path" and p["event"] == target
+    assert (p["steps"], p["session_gap_minutes"], p["top"], p["direction"]) == (steps, gap, top,
+                                                                               "after" if after else "before")
     expected, total = oracle_paths.user_paths(oracle, target, p["start"], p["end"], steps, gap, top, after)
     got, got_total = path_rows(answer, steps)
     assert got_total == total and total[0] > 10

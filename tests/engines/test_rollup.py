@@ -296,11 +296,7 @@ def test_user_paths_from_the_rollup_match_the_oracle(rolled, oracles, engine, da
     """Paths read from the rollup's paths rows (each event's neighbours and how many lie in its session at each
     gap kept), before and after, at both gaps, against sessions cut in Python from the raw rows."""
     answer = _ask(rolled[(engine, dataset)], question)
-    p = answer.request.params
     target = DATASETS[dataset].event(target)
-    assert answer.playbook.id == "user_path" and p["event"] == target, question
-    assert (p["steps"], p["session_gap_minutes"], p["top"], p["direction"]) == (
-        steps, gap, top, "after" if after else "before"), question
     assert _read(answer).startswith("From the activity rollup"), question
     assert all(q.result.warehouse == "rollup" and f"rollup_paths_{gap}" in q.sql for q in answer.queries), question
     check_user_paths(answer, seen(oracles, engine, dataset, answer), target, steps, gap, top, after)
